@@ -1,0 +1,490 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file portspec.h
+ * @brief libportspec: firewall port-requirement tables as a queryable model
+ *        and as firewall rules.
+ *
+ * The pipeline, and the nouns of this API:
+ *
+ *     spec text --parse--> spec --+ profile--> policy --> queries, backends
+ *
+ * - A **spec** (struct portspec_spec) is a vendor's requirement table:
+ *   services, zones, interfaces and flows.  It is immutable once parsed.
+ *   The Lotus Protector for Mail Security 2.5.1 table is built in
+ *   (portspec_spec_new_default()); other appliances are spec files in the
+ *   format of portspec(5).
+ * - A **profile** (struct portspec_profile) is one site's choices: which
+ *   optional services are on, where DNS and NTP are served, the cluster role,
+ *   addresses, networks and interfaces.  portspec-profile(5).
+ * - A **policy** (struct portspec_policy) is a spec and a profile compiled
+ *   into concrete, deduplicated flows.  Every query and every backend reads
+ *   the policy, never the raw spec, so they cannot disagree.  A policy is
+ *   immutable and may be used from many threads at once.
+ *
+ * Conventions:
+ * - Every object comes from a `_new` function and goes back through the
+ *   matching `_free`; `_free(NULL)` does nothing.
+ * - Functions that can fail return an enum portspec_status (PORTSPEC_OK is 0)
+ *   and, when given one, fill a struct portspec_error with what went wrong and
+ *   where.  Output pointers are set only on success.
+ * - Strings returned by accessors belong to the object they came from and live
+ *   as long as it does.  Strings the caller must free say so.
+ * - A policy keeps its spec alive: the spec may be freed before the policy.
+ */
+#ifndef PORTSPEC_PORTSPEC_H
+#define PORTSPEC_PORTSPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(PORTSPEC_BUILDING) && defined(__GNUC__)
+#define PORTSPEC_EXPORT __attribute__((visibility("default")))
+#else
+#define PORTSPEC_EXPORT
+#endif
+
+/** Status codes.  0 is success; every other value is an error.  @since 0.1 */
+enum portspec_status {
+	PORTSPEC_OK = 0,
+	PORTSPEC_E_INVALID,     /**< bad argument: NULL handle, port out of range, bad enum */
+	PORTSPEC_E_NOMEM,       /**< an allocation failed */
+	PORTSPEC_E_IO,          /**< a file could not be read or written */
+	PORTSPEC_E_PARSE,       /**< a spec or profile text is malformed */
+	PORTSPEC_E_UNKNOWN,     /**< an unknown zone, service, key or backend name */
+	PORTSPEC_E_PROFILE,     /**< a profile value is invalid or contradicts the spec */
+	PORTSPEC_E_UNSUPPORTED, /**< a backend cannot express what was asked of it */
+	PORTSPEC_E_LIMIT,       /**< a documented limit was exceeded (portspec(5) LIMITS) */
+};
+
+/** A short English description of a status.  Never NULL.  @since 0.1 */
+PORTSPEC_EXPORT const char *portspec_strerror(enum portspec_status status);
+
+/**
+ * What went wrong, and where.  Filled by the functions that take one.
+ * For spec and profile texts, @c line and @c column (both from 1) locate the
+ * offending token and @c file names the source ("<default>", "<string>" or
+ * the path given).  For errors with no place, line and column are 0.
+ * @since 0.1
+ */
+struct portspec_error {
+	enum portspec_status status;
+	unsigned line;
+	unsigned column;
+	char file[256];
+	char text[512]; /**< what is wrong and, where we can tell, how to fix it */
+};
+
+/**
+ * Formats @p err as "file:line:column: error: text" (or "error: text" when
+ * it has no place) into @p buf, truncating to @p size.  Returns @p buf.
+ * @since 0.1
+ */
+PORTSPEC_EXPORT const char *portspec_error_format(const struct portspec_error *err,
+						  char *buf, size_t size);
+
+/** @since 0.1 */
+enum portspec_direction {
+	PORTSPEC_DIR_ANY = 0,
+	PORTSPEC_INBOUND = 1,  /**< a zone opens connections to the appliance */
+	PORTSPEC_OUTBOUND = 2, /**< the appliance opens connections to a zone */
+};
+
+/** @since 0.1 */
+enum portspec_protocol {
+	PORTSPEC_PROTO_ANY = 0,
+	PORTSPEC_TCP = 1,
+	PORTSPEC_UDP = 2,
+};
+
+/** Requirement levels; usable as a bit mask in filters.  @since 0.1 */
+enum portspec_level {
+	PORTSPEC_REQUIRED = 1,
+	PORTSPEC_OPTIONAL = 2,
+	PORTSPEC_CLUSTER = 4,
+	PORTSPEC_LEVEL_ANY = 7,
+};
+
+/** How a zone's addresses are known.  @since 0.1 */
+enum portspec_zone_kind {
+	PORTSPEC_ZONE_NETWORKS = 1,   /**< the profile lists its networks (inside) */
+	PORTSPEC_ZONE_COMPLEMENT = 2, /**< every address not in a networks zone (outside) */
+	PORTSPEC_ZONE_PEERS = 3,      /**< the profile lists peer addresses (cluster) */
+};
+
+/** Cluster roles.  @since 0.1 */
+enum portspec_role {
+	PORTSPEC_ROLE_STANDALONE = 1,
+	PORTSPEC_ROLE_CENTRAL = 2,
+	PORTSPEC_ROLE_MEMBER = 4,
+	PORTSPEC_ROLE_ANY = 7,
+};
+
+/** Names for the enums above ("inbound", "tcp", "required", ...); NULL if out of range.  @since 0.1 */
+PORTSPEC_EXPORT const char *portspec_direction_name(enum portspec_direction d);
+PORTSPEC_EXPORT const char *portspec_protocol_name(enum portspec_protocol p);
+PORTSPEC_EXPORT const char *portspec_level_name(enum portspec_level l);
+PORTSPEC_EXPORT const char *portspec_role_name(enum portspec_role r);
+PORTSPEC_EXPORT const char *portspec_zone_kind_name(enum portspec_zone_kind k);
+/** The reverse: 0 if @p name is not one.  @since 0.1 */
+PORTSPEC_EXPORT enum portspec_direction portspec_direction_from_name(const char *name);
+PORTSPEC_EXPORT enum portspec_protocol portspec_protocol_from_name(const char *name);
+PORTSPEC_EXPORT enum portspec_level portspec_level_from_name(const char *name);
+PORTSPEC_EXPORT enum portspec_role portspec_role_from_name(const char *name);
+
+/** The library's release, "MAJOR.MINOR.PATCH".  @since 0.1 */
+PORTSPEC_EXPORT const char *portspec_version(void);
+
+/* ------------------------------------------------------------------------ */
+/** @name Allocation
+ * Embedded users can route every allocation of the library through their own
+ * allocator.  Set the hooks before any other call; they are process-wide.
+ * Passing NULL for all three restores malloc, realloc and free.
+ */
+/** @since 0.1 */
+typedef void *(*portspec_malloc_fn)(size_t size);
+typedef void *(*portspec_realloc_fn)(void *ptr, size_t size);
+typedef void (*portspec_free_fn)(void *ptr);
+/** Returns PORTSPEC_E_INVALID unless all three are set or all three are NULL.  @since 0.1 */
+PORTSPEC_EXPORT enum portspec_status portspec_set_allocator(portspec_malloc_fn m,
+							    portspec_realloc_fn r,
+							    portspec_free_fn f);
+/** Frees memory the library handed to the caller (strings from _to_string functions).  @since 0.1 */
+PORTSPEC_EXPORT void portspec_free(void *ptr);
+
+/* ------------------------------------------------------------------------ */
+/** @name Specs */
+
+struct portspec_spec;
+struct portspec_service;
+struct portspec_zone;
+struct portspec_policy;
+struct portspec_profile;
+struct portspec_flow;
+
+/**
+ * Parses a spec from @p len bytes of @p text.  @p filename names the text in
+ * error messages (NULL: "<string>").  On success *@p out is a new spec; free
+ * it with portspec_spec_free().
+ * @since 0.1
+ */
+PORTSPEC_EXPORT enum portspec_status portspec_spec_parse(const char *text, size_t len,
+							 const char *filename,
+							 struct portspec_spec **out,
+							 struct portspec_error *err);
+/** Reads and parses the spec file at @p path.  @since 0.1 */
+PORTSPEC_EXPORT enum portspec_status portspec_spec_load(const char *path,
+							struct portspec_spec **out,
+							struct portspec_error *err);
+/** The built-in Lotus Protector for Mail Security 2.5.1 spec.  @since 0.1 */
+PORTSPEC_EXPORT enum portspec_status portspec_spec_new_default(struct portspec_spec **out,
+							       struct portspec_error *err);
+/** The text of the built-in spec (NUL-terminated, static).  @since 0.1 */
+PORTSPEC_EXPORT const char *portspec_default_spec_text(void);
+/** Drops the caller's reference; policies compiled from it keep it alive.  @since 0.1 */
+PORTSPEC_EXPORT void portspec_spec_free(struct portspec_spec *spec);
+
+/**
+ * Writes @p spec back out as spec text in canonical form.  Parsing the result
+ * gives an equal spec.  *@p out is NUL-terminated; free it with portspec_free().
+ * @since 0.1
+ */
+PORTSPEC_EXPORT enum portspec_status portspec_spec_to_string(const struct portspec_spec *spec,
+							     char **out, size_t *len);
+/** True if the two specs describe the same services, zones and flows.  @since 0.1 */
+PORTSPEC_EXPORT bool portspec_spec_equal(const struct portspec_spec *a,
+					 const struct portspec_spec *b);
+
+/** Metadata from the spec's header statements; NULL when absent.  @since 0.1 */
+PORTSPEC_EXPORT const char *portspec_spec_name(const struct portspec_spec *spec);
+PORTSPEC_EXPORT const char *portspec_spec_version(const struct portspec_spec *spec);
+PORTSPEC_EXPORT const char *portspec_spec_source(const struct portspec_spec *spec);
+/** Where the spec came from, as given to the parser ("<default>" for the built-in).  @since 0.1 */
+PORTSPEC_EXPORT const char *portspec_spec_filename(const struct portspec_spec *spec);
+
+/** Services in the order the spec declares them.  @since 0.1 */
+PORTSPEC_EXPORT size_t portspec_spec_service_count(const struct portspec_spec *spec);
+PORTSPEC_EXPORT const struct portspec_service *portspec_spec_service(const struct portspec_spec *spec,
+								     size_t index);
+/** NULL if there is no service of that name.  @since 0.1 */
+PORTSPEC_EXPORT const struct portspec_service *portspec_spec_find_service(const struct portspec_spec *spec,
+									  const char *name);
+/**
+ * Iterates the services whose level is in @p levels (a mask of enum
+ * portspec_level).  Start with *@p cursor = 0; returns NULL at the end.
+ * @since 0.1
+ */
+PORTSPEC_EXPORT const struct portspec_service *portspec_spec_next_service(const struct portspec_spec *spec,
+									  unsigned levels,
+									  size_t *cursor);
+/** The cluster services (level cluster): the ports a cluster needs.  @since 0.1 */
+PORTSPEC_EXPORT const struct portspec_service *portspec_cluster_ports(const struct portspec_spec *spec,
+								      size_t *cursor);
+
+/** Zones in declaration order.  @since 0.1 */
+PORTSPEC_EXPORT size_t portspec_spec_zone_count(const struct portspec_spec *spec);
+PORTSPEC_EXPORT const struct portspec_zone *portspec_spec_zone(const struct portspec_spec *spec,
+							       size_t index);
+PORTSPEC_EXPORT const struct portspec_zone *portspec_spec_find_zone(const struct portspec_spec *spec,
+								    const char *name);
+PORTSPEC_EXPORT const char *portspec_zone_name(const struct portspec_zone *zone);
+PORTSPEC_EXPORT const char *portspec_zone_title(const struct portspec_zone *zone);
+PORTSPEC_EXPORT enum portspec_zone_kind portspec_zone_kind(const struct portspec_zone *zone);
+
+/** Interfaces the spec names (the appliance's "ETH1").  @since 0.1 */
+PORTSPEC_EXPORT size_t portspec_spec_interface_count(const struct portspec_spec *spec);
+/** The interface's name as the spec declares it, e.g. "eth1". @since 0.1 */
+PORTSPEC_EXPORT const char *portspec_spec_interface(const struct portspec_spec *spec, size_t index);
+
+/** Service accessors.  Strings are NULL when the spec leaves them out.  @since 0.1 */
+PORTSPEC_EXPORT const char *portspec_service_name(const struct portspec_service *svc);
+PORTSPEC_EXPORT const char *portspec_service_title(const struct portspec_service *svc);
+PORTSPEC_EXPORT const char *portspec_service_description(const struct portspec_service *svc);
+/** A caution shown whenever the service is in a policy ("not required unless ..."). @since 0.1 */
+PORTSPEC_EXPORT const char *portspec_service_note(const struct portspec_service *svc);
+/** Conntrack helper the service needs ("ftp"), or NULL.  @since 0.1 */
+PORTSPEC_EXPORT const char *portspec_service_helper(const struct portspec_service *svc);
+PORTSPEC_EXPORT enum portspec_level portspec_service_level(const struct portspec_service *svc);
+/** The service's port ranges, sorted by protocol then port.  @since 0.1 */
+PORTSPEC_EXPORT size_t portspec_service_port_count(const struct portspec_service *svc);
+/** Range @p index; false if out of range.  @since 0.1 */
+PORTSPEC_EXPORT bool portspec_service_port(const struct portspec_service *svc, size_t index,
+					   enum portspec_protocol *proto, unsigned *first,
+					   unsigned *last);
+
+/* ------------------------------------------------------------------------ */
+/** @name Profiles
+ * A profile starts as the spec's default: every optional service on, every
+ * "either zone" service served from both zones, role standalone, and the
+ * example addresses of portspec-profile(5) (documentation ranges) until the
+ * caller sets its own.  The default profile reproduces the spec's matrix.
+ */
+
+/** A new default profile for @p spec.  The profile keeps the spec alive.  @since 0.1 */
+PORTSPEC_EXPORT enum portspec_status portspec_profile_new(const struct portspec_spec *spec,
+							  struct portspec_profile **out);
+PORTSPEC_EXPORT void portspec_profile_free(struct portspec_profile *profile);
+
+/**
+ * Sets one profile key, as in portspec-profile(5) and `portspec --set`:
+ * "enable", "disable", "required-only", "dns", "ntp" (and any "either zone"
+ * service by name), "role", "interface", "appliance", "inside" (and any
+ * networks zone by name), "cluster-peer" (and any peers zone by name),
+ * "<zone>-interface", "appliance-interface", "server".
+ * Repeatable keys add; setting an address key the first time replaces the
+ * example addresses.  An unknown key, service or zone, or a bad value, is
+ * PORTSPEC_E_UNKNOWN or PORTSPEC_E_PROFILE with the reason in @p err.
+ * @since 0.1
+ */
+PORTSPEC_EXPORT enum portspec_status portspec_profile_set(struct portspec_profile *profile,
+							  const char *key, const char *value,
+							  struct portspec_error *err);
+/**
+ * Applies a profile file's text (portspec-profile(5): "key = value" lines,
+ * # comments).  Errors carry @p filename, line and column.
+ * @since 0.1
+ */
+PORTSPEC_EXPORT enum portspec_status portspec_profile_parse(struct portspec_profile *profile,
+							    const char *text, size_t len,
+							    const char *filename,
+							    struct portspec_error *err);
+PORTSPEC_EXPORT enum portspec_status portspec_profile_load(struct portspec_profile *profile,
+							   const char *path,
+							   struct portspec_error *err);
+/** Writes the effective profile as profile-file text; free with portspec_free().  @since 0.1 */
+PORTSPEC_EXPORT enum portspec_status portspec_profile_to_string(const struct portspec_profile *profile,
+								char **out, size_t *len);
+
+/** Typed setters; each is the same as the matching portspec_profile_set() key.  @since 0.1 */
+PORTSPEC_EXPORT enum portspec_status portspec_profile_enable(struct portspec_profile *profile,
+							     const char *service, bool on,
+							     struct portspec_error *err);
+/** Turns every optional service off (cluster services follow the role).  @since 0.1 */
+PORTSPEC_EXPORT enum portspec_status portspec_profile_required_only(struct portspec_profile *profile);
+PORTSPEC_EXPORT enum portspec_status portspec_profile_set_role(struct portspec_profile *profile,
+							       enum portspec_role role);
+
+/** Profile accessors, for backends and for showing the effective profile.  @since 0.1 */
+PORTSPEC_EXPORT const struct portspec_spec *portspec_profile_spec(const struct portspec_profile *profile);
+PORTSPEC_EXPORT enum portspec_role portspec_profile_role(const struct portspec_profile *profile);
+PORTSPEC_EXPORT bool portspec_profile_enabled(const struct portspec_profile *profile,
+					      const struct portspec_service *svc);
+/** The appliance's interface for a spec interface name (default: the same name).  @since 0.1 */
+PORTSPEC_EXPORT const char *portspec_profile_interface(const struct portspec_profile *profile);
+/** Interface bound to @p zone ("appliance" for the appliance side), or NULL.  @since 0.1 */
+PORTSPEC_EXPORT const char *portspec_profile_zone_interface(const struct portspec_profile *profile,
+							    const char *zone);
+/** Whether the profile's addresses are still the documentation examples.  @since 0.1 */
+PORTSPEC_EXPORT bool portspec_profile_uses_examples(const struct portspec_profile *profile);
+
+/** An address or network: family 4 or 6, 16 bytes (v4 in the first 4), prefix length.  @since 0.1 */
+struct portspec_cidr {
+	unsigned char family;
+	unsigned char prefix;
+	unsigned char addr[16];
+};
+/** Parses "192.0.2.0/24", "2001:db8::/32" or a bare address (full prefix).  Rejects host bits.  @since 0.1 */
+PORTSPEC_EXPORT enum portspec_status portspec_cidr_parse(const char *text, struct portspec_cidr *out,
+							 struct portspec_error *err);
+/** Formats into @p buf (at least 50 bytes); a full-length prefix is omitted.  @since 0.1 */
+PORTSPEC_EXPORT const char *portspec_cidr_format(const struct portspec_cidr *cidr, char *buf,
+						 size_t size);
+
+/** The appliance's own addresses.  @since 0.1 */
+PORTSPEC_EXPORT size_t portspec_profile_appliance_count(const struct portspec_profile *profile);
+PORTSPEC_EXPORT const struct portspec_cidr *portspec_profile_appliance(const struct portspec_profile *profile,
+								       size_t index);
+/** The addresses of a networks or peers zone (inside networks, cluster peers).  @since 0.1 */
+PORTSPEC_EXPORT size_t portspec_profile_zone_address_count(const struct portspec_profile *profile,
+							   const char *zone);
+PORTSPEC_EXPORT const struct portspec_cidr *portspec_profile_zone_address(const struct portspec_profile *profile,
+									  const char *zone,
+									  size_t index);
+
+/* ------------------------------------------------------------------------ */
+/** @name Policies */
+
+/**
+ * Compiles @p spec with @p profile (NULL: the default profile) into a policy.
+ * The policy copies what it needs from the profile, which may be freed or
+ * changed afterwards.  Contradictions (a role that needs peers with none
+ * given, a server address outside the zone it is served from) are errors.
+ * @since 0.1
+ */
+PORTSPEC_EXPORT enum portspec_status portspec_policy_new(const struct portspec_spec *spec,
+							 const struct portspec_profile *profile,
+							 struct portspec_policy **out,
+							 struct portspec_error *err);
+PORTSPEC_EXPORT void portspec_policy_free(struct portspec_policy *policy);
+PORTSPEC_EXPORT const struct portspec_spec *portspec_policy_spec(const struct portspec_policy *policy);
+/** The policy's own copy of the profile it was compiled with.  @since 0.1 */
+PORTSPEC_EXPORT const struct portspec_profile *portspec_policy_profile(const struct portspec_policy *policy);
+
+/**
+ * Flows, sorted by direction, zone, protocol, port and service, deduplicated.
+ * One flow is one service's port range for one protocol, direction and zone.
+ * @since 0.1
+ */
+PORTSPEC_EXPORT size_t portspec_policy_flow_count(const struct portspec_policy *policy);
+PORTSPEC_EXPORT const struct portspec_flow *portspec_policy_flow(const struct portspec_policy *policy,
+								 size_t index);
+
+/**
+ * Is a new connection allowed?  @p zone is a zone name of the spec,
+ * @p direction relative to the appliance, @p port 1..65535.
+ * Returns 1 if allowed (and sets *@p match, if given, to the first matching
+ * flow), 0 if denied (*@p match = NULL), or -PORTSPEC_E_INVALID /
+ * -PORTSPEC_E_UNKNOWN for bad arguments.  O(log n), allocates nothing.
+ * @since 0.1
+ */
+PORTSPEC_EXPORT int portspec_is_allowed(const struct portspec_policy *policy, const char *zone,
+					enum portspec_direction direction,
+					enum portspec_protocol protocol, unsigned port,
+					const struct portspec_flow **match);
+
+/**
+ * Iterates the flows that match a filter: @p levels is a mask of enum
+ * portspec_level, @p zone NULL for any, direction/protocol 0 for any.
+ * Start with *@p cursor = 0; returns NULL at the end.
+ * @since 0.1
+ */
+PORTSPEC_EXPORT const struct portspec_flow *portspec_policy_find(const struct portspec_policy *policy,
+								 unsigned levels, const char *zone,
+								 enum portspec_direction direction,
+								 enum portspec_protocol protocol,
+								 size_t *cursor);
+/** The required flows (list_required).  @since 0.1 */
+PORTSPEC_EXPORT const struct portspec_flow *portspec_list_required(const struct portspec_policy *policy,
+								   size_t *cursor);
+
+/**
+ * Warnings the spec attaches to this policy: the "either zone" note when such
+ * a service is served from one zone only, service notes of enabled services.
+ * @since 0.1
+ */
+PORTSPEC_EXPORT size_t portspec_policy_warning_count(const struct portspec_policy *policy);
+PORTSPEC_EXPORT const char *portspec_policy_warning(const struct portspec_policy *policy,
+						    size_t index);
+
+/** Flow accessors.  @since 0.1 */
+PORTSPEC_EXPORT const struct portspec_service *portspec_flow_service(const struct portspec_flow *flow);
+PORTSPEC_EXPORT enum portspec_protocol portspec_flow_protocol(const struct portspec_flow *flow);
+PORTSPEC_EXPORT unsigned portspec_flow_port_first(const struct portspec_flow *flow);
+PORTSPEC_EXPORT unsigned portspec_flow_port_last(const struct portspec_flow *flow);
+PORTSPEC_EXPORT enum portspec_direction portspec_flow_direction(const struct portspec_flow *flow);
+PORTSPEC_EXPORT const struct portspec_zone *portspec_flow_zone(const struct portspec_flow *flow);
+PORTSPEC_EXPORT enum portspec_level portspec_flow_level(const struct portspec_flow *flow);
+/** The spec interface the flow uses on the appliance ("eth1").  @since 0.1 */
+PORTSPEC_EXPORT const char *portspec_flow_interface(const struct portspec_flow *flow);
+/** True if the spec marks the service "servable from either zone" in this flow.  @since 0.1 */
+PORTSPEC_EXPORT bool portspec_flow_either(const struct portspec_flow *flow);
+/**
+ * Concrete peer addresses that narrow the flow (profile "server" key for
+ * outbound flows); 0 means the whole zone.
+ * @since 0.1
+ */
+PORTSPEC_EXPORT size_t portspec_flow_address_count(const struct portspec_flow *flow);
+PORTSPEC_EXPORT const struct portspec_cidr *portspec_flow_address(const struct portspec_flow *flow,
+								  size_t index);
+
+/* ------------------------------------------------------------------------ */
+/** @name Rendering */
+
+/** Where rules are enforced.  @since 0.1 */
+enum portspec_mode {
+	PORTSPEC_MODE_HOST = 1,    /**< on the appliance itself (INPUT/OUTPUT) */
+	PORTSPEC_MODE_GATEWAY = 2, /**< on a firewall between the zones and the appliance */
+};
+
+/** Rendering flags.  @since 0.1 */
+enum portspec_render_flags {
+	/** A fragment (named chain, anchor, rule group) instead of a complete ruleset. */
+	PORTSPEC_RENDER_FRAGMENT = 1u << 0,
+};
+
+/** Receives rendered text; return 0 to go on, non-zero to stop with PORTSPEC_E_IO.  @since 0.1 */
+typedef int (*portspec_sink_fn)(void *userdata, const char *data, size_t len);
+
+/**
+ * Renders @p policy for the backend called @p backend.  @p name names the
+ * fragment (chain, anchor or group; NULL: "portspec").  The text is built
+ * whole first and handed to @p sink only on success, so a failed render
+ * writes nothing.
+ * @since 0.1
+ */
+PORTSPEC_EXPORT enum portspec_status portspec_render(const struct portspec_policy *policy,
+						     const char *backend, enum portspec_mode mode,
+						     unsigned flags, const char *name,
+						     portspec_sink_fn sink, void *userdata,
+						     struct portspec_error *err);
+/** portspec_render() into a new NUL-terminated string; free with portspec_free().  @since 0.1 */
+PORTSPEC_EXPORT enum portspec_status portspec_render_to_string(const struct portspec_policy *policy,
+							       const char *backend,
+							       enum portspec_mode mode,
+							       unsigned flags, const char *name,
+							       char **out, size_t *len,
+							       struct portspec_error *err);
+/** portspec_render() onto a stdio stream.  @since 0.1 */
+PORTSPEC_EXPORT enum portspec_status portspec_render_to_file(const struct portspec_policy *policy,
+							     const char *backend,
+							     enum portspec_mode mode, unsigned flags,
+							     const char *name, FILE *fp,
+							     struct portspec_error *err);
+
+/** The backends, in a stable order.  @since 0.1 */
+PORTSPEC_EXPORT size_t portspec_backend_count(void);
+PORTSPEC_EXPORT const char *portspec_backend_name(size_t index);
+/** One line on what it renders.  NULL if @p backend is unknown.  @since 0.1 */
+PORTSPEC_EXPORT const char *portspec_backend_description(const char *backend);
+/** Mask of enum portspec_mode the backend supports; 0 if unknown.  @since 0.1 */
+PORTSPEC_EXPORT unsigned portspec_backend_modes(const char *backend);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PORTSPEC_PORTSPEC_H */

@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers shared by the backends. */
+#include "common.h"

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdio.h>
+#include <string.h>
+
+#include "private.h"
+
+void ps_buf_init(struct ps_buf *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void ps_buf_release(struct ps_buf *b)
+{
+	ps_free(b->data);
+	ps_buf_init(b);
+}
+
+static bool reserve(struct ps_buf *b, size_t extra)
+{
+	if (b->failed)
+		return false;
+	if (extra > SIZE_MAX - b->len - 1) {
+		b->failed = true;
+		return false;
+	}
+	size_t need = b->len + extra + 1;
+	if (need <= b->cap)
+		return true;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	char *p = ps_realloc(b->data, cap);
+	if (!p) {
+		b->failed = true;
+		return false;
+	}
+	b->data = p;
+	b->cap = cap;
+	return true;
+}
+
+void ps_buf_add(struct ps_buf *b, const char *data, size_t len)
+{
+	if (!reserve(b, len))
+		return;
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+}
+
+void ps_buf_puts(struct ps_buf *b, const char *s)
+{
+	ps_buf_add(b, s, strlen(s));
+}
+
+void ps_buf_putc(struct ps_buf *b, char c)
+{
+	ps_buf_add(b, &c, 1);
+}
+
+void ps_buf_vprintf(struct ps_buf *b, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	va_copy(ap2, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0) {
+		b->failed = true;
+		return;
+	}
+	if (!reserve(b, (size_t)n))
+		return;
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void ps_buf_printf(struct ps_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	ps_buf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+char *ps_buf_steal(struct ps_buf *b, size_t *len)
+{
+	if (b->failed || !reserve(b, 0)) {
+		ps_buf_release(b);
+		return NULL;
+	}
+	char *p = b->data;
+	if (len)
+		*len = b->len;
+	ps_buf_init(b);
+	return p;
+}
