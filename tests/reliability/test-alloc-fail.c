@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Allocation-failure injection through the allocation hooks.  Each step of
+ * the pipeline (parse, load, profile, compile, query, render, to_string) is
+ * run once to count its allocations, then once more per allocation with that
+ * one failing.  Every such run must return PORTSPEC_E_NOMEM, leave its output
+ * pointers alone, write nothing to a sink, and free everything it allocated.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <portspec/portspec.h>
+
+/* ---- counting, failing allocator ---- */
+static size_t calls;           /* allocations (malloc, realloc) since the last reset */
+static size_t fail_at = SIZE_MAX;
+static bool injected;
+static long live;              /* blocks allocated and not yet freed */
+
+static void *t_malloc(size_t n)
+{
+	if (calls++ == fail_at) {
+		injected = true;
+		return NULL;
+	}
+	void *p = malloc(n);
+	if (p)
+		live++;
+	return p;
+}
+
+static void *t_realloc(void *p, size_t n)
+{
+	if (calls++ == fail_at) {
+		injected = true;
+		return NULL;
+	}
+	void *q = realloc(p, n);
+	if (q && !p)
+		live++;
+	return q;
+}
+
+static void t_free(void *p)
+{
+	if (p)
+		live--;
+	free(p);
+}
+
+static void arm(size_t at)
+{
+	calls = 0;
+	fail_at = at;
+	injected = false;
+}
+
+/* ---- fixture: the inputs of each step, made without failures ---- */
+static const char profile_text[] =
+	"# a site\n"
+	"role = central\n"
+	"cluster-peer = 192.0.2.20\n"
+	"cluster-peer = 2001:db8::20\n"
+	"inside = 10.0.0.0/8\n"
+	"inside = 2001:db8:1::/48\n"
+	"appliance = 192.0.2.1\n"
+	"appliance = 2001:db8::1\n"
+	"disable = ssh\n";
+
+struct fixture {
+	struct portspec_spec *spec;
+	struct portspec_profile *profile;
+	struct portspec_policy *policy;
+	const char *backend;
+	enum portspec_mode mode;
+	unsigned flags;
+};
+
+static struct fixture fx;
+
+typedef enum portspec_status (*step_fn)(struct fixture *f);
+
+/*
+ * Runs @p step once to count, then with each allocation failing in turn.
+ * Returns the number of allocations, or -1 when the step fails by itself
+ * (with @p expect_ok false that is allowed, e.g. a mode a backend refuses).
+ */
+static long chaos(const char *what, step_fn step, bool expect_ok)
+{
+	long base = live;
+	arm(SIZE_MAX);
+	enum portspec_status st = step(&fx);
+	size_t total = calls;
+	if (live != base)
+		fail_msg("%s: %ld blocks leaked on a normal run", what, live - base);
+	if (st != PORTSPEC_OK) {
+		if (expect_ok)
+			fail_msg("%s: fails without injected failures: %s", what,
+				 portspec_strerror(st));
+		return -1;
+	}
+	for (size_t i = 0; i < total; i++) {
+		arm(i);
+		st = step(&fx);
+		if (!injected)
+			fail_msg("%s: allocation %zu of %zu not reached on the second pass", what, i,
+				 total);
+		if (st != PORTSPEC_E_NOMEM)
+			fail_msg("%s: allocation %zu of %zu failed but the call returned %s", what,
+				 i, total, st == PORTSPEC_OK ? "success" : portspec_strerror(st));
+		if (live != base)
+			fail_msg("%s: allocation %zu of %zu failed and %ld blocks leaked", what, i,
+				 total, live - base);
+	}
+	arm(SIZE_MAX);
+	print_message("%-40s %4zu allocations, each failed once\n", what, total);
+	return (long)total;
+}
+
+/* A failed call's error agrees with its status. */
+static void check_err(enum portspec_status st, const struct portspec_error *err)
+{
+	if (st != PORTSPEC_OK) {
+		assert_int_equal(err->status, st);
+		assert_true(err->text[0] != '\0');
+	}
+}
+
+/* ---- steps ---- */
+static enum portspec_status step_spec_parse(struct fixture *f)
+{
+	const char *text = portspec_default_spec_text();
+	struct portspec_spec *s = NULL;
+	struct portspec_error err;
+	enum portspec_status st = portspec_spec_parse(text, strlen(text), "x.portspec", &s, &err);
+	check_err(st, &err);
+	if (st != PORTSPEC_OK) {
+		assert_null(s);
+		return st;
+	}
+	portspec_spec_free(s);
+	return st;
+}
+
+static enum portspec_status step_spec_default(struct fixture *f)
+{
+	struct portspec_spec *s = NULL;
+	struct portspec_error err;
+	enum portspec_status st = portspec_spec_new_default(&s, &err);
+	check_err(st, &err);
+	if (st != PORTSPEC_OK) {
+		assert_null(s);
+		return st;
+	}
+	portspec_spec_free(s);
+	return st;
+}
+
+static enum portspec_status step_spec_load(struct fixture *f)
+{
+	const char *path = getenv("PORTSPEC_DEFAULT_SPEC");
+	assert_non_null(path);
+	struct portspec_spec *s = NULL;
+	struct portspec_error err;
+	enum portspec_status st = portspec_spec_load(path, &s, &err);
+	check_err(st, &err);
+	if (st != PORTSPEC_OK) {
+		assert_null(s);
+		return st;
+	}
+	portspec_spec_free(s);
+	return st;
+}
+
+static enum portspec_status step_spec_to_string(struct fixture *f)
+{
+	char *out = NULL;
+	size_t len = 12345;
+	enum portspec_status st = portspec_spec_to_string(f->spec, &out, &len);
+	if (st != PORTSPEC_OK) {
+		assert_null(out);
+		return st;
+	}
+	portspec_free(out);
+	return st;
+}
+
+static enum portspec_status step_profile_new(struct fixture *f)
+{
+	struct portspec_profile *p = NULL;
+	enum portspec_status st = portspec_profile_new(f->spec, &p);
+	if (st != PORTSPEC_OK) {
+		assert_null(p);
+		return st;
+	}
+	portspec_profile_free(p);
+	return st;
+}
+
+/* The profile is made outside the armed region, so only parsing counts. */
+static enum portspec_status step_profile_parse(struct fixture *f)
+{
+	size_t at = fail_at;
+	fail_at = SIZE_MAX;
+	struct portspec_profile *p = NULL;
+	assert_int_equal(portspec_profile_new(f->spec, &p), PORTSPEC_OK);
+	calls = 0;
+	fail_at = at;
+	struct portspec_error err;
+	enum portspec_status st =
+		portspec_profile_parse(p, profile_text, strlen(profile_text), "site.profile", &err);
+	check_err(st, &err);
+	size_t seen = calls;
+	fail_at = SIZE_MAX;
+	portspec_profile_free(p);
+	calls = seen;
+	return st;
+}
+
+static enum portspec_status step_profile_to_string(struct fixture *f)
+{
+	char *out = NULL;
+	size_t len = 0;
+	enum portspec_status st = portspec_profile_to_string(f->profile, &out, &len);
+	if (st != PORTSPEC_OK) {
+		assert_null(out);
+		return st;
+	}
+	portspec_free(out);
+	return st;
+}
+
+static enum portspec_status compile(struct fixture *f, const struct portspec_profile *profile)
+{
+	struct portspec_policy *p = NULL;
+	struct portspec_error err;
+	enum portspec_status st = portspec_policy_new(f->spec, profile, &p, &err);
+	check_err(st, &err);
+	if (st != PORTSPEC_OK) {
+		assert_null(p);
+		return st;
+	}
+	portspec_policy_free(p);
+	return st;
+}
+
+static enum portspec_status step_policy_default(struct fixture *f)
+{
+	return compile(f, NULL);
+}
+
+static enum portspec_status step_policy_profile(struct fixture *f)
+{
+	return compile(f, f->profile);
+}
+
+struct sink {
+	size_t calls;
+};
+
+static int count_sink(void *userdata, const char *data, size_t len)
+{
+	struct sink *s = userdata;
+	s->calls++;
+	return 0;
+}
+
+static enum portspec_status step_render_string(struct fixture *f)
+{
+	char *out = NULL;
+	size_t len = 0;
+	struct portspec_error err;
+	enum portspec_status st = portspec_render_to_string(f->policy, f->backend, f->mode,
+							    f->flags, "frag", &out, &len, &err);
+	check_err(st, &err);
+	if (st != PORTSPEC_OK) {
+		assert_null(out);
+		return st;
+	}
+	assert_int_equal(strlen(out), len);
+	portspec_free(out);
+	return st;
+}
+
+static enum portspec_status step_render_sink(struct fixture *f)
+{
+	struct sink s = { 0 };
+	struct portspec_error err;
+	enum portspec_status st = portspec_render(f->policy, f->backend, f->mode, f->flags, NULL,
+						  count_sink, &s, &err);
+	check_err(st, &err);
+	/* The whole text or nothing. */
+	assert_int_equal(s.calls, st == PORTSPEC_OK ? 1 : 0);
+	return st;
+}
+
+/* ---- tests ---- */
+static int setup(void **state)
+{
+	if (portspec_set_allocator(t_malloc, t_realloc, t_free) != PORTSPEC_OK)
+		return -1;
+	struct portspec_error err;
+	if (portspec_spec_new_default(&fx.spec, &err) != PORTSPEC_OK ||
+	    portspec_profile_new(fx.spec, &fx.profile) != PORTSPEC_OK ||
+	    portspec_profile_parse(fx.profile, profile_text, strlen(profile_text), "site.profile",
+				   &err) != PORTSPEC_OK ||
+	    portspec_policy_new(fx.spec, fx.profile, &fx.policy, &err) != PORTSPEC_OK) {
+		fprintf(stderr, "fixture: %s:%u:%u: %s\n", err.file, err.line, err.column,
+			err.text);
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	portspec_policy_free(fx.policy);
+	portspec_profile_free(fx.profile);
+	portspec_spec_free(fx.spec);
+	memset(&fx, 0, sizeof(fx));
+	long left = live;
+	portspec_set_allocator(NULL, NULL, NULL);
+	if (left != 0) {
+		fprintf(stderr, "%ld blocks still allocated after freeing everything\n", left);
+		return -1;
+	}
+	return 0;
+}
+
+static void test_allocator_hooks(void **state)
+{
+	assert_int_equal(portspec_set_allocator(t_malloc, NULL, t_free), PORTSPEC_E_INVALID);
+	assert_int_equal(portspec_set_allocator(NULL, NULL, t_free), PORTSPEC_E_INVALID);
+	assert_int_equal(portspec_set_allocator(t_malloc, t_realloc, t_free), PORTSPEC_OK);
+	/* Memory the library hands out comes from the hooks. */
+	long before = live;
+	char *s = NULL;
+	assert_int_equal(portspec_spec_to_string(fx.spec, &s, NULL), PORTSPEC_OK);
+	assert_true(live > before);
+	portspec_free(s);
+	assert_int_equal(live, before);
+	portspec_free(NULL);
+}
+
+static void test_spec(void **state)
+{
+	assert_true(chaos("spec_parse", step_spec_parse, true) > 0);
+	assert_true(chaos("spec_new_default", step_spec_default, true) > 0);
+	assert_true(chaos("spec_load", step_spec_load, true) > 0);
+	assert_true(chaos("spec_to_string", step_spec_to_string, true) > 0);
+}
+
+static void test_profile(void **state)
+{
+	assert_true(chaos("profile_new", step_profile_new, true) > 0);
+	assert_true(chaos("profile_parse", step_profile_parse, true) > 0);
+	assert_true(chaos("profile_to_string", step_profile_to_string, true) > 0);
+}
+
+static void test_policy(void **state)
+{
+	assert_true(chaos("policy_new (default profile)", step_policy_default, true) > 0);
+	assert_true(chaos("policy_new (site profile)", step_policy_profile, true) > 0);
+}
+
+/* Queries allocate nothing, so they cannot fail for lack of memory. */
+static void test_queries(void **state)
+{
+	arm(0);
+	const struct portspec_flow *m = NULL;
+	assert_int_equal(portspec_is_allowed(fx.policy, "outside", PORTSPEC_INBOUND, PORTSPEC_TCP,
+					     25, &m), 1);
+	assert_non_null(m);
+	assert_int_equal(portspec_is_allowed(fx.policy, "outside", PORTSPEC_INBOUND, PORTSPEC_TCP,
+					     26, &m), 0);
+	size_t cursor = 0, n = 0;
+	while (portspec_list_required(fx.policy, &cursor))
+		n++;
+	assert_true(n > 0);
+	cursor = 0;
+	while (portspec_policy_find(fx.policy, PORTSPEC_LEVEL_ANY, "inside", 0, 0, &cursor))
+		;
+	cursor = 0;
+	while (portspec_cluster_ports(fx.spec, &cursor))
+		;
+	for (size_t i = 0; i < portspec_policy_warning_count(fx.policy); i++)
+		assert_non_null(portspec_policy_warning(fx.policy, i));
+	assert_int_equal(calls, 0);
+	assert_false(injected);
+	arm(SIZE_MAX);
+}
+
+static void test_render(void **state)
+{
+	static const enum portspec_mode modes[] = { PORTSPEC_MODE_HOST, PORTSPEC_MODE_GATEWAY };
+	size_t tested = 0;
+	for (size_t b = 0; b < portspec_backend_count(); b++) {
+		fx.backend = portspec_backend_name(b);
+		for (size_t m = 0; m < 2; m++) {
+			fx.mode = modes[m];
+			for (unsigned fl = 0; fl <= PORTSPEC_RENDER_FRAGMENT; fl++) {
+				fx.flags = fl;
+				char what[96];
+				snprintf(what, sizeof(what), "render %s %s%s", fx.backend,
+					 m ? "gateway" : "host", fl ? " fragment" : "");
+				bool supported = portspec_backend_modes(fx.backend) & modes[m];
+				long n = chaos(what, step_render_string, false);
+				if (n < 0) {
+					print_message("%-40s fails by itself (%s), not tested\n",
+						      what, supported ? "not implemented?"
+								      : "mode not supported");
+					continue;
+				}
+				strncat(what, " (sink)", sizeof(what) - strlen(what) - 1);
+				assert_true(chaos(what, step_render_sink, true) >= 0);
+				tested++;
+			}
+		}
+	}
+	print_message("%zu backend/mode/flag combinations tested\n", tested);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_allocator_hooks),
+		cmocka_unit_test(test_spec),
+		cmocka_unit_test(test_profile),
+		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_queries),
+		cmocka_unit_test(test_render),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,505 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hostile-input corpus (tests/reliability/hostile/):
+ *  - NAME.portspec is parsed as a spec; NAME.profile is applied to the
+ *    built-in spec and compiled.  NAME.expect holds "STATUS LINE COLUMN" of
+ *    the first failure, or "ok 0 0".
+ *  - inject-*.portspec also compile with the default profile and render
+ *    through every backend in both modes; the text must match NAME.golden,
+ *    and no output line may start with PWNED (a spec string that escaped
+ *    its quoting and became a rule or a command).
+ * Limits are tested with generated inputs (huge files, long lines, many
+ * services, ports, zones, addresses).
+ * PORTSPEC_REGEN=1 rewrites the .expect and .golden files.
+ */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <portspec/portspec.h>
+
+static const char *const status_names[] = {
+	"ok", "invalid", "nomem", "io", "parse", "unknown", "profile", "unsupported", "limit",
+};
+
+static const char *status_name(enum portspec_status st)
+{
+	return (size_t)st < sizeof(status_names) / sizeof(status_names[0]) ? status_names[st]
+									    : "?";
+}
+
+static bool regen(void)
+{
+	const char *r = getenv("PORTSPEC_REGEN");
+	return r && strcmp(r, "1") == 0;
+}
+
+static char *corpus_dir(void)
+{
+	const char *src = getenv("PORTSPEC_SRCDIR");
+	assert_non_null(src);
+	static char dir[4096];
+	snprintf(dir, sizeof(dir), "%s/tests/reliability/hostile", src);
+	return dir;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return NULL;
+	size_t cap = 1 << 16, n = 0, r;
+	char *buf = malloc(cap + 1);
+	while (buf && (r = fread(buf + n, 1, cap - n, fp)) > 0) {
+		n += r;
+		if (n == cap) {
+			char *p = realloc(buf, (cap *= 2) + 1);
+			if (!p)
+				free(buf);
+			buf = p;
+		}
+	}
+	fclose(fp);
+	if (buf) {
+		buf[n] = '\0';
+		*len = n;
+	}
+	return buf;
+}
+
+static bool write_file(const char *path, const char *data, size_t len)
+{
+	FILE *fp = fopen(path, "wb");
+	if (!fp)
+		return false;
+	bool ok = fwrite(data, 1, len, fp) == len;
+	return fclose(fp) == 0 && ok;
+}
+
+/* A located error points inside the text: at most one line or column past it. */
+static bool location_plausible(const char *text, size_t len, const struct portspec_error *err)
+{
+	if (err->line == 0)
+		return err->column == 0;
+	unsigned line = 1;
+	size_t start = 0;
+	for (size_t i = 0; i < len && line < err->line; i++) {
+		if (text[i] == '\n') {
+			line++;
+			start = i + 1;
+		}
+	}
+	if (line < err->line)
+		return err->line == line + 1 && err->column <= 1;
+	size_t end = start;
+	while (end < len && text[end] != '\n')
+		end++;
+	return err->column >= 1 && err->column <= end - start + 1;
+}
+
+/* ---- one case ---- */
+struct outcome {
+	enum portspec_status status;
+	struct portspec_error err;
+	struct portspec_policy *policy; /* compiled, for inject-* cases */
+};
+
+static void run_spec(const char *name, const char *text, size_t len, struct outcome *o)
+{
+	struct portspec_spec *spec = NULL;
+	o->status = portspec_spec_parse(text, len, name, &spec, &o->err);
+	if (o->status != PORTSPEC_OK || strncmp(name, "inject-", 7) != 0) {
+		portspec_spec_free(spec);
+		return;
+	}
+	o->status = portspec_policy_new(spec, NULL, &o->policy, &o->err);
+	portspec_spec_free(spec);
+}
+
+static struct portspec_spec *default_spec;
+
+static void run_profile(const char *name, const char *text, size_t len, struct outcome *o)
+{
+	struct portspec_profile *profile = NULL;
+	assert_int_equal(portspec_profile_new(default_spec, &profile), PORTSPEC_OK);
+	o->status = portspec_profile_parse(profile, text, len, name, &o->err);
+	if (o->status == PORTSPEC_OK) {
+		struct portspec_policy *policy = NULL;
+		o->status = portspec_policy_new(default_spec, profile, &policy, &o->err);
+		portspec_policy_free(policy);
+	}
+	portspec_profile_free(profile);
+}
+
+/* No line of any rendering starts with the marker. */
+static unsigned check_marker(const char *name, const char *backend, const char *mode,
+			     const char *out)
+{
+	unsigned bad = 0, line = 1;
+	for (const char *p = out; *p; line++) {
+		const char *q = p;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (strncmp(q, "PWNED", 5) == 0) {
+			print_error("%s: %s %s: line %u of the output starts with a spec string\n",
+				    name, backend, mode, line);
+			bad++;
+		}
+		p = strchr(p, '\n');
+		if (!p)
+			break;
+		p++;
+	}
+	return bad;
+}
+
+static unsigned render_golden(const char *dir, const char *name, struct portspec_policy *policy)
+{
+	static const enum portspec_mode modes[] = { PORTSPEC_MODE_HOST, PORTSPEC_MODE_GATEWAY };
+	unsigned bad = 0;
+	size_t cap = 1 << 20, len = 0;
+	char *all = malloc(cap);
+	assert_non_null(all);
+	all[0] = '\0';
+#define APPEND(...)                                                                                \
+	do {                                                                                       \
+		int n_ = snprintf(NULL, 0, __VA_ARGS__);                                           \
+		while (len + (size_t)n_ + 1 > cap) {                                               \
+			all = realloc(all, cap *= 2);                                              \
+			assert_non_null(all);                                                      \
+		}                                                                                  \
+		snprintf(all + len, cap - len, __VA_ARGS__);                                       \
+		len += (size_t)n_;                                                                 \
+	} while (0)
+	APPEND("# rendered by tests/reliability/test-hostile.c; PORTSPEC_REGEN=1 rewrites it\n");
+	APPEND("=== warnings ===\n");
+	for (size_t i = 0; i < portspec_policy_warning_count(policy); i++)
+		APPEND("%s\n", portspec_policy_warning(policy, i));
+	for (size_t b = 0; b < portspec_backend_count(); b++) {
+		const char *backend = portspec_backend_name(b);
+		for (size_t m = 0; m < 2; m++) {
+			const char *mode = m ? "gateway" : "host";
+			char *out = NULL;
+			size_t olen = 0;
+			struct portspec_error err;
+			enum portspec_status st = portspec_render_to_string(
+				policy, backend, modes[m], 0, NULL, &out, &olen, &err);
+			APPEND("=== %s %s ===\n", backend, mode);
+			if (st != PORTSPEC_OK) {
+				APPEND("error: %s: %s\n", status_name(st), err.text);
+				continue;
+			}
+			bad += check_marker(name, backend, mode, out);
+			APPEND("%s", out);
+			portspec_free(out);
+		}
+	}
+#undef APPEND
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s.golden", dir, name);
+	if (regen()) {
+		assert_true(write_file(path, all, len));
+	} else {
+		size_t glen = 0;
+		char *golden = read_file(path, &glen);
+		if (!golden || glen != len || memcmp(golden, all, len) != 0) {
+			char actual[4200];
+			snprintf(actual, sizeof(actual), "%s.actual", path);
+			write_file(actual, all, len);
+			print_error("%s: renderings differ from %s (see %s; PORTSPEC_REGEN=1 "
+				    "rewrites)\n", name, path, actual);
+			bad++;
+		}
+		free(golden);
+	}
+	free(all);
+	return bad;
+}
+
+static unsigned run_case(const char *dir, const char *file)
+{
+	char path[4096], name[512];
+	const char *dot = strrchr(file, '.');
+	bool is_spec = strcmp(dot, ".portspec") == 0;
+	snprintf(name, sizeof(name), "%.*s", (int)(dot - file), file);
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	size_t len = 0;
+	char *text = read_file(path, &len);
+	assert_non_null(text);
+
+	struct outcome o;
+	memset(&o, 0, sizeof(o));
+	if (is_spec)
+		run_spec(name, text, len, &o);
+	else
+		run_profile(name, text, len, &o);
+
+	unsigned bad = 0;
+	if (o.status != PORTSPEC_OK) {
+		if (o.err.status != o.status || !o.err.text[0]) {
+			print_error("%s: the error does not match the status or has no text\n",
+				    file);
+			bad++;
+		}
+		if (!location_plausible(text, len, &o.err)) {
+			print_error("%s: error at %u:%u is outside the text\n", file, o.err.line,
+				    o.err.column);
+			bad++;
+		}
+	}
+	char got[128], expect_path[4200];
+	snprintf(got, sizeof(got), "%s %u %u\n", status_name(o.status),
+		 o.status ? o.err.line : 0, o.status ? o.err.column : 0);
+	snprintf(expect_path, sizeof(expect_path), "%s/%s.expect", dir, name);
+	if (regen()) {
+		assert_true(write_file(expect_path, got, strlen(got)));
+	} else {
+		size_t elen = 0;
+		char *want = read_file(expect_path, &elen);
+		if (!want || strcmp(want, got) != 0) {
+			print_error("%s: expected %s got %s  (%s)\n", file,
+				    want ? want : "(no .expect file)\n", got, o.err.text);
+			bad++;
+		}
+		free(want);
+	}
+	if (o.policy) {
+		bad += render_golden(dir, name, o.policy);
+		portspec_policy_free(o.policy);
+	}
+	free(text);
+	return bad;
+}
+
+static void run_corpus(const char *ext)
+{
+	const char *dir = corpus_dir();
+	struct dirent **names;
+	int n = scandir(dir, &names, NULL, alphasort);
+	assert_true(n > 0);
+	unsigned bad = 0, count = 0;
+	for (int i = 0; i < n; i++) {
+		const char *f = names[i]->d_name;
+		const char *dot = strrchr(f, '.');
+		if (dot && strcmp(dot, ext) == 0) {
+			bad += run_case(dir, f);
+			count++;
+		}
+		free(names[i]);
+	}
+	free(names);
+	print_message("%u %s cases, %u failures\n", count, ext, bad);
+	assert_true(count > 0);
+	assert_int_equal(bad, 0);
+}
+
+static void test_spec_corpus(void **state)
+{
+	run_corpus(".portspec");
+}
+
+static void test_profile_corpus(void **state)
+{
+	run_corpus(".profile");
+}
+
+/* ---- generated inputs at and past the limits ---- */
+struct text {
+	char *data;
+	size_t len, cap;
+};
+
+static void put(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	while (t->len + (size_t)n + 1 > t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 4096;
+		t->data = realloc(t->data, t->cap);
+		assert_non_null(t->data);
+	}
+	va_start(ap, fmt);
+	vsnprintf(t->data + t->len, t->cap - t->len, fmt, ap);
+	va_end(ap);
+	t->len += (size_t)n;
+}
+
+static void put_repeat(struct text *t, char c, size_t n)
+{
+	while (n--)
+		put(t, "%c", c);
+}
+
+static enum portspec_status parse_spec(const struct text *t, struct portspec_error *err)
+{
+	struct portspec_spec *spec = NULL;
+	enum portspec_status st = portspec_spec_parse(t->data, t->len, "gen", &spec, err);
+	assert_true(st == PORTSPEC_OK ? spec != NULL : spec == NULL);
+	portspec_spec_free(spec);
+	return st;
+}
+
+static const char head[] = "portspec 1\nzone outside complement \"Outside\"\n";
+
+static void expect_status(enum portspec_status st, enum portspec_status want,
+			  const struct portspec_error *err, const char *what)
+{
+	if (st != want)
+		fail_msg("%s: got %s (%s), want %s", what, status_name(st), err->text,
+			 status_name(want));
+}
+
+static void test_huge_input(void **state)
+{
+	struct portspec_error err;
+	/* One byte past 64 MiB is refused before it is read. */
+	size_t big = 64u * 1024u * 1024u + 1;
+	char *huge = malloc(big);
+	assert_non_null(huge);
+	memset(huge, '#', big);
+	struct portspec_spec *spec = NULL;
+	expect_status(portspec_spec_parse(huge, big, "huge", &spec, &err), PORTSPEC_E_LIMIT, &err,
+		      "64 MiB + 1 spec");
+	assert_null(spec);
+	struct portspec_profile *profile = NULL;
+	assert_int_equal(portspec_spec_new_default(&spec, &err), PORTSPEC_OK);
+	assert_int_equal(portspec_profile_new(spec, &profile), PORTSPEC_OK);
+	expect_status(portspec_profile_parse(profile, huge, big, "huge", &err), PORTSPEC_E_LIMIT,
+		      &err, "64 MiB + 1 profile");
+	free(huge);
+
+	/* The same from a (sparse) file. */
+	char path[] = "/tmp/portspec-huge-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)big), 0);
+	close(fd);
+	struct portspec_spec *loaded = NULL;
+	expect_status(portspec_spec_load(path, &loaded, &err), PORTSPEC_E_LIMIT, &err,
+		      "64 MiB + 1 spec file");
+	assert_null(loaded);
+	expect_status(portspec_profile_load(profile, path, &err), PORTSPEC_E_LIMIT, &err,
+		      "64 MiB + 1 profile file");
+	unlink(path);
+	expect_status(portspec_spec_load("/nonexistent/portspec", &loaded, &err), PORTSPEC_E_IO,
+		      &err, "missing file");
+	expect_status(portspec_spec_load("/", &loaded, &err), PORTSPEC_E_IO, &err, "directory");
+	portspec_profile_free(profile);
+	portspec_spec_free(spec);
+}
+
+static void test_long_lines(void **state)
+{
+	struct portspec_error err;
+	struct text t = { 0 };
+	/* A comment line of 8192 bytes is fine; one more byte is not. */
+	put(&t, "%s#", head);
+	put_repeat(&t, 'x', 8190);
+	put(&t, "\n");
+	expect_status(parse_spec(&t, &err), PORTSPEC_OK, &err, "8191-byte line");
+	t.len = 0;
+	put(&t, "%s#", head);
+	put_repeat(&t, 'x', 8192);
+	put(&t, "\n");
+	expect_status(parse_spec(&t, &err), PORTSPEC_E_LIMIT, &err, "8193-byte line");
+	assert_int_equal(err.line, 3);
+	/* The same without a final newline. */
+	t.len--;
+	expect_status(parse_spec(&t, &err), PORTSPEC_E_LIMIT, &err, "8193-byte last line");
+
+	/* Strings: 4096 bytes are fine, 4097 are not. */
+	t.len = 0;
+	put(&t, "portspec 1\nzone outside complement \"");
+	put_repeat(&t, 's', 4096);
+	put(&t, "\"\n");
+	expect_status(parse_spec(&t, &err), PORTSPEC_OK, &err, "4096-byte string");
+	t.len = 0;
+	put(&t, "portspec 1\nzone outside complement \"");
+	put_repeat(&t, 's', 4097);
+	put(&t, "\"\n");
+	expect_status(parse_spec(&t, &err), PORTSPEC_E_LIMIT, &err, "4097-byte string");
+	assert_int_equal(err.line, 2);
+	free(t.data);
+}
+
+static void test_many(void **state)
+{
+	struct portspec_error err;
+	struct text t = { 0 };
+	/* Many services parse in reasonable time. */
+	put(&t, "%s", head);
+	for (int i = 0; i < 20000; i++)
+		put(&t, "service s%d {\n\tlevel required\n\ttcp %d\n}\n", i, i % 65535 + 1);
+	expect_status(parse_spec(&t, &err), PORTSPEC_OK, &err, "20000 services");
+
+	/* Ports per service. */
+	t.len = 0;
+	put(&t, "%sservice s {\n\tlevel required\n", head);
+	for (int i = 1; i <= 1025; i++)
+		put(&t, "\ttcp %d\n", i);
+	put(&t, "}\n");
+	expect_status(parse_spec(&t, &err), PORTSPEC_E_LIMIT, &err, "1025 port ranges");
+
+	/* Zones and interfaces. */
+	t.len = 0;
+	put(&t, "portspec 1\n");
+	for (int i = 0; i < 33; i++)
+		put(&t, "zone z%d networks \"z\"\n", i);
+	expect_status(parse_spec(&t, &err), PORTSPEC_E_LIMIT, &err, "33 zones");
+	assert_int_equal(err.line, 34);
+	t.len = 0;
+	put(&t, "%s", head);
+	for (int i = 0; i < 33; i++)
+		put(&t, "interface i%d \"i\"\n", i);
+	expect_status(parse_spec(&t, &err), PORTSPEC_E_LIMIT, &err, "33 interfaces");
+	assert_int_equal(err.line, 35);
+
+	/* Addresses in a profile. */
+	t.len = 0;
+	for (int i = 0; i < 4097; i++)
+		put(&t, "inside = 10.%d.%d.0/24\n", i / 256, i % 256);
+	struct portspec_profile *profile = NULL;
+	struct portspec_spec *spec = NULL;
+	assert_int_equal(portspec_spec_new_default(&spec, &err), PORTSPEC_OK);
+	assert_int_equal(portspec_profile_new(spec, &profile), PORTSPEC_OK);
+	expect_status(portspec_profile_parse(profile, t.data, t.len, "gen", &err),
+		      PORTSPEC_E_LIMIT, &err, "4097 inside networks");
+	assert_int_equal(err.line, 4097);
+	portspec_profile_free(profile);
+	portspec_spec_free(spec);
+	free(t.data);
+}
+
+static int setup(void **state)
+{
+	struct portspec_error err;
+	return portspec_spec_new_default(&default_spec, &err) == PORTSPEC_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	portspec_spec_free(default_spec);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_spec_corpus),
+		cmocka_unit_test(test_profile_corpus),
+		cmocka_unit_test(test_huge_input),
+		cmocka_unit_test(test_long_lines),
+		cmocka_unit_test(test_many),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
