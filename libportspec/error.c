@@ -20,6 +20,53 @@ PORTSPEC_EXPORT const char *portspec_strerror(enum portspec_status status)
 	return "unknown status";
 }
 
+/* Length of the valid UTF-8 sequence at s, 0 if invalid or a C1 control. */
+static size_t utf8_seq(const unsigned char *s)
+{
+	size_t len;
+	unsigned cp, min;
+	if ((s[0] & 0xe0) == 0xc0)
+		len = 2, min = 0x80, cp = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		len = 3, min = 0x800, cp = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		len = 4, min = 0x10000, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80) /* also stops at the NUL */
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp < 0xa0)
+		return 0;
+	return len;
+}
+
+/*
+ * Error texts quote what the input said, and callers print them on terminals
+ * and hand them to languages that want UTF-8: replace control characters and
+ * invalid (or truncated) UTF-8 with '?', in place.
+ */
+static void sanitize(char *text)
+{
+	unsigned char *s = (unsigned char *)text;
+	while (*s) {
+		if (*s < 0x20 || *s == 0x7f) {
+			*s++ = '?';
+		} else if (*s < 0x80) {
+			s++;
+		} else {
+			size_t n = utf8_seq(s);
+			if (n) {
+				s += n;
+			} else {
+				*s++ = '?';
+			}
+		}
+	}
+}
+
 enum portspec_status ps_error_set(struct portspec_error *err, enum portspec_status status,
 				  const char *file, unsigned line, unsigned column,
 				  const char *fmt, ...)
@@ -34,6 +81,8 @@ enum portspec_status ps_error_set(struct portspec_error *err, enum portspec_stat
 	va_start(ap, fmt);
 	vsnprintf(err->text, sizeof(err->text), fmt, ap);
 	va_end(ap);
+	sanitize(err->file);
+	sanitize(err->text);
 	return status;
 }
 

@@ -167,6 +167,14 @@ static enum portspec_status tokenize(struct parser *p, const char *line, size_t 
 					return fail(p, PORTSPEC_E_PARSE, (unsigned)i + 1,
 						    "control character 0x%02x in string; write a tab as \\t "
 						    "and a line break as \\n", d);
+				} else if (d == 0xc2 && i + 1 < len &&
+					   (unsigned char)line[i + 1] >= 0x80 &&
+					   (unsigned char)line[i + 1] < 0xa0) {
+					/* C1 controls (U+0080-U+009F) include the 8-bit CSI of terminals. */
+					ps_buf_release(&s);
+					return fail(p, PORTSPEC_E_PARSE, (unsigned)i + 1,
+						    "control character U+%04X in string; remove it",
+						    (unsigned char)line[i + 1]);
 				} else {
 					ps_buf_putc(&s, (char)d);
 					i++;

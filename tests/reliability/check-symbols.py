@@ -11,7 +11,9 @@ import sys
 
 
 def map_symbols(path):
-    text = re.sub(r'#[^\n]*', '', open(path, encoding='utf-8').read())
+    text = open(path, encoding='utf-8').read()
+    text = re.sub(r'/\*.*?\*/', '', text, flags=re.S)
+    text = re.sub(r'#[^\n]*', '', text)
     syms = set()
     for m in re.finditer(r'global\s*:(.*?)(?:local\s*:|\})', text, re.S):
         for name in re.findall(r'([A-Za-z_][A-Za-z0-9_]*)\s*;', m.group(1)):

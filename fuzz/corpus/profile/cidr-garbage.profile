@@ -1,0 +1,1 @@
+inside = not-an-address

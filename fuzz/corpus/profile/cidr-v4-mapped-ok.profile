@@ -1,0 +1,1 @@
+appliance = ::ffff:192.0.2.1

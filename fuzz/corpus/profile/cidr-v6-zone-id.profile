@@ -1,0 +1,1 @@
+appliance = fe80::1%eth0

@@ -1,0 +1,11 @@
+role = member
+cluster-peer = 192.0.2.20, 2001:db8::20
+dns = inside
+ntp = outside
+server = dns:10.0.0.53
+server = ldap:10.1.0.0/16
+interface = eth0
+inside-interface = eth1
+appliance-interface = eth2
+required-only = true
+enable = ssh
