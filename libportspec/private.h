@@ -56,7 +56,7 @@ void ps_buf_add(struct ps_buf *b, const char *data, size_t len);
 void ps_buf_puts(struct ps_buf *b, const char *s);
 void ps_buf_putc(struct ps_buf *b, char c);
 void ps_buf_printf(struct ps_buf *b, const char *fmt, ...) PS_PRINTF(2, 3);
-void ps_buf_vprintf(struct ps_buf *b, const char *fmt, va_list ap);
+void ps_buf_vprintf(struct ps_buf *b, const char *fmt, va_list ap) PS_PRINTF(2, 0);
 /* Hands the NUL-terminated text to the caller (free with ps_free). */
 char *ps_buf_steal(struct ps_buf *b, size_t *len);
 
