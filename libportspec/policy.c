@@ -120,11 +120,45 @@ static enum portspec_status add_warning(struct portspec_policy *p, struct portsp
 	return PORTSPEC_OK;
 }
 
+/*
+ * A spec of a few megabytes can list a thousand services with a thousand
+ * ports each in every flow: bound the policy before building it, counting a
+ * flow once per server address it copies.
+ */
+static enum portspec_status check_size(const struct portspec_profile *pr,
+				       struct portspec_error *err)
+{
+	const struct portspec_spec *spec = pr->spec;
+	size_t total = 0;
+	for (size_t fi = 0; fi < spec->nflows; fi++) {
+		const struct ps_spec_flow *sf = &spec->flows[fi];
+		if (!(sf->roles & (unsigned)pr->role))
+			continue;
+		for (size_t k = 0; k < sf->nservices; k++) {
+			size_t si = sf->services[k].service;
+			if (!pr->enabled[si] ||
+			    (sf->services[k].either && !(pr->served_from[si] & (1u << sf->zone))))
+				continue;
+			size_t addrs = sf->direction == PORTSPEC_OUTBOUND ? pr->servers[si].count : 0;
+			total += spec->services[si].nports * (1 + addrs);
+			if (total > PS_MAX_POLICY_FLOWS)
+				return ps_error_set(err, PORTSPEC_E_LIMIT, spec->filename, sf->line, 1,
+						    "the policy would have more than %u flows (each "
+						    "server address counts as one); list fewer services, "
+						    "ports or servers", PS_MAX_POLICY_FLOWS);
+		}
+	}
+	return PORTSPEC_OK;
+}
+
 /* Expands the spec's flows that this profile turns on into concrete flows. */
 static enum portspec_status expand(const struct portspec_profile *pr, struct build *b,
 				   struct portspec_error *err)
 {
 	const struct portspec_spec *spec = pr->spec;
+	enum portspec_status st = check_size(pr, err);
+	if (st)
+		return st;
 	for (size_t fi = 0; fi < spec->nflows; fi++) {
 		const struct ps_spec_flow *sf = &spec->flows[fi];
 		if (!(sf->roles & (unsigned)pr->role))

@@ -31,6 +31,7 @@
 #define PS_MAX_PORTS_PER_SERVICE 1024u
 #define PS_MAX_FLOW_STATEMENTS 100000u
 #define PS_MAX_ADDRESSES 4096u
+#define PS_MAX_POLICY_FLOWS 1000000u /* flows before deduplication, x server addresses */
 
 /* ---- allocation (alloc.c): every allocation goes through these ---- */
 void *ps_malloc(size_t size);

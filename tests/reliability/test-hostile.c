@@ -498,6 +498,33 @@ static void test_many(void **state)
 	expect_status(parse_spec(&t, &err), PORTSPEC_E_LIMIT, &err, "33 interfaces");
 	assert_int_equal(err.line, 39);
 
+	/*
+	 * A few megabytes that would expand to millions of flows: refused before
+	 * anything is built (100 services x 1024 ports x 10 flows > 1,000,000).
+	 */
+	t.len = 0;
+	put(&t, "portspec 1\nzone outside complement \"o\"\n");
+	for (int i = 0; i < 100; i++) {
+		put(&t, "service s%d {\n\tlevel required\n", i);
+		for (int k = 1; k <= 1024; k++)
+			put(&t, "\ttcp %d\n", k);
+		put(&t, "}\n");
+	}
+	for (int f = 0; f < 10; f++) {
+		put(&t, "flow %s outside services", f % 2 ? "inbound" : "outbound");
+		for (int i = 0; i < 100; i++)
+			put(&t, " s%d", i);
+		put(&t, "\n");
+	}
+	struct portspec_spec *big = NULL;
+	assert_int_equal(portspec_spec_parse(t.data, t.len, "gen", &big, &err), PORTSPEC_OK);
+	struct portspec_policy *policy = NULL;
+	expect_status(portspec_policy_new(big, NULL, &policy, &err), PORTSPEC_E_LIMIT, &err,
+		      "1,024,000 flows");
+	assert_null(policy);
+	assert_int_equal(err.line, 2 + 100 * 1027 + 10);
+	portspec_spec_free(big);
+
 	/* Addresses in a profile. */
 	t.len = 0;
 	for (int i = 0; i < 4097; i++)
