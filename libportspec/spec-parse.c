@@ -32,6 +32,11 @@ struct parser {
 	unsigned block_line;
 	/* attributes already set in the current block, to reject duplicates */
 	unsigned set_title, set_desc, set_note, set_level, set_helper;
+	/* per service: the last flow statement (serial) that listed it, so that
+	 * a service listed twice is found in linear time */
+	size_t *flow_mark;
+	size_t nflow_mark;
+	size_t flow_serial;
 };
 
 static enum portspec_status fail(struct parser *p, enum portspec_status st, unsigned column,
@@ -686,6 +691,15 @@ static enum portspec_status flow_statement(struct parser *p)
 		return fail(p, PORTSPEC_E_PARSE, p->toks[i - 1].column,
 			    "expected at least one service after 'services'");
 	size_t n = p->ntoks - i;
+	if (p->nflow_mark < spec->nservices) {
+		size_t *m = ps_reallocarray(p->flow_mark, spec->nservices, sizeof(*m));
+		if (!m)
+			return nomem(p);
+		memset(m + p->nflow_mark, 0, (spec->nservices - p->nflow_mark) * sizeof(*m));
+		p->flow_mark = m;
+		p->nflow_mark = spec->nservices;
+	}
+	p->flow_serial++;
 	flow.services = ps_calloc(n, sizeof(*flow.services));
 	if (!flow.services)
 		return nomem(p);
@@ -711,12 +725,12 @@ static enum portspec_status flow_statement(struct parser *p)
 				  "this flow", name, name);
 			goto out;
 		}
-		for (size_t k = 0; k < flow.nservices; k++)
-			if (flow.services[k].service == svc) {
-				st = fail(p, PORTSPEC_E_PARSE, t->column,
-					  "service '%s' is listed twice in this flow", name);
-				goto out;
-			}
+		if (p->flow_mark[svc] == p->flow_serial) {
+			st = fail(p, PORTSPEC_E_PARSE, t->column,
+				  "service '%s' is listed twice in this flow", name);
+			goto out;
+		}
+		p->flow_mark[svc] = p->flow_serial;
 		flow.services[flow.nservices++] = (struct ps_flow_service){svc, either};
 	}
 	struct ps_spec_flow *fl = ps_reallocarray(spec->flows, spec->nflows + 1, sizeof(*fl));
@@ -852,6 +866,7 @@ PORTSPEC_EXPORT enum portspec_status portspec_spec_parse(const char *text, size_
 		st = parse_all(&p, text ? text : "", len);
 	clear_tokens(&p);
 	ps_free(p.toks);
+	ps_free(p.flow_mark);
 	if (st) {
 		portspec_spec_free(spec);
 		return st;

@@ -476,6 +476,31 @@ static void test_many(void **state)
 		put(&t, "service s%d {\n\tlevel required\n\ttcp %d\n}\n", i, i % 65535 + 1);
 	expect_status(parse_spec(&t, &err), PORTSPEC_OK, &err, "20000 services");
 
+	/*
+	 * Long service lists: the same services in several flows are fine, one
+	 * listed twice in a flow is an error at its second mention.
+	 */
+	t.len = 0;
+	put(&t, "%s", head);
+	for (int i = 0; i < 1500; i++)
+		put(&t, "service s%d {\n\tlevel optional\n\ttcp %d\n}\n", i, i + 1);
+	size_t line_start = 0;
+	for (int f = 0; f < 3; f++) {
+		line_start = t.len;
+		put(&t, "flow inbound outside services");
+		for (int i = 0; i < 1500; i++)
+			put(&t, " s%d", i);
+		if (f == 2)
+			put(&t, " s0");
+		put(&t, "\n");
+	}
+	expect_status(parse_spec(&t, &err), PORTSPEC_E_PARSE, &err, "service listed twice");
+	assert_int_equal(err.line, 6 + 1500 * 4 + 3);
+	assert_int_equal(err.column, t.len - 3 - line_start + 1);
+	t.len -= 4;
+	put(&t, "\n");
+	expect_status(parse_spec(&t, &err), PORTSPEC_OK, &err, "1500 services in 3 flows");
+
 	/* Ports per service. */
 	t.len = 0;
 	put(&t, "%sservice s {\n\tlevel required\n", head);
