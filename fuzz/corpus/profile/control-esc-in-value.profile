@@ -1,0 +1,1 @@
+role = ]0;PWNED

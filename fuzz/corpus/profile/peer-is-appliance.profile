@@ -1,0 +1,2 @@
+role = member
+cluster-peer = 198.51.100.10

@@ -1,0 +1,1 @@
+server = telnet:192.0.2.1
