@@ -102,6 +102,9 @@ static void test_either_marks(void **state)
 	assert_int_equal(portspec_spec_to_string(spec, &text, NULL), PORTSPEC_OK);
 	assert_non_null(strstr(text, seed.footnote));
 	portspec_free(text);
+	assert_string_equal(portspec_spec_either_note(spec), seed.footnote);
+	assert_int_equal(portspec_spec_interface_count(spec), 1);
+	assert_string_equal(portspec_spec_interface_title(spec, 0), "ETH1");
 	portspec_policy_free(policy);
 	portspec_spec_free(spec);
 }

@@ -109,6 +109,13 @@ static void test_dns_outside_only(void **state)
 	assert_true(has_warning(p, "dns is served from outside only"));
 	assert_true(has_warning(p, "you must set up FQDNs of internal hosts externally"));
 	assert_false(has_warning(p, "ntp is served"));
+	const struct portspec_service *dns = portspec_spec_find_service(f->spec, "dns");
+	const struct portspec_service *smtp = portspec_spec_find_service(f->spec, "smtp");
+	assert_true(portspec_profile_served_from(f->profile, dns, "outside"));
+	assert_false(portspec_profile_served_from(f->profile, dns, "inside"));
+	assert_true(portspec_profile_served_from(f->profile, smtp, "inside"));
+	assert_false(portspec_profile_served_from(f->profile, dns, "dmz"));
+	assert_false(portspec_profile_served_from(NULL, dns, "outside"));
 	portspec_policy_free(p);
 }
 
@@ -187,6 +194,11 @@ static void test_servers_narrow_outbound(void **state)
 	/* NTP untouched: no server given */
 	assert_int_equal(portspec_is_allowed(p, "outside", PORTSPEC_OUTBOUND, PORTSPEC_UDP, 123, &fl), 1);
 	assert_int_equal(portspec_flow_address_count(fl), 0);
+	const struct portspec_service *dns = portspec_spec_find_service(f->spec, "dns");
+	assert_int_equal(portspec_profile_server_count(f->profile, dns), 1);
+	assert_string_equal(portspec_cidr_format(portspec_profile_server(f->profile, dns, 0), buf,
+						 sizeof(buf)), "10.1.0.53");
+	assert_null(portspec_profile_server(f->profile, dns, 1));
 	portspec_policy_free(p);
 }
 
