@@ -88,6 +88,23 @@ static struct fixture fx;
 typedef enum portspec_status (*step_fn)(struct fixture *f);
 
 /*
+ * PORTSPEC_CHAOS_KEEP_GOING=1 reports every broken allocation site of a step
+ * instead of stopping at the first (the test still fails).
+ */
+static unsigned broken;
+
+#define CHAOS_FAIL(...)                                                                            \
+	do {                                                                                       \
+		if (getenv("PORTSPEC_CHAOS_KEEP_GOING")) {                                         \
+			print_error(__VA_ARGS__);                                                  \
+			print_error("\n");                                                         \
+			broken++;                                                                  \
+		} else {                                                                           \
+			fail_msg(__VA_ARGS__);                                                     \
+		}                                                                                  \
+	} while (0)
+
+/*
  * Runs @p step once to count, then with each allocation failing in turn.
  * Returns the number of allocations, or -1 when the step fails by itself
  * (with @p expect_ok false that is allowed, e.g. a mode a backend refuses).
@@ -110,14 +127,16 @@ static long chaos(const char *what, step_fn step, bool expect_ok)
 		arm(i);
 		st = step(&fx);
 		if (!injected)
-			fail_msg("%s: allocation %zu of %zu not reached on the second pass", what, i,
+			CHAOS_FAIL("%s: allocation %zu of %zu not reached on the second pass", what, i,
 				 total);
 		if (st != PORTSPEC_E_NOMEM)
-			fail_msg("%s: allocation %zu of %zu failed but the call returned %s", what,
+			CHAOS_FAIL("%s: allocation %zu of %zu failed but the call returned %s", what,
 				 i, total, st == PORTSPEC_OK ? "success" : portspec_strerror(st));
-		if (live != base)
-			fail_msg("%s: allocation %zu of %zu failed and %ld blocks leaked", what, i,
-				 total, live - base);
+		if (live != base) {
+			CHAOS_FAIL("%s: allocation %zu of %zu failed and %ld blocks leaked", what, i,
+				   total, live - base);
+			base = live;
+		}
 	}
 	arm(SIZE_MAX);
 	print_message("%-40s %4zu allocations, each failed once\n", what, total);
@@ -321,6 +340,10 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+	if (broken) {
+		fprintf(stderr, "%u broken allocation sites\n", broken);
+		return -1;
+	}
 	portspec_policy_free(fx.policy);
 	portspec_profile_free(fx.profile);
 	portspec_spec_free(fx.spec);

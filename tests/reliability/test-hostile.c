@@ -131,7 +131,8 @@ static bool clean_text(const char *text)
 struct outcome {
 	enum portspec_status status;
 	struct portspec_error err;
-	struct portspec_policy *policy; /* compiled, for inject-* cases */
+	struct portspec_policy *policy;  /* compiled, for inject-* cases */
+	struct portspec_policy *policy1; /* "either" services served from one zone */
 };
 
 static void run_spec(const char *name, const char *text, size_t len, struct outcome *o)
@@ -143,6 +144,20 @@ static void run_spec(const char *name, const char *text, size_t len, struct outc
 		return;
 	}
 	o->status = portspec_policy_new(spec, NULL, &o->policy, &o->err);
+	/* Served from one zone, the either-note becomes a warning too. */
+	struct portspec_profile *profile = NULL;
+	if (o->status == PORTSPEC_OK && portspec_spec_zone_count(spec) > 0 &&
+	    portspec_profile_new(spec, &profile) == PORTSPEC_OK) {
+		const char *zone = portspec_zone_name(portspec_spec_zone(spec, 0));
+		for (size_t i = 0; i < portspec_spec_service_count(spec); i++)
+			portspec_profile_set(profile,
+					     portspec_service_name(portspec_spec_service(spec, i)),
+					     zone, NULL);
+		struct portspec_error err;
+		if (portspec_policy_new(spec, profile, &o->policy1, &err) != PORTSPEC_OK)
+			o->policy1 = NULL;
+	}
+	portspec_profile_free(profile);
 	portspec_spec_free(spec);
 }
 
@@ -183,7 +198,8 @@ static unsigned check_marker(const char *name, const char *backend, const char *
 	return bad;
 }
 
-static unsigned render_golden(const char *dir, const char *name, struct portspec_policy *policy)
+static unsigned render_golden(const char *dir, const char *name,
+			      struct portspec_policy *const policies[2])
 {
 	static const enum portspec_mode modes[] = { PORTSPEC_MODE_HOST, PORTSPEC_MODE_GATEWAY };
 	unsigned bad = 0;
@@ -202,7 +218,12 @@ static unsigned render_golden(const char *dir, const char *name, struct portspec
 		len += (size_t)n_;                                                                 \
 	} while (0)
 	APPEND("# rendered by tests/reliability/test-hostile.c; PORTSPEC_REGEN=1 rewrites it\n");
-	APPEND("=== warnings ===\n");
+	for (size_t pi = 0; pi < 2; pi++) {
+	const struct portspec_policy *policy = policies[pi];
+	const char *label = pi ? "either services from one zone" : "default profile";
+	if (!policy)
+		continue;
+	APPEND("=== warnings (%s) ===\n", label);
 	for (size_t i = 0; i < portspec_policy_warning_count(policy); i++)
 		APPEND("%s\n", portspec_policy_warning(policy, i));
 	for (size_t b = 0; b < portspec_backend_count(); b++) {
@@ -214,7 +235,7 @@ static unsigned render_golden(const char *dir, const char *name, struct portspec
 			struct portspec_error err;
 			enum portspec_status st = portspec_render_to_string(
 				policy, backend, modes[m], 0, NULL, &out, &olen, &err);
-			APPEND("=== %s %s ===\n", backend, mode);
+			APPEND("=== %s %s (%s) ===\n", backend, mode, label);
 			if (st != PORTSPEC_OK) {
 				APPEND("error: %s: %s\n", status_name(st), err.text);
 				continue;
@@ -223,6 +244,7 @@ static unsigned render_golden(const char *dir, const char *name, struct portspec
 			APPEND("%s", out);
 			portspec_free(out);
 		}
+	}
 	}
 #undef APPEND
 	char path[4096];
@@ -304,9 +326,11 @@ static unsigned run_case(const char *dir, const char *file)
 		free(want);
 	}
 	if (o.policy) {
-		bad += render_golden(dir, name, o.policy);
-		portspec_policy_free(o.policy);
+		struct portspec_policy *const policies[2] = { o.policy, o.policy1 };
+		bad += render_golden(dir, name, policies);
 	}
+	portspec_policy_free(o.policy);
+	portspec_policy_free(o.policy1);
 	free(text);
 	return bad;
 }
