@@ -7,10 +7,11 @@
 #   asan      build-asan/: -Db_sanitize=address,undefined, every suite but
 #             the interpreted ones (python, bindings), errors are fatal
 #   tsan      build-tsan/: -Db_sanitize=thread, the thread test
-#   valgrind  build/ (a normal build): meson test --setup valgrind
+#   valgrind  $BUILDDIR (default build/, a normal build): meson test --setup valgrind
 #   fuzz      build-fuzz/ (clang): each fuzz harness for FUZZ_SECONDS (20)
 #
-# Environment: JOBS (ninja -j, default 2), MESON_TEST_ARGS (extra args).
+# Environment: JOBS (ninja -j, default 2), MESON_TEST_ARGS (extra args),
+# BUILDDIR (the normal build the valgrind run reuses), FUZZ_SECONDS.
 set -eu
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,8 +45,8 @@ for mode in $modes; do
 			meson test -C build-tsan --print-errorlogs --suite threads ${MESON_TEST_ARGS:-}
 		;;
 	valgrind)
-		setup build
-		meson test -C build --print-errorlogs --num-processes "$jobs" --setup valgrind \
+		setup "${BUILDDIR:-build}"
+		meson test -C "${BUILDDIR:-build}" --print-errorlogs --num-processes "$jobs" --setup valgrind \
 			${MESON_TEST_ARGS:-}
 		;;
 	fuzz)
