@@ -692,6 +692,8 @@ PORTSPEC_EXPORT bool portspec_profile_enabled(const struct portspec_profile *pr,
 	return pr->enabled[svc - pr->spec->services];
 }
 
+static size_t service_index(const struct portspec_profile *pr, const struct portspec_service *svc);
+
 PORTSPEC_EXPORT const char *portspec_profile_interface(const struct portspec_profile *pr)
 {
 	return pr ? pr->interface : NULL;
@@ -706,6 +708,44 @@ PORTSPEC_EXPORT const char *portspec_profile_zone_interface(const struct portspe
 		return pr->appliance_interface;
 	size_t z = ps_spec_zone_index(pr->spec, zone);
 	return z == SIZE_MAX ? NULL : pr->zone_interface[z];
+}
+
+static size_t service_index(const struct portspec_profile *pr, const struct portspec_service *svc)
+{
+	if (!pr || !svc || svc < pr->spec->services ||
+	    svc >= pr->spec->services + pr->spec->nservices)
+		return SIZE_MAX;
+	return (size_t)(svc - pr->spec->services);
+}
+
+PORTSPEC_EXPORT bool portspec_profile_served_from(const struct portspec_profile *pr,
+						  const struct portspec_service *svc,
+						  const char *zone)
+{
+	size_t i = service_index(pr, svc);
+	size_t z = i == SIZE_MAX ? SIZE_MAX : ps_spec_zone_index(pr->spec, zone);
+	if (z == SIZE_MAX)
+		return false;
+	if (!either_zones(pr->spec, i))
+		return true;
+	return (pr->served_from[i] >> z) & 1u;
+}
+
+PORTSPEC_EXPORT size_t portspec_profile_server_count(const struct portspec_profile *pr,
+						     const struct portspec_service *svc)
+{
+	size_t i = service_index(pr, svc);
+	return i == SIZE_MAX ? 0 : pr->servers[i].count;
+}
+
+PORTSPEC_EXPORT const struct portspec_cidr *
+portspec_profile_server(const struct portspec_profile *pr, const struct portspec_service *svc,
+			size_t index)
+{
+	size_t i = service_index(pr, svc);
+	if (i == SIZE_MAX || index >= pr->servers[i].count)
+		return NULL;
+	return &pr->servers[i].items[index];
 }
 
 PORTSPEC_EXPORT bool portspec_profile_uses_examples(const struct portspec_profile *pr)
