@@ -206,6 +206,18 @@ enum portspec_status ps_linux_check(const struct ps_render *r, const char *backe
 	for (size_t i = 0; i < portspec_policy_flow_count(r->policy); i++) {
 		const struct portspec_flow *f = portspec_policy_flow(r->policy, i);
 		const struct portspec_service *svc = portspec_flow_service(f);
+
+		/* A host fragment is one chain for both directions: only the
+		 * interface (input or output) tells an inbound rule from an
+		 * outbound one there. */
+		if (r->mode == PORTSPEC_MODE_HOST && (r->flags & PORTSPEC_RENDER_FRAGMENT) &&
+		    !portspec_profile_interface(profile) &&
+		    !ps_zone_bound_interface(r, portspec_flow_zone(f)))
+			return ps_error_set(r->err, PORTSPEC_E_UNSUPPORTED, NULL, 0, 0,
+					    "%s: a host-mode fragment needs the appliance's interface "
+					    "to tell inbound from outbound rules in its one chain; set "
+					    "interface=NAME in the profile, or render a complete ruleset",
+					    backend);
 		const char *helper = portspec_service_helper(svc);
 		enum portspec_protocol proto = portspec_flow_protocol(f);
 

@@ -387,6 +387,16 @@ static void test_no_interface(void **state)
 	out = render(policy, "nft", H, 0, NULL, &len);
 	assert_null(strstr(out, "iifname \"eth"));
 	portspec_free(out);
+	/* A host fragment is one chain for INPUT and OUTPUT: without an interface
+	 * an inbound rule would also match outgoing packets.  Refused. */
+	for (size_t b = 0; b < 3; b++) {
+		struct portspec_error err = {0};
+		assert_int_equal(render_status(policy, backends[b], H, F, NULL, &err),
+				 PORTSPEC_E_UNSUPPORTED);
+		assert_non_null(strstr(err.text, "interface="));
+		assert_int_equal(render_status(policy, backends[b], G, F, NULL, &err),
+				 PORTSPEC_OK);
+	}
 	portspec_policy_free(policy);
 }
 
