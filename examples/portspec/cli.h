@@ -57,6 +57,9 @@ int cli_policy_opt(struct cli_policy_opts *o, int c, const char *arg);
  */
 int cli_usage_error(const char *cmd, const char *usage, const char *why);
 
+/* After getopt_long returned '?' or ':': names the offending option; returns EXIT_USAGE. */
+int cli_bad_option(const char *cmd, const char *usage, char **argv);
+
 /*
  * Like cli_load_policy, with `extra` settings applied after the options and
  * nothing printed: the status and error are returned instead.

@@ -37,7 +37,7 @@ int cmd_backends(int argc, char **argv)
 			      stdout);
 			return EXIT_OK;
 		default:
-			return cli_usage_error("backends", usage, "unknown option or missing argument");
+			return cli_bad_option("backends", usage, argv);
 		}
 	}
 	if (optind < argc)

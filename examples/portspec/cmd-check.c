@@ -62,7 +62,7 @@ int cmd_check(int argc, char **argv)
 			return EXIT_OK;
 		default:
 			cli_policy_opts_release(&po);
-			return cli_usage_error("check", usage, "unknown option or missing argument");
+			return cli_bad_option("check", usage, argv);
 		}
 	}
 	enum portspec_direction d = portspec_direction_from_name(dir);

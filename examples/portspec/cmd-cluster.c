@@ -75,7 +75,7 @@ int cmd_cluster(int argc, char **argv)
 			help();
 			goto out;
 		default:
-			rc = cli_usage_error("cluster", usage, "unknown option or missing argument");
+			rc = cli_bad_option("cluster", usage, argv);
 			goto out;
 		}
 	}

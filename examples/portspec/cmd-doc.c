@@ -131,7 +131,7 @@ int cmd_doc(int argc, char **argv)
 			help();
 			goto out;
 		default:
-			rc = cli_usage_error("doc", usage, "unknown option or missing argument");
+			rc = cli_bad_option("doc", usage, argv);
 			goto out;
 		}
 	}

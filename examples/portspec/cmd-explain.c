@@ -330,7 +330,7 @@ int cmd_explain(int argc, char **argv)
 			help();
 			goto out;
 		default:
-			rc = cli_usage_error("explain", usage, "unknown option or missing argument");
+			rc = cli_bad_option("explain", usage, argv);
 			goto out;
 		}
 	}

@@ -82,7 +82,7 @@ int cmd_fmt(int argc, char **argv)
 		case 'c': check = true; break;
 		case 'o': output = optarg; break;
 		case 'h': help(); return EXIT_OK;
-		default: return cli_usage_error("fmt", usage, "unknown option or missing argument");
+		default: return cli_bad_option("fmt", usage, argv);
 		}
 	}
 	if (argc - optind > 1)

@@ -122,7 +122,7 @@ static int list_main(const char *cmd, unsigned fixed_levels, int argc, char **ar
 			help(cmd, usage);
 			goto out;
 		default:
-			rc = cli_usage_error(cmd, usage, "unknown option or missing argument");
+			rc = cli_bad_option(cmd, usage, argv);
 			goto out;
 		}
 	}

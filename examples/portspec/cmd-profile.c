@@ -93,6 +93,13 @@ static void print_json(const struct portspec_policy *policy)
 				first = false;
 			}
 		}
+		printf("], \"servers\": [");
+		for (size_t k = 0; k < portspec_profile_server_count(pr, svc); k++) {
+			char buf[64];
+			printf("%s", k ? ", " : "");
+			cli_json_string(stdout, portspec_cidr_format(portspec_profile_server(pr, svc, k),
+								     buf, sizeof(buf)));
+		}
 		printf("]}");
 	}
 	printf("\n  ],\n  \"warnings\": [");
@@ -130,7 +137,7 @@ int cmd_profile(int argc, char **argv)
 			help();
 			goto out;
 		default:
-			rc = cli_usage_error("profile", usage, "unknown option or missing argument");
+			rc = cli_bad_option("profile", usage, argv);
 			goto out;
 		}
 	}

@@ -135,7 +135,7 @@ int cmd_validate(int argc, char **argv)
 			help();
 			goto out;
 		}
-		rc = cli_usage_error("validate", usage, "unknown option or missing argument");
+		rc = cli_bad_option("validate", usage, argv);
 		goto out;
 	}
 	if (argc - optind > 1 || (optind < argc && po.spec_path)) {

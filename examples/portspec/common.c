@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,17 @@ int cli_usage_error(const char *cmd, const char *usage, const char *why)
 		fprintf(stderr, "portspec %s: %s\n", cmd, why);
 	fprintf(stderr, "%sTry 'portspec %s --help'.\n", usage, cmd);
 	return EXIT_USAGE;
+}
+
+int cli_bad_option(const char *cmd, const char *usage, char **argv)
+{
+	char why[160];
+	const char *opt = optind > 0 ? argv[optind - 1] : "";
+	if (optopt && strncmp(opt, "--", 2) != 0)
+		snprintf(why, sizeof(why), "unknown option '-%c', or it needs a value", optopt);
+	else
+		snprintf(why, sizeof(why), "unknown option '%.100s', or it needs a value", opt);
+	return cli_usage_error(cmd, usage, why);
 }
 
 static enum portspec_status apply_set(struct portspec_profile *profile, const char *kv,
