@@ -267,3 +267,41 @@ def test_example_render():
     assert r.rc == 0 and "OUTBOUND PORTS: 25, 53\\*, 123\\*, 443, 465" in r.out
     r = run("no-such-backend", exe=example("render"))
     assert r.rc == 1 and "unknown backend" in r.err
+
+
+MINIMAL = """portspec 1
+zone wan complement
+zone lan networks
+zone peers peers
+service app {
+	level optional
+	tcp 8000-8010 9000
+	udp 9000
+}
+flow inbound wan services app
+flow outbound lan role member services app*
+"""
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "csv", "json", "dot"])
+def test_doc_of_a_spec_without_names_titles_or_interfaces(tmp_path, fmt):
+    spec = tmp_path / "minimal.portspec"
+    spec.write_text(MINIMAL, encoding="utf-8")
+    r = run("doc", "--spec", str(spec), "--format", fmt, "--set", "role=member", "-q")
+    assert r.rc == 0, r
+    if fmt == "json":
+        d = r.json()
+        validate(d, schema("portspec-policy.schema.json"))
+        assert d["spec"]["name"] is None and d["interfaces"] == []
+        assert {(f["port_first"], f["port_last"]) for f in d["flows"]} == {(8000, 8010),
+                                                                          (9000, 9000)}
+    elif fmt == "markdown":
+        assert r.out.startswith("# portspec policy: firewall port requirements")
+        assert "INBOUND PORTS: 8000-8010, 9000" in r.out
+        assert "OUTBOUND PORTS: 8000-8010\\*, 9000\\*" in r.out
+        assert "DESTINATION: the appliance" in r.out
+    elif fmt == "dot":
+        assert 'label="INBOUND (optional):\\n8000-8010, 9000"' in r.out
+        need_tool("dot")
+        p = subprocess.run(["dot", "-Tsvg"], input=r.out, capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr
