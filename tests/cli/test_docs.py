@@ -305,3 +305,30 @@ def test_doc_of_a_spec_without_names_titles_or_interfaces(tmp_path, fmt):
         need_tool("dot")
         p = subprocess.run(["dot", "-Tsvg"], input=r.out, capture_output=True, text=True)
         assert p.returncode == 0, p.stderr
+
+
+def test_portspec_profile5_example_is_a_valid_profile(tmp_path):
+    page = scd("portspec-profile.5")
+    example = page.split("# EXAMPLE")[1].split("```")[1]
+    path = tmp_path / "site.profile"
+    path.write_text(example, encoding="utf-8")
+    r = run("validate", "--profile", str(path), "-q")
+    assert r.rc == 0, r
+    prof = run("profile", "--profile", str(path), "--format", "json", "-q").json()
+    assert prof["role"] == "central" and prof["examples"] is False
+
+
+GOLDEN = os.path.join(SRCDIR, "tests", "cli", "golden")
+
+
+@pytest.mark.parametrize("fmt,ext", [("markdown", "md"), ("csv", "csv"), ("json", "json")])
+def test_documents_of_the_default_policy(fmt, ext):
+    """Golden documents of the default policy; PORTSPEC_REGEN=1 rewrites them."""
+    out = run("doc", "-q", "--format", fmt).out
+    path = os.path.join(GOLDEN, f"lotus-protector-default.{ext}")
+    if REGEN:
+        os.makedirs(GOLDEN, exist_ok=True)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(out)
+    with open(path, encoding="utf-8") as f:
+        assert f.read() == out, f"{path} differs: review, then rerun with PORTSPEC_REGEN=1"
