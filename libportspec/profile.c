@@ -63,13 +63,7 @@ static bool list_copy(struct ps_cidr_list *dst, const struct ps_cidr_list *src)
 /* Mask of the zones where `svc` carries the "either zone" mark. */
 static uint32_t either_zones(const struct portspec_spec *spec, size_t svc)
 {
-	uint32_t mask = 0;
-	for (size_t i = 0; i < spec->nflows; i++)
-		for (size_t k = 0; k < spec->flows[i].nservices; k++)
-			if (spec->flows[i].services[k].service == svc &&
-			    spec->flows[i].services[k].either)
-				mask |= 1u << spec->flows[i].zone;
-	return mask;
+	return spec->services[svc].either_zones;
 }
 
 PORTSPEC_EXPORT void portspec_profile_free(struct portspec_profile *pr)
