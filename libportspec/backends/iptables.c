@@ -447,7 +447,8 @@ static enum portspec_status render_group(struct xt_ctx *x, struct xt_table *t,
 		if (!done)
 			chain_note(c, "%s %s %s: the profile names no %s servers for %s", where,
 				   zname, proto, family_name(x), labels);
-	} else if (bound) {
+	} else if (bound && kind != PORTSPEC_ZONE_PEERS) {
+		/* The interface is the zone; peers stay their addresses behind it. */
 		for (size_t a = 0; a < napp; a++) {
 			struct xt_match m;
 			if (appliance_variant(x, &base, a, inbound, &m))

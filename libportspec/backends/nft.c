@@ -332,7 +332,8 @@ static void put_match(struct nft_ctx *x, struct ps_buf *b, const struct ps_flow_
 			ps_buf_printf(b, "%s%s", n++ ? ", " : "", buf);
 		}
 		ps_buf_puts(b, " } ");
-	} else if (!bound) {
+	} else if (!bound || portspec_zone_kind(zone) == PORTSPEC_ZONE_PEERS) {
+		/* A bound interface is the zone; peers stay their addresses behind it. */
 		if (portspec_zone_kind(zone) == PORTSPEC_ZONE_COMPLEMENT) {
 			for (size_t z = 0; z < portspec_spec_zone_count(x->spec); z++) {
 				const struct portspec_zone *nz = portspec_spec_zone(x->spec, z);
@@ -366,7 +367,8 @@ static enum portspec_status render_group(struct nft_ctx *x, const struct ps_flow
 	const char *proto = portspec_protocol_name(portspec_flow_protocol(head));
 	bool bound = ps_zone_bound_interface(x->r, zone) != NULL;
 	/* Addresses need one rule per family; interfaces alone do not. */
-	bool split = x->gateway || portspec_flow_address_count(head) || !bound;
+	bool split = x->gateway || portspec_flow_address_count(head) || !bound ||
+		     portspec_zone_kind(zone) == PORTSPEC_ZONE_PEERS;
 	size_t nchunk = 0;
 
 	for (size_t start = 0; start < g->count;) {

@@ -30,7 +30,7 @@ struct render_case {
 
 #define GATEWAY_IFACES                                                                      \
 	{"role=central", "outside-interface=eth0", "inside-interface=eth2",                 \
-	 "appliance-interface=eth3"}
+	 "appliance-interface=eth3", "cluster-interface=eth4"}
 #define MEMBER_SERVERS                                                                      \
 	{"role=member", "dns=outside", "server=dns:203.0.113.53", "server=dns:2001:db8:53::53", \
 	 "server=ldap:192.0.2.10", "disable=ssh"}
