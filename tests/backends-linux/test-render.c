@@ -358,6 +358,24 @@ static void test_long_fragment_name(void **state)
 	portspec_policy_free(policy);
 }
 
+/* A complement zone whose name does not fit a chain name gets a chain by index. */
+static void test_long_zone_name(void **state)
+{
+	(void)state;
+	struct portspec_policy *policy = policy_from_text(
+		"portspec 1\nzone everything-that-is-not-one-of-our-networks complement \"o\"\n"
+		"zone inside networks \"i\"\ninterface eth1 \"e\"\n"
+		"service x {\n\tlevel required\n\ttcp 25\n}\n"
+		"flow inbound everything-that-is-not-one-of-our-networks interface eth1 services x\n");
+	size_t len;
+	char *out = render(policy, "iptables", H, 0, NULL, &len);
+	assert_non_null(strstr(out, ":portspec-z0-in - [0:0]\n"));
+	assert_non_null(strstr(out, "-A INPUT -i eth1 -m comment --comment \"zone "
+				    "everything-that-is-not-one-of-our-networks\" -j portspec-z0-in\n"));
+	portspec_free(out);
+	portspec_policy_free(policy);
+}
+
 static void test_nft_keyword_name(void **state)
 {
 	(void)state;
@@ -465,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_long_fragment_name),
 		cmocka_unit_test(test_zone_name_not_a_set_name),
 		cmocka_unit_test(test_nft_keyword_name),
+		cmocka_unit_test(test_long_zone_name),
 		cmocka_unit_test(test_no_interface),
 		cmocka_unit_test(test_complement_returns_first),
 		cmocka_unit_test(test_ftp_helper),
