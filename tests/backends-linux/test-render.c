@@ -31,6 +31,9 @@ struct render_case {
 #define GATEWAY_IFACES                                                                      \
 	{"role=central", "outside-interface=eth0", "inside-interface=eth2",                 \
 	 "appliance-interface=eth3", "cluster-interface=eth4"}
+static const char *const GATEWAY_IFACES_LIST[] = {
+	"role=central", "outside-interface=eth0", "inside-interface=eth2",
+	"appliance-interface=eth3", "cluster-interface=eth4", NULL};
 #define MEMBER_SERVERS                                                                      \
 	{"role=member", "dns=outside", "server=dns:203.0.113.53", "server=dns:2001:db8:53::53", \
 	 "server=ldap:192.0.2.10", "disable=ssh"}
@@ -474,6 +477,61 @@ static void test_ftp_helper(void **state)
 	portspec_policy_free(policy);
 }
 
+/* Allocation failure injection: every allocation of a render fails in turn. */
+static long alloc_budget = -1;
+
+static void *failing_malloc(size_t n)
+{
+	if (alloc_budget == 0)
+		return NULL;
+	if (alloc_budget > 0)
+		alloc_budget--;
+	return malloc(n);
+}
+
+static void *failing_realloc(void *p, size_t n)
+{
+	if (alloc_budget == 0)
+		return NULL;
+	if (alloc_budget > 0)
+		alloc_budget--;
+	return realloc(p, n);
+}
+
+static void test_alloc_failures(void **state)
+{
+	(void)state;
+	struct portspec_policy *policy = make_policy(NULL, GATEWAY_IFACES_LIST);
+	assert_int_equal(portspec_set_allocator(failing_malloc, failing_realloc, free), PORTSPEC_OK);
+	for (size_t b = 0; b < 3; b++) {
+		for (unsigned m = H; m <= G; m++) {
+			for (unsigned f = 0; f <= F; f += F) {
+				enum portspec_status st = PORTSPEC_E_NOMEM;
+				long n;
+				for (n = 0; st != PORTSPEC_OK && n < 100000; n++) {
+					struct portspec_error err = {0};
+					char *out = NULL;
+					size_t len;
+					alloc_budget = n;
+					st = portspec_render_to_string(policy, backends[b], m, f, NULL,
+								       &out, &len, &err);
+					alloc_budget = -1;
+					if (st == PORTSPEC_OK)
+						portspec_free(out);
+					else if (st != PORTSPEC_E_NOMEM)
+						fail_msg("%s after %ld allocations: %s", backends[b], n,
+							 err.text);
+					else
+						assert_null(out);
+				}
+				assert_int_equal(st, PORTSPEC_OK);
+			}
+		}
+	}
+	assert_int_equal(portspec_set_allocator(NULL, NULL, NULL), PORTSPEC_OK);
+	portspec_policy_free(policy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -484,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_zone_name_not_a_set_name),
 		cmocka_unit_test(test_nft_keyword_name),
 		cmocka_unit_test(test_long_zone_name),
+		cmocka_unit_test(test_alloc_failures),
 		cmocka_unit_test(test_no_interface),
 		cmocka_unit_test(test_complement_returns_first),
 		cmocka_unit_test(test_ftp_helper),
