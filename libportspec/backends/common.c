@@ -67,7 +67,8 @@ static void header_either(const struct ps_render *r, const char *prefix)
 		if (zones.failed)
 			r->out->failed = true;
 		else if (either)
-			header_printf(r->out, prefix, "  %s served from:%s", portspec_service_name(svc),
+			header_printf(r->out, prefix, "  %s served from:%s",
+				      portspec_service_name(svc),
 				      zones.data ? zones.data : " (nowhere)");
 		ps_buf_release(&zones);
 	}
@@ -114,8 +115,9 @@ static void header_cidrs(const struct ps_render *r, const char *prefix, const ch
 
 	ps_buf_init(&l.line);
 	for (size_t i = 0; i < n; i++) {
-		const struct portspec_cidr *c = zone ? portspec_profile_zone_address(profile, zone, i)
-						     : portspec_profile_appliance(profile, i);
+		const struct portspec_cidr *c =
+			zone ? portspec_profile_zone_address(profile, zone, i)
+			     : portspec_profile_appliance(profile, i);
 		list_add(&l, portspec_cidr_format(c, buf, sizeof(buf)));
 	}
 	if (!n)

@@ -472,7 +472,8 @@ static void test_ftp_helper(void **state)
 	assert_non_null(strstr(out, "ct helper ftp-tcp {\n\t\ttype \"ftp\" protocol tcp\n"));
 	assert_non_null(strstr(out, "ct helper set \"ftp-tcp\""));
 	/* Assigned before the accept of the same chain. */
-	assert_true(strstr(out, "ct helper set") < strstr(out, "@out_inside_tcp ct state new accept"));
+	assert_true(strstr(out, "ct helper set") <
+		    strstr(out, "@out_inside_tcp ct state new accept"));
 	portspec_free(out);
 	portspec_policy_free(policy);
 }
@@ -502,7 +503,8 @@ static void test_alloc_failures(void **state)
 {
 	(void)state;
 	struct portspec_policy *policy = make_policy(NULL, GATEWAY_IFACES_LIST);
-	assert_int_equal(portspec_set_allocator(failing_malloc, failing_realloc, free), PORTSPEC_OK);
+	assert_int_equal(portspec_set_allocator(failing_malloc, failing_realloc, free),
+			 PORTSPEC_OK);
 	for (size_t b = 0; b < 3; b++) {
 		for (unsigned m = H; m <= G; m++) {
 			for (unsigned f = 0; f <= F; f += F) {
@@ -513,8 +515,9 @@ static void test_alloc_failures(void **state)
 					char *out = NULL;
 					size_t len;
 					alloc_budget = n;
-					st = portspec_render_to_string(policy, backends[b], m, f, NULL,
-								       &out, &len, &err);
+					st = portspec_render_to_string(policy, backends[b], m,
+								       f, NULL, &out, &len,
+								       &err);
 					alloc_budget = -1;
 					if (st == PORTSPEC_OK)
 						portspec_free(out);
