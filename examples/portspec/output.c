@@ -282,7 +282,7 @@ const struct cli_column cli_flow_columns[] = {
 	{"interface", "INTERFACE", CLI_STR, CLI_JSON | CLI_CSV},
 	{"protocol", "PROTO", CLI_WORD, ALL},
 	{"port", "PORT", CLI_STR, CLI_TABLE},
-	{"port_first", "FIRST", CLI_INT, CLI_JSON | CLI_CSV},
+	{"port", "FIRST", CLI_INT, CLI_JSON | CLI_CSV},
 	{"port_last", "LAST", CLI_INT, CLI_JSON | CLI_CSV},
 	{"service", "SERVICE", CLI_STR, ALL},
 	{"level", "LEVEL", CLI_WORD, ALL},

@@ -4,7 +4,7 @@
  * header row unless a fragment is asked for.  The columns are documented in
  * portspec(1) and are stable:
  *
- *   direction,zone,interface,protocol,port_first,port_last,service,level,
+ *   direction,zone,interface,protocol,port,port_last,service,level,
  *   either,addresses,title
  */
 #include <string.h>
@@ -50,7 +50,7 @@ static enum portspec_status render_csv(struct ps_render *r)
 	struct ps_buf *b = r->out;
 
 	if (!(r->flags & PORTSPEC_RENDER_FRAGMENT))
-		ps_buf_puts(b, "direction,zone,interface,protocol,port_first,port_last,service,level,"
+		ps_buf_puts(b, "direction,zone,interface,protocol,port,port_last,service,level,"
 			       "either,addresses,title\n");
 	for (size_t i = 0; i < p->nflows; i++) {
 		const struct portspec_flow *f = &p->flows[i];

@@ -79,7 +79,7 @@ static void json_flow(struct ps_buf *b, const struct portspec_flow *f)
 	json_str(b, f->zone->name);
 	ps_buf_puts(b, ", \"interface\": ");
 	json_str(b, f->interface);
-	ps_buf_printf(b, ", \"protocol\": \"%s\", \"port_first\": %u, \"port_last\": %u, \"service\": ",
+	ps_buf_printf(b, ", \"protocol\": \"%s\", \"port\": %u, \"port_last\": %u, \"service\": ",
 		      portspec_protocol_name((enum portspec_protocol)f->protocol),
 		      (unsigned)f->first, (unsigned)f->last);
 	json_str(b, f->service->name);

@@ -91,7 +91,7 @@ def test_list_json_follows_the_schema():
     for f in flows:
         validate(f, s, "#/$defs/flow")
     assert {"direction": "inbound", "zone": "inside", "interface": "eth1", "protocol": "tcp",
-            "port_first": 22, "port_last": 22, "service": "ssh", "level": "optional",
+            "port": 22, "port_last": 22, "service": "ssh", "level": "optional",
             "either": False, "addresses": []} in flows
 
 
@@ -102,14 +102,14 @@ def test_list_csv_is_the_csv_document():
     assert lst.out == doc.out
     rows = list(csv.DictReader(io.StringIO(lst.out)))
     assert len(rows) == 22
-    assert rows[0].keys() == {"direction", "zone", "interface", "protocol", "port_first",
+    assert rows[0].keys() == {"direction", "zone", "interface", "protocol", "port",
                               "port_last", "service", "level", "either", "addresses", "title"}
 
 
 def test_list_filters():
     flows = run("list", "-q", "--zone", "outside", "--direction", "outbound", "--format",
                 "json").json()
-    ports = sorted({f["port_first"] for f in flows})
+    ports = sorted({f["port"] for f in flows})
     assert ports == [25, 53, 123, 443, 465]  # the picture: OUTBOUND PORTS 25, 53*, 123*, 443, 465
     flows = run("list", "-q", "--proto", "udp", "--format", "json").json()
     assert {f["protocol"] for f in flows} == {"udp"}
@@ -225,7 +225,7 @@ def test_explain_bad_argument(arg):
 
 def test_cluster_central_node():
     flows = run("cluster", "--role", "central", "--format", "json").json()
-    assert [(f["role"], f["direction"], f["zone"], f["port_first"]) for f in flows] == [
+    assert [(f["role"], f["direction"], f["zone"], f["port"]) for f in flows] == [
         ("central", "inbound", "cluster", 4990), ("central", "inbound", "cluster", 5432)]
     s = schema("portspec-policy.schema.json")
     for f in flows:

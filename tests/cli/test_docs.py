@@ -293,7 +293,7 @@ def test_doc_of_a_spec_without_names_titles_or_interfaces(tmp_path, fmt):
         d = r.json()
         validate(d, schema("portspec-policy.schema.json"))
         assert d["spec"]["name"] is None and d["interfaces"] == []
-        assert {(f["port_first"], f["port_last"]) for f in d["flows"]} == {(8000, 8010),
+        assert {(f["port"], f["port_last"]) for f in d["flows"]} == {(8000, 8010),
                                                                           (9000, 9000)}
     elif fmt == "markdown":
         assert r.out.startswith("# portspec policy: firewall port requirements")

@@ -43,11 +43,11 @@ def main():
     flows = json.loads(r.stdout)
     got = set()
     for f in flows:
-        for key in ("service", "protocol", "port_first", "port_last", "direction", "zone",
+        for key in ("service", "protocol", "port", "port_last", "direction", "zone",
                     "level"):
             assert key in f, (key, f)
-        assert f["port_first"] == f["port_last"]
-        got.add((f["direction"], f["zone"], f["protocol"], f["port_first"]))
+        assert f["port"] == f["port_last"]
+        got.add((f["direction"], f["zone"], f["protocol"], f["port"]))
     assert len(got) == len(flows), "duplicate flows"
     assert got == want, f"missing {want - got}, extra {got - want}"
 
