@@ -228,6 +228,8 @@ static enum portspec_status render_dot(struct ps_render *r)
 		ps_buf_init(&ports);
 		ps_doc_ports(&ports, p, &groups[g], PORTSPEC_LEVEL_ANY);
 		either |= ports.data && strchr(ports.data, '*');
+		if (ports.failed)
+			b->failed = true; /* the legend would miss the either-note */
 		ps_buf_release(&ports);
 		put_edges(b, r, &groups[g], ind);
 	}

@@ -321,15 +321,17 @@ static const char *family_name(const struct xt_ctx *x)
 	return x->family == 4 ? "IPv4" : "IPv6";
 }
 
-/* The labels of a group, for notes. */
-static void group_labels(const struct ps_flow_group *group, char *buf, size_t size)
+/* The labels of a group, for notes; false when out of memory. */
+static bool group_labels(const struct ps_flow_group *group, char *buf, size_t size)
 {
 	struct ps_buf b;
 	ps_buf_init(&b);
 	for (size_t i = 0; i < group->count; i++)
 		ps_label_add(&b, group->flows[i]);
-	snprintf(buf, size, "%s", b.failed || !b.data ? "" : b.data);
+	bool ok = !b.failed && b.data;
+	snprintf(buf, size, "%s", ok ? b.data : "");
 	ps_buf_release(&b);
+	return ok;
 }
 
 /*
@@ -407,7 +409,8 @@ static enum portspec_status render_group(struct xt_ctx *x, struct xt_table *t,
 	if (!c)
 		return ps_error_set(x->r->err, PORTSPEC_E_INVALID, NULL, 0, 0,
 				    "%s: no chain for the flows", x->backend);
-	group_labels(group, labels, sizeof(labels));
+	if (!group_labels(group, labels, sizeof(labels)))
+		x->r->out->failed = true; /* a rule without its comment is not complete */
 
 	/* Interfaces: the zone's side and, in gateway mode, the appliance's side. */
 	struct xt_match base = {.src = "", .dst = "", .in = NULL, .out = NULL};

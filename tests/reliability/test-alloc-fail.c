@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <execinfo.h>
 
 #include <portspec/portspec.h>
 
@@ -23,11 +24,19 @@ static size_t calls;           /* allocations (malloc, realloc) since the last r
 static size_t fail_at = SIZE_MAX;
 static bool injected;
 static long live;              /* blocks allocated and not yet freed */
+static void *injected_at[16];  /* the stack of the failed allocation */
+static int injected_depth;
+
+static void note_injection(void)
+{
+	injected = true;
+	injected_depth = backtrace(injected_at, 16);
+}
 
 static void *t_malloc(size_t n)
 {
 	if (calls++ == fail_at) {
-		injected = true;
+		note_injection();
 		return NULL;
 	}
 	void *p = malloc(n);
@@ -39,7 +48,7 @@ static void *t_malloc(size_t n)
 static void *t_realloc(void *p, size_t n)
 {
 	if (calls++ == fail_at) {
-		injected = true;
+		note_injection();
 		return NULL;
 	}
 	void *q = realloc(p, n);
@@ -88,7 +97,8 @@ static struct fixture fx;
 typedef enum portspec_status (*step_fn)(struct fixture *f);
 
 /*
- * PORTSPEC_CHAOS_KEEP_GOING=1 reports every broken allocation site of a step
+ * PORTSPEC_CHAOS_KEEP_GOING=1 reports every broken allocation site of a step,
+ * with the stack of the allocation that failed (addr2line -e LIB +OFFSET),
  * instead of stopping at the first (the test still fails).
  */
 static unsigned broken;
@@ -98,6 +108,7 @@ static unsigned broken;
 		if (getenv("PORTSPEC_CHAOS_KEEP_GOING")) {                                         \
 			print_error(__VA_ARGS__);                                                  \
 			print_error("\n");                                                         \
+			backtrace_symbols_fd(injected_at, injected_depth, 2);                      \
 			broken++;                                                                  \
 		} else {                                                                           \
 			fail_msg(__VA_ARGS__);                                                     \
@@ -291,14 +302,18 @@ static int count_sink(void *userdata, const char *data, size_t len)
 	return 0;
 }
 
+static struct portspec_error last_render_err;
+
 static enum portspec_status step_render_string(struct fixture *f)
 {
 	char *out = NULL;
 	size_t len = 0;
 	struct portspec_error err;
 	enum portspec_status st = portspec_render_to_string(f->policy, f->backend, f->mode,
-							    f->flags, "frag", &out, &len, &err);
+							    f->flags, "chaosfrag", &out, &len, &err);
 	check_err(st, &err);
+	if (st != PORTSPEC_OK)
+		last_render_err = err;
 	if (st != PORTSPEC_OK) {
 		assert_null(out);
 		return st;
@@ -435,10 +450,14 @@ static void test_render(void **state)
 					 m ? "gateway" : "host", fl ? " fragment" : "");
 				bool supported = portspec_backend_modes(fx.backend) & modes[m];
 				long n = chaos(what, step_render_string, false);
+				if (n < 0 && supported &&
+				    last_render_err.status != PORTSPEC_E_UNSUPPORTED)
+					fail_msg("%s: fails without injected failures: %s", what,
+						 last_render_err.text);
 				if (n < 0) {
-					print_message("%-40s fails by itself (%s), not tested\n",
-						      what, supported ? "not implemented?"
-								      : "mode not supported");
+					print_message("%-40s fails by itself (%s: %s), not tested\n",
+						      what, supported ? "supported" : "unsupported",
+						      last_render_err.text);
 					continue;
 				}
 				strncat(what, " (sink)", sizeof(what) - strlen(what) - 1);
