@@ -88,6 +88,8 @@ char *ps_buf_steal(struct ps_buf *b, size_t *len)
 		ps_buf_release(b);
 		return NULL;
 	}
+	/* Nothing may have been appended: an empty text still ends in NUL. */
+	b->data[b->len] = '\0';
 	char *p = b->data;
 	if (len)
 		*len = b->len;

@@ -590,6 +590,40 @@ static void test_many(void **state)
 	free(t.data);
 }
 
+/* A policy without flows renders to complete, NUL-terminated (possibly empty) texts. */
+static void test_empty_policy(void **state)
+{
+	static const char text[] = "portspec 1\nzone outside complement \"Outside\"\n"
+				   "service ssh {\n\tlevel optional\n\ttcp 22\n}\n"
+				   "flow inbound outside services ssh\n";
+	struct portspec_error err;
+	struct portspec_spec *spec = NULL;
+	struct portspec_profile *profile = NULL;
+	struct portspec_policy *policy = NULL;
+	assert_int_equal(portspec_spec_parse(text, strlen(text), "empty", &spec, &err), PORTSPEC_OK);
+	assert_int_equal(portspec_profile_new(spec, &profile), PORTSPEC_OK);
+	assert_int_equal(portspec_profile_required_only(profile), PORTSPEC_OK);
+	assert_int_equal(portspec_policy_new(spec, profile, &policy, &err), PORTSPEC_OK);
+	assert_int_equal(portspec_policy_flow_count(policy), 0);
+	for (size_t b = 0; b < portspec_backend_count(); b++) {
+		for (int m = PORTSPEC_MODE_HOST; m <= PORTSPEC_MODE_GATEWAY; m++) {
+			for (unsigned fl = 0; fl <= PORTSPEC_RENDER_FRAGMENT; fl++) {
+				char *out = NULL;
+				size_t len = 12345;
+				if (portspec_render_to_string(policy, portspec_backend_name(b), m, fl,
+							      NULL, &out, &len, &err) != PORTSPEC_OK)
+					continue;
+				assert_non_null(memchr(out, '\0', len + 1));
+				assert_int_equal(strlen(out), len);
+				portspec_free(out);
+			}
+		}
+	}
+	portspec_policy_free(policy);
+	portspec_profile_free(profile);
+	portspec_spec_free(spec);
+}
+
 static int setup(void **state)
 {
 	struct portspec_error err;
@@ -610,6 +644,7 @@ int main(void)
 		cmocka_unit_test(test_huge_input),
 		cmocka_unit_test(test_long_lines),
 		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_empty_policy),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
