@@ -46,14 +46,20 @@ static void dot_str(struct ps_buf *b, const char *s)
 	dot_text(b, s, s ? strlen(s) : 0);
 }
 
+/* Upper-cases ASCII letters only, on a copy, so UTF-8 sequences stay whole. */
 static void dot_upper(struct ps_buf *b, const char *s)
 {
-	for (; s && *s; s++) {
-		char c = *s;
-		if (c >= 'a' && c <= 'z')
-			c = (char)(c - 'a' + 'A');
-		dot_text(b, &c, 1);
-	}
+	struct ps_buf t;
+	ps_buf_init(&t);
+	ps_buf_puts(&t, s ? s : "");
+	for (size_t i = 0; t.data && i < t.len; i++)
+		if (t.data[i] >= 'a' && t.data[i] <= 'z')
+			t.data[i] = (char)(t.data[i] - 'a' + 'A');
+	if (t.failed)
+		b->failed = true;
+	else
+		dot_text(b, t.data, t.len);
+	ps_buf_release(&t);
 }
 
 /* Word-wraps `s` at about `width` bytes, each line left-justified ("\l"). */
