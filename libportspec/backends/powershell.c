@@ -22,6 +22,8 @@
 
 /* Printable ASCII: everything but letters and digits, which always pass. */
 static const char ps_printable[] = " !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+/* In comments, also without the backtick, PowerShell's escape character. */
+static const char ps_comment_chars[] = " !\"#$%&'()*+,-./:;<=>?@[\\]^_{|}~";
 
 struct pwsh {
 	struct ps_render *r;
@@ -36,7 +38,7 @@ struct pwsh {
 static void comment_text(struct pwsh *p, const char *prefix, const char *text)
 {
 	ps_buf_puts(p->out, prefix);
-	ps_text_filtered(p->out, text, ps_printable, PS_TEXT_MAX);
+	ps_text_filtered(p->out, text, ps_comment_chars, PS_TEXT_MAX);
 	ps_buf_putc(p->out, '\n');
 }
 
@@ -103,7 +105,7 @@ static void header(struct pwsh *p)
 	ps_buf_puts(o, "if ($Remove) {\n");
 	if (!p->fragment)
 		ps_buf_puts(o, "\t# Back to the Windows defaults: block inbound, allow outbound.\n"
-			       "\tSet-NetFirewallProfile -Profile Domain,Private,Public "
+			       "\tSet-NetFirewallProfile -All "
 			       "-DefaultInboundAction Block -DefaultOutboundAction Allow\n");
 	ps_buf_printf(o, "\tWrite-Host '%s: firewall rules removed.'\n", p->r->name);
 	ps_buf_puts(o, "\treturn\n}\n\n");
@@ -208,7 +210,7 @@ static enum portspec_status render_powershell(struct ps_render *r)
 					    "firewall.\nSet-NetFirewallSetting -EnableStatefulFtp True\n");
 		ps_buf_puts(r->out, "# Default deny, set last so that a failure above does not cut "
 				    "the host off.\n"
-				    "Set-NetFirewallProfile -Profile Domain,Private,Public -Enabled True "
+				    "Set-NetFirewallProfile -All -Enabled True "
 				    "-DefaultInboundAction Block -DefaultOutboundAction Block\n");
 	} else if (p.ftp) {
 		ps_buf_puts(r->out, "# FTP data connections need the stateful FTP filter of Windows "

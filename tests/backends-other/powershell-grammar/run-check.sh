@@ -1,0 +1,22 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Runs check.cjs over every .ps1 file in the folder given ($1).
+# Exit 77 (skip) when node or the grammar is not installed, unless CI=true.
+here=$(cd "$(dirname "$0")" && pwd)
+dir=${1:?usage: run-check.sh GOLDEN_DIR}
+missing=
+command -v node >/dev/null 2>&1 || missing="node is not installed"
+if [ -z "$missing" ] && [ ! -d "$here/node_modules/web-tree-sitter" ]; then
+	missing="the grammar is not installed: run $here/install.sh"
+fi
+if [ -n "$missing" ]; then
+	if [ "${CI:-}" = "true" ]; then
+		echo "powershell-grammar: $missing" >&2
+		exit 1
+	fi
+	echo "powershell-grammar: skipped: $missing"
+	exit 77
+fi
+set -- "$dir"/*.ps1
+[ -e "$1" ] || { echo "no .ps1 files in $dir" >&2; exit 1; }
+exec node "$here/check.cjs" "$@"
