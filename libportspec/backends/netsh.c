@@ -129,6 +129,8 @@ static enum portspec_status add_rule(struct netsh *n, const struct portspec_flow
 		      portspec_protocol_name(portspec_flow_protocol(f)), portspec_flow_port_first(f));
 	if (portspec_flow_port_last(f) != portspec_flow_port_first(f))
 		ps_buf_printf(n->out, "-%u", portspec_flow_port_last(f));
+	if (portspec_flow_either(f))
+		ps_buf_puts(n->out, " (servable from either zone)");
 	ps_buf_puts(n->out, "\r\n");
 
 	ps_buf_init(&cmd);

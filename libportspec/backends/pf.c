@@ -375,7 +375,9 @@ static bool remote_expr(struct pf *pf, const struct portspec_flow *f, unsigned f
 static bool local_expr(struct pf *pf, unsigned fam, struct ps_buf *e)
 {
 	if (!pf->gateway) {
-		ps_buf_puts(e, "($ext_if)");
+		/* (self): every local address, kept current; unlike ($ext_if) it
+		 * loads even where the interface does not exist yet. */
+		ps_buf_puts(e, "(self)");
 		return true;
 	}
 	if (!appliance_family_count(pf->profile, fam))
@@ -453,6 +455,8 @@ static enum portspec_status flow_rules(struct pf *pf, const struct portspec_flow
 		      first);
 	if (last != first)
 		ps_buf_printf(o, "-%u", last);
+	if (portspec_flow_either(f))
+		ps_buf_puts(o, " (servable from either zone)");
 	if (portspec_service_title(svc)) {
 		ps_buf_puts(o, " - ");
 		comment_text(pf, portspec_service_title(svc));
@@ -509,12 +513,13 @@ static enum portspec_status flow_rules(struct pf *pf, const struct portspec_flow
 	}
 	if (!emitted)
 		return ps_error_set(pf->r->err, PORTSPEC_E_UNSUPPORTED, NULL, 0, 0,
-				    "pf: the %s flow %s %s cannot match any address: the profile "
-				    "gives %s%s no address of a family the %s has; set %s=ADDRESS",
-				    portspec_service_name(svc), inbound ? "from" : "to", zn, zn,
-				    portspec_flow_address_count(f) ? "'s servers" : "",
-				    pf->gateway ? "appliance" : "zone",
-				    portspec_flow_address_count(f) ? "server" : zn);
+				    "pf: the %s flow %s %s matches no address: %s; set %s",
+				    portspec_service_name(svc), inbound ? "from" : "to", zn,
+				    pf->gateway ? "no address family has both an appliance address "
+						  "and an address of the zone"
+						: "the zone has no address",
+				    pf->gateway ? "appliance= and the zone's addresses in the profile"
+						: "the zone's addresses in the profile");
 	ps_buf_putc(o, '\n');
 	return PORTSPEC_OK;
 }

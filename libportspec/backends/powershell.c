@@ -141,6 +141,8 @@ static enum portspec_status add_rule(struct pwsh *p, const struct portspec_flow 
 		      portspec_protocol_name(portspec_flow_protocol(f)), first);
 	if (last != first)
 		ps_buf_printf(o, "-%u", last);
+	if (portspec_flow_either(f))
+		ps_buf_puts(o, " (servable from either zone)");
 	ps_buf_putc(o, '\n');
 	ps_buf_printf(o, "New-NetFirewallRule -DisplayName '%s %s %s %s %s %s %u", p->r->name,
 		      portspec_service_name(svc), portspec_level_name(portspec_flow_level(f)),

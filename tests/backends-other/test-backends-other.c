@@ -276,7 +276,19 @@ static const char *const bound_ifs[] = {
 	"outside-interface", "em0", "inside-interface", "em1", "appliance-interface", "em2", NULL,
 };
 
+static const char *const central[] = {
+	"role", "central", "cluster-peer", "198.51.100.20", "cluster-peer", "2001:db8:100::20",
+	"appliance", "198.51.100.10", "appliance", "2001:db8:100::10",
+	"server", "dns:192.0.2.53", "server", "dns:2001:db8:2::53", "server", "ntp:203.0.113.123",
+	NULL,
+};
+
 static const struct golden_case golden[] = {
+	{"pf", PORTSPEC_MODE_HOST, 0, "pf-host-complete-central.conf", central},
+	{"pf", PORTSPEC_MODE_GATEWAY, PORTSPEC_RENDER_FRAGMENT, "pf-gateway-fragment-central.conf",
+	 central},
+	{"netsh", PORTSPEC_MODE_HOST, 0, "netsh-host-complete-central.cmd", central},
+	{"powershell", PORTSPEC_MODE_HOST, 0, "powershell-host-complete-central.ps1", central},
 	{"pf", PORTSPEC_MODE_HOST, 0, "pf-host-complete.conf", NULL},
 	{"pf", PORTSPEC_MODE_HOST, PORTSPEC_RENDER_FRAGMENT, "pf-host-fragment.conf", NULL},
 	{"pf", PORTSPEC_MODE_GATEWAY, 0, "pf-gateway-complete.conf", NULL},
@@ -315,6 +327,104 @@ static void test_windows_refuses_gateway(void **state)
 		assert_int_equal(portspec_backend_modes(backends[i]), PORTSPEC_MODE_HOST);
 	}
 	assert_int_equal(portspec_backend_modes("pf"), PORTSPEC_MODE_HOST | PORTSPEC_MODE_GATEWAY);
+}
+
+/* Two networks zones: outside is everything in neither. */
+static const char two_networks_spec[] =
+	"portspec 1\n"
+	"name \"Two networks\"\n"
+	"zone outside complement \"Outside\"\n"
+	"zone inside networks \"Inside\"\n"
+	"zone dmz networks \"DMZ\"\n"
+	"interface eth1 \"ETH1\"\n"
+	"service web {\n\ttitle \"Web\"\n\tlevel required\n\ttcp 443\n\ttcp 8000-8010\n}\n"
+	"flow inbound outside interface eth1 services web\n"
+	"flow inbound dmz interface eth1 services web\n";
+
+static void test_two_networks_zones(void **state)
+{
+	(void)state;
+	const char *const sets[] = {"inside", "192.0.2.0/25", "inside", "2001:db8:2::/64",
+				    "dmz", "192.0.2.128/25", NULL};
+	char *pf = render(two_networks_spec, "pf", PORTSPEC_MODE_HOST, 0, sets, NULL);
+	check_golden("two-networks-pf-host-complete.conf", pf);
+	/* One table for both, never a list of negations. */
+	assert_non_null(strstr(pf, "table <all-networks> const { 192.0.2.0/25 192.0.2.128/25 "
+				   "2001:db8:2::/64 }"));
+	assert_non_null(strstr(pf, "from ! <all-networks> to"));
+	assert_null(strstr(pf, "{ !"));
+	assert_non_null(strstr(pf, "port 8000:8010"));
+	portspec_free(pf);
+	char *ps = render(two_networks_spec, "powershell", PORTSPEC_MODE_HOST, 0, sets, NULL);
+	check_golden("two-networks-powershell-host-complete.ps1", ps);
+	/* The two adjacent /25s merge: one v4 gap on each side of 192.0.2.0/24. */
+	assert_non_null(strstr(ps, "-RemoteAddress @('0.0.0.0-192.0.1.255', "
+				   "'192.0.3.0-255.255.255.255', "
+				   "'::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', "
+				   "'2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff')"));
+	assert_non_null(strstr(ps, "-LocalPort '8000-8010'"));
+	portspec_free(ps);
+}
+
+static void expect_unsupported(const char *spec_text, const char *backend, enum portspec_mode mode,
+			       const char *const *sets, const char *needle)
+{
+	struct portspec_error err;
+	struct portspec_spec *spec = NULL;
+	struct portspec_profile *profile = NULL;
+	struct portspec_policy *policy = NULL;
+	char *out = NULL;
+	if (spec_text)
+		assert_int_equal(portspec_spec_parse(spec_text, strlen(spec_text), NULL, &spec, &err),
+				 PORTSPEC_OK);
+	else
+		assert_int_equal(portspec_spec_new_default(&spec, &err), PORTSPEC_OK);
+	assert_int_equal(portspec_profile_new(spec, &profile), PORTSPEC_OK);
+	for (size_t i = 0; sets && sets[i]; i += 2)
+		assert_int_equal(portspec_profile_set(profile, sets[i], sets[i + 1], &err),
+				 PORTSPEC_OK);
+	assert_int_equal(portspec_policy_new(spec, profile, &policy, &err), PORTSPEC_OK);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(portspec_render_to_string(policy, backend, mode, 0, NULL, &out, NULL, &err),
+			 PORTSPEC_E_UNSUPPORTED);
+	assert_null(out);
+	if (!strstr(err.text, needle))
+		fail_msg("%s: error '%s' does not mention '%s'", backend, err.text, needle);
+	portspec_policy_free(policy);
+	portspec_profile_free(profile);
+	portspec_spec_free(spec);
+}
+
+static void test_inexpressible_is_an_error(void **state)
+{
+	(void)state;
+	static const char tftp_spec[] =
+		"portspec 1\n"
+		"zone outside complement \"Outside\"\n"
+		"zone inside networks \"Inside\"\n"
+		"interface eth1 \"ETH1\"\n"
+		"service boot {\n\tlevel required\n\tudp 69\n\thelper tftp\n}\n"
+		"flow outbound inside interface eth1 services boot\n";
+	expect_unsupported(tftp_spec, "pf", PORTSPEC_MODE_HOST, NULL, "tftp");
+	expect_unsupported(tftp_spec, "netsh", PORTSPEC_MODE_HOST, NULL, "tftp");
+	expect_unsupported(tftp_spec, "powershell", PORTSPEC_MODE_HOST, NULL, "tftp");
+
+	/* Gateway pf: a v4-only appliance and a v6-only server share no family. */
+	const char *const v6_server[] = {"appliance", "198.51.100.10", "server",
+					 "ntp:2001:db8:5::123", NULL};
+	expect_unsupported(NULL, "pf", PORTSPEC_MODE_GATEWAY, v6_server, "ntp");
+
+	/* pf table names are at most 31 characters. */
+	static const char long_zone[] =
+		"portspec 1\n"
+		"zone outside complement \"Outside\"\n"
+		"zone inside-networks-of-the-whole-company networks \"Inside\"\n"
+		"interface eth1 \"ETH1\"\n"
+		"service web {\n\tlevel required\n\ttcp 443\n}\n"
+		"flow inbound inside-networks-of-the-whole-company interface eth1 services web\n";
+	const char *const long_sets[] = {"inside-networks-of-the-whole-company", "192.0.2.0/24",
+					 NULL};
+	expect_unsupported(long_zone, "pf", PORTSPEC_MODE_HOST, long_sets, "31");
 }
 
 /* Every rule names its service and level. */
@@ -522,6 +632,8 @@ int main(void)
 		cmocka_unit_test(test_windows_refuses_gateway),
 		cmocka_unit_test(test_rules_name_service_and_level),
 		cmocka_unit_test(test_hostile_strings),
+		cmocka_unit_test(test_two_networks_zones),
+		cmocka_unit_test(test_inexpressible_is_an_error),
 	};
 	return cmocka_run_group_tests_name("backends-other", tests, NULL, NULL);
 }

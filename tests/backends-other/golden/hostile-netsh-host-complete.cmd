@@ -22,15 +22,15 @@ rem web (required): inbound from outside, tcp 443
 netsh advfirewall firewall add rule name="portspec-web-required-in-outside-tcp-443" dir=in action=allow protocol=TCP localport=443 remoteip=0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255,::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff profile=any enable=yes description="web (required): x ' PATH 1 x whoami (rm -rf /) pass in all netsh advfirewall reset ' -Action Block '" || goto failed
 rem web (required): inbound from inside, tcp 443
 netsh advfirewall firewall add rule name="portspec-web-required-in-inside-tcp-443" dir=in action=allow protocol=TCP localport=443 remoteip=192.0.2.0/24,2001:db8:2::/64 profile=any enable=yes description="web (required): x ' PATH 1 x whoami (rm -rf /) pass in all netsh advfirewall reset ' -Action Block '" || goto failed
-rem dns (required): outbound to outside, tcp 53
+rem dns (required): outbound to outside, tcp 53 (servable from either zone)
 netsh advfirewall firewall add rule name="portspec-dns-required-out-outside-tcp-53" dir=out action=allow protocol=TCP remoteport=53 remoteip=0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255,::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff profile=any enable=yes description="dns (required): x ' PATH 1 x whoami (rm -rf /) pass in all netsh advfirewall reset ' -Action Block '" || goto failed
-rem dns (required): outbound to outside, udp 53
+rem dns (required): outbound to outside, udp 53 (servable from either zone)
 netsh advfirewall firewall add rule name="portspec-dns-required-out-outside-udp-53" dir=out action=allow protocol=UDP remoteport=53 remoteip=0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255,::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff profile=any enable=yes description="dns (required): x ' PATH 1 x whoami (rm -rf /) pass in all netsh advfirewall reset ' -Action Block '" || goto failed
 rem ftp (optional): outbound to inside, tcp 21
 netsh advfirewall firewall add rule name="portspec-ftp-optional-out-inside-tcp-21" dir=out action=allow protocol=TCP remoteport=21 remoteip=192.0.2.0/24,2001:db8:2::/64 profile=any enable=yes description="ftp (optional): x ' PATH 1 x whoami (rm -rf /) pass in all netsh advfirewall reset ' -Action Block '" || goto failed
-rem dns (required): outbound to inside, tcp 53
+rem dns (required): outbound to inside, tcp 53 (servable from either zone)
 netsh advfirewall firewall add rule name="portspec-dns-required-out-inside-tcp-53" dir=out action=allow protocol=TCP remoteport=53 remoteip=192.0.2.0/24,2001:db8:2::/64 profile=any enable=yes description="dns (required): x ' PATH 1 x whoami (rm -rf /) pass in all netsh advfirewall reset ' -Action Block '" || goto failed
-rem dns (required): outbound to inside, udp 53
+rem dns (required): outbound to inside, udp 53 (servable from either zone)
 netsh advfirewall firewall add rule name="portspec-dns-required-out-inside-udp-53" dir=out action=allow protocol=UDP remoteport=53 remoteip=192.0.2.0/24,2001:db8:2::/64 profile=any enable=yes description="dns (required): x ' PATH 1 x whoami (rm -rf /) pass in all netsh advfirewall reset ' -Action Block '" || goto failed
 
 rem FTP data connections: the stateful FTP filter of Windows firewall.

@@ -32,15 +32,15 @@ if ($Remove) {
 New-NetFirewallRule -DisplayName 'portspec web required in outside tcp 443' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort '443' -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255', '::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'web (required): x" '' ; & | %PATH% %~1 ^ < > !x! `whoami` $(rm -rf /) # pass in all # " netsh advfirewall reset & '' -Action Block ''#>\' | Out-Null
 # web (required): inbound from inside, tcp 443
 New-NetFirewallRule -DisplayName 'portspec web required in inside tcp 443' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort '443' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'web (required): x" '' ; & | %PATH% %~1 ^ < > !x! `whoami` $(rm -rf /) # pass in all # " netsh advfirewall reset & '' -Action Block ''#>\' | Out-Null
-# dns (required): outbound to outside, tcp 53
+# dns (required): outbound to outside, tcp 53 (servable from either zone)
 New-NetFirewallRule -DisplayName 'portspec dns required out outside tcp 53' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort '53' -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255', '::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'dns (required): x" '' ; & | %PATH% %~1 ^ < > !x! `whoami` $(rm -rf /) # pass in all # " netsh advfirewall reset & '' -Action Block ''#>\' | Out-Null
-# dns (required): outbound to outside, udp 53
+# dns (required): outbound to outside, udp 53 (servable from either zone)
 New-NetFirewallRule -DisplayName 'portspec dns required out outside udp 53' -Group 'portspec' -Direction Outbound -Action Allow -Protocol UDP -RemotePort '53' -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255', '::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'dns (required): x" '' ; & | %PATH% %~1 ^ < > !x! `whoami` $(rm -rf /) # pass in all # " netsh advfirewall reset & '' -Action Block ''#>\' | Out-Null
 # ftp (optional): outbound to inside, tcp 21
 New-NetFirewallRule -DisplayName 'portspec ftp optional out inside tcp 21' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort '21' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'ftp (optional): x" '' ; & | %PATH% %~1 ^ < > !x! `whoami` $(rm -rf /) # pass in all # " netsh advfirewall reset & '' -Action Block ''#>\' | Out-Null
-# dns (required): outbound to inside, tcp 53
+# dns (required): outbound to inside, tcp 53 (servable from either zone)
 New-NetFirewallRule -DisplayName 'portspec dns required out inside tcp 53' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort '53' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'dns (required): x" '' ; & | %PATH% %~1 ^ < > !x! `whoami` $(rm -rf /) # pass in all # " netsh advfirewall reset & '' -Action Block ''#>\' | Out-Null
-# dns (required): outbound to inside, udp 53
+# dns (required): outbound to inside, udp 53 (servable from either zone)
 New-NetFirewallRule -DisplayName 'portspec dns required out inside udp 53' -Group 'portspec' -Direction Outbound -Action Allow -Protocol UDP -RemotePort '53' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'dns (required): x" '' ; & | %PATH% %~1 ^ < > !x! `whoami` $(rm -rf /) # pass in all # " netsh advfirewall reset & '' -Action Block ''#>\' | Out-Null
 
 # FTP data connections: the stateful FTP filter of Windows firewall.

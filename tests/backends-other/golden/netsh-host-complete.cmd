@@ -36,21 +36,21 @@ rem snmp (optional): inbound from inside, udp 161
 netsh advfirewall firewall add rule name="portspec-snmp-optional-in-inside-udp-161" dir=in action=allow protocol=UDP localport=161 remoteip=192.0.2.0/24,2001:db8:2::/64 profile=any enable=yes description="snmp (optional): SNMP (Simple Network Management Protocol)" || goto failed
 rem smtp (required): outbound to outside, tcp 25
 netsh advfirewall firewall add rule name="portspec-smtp-required-out-outside-tcp-25" dir=out action=allow protocol=TCP remoteport=25 remoteip=0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255,::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff profile=any enable=yes description="smtp (required): SMTP (Simple Mail Transfer Protocol)" || goto failed
-rem dns (required): outbound to outside, tcp 53
+rem dns (required): outbound to outside, tcp 53 (servable from either zone)
 netsh advfirewall firewall add rule name="portspec-dns-required-out-outside-tcp-53" dir=out action=allow protocol=TCP remoteport=53 remoteip=0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255,::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff profile=any enable=yes description="dns (required): DNS (Domain Name Service)" || goto failed
 rem https (required): outbound to outside, tcp 443
 netsh advfirewall firewall add rule name="portspec-https-required-out-outside-tcp-443" dir=out action=allow protocol=TCP remoteport=443 remoteip=0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255,::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff profile=any enable=yes description="https (required): HTTPS (HyperText Transfer Protocol, Secure)" || goto failed
 rem smtps (optional): outbound to outside, tcp 465
 netsh advfirewall firewall add rule name="portspec-smtps-optional-out-outside-tcp-465" dir=out action=allow protocol=TCP remoteport=465 remoteip=0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255,::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff profile=any enable=yes description="smtps (optional): SMTP (Simple Mail Transfer Protocol, Secure)" || goto failed
-rem dns (required): outbound to outside, udp 53
+rem dns (required): outbound to outside, udp 53 (servable from either zone)
 netsh advfirewall firewall add rule name="portspec-dns-required-out-outside-udp-53" dir=out action=allow protocol=UDP remoteport=53 remoteip=0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255,::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff profile=any enable=yes description="dns (required): DNS (Domain Name Service)" || goto failed
-rem ntp (required): outbound to outside, udp 123
+rem ntp (required): outbound to outside, udp 123 (servable from either zone)
 netsh advfirewall firewall add rule name="portspec-ntp-required-out-outside-udp-123" dir=out action=allow protocol=UDP remoteport=123 remoteip=0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255,::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff profile=any enable=yes description="ntp (required): NTP (Network Time Protocol)" || goto failed
 rem ftp (optional): outbound to inside, tcp 21
 netsh advfirewall firewall add rule name="portspec-ftp-optional-out-inside-tcp-21" dir=out action=allow protocol=TCP remoteport=21 remoteip=192.0.2.0/24,2001:db8:2::/64 profile=any enable=yes description="ftp (optional): FTP (File Transfer Protocol)" || goto failed
 rem smtp (required): outbound to inside, tcp 25
 netsh advfirewall firewall add rule name="portspec-smtp-required-out-inside-tcp-25" dir=out action=allow protocol=TCP remoteport=25 remoteip=192.0.2.0/24,2001:db8:2::/64 profile=any enable=yes description="smtp (required): SMTP (Simple Mail Transfer Protocol)" || goto failed
-rem dns (required): outbound to inside, tcp 53
+rem dns (required): outbound to inside, tcp 53 (servable from either zone)
 netsh advfirewall firewall add rule name="portspec-dns-required-out-inside-tcp-53" dir=out action=allow protocol=TCP remoteport=53 remoteip=192.0.2.0/24,2001:db8:2::/64 profile=any enable=yes description="dns (required): DNS (Domain Name Service)" || goto failed
 rem ldap (required): outbound to inside, tcp 389
 netsh advfirewall firewall add rule name="portspec-ldap-required-out-inside-tcp-389" dir=out action=allow protocol=TCP remoteport=389 remoteip=192.0.2.0/24,2001:db8:2::/64 profile=any enable=yes description="ldap (required): LDAP (Lightweight Directory Access Protocol)" || goto failed
@@ -58,9 +58,9 @@ rem smtps (optional): outbound to inside, tcp 465
 netsh advfirewall firewall add rule name="portspec-smtps-optional-out-inside-tcp-465" dir=out action=allow protocol=TCP remoteport=465 remoteip=192.0.2.0/24,2001:db8:2::/64 profile=any enable=yes description="smtps (optional): SMTP (Simple Mail Transfer Protocol, Secure)" || goto failed
 rem ldaps (optional): outbound to inside, tcp 636
 netsh advfirewall firewall add rule name="portspec-ldaps-optional-out-inside-tcp-636" dir=out action=allow protocol=TCP remoteport=636 remoteip=192.0.2.0/24,2001:db8:2::/64 profile=any enable=yes description="ldaps (optional): LDAPS (Lightweight Directory Access Protocol, Secure)" || goto failed
-rem dns (required): outbound to inside, udp 53
+rem dns (required): outbound to inside, udp 53 (servable from either zone)
 netsh advfirewall firewall add rule name="portspec-dns-required-out-inside-udp-53" dir=out action=allow protocol=UDP remoteport=53 remoteip=192.0.2.0/24,2001:db8:2::/64 profile=any enable=yes description="dns (required): DNS (Domain Name Service)" || goto failed
-rem ntp (required): outbound to inside, udp 123
+rem ntp (required): outbound to inside, udp 123 (servable from either zone)
 netsh advfirewall firewall add rule name="portspec-ntp-required-out-inside-udp-123" dir=out action=allow protocol=UDP remoteport=123 remoteip=192.0.2.0/24,2001:db8:2::/64 profile=any enable=yes description="ntp (required): NTP (Network Time Protocol)" || goto failed
 
 rem FTP data connections: the stateful FTP filter of Windows firewall.

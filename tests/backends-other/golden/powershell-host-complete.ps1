@@ -46,21 +46,21 @@ New-NetFirewallRule -DisplayName 'portspec https-user required in inside tcp 444
 New-NetFirewallRule -DisplayName 'portspec snmp optional in inside udp 161' -Group 'portspec' -Direction Inbound -Action Allow -Protocol UDP -LocalPort '161' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'snmp (optional): SNMP (Simple Network Management Protocol)' | Out-Null
 # smtp (required): outbound to outside, tcp 25
 New-NetFirewallRule -DisplayName 'portspec smtp required out outside tcp 25' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort '25' -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255', '::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'smtp (required): SMTP (Simple Mail Transfer Protocol)' | Out-Null
-# dns (required): outbound to outside, tcp 53
+# dns (required): outbound to outside, tcp 53 (servable from either zone)
 New-NetFirewallRule -DisplayName 'portspec dns required out outside tcp 53' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort '53' -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255', '::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'dns (required): DNS (Domain Name Service)' | Out-Null
 # https (required): outbound to outside, tcp 443
 New-NetFirewallRule -DisplayName 'portspec https required out outside tcp 443' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort '443' -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255', '::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'https (required): HTTPS (HyperText Transfer Protocol, Secure)' | Out-Null
 # smtps (optional): outbound to outside, tcp 465
 New-NetFirewallRule -DisplayName 'portspec smtps optional out outside tcp 465' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort '465' -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255', '::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'smtps (optional): SMTP (Simple Mail Transfer Protocol, Secure)' | Out-Null
-# dns (required): outbound to outside, udp 53
+# dns (required): outbound to outside, udp 53 (servable from either zone)
 New-NetFirewallRule -DisplayName 'portspec dns required out outside udp 53' -Group 'portspec' -Direction Outbound -Action Allow -Protocol UDP -RemotePort '53' -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255', '::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'dns (required): DNS (Domain Name Service)' | Out-Null
-# ntp (required): outbound to outside, udp 123
+# ntp (required): outbound to outside, udp 123 (servable from either zone)
 New-NetFirewallRule -DisplayName 'portspec ntp required out outside udp 123' -Group 'portspec' -Direction Outbound -Action Allow -Protocol UDP -RemotePort '123' -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255', '::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'ntp (required): NTP (Network Time Protocol)' | Out-Null
 # ftp (optional): outbound to inside, tcp 21
 New-NetFirewallRule -DisplayName 'portspec ftp optional out inside tcp 21' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort '21' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'ftp (optional): FTP (File Transfer Protocol)' | Out-Null
 # smtp (required): outbound to inside, tcp 25
 New-NetFirewallRule -DisplayName 'portspec smtp required out inside tcp 25' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort '25' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'smtp (required): SMTP (Simple Mail Transfer Protocol)' | Out-Null
-# dns (required): outbound to inside, tcp 53
+# dns (required): outbound to inside, tcp 53 (servable from either zone)
 New-NetFirewallRule -DisplayName 'portspec dns required out inside tcp 53' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort '53' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'dns (required): DNS (Domain Name Service)' | Out-Null
 # ldap (required): outbound to inside, tcp 389
 New-NetFirewallRule -DisplayName 'portspec ldap required out inside tcp 389' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort '389' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'ldap (required): LDAP (Lightweight Directory Access Protocol)' | Out-Null
@@ -68,9 +68,9 @@ New-NetFirewallRule -DisplayName 'portspec ldap required out inside tcp 389' -Gr
 New-NetFirewallRule -DisplayName 'portspec smtps optional out inside tcp 465' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort '465' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'smtps (optional): SMTP (Simple Mail Transfer Protocol, Secure)' | Out-Null
 # ldaps (optional): outbound to inside, tcp 636
 New-NetFirewallRule -DisplayName 'portspec ldaps optional out inside tcp 636' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort '636' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'ldaps (optional): LDAPS (Lightweight Directory Access Protocol, Secure)' | Out-Null
-# dns (required): outbound to inside, udp 53
+# dns (required): outbound to inside, udp 53 (servable from either zone)
 New-NetFirewallRule -DisplayName 'portspec dns required out inside udp 53' -Group 'portspec' -Direction Outbound -Action Allow -Protocol UDP -RemotePort '53' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'dns (required): DNS (Domain Name Service)' | Out-Null
-# ntp (required): outbound to inside, udp 123
+# ntp (required): outbound to inside, udp 123 (servable from either zone)
 New-NetFirewallRule -DisplayName 'portspec ntp required out inside udp 123' -Group 'portspec' -Direction Outbound -Action Allow -Protocol UDP -RemotePort '123' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'ntp (required): NTP (Network Time Protocol)' | Out-Null
 
 # FTP data connections: the stateful FTP filter of Windows firewall.
