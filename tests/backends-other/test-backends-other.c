@@ -427,6 +427,77 @@ static void test_inexpressible_is_an_error(void **state)
 	expect_unsupported(long_zone, "pf", PORTSPEC_MODE_HOST, long_sets, "31");
 }
 
+/* Every allocation of a render fails in turn: the result is PORTSPEC_E_NOMEM
+ * with nothing written, or success; never a crash, a leak or partial text. */
+static long alloc_budget = -1; /* allocations left before failing; -1: no limit */
+
+static void *failing_malloc(size_t size)
+{
+	if (alloc_budget == 0)
+		return NULL;
+	if (alloc_budget > 0)
+		alloc_budget--;
+	return malloc(size);
+}
+
+static void *failing_realloc(void *ptr, size_t size)
+{
+	if (alloc_budget == 0)
+		return NULL;
+	if (alloc_budget > 0)
+		alloc_budget--;
+	return realloc(ptr, size);
+}
+
+static void test_allocation_failure(void **state)
+{
+	(void)state;
+	struct {
+		const char *backend;
+		enum portspec_mode mode;
+		unsigned flags;
+	} cases[] = {
+		{"pf", PORTSPEC_MODE_HOST, 0},
+		{"pf", PORTSPEC_MODE_GATEWAY, PORTSPEC_RENDER_FRAGMENT},
+		{"netsh", PORTSPEC_MODE_HOST, 0},
+		{"powershell", PORTSPEC_MODE_HOST, PORTSPEC_RENDER_FRAGMENT},
+	};
+	struct portspec_error err;
+	struct portspec_spec *spec = NULL;
+	struct portspec_profile *profile = NULL;
+	struct portspec_policy *policy = NULL;
+	assert_int_equal(portspec_spec_new_default(&spec, &err), PORTSPEC_OK);
+	assert_int_equal(portspec_profile_new(spec, &profile), PORTSPEC_OK);
+	for (size_t i = 0; central[i]; i += 2)
+		assert_int_equal(portspec_profile_set(profile, central[i], central[i + 1], &err),
+				 PORTSPEC_OK);
+	assert_int_equal(portspec_policy_new(spec, profile, &policy, &err), PORTSPEC_OK);
+	assert_int_equal(portspec_set_allocator(failing_malloc, failing_realloc, free),
+			 PORTSPEC_OK);
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		enum portspec_status st = PORTSPEC_E_NOMEM;
+		long n;
+		for (n = 0; n < 100000 && st == PORTSPEC_E_NOMEM; n++) {
+			char *out = NULL;
+			alloc_budget = n;
+			st = portspec_render_to_string(policy, cases[c].backend, cases[c].mode,
+						       cases[c].flags, NULL, &out, NULL, &err);
+			alloc_budget = -1;
+			if (st == PORTSPEC_E_NOMEM)
+				assert_null(out);
+			else
+				assert_non_null(out);
+			portspec_free(out);
+		}
+		assert_int_equal(st, PORTSPEC_OK);
+		assert_true(n > 1); /* the render did allocate, so failures were exercised */
+	}
+	assert_int_equal(portspec_set_allocator(NULL, NULL, NULL), PORTSPEC_OK);
+	portspec_policy_free(policy);
+	portspec_profile_free(profile);
+	portspec_spec_free(spec);
+}
+
 /* Every rule names its service and level. */
 static void test_rules_name_service_and_level(void **state)
 {
@@ -634,6 +705,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_strings),
 		cmocka_unit_test(test_two_networks_zones),
 		cmocka_unit_test(test_inexpressible_is_an_error),
+		cmocka_unit_test(test_allocation_failure),
 	};
 	return cmocka_run_group_tests_name("backends-other", tests, NULL, NULL);
 }
