@@ -185,8 +185,9 @@ static void header(struct pf *pf)
 			      "# Shape: fragment for the anchor \"%s\".  The main ruleset needs\n"
 			      "#   anchor \"%s\"\n"
 			      "# Check: pfctl -n -a %s -f FILE   Load: pfctl -a %s -f FILE\n"
-			      "# Show:  pfctl -a %s -s rules     Remove: pfctl -a %s -F all\n",
-			      name, name, name, name, name, name);
+			      "# Show:  pfctl -a %s -s rules\n"
+			      "# Remove: pfctl -a %s -F rules; pfctl -a %s -F Tables\n",
+			      name, name, name, name, name, name, name);
 	} else {
 		ps_buf_puts(o, "# Shape: complete ruleset: default deny, loopback skipped, IPv6\n"
 			       "# neighbour discovery, replies through keep state, the flows below.\n"
