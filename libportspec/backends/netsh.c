@@ -117,10 +117,10 @@ static enum portspec_status add_rule(struct netsh *n, const struct portspec_flow
 	if (items == 0) {
 		ps_buf_release(&addrs);
 		return ps_error_set(n->r->err, PORTSPEC_E_UNSUPPORTED, NULL, 0, 0,
-				    "netsh: the %s flow %s zone %s matches no address (an empty "
-				    "remoteip would mean any); give the zone addresses in the profile",
-				    portspec_service_name(svc), inbound ? "from" : "to",
-				    portspec_zone_name(portspec_flow_zone(f)));
+				    "netsh: the %s flow %s zone %s matches no address, and an empty "
+				    "remoteip would mean any; %s", portspec_service_name(svc),
+				    inbound ? "from" : "to", portspec_zone_name(portspec_flow_zone(f)),
+				    ps_empty_zone_hint(portspec_flow_zone(f)));
 	}
 
 	ps_buf_printf(n->out, "rem %s (%s): %s %s %s, %s %u", portspec_service_name(svc),

@@ -126,10 +126,10 @@ static enum portspec_status add_rule(struct pwsh *p, const struct portspec_flow 
 		st = PORTSPEC_E_NOMEM;
 	if (st == PORTSPEC_OK && items == 0)
 		st = ps_error_set(p->r->err, PORTSPEC_E_UNSUPPORTED, NULL, 0, 0,
-				  "powershell: the %s flow %s zone %s matches no address (an empty "
-				  "-RemoteAddress would mean any); give the zone addresses in the "
-				  "profile", portspec_service_name(svc), inbound ? "from" : "to",
-				  portspec_zone_name(portspec_flow_zone(f)));
+				  "powershell: the %s flow %s zone %s matches no address, and an "
+				  "empty -RemoteAddress would mean any; %s", portspec_service_name(svc),
+				  inbound ? "from" : "to", portspec_zone_name(portspec_flow_zone(f)),
+				  ps_empty_zone_hint(portspec_flow_zone(f)));
 	if (st) {
 		ps_buf_release(&addrs);
 		return st;

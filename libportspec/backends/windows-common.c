@@ -277,3 +277,11 @@ const char *ps_flow_dir_word(const struct portspec_flow *flow)
 {
 	return portspec_flow_direction(flow) == PORTSPEC_INBOUND ? "in" : "out";
 }
+
+const char *ps_empty_zone_hint(const struct portspec_zone *zone)
+{
+	return portspec_zone_kind(zone) == PORTSPEC_ZONE_COMPLEMENT
+		       ? "the networks zones cover every address, so nothing is outside them; "
+			 "narrow the networks or disable the flow's service"
+		       : "give the zone addresses in the profile";
+}

@@ -58,6 +58,9 @@ enum portspec_status ps_flow_remote_list(const struct portspec_policy *policy,
  */
 void ps_text_filtered(struct ps_buf *b, const char *text, const char *extra, size_t max);
 
+/* How to fix a zone that matches no address, for error messages. */
+const char *ps_empty_zone_hint(const struct portspec_zone *zone);
+
 /* A short label for a flow's direction as seen from the appliance. */
 const char *ps_flow_dir_word(const struct portspec_flow *flow);
 

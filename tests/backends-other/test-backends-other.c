@@ -414,6 +414,12 @@ static void test_inexpressible_is_an_error(void **state)
 					 "ntp:2001:db8:5::123", NULL};
 	expect_unsupported(NULL, "pf", PORTSPEC_MODE_GATEWAY, v6_server, "ntp");
 
+	/* Inside is everything: outside is empty, which Windows cannot say. */
+	const char *const everything[] = {"inside", "0.0.0.0/0", "inside", "::/0", NULL};
+	expect_unsupported(NULL, "netsh", PORTSPEC_MODE_HOST, everything, "cover every address");
+	expect_unsupported(NULL, "powershell", PORTSPEC_MODE_HOST, everything,
+			   "cover every address");
+
 	/* pf table names are at most 31 characters. */
 	static const char long_zone[] =
 		"portspec 1\n"
