@@ -5,13 +5,23 @@
 const fs = require('fs');
 const { Parser, Language } = require('web-tree-sitter');
 
-function problems(node, out) {
-  if (node.isError || node.type === 'ERROR' || node.isMissing) {
-    out.push(`${node.isMissing ? 'missing' : 'error'} at ${node.startPosition.row + 1}:` +
-             `${node.startPosition.column + 1}: ${node.text.slice(0, 80)}`);
-    return;
+// Where the errors are; walked only for a file that has some (hasError
+// covers ERROR and MISSING nodes), since walking every node is slow.
+function problems(tree) {
+  const out = [];
+  const cursor = tree.walk();
+  for (;;) {
+    const node = cursor.currentNode;
+    if (node.type === 'ERROR' || node.isMissing) {
+      out.push(`${node.isMissing ? 'missing' : 'error'} at ${node.startPosition.row + 1}:` +
+               `${node.startPosition.column + 1}: ${node.text.slice(0, 80)}`);
+    } else if (node.hasError && cursor.gotoFirstChild()) {
+      continue;
+    }
+    while (!cursor.gotoNextSibling()) {
+      if (!cursor.gotoParent()) return out;
+    }
   }
-  for (const child of node.children) problems(child, out);
 }
 
 (async () => {
@@ -32,12 +42,10 @@ function problems(node, out) {
   }
   for (const f of files) {
     const tree = parser.parse(fs.readFileSync(f, 'utf8'));
-    const found = [];
-    problems(tree.rootNode, found);
-    if (found.length || tree.rootNode.hasError) {
+    if (tree.rootNode.hasError) {
       failed++;
       console.error(`${f}: does not parse as PowerShell`);
-      for (const p of found) console.error(`  ${p}`);
+      for (const p of problems(tree)) console.error(`  ${p}`);
     } else {
       console.log(`${f}: ok`);
     }
