@@ -504,6 +504,42 @@ static void test_allocation_failure(void **state)
 	portspec_spec_free(spec);
 }
 
+/* A fragment name becomes an anchor, rule-name prefix or group: hostile ones
+ * are refused before any backend sees them. */
+static void test_hostile_fragment_names(void **state)
+{
+	(void)state;
+	const char *names[] = {"a\"b", "a'b", "a b", "a%b", "a&b", "a|b", "a$(b)", "a`b", "a#b",
+			       "a\nb", "", "-a", "a23456789012345678901234567890"};
+	const char *backends[] = {"pf", "netsh", "powershell"};
+	struct portspec_error err;
+	struct portspec_spec *spec = NULL;
+	struct portspec_policy *policy = NULL;
+	assert_int_equal(portspec_spec_new_default(&spec, &err), PORTSPEC_OK);
+	assert_int_equal(portspec_policy_new(spec, NULL, &policy, &err), PORTSPEC_OK);
+	for (size_t b = 0; b < 3; b++)
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			char *out = NULL;
+			assert_int_equal(portspec_render_to_string(policy, backends[b],
+								   PORTSPEC_MODE_HOST,
+								   PORTSPEC_RENDER_FRAGMENT, names[i],
+								   &out, NULL, &err),
+					 PORTSPEC_E_INVALID);
+			assert_null(out);
+		}
+	/* A good one is used as given. */
+	char *out = NULL;
+	assert_int_equal(portspec_render_to_string(policy, "powershell", PORTSPEC_MODE_HOST,
+						   PORTSPEC_RENDER_FRAGMENT, "Mail_Sec-2", &out,
+						   NULL, &err),
+			 PORTSPEC_OK);
+	assert_non_null(strstr(out, "Remove-NetFirewallRule -Group 'Mail_Sec-2' "));
+	assert_null(strstr(out, "'portspec'"));
+	portspec_free(out);
+	portspec_policy_free(policy);
+	portspec_spec_free(spec);
+}
+
 /* Every rule names its service and level. */
 static void test_rules_name_service_and_level(void **state)
 {
@@ -712,6 +748,7 @@ int main(void)
 		cmocka_unit_test(test_two_networks_zones),
 		cmocka_unit_test(test_inexpressible_is_an_error),
 		cmocka_unit_test(test_allocation_failure),
+		cmocka_unit_test(test_hostile_fragment_names),
 	};
 	return cmocka_run_group_tests_name("backends-other", tests, NULL, NULL);
 }
