@@ -19,7 +19,9 @@ static void cidr_bounds(const struct portspec_cidr *c, unsigned char *lo, unsign
 	memset(lo, 0, 16);
 	memset(hi, 0, 16);
 	for (size_t i = 0; i < len; i++) {
-		unsigned bits = prefix >= (i + 1) * 8 ? 8 : prefix > i * 8 ? prefix - (unsigned)i * 8 : 0;
+		unsigned bits = prefix >= (i + 1) * 8 ? 8
+				: prefix > i * 8      ? prefix - (unsigned)i * 8
+						      : 0;
 		unsigned char mask = (unsigned char)(bits ? 0xffu << (8 - bits) : 0);
 		lo[i] = c->addr[i] & mask;
 		hi[i] = (unsigned char)(lo[i] | (unsigned char)~mask);
@@ -55,9 +57,8 @@ static int interval_cmp(const void *pa, const void *pb)
 	return c ? c : memcmp(a->hi, b->hi, 16);
 }
 
-enum portspec_status ps_addr_complement(const struct portspec_cidr *nets, size_t n,
-					unsigned family, struct ps_addr_range **out,
-					size_t *count)
+enum portspec_status ps_addr_complement(const struct portspec_cidr *nets, size_t n, unsigned family,
+					struct ps_addr_range **out, size_t *count)
 {
 	if (!out || !count || (family != 4 && family != 6) || (n && !nets))
 		return PORTSPEC_E_INVALID;
@@ -80,7 +81,7 @@ enum portspec_status ps_addr_complement(const struct portspec_cidr *nets, size_t
 	}
 	size_t k = 0;
 	unsigned char cur[16] = {0}; /* the lowest address not yet covered */
-	bool done = false;           /* everything up to the top is covered */
+	bool done = false;	     /* everything up to the top is covered */
 	for (size_t i = 0; i < m && !done; i++) {
 		if (memcmp(iv[i].lo, cur, len) > 0) {
 			r[k].family = (unsigned char)family;
@@ -209,7 +210,8 @@ enum portspec_status ps_flow_remote_list(const struct portspec_policy *policy,
 		if (n && !list)
 			return PORTSPEC_E_NOMEM;
 		for (size_t i = 0; i < n; i++)
-			list[i] = portspec_profile_zone_address(profile, portspec_zone_name(zone), i);
+			list[i] =
+				portspec_profile_zone_address(profile, portspec_zone_name(zone), i);
 		put_cidrs(out, list, n, sep, quote, items);
 		ps_free(list);
 		return PORTSPEC_OK;
@@ -220,7 +222,8 @@ enum portspec_status ps_flow_remote_list(const struct portspec_policy *policy,
 	for (size_t z = 0; z < portspec_spec_zone_count(spec); z++) {
 		const struct portspec_zone *nz = portspec_spec_zone(spec, z);
 		if (portspec_zone_kind(nz) == PORTSPEC_ZONE_NETWORKS)
-			total += portspec_profile_zone_address_count(profile, portspec_zone_name(nz));
+			total += portspec_profile_zone_address_count(profile,
+								     portspec_zone_name(nz));
 	}
 	struct portspec_cidr *nets = total ? ps_calloc(total, sizeof(*nets)) : NULL;
 	if (total && !nets)
@@ -255,7 +258,8 @@ void ps_text_filtered(struct ps_buf *b, const char *text, const char *extra, siz
 
 	for (const unsigned char *p = (const unsigned char *)(text ? text : ""); *p; p++) {
 		unsigned char c = *p;
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') ||
 			  (c != 0 && c < 0x80 && extra && strchr(extra, c));
 		if (!ok || c == ' ') {
 			pending_space = written > 0;

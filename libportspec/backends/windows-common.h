@@ -25,9 +25,8 @@ struct ps_addr_range {
  * sorted and disjoint, never adjacent; *@count may be 0 (the networks cover
  * everything).  Free *@out with ps_free().
  */
-enum portspec_status ps_addr_complement(const struct portspec_cidr *nets, size_t n,
-					unsigned family, struct ps_addr_range **out,
-					size_t *count);
+enum portspec_status ps_addr_complement(const struct portspec_cidr *nets, size_t n, unsigned family,
+					struct ps_addr_range **out, size_t *count);
 
 /* Appends an address (RFC 5952 for v6: lowercase, longest zero run as ::). */
 void ps_addr_format(struct ps_buf *b, unsigned family, const unsigned char *addr);

@@ -44,12 +44,12 @@ static char *complement_str(unsigned family, const char *const *nets, size_t n)
 	return s;
 }
 
-#define CHECK_COMPLEMENT(fam, expect, ...)                                                  \
-	do {                                                                                \
-		const char *const nets_[] = {__VA_ARGS__};                                  \
-		char *got_ = complement_str(fam, nets_, sizeof(nets_) / sizeof(nets_[0]));  \
-		assert_string_equal(got_, expect);                                          \
-		ps_free(got_);                                                              \
+#define CHECK_COMPLEMENT(fam, expect, ...)                                                         \
+	do {                                                                                       \
+		const char *const nets_[] = {__VA_ARGS__};                                         \
+		char *got_ = complement_str(fam, nets_, sizeof(nets_) / sizeof(nets_[0]));         \
+		assert_string_equal(got_, expect);                                                 \
+		ps_free(got_);                                                                     \
 	} while (0)
 
 static char *read_file(const char *path, size_t *len)
@@ -77,8 +77,8 @@ static char *render(const char *spec_text, const char *backend, enum portspec_mo
 	char *out = NULL;
 
 	if (spec_text)
-		assert_int_equal(portspec_spec_parse(spec_text, strlen(spec_text), "hostile.portspec",
-						     &spec, &err),
+		assert_int_equal(portspec_spec_parse(spec_text, strlen(spec_text),
+						     "hostile.portspec", &spec, &err),
 				 PORTSPEC_OK);
 	else
 		assert_int_equal(portspec_spec_new_default(&spec, &err), PORTSPEC_OK);
@@ -127,7 +127,8 @@ static void check_golden(const char *file, const char *text)
 		}
 		ps_free(want);
 		fail_msg("%s differs from the rendered text at line %zu; review the change and "
-			 "run with PORTSPEC_REGEN=1 to accept it", path, line);
+			 "run with PORTSPEC_REGEN=1 to accept it",
+			 path, line);
 	}
 	ps_free(want);
 }
@@ -155,8 +156,8 @@ static void test_complement_v4(void **state)
 	/* v6 networks do not count for v4 */
 	CHECK_COMPLEMENT(4, "0.0.0.0-255.255.255.255", "2001:db8::/32");
 	/* a single-address gap */
-	CHECK_COMPLEMENT(4, "0.0.0.0-192.0.2.0,192.0.2.2,192.0.2.4-255.255.255.255",
-			 "192.0.2.1/32", "192.0.2.3/32");
+	CHECK_COMPLEMENT(4, "0.0.0.0-192.0.2.0,192.0.2.2,192.0.2.4-255.255.255.255", "192.0.2.1/32",
+			 "192.0.2.3/32");
 }
 
 static void test_complement_v6(void **state)
@@ -214,8 +215,8 @@ static void test_complement_is_exact(void **state)
 		for (size_t i = 0; i < count; i++)
 			in_range |= memcmp(ab, r[i].lo, 4) >= 0 && memcmp(ab, r[i].hi, 4) <= 0;
 		if (in_net == in_range)
-			fail_msg("address 0x%08x: in a network %d, in the complement %d", a,
-				 in_net, in_range);
+			fail_msg("address 0x%08x: in a network %d, in the complement %d", a, in_net,
+				 in_range);
 	}
 	ps_free(r);
 }
@@ -277,9 +278,14 @@ static const char *const bound_ifs[] = {
 };
 
 static const char *const central[] = {
-	"role", "central", "cluster-peer", "198.51.100.20", "cluster-peer", "2001:db8:100::20",
-	"appliance", "198.51.100.10", "appliance", "2001:db8:100::10",
-	"server", "dns:192.0.2.53", "server", "dns:2001:db8:2::53", "server", "ntp:203.0.113.123",
+	"role",		"central",
+	"cluster-peer", "198.51.100.20",
+	"cluster-peer", "2001:db8:100::20",
+	"appliance",	"198.51.100.10",
+	"appliance",	"2001:db8:100::10",
+	"server",	"dns:192.0.2.53",
+	"server",	"dns:2001:db8:2::53",
+	"server",	"ntp:203.0.113.123",
 	NULL,
 };
 
@@ -297,8 +303,8 @@ static const struct golden_case golden[] = {
 	{"netsh", PORTSPEC_MODE_HOST, 0, "netsh-host-complete.cmd", NULL},
 	{"netsh", PORTSPEC_MODE_HOST, PORTSPEC_RENDER_FRAGMENT, "netsh-host-fragment.cmd", NULL},
 	{"powershell", PORTSPEC_MODE_HOST, 0, "powershell-host-complete.ps1", NULL},
-	{"powershell", PORTSPEC_MODE_HOST, PORTSPEC_RENDER_FRAGMENT,
-	 "powershell-host-fragment.ps1", NULL},
+	{"powershell", PORTSPEC_MODE_HOST, PORTSPEC_RENDER_FRAGMENT, "powershell-host-fragment.ps1",
+	 NULL},
 };
 
 static void test_golden(void **state)
@@ -344,8 +350,8 @@ static const char two_networks_spec[] =
 static void test_two_networks_zones(void **state)
 {
 	(void)state;
-	const char *const sets[] = {"inside", "192.0.2.0/25", "inside", "2001:db8:2::/64",
-				    "dmz", "192.0.2.128/25", NULL};
+	const char *const sets[] = {"inside", "192.0.2.0/25",	"inside", "2001:db8:2::/64",
+				    "dmz",    "192.0.2.128/25", NULL};
 	char *pf = render(two_networks_spec, "pf", PORTSPEC_MODE_HOST, 0, sets, NULL);
 	check_golden("two-networks-pf-host-complete.conf", pf);
 	/* One table for both, never a list of negations. */
@@ -375,8 +381,9 @@ static void expect_unsupported(const char *spec_text, const char *backend, enum 
 	struct portspec_policy *policy = NULL;
 	char *out = NULL;
 	if (spec_text)
-		assert_int_equal(portspec_spec_parse(spec_text, strlen(spec_text), NULL, &spec, &err),
-				 PORTSPEC_OK);
+		assert_int_equal(
+			portspec_spec_parse(spec_text, strlen(spec_text), NULL, &spec, &err),
+			PORTSPEC_OK);
 	else
 		assert_int_equal(portspec_spec_new_default(&spec, &err), PORTSPEC_OK);
 	assert_int_equal(portspec_profile_new(spec, &profile), PORTSPEC_OK);
@@ -385,8 +392,9 @@ static void expect_unsupported(const char *spec_text, const char *backend, enum 
 				 PORTSPEC_OK);
 	assert_int_equal(portspec_policy_new(spec, profile, &policy, &err), PORTSPEC_OK);
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(portspec_render_to_string(policy, backend, mode, 0, NULL, &out, NULL, &err),
-			 PORTSPEC_E_UNSUPPORTED);
+	assert_int_equal(
+		portspec_render_to_string(policy, backend, mode, 0, NULL, &out, NULL, &err),
+		PORTSPEC_E_UNSUPPORTED);
 	assert_null(out);
 	if (!strstr(err.text, needle))
 		fail_msg("%s: error '%s' does not mention '%s'", backend, err.text, needle);
@@ -509,8 +517,19 @@ static void test_allocation_failure(void **state)
 static void test_hostile_fragment_names(void **state)
 {
 	(void)state;
-	const char *names[] = {"a\"b", "a'b", "a b", "a%b", "a&b", "a|b", "a$(b)", "a`b", "a#b",
-			       "a\nb", "", "-a", "a23456789012345678901234567890"};
+	const char *names[] = {"a\"b",
+			       "a'b",
+			       "a b",
+			       "a%b",
+			       "a&b",
+			       "a|b",
+			       "a$(b)",
+			       "a`b",
+			       "a#b",
+			       "a\nb",
+			       "",
+			       "-a",
+			       "a23456789012345678901234567890"};
 	const char *backends[] = {"pf", "netsh", "powershell"};
 	struct portspec_error err;
 	struct portspec_spec *spec = NULL;
@@ -522,8 +541,8 @@ static void test_hostile_fragment_names(void **state)
 			char *out = NULL;
 			assert_int_equal(portspec_render_to_string(policy, backends[b],
 								   PORTSPEC_MODE_HOST,
-								   PORTSPEC_RENDER_FRAGMENT, names[i],
-								   &out, NULL, &err),
+								   PORTSPEC_RENDER_FRAGMENT,
+								   names[i], &out, NULL, &err),
 					 PORTSPEC_E_INVALID);
 			assert_null(out);
 		}
@@ -592,10 +611,9 @@ static const char spec_template[] =
 
 /* In spec syntax: quotes, newlines, ; & | % ^ < > ! backticks $( # \ and
  * typographic quotes, which PowerShell also takes for '. */
-static const char hostile[] =
-	"x\\\" ' ; & | %PATH% %~1 ^ < > !x! `whoami` $(rm -rf /) # \\n"
-	"pass in all # \\n\\\"\\nnetsh advfirewall reset & \\t"
-	"\xe2\x80\x98 \xe2\x80\x99 \xe2\x80\x9a' -Action Block '#>\\\\";
+static const char hostile[] = "x\\\" ' ; & | %PATH% %~1 ^ < > !x! `whoami` $(rm -rf /) # \\n"
+			      "pass in all # \\n\\\"\\nnetsh advfirewall reset & \\t"
+			      "\xe2\x80\x98 \xe2\x80\x99 \xe2\x80\x9a' -Action Block '#>\\\\";
 
 static char *fill_template(const char *with)
 {
@@ -670,7 +688,8 @@ static void cut_description(const char *backend, char *line)
 			if (*c == '\'')
 				break;
 			if ((unsigned char)*c >= 0x80 || (unsigned char)*c < 0x20)
-				fail_msg("PowerShell string carries byte 0x%02x", (unsigned char)*c);
+				fail_msg("PowerShell string carries byte 0x%02x",
+					 (unsigned char)*c);
 			c++;
 		}
 		memmove(v, c, strlen(c) + 1);
