@@ -685,7 +685,7 @@ static void ps_lua_push_zone(lua_State *L, const struct portspec_zone *z)
 
 %typemap(in, checkfn="SWIG_lua_isnilstring") (const char *TEXT, size_t LEN) {
 	size_t ps_n = 0;
-	$1 = lua_isnil(L, $input) ? NULL : lua_tolstring(L, $input, &ps_n);
+	$1 = ($1_ltype)(lua_isnil(L, $input) ? NULL : lua_tolstring(L, $input, &ps_n));
 	$2 = ps_n;
 }
 
@@ -805,6 +805,10 @@ typedef struct portspec_profile Profile;
 typedef struct portspec_policy Policy;
 %}
 
+/* %extend members take the typemaps in force where the class is declared. */
+%apply (const char *TEXT, size_t LEN) { (const char *text, size_t len) };
+%apply (char **OUTSTR, size_t *OUTLEN) { (char **out, size_t *outlen) };
+
 %nodefaultctor Spec;
 %nodefaultctor Profile;
 %nodefaultctor Policy;
@@ -812,9 +816,6 @@ typedef struct portspec_policy Policy;
 typedef struct {} Spec;
 typedef struct {} Profile;
 typedef struct {} Policy;
-
-%apply (const char *TEXT, size_t LEN) { (const char *text, size_t len) };
-%apply (char **OUTSTR, size_t *OUTLEN) { (char **out, size_t *outlen) };
 
 %feature("docstring") Spec "A vendor's port-requirement table, immutable once parsed.";
 %feature("docstring") Spec::to_string
@@ -1081,7 +1082,7 @@ The flow that allows the connection, or None when it is denied.";
 	void render(const char *backend, const char *mode, bool fragment, const char *name,
 		    char **out, size_t *outlen, struct portspec_error *err)
 	{
-		enum portspec_mode m;
+		enum portspec_mode m = PORTSPEC_MODE_HOST;
 		if (ps_b_mode(mode, &m, err))
 			ps_b_check(err, portspec_render_to_string($self, backend, m,
 								  fragment ? PORTSPEC_RENDER_FRAGMENT : 0u,

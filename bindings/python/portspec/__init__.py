@@ -342,17 +342,13 @@ class Profile(_core.Profile):
     def update(self, **settings: Any) -> "Profile":
         """Applies settings (keyword arguments, as for the constructor); returns the profile."""
         for key, value in settings.items():
-            if key == "required_only":
-                if value:
-                    self.required_only()
-                continue
             name = key.replace("_", "-")
             if value is None:
                 continue
             if isinstance(value, (str, bytes)):
                 self.set(name, value)
             elif isinstance(value, bool):
-                self.set(name, "yes" if value else "no")
+                self.set(name, "true" if value else "false")
             elif isinstance(value, Iterable):
                 for item in value:
                     self.set(name, item if isinstance(item, (str, bytes)) else str(item))
