@@ -422,6 +422,30 @@ static PyObject *ps_py_list_append(PyObject *list, PyObject *item)
 	return list;
 }
 
+/* A built-in object whose constructor failed is left all zeroes, with no
+ * type for SWIG to check; give it its type and no pointer, so that a later
+ * method call (a debugger or a traceback printing `self`) gets an error
+ * from the NULL check instead of a crash. */
+static inline void ps_py_mark_unconstructed(PyObject *self, const char *symname)
+{
+#if defined(SWIGPYTHON_BUILTIN)
+	char name[64];
+	if (strncmp(symname, "new_", 4) != 0 || !self)
+		return;
+	snprintf(name, sizeof(name), "%s *", symname + 4);
+	swig_type_info *ty = SWIG_TypeQuery(name);
+	SwigPyObject *sobj = (SwigPyObject *)self;
+	if (ty && !sobj->ty) {
+		sobj->ty = ty;
+		sobj->ptr = NULL;
+		sobj->own = 0;
+	}
+#else
+	(void)self;
+	(void)symname;
+#endif
+}
+
 static void ps_py_set_type(PyObject **slot, PyObject *value)
 {
 	Py_XINCREF(value);
@@ -430,6 +454,18 @@ static void ps_py_set_type(PyObject **slot, PyObject *value)
 		Py_DECREF(value);
 }
 %}
+
+#define PS_B_RAISE_NULL(msg) do { PyErr_SetString(PyExc_ValueError, msg); SWIG_fail; } while (0)
+
+/* Constructors first give the object its type with no pointer, so that
+ * whichever way they fail the object is safe to touch.  For every other
+ * function the test on the literal "$symname" folds away. */
+%typemap(in, numinputs=0) struct portspec_error *err (struct portspec_error ps_err) {
+	ps_py_mark_unconstructed(self, "$symname");
+	ps_err.status = PORTSPEC_OK;
+	ps_err.text[0] = '\0';
+	$1 = &ps_err;
+}
 
 %typemap(argout) struct portspec_error *err {
 	if ($1->status != PORTSPEC_OK) {
@@ -676,6 +712,8 @@ static void ps_lua_push_zone(lua_State *L, const struct portspec_zone *z)
 }
 %}
 
+#define PS_B_RAISE_NULL(msg) do { lua_pushstring(L, msg); SWIG_fail; } while (0)
+
 %typemap(argout) struct portspec_error *err {
 	if ($1->status != PORTSPEC_OK) {
 		ps_lua_push_error(L, $1);
@@ -804,6 +842,14 @@ typedef struct portspec_spec Spec;
 typedef struct portspec_profile Profile;
 typedef struct portspec_policy Policy;
 %}
+
+/* A handle whose constructor failed holds no object: every method refuses
+ * it instead of handing NULL to the library. */
+%typemap(check) Spec *self, Profile *self, Policy *self, const Spec *spec {
+	if (!$1) {
+		PS_B_RAISE_NULL("$symname: the object was not created (its constructor failed)");
+	}
+}
 
 /* %extend members take the typemaps in force where the class is declared. */
 %apply (const char *TEXT, size_t LEN) { (const char *text, size_t len) };

@@ -3,6 +3,7 @@
 import ctypes
 import os
 import pickle
+import traceback
 
 import pytest
 
@@ -234,3 +235,30 @@ def test_out_of_memory_error():
         lib.portspec_set_allocator(ctypes.cast(None, MALLOC), ctypes.cast(None, REALLOC),
                                    ctypes.cast(None, FREE))
     assert portspec.load_default().policy().is_allowed("outside", "inbound", "tcp", 25)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: portspec.Spec("not a spec"),
+    lambda: portspec.Spec(path="/nonexistent/x.portspec"),
+    lambda: portspec.Profile(None),
+    lambda: portspec.Profile("not a spec"),
+    lambda: portspec.Policy(None),
+    lambda: portspec.Policy(portspec.load_default(), "not a profile"),
+])
+def test_failed_constructor_leaves_a_safe_object(make):
+    # A traceback or debugger can still reach `self` of a failed constructor:
+    # touching it raises ValueError, it never crashes.
+    with pytest.raises((portspec.Error, TypeError, ValueError)) as info:
+        make()
+    seen = 0
+    for frame, _ in traceback.walk_tb(info.value.__traceback__):
+        obj = frame.f_locals.get("self")
+        if isinstance(obj, (portspec.Spec, portspec.Profile, portspec.Policy)):
+            seen += 1
+            assert "not created" in repr(obj)
+            with pytest.raises(ValueError):
+                if isinstance(obj, portspec.Policy):
+                    obj.flow_count()
+                else:
+                    obj.to_string()
+    assert seen

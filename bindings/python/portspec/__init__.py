@@ -312,7 +312,10 @@ class Spec(_core.Spec):
         return Policy(self, profile)
 
     def __repr__(self) -> str:
-        return f"<portspec.Spec {self.name!r} {self.version!r} from {self.filename!r}>"
+        try:
+            return f"<portspec.Spec {self.name!r} {self.version!r} from {self.filename!r}>"
+        except ValueError:
+            return "<portspec.Spec (not created)>"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, _core.Spec):
@@ -377,7 +380,10 @@ class Profile(_core.Profile):
                              doc="Whether the addresses are still the documentation examples.")
 
     def __repr__(self) -> str:
-        return f"<portspec.Profile role={self.role!r} for {self._spec.name!r}>"
+        try:
+            return f"<portspec.Profile role={self.role!r} for {self._spec.name!r}>"
+        except (ValueError, AttributeError):
+            return "<portspec.Profile (not created)>"
 
 
 class Policy(_core.Policy):
@@ -430,7 +436,10 @@ class Policy(_core.Policy):
         return self.flow(index)
 
     def __repr__(self) -> str:
-        return f"<portspec.Policy {self._spec.name!r}, {self.flow_count()} flows>"
+        try:
+            return f"<portspec.Policy {self._spec.name!r}, {self.flow_count()} flows>"
+        except (ValueError, AttributeError):
+            return "<portspec.Policy (not created)>"
 
 
 # --------------------------------------------------------------------------
