@@ -153,7 +153,6 @@ PORTSPEC_EXPORT bool portspec_spec_equal(const struct portspec_spec *a,
 		    !str_eq(x->helper, y->helper) || x->level != y->level ||
 		    x->nports != y->nports)
 			return false;
-		/* Field by field: the structs have padding, which memcmp would read. */
 		for (size_t k = 0; k < x->nports; k++)
 			if (x->ports[k].proto != y->ports[k].proto ||
 			    x->ports[k].first != y->ports[k].first ||
