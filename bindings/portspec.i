@@ -791,11 +791,11 @@ static void ps_lua_push_zone(lua_State *L, const struct portspec_zone *z)
 /* ------------------------------------------------------------------------ */
 /* Module functions. */
 
-%feature("docstring") version "The library's release, \"MAJOR.MINOR.PATCH\".";
-%feature("docstring") default_spec_text "The text of the built-in spec.";
-%feature("docstring") backends "The names of the rendering backends, in a stable order.";
-%feature("docstring") backend_description "One line on what a backend renders (None if unknown).";
-%feature("docstring") backend_modes "The modes a backend supports, as \"host,gateway\" (None if unknown).";
+%feature("docstring") ::version "The library's release, \"MAJOR.MINOR.PATCH\".";
+%feature("docstring") ::default_spec_text "The text of the built-in spec.";
+%feature("docstring") ::backends "The names of the rendering backends, in a stable order.";
+%feature("docstring") ::backend_description "One line on what a backend renders (None if unknown).";
+%feature("docstring") ::backend_modes "The modes a backend supports, as \"host,gateway\" (None if unknown).";
 
 %inline %{
 static const char *version(void)
@@ -864,6 +864,10 @@ typedef struct {} Profile;
 typedef struct {} Policy;
 
 %feature("docstring") Spec "A vendor's port-requirement table, immutable once parsed.";
+%feature("docstring") Spec::name "The spec's name statement, or None.";
+%feature("docstring") Spec::version "The spec's version statement, or None.";
+%feature("docstring") Spec::source "The document the spec transcribes, or None.";
+%feature("docstring") Spec::filename "Where the spec came from (\"<default>\", \"<string>\" or the path).";
 %feature("docstring") Spec::to_string
 "The spec written back as spec text in canonical form.";
 %feature("docstring") Spec::equal
