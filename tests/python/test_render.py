@@ -1,5 +1,8 @@
 # SPDX-License-Identifier: MIT
 """Rendering through the binding: every backend renders or refuses cleanly."""
+import os
+import subprocess
+
 import pytest
 
 import portspec
@@ -67,3 +70,42 @@ def test_render_errors(site):
     for bad in ("", "1abc", "a b", "x" * 29, "semi;colon", "quote'"):
         with pytest.raises(portspec.InvalidArgumentError):
             site.render(portspec.backends()[0], fragment=True, name=bad)
+
+
+SITE_SETTINGS = ["dns=outside", "role=central", "cluster-peer=192.0.2.50",
+                 "inside=10.0.0.0/8", "appliance=192.0.2.1"]
+
+
+def _cli():
+    builddir = os.environ.get("PORTSPEC_BUILDDIR")
+    path = os.path.join(builddir, "examples", "portspec") if builddir else None
+    if not path or not os.access(path, os.X_OK):
+        pytest.fail("the portspec CLI is not built (PORTSPEC_BUILDDIR/examples/portspec)")
+    return path
+
+
+@pytest.mark.parametrize("backend", portspec.backends())
+@pytest.mark.parametrize("mode", ["host", "gateway"])
+def test_render_is_what_the_cli_renders(site, backend, mode):
+    # The binding hands the library's text through unchanged: the same bytes
+    # as `portspec render` for the same site.
+    args = [_cli(), "render", "--backend", backend, "--mode", mode, "--fragment",
+            "--name", "mailsec"]
+    for setting in SITE_SETTINGS:
+        args += ["--set", setting]
+    cli = subprocess.run(args, capture_output=True)
+    try:
+        text = site.render(backend, mode=mode, fragment=True, name="mailsec")
+    except portspec.UnsupportedError:
+        assert cli.returncode != 0
+        return
+    assert cli.returncode == 0, cli.stderr
+    assert cli.stdout == text.encode()
+
+
+@pytest.mark.parametrize("backend", ["iptables", "nft"])
+def test_rules_name_every_service(site, backend):
+    # DESIGN: every rule carries the service name as a comment.
+    text = site.render(backend, mode="host")
+    missing = {f.service for f in site if f.service not in text}
+    assert not missing
