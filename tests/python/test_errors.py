@@ -262,3 +262,10 @@ def test_failed_constructor_leaves_a_safe_object(make):
                 else:
                     obj.to_string()
     assert seen
+
+
+def test_profile_of_another_spec():
+    a, b = portspec.load_default(), portspec.load_default()
+    with pytest.raises(portspec.InvalidArgumentError) as info:
+        b.policy(a.profile())
+    assert "another spec" in str(info.value)
