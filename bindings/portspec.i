@@ -159,14 +159,15 @@ static bool ps_b_levels(const char *names, unsigned *out, struct portspec_error 
 		char word[32];
 		if (n == 0 || n >= sizeof(word))
 			return ps_b_fail(err, PORTSPEC_E_INVALID,
-					 "bad level list '%.64s': use required, optional or cluster, "
-					 "separated by commas", names);
+					 "bad level list '%.64s': use required, optional or "
+					 "cluster, separated by commas", names);
 		memcpy(word, p, n);
 		word[n] = '\0';
 		enum portspec_level l = portspec_level_from_name(word);
 		if (!l || l == PORTSPEC_LEVEL_ANY)
 			return ps_b_fail(err, PORTSPEC_E_INVALID,
-					 "unknown level '%s': use required, optional or cluster", word);
+					 "unknown level '%s': use required, optional or cluster",
+					 word);
 		*out |= (unsigned)l;
 		p += n;
 		if (*p == ',')
@@ -242,7 +243,8 @@ static bool ps_b_query(const struct portspec_policy *policy, const char *zone,
 	    !ps_b_protocol(protocol, false, &p, err))
 		return false;
 	if (port < 1 || port > 65535)
-		return ps_b_fail(err, PORTSPEC_E_INVALID, "port %ld is out of range 1..65535", port);
+		return ps_b_fail(err, PORTSPEC_E_INVALID, "port %ld is out of range 1..65535",
+				 port);
 	int r = portspec_is_allowed(policy, zone, d, p, (unsigned)port, match);
 	if (r >= 0)
 		return r == 1;
@@ -258,7 +260,8 @@ static bool ps_b_mode(const char *name, enum portspec_mode *out, struct portspec
 	else if (name && strcmp(name, "gateway") == 0)
 		*out = PORTSPEC_MODE_GATEWAY;
 	else
-		return ps_b_fail(err, PORTSPEC_E_INVALID, "mode must be 'host' or 'gateway', not '%.64s'",
+		return ps_b_fail(err, PORTSPEC_E_INVALID,
+				 "mode must be 'host' or 'gateway', not '%.64s'",
 				 name ? name : "(none)");
 	return true;
 }
@@ -380,8 +383,8 @@ static PyObject *ps_py_service(const struct portspec_service *s)
 		enum portspec_protocol proto = PORTSPEC_PROTO_ANY;
 		unsigned first = 0, last = 0;
 		portspec_service_port(s, i, &proto, &first, &last);
-		PyObject *p = Py_BuildValue("(NII)", ps_py_str(portspec_protocol_name(proto)), first,
-					    last);
+		PyObject *p = Py_BuildValue("(NII)", ps_py_str(portspec_protocol_name(proto)),
+					    first, last);
 		if (!p) {
 			Py_CLEAR(ports);
 			break;
@@ -488,7 +491,8 @@ static void ps_py_set_type(PyObject **slot, PyObject *value)
 			char *ps_b = NULL;
 			$1 = PyBytes_AsStringAndSize($input, &ps_b, &ps_n) < 0 ? NULL : ps_b;
 		} else {
-			PyErr_Format(PyExc_TypeError, "$symname: argument $argnum must be str, not %s",
+			PyErr_Format(PyExc_TypeError,
+				     "$symname: argument $argnum must be str, not %s",
 				     Py_TYPE($input)->tp_name);
 			SWIG_fail;
 		}
@@ -669,7 +673,8 @@ static void ps_lua_push_flow(lua_State *L, const struct portspec_flow *f)
 	lua_createtable(L, (int)n, 0);
 	for (size_t i = 0; i < n; i++) {
 		char buf[64];
-		lua_pushstring(L, portspec_cidr_format(portspec_flow_address(f, i), buf, sizeof(buf)));
+		const struct portspec_cidr *c = portspec_flow_address(f, i);
+		lua_pushstring(L, portspec_cidr_format(c, buf, sizeof(buf)));
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
 	lua_setfield(L, -2, "addresses");
@@ -795,7 +800,8 @@ static void ps_lua_push_zone(lua_State *L, const struct portspec_zone *z)
 %feature("docstring") ::default_spec_text "The text of the built-in spec.";
 %feature("docstring") ::backends "The names of the rendering backends, in a stable order.";
 %feature("docstring") ::backend_description "One line on what a backend renders (None if unknown).";
-%feature("docstring") ::backend_modes "The modes a backend supports, as \"host,gateway\" (None if unknown).";
+%feature("docstring") ::backend_modes
+"The modes a backend supports, as \"host,gateway\" (None if unknown).";
 
 %inline %{
 static const char *version(void)
@@ -867,7 +873,8 @@ typedef struct {} Policy;
 %feature("docstring") Spec::name "The spec's name statement, or None.";
 %feature("docstring") Spec::version "The spec's version statement, or None.";
 %feature("docstring") Spec::source "The document the spec transcribes, or None.";
-%feature("docstring") Spec::filename "Where the spec came from (\"<default>\", \"<string>\" or the path).";
+%feature("docstring") Spec::filename
+"Where the spec came from (\"<default>\", \"<string>\" or the path).";
 %feature("docstring") Spec::to_string
 "The spec written back as spec text in canonical form.";
 %feature("docstring") Spec::equal
@@ -953,7 +960,8 @@ typedef struct {} Policy;
 	}
 }
 
-%feature("docstring") Profile "One site's choices: optional services, DNS/NTP zones, cluster role, addresses.";
+%feature("docstring") Profile
+"One site's choices: optional services, DNS/NTP zones, cluster role, addresses.";
 %feature("docstring") Profile::set
 "Sets one profile key as in portspec-profile(5); repeatable keys add.";
 %feature("docstring") Profile::parse
@@ -988,7 +996,8 @@ typedef struct {} Policy;
 	void set(const char *key, const char *value, struct portspec_error *err)
 	{
 		if (!key || !value)
-			ps_b_fail(err, PORTSPEC_E_INVALID, "a profile key needs a name and a value");
+			ps_b_fail(err, PORTSPEC_E_INVALID,
+				  "a profile key needs a name and a value");
 		else
 			ps_b_check(err, portspec_profile_set($self, key, value, err));
 	}
@@ -1094,7 +1103,8 @@ The flow that allows the connection, or None when it is denied.";
 	struct ps_b_flows find(const char *levels, const char *zone, const char *direction,
 			       const char *protocol, struct portspec_error *err)
 	{
-		struct ps_b_flows q = { $self, false, 0, zone, PORTSPEC_DIR_ANY, PORTSPEC_PROTO_ANY };
+		struct ps_b_flows q = { $self, false, 0, zone, PORTSPEC_DIR_ANY,
+					PORTSPEC_PROTO_ANY };
 		if (ps_b_levels(levels, &q.levels, err) &&
 		    ps_b_zone(portspec_policy_spec($self), zone, true, err) &&
 		    ps_b_direction(direction, true, &q.direction, err))
@@ -1104,7 +1114,8 @@ The flow that allows the connection, or None when it is denied.";
 
 	struct ps_b_flows required()
 	{
-		struct ps_b_flows q = { $self, true, 0, NULL, PORTSPEC_DIR_ANY, PORTSPEC_PROTO_ANY };
+		struct ps_b_flows q = { $self, true, 0, NULL, PORTSPEC_DIR_ANY,
+					PORTSPEC_PROTO_ANY };
 		return q;
 	}
 
@@ -1133,9 +1144,9 @@ The flow that allows the connection, or None when it is denied.";
 		    char **out, size_t *outlen, struct portspec_error *err)
 	{
 		enum portspec_mode m = PORTSPEC_MODE_HOST;
+		unsigned flags = fragment ? PORTSPEC_RENDER_FRAGMENT : 0u;
 		if (ps_b_mode(mode, &m, err))
-			ps_b_check(err, portspec_render_to_string($self, backend, m,
-								  fragment ? PORTSPEC_RENDER_FRAGMENT : 0u,
-								  name, out, outlen, err));
+			ps_b_check(err, portspec_render_to_string($self, backend, m, flags, name,
+								  out, outlen, err));
 	}
 }
