@@ -255,8 +255,13 @@ static unsigned render_golden(const char *dir, const char *name,
 		size_t glen = 0;
 		char *golden = read_file(path, &glen);
 		if (!golden || glen != len || memcmp(golden, all, len) != 0) {
+			/* The text we got, next to the build, for a diff. */
 			char actual[4200];
-			snprintf(actual, sizeof(actual), "%s.actual", path);
+			const char *bdir = getenv("PORTSPEC_BUILDDIR");
+			if (bdir)
+				snprintf(actual, sizeof(actual), "%s/%s.golden.actual", bdir, name);
+			else
+				snprintf(actual, sizeof(actual), "%s.actual", path);
 			write_file(actual, all, len);
 			print_error("%s: renderings differ from %s (see %s; PORTSPEC_REGEN=1 "
 				    "rewrites)\n", name, path, actual);
