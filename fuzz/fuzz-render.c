@@ -45,6 +45,7 @@ static void render_all(const struct portspec_policy *policy)
 		for (size_t m = 0; m < 2; m++) {
 			for (unsigned flags = 0; flags <= PORTSPEC_RENDER_FRAGMENT; flags++) {
 				struct portspec_error err;
+				memset(&err, 0xff, sizeof(err)); /* a failure must fill it */
 				char *out = NULL;
 				size_t len = 0;
 				enum portspec_status st = portspec_render_to_string(

@@ -87,9 +87,15 @@ static enum portspec_status render_buf(const struct portspec_policy *policy, con
 	struct ps_render r = {
 		.policy = policy, .mode = mode, .flags = flags, .name = name, .out = out, .err = err,
 	};
+	if (err)
+		err->status = PORTSPEC_OK;
 	enum portspec_status st = b->render(&r);
 	if (st == PORTSPEC_OK && out->failed)
 		st = ps_error_set(err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory while rendering");
+	else if (st != PORTSPEC_OK && err && err->status != st)
+		/* Backends return some failures (out of memory) without a text. */
+		ps_error_set(err, st, NULL, 0, 0, "%s: %s while rendering", b->name,
+			     portspec_strerror(st));
 	return st;
 }
 

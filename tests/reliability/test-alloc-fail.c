@@ -158,7 +158,10 @@ static long chaos(const char *what, step_fn step, bool expect_ok)
 static void check_err(enum portspec_status st, const struct portspec_error *err)
 {
 	if (st != PORTSPEC_OK) {
-		assert_int_equal(err->status, st);
+		if (err->status != st)
+			fail_msg("status %s, but the error says %d: not filled in?",
+				 portspec_strerror(st), (int)err->status);
+		assert_non_null(memchr(err->text, '\0', sizeof(err->text)));
 		assert_true(err->text[0] != '\0');
 	}
 }
@@ -169,6 +172,7 @@ static enum portspec_status step_spec_parse(struct fixture *f)
 	const char *text = portspec_default_spec_text();
 	struct portspec_spec *s = NULL;
 	struct portspec_error err;
+	memset(&err, 0xff, sizeof(err)); /* a failure must fill it */
 	enum portspec_status st = portspec_spec_parse(text, strlen(text), "x.portspec", &s, &err);
 	check_err(st, &err);
 	if (st != PORTSPEC_OK) {
@@ -183,6 +187,7 @@ static enum portspec_status step_spec_default(struct fixture *f)
 {
 	struct portspec_spec *s = NULL;
 	struct portspec_error err;
+	memset(&err, 0xff, sizeof(err)); /* a failure must fill it */
 	enum portspec_status st = portspec_spec_new_default(&s, &err);
 	check_err(st, &err);
 	if (st != PORTSPEC_OK) {
@@ -199,6 +204,7 @@ static enum portspec_status step_spec_load(struct fixture *f)
 	assert_non_null(path);
 	struct portspec_spec *s = NULL;
 	struct portspec_error err;
+	memset(&err, 0xff, sizeof(err)); /* a failure must fill it */
 	enum portspec_status st = portspec_spec_load(path, &s, &err);
 	check_err(st, &err);
 	if (st != PORTSPEC_OK) {
@@ -244,6 +250,7 @@ static enum portspec_status step_profile_parse(struct fixture *f)
 	calls = 0;
 	fail_at = at;
 	struct portspec_error err;
+	memset(&err, 0xff, sizeof(err)); /* a failure must fill it */
 	enum portspec_status st =
 		portspec_profile_parse(p, profile_text, strlen(profile_text), "site.profile", &err);
 	check_err(st, &err);
@@ -271,6 +278,7 @@ static enum portspec_status compile(struct fixture *f, const struct portspec_pro
 {
 	struct portspec_policy *p = NULL;
 	struct portspec_error err;
+	memset(&err, 0xff, sizeof(err)); /* a failure must fill it */
 	enum portspec_status st = portspec_policy_new(f->spec, profile, &p, &err);
 	check_err(st, &err);
 	if (st != PORTSPEC_OK) {
@@ -309,6 +317,7 @@ static enum portspec_status step_render_string(struct fixture *f)
 	char *out = NULL;
 	size_t len = 0;
 	struct portspec_error err;
+	memset(&err, 0xff, sizeof(err)); /* a failure must fill it */
 	enum portspec_status st = portspec_render_to_string(f->policy, f->backend, f->mode,
 							    f->flags, "chaosfrag", &out, &len, &err);
 	check_err(st, &err);
@@ -327,6 +336,7 @@ static enum portspec_status step_render_sink(struct fixture *f)
 {
 	struct sink s = { 0 };
 	struct portspec_error err;
+	memset(&err, 0xff, sizeof(err)); /* a failure must fill it */
 	enum portspec_status st = portspec_render(f->policy, f->backend, f->mode, f->flags, NULL,
 						  count_sink, &s, &err);
 	check_err(st, &err);
@@ -341,6 +351,7 @@ static int setup(void **state)
 	if (portspec_set_allocator(t_malloc, t_realloc, t_free) != PORTSPEC_OK)
 		return -1;
 	struct portspec_error err;
+	memset(&err, 0xff, sizeof(err)); /* a failure must fill it */
 	if (portspec_spec_new_default(&fx.spec, &err) != PORTSPEC_OK ||
 	    portspec_profile_new(fx.spec, &fx.profile) != PORTSPEC_OK ||
 	    portspec_profile_parse(fx.profile, profile_text, strlen(profile_text), "site.profile",
