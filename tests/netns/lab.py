@@ -1,0 +1,732 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Packet lab: proves rendered iptables, ip6tables and nft rules on a real kernel.
+
+Five network namespaces joined by veth pairs, documentation addresses only:
+
+    peer ---- outside ---- router ---- inside
+                             |
+                         appliance (eth1)
+
+* outside   198.51.100.10   2001:db8:2::10   (forwards for the peer)
+* peer      203.0.113.70    2001:db8:3::70   (the cluster peer, out there)
+* inside    192.0.2.10      2001:db8:1::10   (the inside network is 192.0.2.0/24, 2001:db8:1::/64)
+* appliance 203.0.113.10    2001:db8:4::10   (one interface, eth1)
+* router    .1 / ::1 on each segment; interfaces r-out, r-in, r-app
+
+Host mode loads the rules in the appliance (zones by address, one
+interface); the router forwards freely.  Gateway mode loads them in the
+router (FORWARD) and leaves the appliance open, with zones by address and
+with zones by interface.  Rules come from `portspec render`, the expected
+flows from `portspec list --format json`, both with the same --set options.
+
+Every flow of the policy gets a real TCP connection (with an echo) or UDP
+exchange that must succeed; every listed port from every other host and in
+the other direction, the neighbouring ports, the other protocol and a few
+unlisted ports get one whose outcome the flows decide (mostly: must fail).
+A run without rules first proves the plumbing.  With the FTP flow, a passive
+FTP transfer from the appliance to the inside server must pass through the
+conntrack helper while a direct connection to the same data port must not.
+
+Exit status: 0 all good, 1 a probe disagreed with the policy (or an error),
+77 skipped (not root, no `ip netns`) -- except with CI=true, where a missing
+capability is a failure.
+"""
+
+import argparse
+import atexit
+import ipaddress
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+AGENT = os.path.join(HERE, "agent.py")
+PREFIX = "pslab-"
+SKIP = 77
+
+INSIDE_NETS = ["192.0.2.0/24", "2001:db8:1::/64"]
+
+# name -> (v4, v6); the hosts the probes run between
+HOSTS = {
+    "outside": ("198.51.100.10", "2001:db8:2::10"),
+    "inside": ("192.0.2.10", "2001:db8:1::10"),
+    "peer": ("203.0.113.70", "2001:db8:3::70"),
+    "appliance": ("203.0.113.10", "2001:db8:4::10"),
+}
+PEERS = list(HOSTS["peer"])
+APPLIANCE = list(HOSTS["appliance"])
+ROUTER_IF = {"outside": "r-out", "inside": "r-in", "appliance": "r-app"}
+
+# Ports probed in addition to the listed ones and their neighbours.
+EXTRA_PORTS = [1, 80, 514, 3306, 8080, 50021, 65535]
+FTP_PASV_PORT = 50021
+SPORT_FIRST, SPORT_LAST = 40000, 60999
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def fail_or_skip(reason):
+    """A missing capability: skip (77), or fail in CI where it must run."""
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        log("FAIL: %s (CI=true: the packet lab must run here)" % reason)
+        sys.exit(1)
+    log("SKIP: %s" % reason)
+    sys.exit(SKIP)
+
+
+def run(argv, input_text=None, check=True, timeout=30):
+    p = subprocess.run(argv, input=input_text, capture_output=True, text=True, timeout=timeout)
+    if check and p.returncode != 0:
+        raise LabError("%s failed (%d): %s" % (" ".join(argv), p.returncode,
+                                                (p.stderr or p.stdout).strip()))
+    return p
+
+
+class LabError(Exception):
+    pass
+
+
+# ---- namespaces ---------------------------------------------------------------
+
+
+def netns_list():
+    p = run(["ip", "netns", "list"], check=False)
+    return [line.split()[0] for line in p.stdout.splitlines() if line.strip()]
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale():
+    """Removes lab namespaces left by runs whose process is gone."""
+    for name in netns_list():
+        m = re.match(r"^%s(\d+)-" % re.escape(PREFIX), name)
+        if m and not pid_alive(int(m.group(1))):
+            kill_netns_pids(name)
+            run(["ip", "netns", "del", name], check=False)
+
+
+def kill_netns_pids(name):
+    p = run(["ip", "netns", "pids", name], check=False)
+    for tok in p.stdout.split():
+        try:
+            os.kill(int(tok), signal.SIGKILL)
+        except (ValueError, ProcessLookupError, PermissionError):
+            pass
+
+
+class Agent:
+    """One probe agent in a namespace, driven over its stdin/stdout."""
+
+    def __init__(self, ns):
+        self.ns = ns
+        self.proc = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, AGENT],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, bufsize=0)
+        self.replies = {}
+        self.cond = threading.Condition()
+        self.next_id = 1
+        self.stderr = []
+        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._read_err, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            with self.cond:
+                self.replies.setdefault(obj.get("id"), []).append(obj)
+                self.cond.notify_all()
+        with self.cond:
+            self.replies.setdefault("eof", []).append({})
+            self.cond.notify_all()
+
+    def _read_err(self):
+        for line in self.proc.stderr:
+            self.stderr.append(line.decode(errors="replace"))
+
+    def send(self, obj):
+        with self.cond:
+            rid = self.next_id
+            self.next_id += 1
+        obj = dict(obj, id=rid)
+        try:
+            self.proc.stdin.write((json.dumps(obj) + "\n").encode())
+            self.proc.stdin.flush()
+        except OSError as e:
+            raise LabError("agent in %s is gone: %s %s" % (self.ns, e, "".join(self.stderr)))
+        return rid
+
+    def wait(self, rid, timeout, nth=0):
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while len(self.replies.get(rid, [])) <= nth:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise LabError("agent in %s: no answer within %.1f s" % (self.ns, timeout))
+                if "eof" in self.replies:
+                    raise LabError("agent in %s exited: %s" % (self.ns, "".join(self.stderr)))
+                self.cond.wait(left)
+            return self.replies[rid][nth]
+
+    def call(self, obj, timeout=10):
+        return self.wait(self.send(obj), timeout)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write(b'{"op": "quit"}\n')
+                self.proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                self.proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=2)
+
+
+class Topology:
+    """The namespaces, links and agents of one lab run.  close() is idempotent
+    and registered with atexit; the caller also calls it from finally."""
+
+    def __init__(self):
+        self.tag = "%s%d-" % (PREFIX, os.getpid())
+        self.ns = {}
+        self.agents = {}
+        self.closed = False
+        atexit.register(self.close)
+
+    def name(self, role):
+        return self.tag + role
+
+    def nsexec(self, role, argv, **kw):
+        return run(["ip", "netns", "exec", self.ns[role]] + argv, **kw)
+
+    def sh(self, role, script):
+        return self.nsexec(role, ["sh", "-ec", script])
+
+    def build(self):
+        for role in ("router", "outside", "inside", "peer", "appliance"):
+            name = self.name(role)
+            run(["ip", "netns", "add", name])
+            self.ns[role] = name
+
+        def veth(a, ifa, b, ifb):
+            run(["ip", "link", "add", ifa, "netns", self.ns[a], "type", "veth",
+                 "peer", "name", ifb, "netns", self.ns[b]])
+
+        veth("router", "r-out", "outside", "eth0")
+        veth("router", "r-in", "inside", "eth0")
+        veth("router", "r-app", "appliance", "eth1")
+        veth("outside", "o-peer", "peer", "eth0")
+
+        common = ("sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0\n"
+                  "ip link set lo up\n")
+
+        def up(ifname, *addrs):
+            s = "".join("ip addr add %s dev %s nodad\n" % (a, ifname) if ":" in a else
+                        "ip addr add %s dev %s\n" % (a, ifname) for a in addrs)
+            return s + "ip link set %s up\n" % ifname
+
+        self.sh("router", common
+                + "sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1\n"
+                + up("r-out", "198.51.100.1/24", "2001:db8:2::1/64")
+                + up("r-in", "192.0.2.1/24", "2001:db8:1::1/64")
+                + up("r-app", "203.0.113.1/26", "2001:db8:4::1/64")
+                + "ip route add 203.0.113.64/26 via 198.51.100.10\n"
+                + "ip -6 route add 2001:db8:3::/64 via 2001:db8:2::10\n")
+        self.sh("outside", common
+                + "sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1\n"
+                + up("eth0", "198.51.100.10/24", "2001:db8:2::10/64")
+                + up("o-peer", "203.0.113.65/26", "2001:db8:3::1/64")
+                + "ip route add default via 198.51.100.1\n"
+                + "ip -6 route add default via 2001:db8:2::1\n")
+        self.sh("peer", common
+                + up("eth0", "203.0.113.70/26", "2001:db8:3::70/64")
+                + "ip route add default via 203.0.113.65\n"
+                + "ip -6 route add default via 2001:db8:3::1\n")
+        self.sh("inside", common
+                + up("eth0", "192.0.2.10/24", "2001:db8:1::10/64")
+                + "ip route add default via 192.0.2.1\n"
+                + "ip -6 route add default via 2001:db8:1::1\n")
+        self.sh("appliance", common
+                + up("eth1", "203.0.113.10/26", "2001:db8:4::10/64")
+                + "ip route add default via 203.0.113.1\n"
+                + "ip -6 route add default via 2001:db8:4::1\n")
+
+        for role in HOSTS:
+            self.agents[role] = Agent(self.ns[role])
+        for role, agent in self.agents.items():
+            agent.wait(0, 10)
+
+    def close(self):
+        if self.closed:
+            return
+        self.closed = True
+        for agent in self.agents.values():
+            try:
+                agent.stop()
+            except Exception:  # cleanup goes on whatever happens
+                pass
+        for name in self.ns.values():
+            kill_netns_pids(name)
+            run(["ip", "netns", "del", name], check=False)
+        # Anything with our tag that a partial build left behind.
+        for name in netns_list():
+            if name.startswith(self.tag):
+                run(["ip", "netns", "del", name], check=False)
+
+
+# ---- policy and rules -----------------------------------------------------------
+
+
+def zones_of(addr, peers=PEERS):
+    """The spec's zones an address belongs to: outside is the complement of inside."""
+    ip = ipaddress.ip_address(addr)
+    inside = any(ip in ipaddress.ip_network(n) for n in INSIDE_NETS)
+    zones = {"inside"} if inside else {"outside"}
+    if addr in peers:
+        zones.add("cluster")
+    return zones
+
+
+def allowed(flows, direction, remote, proto, port):
+    """The flow that allows this connection, or None."""
+    zones = zones_of(remote)
+    ip = ipaddress.ip_address(remote)
+    for f in flows:
+        if f["direction"] != direction or f["protocol"] != proto or f["zone"] not in zones:
+            continue
+        if not f["port"] <= port <= f["port_last"]:
+            continue
+        addrs = f.get("addresses") or []
+        if addrs and not any(ip in ipaddress.ip_network(a, strict=False) for a in addrs):
+            continue
+        return f
+    return None
+
+
+def portspec_sets(role, zoning):
+    sets = ["inside=%s" % n for n in INSIDE_NETS]
+    sets += ["appliance=%s" % a for a in APPLIANCE]
+    sets += ["cluster-peer=%s" % a for a in PEERS]
+    sets += ["role=%s" % role]
+    if zoning == "interface":
+        sets += ["outside-interface=%s" % ROUTER_IF["outside"],
+                 "inside-interface=%s" % ROUTER_IF["inside"],
+                 "appliance-interface=%s" % ROUTER_IF["appliance"]]
+    args = []
+    for s in sets:
+        args += ["--set", s]
+    return args
+
+
+def portspec_flows(exe, sets):
+    p = run([exe, "list", "--format", "json"] + sets)
+    flows = json.loads(p.stdout)
+    for f in flows:
+        f["port"] = int(f["port"])
+        f["port_last"] = int(f.get("port_last") or f["port"])
+    return flows
+
+
+def portspec_render(exe, backend, mode, fragment, sets):
+    argv = [exe, "render", "--backend", backend, "--mode", mode]
+    if fragment:
+        argv.append("--fragment")
+    return run(argv + sets).stdout
+
+
+def fragment_chains(text, backend):
+    """The chains a fragment defines, by the hook name it is meant for."""
+    if backend == "nft":
+        return re.findall(r"^\s*chain\s+(\S+)\s*\{", text, re.M)
+    return re.findall(r"^:(\S+)\s+-", text, re.M)
+
+
+def base_ruleset(backend, mode, fragment):
+    """A minimal complete ruleset that jumps to the fragment's chains.
+
+    A fragment defines chains named FRAG-in/-out/-fwd (iptables) or lives in
+    its own table with hooked chains (nft).  The base allows what a host
+    needs (loopback, established, ICMP) and drops the rest, so only the
+    fragment can let a new flow through."""
+    hooks = {"host": ["INPUT", "OUTPUT"], "gateway": ["FORWARD"]}[mode]
+    chains = fragment_chains(fragment, backend)
+    if backend == "nft":
+        return None  # the nft fragment is self-contained; see load_rules()
+    icmp = "icmp" if backend == "iptables" else "ipv6-icmp"
+    lines = ["*filter"]
+    for chain in ("INPUT", "FORWARD", "OUTPUT"):
+        lines.append(":%s DROP [0:0]" % chain)
+    lines += ["-A INPUT -i lo -j ACCEPT", "-A OUTPUT -o lo -j ACCEPT"]
+    for hook in hooks:
+        lines.append("-A %s -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT" % hook)
+        lines.append("-A %s -p %s -j ACCEPT" % (hook, icmp))
+    for chain in chains:
+        lower = chain.lower()
+        for hook in hooks:
+            if lower.endswith("-" + hook.lower()[:3]) or lower.endswith("-" + hook.lower()) \
+                    or len(chains) == 1:
+                lines.append("-A %s -j %s" % (hook, chain))
+    lines.append("COMMIT")
+    return "\n".join(lines) + "\n"
+
+
+class Firewall:
+    """Loads and resets rules in one namespace."""
+
+    def __init__(self, topo, role, backend, variant):
+        self.topo = topo
+        self.role = role
+        self.backend = backend
+        legacy = variant == "legacy"
+        self.restore = {"iptables": "iptables-legacy-restore" if legacy else "iptables-restore",
+                        "ip6tables": "ip6tables-legacy-restore" if legacy else "ip6tables-restore"}
+
+    def reset(self):
+        self.topo.nsexec(self.role, ["nft", "flush", "ruleset"])
+        if self.backend in self.restore and "legacy" in self.restore[self.backend]:
+            empty = ("*filter\n:INPUT ACCEPT\n:FORWARD ACCEPT\n:OUTPUT ACCEPT\nCOMMIT\n"
+                     "*raw\n:PREROUTING ACCEPT\n:OUTPUT ACCEPT\nCOMMIT\n")
+            self.topo.nsexec(self.role, [self.restore[self.backend]], input_text=empty)
+
+    def load(self, text):
+        if self.backend == "nft":
+            self.topo.nsexec(self.role, ["nft", "-f", "-"], input_text=text)
+        else:
+            self.topo.nsexec(self.role, [self.restore[self.backend]], input_text=text)
+
+    def load_fragment(self, text, mode):
+        if self.backend == "nft":
+            self.load(text)
+            return
+        self.load(base_ruleset(self.backend, mode, text))
+        self.topo.nsexec(self.role, [self.restore[self.backend], "--noflush"], input_text=text)
+
+    def dump(self):
+        if self.backend == "nft" or "legacy" not in self.restore.get(self.backend, ""):
+            return self.topo.nsexec(self.role, ["nft", "list", "ruleset"], check=False).stdout
+        save = self.restore[self.backend].replace("-restore", "-save")
+        return self.topo.nsexec(self.role, [save], check=False).stdout
+
+
+# ---- probes -------------------------------------------------------------------
+
+
+class Probe:
+    __slots__ = ("key", "src", "dst", "family", "proto", "port", "direction", "flow",
+                 "sport", "result")
+
+    def describe(self):
+        a = HOSTS[self.src][0 if self.family == 4 else 1]
+        b = HOSTS[self.dst][0 if self.family == 4 else 1]
+        why = ("allowed by %s %s %s (%s)" % (self.flow["service"], self.flow["direction"],
+                                               self.flow["zone"], self.flow["level"])
+               if self.flow else "no flow allows it")
+        return "%s [%s] -> %s [%s] %s/%d %s: %s" % (self.src, a, self.dst, b, self.proto,
+                                                  self.port, self.direction, why)
+
+
+class SourcePorts:
+    def __init__(self):
+        self.next = SPORT_FIRST
+
+    def take(self):
+        p = self.next
+        self.next = SPORT_FIRST if p >= SPORT_LAST else p + 1
+        return p
+
+
+def probe_ports(flows):
+    """Every listed port, the neighbours of each range and a few unlisted ones."""
+    ports = set(EXTRA_PORTS)
+    for f in flows:
+        first, last = f["port"], f["port_last"]
+        ports.update((first, last, (first + last) // 2))
+        ports.update(p for p in (first - 1, last + 1) if 1 <= p <= 65535)
+    return sorted(ports)
+
+
+def make_probes(flows, families, ports, sports):
+    probes = []
+    remotes = [h for h in HOSTS if h != "appliance"]
+    for family in families:
+        idx = 0 if family == 4 else 1
+        for proto in ("tcp", "udp"):
+            for port in ports:
+                for remote in remotes:
+                    for direction in ("inbound", "outbound"):
+                        p = Probe()
+                        p.family, p.proto, p.port, p.direction = family, proto, port, direction
+                        p.src, p.dst = ((remote, "appliance") if direction == "inbound"
+                                        else ("appliance", remote))
+                        p.flow = allowed(flows, direction, HOSTS[remote][idx], proto, port)
+                        p.sport = sports.take()
+                        p.key = "%d" % len(probes)
+                        p.result = None
+                        probes.append(p)
+    return probes
+
+
+def check_coverage(flows, probes, families):
+    """Every flow has a probe that must pass, in every family."""
+    missing = []
+    for f in flows:
+        for family in families:
+            if not any(p.flow is f and p.family == family for p in probes):
+                missing.append("%s %s %s %s/%d-%d IPv%d" % (f["service"], f["direction"],
+                                                           f["zone"], f["protocol"], f["port"],
+                                                           f["port_last"], family))
+    return missing
+
+
+def run_batch(topo, probes, timeout, expect_all_pass=False):
+    by_src = {}
+    for p in probes:
+        by_src.setdefault(p.src, []).append(p)
+    pending = {}
+    for src, ps in by_src.items():
+        agent = topo.agents[src]
+        req = {"op": "probe", "min_wait": timeout / 2, "max_wait": timeout,
+               "probes": [{"key": p.key, "proto": p.proto, "port": p.port, "sport": p.sport,
+                           "dst": HOSTS[p.dst][0 if p.family == 4 else 1],
+                           "pass": expect_all_pass or p.flow is not None} for p in ps]}
+        pending[src] = (agent, agent.send(req))
+    elapsed = 0.0
+    for src, (agent, rid) in pending.items():
+        rep = agent.wait(rid, timeout + 10)
+        elapsed = max(elapsed, rep.get("elapsed", 0))
+        for p in by_src[src]:
+            p.result = rep["results"].get(p.key, "missing")
+    return elapsed
+
+
+def violations(probes, expect_all_pass=False):
+    bad = []
+    for p in probes:
+        must_pass = expect_all_pass or p.flow is not None
+        ok = p.result == "ok"
+        if must_pass and not ok:
+            bad.append("MUST PASS, got %s: %s" % (p.result, p.describe()))
+        elif not must_pass and ok:
+            bad.append("MUST FAIL, got through: %s" % p.describe())
+    return bad
+
+
+def ftp_check(topo, family, timeout):
+    """Passive FTP from the appliance to the inside server through the rules."""
+    inside, appliance = topo.agents["inside"], topo.agents["appliance"]
+    inside.call({"op": "unlisten", "tcp": [21, FTP_PASV_PORT]})
+    try:
+        data = os.urandom(48 * 1024)
+        upload = os.urandom(32 * 1024)
+        rid = inside.send({"op": "ftp_serve", "port": 21, "pasv_port": FTP_PASV_PORT,
+                           "data": data.hex(), "timeout": timeout})
+        inside.wait(rid, 10, nth=0)
+        host = HOSTS["inside"][0 if family == 4 else 1]
+        got = appliance.call({"op": "ftp_get", "host": host, "port": 21,
+                              "upload": upload.hex(), "timeout": timeout}, timeout=timeout * 4 + 5)
+        srv = inside.wait(rid, timeout * 4 + 5, nth=1)
+        if not got.get("ok"):
+            return "FTP (IPv%d) from the appliance to %s failed: %s" % (family, host,
+                                                                     got.get("error"))
+        if bytes.fromhex(got.get("retrieved", "")) != data:
+            return "FTP (IPv%d): the downloaded file differs" % family
+        if bytes.fromhex(srv.get("stored", "")) != upload:
+            return "FTP (IPv%d): the uploaded file differs (%s)" % (family, srv.get("error"))
+        return None
+    finally:
+        inside.call({"op": "listen", "tcp": [21, FTP_PASV_PORT]})
+
+
+# ---- the lab ------------------------------------------------------------------
+
+
+def preflight(args):
+    if os.geteuid() != 0:
+        fail_or_skip("the packet lab needs root (network namespaces, netfilter)")
+    for tool in ["ip", "nft"] + (["iptables-restore", "ip6tables-restore"]
+                                 if args.backend != "nft" else []):
+        if shutil.which(tool) is None:
+            fail_or_skip("%s is not installed" % tool)
+    probe = "%s%d-preflight" % (PREFIX, os.getpid())
+    p = run(["ip", "netns", "add", probe], check=False)
+    if p.returncode != 0:
+        fail_or_skip("`ip netns add` does not work here: %s" % p.stderr.strip())
+    try:
+        q = run(["ip", "netns", "exec", probe, "nft", "list", "ruleset"], check=False)
+        if q.returncode != 0:
+            fail_or_skip("nftables does not work in a network namespace: %s" % q.stderr.strip())
+    finally:
+        run(["ip", "netns", "del", probe], check=False)
+    if not args.ruleset and not (args.portspec and os.access(args.portspec, os.X_OK)):
+        raise LabError("no portspec executable (--portspec PATH)")
+
+
+def configs(args):
+    zonings = ["address"] if args.mode == "host" else (
+        ["address", "interface"] if args.zones == "both" else [args.zones])
+    roles = ["central", "member"] if args.role == "both" else [args.role]
+    shapes = ["complete", "fragment"] if args.shape == "both" else [args.shape]
+    for zoning in zonings:
+        for role in roles:
+            for shape in shapes:
+                yield zoning, role, shape
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--backend", choices=["iptables", "ip6tables", "nft"], required=True)
+    ap.add_argument("--mode", choices=["host", "gateway"], required=True)
+    ap.add_argument("--portspec", help="the portspec executable")
+    ap.add_argument("--shape", choices=["complete", "fragment", "both"], default="both")
+    ap.add_argument("--zones", choices=["address", "interface", "both"], default="both",
+                    help="gateway mode: zones by address, by interface or both")
+    ap.add_argument("--role", choices=["central", "member", "both"], default="both")
+    ap.add_argument("--timeout", type=float, default=2.0,
+                    help="seconds a probe that must fail is given to get through")
+    ap.add_argument("--iptables-variant", choices=["default", "legacy"], default="default")
+    ap.add_argument("--no-ftp", action="store_true", help="skip the FTP helper test")
+    ap.add_argument("--ruleset", help="load this complete ruleset instead of rendering one")
+    ap.add_argument("--flows", help="expected flows (list --format json output) for --ruleset")
+    ap.add_argument("-v", "--verbose", action="store_true", help="print every probe")
+    args = ap.parse_args(argv)
+    if args.portspec is None and os.environ.get("PORTSPEC_BUILDDIR"):
+        args.portspec = os.path.join(os.environ["PORTSPEC_BUILDDIR"], "examples", "portspec",
+                                     "portspec")
+    if args.ruleset and not args.flows:
+        ap.error("--ruleset needs --flows")
+
+    preflight(args)
+    families = {"iptables": [4], "ip6tables": [6], "nft": [4, 6]}[args.backend]
+    started = time.monotonic()
+
+    # Render everything first: a broken renderer fails before any namespace exists.
+    runs = []
+    if args.ruleset:
+        with open(args.ruleset) as f:
+            rules = f.read()
+        with open(args.flows) as f:
+            flows = json.load(f)
+        zoning = "interface" if args.zones == "interface" else "address"
+        runs.append((zoning, args.role, "complete", rules, flows))
+    else:
+        for zoning, role, shape in configs(args):
+            sets = portspec_sets(role, zoning)
+            rules = portspec_render(args.portspec, args.backend, args.mode,
+                                    shape == "fragment", sets)
+            flows = portspec_flows(args.portspec, sets)
+            runs.append((zoning, role, shape, rules, flows))
+    if not runs:
+        raise LabError("nothing to run")
+
+    remove_stale()
+    topo = Topology()
+    failures = []
+    try:
+        topo.build()
+        where = "appliance" if args.mode == "host" else "router"
+        fw = Firewall(topo, where, args.backend, args.iptables_variant)
+        ports = sorted(set().union(*(probe_ports(r[4]) for r in runs)))
+        for role in HOSTS:
+            rep = topo.agents[role].call({"op": "listen", "tcp": ports, "udp": ports})
+            if rep["errors"]:
+                raise LabError("listeners in %s: %s" % (role, "; ".join(rep["errors"])))
+        sports = SourcePorts()
+
+        # The plumbing first: without rules everything must get through.
+        control = make_probes(runs[0][4], families, ports, sports)
+        elapsed = run_batch(topo, control, args.timeout, expect_all_pass=True)
+        bad = violations(control, expect_all_pass=True)
+        log("setup: %d namespaces, %d ports, control run %d probes in %.2f s: %s" % (
+            len(topo.ns), len(ports), len(control), elapsed, "ok" if not bad else "BROKEN"))
+        if bad:
+            for line in bad[:20]:
+                log("  " + line)
+            raise LabError("the lab's plumbing is broken (no rules loaded)")
+
+        for zoning, role, shape, rules, flows in runs:
+            label = "%s %s zones-by-%s role=%s %s" % (args.backend, args.mode, zoning, role,
+                                                      shape)
+            fw.reset()
+            try:
+                if shape == "fragment":
+                    fw.load_fragment(rules, args.mode)
+                else:
+                    fw.load(rules)
+            except LabError as e:
+                failures.append("%s: the rules do not load: %s" % (label, e))
+                log("FAIL %s: the rules do not load\n  %s" % (label, e))
+                continue
+            probes = make_probes(flows, families, ports, sports)
+            missing = check_coverage(flows, probes, families)
+            elapsed = run_batch(topo, probes, args.timeout)
+            bad = [label + ": " + m for m in violations(probes)]
+            bad += ["%s: no probe for the flow %s" % (label, m) for m in missing]
+            has_ftp = any(f["protocol"] == "tcp" and f["direction"] == "outbound"
+                          and f["zone"] == "inside" and f["port"] <= 21 <= f["port_last"]
+                          for f in flows)
+            ftp_note = ""
+            if has_ftp and not args.no_ftp:
+                for family in families:
+                    err = ftp_check(topo, family, args.timeout)
+                    if err:
+                        bad.append("%s: %s" % (label, err))
+                ftp_note = ", FTP via the helper"
+            npass = sum(1 for p in probes if p.flow is not None)
+            log("%s %s: %d flows, %d probes (%d must pass, %d must fail) in %.2f s%s" % (
+                "ok  " if not bad else "FAIL", label, len(flows), len(probes), npass,
+                len(probes) - npass, elapsed, ftp_note))
+            if args.verbose:
+                for p in probes:
+                    log("    %-8s %s" % (p.result, p.describe()))
+            for line in bad:
+                log("  " + line)
+            if bad:
+                log("  --- ruleset loaded in the %s ---" % where)
+                log("  " + fw.dump().replace("\n", "\n  "))
+            failures += bad
+    finally:
+        topo.close()
+    log("%s: %d problem(s) in %.1f s" % ("FAIL" if failures else "PASS", len(failures),
+                                        time.monotonic() - started))
+    return 1 if failures else 0
+
+
+def _terminate(signum, _frame):
+    raise SystemExit(128 + signum)
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGHUP, _terminate)
+    try:
+        sys.exit(main())
+    except LabError as e:
+        log("ERROR: %s" % e)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        log("interrupted")
+        sys.exit(130)

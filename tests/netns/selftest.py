@@ -1,0 +1,62 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""The packet lab's own test: it passes a correct hand-written ruleset and
+catches each deliberately broken variant of it (a missing flow, an extra
+port, a missing FTP helper).  Needs no renderer."""
+
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LAB = os.path.join(HERE, "lab.py")
+RULES = os.path.join(HERE, "fixtures", "host-central.nft")
+FLOWS = os.path.join(HERE, "fixtures", "flows-central.json")
+
+# name, (old, new) edit of the ruleset or None, what the lab must report
+CASES = [
+    ("correct", None, None),
+    ("ssh missing", ("{ 22, 25, 443, 465, 4443 }", "{ 25, 443, 465, 4443 }"),
+     "MUST PASS, got timeout: inside [192.0.2.10] -> appliance [203.0.113.10] tcp/22"),
+    ("neighbour port open", ("udp dport { 53, 123 }", "udp dport { 53, 123, 124 }"),
+     "MUST FAIL, got through: appliance [203.0.113.10] -> outside [198.51.100.10] udp/124"),
+    ("wrong zone", ("ip saddr @peers4 tcp", "ip saddr != @inside4 tcp"),
+     "MUST FAIL, got through: outside [198.51.100.10] -> appliance [203.0.113.10] tcp/4990"),
+    ("no FTP helper", ('ct helper set "ftp-std"', "accept"),
+     "FTP (IPv4) from the appliance to 192.0.2.10 failed"),
+]
+
+
+def main():
+    with open(RULES) as f:
+        rules = f.read()
+    failures = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, edit, expect in CASES:
+            text = rules
+            if edit:
+                assert edit[0] in text, edit[0]
+                text = text.replace(edit[0], edit[1])
+            path = os.path.join(tmp, "rules.nft")
+            with open(path, "w") as f:
+                f.write(text)
+            p = subprocess.run([sys.executable, LAB, "--backend", "nft", "--mode", "host",
+                                "--role", "central", "--ruleset", path, "--flows", FLOWS],
+                               capture_output=True, text=True, timeout=120)
+            if p.returncode == 77:
+                print(p.stdout, end="")
+                return 77
+            if expect is None:
+                good = p.returncode == 0
+            else:
+                good = p.returncode == 1 and expect in p.stdout
+            print("%s %s (lab exit %d)" % ("ok  " if good else "FAIL", name, p.returncode))
+            if not good:
+                failures += 1
+                print(p.stdout + p.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
