@@ -358,39 +358,59 @@ def portspec_render(exe, backend, mode, fragment, sets):
     return run(argv + sets).stdout
 
 
-def fragment_chains(text, backend):
-    """The chains a fragment defines, by the hook name it is meant for."""
-    if backend == "nft":
-        return re.findall(r"^\s*chain\s+(\S+)\s*\{", text, re.M)
-    return re.findall(r"^:(\S+)\s+-", text, re.M)
+def fragment_hooks(text, backend, mode):
+    """How to send traffic through an iptables fragment: the commands its
+    header documents ("#   iptables [-t raw] -A HOOK -j CHAIN"), or, if it
+    documents none, a jump to its chain from the standard hooks of each table."""
+    tool = "iptables" if backend == "iptables" else "ip6tables"
+    cmds = []
+    for m in re.finditer(r"^#\s+%s\s+(.*-j\s+\S+)\s*$" % tool, text, re.M):
+        cmds.append(m.group(1).split())
+    if cmds:
+        return cmds
+    hooks = {"raw": ["PREROUTING", "OUTPUT"],
+             "filter": ["INPUT", "OUTPUT"] if mode == "host" else ["FORWARD"]}
+    table = None
+    chains = {}
+    for line in text.splitlines():
+        if line.startswith("*"):
+            table = line[1:].strip()
+        elif line.startswith(":") and table in hooks:
+            chains.setdefault(table, line[1:].split()[0])
+    for table, chain in chains.items():
+        for hook in hooks[table]:
+            cmds.append(["-t", table, "-A", hook, "-j", chain])
+    return cmds
 
 
-def base_ruleset(backend, mode, fragment):
-    """A minimal complete ruleset that jumps to the fragment's chains.
-
-    A fragment defines chains named FRAG-in/-out/-fwd (iptables) or lives in
-    its own table with hooked chains (nft).  The base allows what a host
-    needs (loopback, established, ICMP) and drops the rest, so only the
-    fragment can let a new flow through."""
-    hooks = {"host": ["INPUT", "OUTPUT"], "gateway": ["FORWARD"]}[mode]
-    chains = fragment_chains(fragment, backend)
-    if backend == "nft":
-        return None  # the nft fragment is self-contained; see load_rules()
+def base_ruleset(backend, mode):
+    """A minimal existing ruleset for a fragment to drop into: default drop
+    where the fragment works, loopback and ICMP (neighbour discovery) open, no
+    state rule -- so only the fragment can let a flow or its replies through."""
     icmp = "icmp" if backend == "iptables" else "ipv6-icmp"
-    lines = ["*filter"]
-    for chain in ("INPUT", "FORWARD", "OUTPUT"):
-        lines.append(":%s DROP [0:0]" % chain)
-    lines += ["-A INPUT -i lo -j ACCEPT", "-A OUTPUT -o lo -j ACCEPT"]
-    for hook in hooks:
-        lines.append("-A %s -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT" % hook)
-        lines.append("-A %s -p %s -j ACCEPT" % (hook, icmp))
-    for chain in chains:
-        lower = chain.lower()
-        for hook in hooks:
-            if lower.endswith("-" + hook.lower()[:3]) or lower.endswith("-" + hook.lower()) \
-                    or len(chains) == 1:
-                lines.append("-A %s -j %s" % (hook, chain))
+    policy = {"host": ("DROP", "ACCEPT", "DROP"), "gateway": ("ACCEPT", "DROP", "ACCEPT")}[mode]
+    lines = ["*raw", ":PREROUTING ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", "COMMIT", "*filter"]
+    for chain, pol in zip(("INPUT", "FORWARD", "OUTPUT"), policy):
+        lines.append(":%s %s [0:0]" % (chain, pol))
+    if mode == "host":
+        lines += ["-A INPUT -i lo -j ACCEPT", "-A OUTPUT -o lo -j ACCEPT",
+                  "-A INPUT -p %s -j ACCEPT" % icmp, "-A OUTPUT -p %s -j ACCEPT" % icmp]
     lines.append("COMMIT")
+    return "\n".join(lines) + "\n"
+
+
+def nft_base_ruleset(mode):
+    """The same for an nft fragment."""
+    hooks = ["input", "output"] if mode == "host" else ["forward"]
+    lines = ["table inet lab-base {"]
+    for hook in hooks:
+        lines += ["\tchain %s {" % hook,
+                  "\t\ttype filter hook %s priority filter + 10; policy drop;" % hook]
+        if mode == "host":
+            lines += ["\t\t%s lo accept" % ("iif" if hook == "input" else "oif"),
+                      "\t\tmeta l4proto { icmp, ipv6-icmp } accept"]
+        lines.append("\t}")
+    lines.append("}")
     return "\n".join(lines) + "\n"
 
 
@@ -420,10 +440,14 @@ class Firewall:
 
     def load_fragment(self, text, mode):
         if self.backend == "nft":
+            self.load(nft_base_ruleset(mode))
             self.load(text)
             return
-        self.load(base_ruleset(self.backend, mode, text))
+        self.load(base_ruleset(self.backend, mode))
         self.topo.nsexec(self.role, [self.restore[self.backend], "--noflush"], input_text=text)
+        tool = self.restore[self.backend].replace("-restore", "")
+        for cmd in fragment_hooks(text, self.backend, mode):
+            self.topo.nsexec(self.role, [tool] + cmd)
 
     def dump(self):
         if self.backend == "nft" or "legacy" not in self.restore.get(self.backend, ""):
@@ -720,6 +744,8 @@ def _terminate(signum, _frame):
 
 
 if __name__ == "__main__":
+    # Background jobs of a non-interactive shell start with SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGHUP, _terminate)
     try:
