@@ -526,14 +526,19 @@ def check_coverage(flows, probes, families):
     return missing
 
 
-def run_batch(topo, probes, timeout, expect_all_pass=False):
+def run_batch(topo, probes, timing, expect_all_pass=False):
+    """Runs the probes from their source namespaces at once.  A batch ends
+    when every probe that must pass is done and the ones that must fail had
+    fail_wait seconds (and three times as long as the slowest pass) to get
+    through, or after timeout seconds."""
+    fail_wait, timeout = timing
     by_src = {}
     for p in probes:
         by_src.setdefault(p.src, []).append(p)
     pending = {}
     for src, ps in by_src.items():
         agent = topo.agents[src]
-        req = {"op": "probe", "min_wait": timeout / 2, "max_wait": timeout,
+        req = {"op": "probe", "min_wait": fail_wait, "max_wait": timeout,
                "probes": [{"key": p.key, "proto": p.proto, "port": p.port, "sport": p.sport,
                            "dst": HOSTS[p.dst][0 if p.family == 4 else 1],
                            "pass": expect_all_pass or p.flow is not None} for p in ps]}
@@ -629,8 +634,10 @@ def main(argv=None):
     ap.add_argument("--zones", choices=["address", "interface", "both"], default="both",
                     help="gateway mode: zones by address, by interface or both")
     ap.add_argument("--role", choices=["central", "member", "both"], default="both")
-    ap.add_argument("--timeout", type=float, default=2.0,
-                    help="seconds a probe that must fail is given to get through")
+    ap.add_argument("--fail-wait", type=float, default=1.0,
+                    help="seconds a probe that must fail is given to get through (default 1)")
+    ap.add_argument("--timeout", type=float, default=8.0,
+                    help="seconds a probe that must pass may take; bounds every wait (default 8)")
     ap.add_argument("--iptables-variant", choices=["default", "legacy"], default="default")
     ap.add_argument("--no-ftp", action="store_true", help="skip the FTP helper test")
     ap.add_argument("--ruleset", help="load this complete ruleset instead of rendering one")
@@ -644,6 +651,7 @@ def main(argv=None):
         ap.error("--ruleset needs --flows")
 
     preflight(args)
+    timing = (args.fail_wait, max(args.timeout, args.fail_wait))
     families = {"iptables": [4], "ip6tables": [6], "nft": [4, 6]}[args.backend]
     started = time.monotonic()
 
@@ -682,7 +690,7 @@ def main(argv=None):
 
         # The plumbing first: without rules everything must get through.
         control = make_probes(runs[0][4], families, ports, sports)
-        elapsed = run_batch(topo, control, args.timeout, expect_all_pass=True)
+        elapsed = run_batch(topo, control, timing, expect_all_pass=True)
         bad = violations(control, expect_all_pass=True)
         log("setup: %d namespaces, %d ports, control run %d probes in %.2f s: %s" % (
             len(topo.ns), len(ports), len(control), elapsed, "ok" if not bad else "BROKEN"))
@@ -706,7 +714,7 @@ def main(argv=None):
                 continue
             probes = make_probes(flows, families, ports, sports)
             missing = check_coverage(flows, probes, families)
-            elapsed = run_batch(topo, probes, args.timeout)
+            elapsed = run_batch(topo, probes, timing)
             bad = [label + ": " + m for m in violations(probes)]
             bad += ["%s: no probe for the flow %s" % (label, m) for m in missing]
             has_ftp = any(f["protocol"] == "tcp" and f["direction"] == "outbound"
@@ -715,7 +723,7 @@ def main(argv=None):
             ftp_note = ""
             if has_ftp and not args.no_ftp:
                 for family in families:
-                    err = ftp_check(topo, family, args.timeout)
+                    err = ftp_check(topo, family, min(args.timeout, 5.0))
                     if err:
                         bad.append("%s: %s" % (label, err))
                 ftp_note = ", FTP via the helper"

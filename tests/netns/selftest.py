@@ -42,7 +42,8 @@ def main():
             with open(path, "w") as f:
                 f.write(text)
             p = subprocess.run([sys.executable, LAB, "--backend", "nft", "--mode", "host",
-                                "--role", "central", "--ruleset", path, "--flows", FLOWS],
+                                "--role", "central", "--ruleset", path, "--flows", FLOWS,
+                                "--timeout", "3"],
                                capture_output=True, text=True, timeout=120)
             if p.returncode == 77:
                 print(p.stdout, end="")
