@@ -247,7 +247,8 @@ class Topology:
         def up(ifname, *addrs):
             s = "".join("ip addr add %s dev %s nodad\n" % (a, ifname) if ":" in a else
                         "ip addr add %s dev %s\n" % (a, ifname) for a in addrs)
-            return s + "ip link set %s up\n" % ifname
+            return (s + "sysctl -qw net.ipv6.conf.%s.accept_dad=0\n" % ifname.replace(".", "/")
+                    + "ip link set %s up\n" % ifname)
 
         self.sh("router", common
                 + "sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1\n"
@@ -399,19 +400,33 @@ def base_ruleset(backend, mode):
     return "\n".join(lines) + "\n"
 
 
-def nft_base_ruleset(mode):
-    """The same for an nft fragment."""
-    hooks = ["input", "output"] if mode == "host" else ["forward"]
-    lines = ["table inet lab-base {"]
-    for hook in hooks:
-        lines += ["\tchain %s {" % hook,
-                  "\t\ttype filter hook %s priority filter + 10; policy drop;" % hook]
+def nft_base_ruleset(fragment, mode):
+    """The base chains that hook an nft fragment: the example its header
+    documents (the commented lines after `include`), or else base chains in
+    the fragment's table that drop by default and jump to its chain."""
+    lines = fragment.splitlines()
+    for i, line in enumerate(lines):
+        if re.match(r"^#\s+include\s", line):
+            example = []
+            for follow in lines[i + 1:]:
+                m = re.match(r"^#   (.*)$", follow)
+                if not m:
+                    break
+                example.append(m.group(1))
+            if example:
+                return "\n".join(example) + "\n"
+    m = re.search(r"^table\s+(\S+)\s+(\S+)\s*\{", fragment, re.M)
+    family, table = m.group(1), m.group(2)
+    chain = re.findall(r"^\s*chain\s+(\S+)\s*\{", fragment, re.M)[0]
+    out = ["table %s %s {" % (family, table)]
+    for hook in (["input", "output"] if mode == "host" else ["forward"]):
+        out += ["\tchain %s {" % hook,
+                "\t\ttype filter hook %s priority filter; policy drop;" % hook]
         if mode == "host":
-            lines += ["\t\t%s lo accept" % ("iif" if hook == "input" else "oif"),
-                      "\t\tmeta l4proto { icmp, ipv6-icmp } accept"]
-        lines.append("\t}")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+            out.append("\t\t%s \"lo\" accept" % ("iifname" if hook == "input" else "oifname"))
+        out += ["\t\tjump %s" % chain, "\t}"]
+    out.append("}")
+    return "\n".join(out) + "\n"
 
 
 class Firewall:
@@ -440,8 +455,8 @@ class Firewall:
 
     def load_fragment(self, text, mode):
         if self.backend == "nft":
-            self.load(nft_base_ruleset(mode))
             self.load(text)
+            self.load(nft_base_ruleset(text, mode))
             return
         self.load(base_ruleset(self.backend, mode))
         self.topo.nsexec(self.role, [self.restore[self.backend], "--noflush"], input_text=text)
