@@ -232,47 +232,55 @@ static enum portspec_status collect_warnings(struct portspec_policy *p,
 {
 	const struct portspec_spec *spec = p->spec;
 	const struct portspec_profile *pr = p->profile;
-	for (size_t si = 0; si < spec->nservices; si++) {
-		const struct portspec_service *svc = &spec->services[si];
-		bool present = false;
-		uint32_t either = 0, served = 0;
-		for (size_t f = 0; f < p->nflows; f++) {
-			if (p->flows[f].service != svc)
-				continue;
-			present = true;
-			if (p->flows[f].either)
-				served |= 1u << p->flows[f].zone->index;
-		}
-		if (!present)
+	/* one pass over the flows: which services are in the policy, and from
+	 * which zones their either-zone flows are served */
+	bool *present = ps_calloc(spec->nservices, sizeof(*present));
+	uint32_t *served = ps_calloc(spec->nservices, sizeof(*served));
+	uint32_t *either = ps_calloc(spec->nservices, sizeof(*either));
+	enum portspec_status st = PORTSPEC_OK;
+	if (!present || !served || !either) {
+		st = ps_error_set(err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
+		goto out;
+	}
+	for (size_t f = 0; f < p->nflows; f++) {
+		size_t si = (size_t)(p->flows[f].service - spec->services);
+		present[si] = true;
+		if (p->flows[f].either)
+			served[si] |= 1u << p->flows[f].zone->index;
+	}
+	/* the zones this role could serve them from */
+	for (size_t i = 0; i < spec->nflows; i++) {
+		const struct ps_spec_flow *sf = &spec->flows[i];
+		if (!(sf->roles & (unsigned)pr->role))
 			continue;
-		for (size_t i = 0; i < spec->nflows; i++)
-			for (size_t k = 0; k < spec->flows[i].nservices; k++)
-				if (spec->flows[i].services[k].service == si &&
-				    spec->flows[i].services[k].either &&
-				    (spec->flows[i].roles & (unsigned)pr->role))
-					either |= 1u << spec->flows[i].zone;
-		if (either && served != either) {
+		for (size_t k = 0; k < sf->nservices; k++)
+			if (sf->services[k].either)
+				either[sf->services[k].service] |= 1u << sf->zone;
+	}
+	for (size_t si = 0; si < spec->nservices && !st; si++) {
+		const struct portspec_service *svc = &spec->services[si];
+		if (!present[si])
+			continue;
+		if (either[si] && served[si] != either[si]) {
 			char zones[256] = "";
 			size_t off = 0;
-			for (size_t z = 0; z < spec->nzones; z++)
-				if (served & (1u << z))
+			for (size_t z = 0; z < spec->nzones && off < sizeof(zones); z++)
+				if (served[si] & (1u << z))
 					off += (size_t)snprintf(zones + off, sizeof(zones) - off,
 								"%s%s", off ? " and " : "",
 								spec->zones[z].name);
-			enum portspec_status st =
-				add_warning(p, err, "%s is served from %s only. %s", svc->name,
-					    off ? zones : "no zone",
-					    spec->either_note ? spec->either_note : "");
-			if (st)
-				return st;
+			st = add_warning(p, err, "%s is served from %s only. %s", svc->name,
+					 off ? zones : "no zone",
+					 spec->either_note ? spec->either_note : "");
 		}
-		if (svc->note) {
-			enum portspec_status st = add_warning(p, err, "%s: %s", svc->name, svc->note);
-			if (st)
-				return st;
-		}
+		if (!st && svc->note)
+			st = add_warning(p, err, "%s: %s", svc->name, svc->note);
 	}
-	return PORTSPEC_OK;
+out:
+	ps_free(present);
+	ps_free(served);
+	ps_free(either);
+	return st;
 }
 
 /* A binary heap of flow indices, smallest first. */

@@ -63,13 +63,7 @@ static bool list_copy(struct ps_cidr_list *dst, const struct ps_cidr_list *src)
 /* Mask of the zones where `svc` carries the "either zone" mark. */
 static uint32_t either_zones(const struct portspec_spec *spec, size_t svc)
 {
-	uint32_t mask = 0;
-	for (size_t i = 0; i < spec->nflows; i++)
-		for (size_t k = 0; k < spec->flows[i].nservices; k++)
-			if (spec->flows[i].services[k].service == svc &&
-			    spec->flows[i].services[k].either)
-				mask |= 1u << spec->flows[i].zone;
-	return mask;
+	return spec->services[svc].either_zones;
 }
 
 PORTSPEC_EXPORT void portspec_profile_free(struct portspec_profile *pr)
@@ -692,6 +686,8 @@ PORTSPEC_EXPORT bool portspec_profile_enabled(const struct portspec_profile *pr,
 	return pr->enabled[svc - pr->spec->services];
 }
 
+static size_t service_index(const struct portspec_profile *pr, const struct portspec_service *svc);
+
 PORTSPEC_EXPORT const char *portspec_profile_interface(const struct portspec_profile *pr)
 {
 	return pr ? pr->interface : NULL;
@@ -706,6 +702,44 @@ PORTSPEC_EXPORT const char *portspec_profile_zone_interface(const struct portspe
 		return pr->appliance_interface;
 	size_t z = ps_spec_zone_index(pr->spec, zone);
 	return z == SIZE_MAX ? NULL : pr->zone_interface[z];
+}
+
+static size_t service_index(const struct portspec_profile *pr, const struct portspec_service *svc)
+{
+	if (!pr || !svc || svc < pr->spec->services ||
+	    svc >= pr->spec->services + pr->spec->nservices)
+		return SIZE_MAX;
+	return (size_t)(svc - pr->spec->services);
+}
+
+PORTSPEC_EXPORT bool portspec_profile_served_from(const struct portspec_profile *pr,
+						  const struct portspec_service *svc,
+						  const char *zone)
+{
+	size_t i = service_index(pr, svc);
+	size_t z = i == SIZE_MAX ? SIZE_MAX : ps_spec_zone_index(pr->spec, zone);
+	if (z == SIZE_MAX)
+		return false;
+	if (!either_zones(pr->spec, i))
+		return true;
+	return (pr->served_from[i] >> z) & 1u;
+}
+
+PORTSPEC_EXPORT size_t portspec_profile_server_count(const struct portspec_profile *pr,
+						     const struct portspec_service *svc)
+{
+	size_t i = service_index(pr, svc);
+	return i == SIZE_MAX ? 0 : pr->servers[i].count;
+}
+
+PORTSPEC_EXPORT const struct portspec_cidr *
+portspec_profile_server(const struct portspec_profile *pr, const struct portspec_service *svc,
+			size_t index)
+{
+	size_t i = service_index(pr, svc);
+	if (i == SIZE_MAX || index >= pr->servers[i].count)
+		return NULL;
+	return &pr->servers[i].items[index];
 }
 
 PORTSPEC_EXPORT bool portspec_profile_uses_examples(const struct portspec_profile *pr)

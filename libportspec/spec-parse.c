@@ -718,6 +718,9 @@ static enum portspec_status flow_statement(struct parser *p)
 	}
 	spec->flows = fl;
 	fl[spec->nflows++] = flow;
+	for (size_t k = 0; k < flow.nservices; k++)
+		if (flow.services[k].either)
+			spec->services[flow.services[k].service].either_zones |= 1u << flow.zone;
 	return PORTSPEC_OK;
 out:
 	ps_free(flow.services);

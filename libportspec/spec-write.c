@@ -151,9 +151,13 @@ PORTSPEC_EXPORT bool portspec_spec_equal(const struct portspec_spec *a,
 		if (!str_eq(x->name, y->name) || !str_eq(x->title, y->title) ||
 		    !str_eq(x->description, y->description) || !str_eq(x->note, y->note) ||
 		    !str_eq(x->helper, y->helper) || x->level != y->level ||
-		    x->nports != y->nports ||
-		    memcmp(x->ports, y->ports, x->nports * sizeof(*x->ports)) != 0)
+		    x->nports != y->nports)
 			return false;
+		for (size_t k = 0; k < x->nports; k++)
+			if (x->ports[k].proto != y->ports[k].proto ||
+			    x->ports[k].first != y->ports[k].first ||
+			    x->ports[k].last != y->ports[k].last)
+				return false;
 	}
 	for (size_t i = 0; i < a->nflows; i++) {
 		const struct ps_spec_flow *x = &a->flows[i], *y = &b->flows[i];

@@ -82,6 +82,17 @@ PORTSPEC_EXPORT const char *portspec_spec_source(const struct portspec_spec *spe
 	return spec ? spec->source : NULL;
 }
 
+PORTSPEC_EXPORT const char *portspec_spec_either_note(const struct portspec_spec *spec)
+{
+	return spec ? spec->either_note : NULL;
+}
+
+PORTSPEC_EXPORT const char *portspec_spec_interface_title(const struct portspec_spec *spec,
+							  size_t index)
+{
+	return spec && index < spec->nifaces ? spec->ifaces[index].title : NULL;
+}
+
 PORTSPEC_EXPORT const char *portspec_spec_filename(const struct portspec_spec *spec)
 {
 	return spec ? spec->filename : NULL;
