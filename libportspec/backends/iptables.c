@@ -416,6 +416,9 @@ static enum portspec_status render_group(struct xt_ctx *x, struct xt_table *t,
 		x->gateway ? portspec_profile_zone_interface(x->profile, "appliance") : NULL;
 	base.in = inbound ? zone_if : app_if;
 	base.out = inbound ? app_if : zone_if;
+	/* The raw table's PREROUTING comes before routing: no output interface yet. */
+	if (is_raw(x, t) && x->gateway)
+		base.out = NULL;
 
 	size_t napp = x->gateway ? portspec_profile_appliance_count(x->profile) : 1;
 	size_t nvariants = 0;
