@@ -123,6 +123,13 @@ def unlisten(proto, port):
 # ---- probes -----------------------------------------------------------------
 
 
+def outcome(err):
+    """A failed probe's result: refused (RST, ICMP unreachable) or another error."""
+    if err == errno.ECONNREFUSED:
+        return "refused"
+    return "error: %s" % os.strerror(err or 0)
+
+
 class Batch:
     """One probe batch: finishes when every probe has an outcome, or when the
     probes expected to pass are done and a grace period has passed (a probe
@@ -192,8 +199,7 @@ class Batch:
         if not st["connected"]:
             err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
             if err:
-                self.finish(key, "refused" if err == errno.ECONNREFUSED
-                        else "error: %s" % os.strerror(err))
+                self.finish(key, outcome(err))
                 return
             st["connected"] = True
             try:
@@ -208,8 +214,7 @@ class Batch:
         except BlockingIOError:
             return
         except OSError as e:
-            self.finish(key, "refused" if e.errno == errno.ECONNREFUSED
-                    else "error: %s" % e.strerror)
+            self.finish(key, outcome(e.errno))
             return
         if data == st["token"]:
             self.finish(key, "ok")
@@ -227,8 +232,7 @@ class Batch:
                 try:
                     st["sock"].send(st["token"])
                 except OSError as e:
-                    self.finish(key, "refused" if e.errno == errno.ECONNREFUSED
-                            else "error: %s" % e.strerror)
+                    self.finish(key, outcome(e.errno))
         elapsed = now - self.start
         if not self.pending:
             return True

@@ -38,13 +38,11 @@ import atexit
 import ipaddress
 import json
 import os
-import queue
 import re
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -626,7 +624,19 @@ def preflight(args):
     finally:
         run(["ip", "netns", "del", probe], check=False)
     if not args.ruleset and not (args.portspec and os.access(args.portspec, os.X_OK)):
-        raise LabError("no portspec executable (--portspec PATH)")
+        raise LabError("no portspec executable: build it, or give --portspec PATH")
+
+
+def find_portspec():
+    """The CLI of the build: $PORTSPEC_BUILDDIR (set by meson test), else ./build."""
+    builds = [os.environ.get("PORTSPEC_BUILDDIR", ""),
+              os.path.join(HERE, "..", "..", "build")]
+    for build in filter(None, builds):
+        for rel in (("examples", "portspec"), ("examples", "portspec", "portspec")):
+            path = os.path.join(build, *rel)
+            if os.path.isfile(path) and os.access(path, os.X_OK):
+                return os.path.normpath(path)
+    return None
 
 
 def configs(args):
@@ -659,9 +669,8 @@ def main(argv=None):
     ap.add_argument("--flows", help="expected flows (list --format json output) for --ruleset")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every probe")
     args = ap.parse_args(argv)
-    if args.portspec is None and os.environ.get("PORTSPEC_BUILDDIR"):
-        args.portspec = os.path.join(os.environ["PORTSPEC_BUILDDIR"], "examples", "portspec",
-                                     "portspec")
+    if args.portspec is None and not args.ruleset:
+        args.portspec = find_portspec()
     if args.ruleset and not args.flows:
         ap.error("--ruleset needs --flows")
 
@@ -738,6 +747,15 @@ def main(argv=None):
             ftp_note = ""
             if has_ftp and not args.no_ftp:
                 for family in families:
+                    # The data port must be closed to a plain connection, so
+                    # that the transfer can only pass as RELATED via the helper.
+                    direct = [p for p in probes if p.src == "appliance" and p.dst == "inside"
+                              and p.proto == "tcp" and p.port == FTP_PASV_PORT
+                              and p.family == family]
+                    if not direct or any(p.result == "ok" for p in direct):
+                        bad.append("%s: the FTP data port %d is not closed to a plain "
+                                   "connection (IPv%d), so the FTP test proves nothing"
+                                   % (label, FTP_PASV_PORT, family))
                     err = ftp_check(topo, family, min(args.timeout, 5.0))
                     if err:
                         bad.append("%s: %s" % (label, err))
