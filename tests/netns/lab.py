@@ -331,6 +331,9 @@ def portspec_sets(role, zoning):
     sets += ["appliance=%s" % a for a in APPLIANCE]
     sets += ["cluster-peer=%s" % a for a in PEERS]
     sets += ["role=%s" % role]
+    if role == "standalone":
+        # A narrower site: DNS only inside, NTP only outside, some options off.
+        sets += ["dns=inside", "ntp=outside", "disable=ssh", "disable=snmp", "disable=ftp"]
     if zoning == "interface":
         sets += ["outside-interface=%s" % ROUTER_IF["outside"],
                  "inside-interface=%s" % ROUTER_IF["inside"],
@@ -642,7 +645,7 @@ def find_portspec():
 def configs(args):
     zonings = ["address"] if args.mode == "host" else (
         ["address", "interface"] if args.zones == "both" else [args.zones])
-    roles = ["central", "member"] if args.role == "both" else [args.role]
+    roles = ["central", "member", "standalone"] if args.role == "all" else [args.role]
     shapes = ["complete", "fragment"] if args.shape == "both" else [args.shape]
     for zoning in zonings:
         for role in roles:
@@ -658,7 +661,9 @@ def main(argv=None):
     ap.add_argument("--shape", choices=["complete", "fragment", "both"], default="both")
     ap.add_argument("--zones", choices=["address", "interface", "both"], default="both",
                     help="gateway mode: zones by address, by interface or both")
-    ap.add_argument("--role", choices=["central", "member", "both"], default="both")
+    ap.add_argument("--role", choices=["central", "member", "standalone", "all"], default="all",
+                    help="central, member (cluster flows) or standalone (a narrower profile: "
+                         "DNS inside, NTP outside, ssh, snmp and ftp off)")
     ap.add_argument("--fail-wait", type=float, default=1.0,
                     help="seconds a probe that must fail is given to get through (default 1)")
     ap.add_argument("--timeout", type=float, default=8.0,
