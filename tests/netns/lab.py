@@ -239,24 +239,28 @@ class Topology:
         veth("router", "r-app", "appliance", "eth1")
         veth("outside", "o-peer", "peer", "eth0")
 
-        common = ("sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0\n"
+        # /proc/sys/net is the namespace's own; no DAD delay on lab links.
+        common = ("echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad\n"
+                  "echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad\n"
                   "ip link set lo up\n")
 
         def up(ifname, *addrs):
             s = "".join("ip addr add %s dev %s nodad\n" % (a, ifname) if ":" in a else
                         "ip addr add %s dev %s\n" % (a, ifname) for a in addrs)
-            return (s + "sysctl -qw net.ipv6.conf.%s.accept_dad=0\n" % ifname.replace(".", "/")
+            return (s + "echo 0 > /proc/sys/net/ipv6/conf/%s/accept_dad\n" % ifname
                     + "ip link set %s up\n" % ifname)
 
         self.sh("router", common
-                + "sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1\n"
+                + "echo 1 > /proc/sys/net/ipv4/ip_forward\n"
+                + "echo 1 > /proc/sys/net/ipv6/conf/all/forwarding\n"
                 + up("r-out", "198.51.100.1/24", "2001:db8:2::1/64")
                 + up("r-in", "192.0.2.1/24", "2001:db8:1::1/64")
                 + up("r-app", "203.0.113.1/26", "2001:db8:4::1/64")
                 + "ip route add 203.0.113.64/26 via 198.51.100.10\n"
                 + "ip -6 route add 2001:db8:3::/64 via 2001:db8:2::10\n")
         self.sh("outside", common
-                + "sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1\n"
+                + "echo 1 > /proc/sys/net/ipv4/ip_forward\n"
+                + "echo 1 > /proc/sys/net/ipv6/conf/all/forwarding\n"
                 + up("eth0", "198.51.100.10/24", "2001:db8:2::10/64")
                 + up("o-peer", "203.0.113.65/26", "2001:db8:3::1/64")
                 + "ip route add default via 198.51.100.1\n"
