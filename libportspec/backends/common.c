@@ -124,7 +124,7 @@ void ps_render_header(const struct ps_render *r, const char *prefix, const char 
 	header_services(r, prefix, "  required", PORTSPEC_REQUIRED, true);
 	header_services(r, prefix, "  optional, enabled", PORTSPEC_OPTIONAL, true);
 	header_services(r, prefix, "  optional, disabled", PORTSPEC_OPTIONAL, false);
-	header_services(r, prefix, "  cluster", PORTSPEC_CLUSTER, true);
+	header_services(r, prefix, "  cluster (flows by role)", PORTSPEC_CLUSTER, true);
 	header_either(r, prefix);
 	for (size_t i = 0; i < portspec_policy_warning_count(r->policy); i++)
 		header_printf(b, prefix, "Warning: %s", portspec_policy_warning(r->policy, i));

@@ -8,8 +8,12 @@
 /*
  * Writes @text as the body of a one-line comment that starts with @prefix
  * ("# ", "// ", ...): control characters (newlines included) become spaces,
- * so a spec string can never end the comment and start a rule.
+ * so a spec string can never end the comment and start a rule, and the text
+ * is cut after PS_COMMENT_MAX bytes, because some readers split long lines
+ * (iptables-restore reads at most 10240 bytes a line; the rest would become
+ * a line of its own).
  */
+#define PS_COMMENT_MAX 200u
 void ps_comment_line(struct ps_buf *b, const char *prefix, const char *text);
 
 /*

@@ -479,7 +479,7 @@ static enum portspec_status render_group(struct xt_ctx *x, struct xt_table *t,
 				continue;
 			ps_buf_printf(&c->rules, "-A %s", c->name);
 			put_match(&c->rules, &m);
-			ps_buf_printf(&c->rules, " -m comment --comment \"%s\" -j %s\n", zname,
+			ps_buf_printf(&c->rules, " -m comment --comment \"zone %s\" -j %s\n", zname,
 				      cc->name);
 		}
 		struct xt_match none = {.src = "", .dst = "", .in = NULL, .out = NULL};
@@ -525,7 +525,7 @@ static enum portspec_status render_raw_groups(struct xt_ctx *x, const struct ps_
 	return PORTSPEC_OK;
 }
 
-static void base_rules(struct xt_ctx *x, struct xt_chain *c, bool input_side, bool output_side)
+static void base_rules(struct xt_ctx *x, struct xt_chain *c, bool input_side)
 {
 	if (!x->fragment && !x->gateway) {
 		ps_buf_printf(&c->rules,
@@ -546,7 +546,6 @@ static void base_rules(struct xt_ctx *x, struct xt_chain *c, bool input_side, bo
 				      "-m comment --comment \"IPv6 neighbour discovery\" -j ACCEPT\n",
 				      c->name, nd[i]);
 	}
-	(void)output_side;
 }
 
 static void put_table(struct ps_buf *out, const struct xt_table *t)
@@ -621,19 +620,19 @@ enum portspec_status ps_xtables_render(struct ps_render *r, int family)
 
 	/* The chains, in the order they are declared and printed. */
 	if (x->fragment) {
-		base_rules(x, chain_add(&x->filter, r->name, NULL), true, true);
+		base_rules(x, chain_add(&x->filter, r->name, NULL), true);
 		if (helpers)
 			chain_add(&x->raw, r->name, NULL);
 	} else if (x->gateway) {
 		chain_add(&x->filter, "INPUT", "ACCEPT");
-		base_rules(x, chain_add(&x->filter, "FORWARD", "DROP"), true, true);
+		base_rules(x, chain_add(&x->filter, "FORWARD", "DROP"), true);
 		chain_add(&x->filter, "OUTPUT", "ACCEPT");
 		chain_add(&x->raw, "PREROUTING", "ACCEPT");
 		chain_add(&x->raw, "OUTPUT", "ACCEPT");
 	} else {
-		base_rules(x, chain_add(&x->filter, "INPUT", "DROP"), true, false);
+		base_rules(x, chain_add(&x->filter, "INPUT", "DROP"), true);
 		chain_add(&x->filter, "FORWARD", "DROP");
-		base_rules(x, chain_add(&x->filter, "OUTPUT", "DROP"), false, true);
+		base_rules(x, chain_add(&x->filter, "OUTPUT", "DROP"), false);
 		chain_add(&x->raw, "PREROUTING", "ACCEPT");
 		chain_add(&x->raw, "OUTPUT", "ACCEPT");
 	}

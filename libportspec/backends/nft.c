@@ -29,6 +29,34 @@ struct nft_ctx {
 	struct ps_buf helpers_out;
 };
 
+/*
+ * Words nft 1.0 reads as keywords where a table or chain name is expected
+ * (and does not accept quoted there): a fragment or table name must not be
+ * one of them.
+ */
+static const char *const nft_keywords[] = {
+	"accept", "add", "ah", "all", "arp", "bridge", "cgroup", "chain", "comment", "comp",
+	"constant", "continue", "counter", "cpu", "create", "ct", "day", "dccp", "define",
+	"delete", "describe", "device", "devices", "dnat", "drop", "dup", "dynamic", "ecn",
+	"element", "elements", "esp", "ether", "export", "fib", "flags", "flow", "flowtable",
+	"flush", "frag", "fwd", "gc-interval", "goto", "handle", "hook", "hour", "icmp",
+	"icmpv6", "iif", "iifname", "import", "include", "index", "inet", "insert", "interval",
+	"ip", "ip6", "jhash", "jump", "limit", "list", "log", "map", "mark", "masquerade",
+	"meta", "monitor", "netdev", "notrack", "numgen", "offload", "oif", "oifname", "osf",
+	"policy", "position", "priority", "queue", "quota", "redefine", "redirect", "reject",
+	"replace", "reset", "return", "rt", "rule", "ruleset", "sctp", "secmark", "set",
+	"size", "snat", "socket", "symhash", "synproxy", "table", "tcp", "th", "time",
+	"timeout", "tproxy", "type", "udp", "udplite", "undefine", "vlan", "vmap",
+};
+
+static bool nft_keyword(const char *name)
+{
+	for (size_t i = 0; i < sizeof(nft_keywords) / sizeof(nft_keywords[0]); i++)
+		if (strcmp(nft_keywords[i], name) == 0)
+			return true;
+	return false;
+}
+
 static struct ps_buf *rules_for(struct nft_ctx *x, enum portspec_direction dir, bool helper)
 {
 	bool in = x->fragment || x->gateway || dir == PORTSPEC_INBOUND;
@@ -478,6 +506,12 @@ static enum portspec_status render_nft(struct ps_render *r)
 	ps_buf_init(&x.helpers_out);
 	if ((st = ps_linux_check(r, "nft")))
 		goto out;
+	if (nft_keyword(r->name)) {
+		st = ps_error_set(r->err, PORTSPEC_E_UNSUPPORTED, NULL, 0, 0,
+				  "nft: '%s' is an nft keyword and cannot name the table or chain; "
+				  "choose another --name", r->name);
+		goto out;
+	}
 	if (!ps_flow_groups_build(r->policy, &groups)) {
 		st = ps_error_set(r->err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
 		goto out;

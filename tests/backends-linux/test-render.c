@@ -358,6 +358,18 @@ static void test_long_fragment_name(void **state)
 	portspec_policy_free(policy);
 }
 
+static void test_nft_keyword_name(void **state)
+{
+	(void)state;
+	struct portspec_policy *policy = make_policy(NULL, NULL);
+	struct portspec_error err = {0};
+	assert_int_equal(render_status(policy, "nft", H, F, "accept", &err),
+			 PORTSPEC_E_UNSUPPORTED);
+	assert_non_null(strstr(err.text, "keyword"));
+	assert_int_equal(render_status(policy, "iptables", H, F, "accept", &err), PORTSPEC_OK);
+	portspec_policy_free(policy);
+}
+
 static void test_zone_name_not_a_set_name(void **state)
 {
 	(void)state;
@@ -452,6 +464,7 @@ int main(void)
 		cmocka_unit_test(test_helper_on_wrong_protocol),
 		cmocka_unit_test(test_long_fragment_name),
 		cmocka_unit_test(test_zone_name_not_a_set_name),
+		cmocka_unit_test(test_nft_keyword_name),
 		cmocka_unit_test(test_no_interface),
 		cmocka_unit_test(test_complement_returns_first),
 		cmocka_unit_test(test_ftp_helper),
