@@ -208,11 +208,12 @@ class Topology:
     """The namespaces, links and agents of one lab run.  close() is idempotent
     and registered with atexit; the caller also calls it from finally."""
 
-    def __init__(self):
-        self.tag = "%s%d-" % (PREFIX, os.getpid())
+    def __init__(self, sub=""):
+        self.tag = "%s%d-%s" % (PREFIX, os.getpid(), sub)
         self.ns = {}
         self.agents = {}
         self.closed = False
+        self.lock = threading.Lock()
         atexit.register(self.close)
 
     def name(self, role):
@@ -227,8 +228,11 @@ class Topology:
     def build(self):
         for role in ("router", "outside", "inside", "peer", "appliance"):
             name = self.name(role)
-            run(["ip", "netns", "add", name])
-            self.ns[role] = name
+            with self.lock:  # close() may run in another thread
+                if self.closed:
+                    raise LabError("the lab is shutting down")
+                self.ns[role] = name
+                run(["ip", "netns", "add", name])
 
         def veth(a, ifa, b, ifb):
             run(["ip", "link", "add", ifa, "netns", self.ns[a], "type", "veth",
@@ -279,26 +283,32 @@ class Topology:
                 + "ip -6 route add default via 2001:db8:4::1\n")
 
         for role in HOSTS:
-            self.agents[role] = Agent(self.ns[role])
+            with self.lock:
+                if self.closed:
+                    raise LabError("the lab is shutting down")
+                self.agents[role] = Agent(self.ns[role])
         for role, agent in self.agents.items():
             agent.wait(0, 10)
 
     def close(self):
-        if self.closed:
-            return
-        self.closed = True
-        for agent in self.agents.values():
+        with self.lock:
+            if self.closed:
+                return
+            self.closed = True
+        with self.lock:
+            agents, names = list(self.agents.values()), list(self.ns.values())
+        for agent in agents:
             try:
                 agent.stop()
             except Exception:  # cleanup goes on whatever happens
                 pass
-        for name in self.ns.values():
-            kill_netns_pids(name)
-            run(["ip", "netns", "del", name], check=False)
-        # Anything with our tag that a partial build left behind.
-        for name in netns_list():
-            if name.startswith(self.tag):
+        # Anything with our tag, including what a partial build left behind.
+        for name in names + [n for n in netns_list() if n.startswith(self.tag)]:
+            try:
+                kill_netns_pids(name)
                 run(["ip", "netns", "del", name], check=False)
+            except Exception:
+                pass
 
 
 # ---- policy and rules -----------------------------------------------------------
@@ -676,6 +686,8 @@ def main(argv=None):
     ap.add_argument("--no-ftp", action="store_true", help="skip the FTP helper test")
     ap.add_argument("--ruleset", help="load this complete ruleset instead of rendering one")
     ap.add_argument("--flows", help="expected flows (list --format json output) for --ruleset")
+    ap.add_argument("--parallel", type=int, default=3,
+                    help="labs (sets of namespaces) probing rulesets at the same time (default 3)")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every probe")
     args = ap.parse_args(argv)
     if args.portspec is None and not args.ruleset:
@@ -708,90 +720,135 @@ def main(argv=None):
         raise LabError("nothing to run")
 
     remove_stale()
-    topo = Topology()
+    ports = sorted(set().union(*(probe_ports(r[4]) for r in runs)))
+    nlabs = max(1, min(args.parallel, len(runs)))
+    topos = [Topology("%d-" % i if nlabs > 1 else "") for i in range(nlabs)]
+    outputs = [None] * len(runs)
+    done = threading.Condition()
+
+    def worker(index):
+        lines = []
+        try:
+            sports = prepare(topos[index], families, ports, timing, runs, lines)
+            setup = (lines, [])
+        except Exception as e:  # reported in order by the main thread
+            setup = (lines + ["ERROR: %s" % e], ["setup: %s" % e])
+            sports = None
+        for i in range(index, len(runs), nlabs):
+            if sports is None:
+                result = setup if i == index else ([], [])
+            else:
+                try:
+                    result = run_config(topos[index], args, runs[i], families, ports, sports,
+                                        timing)
+                except Exception as e:
+                    result = (["ERROR: %s" % e], ["%s" % e])
+                if i == index:
+                    result = (setup[0] + result[0], result[1])
+            with done:
+                outputs[i] = result
+                done.notify_all()
+
     failures = []
     try:
-        topo.build()
-        where = "appliance" if args.mode == "host" else "router"
-        fw = Firewall(topo, where, args.backend, args.iptables_variant)
-        ports = sorted(set().union(*(probe_ports(r[4]) for r in runs)))
-        for role in HOSTS:
-            rep = topo.agents[role].call({"op": "listen", "tcp": ports, "udp": ports})
-            if rep["errors"]:
-                raise LabError("listeners in %s: %s" % (role, "; ".join(rep["errors"])))
-        sports = SourcePorts()
-
-        # Resolve every neighbour first: a burst of hundreds of packets to an
-        # unresolved neighbour overflows its queue, and the dropped SYNs would
-        # only go out again a second later.
-        warm = [p for p in make_probes([], families, [ports[0]], sports) if p.proto == "udp"]
-        run_batch(topo, warm, timing, expect_all_pass=True)
-        # The plumbing first: without rules everything must get through.
-        control = make_probes(runs[0][4], families, ports, sports)
-        elapsed = run_batch(topo, control, timing, expect_all_pass=True)
-        bad = violations(control, expect_all_pass=True)
-        log("setup: %d namespaces, %d ports, control run %d probes in %.2f s: %s" % (
-            len(topo.ns), len(ports), len(control), elapsed, "ok" if not bad else "BROKEN"))
-        if bad:
-            for line in bad[:20]:
-                log("  " + line)
-            raise LabError("the lab's plumbing is broken (no rules loaded)")
-
-        for zoning, role, shape, rules, flows in runs:
-            label = "%s %s zones-by-%s role=%s %s" % (args.backend, args.mode, zoning, role,
-                                                      shape)
-            fw.reset()
-            try:
-                if shape == "fragment":
-                    fw.load_fragment(rules, args.mode)
-                else:
-                    fw.load(rules)
-            except LabError as e:
-                failures.append("%s: the rules do not load: %s" % (label, e))
-                log("FAIL %s: the rules do not load\n  %s" % (label, e))
-                continue
-            probes = make_probes(flows, families, ports, sports)
-            missing = check_coverage(flows, probes, families)
-            elapsed = run_batch(topo, probes, timing)
-            bad = [label + ": " + m for m in violations(probes)]
-            bad += ["%s: no probe for the flow %s" % (label, m) for m in missing]
-            has_ftp = any(f["protocol"] == "tcp" and f["direction"] == "outbound"
-                          and f["zone"] == "inside" and f["port"] <= 21 <= f["port_last"]
-                          for f in flows)
-            ftp_note = ""
-            if has_ftp and not args.no_ftp:
-                for family in families:
-                    # The data port must be closed to a plain connection, so
-                    # that the transfer can only pass as RELATED via the helper.
-                    direct = [p for p in probes if p.src == "appliance" and p.dst == "inside"
-                              and p.proto == "tcp" and p.port == FTP_PASV_PORT
-                              and p.family == family]
-                    if not direct or any(p.result == "ok" for p in direct):
-                        bad.append("%s: the FTP data port %d is not closed to a plain "
-                                   "connection (IPv%d), so the FTP test proves nothing"
-                                   % (label, FTP_PASV_PORT, family))
-                    err = ftp_check(topo, family, min(args.timeout, 5.0))
-                    if err:
-                        bad.append("%s: %s" % (label, err))
-                ftp_note = ", FTP via the helper"
-            npass = sum(1 for p in probes if p.flow is not None)
-            log("%s %s: %d flows, %d probes (%d must pass, %d must fail) in %.2f s%s" % (
-                "ok  " if not bad else "FAIL", label, len(flows), len(probes), npass,
-                len(probes) - npass, elapsed, ftp_note))
-            if args.verbose:
-                for p in probes:
-                    log("    %-8s %s" % (p.result, p.describe()))
-            for line in bad:
-                log("  " + line)
-            if bad:
-                log("  --- ruleset loaded in the %s ---" % where)
-                log("  " + fw.dump().replace("\n", "\n  "))
+        for i in range(nlabs):
+            threading.Thread(target=worker, args=(i,), daemon=True).start()
+        deadline = time.monotonic() + 120 + len(runs) * (timing[1] + 30)
+        for i in range(len(runs)):
+            with done:
+                while outputs[i] is None:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise LabError("the lab did not finish in time")
+                    done.wait(min(left, 1.0))
+                lines, bad = outputs[i]
+            for line in lines:
+                log(line)
             failures += bad
     finally:
-        topo.close()
+        for topo in topos:
+            topo.close()
     log("%s: %d problem(s) in %.1f s" % ("FAIL" if failures else "PASS", len(failures),
                                         time.monotonic() - started))
     return 1 if failures else 0
+
+
+def prepare(topo, families, ports, timing, runs, lines):
+    """Builds one lab, starts the listeners and proves the plumbing."""
+    topo.build()
+    for role in HOSTS:
+        rep = topo.agents[role].call({"op": "listen", "tcp": ports, "udp": ports})
+        if rep["errors"]:
+            raise LabError("listeners in %s: %s" % (role, "; ".join(rep["errors"])))
+    sports = SourcePorts()
+    # Resolve every neighbour first: a burst of hundreds of packets to an
+    # unresolved neighbour overflows its queue, and the dropped SYNs would
+    # only go out again a second later.
+    warm = [p for p in make_probes([], families, [ports[0]], sports) if p.proto == "udp"]
+    run_batch(topo, warm, timing, expect_all_pass=True)
+    # The plumbing first: without rules everything must get through.
+    control = make_probes(runs[0][4], families, ports, sports)
+    elapsed = run_batch(topo, control, timing, expect_all_pass=True)
+    bad = violations(control, expect_all_pass=True)
+    lines.append("setup %s: %d namespaces, %d ports, control run %d probes in %.2f s: %s" % (
+        topo.tag.rstrip("-"), len(topo.ns), len(ports), len(control), elapsed,
+        "ok" if not bad else "BROKEN"))
+    if bad:
+        lines.extend("  " + line for line in bad[:20])
+        raise LabError("the lab's plumbing is broken (no rules loaded)")
+    return sports
+
+
+def run_config(topo, args, run_, families, ports, sports, timing):
+    """Loads one ruleset and probes it; returns (output lines, problems)."""
+    zoning, role, shape, rules, flows = run_
+    lines = []
+    label = "%s %s zones-by-%s role=%s %s" % (args.backend, args.mode, zoning, role, shape)
+    where = "appliance" if args.mode == "host" else "router"
+    fw = Firewall(topo, where, args.backend, args.iptables_variant)
+    fw.reset()
+    try:
+        if shape == "fragment":
+            fw.load_fragment(rules, args.mode)
+        else:
+            fw.load(rules)
+    except LabError as e:
+        lines.append("FAIL %s: the rules do not load\n  %s" % (label, e))
+        return lines, ["%s: the rules do not load: %s" % (label, e)]
+    probes = make_probes(flows, families, ports, sports)
+    missing = check_coverage(flows, probes, families)
+    elapsed = run_batch(topo, probes, timing)
+    bad = [label + ": " + m for m in violations(probes)]
+    bad += ["%s: no probe for the flow %s" % (label, m) for m in missing]
+    has_ftp = any(f["protocol"] == "tcp" and f["direction"] == "outbound"
+                  and f["zone"] == "inside" and f["port"] <= 21 <= f["port_last"]
+                  for f in flows)
+    ftp_note = ""
+    if has_ftp and not args.no_ftp:
+        for family in families:
+            # The data port must be closed to a plain connection, so that
+            # the transfer can only pass as RELATED via the helper.
+            direct = [p for p in probes if p.src == "appliance" and p.dst == "inside"
+                      and p.proto == "tcp" and p.port == FTP_PASV_PORT and p.family == family]
+            if not direct or any(p.result == "ok" for p in direct):
+                bad.append("%s: the FTP data port %d is not closed to a plain connection "
+                           "(IPv%d), so the FTP test proves nothing"
+                           % (label, FTP_PASV_PORT, family))
+            err = ftp_check(topo, family, min(args.timeout, 5.0))
+            if err:
+                bad.append("%s: %s" % (label, err))
+        ftp_note = ", FTP via the helper"
+    npass = sum(1 for p in probes if p.flow is not None)
+    lines.append("%s %s: %d flows, %d probes (%d must pass, %d must fail) in %.2f s%s" % (
+        "ok  " if not bad else "FAIL", label, len(flows), len(probes), npass,
+        len(probes) - npass, elapsed, ftp_note))
+    if args.verbose:
+        lines.extend("    %-8s %s" % (p.result, p.describe()) for p in probes)
+    lines.extend("  " + line for line in bad)
+    if bad:
+        lines.append("  --- ruleset loaded in the %s ---" % where)
+        lines.append("  " + fw.dump().replace("\n", "\n  "))
+    return lines, bad
 
 
 def _terminate(signum, _frame):
