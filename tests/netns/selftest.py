@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LAB = os.path.join(HERE, "lab.py")
@@ -34,31 +35,40 @@ def main():
         rules = f.read()
     failures = 0
     with tempfile.TemporaryDirectory() as tmp:
-        for name, edit, expect in CASES:
+        procs = []
+        # The cases run at the same time, each in its own namespaces.
+        for i, (name, edit, expect) in enumerate(CASES):
             text = rules
             if edit:
                 assert edit[0] in text, edit[0]
                 text = text.replace(edit[0], edit[1])
-            path = os.path.join(tmp, "rules.nft")
+            path = os.path.join(tmp, "rules%d.nft" % i)
             with open(path, "w") as f:
                 f.write(text)
             argv = [sys.executable, LAB, "--backend", "nft", "--mode", "host",
                     "--role", "central", "--ruleset", path, "--flows", FLOWS, "--timeout", "2"]
             if expect is not None and "FTP" not in expect:
                 argv.append("--no-ftp")
-            p = subprocess.run(argv,
-                               capture_output=True, text=True, timeout=120)
+            procs.append(subprocess.Popen(argv, stdout=subprocess.PIPE,
+                                          stderr=subprocess.STDOUT, text=True))
+        deadline = time.monotonic() + 120
+        for (name, edit, expect), p in zip(CASES, procs):
+            try:
+                out, _ = p.communicate(timeout=max(1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.terminate()  # the lab removes its namespaces on SIGTERM
+                out, _ = p.communicate(timeout=30)
             if p.returncode == 77:
-                print(p.stdout, end="")
+                print(out, end="")
                 return 77
             if expect is None:
                 good = p.returncode == 0
             else:
-                good = p.returncode == 1 and expect in p.stdout
+                good = p.returncode == 1 and expect in out
             print("%s %s (lab exit %d)" % ("ok  " if good else "FAIL", name, p.returncode))
             if not good:
                 failures += 1
-                print(p.stdout + p.stderr)
+                print(out)
     return 1 if failures else 0
 
 
