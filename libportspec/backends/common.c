@@ -38,37 +38,6 @@ static void header_printf(struct ps_buf *b, const char *prefix, const char *fmt,
 	ps_buf_release(&line);
 }
 
-/* The services of @level that the profile turns on (on = true) or off. */
-static void header_services(const struct ps_render *r, const char *prefix, const char *label,
-			    unsigned levels, bool on)
-{
-	const struct portspec_profile *profile = portspec_policy_profile(r->policy);
-	const struct portspec_spec *spec = portspec_policy_spec(r->policy);
-	struct ps_buf names;
-	size_t n = 0;
-
-	ps_buf_init(&names);
-	for (size_t i = 0; i < portspec_spec_service_count(spec); i++) {
-		const struct portspec_service *svc = portspec_spec_service(spec, i);
-		if (!(portspec_service_level(svc) & levels))
-			continue;
-		if (portspec_profile_enabled(profile, svc) != on)
-			continue;
-		/* Wrapped, so that no name is cut off by the comment length limit. */
-		if (names.len > 72) {
-			header_printf(r->out, prefix, "%s:%s", n ? "   " : label, names.data);
-			names.len = 0;
-			n++;
-		}
-		ps_buf_printf(&names, " %s", portspec_service_name(svc));
-	}
-	if (names.failed)
-		r->out->failed = true;
-	else if (names.len)
-		header_printf(r->out, prefix, "%s:%s", n ? "   " : label, names.data);
-	ps_buf_release(&names);
-}
-
 /* For each "either zone" service: the zones the policy serves it from. */
 static void header_either(const struct ps_render *r, const char *prefix)
 {
@@ -98,10 +67,114 @@ static void header_either(const struct ps_render *r, const char *prefix)
 		if (zones.failed)
 			r->out->failed = true;
 		else if (either)
-			header_printf(r->out, prefix, "  %s served from:%s", portspec_service_name(svc),
+			header_printf(r->out, prefix, "  %s served from:%s",
+				      portspec_service_name(svc),
 				      zones.data ? zones.data : " (nowhere)");
 		ps_buf_release(&zones);
 	}
+}
+
+/* "label: a b c" comment lines, wrapped so that nothing is cut. */
+struct header_list {
+	const struct ps_render *r;
+	const char *prefix;
+	const char *label;
+	struct ps_buf line;
+	size_t lines;
+};
+
+static void list_add(struct header_list *l, const char *item)
+{
+	if (l->line.len > 72) {
+		header_printf(l->r->out, l->prefix, "%s:%s", l->lines ? "   " : l->label,
+			      l->line.data);
+		l->line.len = 0;
+		l->lines++;
+	}
+	ps_buf_printf(&l->line, " %s", item);
+}
+
+static void list_end(struct header_list *l)
+{
+	if (l->line.failed)
+		l->r->out->failed = true;
+	else if (l->line.len)
+		header_printf(l->r->out, l->prefix, "%s:%s", l->lines ? "   " : l->label,
+			      l->line.data);
+	ps_buf_release(&l->line);
+}
+
+static void header_cidrs(const struct ps_render *r, const char *prefix, const char *label,
+			 const char *zone)
+{
+	const struct portspec_profile *profile = portspec_policy_profile(r->policy);
+	struct header_list l = {.r = r, .prefix = prefix, .label = label};
+	size_t n = zone ? portspec_profile_zone_address_count(profile, zone)
+			: portspec_profile_appliance_count(profile);
+	char buf[64];
+
+	ps_buf_init(&l.line);
+	for (size_t i = 0; i < n; i++) {
+		const struct portspec_cidr *c =
+			zone ? portspec_profile_zone_address(profile, zone, i)
+			     : portspec_profile_appliance(profile, i);
+		list_add(&l, portspec_cidr_format(c, buf, sizeof(buf)));
+	}
+	if (!n)
+		list_add(&l, "(none)");
+	list_end(&l);
+}
+
+/* Where the zones are: interfaces and addresses. */
+static void header_zones(const struct ps_render *r, const char *prefix)
+{
+	const struct portspec_profile *profile = portspec_policy_profile(r->policy);
+	const struct portspec_spec *spec = portspec_policy_spec(r->policy);
+	const char *ifname = portspec_profile_interface(profile);
+	const char *app_if = portspec_profile_zone_interface(profile, "appliance");
+	char label[160];
+
+	if (r->mode == PORTSPEC_MODE_HOST)
+		header_printf(r->out, prefix, "  interface: %s", ifname ? ifname : "(any)");
+	else
+		header_cidrs(r, prefix, "  appliance", NULL);
+	if (r->mode == PORTSPEC_MODE_GATEWAY && app_if)
+		header_printf(r->out, prefix, "  appliance interface: %s", app_if);
+	for (size_t z = 0; z < portspec_spec_zone_count(spec); z++) {
+		const struct portspec_zone *zone = portspec_spec_zone(spec, z);
+		const char *name = portspec_zone_name(zone);
+		const char *bound = portspec_profile_zone_interface(profile, name);
+		enum portspec_zone_kind kind = portspec_zone_kind(zone);
+
+		if (bound)
+			header_printf(r->out, prefix, "  %s interface: %s", name, bound);
+		if (kind == PORTSPEC_ZONE_COMPLEMENT) {
+			if (!bound)
+				header_printf(r->out, prefix,
+					      "  %s: every address in no networks zone", name);
+			continue;
+		}
+		snprintf(label, sizeof(label), "  %s (%s)", name, portspec_zone_kind_name(kind));
+		header_cidrs(r, prefix, label, name);
+	}
+}
+
+/* The services of @level that the profile turns on (on = true) or off. */
+static void header_services(const struct ps_render *r, const char *prefix, const char *label,
+			    unsigned levels, bool on)
+{
+	const struct portspec_profile *profile = portspec_policy_profile(r->policy);
+	const struct portspec_spec *spec = portspec_policy_spec(r->policy);
+	struct header_list l = {.r = r, .prefix = prefix, .label = label};
+
+	ps_buf_init(&l.line);
+	for (size_t i = 0; i < portspec_spec_service_count(spec); i++) {
+		const struct portspec_service *svc = portspec_spec_service(spec, i);
+		if ((portspec_service_level(svc) & levels) &&
+		    portspec_profile_enabled(profile, svc) == on)
+			list_add(&l, portspec_service_name(svc));
+	}
+	list_end(&l);
 }
 
 void ps_render_header(const struct ps_render *r, const char *prefix, const char *what)
@@ -126,6 +199,7 @@ void ps_render_header(const struct ps_render *r, const char *prefix, const char 
 	header_services(r, prefix, "  optional, disabled", PORTSPEC_OPTIONAL, false);
 	header_services(r, prefix, "  cluster (flows by role)", PORTSPEC_CLUSTER, true);
 	header_either(r, prefix);
+	header_zones(r, prefix);
 	for (size_t i = 0; i < portspec_policy_warning_count(r->policy); i++)
 		header_printf(b, prefix, "Warning: %s", portspec_policy_warning(r->policy, i));
 }

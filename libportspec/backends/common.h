@@ -11,7 +11,9 @@
  * so a spec string can never end the comment and start a rule, and the text
  * is cut after PS_COMMENT_MAX bytes, because some readers split long lines
  * (iptables-restore reads at most 10240 bytes a line; the rest would become
- * a line of its own).
+ * a line of its own).  Enough for targets whose comments end only at a line
+ * break (iptables-restore, nft, pf); a target that expands characters inside
+ * comments (cmd's % in REM lines) must filter those itself.
  */
 #define PS_COMMENT_MAX 200u
 void ps_comment_line(struct ps_buf *b, const char *prefix, const char *text);

@@ -174,15 +174,17 @@ static enum portspec_status complement_chain(struct xt_ctx *x, struct xt_table *
 		const char *zname = portspec_zone_name(nz);
 		if (portspec_zone_kind(nz) != PORTSPEC_ZONE_NETWORKS)
 			continue;
-		for (size_t i = 0; i < portspec_profile_zone_address_count(x->profile, zname); i++) {
+		size_t n = portspec_profile_zone_address_count(x->profile, zname);
+		for (size_t i = 0; i < n; i++) {
 			const struct portspec_cidr *cidr =
 				portspec_profile_zone_address(x->profile, zname, i);
 			char buf[64];
 			if (cidr->family != x->family)
 				continue;
 			format_cidr(cidr, buf, sizeof(buf));
-			ps_buf_printf(&c->rules, "-A %s %s %s -m comment --comment \"%s\" -j RETURN\n",
-				      name, dir == PORTSPEC_INBOUND ? "-s" : "-d", buf, zname);
+			ps_buf_printf(&c->rules,
+				      "-A %s %s %s -m comment --comment \"%s\" -j RETURN\n", name,
+				      dir == PORTSPEC_INBOUND ? "-s" : "-d", buf, zname);
 		}
 	}
 	*out = c;
@@ -447,7 +449,8 @@ static enum portspec_status render_group(struct xt_ctx *x, struct xt_table *t,
 		if (!done)
 			chain_note(c, "%s %s %s: the profile names no %s servers for %s", where,
 				   zname, proto, family_name(x), labels);
-	} else if (bound) {
+	} else if (bound && kind != PORTSPEC_ZONE_PEERS) {
+		/* The interface is the zone; peers stay their addresses behind it. */
 		for (size_t a = 0; a < napp; a++) {
 			struct xt_match m;
 			if (appliance_variant(x, &base, a, inbound, &m))
@@ -492,6 +495,11 @@ static enum portspec_status render_group(struct xt_ctx *x, struct xt_table *t,
 	return PORTSPEC_OK;
 }
 
+static const char *flow_helper(const struct portspec_flow *f)
+{
+	return portspec_service_helper(portspec_flow_service(f));
+}
+
 static bool group_has_helper(const struct ps_flow_group *g, const char *helper)
 {
 	for (size_t i = 0; i < g->count; i++) {
@@ -509,13 +517,12 @@ static enum portspec_status render_raw_groups(struct xt_ctx *x, const struct ps_
 		const struct ps_flow_group *grp = &g->groups[i];
 		/* Each distinct helper of the group, in flow order. */
 		for (size_t f = 0; f < grp->count; f++) {
-			const char *h = portspec_service_helper(portspec_flow_service(grp->flows[f]));
+			const char *h = flow_helper(grp->flows[f]);
 			bool seen = false;
 			if (!h)
 				continue;
 			for (size_t e = 0; e < f; e++) {
-				const char *he =
-					portspec_service_helper(portspec_flow_service(grp->flows[e]));
+				const char *he = flow_helper(grp->flows[e]);
 				seen |= he && strcmp(he, h) == 0;
 			}
 			if (!seen && (st = render_group(x, &x->raw, grp, h)))
@@ -542,8 +549,10 @@ static void base_rules(struct xt_ctx *x, struct xt_chain *c, bool input_side)
 						  "neighbour-advertisement"};
 		for (size_t i = 0; i < 4; i++)
 			ps_buf_printf(&c->rules,
-				      "-A %s -p ipv6-icmp -m icmp6 --icmpv6-type %s -m hl --hl-eq 255 "
-				      "-m comment --comment \"IPv6 neighbour discovery\" -j ACCEPT\n",
+				      "-A %s -p ipv6-icmp -m icmp6 --icmpv6-type %s "
+				      "-m hl --hl-eq 255 "
+				      "-m comment --comment \"IPv6 neighbour discovery\" "
+				      "-j ACCEPT\n",
 				      c->name, nd[i]);
 	}
 }
@@ -588,7 +597,8 @@ static void put_hook_help(struct xt_ctx *x, bool raw)
 					 "#   %s -t raw -A OUTPUT -j %s\n",
 				      cmd, x->r->name, cmd, x->r->name);
 	}
-	ps_buf_printf(b, "# It accepts the policy's flows and RETURNs everything else to the caller.\n");
+	ps_buf_puts(b, "# It accepts the policy's flows and RETURNs everything else to the "
+		       "caller.\n");
 }
 
 enum portspec_status ps_xtables_render(struct ps_render *r, int family)

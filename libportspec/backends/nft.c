@@ -122,9 +122,9 @@ static enum portspec_status put_zone_sets(struct nft_ctx *x)
 			continue;
 		if (!valid_set_base(name) || strcmp(name, "appliance") == 0)
 			return ps_error_set(x->r->err, PORTSPEC_E_UNSUPPORTED, NULL, 0, 0,
-					    "nft: zone '%s' cannot name an nft set; for this backend "
-					    "zone names start with a letter and are not 'appliance'",
-					    name);
+					    "nft: zone '%s' cannot name an nft set; for this "
+					    "backend zone names start with a letter and are not "
+					    "'appliance'", name);
 		n = portspec_profile_zone_address_count(x->profile, name);
 		put_address_set(x, name, 4, get_zone_address, &ref, n);
 		put_address_set(x, name, 6, get_zone_address, &ref, n);
@@ -332,7 +332,8 @@ static void put_match(struct nft_ctx *x, struct ps_buf *b, const struct ps_flow_
 			ps_buf_printf(b, "%s%s", n++ ? ", " : "", buf);
 		}
 		ps_buf_puts(b, " } ");
-	} else if (!bound) {
+	} else if (!bound || portspec_zone_kind(zone) == PORTSPEC_ZONE_PEERS) {
+		/* A bound interface is the zone; peers stay their addresses behind it. */
 		if (portspec_zone_kind(zone) == PORTSPEC_ZONE_COMPLEMENT) {
 			for (size_t z = 0; z < portspec_spec_zone_count(x->spec); z++) {
 				const struct portspec_zone *nz = portspec_spec_zone(x->spec, z);
@@ -357,77 +358,114 @@ static size_t servers_of_family(const struct portspec_flow *f, int family)
 	return n;
 }
 
-static enum portspec_status render_group(struct nft_ctx *x, const struct ps_flow_group *g,
-					 size_t *set_counter)
+static const char *flow_helper(const struct portspec_flow *f)
+{
+	return portspec_service_helper(portspec_flow_service(f));
+}
+
+/* "comment "ftp optional"" for the flows of a chunk with @helper. */
+static void put_helper_labels(struct ps_buf *b, const struct ps_flow_group *g, size_t start,
+			      size_t end, const char *helper)
+{
+	struct ps_buf labels;
+	ps_buf_init(&labels);
+	for (size_t i = start; i < end; i++) {
+		const char *h = flow_helper(g->flows[i]);
+		bool seen = false;
+		if (!h || strcmp(h, helper) != 0)
+			continue;
+		for (size_t j = start; j < i; j++)
+			seen |= portspec_flow_service(g->flows[j]) ==
+				portspec_flow_service(g->flows[i]);
+		if (!seen)
+			ps_label_add(&labels, g->flows[i]);
+	}
+	if (labels.failed)
+		b->failed = true;
+	else
+		ps_buf_printf(b, "comment \"%s\"", labels.data);
+	ps_buf_release(&labels);
+}
+
+/*
+ * The rules of one chunk for @family (0: no address match): the helper
+ * assignments first, since they must precede the accept, then the accept.
+ */
+static void put_chunk_rules(struct nft_ctx *x, const struct ps_flow_group *g, size_t start,
+			    size_t end, const char *setname, int family)
 {
 	const struct portspec_flow *head = g->flows[0];
 	enum portspec_direction dir = portspec_flow_direction(head);
+	const char *proto = portspec_protocol_name(portspec_flow_protocol(head));
+
+	if (portspec_flow_address_count(head) && !servers_of_family(head, family)) {
+		ps_buf_printf(rules_for(x, dir, false),
+			      "\t\t# %s %s %s: the profile names no IPv%d servers\n",
+			      dir == PORTSPEC_INBOUND ? "inbound from" : "outbound to",
+			      portspec_zone_name(portspec_flow_zone(head)), setname, family);
+		return;
+	}
+	for (size_t i = start; i < end; i++) {
+		const char *h = flow_helper(g->flows[i]);
+		bool seen = false;
+		if (!h)
+			continue;
+		for (size_t j = start; j < i; j++) {
+			const char *hj = flow_helper(g->flows[j]);
+			seen |= hj && strcmp(hj, h) == 0;
+		}
+		if (seen)
+			continue;
+		struct ps_buf *hb = rules_for(x, dir, true);
+		ps_buf_puts(hb, "\t\t");
+		put_match(x, hb, g, family);
+		put_helper_ports(hb, g, start, end, h);
+		ps_buf_printf(hb, "ct state new ct helper set \"%s-%s\" ", h, proto);
+		put_helper_labels(hb, g, start, end, h);
+		ps_buf_putc(hb, '\n');
+	}
+	struct ps_buf *rb = rules_for(x, dir, false);
+	ps_buf_puts(rb, "\t\t");
+	put_match(x, rb, g, family);
+	ps_buf_printf(rb, "%s dport @%s ct state new accept ", proto, setname);
+	put_labels(rb, g, start, end - start);
+	ps_buf_putc(rb, '\n');
+}
+
+static void render_group(struct nft_ctx *x, const struct ps_flow_group *g, size_t *set_counter)
+{
+	const struct portspec_flow *head = g->flows[0];
+	const char *dir = portspec_flow_direction(head) == PORTSPEC_INBOUND ? "in" : "out";
 	const struct portspec_zone *zone = portspec_flow_zone(head);
 	const char *proto = portspec_protocol_name(portspec_flow_protocol(head));
 	bool bound = ps_zone_bound_interface(x->r, zone) != NULL;
 	/* Addresses need one rule per family; interfaces alone do not. */
-	bool split = x->gateway || portspec_flow_address_count(head) || !bound;
+	bool split = x->gateway || portspec_flow_address_count(head) || !bound ||
+		     portspec_zone_kind(zone) == PORTSPEC_ZONE_PEERS;
 	size_t nchunk = 0;
 
 	for (size_t start = 0; start < g->count;) {
 		size_t end = chunk_end(g, start);
 		char setname[160];
+		size_t n;
 
-		if (nchunk++ == 0)
-			snprintf(setname, sizeof(setname), "%s_%s_%s",
-				 dir == PORTSPEC_INBOUND ? "in" : "out", portspec_zone_name(zone),
-				 proto);
-		else
-			snprintf(setname, sizeof(setname), "%s_%s_%s_%zu",
-				 dir == PORTSPEC_INBOUND ? "in" : "out", portspec_zone_name(zone),
-				 proto, nchunk);
+		n = (size_t)snprintf(setname, sizeof(setname), "%s_%s_%s", dir,
+				     portspec_zone_name(zone), proto);
+		if (nchunk++)
+			n += (size_t)snprintf(setname + n, sizeof(setname) - n, "_%zu", nchunk);
 		/* Several groups of the same direction, zone and protocol (narrowed to
 		 * different servers) need distinct set names. */
-		if (portspec_flow_address_count(head)) {
-			size_t n = strlen(setname);
+		if (portspec_flow_address_count(head))
 			snprintf(setname + n, sizeof(setname) - n, "_s%zu", ++*set_counter);
-		}
 		put_port_set(x, setname, g, start, end);
-
-		for (int fam = split ? 4 : 0; fam <= (split ? 6 : 0); fam += 2) {
-			if (portspec_flow_address_count(head) && !servers_of_family(head, fam)) {
-				ps_buf_printf(rules_for(x, dir, false),
-					      "\t\t# %s %s %s: the profile names no IPv%d servers\n",
-					      dir == PORTSPEC_INBOUND ? "inbound from" : "outbound to",
-					      portspec_zone_name(zone), setname, fam);
-				continue;
-			}
-			/* Conntrack helpers first: assignment must precede the accept. */
-			for (size_t i = start; i < end; i++) {
-				const char *h = portspec_service_helper(portspec_flow_service(g->flows[i]));
-				bool seen = false;
-				if (!h)
-					continue;
-				for (size_t j = start; j < i; j++) {
-					const char *hj = portspec_service_helper(
-						portspec_flow_service(g->flows[j]));
-					seen |= hj && strcmp(hj, h) == 0;
-				}
-				if (seen)
-					continue;
-				struct ps_buf *hb = rules_for(x, dir, true);
-				ps_buf_puts(hb, "\t\t");
-				put_match(x, hb, g, fam);
-				put_helper_ports(hb, g, start, end, h);
-				ps_buf_printf(hb, "ct state new ct helper set \"%s-%s\" ", h, proto);
-				put_labels(hb, g, i, 1);
-				ps_buf_putc(hb, '\n');
-			}
-			struct ps_buf *rb = rules_for(x, dir, false);
-			ps_buf_puts(rb, "\t\t");
-			put_match(x, rb, g, fam);
-			ps_buf_printf(rb, "%s dport @%s ct state new accept ", proto, setname);
-			put_labels(rb, g, start, end - start);
-			ps_buf_putc(rb, '\n');
+		if (split) {
+			put_chunk_rules(x, g, start, end, setname, 4);
+			put_chunk_rules(x, g, start, end, setname, 6);
+		} else {
+			put_chunk_rules(x, g, start, end, setname, 0);
 		}
 		start = end;
 	}
-	return PORTSPEC_OK;
 }
 
 static void put_base_rules(struct nft_ctx *x, struct ps_buf *b, bool input)
@@ -519,10 +557,8 @@ static enum portspec_status render_nft(struct ps_render *r)
 	put_helpers(&x);
 	if ((st = put_zone_sets(&x)))
 		goto out;
-	for (size_t i = 0; i < groups.count && st == PORTSPEC_OK; i++)
-		st = render_group(&x, &groups.groups[i], &set_counter);
-	if (st)
-		goto out;
+	for (size_t i = 0; i < groups.count; i++)
+		render_group(&x, &groups.groups[i], &set_counter);
 	if (x.objects.failed || x.in.failed || x.out.failed || x.helpers_in.failed ||
 	    x.helpers_out.failed) {
 		st = ps_error_set(r->err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");

@@ -146,7 +146,7 @@ for backend in iptables ip6tables nft; do
 			--set role=central
 		variant "$mode-central-ifaces" $backend --mode $mode --set role=central \
 			--set outside-interface=eth0 --set inside-interface=eth2 \
-			--set appliance-interface=eth3
+			--set appliance-interface=eth3 --set cluster-interface=eth4
 		variant "$mode-member-servers" $backend --mode $mode --set role=member \
 			--set dns=outside --set server=dns:203.0.113.53 \
 			--set server=dns:2001:db8:53::53 --set server=ldap:192.0.2.10

@@ -30,7 +30,10 @@ struct render_case {
 
 #define GATEWAY_IFACES                                                                      \
 	{"role=central", "outside-interface=eth0", "inside-interface=eth2",                 \
-	 "appliance-interface=eth3"}
+	 "appliance-interface=eth3", "cluster-interface=eth4"}
+static const char *const GATEWAY_IFACES_LIST[] = {
+	"role=central", "outside-interface=eth0", "inside-interface=eth2",
+	"appliance-interface=eth3", "cluster-interface=eth4", NULL};
 #define MEMBER_SERVERS                                                                      \
 	{"role=member", "dns=outside", "server=dns:203.0.113.53", "server=dns:2001:db8:53::53", \
 	 "server=ldap:192.0.2.10", "disable=ssh"}
@@ -358,6 +361,24 @@ static void test_long_fragment_name(void **state)
 	portspec_policy_free(policy);
 }
 
+/* A complement zone whose name does not fit a chain name gets a chain by index. */
+static void test_long_zone_name(void **state)
+{
+	(void)state;
+	struct portspec_policy *policy = policy_from_text(
+		"portspec 1\nzone everything-that-is-not-one-of-our-networks complement \"o\"\n"
+		"zone inside networks \"i\"\ninterface eth1 \"e\"\n"
+		"service x {\n\tlevel required\n\ttcp 25\n}\n"
+		"flow inbound everything-that-is-not-one-of-our-networks interface eth1 services x\n");
+	size_t len;
+	char *out = render(policy, "iptables", H, 0, NULL, &len);
+	assert_non_null(strstr(out, ":portspec-z0-in - [0:0]\n"));
+	assert_non_null(strstr(out, "-A INPUT -i eth1 -m comment --comment \"zone "
+				    "everything-that-is-not-one-of-our-networks\" -j portspec-z0-in\n"));
+	portspec_free(out);
+	portspec_policy_free(policy);
+}
+
 static void test_nft_keyword_name(void **state)
 {
 	(void)state;
@@ -451,8 +472,66 @@ static void test_ftp_helper(void **state)
 	assert_non_null(strstr(out, "ct helper ftp-tcp {\n\t\ttype \"ftp\" protocol tcp\n"));
 	assert_non_null(strstr(out, "ct helper set \"ftp-tcp\""));
 	/* Assigned before the accept of the same chain. */
-	assert_true(strstr(out, "ct helper set") < strstr(out, "@out_inside_tcp ct state new accept"));
+	assert_true(strstr(out, "ct helper set") <
+		    strstr(out, "@out_inside_tcp ct state new accept"));
 	portspec_free(out);
+	portspec_policy_free(policy);
+}
+
+/* Allocation failure injection: every allocation of a render fails in turn. */
+static long alloc_budget = -1;
+
+static void *failing_malloc(size_t n)
+{
+	if (alloc_budget == 0)
+		return NULL;
+	if (alloc_budget > 0)
+		alloc_budget--;
+	return malloc(n);
+}
+
+static void *failing_realloc(void *p, size_t n)
+{
+	if (alloc_budget == 0)
+		return NULL;
+	if (alloc_budget > 0)
+		alloc_budget--;
+	return realloc(p, n);
+}
+
+static void test_alloc_failures(void **state)
+{
+	(void)state;
+	struct portspec_policy *policy = make_policy(NULL, GATEWAY_IFACES_LIST);
+	assert_int_equal(portspec_set_allocator(failing_malloc, failing_realloc, free),
+			 PORTSPEC_OK);
+	for (size_t b = 0; b < 3; b++) {
+		for (unsigned m = H; m <= G; m++) {
+			for (unsigned f = 0; f <= F; f += F) {
+				enum portspec_status st = PORTSPEC_E_NOMEM;
+				long n;
+				for (n = 0; st != PORTSPEC_OK && n < 100000; n++) {
+					struct portspec_error err = {0};
+					char *out = NULL;
+					size_t len;
+					alloc_budget = n;
+					st = portspec_render_to_string(policy, backends[b], m,
+								       f, NULL, &out, &len,
+								       &err);
+					alloc_budget = -1;
+					if (st == PORTSPEC_OK)
+						portspec_free(out);
+					else if (st != PORTSPEC_E_NOMEM)
+						fail_msg("%s after %ld allocations: %s", backends[b], n,
+							 err.text);
+					else
+						assert_null(out);
+				}
+				assert_int_equal(st, PORTSPEC_OK);
+			}
+		}
+	}
+	assert_int_equal(portspec_set_allocator(NULL, NULL, NULL), PORTSPEC_OK);
 	portspec_policy_free(policy);
 }
 
@@ -465,6 +544,8 @@ int main(void)
 		cmocka_unit_test(test_long_fragment_name),
 		cmocka_unit_test(test_zone_name_not_a_set_name),
 		cmocka_unit_test(test_nft_keyword_name),
+		cmocka_unit_test(test_long_zone_name),
+		cmocka_unit_test(test_alloc_failures),
 		cmocka_unit_test(test_no_interface),
 		cmocka_unit_test(test_complement_returns_first),
 		cmocka_unit_test(test_ftp_helper),
