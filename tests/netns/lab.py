@@ -84,7 +84,11 @@ def fail_or_skip(reason):
 
 
 def run(argv, input_text=None, check=True, timeout=30):
-    p = subprocess.run(argv, input=input_text, capture_output=True, text=True, timeout=timeout)
+    try:
+        p = subprocess.run(argv, input=input_text, capture_output=True, text=True,
+                           timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise LabError("%s did not finish within %d s" % (" ".join(argv), timeout))
     if check and p.returncode != 0:
         raise LabError("%s failed (%d): %s" % (" ".join(argv), p.returncode,
                                                 (p.stderr or p.stdout).strip()))
@@ -815,7 +819,18 @@ def run_config(topo, args, run_, families, ports, sports, timing):
     except LabError as e:
         lines.append("FAIL %s: the rules do not load\n  %s" % (label, e))
         return lines, ["%s: the rules do not load: %s" % (label, e)]
+    # Forget every neighbour: IPv6 neighbour discovery has to work through
+    # the rules now, as it must once the entries from before expire.  Then
+    # resolve them again with the flows the rules allow, so that the burst
+    # below does not overflow the queues of unresolved neighbours.
+    for name in topo.ns.values():
+        run(["ip", "-n", name, "neigh", "flush", "all"])
     probes = make_probes(flows, families, ports, sports)
+    warm = make_probes(flows, families, [ports[0]], sports)
+    warm = [p for p in warm if p.proto == "udp"] + [
+        p for p in make_probes(flows, families, sorted({p.port for p in probes if p.flow}),
+                               sports) if p.flow]
+    run_batch(topo, warm, (0.0, 2.0))
     missing = check_coverage(flows, probes, families)
     elapsed = run_batch(topo, probes, timing)
     bad = [label + ": " + m for m in violations(probes)]

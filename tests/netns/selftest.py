@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """The packet lab's own test: it passes a correct hand-written ruleset and
 catches each deliberately broken variant of it (a missing flow, an extra
-port, a missing FTP helper).  Needs no renderer."""
+port, a wrong zone, blocked IPv6 neighbour discovery, a missing FTP helper).  Needs no renderer."""
 
 import os
 import subprocess
@@ -25,6 +25,8 @@ CASES = [
      "MUST FAIL, got through: appliance [203.0.113.10] -> outside [198.51.100.10] udp/124"),
     ("wrong zone", ("ip saddr @peers4 tcp", "ip saddr != @inside4 tcp"),
      "MUST FAIL, got through: outside [198.51.100.10] -> appliance [203.0.113.10] tcp/4990"),
+    ("no neighbour discovery", ("meta l4proto ipv6-icmp accept", "meta l4proto ipv6-icmp drop"),
+     "inside [2001:db8:1::10] -> appliance [2001:db8:4::10] tcp/22 inbound: allowed"),
     ("no FTP helper", ('ct helper set "ftp-std"', "accept"),
      "FTP (IPv4) from the appliance to 192.0.2.10 failed"),
 ]
