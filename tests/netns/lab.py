@@ -696,6 +696,8 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.portspec is None and not args.ruleset:
         args.portspec = find_portspec()
+    elif args.portspec and os.path.isdir(args.portspec):
+        args.portspec = os.path.join(args.portspec, "portspec")
     if args.ruleset and not args.flows:
         ap.error("--ruleset needs --flows")
 
