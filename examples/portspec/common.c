@@ -122,6 +122,16 @@ int cli_load_spec(const char *path, struct portspec_spec **out)
 	return st ? cli_report(&err) : EXIT_OK;
 }
 
+/* Warnings carry spec text: one line each, with no control characters that
+ * could fake another diagnostic or drive the terminal. */
+static void print_warning(const char *text)
+{
+	fputs("portspec: warning: ", stderr);
+	for (const unsigned char *c = (const unsigned char *)text; *c; c++)
+		fputc(*c < 0x20 || *c == 0x7f ? ' ' : *c, stderr);
+	fputc('\n', stderr);
+}
+
 int cli_load_policy(const struct cli_policy_opts *o, bool quiet, struct portspec_spec **spec_out,
 		    struct portspec_policy **policy_out)
 {
@@ -137,7 +147,7 @@ int cli_load_policy(const struct cli_policy_opts *o, bool quiet, struct portspec
 	}
 	if (!quiet && !o->quiet)
 		for (size_t i = 0; i < portspec_policy_warning_count(policy); i++)
-			fprintf(stderr, "portspec: warning: %s\n", portspec_policy_warning(policy, i));
+			print_warning(portspec_policy_warning(policy, i));
 	*spec_out = spec;
 	*policy_out = policy;
 	return EXIT_OK;
