@@ -48,7 +48,7 @@ def main():
             with open(path, "w") as f:
                 f.write(text)
             argv = [sys.executable, LAB, "--backend", "nft", "--mode", "host",
-                    "--role", "central", "--ruleset", path, "--flows", FLOWS, "--timeout", "2"]
+                    "--role", "central", "--ruleset", path, "--flows", FLOWS, "--timeout", "5"]
             if expect is not None and "FTP" not in expect:
                 argv.append("--no-ftp")
             procs.append(subprocess.Popen(argv, stdout=subprocess.PIPE,
