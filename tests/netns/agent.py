@@ -24,6 +24,7 @@ import os
 import resource
 import selectors
 import socket
+import struct
 import sys
 import threading
 import time
@@ -77,14 +78,38 @@ def tcp_echo(conn, _mask):
     conn.close()
 
 
+# Linux: IP_PKTINFO (struct in_pktinfo), IPV6_RECVPKTINFO/IPV6_PKTINFO (struct in6_pktinfo).
+IP_PKTINFO = getattr(socket, "IP_PKTINFO", 8)
+
+
+def pktinfo_on(sock, fam):
+    """Asks for each datagram's destination address, so that a host with
+    several addresses answers from the one the request was sent to."""
+    if fam == socket.AF_INET6:
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)
+    else:
+        sock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
+
+
+def reply_source(ancdata):
+    """The ancillary data that sends a reply from the request's destination."""
+    for level, kind, data in ancdata:
+        if level == socket.IPPROTO_IP and kind == IP_PKTINFO and len(data) >= 12:
+            # ifindex 0, source (spec_dst) = the request's destination (addr)
+            return [(level, kind, struct.pack("=i4s4s", 0, data[8:12], bytes(4)))]
+        if level == socket.IPPROTO_IPV6 and kind == socket.IPV6_PKTINFO and len(data) >= 20:
+            return [(level, kind, data[:16] + struct.pack("=i", 0))]
+    return []
+
+
 def udp_echo(sock, _mask):
     for _ in range(64):
         try:
-            data, peer = sock.recvfrom(256)
+            data, ancdata, _flags, peer = sock.recvmsg(256, 256)
         except OSError:
             return
         try:
-            sock.sendto(data, peer)
+            sock.sendmsg([data], reply_source(ancdata), 0, peer)
         except OSError:
             pass
 
@@ -101,6 +126,8 @@ def listen(proto, port, errors):
             if fam == socket.AF_INET6:
                 s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
             s.bind((wildcard(fam), port))
+            if proto == "udp":
+                pktinfo_on(s, fam)
             if proto == "tcp":
                 s.listen(128)
             s.setblocking(False)

@@ -8,9 +8,11 @@ Five network namespaces joined by veth pairs, documentation addresses only:
                              |
                          appliance (eth1)
 
-* outside   198.51.100.10   2001:db8:2::10   (forwards for the peer)
+* outside   198.51.100.10   2001:db8:2::10   (forwards for the peer;
+            198.51.100.123  2001:db8:2::123  is its second address, the NTP server)
 * peer      203.0.113.70    2001:db8:3::70   (the cluster peer, out there)
-* inside    192.0.2.10      2001:db8:1::10   (the inside network is 192.0.2.0/24, 2001:db8:1::/64)
+* inside    192.0.2.10      2001:db8:1::10   (the inside network is 192.0.2.0/24, 2001:db8:1::/64;
+            192.0.2.53      2001:db8:1::53   is its second address, the DNS server)
 * appliance 203.0.113.10    2001:db8:4::10   (one interface, eth1)
 * router    .1 / ::1 on each segment; interfaces r-out, r-in, r-app
 
@@ -59,7 +61,14 @@ HOSTS = {
     "inside": ("192.0.2.10", "2001:db8:1::10"),
     "peer": ("203.0.113.70", "2001:db8:3::70"),
     "appliance": ("203.0.113.10", "2001:db8:4::10"),
+    # Second addresses of the inside and outside hosts: the servers the
+    # standalone profile narrows DNS and NTP to (profile key server=).
+    "inside-srv": ("192.0.2.53", "2001:db8:1::53"),
+    "outside-srv": ("198.51.100.123", "2001:db8:2::123"),
 }
+NAMESPACE_OF = {"inside-srv": "inside", "outside-srv": "outside"}
+AGENT_HOSTS = ["outside", "inside", "peer", "appliance"]
+SERVERS = ["dns:%s" % a for a in HOSTS["inside-srv"]] + ["ntp:%s" % a for a in HOSTS["outside-srv"]]
 PEERS = list(HOSTS["peer"])
 APPLIANCE = list(HOSTS["appliance"])
 ROUTER_IF = {"outside": "r-out", "inside": "r-in", "appliance": "r-app"}
@@ -269,7 +278,8 @@ class Topology:
         self.sh("outside", common
                 + "echo 1 > /proc/sys/net/ipv4/ip_forward\n"
                 + "echo 1 > /proc/sys/net/ipv6/conf/all/forwarding\n"
-                + up("eth0", "198.51.100.10/24", "2001:db8:2::10/64")
+                + up("eth0", "198.51.100.10/24", "2001:db8:2::10/64",
+                     "198.51.100.123/24", "2001:db8:2::123/64")
                 + up("o-peer", "203.0.113.65/26", "2001:db8:3::1/64")
                 + "ip route add default via 198.51.100.1\n"
                 + "ip -6 route add default via 2001:db8:2::1\n")
@@ -278,7 +288,8 @@ class Topology:
                 + "ip route add default via 203.0.113.65\n"
                 + "ip -6 route add default via 2001:db8:3::1\n")
         self.sh("inside", common
-                + up("eth0", "192.0.2.10/24", "2001:db8:1::10/64")
+                + up("eth0", "192.0.2.10/24", "2001:db8:1::10/64",
+                     "192.0.2.53/24", "2001:db8:1::53/64")
                 + "ip route add default via 192.0.2.1\n"
                 + "ip -6 route add default via 2001:db8:1::1\n")
         self.sh("appliance", common
@@ -286,7 +297,7 @@ class Topology:
                 + "ip route add default via 203.0.113.1\n"
                 + "ip -6 route add default via 2001:db8:4::1\n")
 
-        for role in HOSTS:
+        for role in AGENT_HOSTS:
             with self.lock:
                 if self.closed:
                     raise LabError("the lab is shutting down")
@@ -352,6 +363,7 @@ def portspec_sets(role, zoning):
     if role == "standalone":
         # A narrower site: DNS only inside, NTP only outside, some options off.
         sets += ["dns=inside", "ntp=outside", "disable=ssh", "disable=snmp", "disable=ftp"]
+        sets += ["server=%s" % s for s in SERVERS]
     if zoning == "interface":
         sets += ["outside-interface=%s" % ROUTER_IF["outside"],
                  "inside-interface=%s" % ROUTER_IF["inside"],
@@ -535,7 +547,9 @@ def make_probes(flows, families, ports, sports):
         for proto in ("tcp", "udp"):
             for port in ports:
                 for remote in remotes:
-                    for direction in ("inbound", "outbound"):
+                    # The second addresses only matter as destinations.
+                    for direction in (("outbound",) if remote in NAMESPACE_OF
+                                      else ("inbound", "outbound")):
                         p = Probe()
                         p.family, p.proto, p.port, p.direction = family, proto, port, direction
                         p.src, p.dst = ((remote, "appliance") if direction == "inbound"
@@ -548,12 +562,19 @@ def make_probes(flows, families, ports, sports):
     return probes
 
 
+def remote_address(p):
+    """The address of the probe's end that is not the appliance."""
+    return HOSTS[p.dst if p.src == "appliance" else p.src][0 if p.family == 4 else 1]
+
+
 def check_coverage(flows, probes, families):
     """Every flow has a probe that must pass, in every family."""
     missing = []
     for f in flows:
         for family in families:
-            if not any(p.flow is f and p.family == family for p in probes):
+            if not any(p.family == family and p.flow is not None
+                       and allowed([f], p.direction, remote_address(p), p.proto, p.port)
+                       for p in probes):
                 missing.append("%s %s %s %s/%d-%d IPv%d" % (f["service"], f["direction"],
                                                            f["zone"], f["protocol"], f["port"],
                                                            f["port_last"], family))
@@ -568,7 +589,7 @@ def run_batch(topo, probes, timing, expect_all_pass=False):
     fail_wait, timeout = timing
     by_src = {}
     for p in probes:
-        by_src.setdefault(p.src, []).append(p)
+        by_src.setdefault(NAMESPACE_OF.get(p.src, p.src), []).append(p)
     pending = {}
     for src, ps in by_src.items():
         agent = topo.agents[src]
@@ -681,7 +702,8 @@ def main(argv=None):
                     help="gateway mode: zones by address, by interface or both")
     ap.add_argument("--role", choices=["central", "member", "standalone", "all"], default="all",
                     help="central, member (cluster flows) or standalone (a narrower profile: "
-                         "DNS inside, NTP outside, ssh, snmp and ftp off)")
+                         "DNS inside, NTP outside, each narrowed to one server; ssh, snmp "
+                         "and ftp off)")
     ap.add_argument("--fail-wait", type=float, default=1.0,
                     help="seconds a probe that must fail is given to get through (default 1)")
     ap.add_argument("--timeout", type=float, default=8.0,
@@ -782,7 +804,7 @@ def main(argv=None):
 def prepare(topo, families, ports, timing, runs, lines):
     """Builds one lab, starts the listeners and proves the plumbing."""
     topo.build()
-    for role in HOSTS:
+    for role in AGENT_HOSTS:
         rep = topo.agents[role].call({"op": "listen", "tcp": ports, "udp": ports})
         if rep["errors"]:
             raise LabError("listeners in %s: %s" % (role, "; ".join(rep["errors"])))
