@@ -651,8 +651,10 @@ def ftp_check(topo, family, timeout):
 def preflight(args):
     if os.geteuid() != 0:
         fail_or_skip("the packet lab needs root (network namespaces, netfilter)")
-    for tool in ["ip", "nft"] + (["iptables-restore", "ip6tables-restore"]
-                                 if args.backend != "nft" else []):
+    xt = []
+    if args.backend != "nft":
+        xt = [args.backend + ("-legacy" if args.iptables_variant == "legacy" else "")]
+    for tool in ["ip", "nft"] + xt + [t + "-restore" for t in xt]:
         if shutil.which(tool) is None:
             fail_or_skip("%s is not installed" % tool)
     probe = "%s%d-preflight" % (PREFIX, os.getpid())
@@ -663,6 +665,11 @@ def preflight(args):
         q = run(["ip", "netns", "exec", probe, "nft", "list", "ruleset"], check=False)
         if q.returncode != 0:
             fail_or_skip("nftables does not work in a network namespace: %s" % q.stderr.strip())
+        for tool in xt:
+            q = run(["ip", "netns", "exec", probe, tool, "-S"], check=False)
+            if q.returncode != 0:
+                fail_or_skip("%s does not work in a network namespace: %s"
+                             % (tool, q.stderr.strip()))
     finally:
         run(["ip", "netns", "del", probe], check=False)
     if not args.ruleset and not (args.portspec and os.access(args.portspec, os.X_OK)):
