@@ -719,6 +719,9 @@ def main(argv=None):
     ap.add_argument("--no-ftp", action="store_true", help="skip the FTP helper test")
     ap.add_argument("--ruleset", help="load this complete ruleset instead of rendering one")
     ap.add_argument("--flows", help="expected flows (list --format json output) for --ruleset")
+    ap.add_argument("--mutants", action="store_true",
+                    help="prove the lab sensitive: render one complete ruleset and probe it "
+                         "without each of its flow and helper rules in turn; each must fail")
     ap.add_argument("--parallel", type=int, default=3,
                     help="labs (sets of namespaces) probing rulesets at the same time (default 3)")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every probe")
@@ -743,14 +746,30 @@ def main(argv=None):
         with open(args.flows) as f:
             flows = json.load(f)
         zoning = "interface" if args.zones == "interface" else "address"
-        runs.append((zoning, args.role, "complete", rules, flows))
+        runs.append((zoning, args.role, "complete", rules, flows, None))
+    elif args.mutants:
+        # One complete ruleset, then a copy of it without each of its rules
+        # in turn: the lab must notice every one of them missing.
+        zoning = "interface" if args.zones == "interface" else "address"
+        role = "central" if args.role == "all" else args.role
+        sets = portspec_sets(role, zoning)
+        rules = portspec_render(args.portspec, args.backend, args.mode, False, sets)
+        flows = portspec_flows(args.portspec, sets)
+        runs.append((zoning, role, "complete", rules, flows, None))
+        lines = rules.split("\n")
+        for i, line in enumerate(lines):
+            if flow_rule(line, args.backend):
+                mutant = "\n".join(lines[:i] + lines[i + 1:])
+                runs.append((zoning, role, "complete", mutant, flows, line.strip()))
+        if len(runs) == 1:
+            raise LabError("no rule to take out of the ruleset")
     else:
         for zoning, role, shape in configs(args):
             sets = portspec_sets(role, zoning)
             rules = portspec_render(args.portspec, args.backend, args.mode,
                                     shape == "fragment", sets)
             flows = portspec_flows(args.portspec, sets)
-            runs.append((zoning, role, shape, rules, flows))
+            runs.append((zoning, role, shape, rules, flows, None))
     if not runs:
         raise LabError("nothing to run")
 
@@ -839,9 +858,21 @@ def prepare(topo, families, ports, timing, runs, lines):
     return sports
 
 
-def run_config(topo, args, run_, families, ports, sports, timing):
+def run_config(topo, args, run_, families, ports, sports, timing, ftp=True):
     """Loads one ruleset and probes it; returns (output lines, problems)."""
-    zoning, role, shape, rules, flows = run_
+    zoning, role, shape, rules, flows, mutant = run_
+    if mutant:
+        # A ruleset without one of its rules: any problem kills it.
+        label = "%s %s zones-by-%s role=%s without `%s`" % (args.backend, args.mode, zoning,
+                                                             role, mutant)
+        # Passing probes took milliseconds in the intact ruleset; the ones the
+        # missing rule blocks need not be waited for long.
+        quick = (timing[0], min(timing[1], 1.5))
+        _lines, bad = run_config(topo, args, run_[:5] + (None,), families, ports, sports, quick,
+                                 ftp="helper" in mutant)
+        if bad:
+            return ["ok   killed (%d problems): %s" % (len(bad), label)], []
+        return ["FAIL survived: %s" % label], ["the lab did not notice: %s" % label]
     lines = []
     label = "%s %s zones-by-%s role=%s %s" % (args.backend, args.mode, zoning, role, shape)
     where = "appliance" if args.mode == "host" else "router"
@@ -866,7 +897,7 @@ def run_config(topo, args, run_, families, ports, sports, timing):
     warm = [p for p in warm if p.proto == "udp"] + [
         p for p in make_probes(flows, families, sorted({p.port for p in probes if p.flow}),
                                sports) if p.flow]
-    run_batch(topo, warm, (0.0, 2.0))
+    run_batch(topo, warm, (0.0, min(2.0, timing[1] / 2)))
     missing = check_coverage(flows, probes, families)
     elapsed = run_batch(topo, probes, timing)
     bad = [label + ": " + m for m in violations(probes)]
@@ -875,7 +906,7 @@ def run_config(topo, args, run_, families, ports, sports, timing):
                   and f["zone"] == "inside" and f["port"] <= 21 <= f["port_last"]
                   for f in flows)
     ftp_note = ""
-    if has_ftp and not args.no_ftp:
+    if has_ftp and ftp and not args.no_ftp:
         for family in families:
             # The data port must be closed to a plain connection, so that
             # the transfer can only pass as RELATED via the helper.
@@ -885,7 +916,7 @@ def run_config(topo, args, run_, families, ports, sports, timing):
                 bad.append("%s: the FTP data port %d is not closed to a plain connection "
                            "(IPv%d), so the FTP test proves nothing"
                            % (label, FTP_PASV_PORT, family))
-            err = ftp_check(topo, family, min(args.timeout, 5.0))
+            err = ftp_check(topo, family, min(timing[1], 5.0))
             if err:
                 bad.append("%s: %s" % (label, err))
         ftp_note = ", FTP via the helper"
@@ -900,6 +931,18 @@ def run_config(topo, args, run_, families, ports, sports, timing):
         lines.append("  --- ruleset loaded in the %s ---" % where)
         lines.append("  " + fw.dump().replace("\n", "\n  "))
     return lines, bad
+
+
+def flow_rule(line, backend):
+    """Whether a rendered line is one a mutant leaves out: a rule that lets a
+    flow or its replies through, or assigns the FTP helper.  (Not the RETURN
+    that keeps inside addresses out of iptables' outside chain: without it a
+    policy whose inside flows include the outside ones is still the same.)"""
+    if backend == "nft":
+        return bool(re.search(r"\bct state (new\b.*\b(accept|ct helper set)|established)\b",
+                              line.strip()))
+    return line.startswith("-A ") and any(k in line for k in (
+        "--ctstate NEW", "--helper", "--ctstate ESTABLISHED"))
 
 
 def _terminate(signum, _frame):
