@@ -200,7 +200,7 @@ class Agent:
                 self.cond.wait(left)
             return self.replies[rid][nth]
 
-    def call(self, obj, timeout=10):
+    def call(self, obj, timeout=30):
         return self.wait(self.send(obj), timeout)
 
     def stop(self):
@@ -303,7 +303,7 @@ class Topology:
                     raise LabError("the lab is shutting down")
                 self.agents[role] = Agent(self.ns[role])
         for role, agent in self.agents.items():
-            agent.wait(0, 10)
+            agent.wait(0, 30)
 
     def close(self):
         with self.lock:
@@ -642,7 +642,9 @@ def ftp_check(topo, family, timeout):
             return "FTP (IPv%d): the uploaded file differs (%s)" % (family, srv.get("error"))
         return None
     finally:
-        inside.call({"op": "listen", "tcp": [21, FTP_PASV_PORT]})
+        rep = inside.call({"op": "listen", "tcp": [21, FTP_PASV_PORT]})
+        if rep.get("errors"):
+            raise LabError("listeners after the FTP test: %s" % "; ".join(rep["errors"]))
 
 
 # ---- the lab ------------------------------------------------------------------
