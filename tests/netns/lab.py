@@ -473,6 +473,10 @@ class Firewall:
 
     def reset(self):
         self.topo.nsexec(self.role, ["nft", "flush", "ruleset"])
+        # Source ports are reused once the range wraps: a connection tracked
+        # under the previous ruleset would pass the next one as ESTABLISHED
+        # (and let a mutant survive), so every ruleset starts with no state.
+        self.topo.nsexec(self.role, ["conntrack", "-F"])
         if self.backend in self.restore and "legacy" in self.restore[self.backend]:
             empty = ("*filter\n:INPUT ACCEPT\n:FORWARD ACCEPT\n:OUTPUT ACCEPT\nCOMMIT\n"
                      "*raw\n:PREROUTING ACCEPT\n:OUTPUT ACCEPT\nCOMMIT\n")
