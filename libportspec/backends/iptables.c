@@ -546,7 +546,10 @@ static void base_rules(struct xt_ctx *x, struct xt_chain *c, bool input_side)
 		      "-A %s -m conntrack --ctstate ESTABLISHED,RELATED -m comment --comment "
 		      "\"replies and related connections (ftp data, icmp errors)\" -j ACCEPT\n",
 		      c->name);
-	if (x->family == 6 && !x->fragment && !x->gateway) {
+	/* The appliance's own IPv6 needs neighbour discovery, which conntrack
+	 * does not track: a host fragment accepts it too, so that it works in
+	 * whatever ruleset it drops into. */
+	if (x->family == 6 && !x->gateway) {
 		static const char *const nd[] = {"router-solicitation", "router-advertisement",
 						  "neighbour-solicitation",
 						  "neighbour-advertisement"};
