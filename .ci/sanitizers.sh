@@ -5,7 +5,8 @@
 #   .ci/sanitizers.sh [asan] [tsan] [valgrind] [fuzz]    (default: asan tsan valgrind)
 #
 #   asan      build-asan/: -Db_sanitize=address,undefined, every suite but
-#             the interpreted ones (python, bindings), errors are fatal
+#             the interpreted ones (python, bindings) and the packet lab
+#             (netns: the kernel's side, slow), errors are fatal
 #   tsan      build-tsan/: -Db_sanitize=thread, the thread test
 #   valgrind  $BUILDDIR (default build/, a normal build): meson test --setup valgrind
 #   fuzz      build-fuzz/ (clang): each fuzz harness for FUZZ_SECONDS (20)
@@ -37,7 +38,7 @@ for mode in $modes; do
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 			meson test -C build-asan --print-errorlogs --num-processes "$jobs" \
-			--no-suite python --no-suite bindings ${MESON_TEST_ARGS:-}
+			--no-suite python --no-suite bindings --no-suite netns ${MESON_TEST_ARGS:-}
 		;;
 	tsan)
 		setup build-tsan -Db_sanitize=thread -Db_lundef=false -Dbindings=disabled
