@@ -10,6 +10,8 @@
  *   portspec-bench rules    [--spec FILE]
  *   portspec-bench check    FILE [--services N]
  *   portspec-bench once     [--spec FILE] [--backend NAME] [--stage STAGE]
+ *                           [--mode host|gateway] [--set KEY=VALUE]...
+ *   portspec-bench pick     [--spec FILE] [--zone ZONE]
  *
  * Without --spec the built-in spec is used.  Every timed section is run
  * after warm-up runs that are thrown away, repeated, and reported as the
@@ -491,6 +493,9 @@ struct opts {
 	unsigned warmup;
 	unsigned budget_ms;
 	long services;
+	const char *mode;  /* "host" or "gateway"; NULL: host if the backend can */
+	const char *sets[32]; /* --set KEY=VALUE for the profile */
+	size_t nsets;
 };
 
 static int bench_query(const struct opts *o)
@@ -725,6 +730,56 @@ static int sink_discard(void *userdata, const char *data, size_t len)
 	return 0;
 }
 
+/* A profile with the --set options applied. */
+static enum portspec_status apply_sets(const struct opts *o, const struct portspec_spec *spec,
+				       struct portspec_profile **profile, struct portspec_error *err)
+{
+	enum portspec_status st = portspec_profile_new(spec, profile);
+	for (size_t i = 0; st == PORTSPEC_OK && i < o->nsets; i++) {
+		char kv[512];
+		snprintf(kv, sizeof(kv), "%s", o->sets[i]);
+		char *eq = strchr(kv, '=');
+		if (!eq) {
+			fprintf(stderr, "portspec-bench: --set wants KEY=VALUE, not '%s'\n", kv);
+			return PORTSPEC_E_INVALID;
+		}
+		*eq = '\0';
+		st = portspec_profile_set(*profile, kv, eq + 1, err);
+	}
+	return st;
+}
+
+/*
+ * pick: the highest port allowed for new tcp connections inbound from a zone
+ * (default "outside"), i.e. the one a linear ruleset sorted by port matches
+ * last.  Used by netns-lab.sh.
+ */
+static int bench_pick(const struct opts *o)
+{
+	struct text t;
+	struct portspec_spec *spec;
+	struct portspec_policy *policy;
+	if (!load_text(o->spec, &t) || !load_policy(&t, &spec, &policy))
+		return 1;
+	const char *zone = o->stage ? o->stage : "outside";
+	unsigned best = 0;
+	for (size_t i = 0; i < portspec_policy_flow_count(policy); i++) {
+		const struct portspec_flow *f = portspec_policy_flow(policy, i);
+		if (portspec_flow_direction(f) == PORTSPEC_INBOUND &&
+		    portspec_flow_protocol(f) == PORTSPEC_TCP &&
+		    strcmp(portspec_zone_name(portspec_flow_zone(f)), zone) == 0 &&
+		    portspec_flow_port_last(f) > best)
+			best = portspec_flow_port_last(f);
+	}
+	portspec_policy_free(policy);
+	portspec_spec_free(spec);
+	free(t.data);
+	if (!best)
+		return 1;
+	printf("%u\n", best);
+	return 0;
+}
+
 /* Stages: "exec" (start and exit), "parse", "compile", "render" (the default). */
 static int bench_once(const struct opts *o)
 {
@@ -735,18 +790,26 @@ static int bench_once(const struct opts *o)
 	struct portspec_policy *policy = NULL;
 	struct portspec_error err;
 	memset(&err, 0, sizeof(err));
+	struct portspec_profile *profile = NULL;
 	enum portspec_status st = o->spec ? portspec_spec_load(o->spec, &spec, &err)
 					  : portspec_spec_new_default(&spec, &err);
+	if (st == PORTSPEC_OK && o->nsets)
+		st = apply_sets(o, spec, &profile, &err);
 	if (st == PORTSPEC_OK && strcmp(stage, "parse") != 0)
-		st = portspec_policy_new(spec, NULL, &policy, &err);
+		st = portspec_policy_new(spec, profile, &policy, &err);
 	if (st == PORTSPEC_OK && strcmp(stage, "render") == 0) {
 		const char *b = o->backend ? o->backend : "nft";
-		/* Write to stdout like the CLI; the caller points it at /dev/null. */
-		st = portspec_render_to_file(policy, b, backend_mode(b), 0, NULL, stdout, &err);
+		enum portspec_mode mode = backend_mode(b);
+		if (o->mode)
+			mode = strcmp(o->mode, "gateway") == 0 ? PORTSPEC_MODE_GATEWAY
+								: PORTSPEC_MODE_HOST;
+		/* Write to stdout like the CLI; `process` points it at /dev/null. */
+		st = portspec_render_to_file(policy, b, mode, 0, NULL, stdout, &err);
 	}
 	if (st != PORTSPEC_OK)
 		report(stage, &err);
 	portspec_policy_free(policy);
+	portspec_profile_free(profile);
 	portspec_spec_free(spec);
 	return st == PORTSPEC_OK ? 0 : 1;
 }
@@ -1020,6 +1083,9 @@ static void usage(FILE *f)
 		"  rules    [--spec F]           rule counts per backend and mode\n"
 		"  check    F [--services N]     F parses, compiles and has N services\n"
 		"  once     [--spec F] [--backend B] [--stage exec|parse|compile|render]\n"
+		"           [--mode host|gateway] [--set KEY=VALUE]...\n"
+		"                                one run, rules on stdout\n"
+		"  pick     [--spec F] [--zone Z] highest tcp port allowed inbound from Z\n"
 		"options: --reps N (timed runs), --warmup N, --budget-ms MS (pipeline time per stage)\n");
 }
 
@@ -1050,8 +1116,12 @@ int main(int argc, char **argv)
 			o.spec = v;
 		else if (strcmp(a, "--backend") == 0 && v)
 			o.backend = v;
-		else if (strcmp(a, "--stage") == 0 && v)
+		else if ((strcmp(a, "--stage") == 0 || strcmp(a, "--zone") == 0) && v)
 			o.stage = v;
+		else if (strcmp(a, "--mode") == 0 && v)
+			o.mode = v;
+		else if (strcmp(a, "--set") == 0 && v && o.nsets < 32)
+			o.sets[o.nsets++] = v;
 		else if (strcmp(a, "--reps") == 0 && v)
 			ok = parse_uint(v, &o.reps) && o.reps > 0;
 		else if (strcmp(a, "--warmup") == 0 && v)
@@ -1075,6 +1145,8 @@ int main(int argc, char **argv)
 
 	if (strcmp(cmd, "once") == 0)
 		return bench_once(&o);
+	if (strcmp(cmd, "pick") == 0)
+		return bench_pick(&o);
 
 	/* Everything below counts the library's allocations. */
 	if (portspec_set_allocator(count_malloc, count_realloc, count_free) != PORTSPEC_OK)
