@@ -43,7 +43,7 @@ void *ps_calloc(size_t n, size_t size)
 		return NULL;
 	void *p = ps_malloc(n * size);
 	if (p)
-		memset(p, 0, n * size ? n * size : 1);
+		memset(p, 0, n * size);
 	return p;
 }
 

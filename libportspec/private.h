@@ -94,6 +94,7 @@ struct portspec_service {
 	enum portspec_level level;
 	struct ps_portrange *ports;
 	size_t nports;
+	uint32_t either_zones; /* zones where a flow marks it '*' (bit = zone index) */
 	unsigned line; /* where it was declared */
 };
 

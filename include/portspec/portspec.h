@@ -203,6 +203,8 @@ PORTSPEC_EXPORT bool portspec_spec_equal(const struct portspec_spec *a,
 PORTSPEC_EXPORT const char *portspec_spec_name(const struct portspec_spec *spec);
 PORTSPEC_EXPORT const char *portspec_spec_version(const struct portspec_spec *spec);
 PORTSPEC_EXPORT const char *portspec_spec_source(const struct portspec_spec *spec);
+/** The note attached to the "either zone" mark (the document's footnote), or NULL.  @since 0.1 */
+PORTSPEC_EXPORT const char *portspec_spec_either_note(const struct portspec_spec *spec);
 /** Where the spec came from, as given to the parser ("<default>" for the built-in).  @since 0.1 */
 PORTSPEC_EXPORT const char *portspec_spec_filename(const struct portspec_spec *spec);
 
@@ -239,6 +241,9 @@ PORTSPEC_EXPORT enum portspec_zone_kind portspec_zone_kind(const struct portspec
 PORTSPEC_EXPORT size_t portspec_spec_interface_count(const struct portspec_spec *spec);
 /** The interface's name as the spec declares it, e.g. "eth1". @since 0.1 */
 PORTSPEC_EXPORT const char *portspec_spec_interface(const struct portspec_spec *spec, size_t index);
+/** The interface's title ("ETH1"), or NULL.  @since 0.1 */
+PORTSPEC_EXPORT const char *portspec_spec_interface_title(const struct portspec_spec *spec,
+							  size_t index);
 
 /** Service accessors.  Strings are NULL when the spec leaves them out.  @since 0.1 */
 PORTSPEC_EXPORT const char *portspec_service_name(const struct portspec_service *svc);
@@ -318,6 +323,20 @@ PORTSPEC_EXPORT const char *portspec_profile_interface(const struct portspec_pro
 /** Interface bound to @p zone ("appliance" for the appliance side), or NULL.  @since 0.1 */
 PORTSPEC_EXPORT const char *portspec_profile_zone_interface(const struct portspec_profile *profile,
 							    const char *zone);
+/**
+ * Whether an "either zone" service is served from @p zone (profile keys
+ * dns=, ntp=, ...).  For other services: true.
+ * @since 0.1
+ */
+PORTSPEC_EXPORT bool portspec_profile_served_from(const struct portspec_profile *profile,
+						  const struct portspec_service *svc,
+						  const char *zone);
+/** Server addresses the profile gives for a service (key server=SERVICE:ADDRESS).  @since 0.1 */
+PORTSPEC_EXPORT size_t portspec_profile_server_count(const struct portspec_profile *profile,
+						     const struct portspec_service *svc);
+PORTSPEC_EXPORT const struct portspec_cidr *portspec_profile_server(const struct portspec_profile *profile,
+								    const struct portspec_service *svc,
+								    size_t index);
 /** Whether the profile's addresses are still the documentation examples.  @since 0.1 */
 PORTSPEC_EXPORT bool portspec_profile_uses_examples(const struct portspec_profile *profile);
 

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/* portspec check: is a new connection allowed?  Exit 0 allowed, 1 denied. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"zone", required_argument, NULL, 'z'},
+		{"direction", required_argument, NULL, 'd'},
+		{"proto", required_argument, NULL, 'P'},
+		{"port", required_argument, NULL, 'n'},
+		{"spec", required_argument, NULL, 's'},
+		{"profile", required_argument, NULL, 'p'},
+		{"set", required_argument, NULL, 'S'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct cli_policy_opts po = {0};
+	const char *zone = NULL, *dir = NULL, *proto = NULL, *port = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "z:d:P:n:s:p:S:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'z': zone = optarg; break;
+		case 'd': dir = optarg; break;
+		case 'P': proto = optarg; break;
+		case 'n': port = optarg; break;
+		case 's': po.spec_path = optarg; break;
+		case 'p': po.profile_path = optarg; break;
+		case 'S':
+			if (!cli_add_set(&po, optarg))
+				return EXIT_IOERR;
+			break;
+		case 'h':
+			printf("usage: portspec check --zone ZONE --direction inbound|outbound "
+			       "--proto tcp|udp --port N [--spec FILE] [--profile FILE] "
+			       "[--set KEY=VALUE]...\n");
+			cli_policy_opts_release(&po);
+			return EXIT_OK;
+		default:
+			cli_policy_opts_release(&po);
+			return EXIT_USAGE;
+		}
+	}
+	enum portspec_direction d = portspec_direction_from_name(dir);
+	enum portspec_protocol pr = portspec_protocol_from_name(proto);
+	char *end = NULL;
+	unsigned long n = port ? strtoul(port, &end, 10) : 0;
+	const char *bad = optind < argc ? "unexpected argument"
+			  : !zone ? "--zone is required"
+			  : !d ? "--direction is inbound or outbound"
+			  : !pr ? "--proto is tcp or udp"
+			  : (!port || !*port || *end || n < 1 || n > 65535 || port[0] == '-')
+				  ? "--port is a number from 1 to 65535" : NULL;
+	if (bad) {
+		fprintf(stderr, "portspec check: %s\n", bad);
+		cli_policy_opts_release(&po);
+		return EXIT_USAGE;
+	}
+	struct portspec_spec *spec;
+	struct portspec_policy *policy;
+	int rc = cli_load_policy(&po, true, &spec, &policy);
+	cli_policy_opts_release(&po);
+	if (rc)
+		return rc;
+	const struct portspec_flow *f;
+	int allowed = portspec_is_allowed(policy, zone, d, pr, (unsigned)n, &f);
+	if (allowed < 0) {
+		fprintf(stderr, "portspec check: unknown zone '%s'; the zones are:", zone);
+		for (size_t i = 0; i < portspec_spec_zone_count(spec); i++)
+			fprintf(stderr, " %s", portspec_zone_name(portspec_spec_zone(spec, i)));
+		fprintf(stderr, "\n");
+		rc = EXIT_USAGE;
+	} else if (allowed) {
+		const struct portspec_service *svc = portspec_flow_service(f);
+		printf("allowed: %s %s %s/%lu matches service %s (%s, %s) in flow %s %s %s/%u",
+		       dir, zone, proto, n, portspec_service_name(svc),
+		       portspec_level_name(portspec_service_level(svc)),
+		       portspec_service_title(svc) ? portspec_service_title(svc) : "",
+		       dir, zone, proto, portspec_flow_port_first(f));
+		if (portspec_flow_port_last(f) != portspec_flow_port_first(f))
+			printf("-%u", portspec_flow_port_last(f));
+		printf("\n");
+		rc = EXIT_OK;
+	} else {
+		printf("denied: no flow allows %s %s %s/%lu\n", dir, zone, proto, n);
+		rc = EXIT_DENIED;
+	}
+	portspec_policy_free(policy);
+	portspec_spec_free(spec);
+	return rc;
+}
