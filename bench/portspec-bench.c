@@ -847,7 +847,7 @@ static int bench_once(const struct opts *o)
 }
 
 /* Runs `self once ...` with stdout on /dev/null; wall time and peak RSS. */
-static bool spawn_once(const struct opts *o, uint64_t *ns, long *maxrss_kib)
+static bool spawn_once(const struct opts *o, uint64_t *ns, uint64_t *cpu_ns, long *maxrss_kib)
 {
 	const char *argv[10];
 	int n = 0;
@@ -883,6 +883,8 @@ static bool spawn_once(const struct opts *o, uint64_t *ns, long *maxrss_kib)
 	if (wait4(pid, &status, 0, &ru) != pid)
 		return false;
 	*ns = wall_ns() - t0;
+	*cpu_ns = ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) * 1000000000u +
+		  ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000u;
 	*maxrss_kib = ru.ru_maxrss;
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
@@ -890,30 +892,35 @@ static bool spawn_once(const struct opts *o, uint64_t *ns, long *maxrss_kib)
 static int bench_process(const struct opts *o)
 {
 	unsigned reps = o->reps;
-	double *tv = calloc(reps, sizeof(*tv)), *mv = calloc(reps, sizeof(*mv));
-	if (!tv || !mv)
+	double *tv = calloc(reps, sizeof(*tv)), *cv = calloc(reps, sizeof(*cv)),
+	       *mv = calloc(reps, sizeof(*mv));
+	if (!tv || !cv || !mv)
 		return 1;
-	uint64_t ns;
+	uint64_t ns, cpu;
 	long rss;
 	for (unsigned w = 0; w < o->warmup; w++) {
-		if (!spawn_once(o, &ns, &rss)) {
+		if (!spawn_once(o, &ns, &cpu, &rss)) {
 			fprintf(stderr, "portspec-bench: the child process failed\n");
 			return 1;
 		}
 	}
 	for (unsigned r = 0; r < reps; r++) {
-		if (!spawn_once(o, &ns, &rss))
+		if (!spawn_once(o, &ns, &cpu, &rss))
 			return 1;
 		tv[r] = (double)ns;
+		cv[r] = (double)cpu;
 		mv[r] = (double)rss * 1024.0;
 	}
-	struct stats ts = summarize(tv, reps), ms = summarize(mv, reps);
-	char a[128], b[32], c[32], d[32];
-	printf("| %s | %s | %s | %s | %s | %s..%s |\n", o->spec ? o->spec : "<default>",
-	       o->backend ? o->backend : "nft", o->stage ? o->stage : "render",
-	       fmt_stats_ns(&ts, a, sizeof(a)), fmt_bytes(ms.median, b, sizeof(b)),
-	       fmt_bytes(ms.min, c, sizeof(c)), fmt_bytes(ms.max, d, sizeof(d)));
+	struct stats ts = summarize(tv, reps), cs = summarize(cv, reps), ms = summarize(mv, reps);
+	char a[128], b[32], c[32], d[32], e[32], f[32], g[32];
+	printf("| %s | %s | %s | %s | %s | %s..%s | %s | %s..%s |\n",
+	       o->spec ? o->spec : "<default>", o->backend ? o->backend : "nft",
+	       o->stage ? o->stage : "render", fmt_stats_ns(&ts, a, sizeof(a)),
+	       fmt_ns(cs.median, b, sizeof(b)), fmt_ns(cs.min, c, sizeof(c)),
+	       fmt_ns(cs.max, d, sizeof(d)), fmt_bytes(ms.median, e, sizeof(e)),
+	       fmt_bytes(ms.min, f, sizeof(f)), fmt_bytes(ms.max, g, sizeof(g)));
 	free(tv);
+	free(cv);
 	free(mv);
 	return 0;
 }
@@ -1206,8 +1213,9 @@ int main(int argc, char **argv)
 			o.reps = 21;
 		if (o.warmup > 3)
 			o.warmup = 3;
-		printf("| spec | backend | stage | median | IQR | min..max | peak RSS median | "
-		       "min..max |\n|---|---|---|---:|---:|---:|---:|---:|\n");
+		printf("| spec | backend | stage | wall median | wall IQR | wall min..max | "
+		       "CPU median | CPU min..max | peak RSS median | RSS min..max |\n"
+		       "|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
 		rc = bench_process(&o);
 		return rc;
 	} else if (strcmp(cmd, "rules") == 0) {
