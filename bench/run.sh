@@ -7,6 +7,8 @@
 # `ninja -C build bench` calls it with the right arguments.  Environment:
 #   BENCH_SIZES   generated spec sizes (default "1000 10000 100000")
 #   BENCH_QUICK=1 fewer repetitions, for a first look
+#   BENCH_PYTHONPATH  where the portspec Python package is built
+#                 (BUILD/bindings/python); the binding rows need it
 set -eu
 
 bench=$1
@@ -65,19 +67,40 @@ for n in $sizes; do
 	[ "$n" = 10000 ] && "$bench" rules --spec "$specdir/bench-$n.portspec"
 done
 
+# hyperfine's own summary is the mean; the median and quartiles come from
+# its JSON export.
+hyper() { # hyper RUNS WARMUP COMMAND
+	out=$(mktemp)
+	hyperfine -N --style none --warmup "$2" --runs "$1" --export-json "$out" "$3" >/dev/null 2>&1
+	"$python" - "$out" <<-'EOF'
+	import json, statistics, sys
+	r = json.load(open(sys.argv[1]))["results"][0]
+	t = sorted(x * 1e3 for x in r["times"])
+	q = statistics.quantiles(t, n=4, method="inclusive")
+	print("| `%s` | %.2f ms | %.2f..%.2f ms | %.2f..%.2f ms | %.2f ms | %.2f ms | %d |" % (
+	    r["command"].split("/")[-1], statistics.median(t), q[0], q[2], t[0], t[-1],
+	    r["user"] * 1e3, r["system"] * 1e3, len(t)))
+	EOF
+	rm -f "$out"
+}
+
 if [ -n "$cli" ] && command -v hyperfine >/dev/null 2>&1; then
 	echo "# portspec render --backend nft (hyperfine)"
 	echo
-	out=$(mktemp)
-	hyperfine -N --warmup 10 --runs 200 --export-markdown "$out" \
-		"$cli render --backend nft" >/dev/null
-	cat "$out"
+	echo "| command | median | IQR | min..max | user (mean) | system (mean) | runs |"
+	echo "|---|---:|---:|---:|---:|---:|---:|"
+	hyper 200 10 "$cli render --backend nft"
 	for n in $sizes; do
 		[ "$n" = 10000 ] || continue
-		hyperfine -N --warmup 3 --runs 30 --export-markdown "$out" \
-			"$cli render --backend nft --spec $specdir/bench-$n.portspec" >/dev/null
-		sed 1,2d "$out"
+		hyper 30 3 "$cli render --backend nft --spec $specdir/bench-$n.portspec"
 	done
-	rm -f "$out"
+	echo
+fi
+
+pydir=${BENCH_PYTHONPATH:-}
+if [ -n "$pydir" ] && [ -d "$pydir/portspec" ]; then
+	echo "# Python binding"
+	echo
+	PYTHONPATH=$pydir "$python" "$(dirname "$gen")/py-overhead.py" --reps "$reps"
 	echo
 fi
