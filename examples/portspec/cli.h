@@ -27,7 +27,48 @@ struct cli_policy_opts {
 	const char *profile_path;  /* --profile FILE */
 	const char **sets;         /* --set KEY=VALUE, in order */
 	size_t nsets;
+	bool quiet;                /* --quiet: no warnings on stderr */
 };
+
+/* The long options of struct cli_policy_opts, for a getopt_long table. */
+#define CLI_POLICY_LONGOPTS                                   \
+	{"spec", required_argument, NULL, 's'},               \
+	{"profile", required_argument, NULL, 'p'},            \
+	{"set", required_argument, NULL, 'S'},                \
+	{"quiet", no_argument, NULL, 'q'}
+#define CLI_POLICY_SHORTOPTS "s:p:S:q"
+#define CLI_POLICY_HELP                                                                  \
+	"  -s, --spec FILE        a spec file (portspec(5)); default: the built-in\n"       \
+	"                         Lotus Protector for Mail Security 2.5.1 spec\n"            \
+	"  -p, --profile FILE     a profile file (portspec-profile(5))\n"                   \
+	"  -S, --set KEY=VALUE    one profile setting, after the profile file; repeatable\n" \
+	"                         e.g. --set inside=10.0.0.0/8 --set role=central\n"          \
+	"  -q, --quiet            do not print the policy's warnings on stderr\n"
+
+/*
+ * Handles one of the policy options (s, p, S, q).  Returns 1 if `c` was
+ * one, 0 if not, -1 after printing an error.
+ */
+int cli_policy_opt(struct cli_policy_opts *o, int c, const char *arg);
+
+/*
+ * Prints the short usage line and a hint on stderr; returns EXIT_USAGE.
+ * `why` (may be NULL) is printed first as "portspec CMD: why".
+ */
+int cli_usage_error(const char *cmd, const char *usage, const char *why);
+
+/* After getopt_long returned '?' or ':': names the offending option; returns EXIT_USAGE. */
+int cli_bad_option(const char *cmd, const char *usage, char **argv);
+
+/*
+ * Like cli_load_policy, with `extra` settings applied after the options and
+ * nothing printed: the status and error are returned instead.
+ */
+enum portspec_status cli_build_policy(const struct cli_policy_opts *o, const char *const *extra,
+				      size_t nextra, const struct portspec_spec *spec,
+				      struct portspec_policy **out, struct portspec_error *err);
+/* Maps a status to an exit code. */
+int cli_exit_code(enum portspec_status st);
 
 /* Adds the option to `o`; returns false (after printing) on allocation failure. */
 bool cli_add_set(struct cli_policy_opts *o, const char *kv);
@@ -48,6 +89,14 @@ int cli_report(const struct portspec_error *err);
 
 int cmd_list(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_required(int argc, char **argv);
+int cmd_cluster(int argc, char **argv);
 int cmd_render(int argc, char **argv);
+int cmd_doc(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_fmt(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
+int cmd_backends(int argc, char **argv);
 
 #endif

@@ -6,6 +6,11 @@
 #include <string.h>
 
 #include "cli.h"
+#include "output.h"
+
+static const char usage[] =
+	"usage: portspec check --zone ZONE --direction inbound|outbound --proto tcp|udp --port N\n"
+	"                      [--spec FILE] [--profile FILE] [--set KEY=VALUE]... [--quiet]\n";
 
 int cmd_check(int argc, char **argv)
 {
@@ -14,9 +19,7 @@ int cmd_check(int argc, char **argv)
 		{"direction", required_argument, NULL, 'd'},
 		{"proto", required_argument, NULL, 'P'},
 		{"port", required_argument, NULL, 'n'},
-		{"spec", required_argument, NULL, 's'},
-		{"profile", required_argument, NULL, 'p'},
-		{"set", required_argument, NULL, 'S'},
+		CLI_POLICY_LONGOPTS,
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -24,27 +27,42 @@ int cmd_check(int argc, char **argv)
 	const char *zone = NULL, *dir = NULL, *proto = NULL, *port = NULL;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "z:d:P:n:s:p:S:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "z:d:P:n:h" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
+		int handled = cli_policy_opt(&po, c, optarg);
+		if (handled < 0) {
+			cli_policy_opts_release(&po);
+			return EXIT_IOERR;
+		}
+		if (handled)
+			continue;
 		switch (c) {
 		case 'z': zone = optarg; break;
 		case 'd': dir = optarg; break;
 		case 'P': proto = optarg; break;
 		case 'n': port = optarg; break;
-		case 's': po.spec_path = optarg; break;
-		case 'p': po.profile_path = optarg; break;
-		case 'S':
-			if (!cli_add_set(&po, optarg))
-				return EXIT_IOERR;
-			break;
 		case 'h':
-			printf("usage: portspec check --zone ZONE --direction inbound|outbound "
-			       "--proto tcp|udp --port N [--spec FILE] [--profile FILE] "
-			       "[--set KEY=VALUE]...\n");
+			fputs(usage, stdout);
+			fputs("\nIs a new connection allowed by the policy?  Prints the matching flow\n"
+			      "and exits 0 if it is, prints 'denied' and exits 1 if not.  Directions\n"
+			      "are relative to the appliance: inbound = the zone connects to it,\n"
+			      "outbound = it connects to the zone.  'portspec explain' says why.\n"
+			      "\noptions:\n"
+			      "  -z, --zone ZONE        outside, inside or cluster (the spec's zones)\n"
+			      "  -d, --direction DIR    inbound or outbound\n"
+			      "  -P, --proto PROTO      tcp or udp\n"
+			      "  -n, --port N           1 to 65535\n"
+			      CLI_POLICY_HELP
+			      "  -h, --help             this help\n"
+			      "\nexamples:\n"
+			      "  portspec check --zone outside --direction inbound --proto tcp --port 22\n"
+			      "  portspec check -z inside -d outbound -P udp -n 53 --set dns=outside\n",
+			      stdout);
 			cli_policy_opts_release(&po);
 			return EXIT_OK;
 		default:
 			cli_policy_opts_release(&po);
-			return EXIT_USAGE;
+			return cli_bad_option("check", usage, argv);
 		}
 	}
 	enum portspec_direction d = portspec_direction_from_name(dir);
@@ -58,13 +76,12 @@ int cmd_check(int argc, char **argv)
 			  : (!port || !*port || *end || n < 1 || n > 65535 || port[0] == '-')
 				  ? "--port is a number from 1 to 65535" : NULL;
 	if (bad) {
-		fprintf(stderr, "portspec check: %s\n", bad);
 		cli_policy_opts_release(&po);
-		return EXIT_USAGE;
+		return cli_usage_error("check", usage, bad);
 	}
 	struct portspec_spec *spec;
 	struct portspec_policy *policy;
-	int rc = cli_load_policy(&po, true, &spec, &policy);
+	int rc = cli_load_policy(&po, false, &spec, &policy);
 	cli_policy_opts_release(&po);
 	if (rc)
 		return rc;
@@ -78,11 +95,10 @@ int cmd_check(int argc, char **argv)
 		rc = EXIT_USAGE;
 	} else if (allowed) {
 		const struct portspec_service *svc = portspec_flow_service(f);
-		printf("allowed: %s %s %s/%lu matches service %s (%s, %s) in flow %s %s %s/%u",
-		       dir, zone, proto, n, portspec_service_name(svc),
-		       portspec_level_name(portspec_service_level(svc)),
-		       portspec_service_title(svc) ? portspec_service_title(svc) : "",
-		       dir, zone, proto, portspec_flow_port_first(f));
+		printf("allowed: %s %s %s/%lu matches service %s (%s, ", dir, zone, proto, n,
+		       portspec_service_name(svc), portspec_level_name(portspec_service_level(svc)));
+		cli_put_text(stdout, portspec_service_title(svc) ? portspec_service_title(svc) : "");
+		printf(") in flow %s %s %s/%u", dir, zone, proto, portspec_flow_port_first(f));
 		if (portspec_flow_port_last(f) != portspec_flow_port_first(f))
 			printf("-%u", portspec_flow_port_last(f));
 		printf("\n");

@@ -1,136 +1,174 @@
 /* SPDX-License-Identifier: MIT */
-/* portspec list: the policy's flows, as a table or JSON. */
+/* portspec list (and required): the policy's flows as a table, JSON or CSV. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "output.h"
 
-static void json_string(FILE *fp, const char *s)
+static const char list_usage[] =
+	"usage: portspec list [--zone ZONE] [--direction inbound|outbound] [--proto tcp|udp]\n"
+	"                     [--level required,optional,cluster] [--format table|json|csv]\n"
+	"                     [--spec FILE] [--profile FILE] [--set KEY=VALUE]... [--quiet]\n";
+static const char required_usage[] =
+	"usage: portspec required [--zone ZONE] [--direction inbound|outbound] [--proto tcp|udp]\n"
+	"                         [--format table|json|csv]\n"
+	"                         [--spec FILE] [--profile FILE] [--set KEY=VALUE]... [--quiet]\n";
+
+static void help(const char *cmd, const char *usage)
 {
-	fputc('"', fp);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(fp, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", fp);
-		else if (c == '\t')
-			fputs("\\t", fp);
-		else if (c < 0x20)
-			fprintf(fp, "\\u%04x", c);
-		else
-			fputc(c, fp);
-	}
-	fputc('"', fp);
+	fputs(usage, stdout);
+	if (!strcmp(cmd, "required"))
+		fputs("\nThe required flows of the policy: what must be open for the appliance to\n"
+		      "work (list_required).  Optional services and cluster ports are left out;\n"
+		      "see 'portspec list' and 'portspec cluster'.\n", stdout);
+	else
+		fputs("\nThe flows of the policy: one line per service, port range, protocol,\n"
+		      "direction and zone.  New connections in the direction shown are allowed;\n"
+		      "replies ride on connection state.  '*' in the spec (either zone) shows as\n"
+		      "EITHER yes.\n", stdout);
+	fputs("\noptions:\n"
+	      "  -z, --zone ZONE        only flows to or from ZONE (outside, inside, cluster)\n"
+	      "  -d, --direction DIR    only inbound (to the appliance) or outbound flows\n"
+	      "  -P, --proto PROTO      only tcp or udp\n", stdout);
+	if (strcmp(cmd, "required"))
+		fputs("  -l, --level LEVELS     only these levels: required, optional, cluster\n"
+		      "                         (comma-separated)\n", stdout);
+	fputs("  -f, --format FORMAT    table (default), json (docs/portspec-policy.schema.json,\n"
+	      "                         an array of flow objects) or csv\n"
+	      CLI_POLICY_HELP
+	      "  -h, --help             this help\n"
+	      "\nexamples:\n", stdout);
+	if (!strcmp(cmd, "required"))
+		fputs("  portspec required --zone outside\n"
+		      "  portspec required --format csv > required.csv\n", stdout);
+	else
+		fputs("  portspec list --zone inside --direction inbound\n"
+		      "  portspec list --set required-only=true --format json\n", stdout);
 }
 
-static void list_json(const struct portspec_policy *policy)
+static bool parse_levels(const char *s, unsigned *out)
 {
-	size_t n = portspec_policy_flow_count(policy);
-	printf("[");
-	for (size_t i = 0; i < n; i++) {
-		const struct portspec_flow *f = portspec_policy_flow(policy, i);
-		const struct portspec_service *svc = portspec_flow_service(f);
-		printf("%s\n  {\"service\": ", i ? "," : "");
-		json_string(stdout, portspec_service_name(svc));
-		printf(", \"protocol\": \"%s\", \"port\": %u, \"port_last\": %u, "
-		       "\"direction\": \"%s\", \"zone\": ",
-		       portspec_protocol_name(portspec_flow_protocol(f)), portspec_flow_port_first(f),
-		       portspec_flow_port_last(f),
-		       portspec_direction_name(portspec_flow_direction(f)));
-		json_string(stdout, portspec_zone_name(portspec_flow_zone(f)));
-		printf(", \"level\": \"%s\", \"either\": %s, \"title\": ",
-		       portspec_level_name(portspec_flow_level(f)),
-		       portspec_flow_either(f) ? "true" : "false");
-		json_string(stdout, portspec_service_title(svc));
-		printf(", \"addresses\": [");
-		for (size_t k = 0; k < portspec_flow_address_count(f); k++) {
-			char buf[64];
-			printf("%s\"%s\"", k ? ", " : "",
-			       portspec_cidr_format(portspec_flow_address(f, k), buf, sizeof(buf)));
-		}
-		printf("]}");
+	unsigned mask = 0;
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		char word[16];
+		if (n == 0 || n >= sizeof(word))
+			return false;
+		memcpy(word, s, n);
+		word[n] = '\0';
+		enum portspec_level l = portspec_level_from_name(word);
+		if (!l)
+			return false;
+		mask |= (unsigned)l;
+		s += n;
+		if (*s == ',')
+			s++;
 	}
-	printf("%s]\n", n ? "\n" : "");
+	*out = mask;
+	return mask != 0;
 }
 
-static void list_table(const struct portspec_policy *policy)
-{
-	printf("%-9s %-8s %-5s %-11s %-16s %-8s %s\n", "DIRECTION", "ZONE", "PROTO", "PORT",
-	       "SERVICE", "LEVEL", "NOTE");
-	for (size_t i = 0; i < portspec_policy_flow_count(policy); i++) {
-		const struct portspec_flow *f = portspec_policy_flow(policy, i);
-		char port[16];
-		unsigned a = portspec_flow_port_first(f), b = portspec_flow_port_last(f);
-		if (a == b)
-			snprintf(port, sizeof(port), "%u", a);
-		else
-			snprintf(port, sizeof(port), "%u-%u", a, b);
-		printf("%-9s %-8s %-5s %-11s %-16s %-8s %s\n",
-		       portspec_direction_name(portspec_flow_direction(f)),
-		       portspec_zone_name(portspec_flow_zone(f)),
-		       portspec_protocol_name(portspec_flow_protocol(f)), port,
-		       portspec_service_name(portspec_flow_service(f)),
-		       portspec_level_name(portspec_flow_level(f)),
-		       portspec_flow_either(f) ? "either zone" : "");
-	}
-}
-
-int cmd_list(int argc, char **argv)
+static int list_main(const char *cmd, unsigned fixed_levels, int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{"zone", required_argument, NULL, 'z'},
+		{"direction", required_argument, NULL, 'd'},
+		{"proto", required_argument, NULL, 'P'},
+		{"level", required_argument, NULL, 'l'},
 		{"format", required_argument, NULL, 'f'},
-		{"spec", required_argument, NULL, 's'},
-		{"profile", required_argument, NULL, 'p'},
-		{"set", required_argument, NULL, 'S'},
+		CLI_POLICY_LONGOPTS,
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	const char *usage = fixed_levels ? required_usage : list_usage;
 	struct cli_policy_opts po = {0};
-	const char *format = "table";
-	int c, rc;
+	const char *zone = NULL, *dir = NULL, *proto = NULL;
+	unsigned levels = fixed_levels ? fixed_levels : (unsigned)PORTSPEC_LEVEL_ANY;
+	enum cli_format format = CLI_TABLE;
+	int c, rc = EXIT_OK;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:s:p:S:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "z:d:P:l:f:h" CLI_POLICY_SHORTOPTS, opts, NULL)) !=
+	       -1) {
+		int handled = cli_policy_opt(&po, c, optarg);
+		if (handled < 0) {
+			rc = EXIT_IOERR;
+			goto out;
+		}
+		if (handled)
+			continue;
 		switch (c) {
-		case 'f': format = optarg; break;
-		case 's': po.spec_path = optarg; break;
-		case 'p': po.profile_path = optarg; break;
-		case 'S':
-			if (!cli_add_set(&po, optarg))
-				return EXIT_IOERR;
+		case 'z': zone = optarg; break;
+		case 'd': dir = optarg; break;
+		case 'P': proto = optarg; break;
+		case 'l':
+			if (fixed_levels || !parse_levels(optarg, &levels)) {
+				rc = cli_usage_error(cmd, usage,
+						     fixed_levels ? "unknown option --level"
+								  : "--level takes required, "
+								    "optional, cluster, comma-separated");
+				goto out;
+			}
+			break;
+		case 'f':
+			if (!cli_parse_format(cmd, optarg, &format)) {
+				rc = EXIT_USAGE;
+				goto out;
+			}
 			break;
 		case 'h':
-			printf("usage: portspec list [--format table|json] [--spec FILE] "
-			       "[--profile FILE] [--set KEY=VALUE]...\n");
-			cli_policy_opts_release(&po);
-			return EXIT_OK;
+			help(cmd, usage);
+			goto out;
 		default:
-			cli_policy_opts_release(&po);
-			return EXIT_USAGE;
+			rc = cli_bad_option(cmd, usage, argv);
+			goto out;
 		}
 	}
-	if (optind < argc || (strcmp(format, "table") && strcmp(format, "json"))) {
-		fprintf(stderr, "portspec list: %s\n", optind < argc ? "unexpected argument"
-								   : "--format is table or json");
-		cli_policy_opts_release(&po);
-		return EXIT_USAGE;
+	enum portspec_direction d = dir ? portspec_direction_from_name(dir) : PORTSPEC_DIR_ANY;
+	enum portspec_protocol pr = proto ? portspec_protocol_from_name(proto) : PORTSPEC_PROTO_ANY;
+	if (optind < argc || (dir && !d) || (proto && !pr)) {
+		rc = cli_usage_error(cmd, usage,
+				     optind < argc ? "unexpected argument"
+				     : (dir && !d) ? "--direction is inbound or outbound"
+						   : "--proto is tcp or udp");
+		goto out;
 	}
 	struct portspec_spec *spec;
 	struct portspec_policy *policy;
 	rc = cli_load_policy(&po, false, &spec, &policy);
-	cli_policy_opts_release(&po);
 	if (rc)
-		return rc;
-	if (!strcmp(format, "json"))
-		list_json(policy);
-	else
-		list_table(policy);
+		goto out;
+	if (zone && !portspec_spec_find_zone(spec, zone)) {
+		fprintf(stderr, "portspec %s: unknown zone '%s'; the zones are:", cmd, zone);
+		for (size_t i = 0; i < portspec_spec_zone_count(spec); i++)
+			fprintf(stderr, " %s", portspec_zone_name(portspec_spec_zone(spec, i)));
+		fprintf(stderr, "\n");
+		rc = EXIT_USAGE;
+	} else {
+		struct cli_rows rows;
+		cli_rows_init(&rows, cli_flow_columns, cli_flow_ncolumns);
+		size_t cursor = 0;
+		const struct portspec_flow *f;
+		while ((f = portspec_policy_find(policy, levels, zone, d, pr, &cursor)))
+			cli_rows_add_flow(&rows, f, NULL);
+		rc = cli_rows_print(&rows, format, cmd);
+		cli_rows_release(&rows);
+	}
 	portspec_policy_free(policy);
 	portspec_spec_free(spec);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "portspec list: write error\n");
-		return EXIT_IOERR;
-	}
-	return EXIT_OK;
+out:
+	cli_policy_opts_release(&po);
+	return rc;
+}
+
+int cmd_list(int argc, char **argv)
+{
+	return list_main("list", 0, argc, argv);
+}
+
+int cmd_required(int argc, char **argv)
+{
+	return list_main("required", PORTSPEC_REQUIRED, argc, argv);
 }

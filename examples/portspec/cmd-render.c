@@ -1,10 +1,77 @@
 /* SPDX-License-Identifier: MIT */
 /* portspec render: firewall rules for one backend. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
+
+/*
+ * Renders into a temporary file next to @path and renames it over @path
+ * only when everything was written: a failed render leaves no partial file
+ * (and an existing file untouched).
+ */
+static int render_to_path(const struct portspec_policy *policy, const char *backend,
+			  enum portspec_mode mode, unsigned flags, const char *name,
+			  const char *path)
+{
+	struct portspec_error err = {0};
+	size_t n = strlen(path);
+	char *tmp = malloc(n + sizeof(".XXXXXX"));
+	int rc = EXIT_OK;
+
+	if (!tmp) {
+		fprintf(stderr, "portspec: out of memory\n");
+		return EXIT_IOERR;
+	}
+	memcpy(tmp, path, n);
+	memcpy(tmp + n, ".XXXXXX", sizeof(".XXXXXX"));
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		fprintf(stderr, "portspec: cannot create a file next to %s: %s\n", path,
+			strerror(errno));
+		free(tmp);
+		return EXIT_IOERR;
+	}
+	/* mkstemp makes 0600; give the file the mode a plain create would. */
+	mode_t mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) != 0) {
+		fprintf(stderr, "portspec: %s: %s\n", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		free(tmp);
+		return EXIT_IOERR;
+	}
+	FILE *fp = fdopen(fd, "w");
+	if (!fp) {
+		fprintf(stderr, "portspec: %s: %s\n", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		free(tmp);
+		return EXIT_IOERR;
+	}
+	if (portspec_render_to_file(policy, backend, mode, flags, name, fp, &err) != PORTSPEC_OK) {
+		rc = cli_report(&err);
+		fclose(fp);
+	} else if (fflush(fp) != 0 || fsync(fileno(fp)) != 0 || fclose(fp) != 0) {
+		fprintf(stderr, "portspec: cannot write %s: %s\n", path, strerror(errno));
+		rc = EXIT_IOERR;
+	} else if (rename(tmp, path) != 0) {
+		fprintf(stderr, "portspec: cannot rename %s to %s: %s\n", tmp, path,
+			strerror(errno));
+		rc = EXIT_IOERR;
+	}
+	if (rc != EXIT_OK)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
 
 int cmd_render(int argc, char **argv)
 {
@@ -16,15 +83,16 @@ int cmd_render(int argc, char **argv)
 		{"spec", required_argument, NULL, 's'},
 		{"profile", required_argument, NULL, 'p'},
 		{"set", required_argument, NULL, 'S'},
+		{"output", required_argument, NULL, 'o'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct cli_policy_opts po = {0};
-	const char *backend = "nft", *mode = "host", *name = NULL;
+	const char *backend = "nft", *mode = "host", *name = NULL, *output = NULL;
 	unsigned flags = 0;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "b:m:FN:s:p:S:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:m:FN:s:p:S:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b': backend = optarg; break;
 		case 'm': mode = optarg; break;
@@ -36,10 +104,15 @@ int cmd_render(int argc, char **argv)
 			if (!cli_add_set(&po, optarg))
 				return EXIT_IOERR;
 			break;
+		case 'o': output = optarg; break;
 		case 'h':
 			printf("usage: portspec render [--backend NAME] [--mode host|gateway] "
 			       "[--fragment] [--name NAME] [--spec FILE] [--profile FILE] "
-			       "[--set KEY=VALUE]...\n");
+			       "[--set KEY=VALUE]... [-o FILE]\n"
+			       "backends:");
+			for (size_t i = 0; i < portspec_backend_count(); i++)
+				printf(" %s", portspec_backend_name(i));
+			printf("\n");
 			cli_policy_opts_release(&po);
 			return EXIT_OK;
 		default:
@@ -62,7 +135,9 @@ int cmd_render(int argc, char **argv)
 	if (rc)
 		return rc;
 	struct portspec_error err = {0};
-	if (portspec_render_to_file(policy, backend, m, flags, name, stdout, &err))
+	if (output && strcmp(output, "-") != 0)
+		rc = render_to_path(policy, backend, m, flags, name, output);
+	else if (portspec_render_to_file(policy, backend, m, flags, name, stdout, &err))
 		rc = cli_report(&err);
 	portspec_policy_free(policy);
 	portspec_spec_free(spec);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,17 +25,93 @@ void cli_policy_opts_release(struct cli_policy_opts *o)
 	o->nsets = 0;
 }
 
-int cli_report(const struct portspec_error *err)
+int cli_exit_code(enum portspec_status st)
 {
-	char buf[1024];
-	fprintf(stderr, "portspec: %s\n", portspec_error_format(err, buf, sizeof(buf)));
-	switch (err->status) {
+	switch (st) {
 	case PORTSPEC_OK: return EXIT_OK;
 	case PORTSPEC_E_IO: return EXIT_IOERR;
 	case PORTSPEC_E_INVALID: return EXIT_USAGE;
 	case PORTSPEC_E_UNSUPPORTED: return EXIT_USAGE;
 	default: return EXIT_DATAERR;
 	}
+}
+
+int cli_report(const struct portspec_error *err)
+{
+	char buf[1024];
+	fprintf(stderr, "portspec: %s\n", portspec_error_format(err, buf, sizeof(buf)));
+	return cli_exit_code(err->status);
+}
+
+int cli_policy_opt(struct cli_policy_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case 's': o->spec_path = arg; return 1;
+	case 'p': o->profile_path = arg; return 1;
+	case 'q': o->quiet = true; return 1;
+	case 'S': return cli_add_set(o, arg) ? 1 : -1;
+	default: return 0;
+	}
+}
+
+int cli_usage_error(const char *cmd, const char *usage, const char *why)
+{
+	if (why)
+		fprintf(stderr, "portspec %s: %s\n", cmd, why);
+	fprintf(stderr, "%sTry 'portspec %s --help'.\n", usage, cmd);
+	return EXIT_USAGE;
+}
+
+int cli_bad_option(const char *cmd, const char *usage, char **argv)
+{
+	char why[160];
+	const char *opt = optind > 0 ? argv[optind - 1] : "";
+	if (optopt && strncmp(opt, "--", 2) != 0)
+		snprintf(why, sizeof(why), "unknown option '-%c', or it needs a value", optopt);
+	else
+		snprintf(why, sizeof(why), "unknown option '%.100s', or it needs a value", opt);
+	return cli_usage_error(cmd, usage, why);
+}
+
+static enum portspec_status apply_set(struct portspec_profile *profile, const char *kv,
+				      struct portspec_error *err)
+{
+	const char *eq = strchr(kv, '=');
+	if (!eq || eq == kv) {
+		*err = (struct portspec_error){.status = PORTSPEC_E_INVALID};
+		snprintf(err->text, sizeof(err->text), "--set takes KEY=VALUE, got '%.200s'", kv);
+		return PORTSPEC_E_INVALID;
+	}
+	char key[128];
+	snprintf(key, sizeof(key), "%.*s", (int)(eq - kv), kv);
+	enum portspec_status st = portspec_profile_set(profile, key, eq + 1, err);
+	if (st && !err->file[0])
+		snprintf(err->file, sizeof(err->file), "--set %s", key);
+	return st;
+}
+
+enum portspec_status cli_build_policy(const struct cli_policy_opts *o, const char *const *extra,
+				      size_t nextra, const struct portspec_spec *spec,
+				      struct portspec_policy **out, struct portspec_error *err)
+{
+	struct portspec_profile *profile = NULL;
+	*err = (struct portspec_error){0};
+	enum portspec_status st = portspec_profile_new(spec, &profile);
+	if (st) {
+		err->status = st;
+		snprintf(err->text, sizeof(err->text), "%s", portspec_strerror(st));
+		return st;
+	}
+	if (o->profile_path)
+		st = portspec_profile_load(profile, o->profile_path, err);
+	for (size_t i = 0; !st && i < o->nsets; i++)
+		st = apply_set(profile, o->sets[i], err);
+	for (size_t i = 0; !st && i < nextra; i++)
+		st = apply_set(profile, extra[i], err);
+	if (!st)
+		st = portspec_policy_new(spec, profile, out, err);
+	portspec_profile_free(profile);
+	return st;
 }
 
 int cli_load_spec(const char *path, struct portspec_spec **out)
@@ -45,53 +122,33 @@ int cli_load_spec(const char *path, struct portspec_spec **out)
 	return st ? cli_report(&err) : EXIT_OK;
 }
 
+/* Warnings carry spec text: one line each, with no control characters that
+ * could fake another diagnostic or drive the terminal. */
+static void print_warning(const char *text)
+{
+	fputs("portspec: warning: ", stderr);
+	for (const unsigned char *c = (const unsigned char *)text; *c; c++)
+		fputc(*c < 0x20 || *c == 0x7f ? ' ' : *c, stderr);
+	fputc('\n', stderr);
+}
+
 int cli_load_policy(const struct cli_policy_opts *o, bool quiet, struct portspec_spec **spec_out,
 		    struct portspec_policy **policy_out)
 {
 	struct portspec_spec *spec = NULL;
-	struct portspec_profile *profile = NULL;
 	struct portspec_policy *policy = NULL;
 	struct portspec_error err = {0};
 	int rc = cli_load_spec(o->spec_path, &spec);
 	if (rc)
 		return rc;
-	enum portspec_status st = portspec_profile_new(spec, &profile);
-	if (st) {
-		err.status = st;
-		snprintf(err.text, sizeof(err.text), "%s", portspec_strerror(st));
-		goto fail;
+	if (cli_build_policy(o, NULL, 0, spec, &policy, &err)) {
+		portspec_spec_free(spec);
+		return cli_report(&err);
 	}
-	if (o->profile_path && (st = portspec_profile_load(profile, o->profile_path, &err)))
-		goto fail;
-	for (size_t i = 0; i < o->nsets; i++) {
-		const char *eq = strchr(o->sets[i], '=');
-		if (!eq) {
-			fprintf(stderr, "portspec: --set takes KEY=VALUE, got '%s'\n", o->sets[i]);
-			portspec_profile_free(profile);
-			portspec_spec_free(spec);
-			return EXIT_USAGE;
-		}
-		char key[128];
-		snprintf(key, sizeof(key), "%.*s", (int)(eq - o->sets[i]), o->sets[i]);
-		if ((st = portspec_profile_set(profile, key, eq + 1, &err))) {
-			char prefix[160];
-			snprintf(prefix, sizeof(prefix), "--set %s", key);
-			if (!err.file[0])
-				snprintf(err.file, sizeof(err.file), "%s", prefix);
-			goto fail;
-		}
-	}
-	if ((st = portspec_policy_new(spec, profile, &policy, &err)))
-		goto fail;
-	portspec_profile_free(profile);
-	if (!quiet)
+	if (!quiet && !o->quiet)
 		for (size_t i = 0; i < portspec_policy_warning_count(policy); i++)
-			fprintf(stderr, "portspec: warning: %s\n", portspec_policy_warning(policy, i));
+			print_warning(portspec_policy_warning(policy, i));
 	*spec_out = spec;
 	*policy_out = policy;
 	return EXIT_OK;
-fail:
-	portspec_profile_free(profile);
-	portspec_spec_free(spec);
-	return cli_report(&err);
 }

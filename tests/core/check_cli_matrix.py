@@ -43,7 +43,8 @@ def main():
     flows = json.loads(r.stdout)
     got = set()
     for f in flows:
-        for key in ("service", "protocol", "port", "port_last", "direction", "zone", "level"):
+        for key in ("service", "protocol", "port", "port_last", "direction", "zone",
+                    "level"):
             assert key in f, (key, f)
         assert f["port"] == f["port_last"]
         got.add((f["direction"], f["zone"], f["protocol"], f["port"]))

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/* portspec backends: what render and doc can write. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "output.h"
+
+static const char usage[] = "usage: portspec backends [--format table|json|csv]\n";
+
+int cmd_backends(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"format", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	enum cli_format format = CLI_TABLE;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (!cli_parse_format("backends", optarg, &format))
+				return EXIT_USAGE;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			fputs("\nThe backends of 'portspec render --backend NAME' (firewall rules) and\n"
+			      "'portspec doc --format NAME' (documents), with the modes they support:\n"
+			      "host (rules on the appliance) and gateway (rules on a firewall in front\n"
+			      "of it).\n"
+			      "\noptions:\n"
+			      "  -f, --format FORMAT    table (default), json or csv\n"
+			      "  -h, --help             this help\n",
+			      stdout);
+			return EXIT_OK;
+		default:
+			return cli_bad_option("backends", usage, argv);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("backends", usage, "unexpected argument");
+	static const struct cli_column cols[] = {
+		{"name", "NAME", CLI_WORD, CLI_TABLE | CLI_JSON | CLI_CSV},
+		{"modes", "MODES", CLI_LIST, CLI_TABLE | CLI_JSON | CLI_CSV},
+		{"description", "DESCRIPTION", CLI_STR, CLI_TABLE | CLI_JSON | CLI_CSV},
+	};
+	struct cli_rows rows;
+	cli_rows_init(&rows, cols, 3);
+	for (size_t i = 0; i < portspec_backend_count(); i++) {
+		const char *name = portspec_backend_name(i);
+		unsigned modes = portspec_backend_modes(name);
+		cli_rows_add(&rows);
+		cli_rows_set(&rows, 0, name);
+		cli_rows_setf(&rows, 1, "%s%s%s", modes & PORTSPEC_MODE_HOST ? "host" : "",
+			      modes == (PORTSPEC_MODE_HOST | PORTSPEC_MODE_GATEWAY) ? " " : "",
+			      modes & PORTSPEC_MODE_GATEWAY ? "gateway" : "");
+		cli_rows_set(&rows, 2, portspec_backend_description(name));
+	}
+	int rc = cli_rows_print(&rows, format, "backends");
+	cli_rows_release(&rows);
+	return rc;
+}

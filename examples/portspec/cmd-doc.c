@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * portspec doc: the policy as a document for people: the vendor's tables
+ * and per-zone port lists in Markdown, CSV for spreadsheets, JSON for tools,
+ * and the "how to set up the firewall" picture as Graphviz DOT or, through
+ * Graphviz's dot(1), SVG.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char usage[] =
+	"usage: portspec doc [--format markdown|csv|json|dot|svg] [--output FILE] [--fragment]\n"
+	"                    [--spec FILE] [--profile FILE] [--set KEY=VALUE]... [--quiet]\n";
+
+static void help(void)
+{
+	fputs(usage, stdout);
+	fputs("\nDocuments the policy for a firewall team:\n"
+	      "  markdown  the vendor's document regenerated: the picture's port lists per zone\n"
+	      "            and direction, the required, optional and cluster tables, every\n"
+	      "            flow, the site's profile and the warnings (default)\n"
+	      "  csv       one row per flow, for spreadsheets and change requests\n"
+	      "  json      flows, services, zones and profile; see portspec-policy.schema.json\n"
+	      "  dot       the \"how to set up the firewall\" picture for Graphviz\n"
+	      "  svg       the same picture drawn by Graphviz dot(1), which must be installed\n"
+	      "\noptions:\n"
+	      "  -f, --format FORMAT    markdown (default), csv, json, dot or svg\n"
+	      "  -o, --output FILE      write to FILE instead of stdout\n"
+	      "  -F, --fragment         a part for a larger document: markdown without its\n"
+	      "                         title, csv without its header, json the bare flow\n"
+	      "                         array, dot a subgraph\n"
+	      CLI_POLICY_HELP
+	      "  -h, --help             this help\n"
+	      "\nexamples:\n"
+	      "  portspec doc --profile site.profile > firewall-ports.md\n"
+	      "  portspec doc --format svg --output firewall-ports.svg\n"
+	      "  portspec doc --format dot | dot -Tpng > firewall-ports.png\n",
+	      stdout);
+}
+
+/* Runs `dot -Tsvg` with `text` on its input and `out` as its output. */
+static int run_dot(const char *text, size_t len, FILE *out)
+{
+	int fds[2];
+	if (fflush(out) != 0 || pipe(fds) != 0) {
+		fprintf(stderr, "portspec doc: cannot start dot: %s\n", strerror(errno));
+		return EXIT_IOERR;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "portspec doc: cannot start dot: %s\n", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return EXIT_IOERR;
+	}
+	if (pid == 0) {
+		close(fds[1]);
+		if (dup2(fds[0], STDIN_FILENO) < 0 || dup2(fileno(out), STDOUT_FILENO) < 0)
+			_exit(126);
+		execlp("dot", "dot", "-Tsvg", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[0]);
+	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+	size_t off = 0;
+	bool werr = false;
+	while (off < len) {
+		ssize_t n = write(fds[1], text + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			werr = true;
+			break;
+		}
+		off += (size_t)n;
+	}
+	close(fds[1]);
+	signal(SIGPIPE, old);
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+		fprintf(stderr, "portspec doc: Graphviz 'dot' was not found; install Graphviz, "
+				"or use --format dot and draw it elsewhere\n");
+		return EXIT_IOERR;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || werr) {
+		fprintf(stderr, "portspec doc: dot -Tsvg failed\n");
+		return EXIT_IOERR;
+	}
+	return EXIT_OK;
+}
+
+int cmd_doc(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"format", required_argument, NULL, 'f'},
+		{"output", required_argument, NULL, 'o'},
+		{"fragment", no_argument, NULL, 'F'},
+		CLI_POLICY_LONGOPTS,
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct cli_policy_opts po = {0};
+	const char *format = "markdown", *output = NULL;
+	unsigned flags = 0;
+	int c, rc = EXIT_OK;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "f:o:Fh" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
+		int handled = cli_policy_opt(&po, c, optarg);
+		if (handled < 0) {
+			rc = EXIT_IOERR;
+			goto out;
+		}
+		if (handled)
+			continue;
+		switch (c) {
+		case 'f': format = optarg; break;
+		case 'o': output = optarg; break;
+		case 'F': flags |= PORTSPEC_RENDER_FRAGMENT; break;
+		case 'h':
+			help();
+			goto out;
+		default:
+			rc = cli_bad_option("doc", usage, argv);
+			goto out;
+		}
+	}
+	static const char *const formats[] = {"markdown", "csv", "json", "dot", "svg"};
+	bool known = false;
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		known |= !strcmp(format, formats[i]);
+	if (!strcmp(format, "md"))
+		format = "markdown", known = true;
+	if (optind < argc || !known) {
+		rc = cli_usage_error("doc", usage,
+				     optind < argc ? "unexpected argument"
+						   : "--format is markdown, csv, json, dot or svg");
+		goto out;
+	}
+	bool svg = !strcmp(format, "svg");
+	if (svg && (flags & PORTSPEC_RENDER_FRAGMENT)) {
+		rc = cli_usage_error("doc", usage, "--fragment does not apply to svg");
+		goto out;
+	}
+	struct portspec_spec *spec;
+	struct portspec_policy *policy;
+	rc = cli_load_policy(&po, false, &spec, &policy);
+	if (rc)
+		goto out;
+	char *text = NULL;
+	size_t len = 0;
+	struct portspec_error err = {0};
+	if (portspec_render_to_string(policy, svg ? "dot" : format, PORTSPEC_MODE_HOST, flags,
+				      NULL, &text, &len, &err)) {
+		rc = cli_report(&err);
+	} else {
+		FILE *fp = output ? fopen(output, "w") : stdout;
+		if (!fp) {
+			fprintf(stderr, "portspec doc: cannot write %s: %s\n", output,
+				strerror(errno));
+			rc = EXIT_IOERR;
+		} else {
+			if (svg)
+				rc = run_dot(text, len, fp);
+			else if (fwrite(text, 1, len, fp) != len)
+				rc = EXIT_IOERR;
+			if ((fflush(fp) != 0 || ferror(fp)) && !rc)
+				rc = EXIT_IOERR;
+			if (fp != stdout && fclose(fp) != 0 && !rc)
+				rc = EXIT_IOERR;
+			if (rc == EXIT_IOERR && !svg)
+				fprintf(stderr, "portspec doc: write error on %s\n",
+					output ? output : "standard output");
+		}
+		portspec_free(text);
+	}
+	portspec_policy_free(policy);
+	portspec_spec_free(spec);
+out:
+	cli_policy_opts_release(&po);
+	return rc;
+}

@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * portspec explain: why a port is allowed or denied in the policy, and what
+ * a service is.  For a denied port that a service of the spec uses, it tries
+ * the profile changes that would allow it and names them.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "output.h"
+
+static const char usage[] =
+	"usage: portspec explain SERVICE | [PROTO/]PORT [--zone ZONE] [--direction DIR]\n"
+	"                        [--spec FILE] [--profile FILE] [--set KEY=VALUE]... [--quiet]\n";
+
+static void help(void)
+{
+	fputs(usage, stdout);
+	fputs("\nFor a SERVICE (ssh, dns, ...): its title, description, note, level, ports,\n"
+	      "whether the profile turns it on, and its flows in the policy.\n"
+	      "For a PORT (22, tcp/22, udp/53): for each zone and direction, whether a new\n"
+	      "connection is allowed and by which service, or why not and which --set would\n"
+	      "allow it.  Exit 0 if the port is allowed somewhere asked, 1 if not.\n"
+	      "\noptions:\n"
+	      "  -z, --zone ZONE        only this zone (outside, inside, cluster)\n"
+	      "  -d, --direction DIR    only inbound (to the appliance) or outbound\n"
+	      CLI_POLICY_HELP
+	      "  -h, --help             this help\n"
+	      "\nexamples:\n"
+	      "  portspec explain tcp/22 --zone outside\n"
+	      "  portspec explain ssh\n"
+	      "  portspec explain 53 --set dns=inside\n",
+	      stdout);
+}
+
+static void put_ports(const struct portspec_service *svc)
+{
+	for (size_t i = 0; i < portspec_service_port_count(svc); i++) {
+		enum portspec_protocol p;
+		unsigned a, b;
+		portspec_service_port(svc, i, &p, &a, &b);
+		printf("%s%s/%u", i ? ", " : "", portspec_protocol_name(p), a);
+		if (b != a)
+			printf("-%u", b);
+	}
+}
+
+static void put_flow(const struct portspec_flow *f)
+{
+	printf("%s %s %s/%u", portspec_direction_name(portspec_flow_direction(f)),
+	       portspec_zone_name(portspec_flow_zone(f)),
+	       portspec_protocol_name(portspec_flow_protocol(f)), portspec_flow_port_first(f));
+	if (portspec_flow_port_last(f) != portspec_flow_port_first(f))
+		printf("-%u", portspec_flow_port_last(f));
+	if (portspec_flow_interface(f))
+		printf(" via %s", portspec_flow_interface(f));
+	if (portspec_flow_either(f))
+		printf(" (either zone)");
+	for (size_t k = 0; k < portspec_flow_address_count(f); k++) {
+		char buf[64];
+		printf("%s%s", k ? ", " : " to ",
+		       portspec_cidr_format(portspec_flow_address(f, k), buf, sizeof(buf)));
+	}
+}
+
+static int explain_service(const struct portspec_spec *spec,
+			   const struct portspec_policy *policy,
+			   const struct portspec_service *svc)
+{
+	printf("%s: ", portspec_service_name(svc));
+	cli_put_text(stdout, portspec_service_title(svc) ? portspec_service_title(svc) : "");
+	printf("\n  level: %s\n  ports: ", portspec_level_name(portspec_service_level(svc)));
+	put_ports(svc);
+	printf("\n");
+	if (portspec_service_helper(svc))
+		printf("  helper: %s (connection tracking for its data connections)\n",
+		       portspec_service_helper(svc));
+	if (portspec_service_description(svc)) {
+		printf("  description: ");
+		cli_put_text(stdout, portspec_service_description(svc));
+		printf("\n");
+	}
+	if (portspec_service_note(svc)) {
+		printf("  note: ");
+		cli_put_text(stdout, portspec_service_note(svc));
+		printf("\n");
+	}
+	const struct portspec_profile *pr = portspec_policy_profile(policy);
+	bool on = portspec_profile_enabled(pr, svc);
+	printf("  in this profile: %s\n",
+	       portspec_service_level(svc) == PORTSPEC_CLUSTER
+		       ? "follows the cluster role"
+		       : on ? "on" : "off (--set enable=NAME turns it on)");
+	size_t n = 0;
+	for (size_t i = 0; i < portspec_policy_flow_count(policy); i++) {
+		const struct portspec_flow *f = portspec_policy_flow(policy, i);
+		if (portspec_flow_service(f) != svc)
+			continue;
+		printf("%s", n++ ? "\n         " : "  flows: ");
+		put_flow(f);
+	}
+	if (n == 0)
+		printf("  flows: none in this policy (role %s)",
+		       portspec_role_name(portspec_profile_role(pr)));
+	printf("\n");
+	(void)spec;
+	return EXIT_OK;
+}
+
+struct variant {
+	const char *fmt;  /* one --set, %s = service name */
+	const char *head; /* after the service name */
+	const char *tail; /* after the setting */
+};
+
+static const struct variant variants[] = {
+	{"enable=%s", " is turned off in this profile; --set ", " turns it on"},
+	{"%s=all", " is served from another zone in this profile; --set ", " serves it here too"},
+	{"role=central", " is opened here only on a central cluster appliance (--set ", ")"},
+	{"role=member", " is opened here only on a cluster member (--set ", ")"},
+	{"role=standalone", " is opened here only on a standalone appliance (--set ", ")"},
+};
+
+/*
+ * Why is (zone, dir, proto, port) denied although `svc` uses the port?  Writes
+ * the profile change that would allow it into `out`; false if none would.
+ */
+static bool explain_denied(const struct cli_policy_opts *po, const struct portspec_spec *spec,
+			   const struct portspec_service *svc, const char *zone,
+			   enum portspec_direction d, enum portspec_protocol p, unsigned port,
+			   char *out, size_t size)
+{
+	for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
+		char set[128];
+		const char *extra[] = {set};
+		const char *fmt = variants[v].fmt;
+		if (strncmp(fmt, "%s", 2) == 0)
+			snprintf(set, sizeof(set), "%s%s", portspec_service_name(svc), fmt + 2);
+		else if (strchr(fmt, '%'))
+			snprintf(set, sizeof(set), "%.*s%s", (int)(strchr(fmt, '%') - fmt), fmt,
+				 portspec_service_name(svc));
+		else
+			snprintf(set, sizeof(set), "%s", fmt);
+		struct portspec_policy *alt = NULL;
+		struct portspec_error err;
+		if (cli_build_policy(po, extra, 1, spec, &alt, &err))
+			continue;
+		const struct portspec_flow *m = NULL;
+		bool ok = portspec_is_allowed(alt, zone, d, p, port, &m) == 1 &&
+			  portspec_flow_service(m) == svc;
+		portspec_policy_free(alt);
+		if (ok) {
+			snprintf(out, size, "%s%s%s%s", portspec_service_name(svc), variants[v].head,
+				 set, variants[v].tail);
+			return true;
+		}
+	}
+	snprintf(out, size, "the spec has no %s flow of %s with zone %s",
+		 portspec_direction_name(d), portspec_service_name(svc), zone);
+	return false;
+}
+
+static bool service_uses(const struct portspec_service *svc, enum portspec_protocol p,
+			 unsigned port)
+{
+	for (size_t i = 0; i < portspec_service_port_count(svc); i++) {
+		enum portspec_protocol sp;
+		unsigned a, b;
+		portspec_service_port(svc, i, &sp, &a, &b);
+		if (sp == p && port >= a && port <= b)
+			return true;
+	}
+	return false;
+}
+
+static int explain_port(const struct cli_policy_opts *po, const struct portspec_spec *spec,
+			const struct portspec_policy *policy, const char *zone,
+			enum portspec_direction dir, enum portspec_protocol proto, unsigned port)
+{
+	bool any_allowed = false;
+	for (size_t z = 0; z < portspec_spec_zone_count(spec); z++) {
+		const char *zn = portspec_zone_name(portspec_spec_zone(spec, z));
+		if (zone && strcmp(zone, zn))
+			continue;
+		for (int d = PORTSPEC_INBOUND; d <= PORTSPEC_OUTBOUND; d++) {
+			if (dir && (int)dir != d)
+				continue;
+			for (int p = PORTSPEC_TCP; p <= PORTSPEC_UDP; p++) {
+				if (proto && (int)proto != p)
+					continue;
+				const struct portspec_flow *m = NULL;
+				int a = portspec_is_allowed(policy, zn, (enum portspec_direction)d,
+							    (enum portspec_protocol)p, port, &m);
+				const char *what = d == PORTSPEC_INBOUND ? "from" : "to";
+				if (a == 1) {
+					const struct portspec_service *svc = portspec_flow_service(m);
+					any_allowed = true;
+					printf("allowed: %s/%u %s %s %s: service %s (%s)",
+					       portspec_protocol_name((enum portspec_protocol)p), port,
+					       portspec_direction_name((enum portspec_direction)d),
+					       what, zn, portspec_service_name(svc),
+					       portspec_level_name(portspec_service_level(svc)));
+					if (portspec_service_title(svc)) {
+						printf(", ");
+						cli_put_text(stdout, portspec_service_title(svc));
+					}
+					printf("\n");
+					if (portspec_service_note(svc)) {
+						printf("    note: ");
+						cli_put_text(stdout, portspec_service_note(svc));
+						printf("\n");
+					}
+					continue;
+				}
+				/* Denied.  A line for each service of the spec that uses the
+				 * port and a profile change would allow; every reason when the
+				 * question names zone and direction. */
+				bool exact = zone && dir;
+				bool header = false;
+				bool used = false;
+				for (size_t s = 0; s < portspec_spec_service_count(spec); s++) {
+					const struct portspec_service *svc = portspec_spec_service(spec, s);
+					if (!service_uses(svc, (enum portspec_protocol)p, port))
+						continue;
+					used = true;
+					char why[512];
+					if (!explain_denied(po, spec, svc, zn, (enum portspec_direction)d,
+							    (enum portspec_protocol)p, port, why,
+							    sizeof(why)) && !exact)
+						continue;
+					if (!header)
+						printf("denied: %s/%u %s %s %s\n",
+						       portspec_protocol_name((enum portspec_protocol)p),
+						       port,
+						       portspec_direction_name((enum portspec_direction)d),
+						       what, zn);
+					header = true;
+					printf("    %s\n", why);
+				}
+				if (!used && exact && (proto || p == PORTSPEC_TCP)) {
+					printf("denied: %s%s%u %s %s %s\n", proto ? portspec_protocol_name(proto) : "",
+					       proto ? "/" : "port ", port,
+					       portspec_direction_name((enum portspec_direction)d), what, zn);
+					printf("    no service of the spec uses %s%s%u\n",
+					       proto ? portspec_protocol_name(proto) : "", proto ? "/" : "port ",
+					       port);
+				}
+			}
+		}
+	}
+	if (!any_allowed && !(zone && dir)) {
+		printf("denied: no flow of this policy allows ");
+		printf("%s%s%u", proto ? portspec_protocol_name(proto) : "", proto ? "/" : "port ",
+		       port);
+		if (dir)
+			printf(" %s", portspec_direction_name(dir));
+		if (zone)
+			printf(" %s %s", dir == PORTSPEC_OUTBOUND ? "to" : "with zone", zone);
+		printf("\n");
+	}
+	if (!any_allowed) {
+		/* Where the port is open, if anywhere: the answer to "then where?" */
+		for (size_t i = 0; i < portspec_policy_flow_count(policy); i++) {
+			const struct portspec_flow *f = portspec_policy_flow(policy, i);
+			if ((proto && portspec_flow_protocol(f) != proto) ||
+			    port < portspec_flow_port_first(f) || port > portspec_flow_port_last(f))
+				continue;
+			printf("    open elsewhere: %s ", portspec_service_name(portspec_flow_service(f)));
+			put_flow(f);
+			printf("\n");
+		}
+	}
+	return any_allowed ? EXIT_OK : EXIT_DENIED;
+}
+
+/* "22", "tcp/22", "udp/53": false if it is none of those. */
+static bool parse_port_arg(const char *s, enum portspec_protocol *proto, unsigned *port)
+{
+	const char *slash = strchr(s, '/');
+	if (slash) {
+		char p[8];
+		if ((size_t)(slash - s) >= sizeof(p))
+			return false;
+		memcpy(p, s, (size_t)(slash - s));
+		p[slash - s] = '\0';
+		if (!(*proto = portspec_protocol_from_name(p)))
+			return false;
+		s = slash + 1;
+	}
+	if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 5)
+		return false;
+	unsigned long n = strtoul(s, NULL, 10);
+	if (n < 1 || n > 65535)
+		return false;
+	*port = (unsigned)n;
+	return true;
+}
+
+int cmd_explain(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"zone", required_argument, NULL, 'z'},
+		{"direction", required_argument, NULL, 'd'},
+		{"proto", required_argument, NULL, 'P'},
+		CLI_POLICY_LONGOPTS,
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct cli_policy_opts po = {0};
+	const char *zone = NULL, *dir = NULL, *proto = NULL;
+	int c, rc = EXIT_OK;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "z:d:P:h" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
+		int handled = cli_policy_opt(&po, c, optarg);
+		if (handled < 0) {
+			rc = EXIT_IOERR;
+			goto out;
+		}
+		if (handled)
+			continue;
+		switch (c) {
+		case 'z': zone = optarg; break;
+		case 'd': dir = optarg; break;
+		case 'P': proto = optarg; break;
+		case 'h':
+			help();
+			goto out;
+		default:
+			rc = cli_bad_option("explain", usage, argv);
+			goto out;
+		}
+	}
+	enum portspec_direction d = dir ? portspec_direction_from_name(dir) : PORTSPEC_DIR_ANY;
+	enum portspec_protocol p = proto ? portspec_protocol_from_name(proto) : PORTSPEC_PROTO_ANY;
+	if (optind + 1 != argc || (dir && !d) || (proto && !p)) {
+		rc = cli_usage_error("explain", usage,
+				     optind + 1 != argc ? "expected one SERVICE or PORT"
+				     : (dir && !d)      ? "--direction is inbound or outbound"
+							: "--proto is tcp or udp");
+		goto out;
+	}
+	const char *what = argv[optind];
+	struct portspec_spec *spec;
+	struct portspec_policy *policy;
+	rc = cli_load_policy(&po, false, &spec, &policy);
+	if (rc)
+		goto out;
+	unsigned port = 0;
+	enum portspec_protocol pp = p;
+	const struct portspec_service *svc = portspec_spec_find_service(spec, what);
+	if (zone && !portspec_spec_find_zone(spec, zone)) {
+		fprintf(stderr, "portspec explain: unknown zone '%s'; the zones are:", zone);
+		for (size_t i = 0; i < portspec_spec_zone_count(spec); i++)
+			fprintf(stderr, " %s", portspec_zone_name(portspec_spec_zone(spec, i)));
+		fprintf(stderr, "\n");
+		rc = EXIT_USAGE;
+	} else if (svc) {
+		rc = explain_service(spec, policy, svc);
+	} else if (parse_port_arg(what, &pp, &port)) {
+		if (p && pp != p) {
+			rc = cli_usage_error("explain", usage, "--proto contradicts PROTO/PORT");
+		} else {
+			rc = explain_port(&po, spec, policy, zone, d, pp, port);
+			rc = rc == EXIT_OK ? cli_finish_output("explain")
+					   : (cli_finish_output("explain") ? EXIT_IOERR : rc);
+		}
+	} else {
+		fprintf(stderr, "portspec explain: '%s' is neither a service of the spec nor a port "
+				"(22, tcp/22); the services are:", what);
+		for (size_t i = 0; i < portspec_spec_service_count(spec); i++)
+			fprintf(stderr, " %s", portspec_service_name(portspec_spec_service(spec, i)));
+		fprintf(stderr, "\n");
+		rc = EXIT_USAGE;
+	}
+	portspec_policy_free(policy);
+	portspec_spec_free(spec);
+out:
+	cli_policy_opts_release(&po);
+	return rc;
+}

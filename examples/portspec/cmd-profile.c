@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/* portspec profile: the effective profile, as profile-file text or JSON. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "output.h"
+
+static const char usage[] =
+	"usage: portspec profile [--format text|json]\n"
+	"                        [--spec FILE] [--profile FILE] [--set KEY=VALUE]... [--quiet]\n";
+
+static void help(void)
+{
+	fputs(usage, stdout);
+	fputs("\nThe profile in effect after the built-in defaults, the profile file and the\n"
+	      "--set options, checked by compiling the policy.  The text form is a profile\n"
+	      "file (portspec-profile(5)); addresses still at their documentation examples\n"
+	      "are marked.  The JSON form is described by portspec-profile.schema.json.\n"
+	      "\noptions:\n"
+	      "  -f, --format FORMAT    text (default) or json\n"
+	      CLI_POLICY_HELP
+	      "  -h, --help             this help\n"
+	      "\nexamples:\n"
+	      "  portspec profile --set required-only=true > site.profile\n"
+	      "  portspec profile --profile site.profile --format json\n",
+	      stdout);
+}
+
+static void json_cidrs(const struct portspec_cidr *(*get)(const struct portspec_profile *,
+							      const char *, size_t),
+		       const struct portspec_profile *pr, const char *zone, size_t n)
+{
+	printf("[");
+	for (size_t i = 0; i < n; i++) {
+		char buf[64];
+		printf("%s", i ? ", " : "");
+		cli_json_string(stdout, portspec_cidr_format(get(pr, zone, i), buf, sizeof(buf)));
+	}
+	printf("]");
+}
+
+static const struct portspec_cidr *appliance_at(const struct portspec_profile *pr,
+						const char *zone, size_t i)
+{
+	(void)zone;
+	return portspec_profile_appliance(pr, i);
+}
+
+static void print_json(const struct portspec_policy *policy)
+{
+	const struct portspec_profile *pr = portspec_policy_profile(policy);
+	const struct portspec_spec *spec = portspec_policy_spec(policy);
+	printf("{\n  \"role\": \"%s\",\n  \"examples\": %s,\n  \"interface\": ",
+	       portspec_role_name(portspec_profile_role(pr)),
+	       portspec_profile_uses_examples(pr) ? "true" : "false");
+	cli_json_string(stdout, portspec_profile_interface(pr));
+	printf(",\n  \"appliance_interface\": ");
+	cli_json_string(stdout, portspec_profile_zone_interface(pr, "appliance"));
+	printf(",\n  \"appliance\": ");
+	json_cidrs(appliance_at, pr, NULL, portspec_profile_appliance_count(pr));
+	printf(",\n  \"zones\": [");
+	for (size_t z = 0; z < portspec_spec_zone_count(spec); z++) {
+		const struct portspec_zone *zone = portspec_spec_zone(spec, z);
+		const char *name = portspec_zone_name(zone);
+		printf("%s\n    {\"zone\": \"%s\", \"kind\": \"%s\", \"interface\": ", z ? "," : "",
+		       name, portspec_zone_kind_name(portspec_zone_kind(zone)));
+		cli_json_string(stdout, portspec_profile_zone_interface(pr, name));
+		printf(", \"addresses\": ");
+		json_cidrs(portspec_profile_zone_address, pr, name,
+			   portspec_profile_zone_address_count(pr, name));
+		printf("}");
+	}
+	printf("\n  ],\n  \"services\": [");
+	for (size_t s = 0; s < portspec_spec_service_count(spec); s++) {
+		const struct portspec_service *svc = portspec_spec_service(spec, s);
+		printf("%s\n    {\"name\": \"%s\", \"level\": \"%s\", \"enabled\": %s, \"zones\": [",
+		       s ? "," : "", portspec_service_name(svc),
+		       portspec_level_name(portspec_service_level(svc)),
+		       portspec_profile_enabled(pr, svc) ? "true" : "false");
+		/* The zones the policy opens the service to or from, in zone order. */
+		bool first = true;
+		for (size_t z = 0; z < portspec_spec_zone_count(spec); z++) {
+			const struct portspec_zone *zone = portspec_spec_zone(spec, z);
+			bool used = false;
+			for (size_t i = 0; i < portspec_policy_flow_count(policy) && !used; i++) {
+				const struct portspec_flow *f = portspec_policy_flow(policy, i);
+				used = portspec_flow_service(f) == svc && portspec_flow_zone(f) == zone;
+			}
+			if (used) {
+				printf("%s\"%s\"", first ? "" : ", ", portspec_zone_name(zone));
+				first = false;
+			}
+		}
+		printf("], \"servers\": [");
+		for (size_t k = 0; k < portspec_profile_server_count(pr, svc); k++) {
+			char buf[64];
+			printf("%s", k ? ", " : "");
+			cli_json_string(stdout, portspec_cidr_format(portspec_profile_server(pr, svc, k),
+								     buf, sizeof(buf)));
+		}
+		printf("]}");
+	}
+	printf("\n  ],\n  \"warnings\": [");
+	for (size_t i = 0; i < portspec_policy_warning_count(policy); i++) {
+		printf("%s\n    ", i ? "," : "");
+		cli_json_string(stdout, portspec_policy_warning(policy, i));
+	}
+	printf("%s]\n}\n", portspec_policy_warning_count(policy) ? "\n  " : "");
+}
+
+int cmd_profile(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"format", required_argument, NULL, 'f'},
+		CLI_POLICY_LONGOPTS,
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct cli_policy_opts po = {0};
+	const char *format = "text";
+	int c, rc = EXIT_OK;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "f:h" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
+		int handled = cli_policy_opt(&po, c, optarg);
+		if (handled < 0) {
+			rc = EXIT_IOERR;
+			goto out;
+		}
+		if (handled)
+			continue;
+		switch (c) {
+		case 'f': format = optarg; break;
+		case 'h':
+			help();
+			goto out;
+		default:
+			rc = cli_bad_option("profile", usage, argv);
+			goto out;
+		}
+	}
+	bool json = !strcmp(format, "json");
+	if (optind < argc || (!json && strcmp(format, "text"))) {
+		rc = cli_usage_error("profile", usage,
+				     optind < argc ? "unexpected argument"
+						   : "--format is text or json");
+		goto out;
+	}
+	struct portspec_spec *spec;
+	struct portspec_policy *policy;
+	rc = cli_load_policy(&po, false, &spec, &policy);
+	if (rc)
+		goto out;
+	if (json) {
+		print_json(policy);
+	} else {
+		char *text = NULL;
+		size_t len = 0;
+		enum portspec_status st =
+			portspec_profile_to_string(portspec_policy_profile(policy), &text, &len);
+		if (st) {
+			fprintf(stderr, "portspec profile: %s\n", portspec_strerror(st));
+			rc = cli_exit_code(st);
+		} else {
+			fwrite(text, 1, len, stdout);
+		}
+		portspec_free(text);
+	}
+	if (!rc)
+		rc = cli_finish_output("profile");
+	portspec_policy_free(policy);
+	portspec_spec_free(spec);
+out:
+	cli_policy_opts_release(&po);
+	return rc;
+}

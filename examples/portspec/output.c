@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "output.h"
+
+bool cli_parse_format(const char *cmd, const char *name, enum cli_format *out)
+{
+	if (!strcmp(name, "table"))
+		*out = CLI_TABLE;
+	else if (!strcmp(name, "json"))
+		*out = CLI_JSON;
+	else if (!strcmp(name, "csv"))
+		*out = CLI_CSV;
+	else {
+		fprintf(stderr, "portspec %s: unknown format '%s'; use table, json or csv\n", cmd,
+			name);
+		return false;
+	}
+	return true;
+}
+
+void cli_rows_init(struct cli_rows *r, const struct cli_column *cols, size_t ncols)
+{
+	*r = (struct cli_rows){.cols = cols, .ncols = ncols};
+}
+
+void cli_rows_release(struct cli_rows *r)
+{
+	for (size_t i = 0; i < r->nrows * r->ncols; i++)
+		free(r->cells[i]);
+	free(r->cells);
+	r->cells = NULL;
+	r->nrows = 0;
+}
+
+void cli_rows_add(struct cli_rows *r)
+{
+	char **cells = realloc(r->cells, (r->nrows + 1) * r->ncols * sizeof(*cells));
+	if (!cells) {
+		r->failed = true;
+		return;
+	}
+	r->cells = cells;
+	for (size_t i = 0; i < r->ncols; i++)
+		cells[r->nrows * r->ncols + i] = NULL;
+	r->nrows++;
+}
+
+void cli_rows_set(struct cli_rows *r, size_t col, const char *value)
+{
+	if (r->failed || r->nrows == 0 || col >= r->ncols)
+		return;
+	char **cell = &r->cells[(r->nrows - 1) * r->ncols + col];
+	free(*cell);
+	*cell = NULL;
+	if (value && !(*cell = strdup(value)))
+		r->failed = true;
+}
+
+void cli_rows_setf(struct cli_rows *r, size_t col, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	cli_rows_set(r, col, buf);
+}
+
+void cli_json_string(FILE *fp, const char *s)
+{
+	if (!s) {
+		fputs("null", fp);
+		return;
+	}
+	fputc('"', fp);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(fp, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", fp);
+		else if (c == '\t')
+			fputs("\\t", fp);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(fp, "\\u%04x", c);
+		else
+			fputc(c, fp);
+	}
+	fputc('"', fp);
+}
+
+void cli_put_text(FILE *fp, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		fputc(c < 0x20 || c == 0x7f ? ' ' : c, fp);
+	}
+}
+
+static void csv_field(FILE *fp, const char *s)
+{
+	fputc('"', fp);
+	if (s && (*s == '=' || *s == '+' || *s == '-' || *s == '@'))
+		fputc('\'', fp);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"')
+			fputs("\"\"", fp);
+		else
+			fputc(c < 0x20 || c == 0x7f ? ' ' : c, fp);
+	}
+	fputc('"', fp);
+}
+
+static const char *bool_word(const char *v)
+{
+	return v && !strcmp(v, "true") ? "yes" : "no";
+}
+
+static void print_table(const struct cli_rows *r)
+{
+	size_t *width = calloc(r->ncols, sizeof(*width));
+	if (!width)
+		return;
+	size_t last = 0;
+	for (size_t c = 0; c < r->ncols; c++) {
+		if (!(r->cols[c].formats & CLI_TABLE))
+			continue;
+		last = c;
+		width[c] = strlen(r->cols[c].head);
+		for (size_t i = 0; i < r->nrows; i++) {
+			const char *v = r->cells[i * r->ncols + c];
+			size_t n = r->cols[c].type == CLI_BOOL ? 3 : v ? strlen(v) : 1;
+			if (n > width[c])
+				width[c] = n;
+		}
+	}
+	for (size_t i = 0; i <= r->nrows; i++) {
+		bool first = true;
+		for (size_t c = 0; c < r->ncols; c++) {
+			if (!(r->cols[c].formats & CLI_TABLE))
+				continue;
+			const char *v = i == 0 ? r->cols[c].head : r->cells[(i - 1) * r->ncols + c];
+			if (i > 0 && r->cols[c].type == CLI_BOOL)
+				v = bool_word(v);
+			if (!v || (i > 0 && !*v))
+				v = "-";
+			if (!first)
+				fputs("  ", stdout);
+			first = false;
+			cli_put_text(stdout, v);
+			if (c != last)
+				for (size_t k = strlen(v); k < width[c]; k++)
+					fputc(' ', stdout);
+		}
+		fputc('\n', stdout);
+	}
+	free(width);
+}
+
+static void print_json_value(const struct cli_column *col, const char *v)
+{
+	switch (col->type) {
+	case CLI_INT:
+		fputs(v ? v : "null", stdout);
+		break;
+	case CLI_BOOL:
+		fputs(v && !strcmp(v, "true") ? "true" : "false", stdout);
+		break;
+	case CLI_LIST: {
+		fputc('[', stdout);
+		const char *s = v ? v : "";
+		bool first = true;
+		while (*s) {
+			size_t n = strcspn(s, " ");
+			if (n) {
+				char item[256];
+				snprintf(item, sizeof(item), "%.*s", (int)n, s);
+				fputs(first ? "" : ", ", stdout);
+				cli_json_string(stdout, item);
+				first = false;
+			}
+			s += n;
+			while (*s == ' ')
+				s++;
+		}
+		fputc(']', stdout);
+		break;
+	}
+	default:
+		cli_json_string(stdout, v);
+	}
+}
+
+static void print_json(const struct cli_rows *r)
+{
+	fputc('[', stdout);
+	for (size_t i = 0; i < r->nrows; i++) {
+		fputs(i ? ",\n  {" : "\n  {", stdout);
+		bool first = true;
+		for (size_t c = 0; c < r->ncols; c++) {
+			if (!(r->cols[c].formats & CLI_JSON))
+				continue;
+			fputs(first ? "" : ", ", stdout);
+			first = false;
+			cli_json_string(stdout, r->cols[c].key);
+			fputs(": ", stdout);
+			print_json_value(&r->cols[c], r->cells[i * r->ncols + c]);
+		}
+		fputc('}', stdout);
+	}
+	fputs(r->nrows ? "\n]\n" : "]\n", stdout);
+}
+
+static void print_csv(const struct cli_rows *r)
+{
+	bool first = true;
+	for (size_t c = 0; c < r->ncols; c++) {
+		if (!(r->cols[c].formats & CLI_CSV))
+			continue;
+		fprintf(stdout, "%s%s", first ? "" : ",", r->cols[c].key);
+		first = false;
+	}
+	fputc('\n', stdout);
+	for (size_t i = 0; i < r->nrows; i++) {
+		first = true;
+		for (size_t c = 0; c < r->ncols; c++) {
+			if (!(r->cols[c].formats & CLI_CSV))
+				continue;
+			const char *v = r->cells[i * r->ncols + c];
+			fputs(first ? "" : ",", stdout);
+			first = false;
+			switch (r->cols[c].type) {
+			case CLI_WORD:
+			case CLI_INT:
+				cli_put_text(stdout, v);
+				break;
+			case CLI_BOOL:
+				fputs(bool_word(v), stdout);
+				break;
+			default:
+				csv_field(stdout, v ? v : "");
+			}
+		}
+		fputc('\n', stdout);
+	}
+}
+
+int cli_finish_output(const char *cmd)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "portspec %s: write error on standard output\n", cmd);
+		return EXIT_IOERR;
+	}
+	return EXIT_OK;
+}
+
+int cli_rows_print(const struct cli_rows *r, enum cli_format format, const char *cmd)
+{
+	if (r->failed) {
+		fprintf(stderr, "portspec %s: out of memory\n", cmd);
+		return EXIT_IOERR;
+	}
+	if (format == CLI_JSON)
+		print_json(r);
+	else if (format == CLI_CSV)
+		print_csv(r);
+	else
+		print_table(r);
+	return cli_finish_output(cmd);
+}
+
+#define ALL (CLI_TABLE | CLI_JSON | CLI_CSV)
+const struct cli_column cli_flow_columns[] = {
+	{"direction", "DIRECTION", CLI_WORD, ALL},
+	{"zone", "ZONE", CLI_STR, ALL},
+	{"interface", "INTERFACE", CLI_STR, CLI_JSON | CLI_CSV},
+	{"protocol", "PROTO", CLI_WORD, ALL},
+	{"port", "PORT", CLI_STR, CLI_TABLE},
+	{"port", "FIRST", CLI_INT, CLI_JSON | CLI_CSV},
+	{"port_last", "LAST", CLI_INT, CLI_JSON | CLI_CSV},
+	{"service", "SERVICE", CLI_STR, ALL},
+	{"level", "LEVEL", CLI_WORD, ALL},
+	{"either", "EITHER", CLI_BOOL, ALL},
+	{"addresses", "ADDRESSES", CLI_LIST, ALL},
+	{"title", "TITLE", CLI_STR, CLI_CSV},
+};
+const size_t cli_flow_ncolumns = sizeof(cli_flow_columns) / sizeof(cli_flow_columns[0]);
+
+void cli_rows_add_flow(struct cli_rows *r, const struct portspec_flow *f, const char *role)
+{
+	size_t c = 0;
+	cli_rows_add(r);
+	if (role)
+		cli_rows_set(r, c++, role);
+	const struct portspec_service *svc = portspec_flow_service(f);
+	unsigned a = portspec_flow_port_first(f), b = portspec_flow_port_last(f);
+	cli_rows_set(r, c++, portspec_direction_name(portspec_flow_direction(f)));
+	cli_rows_set(r, c++, portspec_zone_name(portspec_flow_zone(f)));
+	cli_rows_set(r, c++, portspec_flow_interface(f));
+	cli_rows_set(r, c++, portspec_protocol_name(portspec_flow_protocol(f)));
+	if (a == b)
+		cli_rows_setf(r, c++, "%u", a);
+	else
+		cli_rows_setf(r, c++, "%u-%u", a, b);
+	cli_rows_setf(r, c++, "%u", a);
+	cli_rows_setf(r, c++, "%u", b);
+	cli_rows_set(r, c++, portspec_service_name(svc));
+	cli_rows_set(r, c++, portspec_level_name(portspec_flow_level(f)));
+	cli_rows_set(r, c++, portspec_flow_either(f) ? "true" : "false");
+	char *addrs = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&addrs, &len);
+	if (!mem) {
+		r->failed = true;
+		return;
+	}
+	for (size_t k = 0; k < portspec_flow_address_count(f); k++) {
+		char buf[64];
+		fprintf(mem, "%s%s", k ? " " : "",
+			portspec_cidr_format(portspec_flow_address(f, k), buf, sizeof(buf)));
+	}
+	if (fclose(mem) != 0 || !addrs)
+		r->failed = true;
+	cli_rows_set(r, c++, addrs ? addrs : "");
+	free(addrs);
+	cli_rows_set(r, c++, portspec_service_title(svc) ? portspec_service_title(svc) : "");
+}
