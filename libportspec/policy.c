@@ -92,6 +92,7 @@ PORTSPEC_EXPORT void portspec_policy_free(struct portspec_policy *p)
 		for (size_t i = 0; i < p->spec->nzones * 4; i++)
 			ps_free(p->buckets[i].iv);
 	ps_free(p->buckets);
+	ps_free(p->service_used);
 	portspec_profile_free(p->profile);
 	portspec_spec_free(p->spec);
 	ps_free(p);
@@ -404,6 +405,18 @@ static enum portspec_status build_index(struct portspec_policy *p, struct portsp
 	return PORTSPEC_OK;
 }
 
+/* Which services have flows, so that renders ask in O(1) rather than O(flows). */
+static enum portspec_status mark_used_services(struct portspec_policy *p,
+					       struct portspec_error *err)
+{
+	p->service_used = ps_calloc(p->spec->nservices ? p->spec->nservices : 1, sizeof(bool));
+	if (!p->service_used)
+		return ps_error_set(err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
+	for (size_t i = 0; i < p->nflows; i++)
+		p->service_used[p->flows[i].service - p->spec->services] = true;
+	return PORTSPEC_OK;
+}
+
 PORTSPEC_EXPORT enum portspec_status portspec_policy_new(const struct portspec_spec *spec,
 							 const struct portspec_profile *profile,
 							 struct portspec_policy **out,
@@ -455,6 +468,8 @@ PORTSPEC_EXPORT enum portspec_status portspec_policy_new(const struct portspec_s
 		st = collect_warnings(p, err);
 	if (!st)
 		st = build_index(p, err);
+	if (!st)
+		st = mark_used_services(p, err);
 	if (st)
 		goto fail;
 	*out = p;
