@@ -55,6 +55,12 @@ void ps_buf_puts(struct ps_buf *b, const char *s)
 
 void ps_buf_putc(struct ps_buf *b, char c)
 {
+	/* The parser and the escapers add text one byte at a time. */
+	if (b->len + 1 < b->cap && !b->failed) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return;
+	}
 	ps_buf_add(b, &c, 1);
 }
 
