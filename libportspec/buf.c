@@ -104,6 +104,7 @@ char *ps_buf_steal(struct ps_buf *b, size_t *len)
 		ps_buf_release(b);
 		return NULL;
 	}
+	b->data[b->len] = '\0'; /* a buffer never written to has no terminator yet */
 	char *p = b->data;
 	if (len)
 		*len = b->len;

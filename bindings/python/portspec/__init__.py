@@ -1,0 +1,490 @@
+# SPDX-License-Identifier: MIT
+"""Firewall port-requirement tables as a queryable model and as firewall rules.
+
+The pipeline of libportspec, in Python::
+
+    spec text --parse--> Spec --+ Profile--> Policy --> queries, backends
+
+>>> import portspec
+>>> spec = portspec.load_default()          # Lotus Protector for Mail Security 2.5.1
+>>> policy = spec.policy(dns="outside", role="central", cluster_peer=["192.0.2.10"])
+>>> policy.is_allowed("inside", "inbound", "tcp", 22)
+True
+>>> policy.explain("outside", "inbound", "tcp", 25).service
+'smtp'
+
+A :class:`Spec` is the vendor's table, a :class:`Profile` one site's choices
+(portspec-profile(5)), a :class:`Policy` both compiled into concrete flows.
+Every query and every backend reads the policy.  Errors are raised as
+subclasses of :class:`Error`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union
+
+from . import _core
+
+__all__ = [
+    "Backend",
+    "Error",
+    "FileError",
+    "Flow",
+    "InvalidArgumentError",
+    "LimitError",
+    "OutOfMemoryError",
+    "ParseError",
+    "Policy",
+    "Profile",
+    "ProfileError",
+    "Service",
+    "Spec",
+    "UnknownError",
+    "UnsupportedError",
+    "Zone",
+    "backend_info",
+    "backends",
+    "default_spec_text",
+    "load",
+    "load_default",
+    "loads",
+    "version",
+]
+
+# --------------------------------------------------------------------------
+# Errors: one class per status of the C library (enum portspec_status).
+
+
+class Error(Exception):
+    """Base class of every error libportspec raises.
+
+    Attributes: ``status`` (the C status name: "parse", "unknown", ...),
+    ``text`` (what is wrong and, where known, how to fix it), ``filename``,
+    ``line`` and ``column`` (from 1; 0 when the error has no place).
+    """
+
+    status = "error"
+
+    def __init__(self, text: str = "", filename: Optional[str] = None,
+                 line: int = 0, column: int = 0) -> None:
+        # Only the text goes to the base classes: OSError and KeyError give
+        # their positional arguments meanings of their own.
+        super().__init__(text)
+        self.text = text
+        self.filename = filename
+        self.line = line
+        self.column = column
+
+    def __str__(self) -> str:
+        if self.filename and self.line:
+            return f"{self.filename}:{self.line}:{self.column}: {self.text}"
+        if self.filename:
+            return f"{self.filename}: {self.text}"
+        return self.text
+
+    def __reduce__(self):
+        return (self.__class__, (self.text, self.filename, self.line, self.column))
+
+
+class InvalidArgumentError(Error, ValueError):
+    """A bad argument: a port out of range, an unknown direction or mode."""
+
+    status = "invalid"
+
+
+class OutOfMemoryError(Error, MemoryError):
+    """The library could not allocate memory."""
+
+    status = "nomem"
+
+
+class FileError(Error, OSError):
+    """A file could not be read or written."""
+
+    status = "io"
+
+
+class ParseError(Error, ValueError):
+    """A spec or profile text is malformed; ``filename``, ``line`` and ``column`` say where."""
+
+    status = "parse"
+
+
+class UnknownError(Error, KeyError):
+    """An unknown zone, service, profile key or backend name."""
+
+    status = "unknown"
+
+
+class ProfileError(Error, ValueError):
+    """A profile value is invalid or contradicts the spec."""
+
+    status = "profile"
+
+
+class UnsupportedError(Error, NotImplementedError):
+    """A backend cannot express what was asked of it (or is not implemented)."""
+
+    status = "unsupported"
+
+
+class LimitError(Error, ValueError):
+    """A documented limit was exceeded (portspec(5), LIMITS)."""
+
+    status = "limit"
+
+
+_ERRORS = {cls.status: cls for cls in (
+    InvalidArgumentError, OutOfMemoryError, FileError, ParseError, UnknownError,
+    ProfileError, UnsupportedError, LimitError)}
+
+
+def _error_from_status(status: str, text: str, filename: Optional[str],
+                       line: int, column: int) -> Error:
+    """Builds the exception for a C status; called by the extension module."""
+    return _ERRORS.get(status, Error)(text, filename, line, column)
+
+
+# --------------------------------------------------------------------------
+# Values copied out of a spec or policy: they outlive the objects they came from.
+
+
+class Flow(NamedTuple):
+    """One allowed flow of a policy: one service's port range for one protocol,
+    direction and zone."""
+
+    service: str
+    protocol: str
+    port: int
+    port_last: int
+    direction: str
+    zone: str
+    level: str
+    interface: Optional[str]
+    either: bool
+    addresses: Tuple[str, ...]
+    title: Optional[str]
+    note: Optional[str]
+    helper: Optional[str]
+
+    @property
+    def ports(self) -> range:
+        """The flow's ports as a range (``port`` to ``port_last`` inclusive)."""
+        return range(self.port, self.port_last + 1)
+
+    def __str__(self) -> str:
+        port = str(self.port) if self.port == self.port_last else f"{self.port}-{self.port_last}"
+        return f"{self.direction} {self.zone} {self.protocol}/{port} {self.service}"
+
+
+class Service(NamedTuple):
+    """A service of a spec: its name, texts, requirement level and port ranges."""
+
+    name: str
+    title: Optional[str]
+    description: Optional[str]
+    note: Optional[str]
+    helper: Optional[str]
+    level: str
+    ports: Tuple[Tuple[str, int, int], ...]
+
+
+class Zone(NamedTuple):
+    """A network zone of a spec ("outside", "inside", "cluster")."""
+
+    name: str
+    title: Optional[str]
+    kind: str
+
+
+class Backend(NamedTuple):
+    """A rendering backend: its name, what it renders and the modes it supports."""
+
+    name: str
+    description: str
+    modes: Tuple[str, ...]
+
+
+_FIELD_DOCS = {
+    Flow: {
+        "service": "The service's name (\"smtp\").",
+        "protocol": "\"tcp\" or \"udp\".",
+        "port": "The first port of the range.",
+        "port_last": "The last port of the range (equal to port for a single port).",
+        "direction": "\"inbound\" (the zone connects to the appliance) or \"outbound\".",
+        "zone": "The zone's name (\"outside\", \"inside\", \"cluster\").",
+        "level": "\"required\", \"optional\" or \"cluster\".",
+        "interface": "The spec interface the flow uses on the appliance, or None.",
+        "either": "True if the spec marks the service servable from either zone.",
+        "addresses": "Server addresses narrowing an outbound flow; empty: the whole zone.",
+        "title": "The service's title, or None.",
+        "note": "The service's caution (\"not required unless ...\"), or None.",
+        "helper": "The conntrack helper the service needs (\"ftp\"), or None.",
+    },
+    Service: {
+        "name": "The service's name.",
+        "title": "The title, or None.",
+        "description": "The description, or None.",
+        "note": "A caution shown whenever the service is in a policy, or None.",
+        "helper": "The conntrack helper the service needs (\"ftp\"), or None.",
+        "level": "\"required\", \"optional\" or \"cluster\".",
+        "ports": "Port ranges as (protocol, first, last), sorted by protocol then port.",
+    },
+    Zone: {
+        "name": "The zone's name.",
+        "title": "The zone's title, or None.",
+        "kind": "How its addresses are known: \"networks\", \"complement\" or \"peers\".",
+    },
+    Backend: {
+        "name": "The backend's name, as passed to Policy.render().",
+        "description": "One line on what it renders.",
+        "modes": "The modes it supports: \"host\", \"gateway\" or both.",
+    },
+}
+for _cls, _docs in _FIELD_DOCS.items():
+    for _field, _doc in _docs.items():
+        getattr(_cls, _field).__doc__ = _doc
+del _cls, _docs, _field, _doc
+
+_core.register_types(_error_from_status, Flow, Service, Zone)
+
+
+def _levels(level: Union[None, str, Iterable[str]]) -> Optional[str]:
+    if level is None or isinstance(level, str):
+        return level
+    return ",".join(level)
+
+
+# --------------------------------------------------------------------------
+# The handles.  Each class is the SWIG built-in type plus what makes it
+# Pythonic; the methods not redefined here run straight in C.
+
+
+class Spec(_core.Spec):
+    """A vendor's port-requirement table (portspec(5)), immutable once parsed.
+
+    Make one with :func:`load_default`, :func:`load` or :func:`loads`.
+    """
+
+    def __init__(self, text: Union[None, str, bytes] = None, *,
+                 path: Union[None, str, bytes, os.PathLike] = None,
+                 filename: Optional[str] = None) -> None:
+        """Parses ``text`` if given, else reads ``path`` if given, else the built-in spec."""
+        if path is not None:
+            path = os.fspath(path)
+            if isinstance(path, str):
+                path = os.fsencode(path)
+        super().__init__(text, path, filename)
+
+    name = property(_core.Spec.name, doc="The spec's name statement, or None.")
+    version = property(_core.Spec.version, doc="The spec's version statement, or None.")
+    source = property(_core.Spec.source, doc="The document the spec transcribes, or None.")
+    filename = property(_core.Spec.filename,
+                        doc="Where the spec came from (\"<default>\", \"<string>\" or the path).")
+
+    def services(self, level: Union[None, str, Iterable[str]] = None) -> List[Service]:
+        """The services, in declaration order; ``level`` filters ("required", or a list)."""
+        return _core.Spec.services(self, _levels(level))
+
+    def service(self, name: str) -> Optional[Service]:
+        """The service called ``name``, or None."""
+        return _core.Spec.service(self, name)
+
+    def profile(self, **settings: Any) -> "Profile":
+        """A new profile for this spec, with ``settings`` applied (see :class:`Profile`)."""
+        return Profile(self, **settings)
+
+    def policy(self, profile: Union[None, "Profile", dict] = None, /, **settings: Any) -> "Policy":
+        """Compiles the spec into a :class:`Policy`.
+
+        Give a :class:`Profile`, a dict of profile settings, or the settings as
+        keyword arguments (``dns="outside", role="central"``); nothing gives
+        the default profile, which reproduces the spec's matrix.
+        """
+        if isinstance(profile, dict):
+            settings = {**profile, **settings}
+            profile = None
+        elif profile is not None and settings:
+            raise TypeError("give a Profile or profile settings, not both")
+        if profile is None and settings:
+            profile = Profile(self, **settings)
+        return Policy(self, profile)
+
+    def __repr__(self) -> str:
+        try:
+            return f"<portspec.Spec {self.name!r} {self.version!r} from {self.filename!r}>"
+        except ValueError:
+            return "<portspec.Spec (not created)>"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _core.Spec):
+            return NotImplemented
+        return self.equal(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Profile(_core.Profile):
+    """One site's choices for a spec (portspec-profile(5)).
+
+    Settings are the keys of ``portspec --set``, with ``_`` for ``-``:
+    ``dns="outside"``, ``ntp="inside"``, ``role="central"``,
+    ``inside=["10.0.0.0/8"]``, ``appliance="192.0.2.1"``,
+    ``cluster_peer=[...]``, ``enable=["ssh"]``, ``disable="snmp"``,
+    ``interface="eth0"``, ``server=...``, ``required_only=True``.  A list
+    sets a repeatable key once per item.  The profile keeps its spec alive.
+    """
+
+    def __init__(self, spec: Spec, **settings: Any) -> None:
+        """A default profile for ``spec``, with ``settings`` applied in order."""
+        super().__init__(spec)
+        self._spec = spec
+        self.update(**settings)
+
+    def update(self, **settings: Any) -> "Profile":
+        """Applies settings (keyword arguments, as for the constructor); returns the profile."""
+        for key, value in settings.items():
+            name = key.replace("_", "-")
+            if value is None:
+                continue
+            if isinstance(value, (str, bytes)):
+                self.set(name, value)
+            elif isinstance(value, bool):
+                self.set(name, "true" if value else "false")
+            elif isinstance(value, Iterable):
+                for item in value:
+                    self.set(name, item if isinstance(item, (str, bytes)) else str(item))
+            else:
+                self.set(name, str(value))
+        return self
+
+    def load(self, path: Union[str, bytes, os.PathLike]) -> "Profile":
+        """Applies the profile file at ``path``; returns the profile."""
+        path = os.fspath(path)
+        _core.Profile.load(self, os.fsencode(path) if isinstance(path, str) else path)
+        return self
+
+    def loads(self, text: Union[str, bytes], filename: Optional[str] = None) -> "Profile":
+        """Applies profile-file text (``key = value`` lines); returns the profile."""
+        _core.Profile.parse(self, text, filename)
+        return self
+
+    @property
+    def spec(self) -> Spec:
+        """The spec the profile is for."""
+        return self._spec
+
+    role = property(_core.Profile.role, doc="The cluster role: standalone, central or member.")
+    uses_examples = property(_core.Profile.uses_examples,
+                             doc="Whether the addresses are still the documentation examples.")
+
+    def __repr__(self) -> str:
+        try:
+            return f"<portspec.Profile role={self.role!r} for {self._spec.name!r}>"
+        except (ValueError, AttributeError):
+            return "<portspec.Profile (not created)>"
+
+
+class Policy(_core.Policy):
+    """A spec and a profile compiled into concrete, deduplicated flows.
+
+    Iterating yields :class:`Flow` values; ``len()`` is the number of flows.
+    A policy is immutable and keeps its spec alive.
+    """
+
+    def __init__(self, spec: Spec, profile: Optional[Profile] = None) -> None:
+        """Compiles ``spec`` with ``profile`` (None: the default profile).  See Spec.policy()."""
+        super().__init__(spec, profile)
+        self._spec = spec
+
+    @property
+    def spec(self) -> Spec:
+        """The spec the policy was compiled from."""
+        return self._spec
+
+    warnings = property(_core.Policy.warnings,
+                        doc="Warnings the spec attaches to this policy (a list of str).")
+
+    def flows(self, level: Union[None, str, Iterable[str]] = None, zone: Optional[str] = None,
+              direction: Optional[str] = None, protocol: Optional[str] = None) -> List[Flow]:
+        """The flows matching a filter; each argument left None matches anything."""
+        return self.find(_levels(level), zone, direction, protocol)
+
+    def render(self, backend: str, mode: str = "host", fragment: bool = False,
+               name: Optional[str] = None) -> str:
+        """Renders the policy for ``backend`` (see :func:`backends`) and returns the text.
+
+        ``mode`` is "host" (rules on the appliance) or "gateway" (a firewall
+        in front of it); ``fragment`` asks for a named chain/anchor/group
+        called ``name`` (default "portspec") instead of a complete ruleset.
+        """
+        return _core.Policy.render(self, backend, mode, bool(fragment), name)
+
+    def __len__(self) -> int:
+        return self.flow_count()
+
+    def __iter__(self) -> Iterator[Flow]:
+        return iter(self.find(None, None, None, None))
+
+    def __getitem__(self, index: int) -> Flow:
+        if isinstance(index, slice):
+            return self.find(None, None, None, None)[index]
+        count = self.flow_count()
+        if not -count <= index < count:
+            raise IndexError("flow index out of range")
+        return self.flow(index)
+
+    def __repr__(self) -> str:
+        try:
+            return f"<portspec.Policy {self._spec.name!r}, {self.flow_count()} flows>"
+        except (ValueError, AttributeError):
+            return "<portspec.Policy (not created)>"
+
+
+# --------------------------------------------------------------------------
+# Module functions.
+
+
+def load_default() -> Spec:
+    """The built-in Lotus Protector for Mail Security 2.5.1 spec."""
+    return Spec()
+
+
+def load(path: Union[str, bytes, os.PathLike]) -> Spec:
+    """Reads and parses the spec file at ``path``."""
+    return Spec(path=path)
+
+
+def loads(text: Union[str, bytes], filename: Optional[str] = None) -> Spec:
+    """Parses a spec from ``text``; ``filename`` names it in errors (default "<string>")."""
+    if text is None:
+        raise TypeError("loads() needs the spec text")
+    return Spec(text, filename=filename)
+
+
+def backends() -> List[str]:
+    """The names of the rendering backends, in a stable order."""
+    return _core.backends()
+
+
+def backend_info(name: str) -> Backend:
+    """What a backend renders and which modes it supports; UnknownError if there is none."""
+    description = _core.backend_description(name)
+    if description is None:
+        raise UnknownError(f"unknown backend {name!r}; the backends are: "
+                           + ", ".join(backends()))
+    return Backend(name, description, tuple(_core.backend_modes(name).split(",")))
+
+
+def version() -> str:
+    """The version of the libportspec library in use ("MAJOR.MINOR.PATCH")."""
+    return _core.version()
+
+
+def default_spec_text() -> str:
+    """The text of the built-in spec."""
+    return _core.default_spec_text()
+
+
+__version__ = version()

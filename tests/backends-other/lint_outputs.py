@@ -1,0 +1,329 @@
+# SPDX-License-Identifier: MIT
+"""Checks every golden pf, netsh and PowerShell file line by line.
+
+Each line must be one of the statement forms the backends are allowed to
+emit, written with the keywords of pf.conf(5), the netsh advfirewall
+reference and the NetSecurity cmdlet reference; anything else fails.  On
+top of the syntax:
+
+* pf: every table and macro is defined before use, inet rules carry only
+  IPv4 addresses and inet6 rules only IPv6 ones, `flags` only on tcp, and no
+  list of negations ("{ !") ever appears;
+* netsh: CRLF line ends, `dir=in` goes with `localport` and `dir=out` with
+  `remoteport`, and the script deletes exactly the rule names it adds;
+* PowerShell: only documented New-NetFirewallRule parameters and values,
+  one group for every rule, the same group removed;
+* Windows: every address parses, every range is ordered, and the addresses
+  of each rule "to/from outside" together with the inside networks tile
+  the IPv4 and the IPv6 address space exactly (no gap, no overlap).
+
+Usage: lint_outputs.py GOLDEN_DIR
+"""
+
+import ipaddress
+import os
+import re
+import sys
+
+PORT = r"(?:[1-9][0-9]{0,4})"
+ERRORS = []
+
+
+def fail(path, lineno, msg, line=""):
+    ERRORS.append(f"{os.path.basename(path)}:{lineno}: {msg}" + (f"\n    {line}" if line else ""))
+
+
+def check_port(path, n, text, sep):
+    parts = text.split(sep)
+    if len(parts) > 2 or not all(re.fullmatch(PORT, p) and int(p) <= 65535 for p in parts):
+        fail(path, n, f"bad port {text!r}")
+    elif len(parts) == 2 and int(parts[0]) >= int(parts[1]):
+        fail(path, n, f"empty or reversed port range {text!r}")
+
+
+# ---- pf --------------------------------------------------------------------
+
+PF_NAME = r"[a-z0-9][a-z0-9_-]{0,30}"
+PF_FIXED = {
+    "set skip on lo",
+    "block log all",
+    "pass quick inet6 proto icmp6 icmp6-type { neighbrsol, neighbradv, routersol, routeradv } no state",
+    'anchor "ftp-proxy/*"',
+}
+PF_RULE = re.compile(
+    r"pass (?P<dir>in|out) quick(?: on \$(?P<macro>[a-z][a-z0-9_]*))? (?P<af>inet6?) "
+    r"proto (?P<proto>tcp|udp) from (?P<src>.+?) to (?P<dst>.+?) port (?P<port>[0-9:]+)"
+    r"(?P<tail> flags S/SA keep state| keep state| divert-to (?:127\.0\.0\.1|::1) port 8021)$")
+
+
+def pf_addresses(text):
+    """The addresses of a pf host expression, or None for tables and (self)."""
+    if text == "(self)" or re.fullmatch(r"!? ?<" + PF_NAME + ">", text):
+        return []
+    m = re.fullmatch(r"\{ (.+) \}", text)
+    items = m.group(1).split(", ") if m else [text]
+    return [ipaddress.ip_network(i, strict=True) for i in items]
+
+
+def lint_pf(path, text):
+    tables, macros = set(), set()
+    if "{ !" in text:
+        fail(path, 0, "a list of negations matches everything")
+    for n, line in enumerate(text.split("\n"), 1):
+        if line == "" or line.startswith("#"):
+            if "\\" in line:
+                fail(path, n, "backslash in a comment continues it onto the next line", line)
+            continue
+        if line in PF_FIXED:
+            continue
+        m = re.fullmatch(r"([a-z][a-z0-9_]*) = \"([A-Za-z0-9_.-]{1,15})\"", line)
+        if m:
+            macros.add(m.group(1))
+            continue
+        m = re.fullmatch(r"table <(" + PF_NAME + r")> (?:const \{ (.+) \}|persist)", line)
+        if m:
+            tables.add(m.group(1))
+            for a in (m.group(2) or "").split():
+                try:
+                    ipaddress.ip_network(a, strict=True)
+                except ValueError:
+                    fail(path, n, f"bad table address {a!r}", line)
+            continue
+        m = PF_RULE.fullmatch(line)
+        if not m:
+            fail(path, n, "not a pf.conf statement the backend may emit", line)
+            continue
+        if m.group("macro") and m.group("macro") not in macros:
+            fail(path, n, f"macro ${m.group('macro')} used before it is defined", line)
+        for side in ("src", "dst"):
+            for t in re.findall(r"<(" + PF_NAME + r")>", m.group(side)):
+                if t not in tables:
+                    fail(path, n, f"table <{t}> used before it is defined", line)
+            try:
+                addrs = pf_addresses(m.group(side))
+            except ValueError as e:
+                fail(path, n, f"bad address: {e}", line)
+                continue
+            want = 4 if m.group("af") == "inet" else 6
+            if any(a.version != want for a in addrs):
+                fail(path, n, f"{m.group('af')} rule with an IPv{10 - want} address", line)
+        check_port(path, n, m.group("port"), ":")
+        if "flags" in m.group("tail") and m.group("proto") != "tcp":
+            fail(path, n, "flags on a rule that is not tcp", line)
+        if "divert-to" in m.group("tail") and m.group("dir") != "in":
+            fail(path, n, "divert-to applies to inbound rules", line)
+
+
+# ---- Windows addresses -------------------------------------------------------
+
+def windows_address_set(path, n, items, line):
+    """Parses Windows address items into (version, first, last) intervals."""
+    out = []
+    for item in items:
+        try:
+            if "-" in item:
+                lo, hi = (ipaddress.ip_address(x) for x in item.split("-"))
+                if lo.version != hi.version or lo > hi:
+                    raise ValueError(f"reversed or mixed range {item}")
+            else:
+                net = ipaddress.ip_network(item, strict=True)
+                lo, hi = net[0], net[-1]
+            out.append((lo.version, int(lo), int(hi)))
+        except ValueError as e:
+            fail(path, n, f"bad address {item!r}: {e}", line)
+    return out
+
+
+def size(intervals):
+    return sum(b - a + 1 for _, a, b in intervals)
+
+
+def overlaps(x, y):
+    return any(v == w and a <= d and c <= b for v, a, b in x for w, c, d in y)
+
+
+def tiles(outside, inside):
+    """Whether outside and inside cover each family exactly once."""
+    for version, top in ((4, 2**32 - 1), (6, 2**128 - 1)):
+        nxt = 0
+        for a, b in sorted((a, b) for v, a, b in outside + inside if v == version):
+            if a != nxt:
+                return False
+            nxt = b + 1
+        if nxt != top + 1:
+            return False
+    return True
+
+
+def tile_zones(path, rules):
+    """rules: (zone, intervals) per rule.  An outside rule never matches an
+    inside address; the whole-zone outside rules (those not narrowed to
+    servers) are exactly the complement of the whole inside zone."""
+    inside = [iv for zone, iv in rules if zone == "inside"]
+    outside = [iv for zone, iv in rules if zone == "outside"]
+    if not inside or not outside:
+        return
+    whole_inside = max(inside, key=size)
+    whole_outside = max(outside, key=size)
+    for iv in outside:
+        if overlaps(iv, whole_inside):
+            fail(path, 0, "an outside rule matches an inside address")
+    if not tiles(whole_outside, whole_inside):
+        fail(path, 0, "outside and inside do not tile the IPv4 and IPv6 spaces exactly")
+
+
+# ---- netsh -------------------------------------------------------------------
+
+NETSH_FIXED = {
+    "@echo off", "setlocal", "", "exit /b 0", "exit /b 1", "exit /b 2", "call :delete_rules",
+    ':remove', ':delete_rules', ':failed', ':usage',
+    'if /i "%~1"=="remove" goto remove', 'if not "%~1"=="" goto usage',
+    "netsh advfirewall set allprofiles state on || goto failed",
+    "netsh advfirewall set allprofiles firewallpolicy blockinbound,blockoutbound || goto failed",
+    "netsh advfirewall set allprofiles firewallpolicy blockinbound,allowoutbound",
+    "netsh advfirewall set global statefulftp enable || goto failed",
+    "echo usage: %~nx0 [remove] 1>&2",
+}
+NETSH_SAFE = re.compile(r"[A-Za-z0-9 .,:/()+_'-]*")
+NETSH_ADD = re.compile(
+    r'netsh advfirewall firewall add rule name="(?P<name>[A-Za-z0-9_-]+)" '
+    r"dir=(?P<dir>in|out) action=allow protocol=(?P<proto>TCP|UDP) "
+    r"(?P<pk>localport|remoteport)=(?P<port>[0-9-]+) remoteip=(?P<ip>[0-9a-f.:/,-]+) "
+    r'profile=any enable=yes description="(?P<desc>[^"]*)" \|\| goto failed')
+NETSH_DEL = re.compile(r'netsh advfirewall firewall delete rule name="([A-Za-z0-9_-]+)" >nul 2>&1')
+
+
+def lint_netsh(path, raw):
+    if re.search(rb"(?<!\r)\n", raw):
+        fail(path, 0, "a line does not end in CRLF")
+    text = raw.decode("ascii")
+    added, deleted, rules = [], [], []
+    for n, line in enumerate(text.split("\r\n")[:-1], 1):
+        if line.startswith("rem "):
+            if not NETSH_SAFE.fullmatch(line[4:].replace("*", "").replace(";", "")):
+                fail(path, n, "rem line with a cmd.exe special character", line)
+            continue
+        if line in NETSH_FIXED:
+            continue
+        m = re.fullmatch(r"echo [A-Za-z0-9_-]+: (?:[0-9]+ firewall rules added|firewall rules removed)\.", line)
+        if m or re.fullmatch(r"echo [A-Za-z0-9_-]+: netsh failed; to undo, run: %~nx0 remove 1>&2", line):
+            continue
+        m = NETSH_DEL.fullmatch(line)
+        if m:
+            deleted.append(m.group(1))
+            continue
+        m = NETSH_ADD.fullmatch(line)
+        if not m:
+            fail(path, n, "not a netsh command the backend may emit", line)
+            continue
+        added.append(m.group("name"))
+        if (m.group("dir") == "in") != (m.group("pk") == "localport"):
+            fail(path, n, "dir=in needs localport, dir=out remoteport", line)
+        if not NETSH_SAFE.fullmatch(m.group("desc")):
+            fail(path, n, "description with a cmd.exe special character", line)
+        check_port(path, n, m.group("port"), "-")
+        zone = m.group("name").split("-")[-3]
+        rules.append((zone, windows_address_set(path, n, m.group("ip").split(","), line)))
+    if sorted(added) != sorted(deleted) or len(set(added)) != len(added):
+        fail(path, 0, "the script does not delete exactly the rules it adds")
+    tile_zones(path, rules)
+
+
+# ---- PowerShell ----------------------------------------------------------------
+
+PS_FIXED = {
+    "#Requires -RunAsAdministrator", "#Requires -Modules NetSecurity", "[CmdletBinding()]",
+    "param([switch]$Remove)", "Set-StrictMode -Version 3.0", "$ErrorActionPreference = 'Stop'",
+    "if ($Remove) {", "\treturn", "}", "",
+    "Set-NetFirewallSetting -EnableStatefulFtp True",
+    "Set-NetFirewallProfile -All -Enabled True -DefaultInboundAction Block -DefaultOutboundAction Block",
+    "\tSet-NetFirewallProfile -All -DefaultInboundAction Block -DefaultOutboundAction Allow",
+}
+PS_STRING = r"'(?:[^'\x00-\x1f\x7f-\uffff]|'')*'"
+PS_PARAMS = {
+    "DisplayName": re.compile(PS_STRING),
+    "Group": re.compile(PS_STRING),
+    "Direction": re.compile(r"Inbound|Outbound"),
+    "Action": re.compile(r"Allow"),
+    "Protocol": re.compile(r"TCP|UDP"),
+    "LocalPort": re.compile(r"'[0-9-]+'"),
+    "RemotePort": re.compile(r"'[0-9-]+'"),
+    "RemoteAddress": re.compile(r"@\('[0-9a-f.:/-]+'(?:, '[0-9a-f.:/-]+')*\)"),
+    "Profile": re.compile(r"Any"),
+    "Description": re.compile(PS_STRING),
+}
+PS_ARG = re.compile(r" -(?P<name>[A-Za-z]+) (?P<value>" + PS_STRING + r"|@\([^)]*\)|[A-Za-z]+)")
+
+
+def lint_powershell(path, text):
+    groups, removed, rules = set(), set(), []
+    for n, line in enumerate(text.split("\n")[:-1], 1):
+        if line.lstrip("\t").startswith("# "):
+            if "`" in line:
+                fail(path, n, "backtick in a comment", line)
+            continue
+        if line in PS_FIXED:
+            continue
+        m = re.fullmatch(r"Remove-NetFirewallRule -Group ('[A-Za-z0-9_-]+') -ErrorAction SilentlyContinue", line)
+        if m:
+            removed.add(m.group(1))
+            continue
+        if re.fullmatch(r"\t?Write-Host '[A-Za-z0-9_-]+: (?:[0-9]+ firewall rules added|firewall rules removed)\.'", line):
+            continue
+        if not line.startswith("New-NetFirewallRule -") or not line.endswith(" | Out-Null"):
+            fail(path, n, "not a statement the backend may emit", line)
+            continue
+        body = line[len("New-NetFirewallRule"):-len(" | Out-Null")]
+        args, pos = {}, 0
+        for m in PS_ARG.finditer(body):
+            if m.start() != pos:
+                break
+            pos = m.end()
+            name, value = m.group("name"), m.group("value")
+            if name not in PS_PARAMS or not PS_PARAMS[name].fullmatch(value):
+                fail(path, n, f"parameter -{name} {value[:40]} is not allowed", line)
+            if name in args:
+                fail(path, n, f"parameter -{name} given twice", line)
+            args[name] = value
+        if pos != len(body):
+            fail(path, n, f"cannot read the parameters from column {pos}", line)
+            continue
+        if set(args) != set(PS_PARAMS) - {"LocalPort", "RemotePort"} | {
+                "LocalPort" if args.get("Direction") == "Inbound" else "RemotePort"}:
+            fail(path, n, "wrong parameter set for the direction", line)
+            continue
+        groups.add(args["Group"])
+        port = args.get("LocalPort") or args.get("RemotePort")
+        check_port(path, n, port.strip("'"), "-")
+        zone = args["DisplayName"].strip("'").split(" ")[4]
+        items = re.findall(r"'([^']+)'", args["RemoteAddress"])
+        rules.append((zone, windows_address_set(path, n, items, line)))
+    if len(groups) != 1 or groups != removed:
+        fail(path, 0, f"rules in groups {sorted(groups)}, removal of {sorted(removed)}")
+    tile_zones(path, rules)
+
+
+def main():
+    folder = sys.argv[1]
+    checked = 0
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        with open(path, "rb") as f:
+            raw = f.read()
+        if name.endswith(".conf"):
+            lint_pf(path, raw.decode("ascii"))
+        elif name.endswith(".cmd"):
+            lint_netsh(path, raw)
+        elif name.endswith(".ps1"):
+            lint_powershell(path, raw.decode("ascii"))
+        else:
+            continue
+        checked += 1
+    for e in ERRORS:
+        print(e, file=sys.stderr)
+    print(f"{checked} files checked, {len(ERRORS)} problems")
+    return 1 if ERRORS or checked == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,773 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pf, netsh and PowerShell backends: address complements, golden files for
+ * the default spec (PORTSPEC_REGEN=1 rewrites them), and hostile spec
+ * strings that must leave the output's structure unchanged.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "backends/windows-common.h"
+#include "portspec/portspec.h"
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static char *complement_str(unsigned family, const char *const *nets, size_t n)
+{
+	struct portspec_cidr c[16] = {{0}};
+	struct portspec_error err;
+	assert_true(n <= 16);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(portspec_cidr_parse(nets[i], &c[i], &err), PORTSPEC_OK);
+	struct ps_addr_range *r = NULL;
+	size_t count = 0;
+	assert_int_equal(ps_addr_complement(c, n, family, &r, &count), PORTSPEC_OK);
+	struct ps_buf b;
+	ps_buf_init(&b);
+	for (size_t i = 0; i < count; i++) {
+		if (i)
+			ps_buf_putc(&b, ',');
+		ps_addr_range_format(&b, &r[i]);
+	}
+	ps_free(r);
+	/* An empty buffer has no text to steal. */
+	char *s = b.len ? ps_buf_steal(&b, NULL) : ps_strdup("");
+	ps_buf_release(&b);
+	assert_non_null(s);
+	return s;
+}
+
+#define CHECK_COMPLEMENT(fam, expect, ...)                                                         \
+	do {                                                                                       \
+		const char *const nets_[] = {__VA_ARGS__};                                         \
+		char *got_ = complement_str(fam, nets_, sizeof(nets_) / sizeof(nets_[0]));         \
+		assert_string_equal(got_, expect);                                                 \
+		ps_free(got_);                                                                     \
+	} while (0)
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return NULL;
+	struct ps_buf b;
+	ps_buf_init(&b);
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		ps_buf_add(&b, chunk, n);
+	fclose(fp);
+	return ps_buf_steal(&b, len);
+}
+
+static char *render(const char *spec_text, const char *backend, enum portspec_mode mode,
+		    unsigned flags, const char *const *sets, enum portspec_status *status)
+{
+	struct portspec_error err;
+	struct portspec_spec *spec = NULL;
+	struct portspec_profile *profile = NULL;
+	struct portspec_policy *policy = NULL;
+	char *out = NULL;
+
+	if (spec_text)
+		assert_int_equal(portspec_spec_parse(spec_text, strlen(spec_text),
+						     "hostile.portspec", &spec, &err),
+				 PORTSPEC_OK);
+	else
+		assert_int_equal(portspec_spec_new_default(&spec, &err), PORTSPEC_OK);
+	assert_int_equal(portspec_profile_new(spec, &profile), PORTSPEC_OK);
+	for (size_t i = 0; sets && sets[i]; i += 2)
+		assert_int_equal(portspec_profile_set(profile, sets[i], sets[i + 1], &err),
+				 PORTSPEC_OK);
+	assert_int_equal(portspec_policy_new(spec, profile, &policy, &err), PORTSPEC_OK);
+	enum portspec_status st =
+		portspec_render_to_string(policy, backend, mode, flags, NULL, &out, NULL, &err);
+	if (status)
+		*status = st;
+	else if (st != PORTSPEC_OK)
+		fail_msg("render %s: %s", backend, err.text);
+	portspec_policy_free(policy);
+	portspec_profile_free(profile);
+	portspec_spec_free(spec);
+	return out;
+}
+
+static void check_golden(const char *file, const char *text)
+{
+	const char *srcdir = getenv("PORTSPEC_SRCDIR");
+	assert_non_null(srcdir);
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/tests/backends-other/golden/%s", srcdir, file);
+	const char *regen = getenv("PORTSPEC_REGEN");
+	if (regen && strcmp(regen, "1") == 0) {
+		FILE *fp = fopen(path, "wb");
+		assert_non_null(fp);
+		assert_int_equal(fwrite(text, 1, strlen(text), fp), strlen(text));
+		assert_int_equal(fclose(fp), 0);
+		return;
+	}
+	size_t len = 0;
+	char *want = read_file(path, &len);
+	if (!want)
+		fail_msg("golden file %s is missing; run with PORTSPEC_REGEN=1 to create it", path);
+	if (strcmp(want, text) != 0) {
+		/* Point at the first differing line. */
+		size_t line = 1, i = 0;
+		while (want[i] && want[i] == text[i]) {
+			if (want[i] == '\n')
+				line++;
+			i++;
+		}
+		ps_free(want);
+		fail_msg("%s differs from the rendered text at line %zu; review the change and "
+			 "run with PORTSPEC_REGEN=1 to accept it",
+			 path, line);
+	}
+	ps_free(want);
+}
+
+/* ---- address complement ---------------------------------------------- */
+
+static void test_complement_v4(void **state)
+{
+	(void)state;
+	CHECK_COMPLEMENT(4, "0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255", "192.0.2.0/24");
+	CHECK_COMPLEMENT(4, "", "0.0.0.0/0");
+	CHECK_COMPLEMENT(4, "0.0.0.0-192.0.2.0,192.0.2.2-255.255.255.255", "192.0.2.1/32");
+	CHECK_COMPLEMENT(4, "0.0.0.1-255.255.255.255", "0.0.0.0/32");
+	CHECK_COMPLEMENT(4, "0.0.0.0-255.255.255.254", "255.255.255.255/32");
+	/* adjacent networks merge */
+	CHECK_COMPLEMENT(4, "0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255", "192.0.2.128/25",
+			 "192.0.2.0/25");
+	CHECK_COMPLEMENT(4, "", "128.0.0.0/1", "0.0.0.0/1");
+	/* overlapping, nested and unsorted */
+	CHECK_COMPLEMENT(4,
+			 "0.0.0.0-9.255.255.255,11.0.0.0-192.0.1.255,192.0.3.0-198.51.99.255,"
+			 "198.51.101.0-255.255.255.255",
+			 "198.51.100.0/24", "10.1.0.0/16", "192.0.2.0/24", "10.0.0.0/8",
+			 "10.0.0.0/8");
+	/* v6 networks do not count for v4 */
+	CHECK_COMPLEMENT(4, "0.0.0.0-255.255.255.255", "2001:db8::/32");
+	/* a single-address gap */
+	CHECK_COMPLEMENT(4, "0.0.0.0-192.0.2.0,192.0.2.2,192.0.2.4-255.255.255.255", "192.0.2.1/32",
+			 "192.0.2.3/32");
+}
+
+static void test_complement_v6(void **state)
+{
+	(void)state;
+	CHECK_COMPLEMENT(6,
+			 "::-2001:db7:ffff:ffff:ffff:ffff:ffff:ffff,"
+			 "2001:db9::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+			 "2001:db8::/32");
+	CHECK_COMPLEMENT(6, "", "::/0");
+	CHECK_COMPLEMENT(6, "::,::2-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "::1/128");
+	CHECK_COMPLEMENT(6, "::1-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "::/128");
+	CHECK_COMPLEMENT(6, "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe",
+			 "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128");
+	/* adjacent, overlapping, unsorted */
+	CHECK_COMPLEMENT(6,
+			 "::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,"
+			 "2001:db8:4::-fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff,"
+			 "fe00::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+			 "fc00::/7", "2001:db8:3::/48", "2001:db8:2::/48", "2001:db8:2:1::/64");
+	CHECK_COMPLEMENT(6, "", "8000::/1", "::/1");
+	CHECK_COMPLEMENT(6, "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "192.0.2.0/24");
+	/* no networks at all: everything */
+	char *all = complement_str(6, NULL, 0);
+	assert_string_equal(all, "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	ps_free(all);
+	all = complement_str(4, NULL, 0);
+	assert_string_equal(all, "0.0.0.0-255.255.255.255");
+	ps_free(all);
+}
+
+static void test_complement_is_exact(void **state)
+{
+	(void)state;
+	/* Every complement range plus every network tiles the v4 space exactly:
+	 * check with a small brute force over a /20 region. */
+	const char *nets_txt[] = {"10.0.1.0/24", "10.0.2.0/23", "10.0.8.5/32", "10.0.8.0/30",
+				  "10.0.15.255/32"};
+	struct portspec_cidr nets[5];
+	struct portspec_error err;
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(portspec_cidr_parse(nets_txt[i], &nets[i], &err), PORTSPEC_OK);
+	struct ps_addr_range *r = NULL;
+	size_t count = 0;
+	assert_int_equal(ps_addr_complement(nets, 5, 4, &r, &count), PORTSPEC_OK);
+	for (uint32_t a = 0x0a000000u; a < 0x0a001000u + 16; a++) {
+		unsigned char ab[4] = {a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff};
+		bool in_net = false, in_range = false;
+		for (size_t i = 0; i < 5; i++) {
+			uint32_t n = (uint32_t)nets[i].addr[0] << 24 | nets[i].addr[1] << 16 |
+				     nets[i].addr[2] << 8 | nets[i].addr[3];
+			uint32_t mask = nets[i].prefix ? 0xffffffffu << (32 - nets[i].prefix) : 0;
+			in_net |= (a & mask) == n;
+		}
+		for (size_t i = 0; i < count; i++)
+			in_range |= memcmp(ab, r[i].lo, 4) >= 0 && memcmp(ab, r[i].hi, 4) <= 0;
+		if (in_net == in_range)
+			fail_msg("address 0x%08x: in a network %d, in the complement %d", a, in_net,
+				 in_range);
+	}
+	ps_free(r);
+}
+
+static void test_addr_format(void **state)
+{
+	(void)state;
+	const char *cases[][2] = {
+		{"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},
+		{"2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"},
+		{"::", "::"},
+		{"::1", "::1"},
+		{"1::", "1::"},
+		{"fe80::", "fe80::"},
+		{"2001:0:0:1:0:0:0:1", "2001:0:0:1::1"},
+		{"192.0.2.7", "192.0.2.7"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct portspec_cidr c;
+		struct portspec_error err;
+		assert_int_equal(portspec_cidr_parse(cases[i][0], &c, &err), PORTSPEC_OK);
+		struct ps_buf b;
+		ps_buf_init(&b);
+		ps_addr_format(&b, c.family, c.addr);
+		char *s = ps_buf_steal(&b, NULL);
+		assert_string_equal(s, cases[i][1]);
+		ps_free(s);
+	}
+}
+
+static void test_text_filter(void **state)
+{
+	(void)state;
+	struct ps_buf b;
+	ps_buf_init(&b);
+	ps_text_filtered(&b, "  a\"b%c&d|e^f<g>h!i\nj\r\tk \xe2\x80\x98q\xe2\x80\x99  ", ".", 100);
+	char *s = ps_buf_steal(&b, NULL);
+	assert_string_equal(s, "a b c d e f g h i j k q");
+	ps_free(s);
+	ps_buf_init(&b);
+	ps_text_filtered(&b, "abc def ghi", "", 6);
+	s = ps_buf_steal(&b, NULL);
+	assert_string_equal(s, "abc de");
+	ps_free(s);
+}
+
+/* ---- golden files ------------------------------------------------------ */
+
+struct golden_case {
+	const char *backend;
+	enum portspec_mode mode;
+	unsigned flags;
+	const char *file;
+	const char *const *sets;
+};
+
+static const char *const bound_ifs[] = {
+	"outside-interface", "em0", "inside-interface", "em1", "appliance-interface", "em2", NULL,
+};
+
+static const char *const central[] = {
+	"role",		"central",
+	"cluster-peer", "198.51.100.20",
+	"cluster-peer", "2001:db8:100::20",
+	"appliance",	"198.51.100.10",
+	"appliance",	"2001:db8:100::10",
+	"server",	"dns:192.0.2.53",
+	"server",	"dns:2001:db8:2::53",
+	"server",	"ntp:203.0.113.123",
+	NULL,
+};
+
+static const struct golden_case golden[] = {
+	{"pf", PORTSPEC_MODE_HOST, 0, "pf-host-complete-central.conf", central},
+	{"pf", PORTSPEC_MODE_GATEWAY, PORTSPEC_RENDER_FRAGMENT, "pf-gateway-fragment-central.conf",
+	 central},
+	{"netsh", PORTSPEC_MODE_HOST, 0, "netsh-host-complete-central.cmd", central},
+	{"powershell", PORTSPEC_MODE_HOST, 0, "powershell-host-complete-central.ps1", central},
+	{"pf", PORTSPEC_MODE_HOST, 0, "pf-host-complete.conf", NULL},
+	{"pf", PORTSPEC_MODE_HOST, PORTSPEC_RENDER_FRAGMENT, "pf-host-fragment.conf", NULL},
+	{"pf", PORTSPEC_MODE_GATEWAY, 0, "pf-gateway-complete.conf", NULL},
+	{"pf", PORTSPEC_MODE_GATEWAY, PORTSPEC_RENDER_FRAGMENT, "pf-gateway-fragment.conf", NULL},
+	{"pf", PORTSPEC_MODE_GATEWAY, 0, "pf-gateway-complete-interfaces.conf", bound_ifs},
+	{"netsh", PORTSPEC_MODE_HOST, 0, "netsh-host-complete.cmd", NULL},
+	{"netsh", PORTSPEC_MODE_HOST, PORTSPEC_RENDER_FRAGMENT, "netsh-host-fragment.cmd", NULL},
+	{"powershell", PORTSPEC_MODE_HOST, 0, "powershell-host-complete.ps1", NULL},
+	{"powershell", PORTSPEC_MODE_HOST, PORTSPEC_RENDER_FRAGMENT, "powershell-host-fragment.ps1",
+	 NULL},
+};
+
+static void test_golden(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(golden) / sizeof(golden[0]); i++) {
+		const struct golden_case *g = &golden[i];
+		char *a = render(NULL, g->backend, g->mode, g->flags, g->sets, NULL);
+		char *b = render(NULL, g->backend, g->mode, g->flags, g->sets, NULL);
+		assert_string_equal(a, b); /* deterministic */
+		check_golden(g->file, a);
+		portspec_free(a);
+		portspec_free(b);
+	}
+}
+
+static void test_windows_refuses_gateway(void **state)
+{
+	(void)state;
+	const char *backends[] = {"netsh", "powershell"};
+	for (size_t i = 0; i < 2; i++) {
+		enum portspec_status st;
+		char *out = render(NULL, backends[i], PORTSPEC_MODE_GATEWAY, 0, NULL, &st);
+		assert_int_equal(st, PORTSPEC_E_UNSUPPORTED);
+		assert_null(out);
+		assert_int_equal(portspec_backend_modes(backends[i]), PORTSPEC_MODE_HOST);
+	}
+	assert_int_equal(portspec_backend_modes("pf"), PORTSPEC_MODE_HOST | PORTSPEC_MODE_GATEWAY);
+}
+
+/* Two networks zones: outside is everything in neither. */
+static const char two_networks_spec[] =
+	"portspec 1\n"
+	"name \"Two networks\"\n"
+	"zone outside complement \"Outside\"\n"
+	"zone inside networks \"Inside\"\n"
+	"zone dmz networks \"DMZ\"\n"
+	"interface eth1 \"ETH1\"\n"
+	"service web {\n\ttitle \"Web\"\n\tlevel required\n\ttcp 443\n\ttcp 8000-8010\n}\n"
+	"flow inbound outside interface eth1 services web\n"
+	"flow inbound dmz interface eth1 services web\n";
+
+static void test_two_networks_zones(void **state)
+{
+	(void)state;
+	const char *const sets[] = {"inside", "192.0.2.0/25",	"inside", "2001:db8:2::/64",
+				    "dmz",    "192.0.2.128/25", NULL};
+	char *pf = render(two_networks_spec, "pf", PORTSPEC_MODE_HOST, 0, sets, NULL);
+	check_golden("two-networks-pf-host-complete.conf", pf);
+	/* One table for both, never a list of negations. */
+	assert_non_null(strstr(pf, "table <all-networks> const { 192.0.2.0/25 192.0.2.128/25 "
+				   "2001:db8:2::/64 }"));
+	assert_non_null(strstr(pf, "from ! <all-networks> to"));
+	assert_null(strstr(pf, "{ !"));
+	assert_non_null(strstr(pf, "port 8000:8010"));
+	portspec_free(pf);
+	char *ps = render(two_networks_spec, "powershell", PORTSPEC_MODE_HOST, 0, sets, NULL);
+	check_golden("two-networks-powershell-host-complete.ps1", ps);
+	/* The two adjacent /25s merge: one v4 gap on each side of 192.0.2.0/24. */
+	assert_non_null(strstr(ps, "-RemoteAddress @('0.0.0.0-192.0.1.255', "
+				   "'192.0.3.0-255.255.255.255', "
+				   "'::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', "
+				   "'2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff')"));
+	assert_non_null(strstr(ps, "-LocalPort '8000-8010'"));
+	portspec_free(ps);
+}
+
+static void expect_unsupported(const char *spec_text, const char *backend, enum portspec_mode mode,
+			       const char *const *sets, const char *needle)
+{
+	struct portspec_error err;
+	struct portspec_spec *spec = NULL;
+	struct portspec_profile *profile = NULL;
+	struct portspec_policy *policy = NULL;
+	char *out = NULL;
+	if (spec_text)
+		assert_int_equal(
+			portspec_spec_parse(spec_text, strlen(spec_text), NULL, &spec, &err),
+			PORTSPEC_OK);
+	else
+		assert_int_equal(portspec_spec_new_default(&spec, &err), PORTSPEC_OK);
+	assert_int_equal(portspec_profile_new(spec, &profile), PORTSPEC_OK);
+	for (size_t i = 0; sets && sets[i]; i += 2)
+		assert_int_equal(portspec_profile_set(profile, sets[i], sets[i + 1], &err),
+				 PORTSPEC_OK);
+	assert_int_equal(portspec_policy_new(spec, profile, &policy, &err), PORTSPEC_OK);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(
+		portspec_render_to_string(policy, backend, mode, 0, NULL, &out, NULL, &err),
+		PORTSPEC_E_UNSUPPORTED);
+	assert_null(out);
+	if (!strstr(err.text, needle))
+		fail_msg("%s: error '%s' does not mention '%s'", backend, err.text, needle);
+	portspec_policy_free(policy);
+	portspec_profile_free(profile);
+	portspec_spec_free(spec);
+}
+
+static void test_inexpressible_is_an_error(void **state)
+{
+	(void)state;
+	static const char tftp_spec[] =
+		"portspec 1\n"
+		"zone outside complement \"Outside\"\n"
+		"zone inside networks \"Inside\"\n"
+		"interface eth1 \"ETH1\"\n"
+		"service boot {\n\tlevel required\n\tudp 69\n\thelper tftp\n}\n"
+		"flow outbound inside interface eth1 services boot\n";
+	expect_unsupported(tftp_spec, "pf", PORTSPEC_MODE_HOST, NULL, "tftp");
+	expect_unsupported(tftp_spec, "netsh", PORTSPEC_MODE_HOST, NULL, "tftp");
+	expect_unsupported(tftp_spec, "powershell", PORTSPEC_MODE_HOST, NULL, "tftp");
+
+	/* Gateway pf: a v4-only appliance and a v6-only server share no family. */
+	const char *const v6_server[] = {"appliance", "198.51.100.10", "server",
+					 "ntp:2001:db8:5::123", NULL};
+	expect_unsupported(NULL, "pf", PORTSPEC_MODE_GATEWAY, v6_server, "ntp");
+
+	/* Inside is everything: outside is empty, which Windows cannot say. */
+	const char *const everything[] = {"inside", "0.0.0.0/0", "inside", "::/0", NULL};
+	expect_unsupported(NULL, "netsh", PORTSPEC_MODE_HOST, everything, "cover every address");
+	expect_unsupported(NULL, "powershell", PORTSPEC_MODE_HOST, everything,
+			   "cover every address");
+
+	/* pf table names are at most 31 characters. */
+	static const char long_zone[] =
+		"portspec 1\n"
+		"zone outside complement \"Outside\"\n"
+		"zone inside-networks-of-the-whole-company networks \"Inside\"\n"
+		"interface eth1 \"ETH1\"\n"
+		"service web {\n\tlevel required\n\ttcp 443\n}\n"
+		"flow inbound inside-networks-of-the-whole-company interface eth1 services web\n";
+	const char *const long_sets[] = {"inside-networks-of-the-whole-company", "192.0.2.0/24",
+					 NULL};
+	expect_unsupported(long_zone, "pf", PORTSPEC_MODE_HOST, long_sets, "31");
+}
+
+/* Every allocation of a render fails in turn: the result is PORTSPEC_E_NOMEM
+ * with nothing written, or success; never a crash, a leak or partial text. */
+static long alloc_budget = -1; /* allocations left before failing; -1: no limit */
+
+static void *failing_malloc(size_t size)
+{
+	if (alloc_budget == 0)
+		return NULL;
+	if (alloc_budget > 0)
+		alloc_budget--;
+	return malloc(size);
+}
+
+static void *failing_realloc(void *ptr, size_t size)
+{
+	if (alloc_budget == 0)
+		return NULL;
+	if (alloc_budget > 0)
+		alloc_budget--;
+	return realloc(ptr, size);
+}
+
+static void test_allocation_failure(void **state)
+{
+	(void)state;
+	struct {
+		const char *backend;
+		enum portspec_mode mode;
+		unsigned flags;
+	} cases[] = {
+		{"pf", PORTSPEC_MODE_HOST, 0},
+		{"pf", PORTSPEC_MODE_GATEWAY, PORTSPEC_RENDER_FRAGMENT},
+		{"netsh", PORTSPEC_MODE_HOST, 0},
+		{"powershell", PORTSPEC_MODE_HOST, PORTSPEC_RENDER_FRAGMENT},
+	};
+	struct portspec_error err;
+	struct portspec_spec *spec = NULL;
+	struct portspec_profile *profile = NULL;
+	struct portspec_policy *policy = NULL;
+	assert_int_equal(portspec_spec_new_default(&spec, &err), PORTSPEC_OK);
+	assert_int_equal(portspec_profile_new(spec, &profile), PORTSPEC_OK);
+	for (size_t i = 0; central[i]; i += 2)
+		assert_int_equal(portspec_profile_set(profile, central[i], central[i + 1], &err),
+				 PORTSPEC_OK);
+	assert_int_equal(portspec_policy_new(spec, profile, &policy, &err), PORTSPEC_OK);
+	assert_int_equal(portspec_set_allocator(failing_malloc, failing_realloc, free),
+			 PORTSPEC_OK);
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		enum portspec_status st = PORTSPEC_E_NOMEM;
+		long n;
+		for (n = 0; n < 100000 && st == PORTSPEC_E_NOMEM; n++) {
+			char *out = NULL;
+			alloc_budget = n;
+			st = portspec_render_to_string(policy, cases[c].backend, cases[c].mode,
+						       cases[c].flags, NULL, &out, NULL, &err);
+			alloc_budget = -1;
+			if (st == PORTSPEC_E_NOMEM)
+				assert_null(out);
+			else
+				assert_non_null(out);
+			portspec_free(out);
+		}
+		assert_int_equal(st, PORTSPEC_OK);
+		assert_true(n > 1); /* the render did allocate, so failures were exercised */
+	}
+	assert_int_equal(portspec_set_allocator(NULL, NULL, NULL), PORTSPEC_OK);
+	portspec_policy_free(policy);
+	portspec_profile_free(profile);
+	portspec_spec_free(spec);
+}
+
+/* A fragment name becomes an anchor, rule-name prefix or group: hostile ones
+ * are refused before any backend sees them. */
+static void test_hostile_fragment_names(void **state)
+{
+	(void)state;
+	const char *names[] = {"a\"b",
+			       "a'b",
+			       "a b",
+			       "a%b",
+			       "a&b",
+			       "a|b",
+			       "a$(b)",
+			       "a`b",
+			       "a#b",
+			       "a\nb",
+			       "",
+			       "-a",
+			       "a23456789012345678901234567890"};
+	const char *backends[] = {"pf", "netsh", "powershell"};
+	struct portspec_error err;
+	struct portspec_spec *spec = NULL;
+	struct portspec_policy *policy = NULL;
+	assert_int_equal(portspec_spec_new_default(&spec, &err), PORTSPEC_OK);
+	assert_int_equal(portspec_policy_new(spec, NULL, &policy, &err), PORTSPEC_OK);
+	for (size_t b = 0; b < 3; b++)
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			char *out = NULL;
+			assert_int_equal(portspec_render_to_string(policy, backends[b],
+								   PORTSPEC_MODE_HOST,
+								   PORTSPEC_RENDER_FRAGMENT,
+								   names[i], &out, NULL, &err),
+					 PORTSPEC_E_INVALID);
+			assert_null(out);
+		}
+	/* A good one is used as given. */
+	char *out = NULL;
+	assert_int_equal(portspec_render_to_string(policy, "powershell", PORTSPEC_MODE_HOST,
+						   PORTSPEC_RENDER_FRAGMENT, "Mail_Sec-2", &out,
+						   NULL, &err),
+			 PORTSPEC_OK);
+	assert_non_null(strstr(out, "Remove-NetFirewallRule -Group 'Mail_Sec-2' "));
+	assert_null(strstr(out, "'portspec'"));
+	portspec_free(out);
+	portspec_policy_free(policy);
+	portspec_spec_free(spec);
+}
+
+/* Every rule names its service and level. */
+static void test_rules_name_service_and_level(void **state)
+{
+	(void)state;
+	const char *backends[] = {"pf", "netsh", "powershell"};
+	for (size_t b = 0; b < 3; b++) {
+		char *out = render(NULL, backends[b], PORTSPEC_MODE_HOST, 0, NULL, NULL);
+		size_t rules = 0;
+		const char *prev = NULL; /* the comment line above a pf rule group */
+		for (char *line = strtok(out, "\r\n"); line; line = strtok(NULL, "\r\n")) {
+			if (strncmp(line, "# ", 2) == 0 && strstr(line, "): "))
+				prev = line;
+			bool is_rule = (b == 0 && strncmp(line, "pass ", 5) == 0 &&
+					!strstr(line, "icmp6")) ||
+				       (b == 1 && strstr(line, "firewall add rule")) ||
+				       (b == 2 && strncmp(line, "New-NetFirewallRule", 19) == 0);
+			if (!is_rule)
+				continue;
+			rules++;
+			const char *where = b == 0 ? prev : line;
+			assert_non_null(where);
+			assert_true(strstr(where, "required") || strstr(where, "optional") ||
+				    strstr(where, "cluster"));
+		}
+		assert_true(rules >= 22);
+		portspec_free(out);
+	}
+}
+
+/* ---- hostile strings --------------------------------------------------- */
+
+static const char spec_template[] =
+	"portspec 1\n"
+	"name \"@\"\n"
+	"version \"@\"\n"
+	"source \"@\"\n"
+	"zone outside complement \"@\"\n"
+	"zone inside networks \"@\"\n"
+	"interface eth1 \"@\"\n"
+	"either-note \"@\"\n"
+	"service web {\n\ttitle \"@\"\n\tdescription \"@\"\n\tnote \"@\"\n\tlevel required\n"
+	"\ttcp 443\n}\n"
+	"service dns {\n\ttitle \"@\"\n\tdescription \"@\"\n\tlevel required\n\tudp 53\n"
+	"\ttcp 53\n}\n"
+	"service ftp {\n\ttitle \"@\"\n\tlevel optional\n\ttcp 21\n\thelper ftp\n}\n"
+	"flow inbound outside interface eth1 services web\n"
+	"flow inbound inside interface eth1 services web\n"
+	"flow outbound outside interface eth1 services dns*\n"
+	"flow outbound inside interface eth1 services dns* ftp\n";
+
+/* In spec syntax: quotes, newlines, ; & | % ^ < > ! backticks $( # \ and
+ * typographic quotes, which PowerShell also takes for '. */
+static const char hostile[] = "x\\\" ' ; & | %PATH% %~1 ^ < > !x! `whoami` $(rm -rf /) # \\n"
+			      "pass in all # \\n\\\"\\nnetsh advfirewall reset & \\t"
+			      "\xe2\x80\x98 \xe2\x80\x99 \xe2\x80\x9a' -Action Block '#>\\\\";
+
+static char *fill_template(const char *with)
+{
+	struct ps_buf b;
+	ps_buf_init(&b);
+	for (const char *p = spec_template; *p; p++) {
+		if (*p == '@')
+			ps_buf_puts(&b, with);
+		else
+			ps_buf_putc(&b, *p);
+	}
+	return ps_buf_steal(&b, NULL);
+}
+
+static size_t count_lines(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* The next line of *s (without its \r\n), advancing *s; NULL at the end. */
+static char *next_line(char **s)
+{
+	if (!**s)
+		return NULL;
+	char *line = *s, *nl = strchr(line, '\n');
+	if (nl) {
+		*nl = '\0';
+		*s = nl + 1;
+	} else {
+		*s = line + strlen(line);
+	}
+	size_t n = strlen(line);
+	if (n && line[n - 1] == '\r')
+		line[n - 1] = '\0';
+	return line;
+}
+
+static bool is_comment(const char *backend, const char *line)
+{
+	if (strcmp(backend, "netsh") == 0)
+		return strncmp(line, "rem ", 4) == 0;
+	return line[0] == '#' && strncmp(line, "#Requires", 9) != 0;
+}
+
+/* Removes the value of a description field in place, checking it on the way. */
+static void cut_description(const char *backend, char *line)
+{
+	if (strcmp(backend, "netsh") == 0) {
+		char *d = strstr(line, " description=\"");
+		if (!d)
+			return;
+		char *v = d + 14, *end = strchr(v, '"');
+		assert_non_null(end);
+		for (char *c = v; c < end; c++)
+			if (strchr("%!^&|<>\\", *c))
+				fail_msg("netsh description carries '%c': %s", *c, line);
+		memmove(v, end, strlen(end) + 1);
+	} else if (strcmp(backend, "powershell") == 0) {
+		char *d = strstr(line, " -Description '");
+		if (!d)
+			return;
+		char *v = d + 15, *c = v;
+		for (;;) {
+			assert_true(*c != '\0');
+			if (*c == '\'' && c[1] == '\'') {
+				c += 2;
+				continue;
+			}
+			if (*c == '\'')
+				break;
+			if ((unsigned char)*c >= 0x80 || (unsigned char)*c < 0x20)
+				fail_msg("PowerShell string carries byte 0x%02x",
+					 (unsigned char)*c);
+			c++;
+		}
+		memmove(v, c, strlen(c) + 1);
+	}
+}
+
+static void test_hostile_strings(void **state)
+{
+	(void)state;
+	char *benign_spec = fill_template("Plain words");
+	char *hostile_spec = fill_template(hostile);
+	struct {
+		const char *backend;
+		enum portspec_mode mode;
+		unsigned flags;
+		const char *golden;
+	} cases[] = {
+		{"pf", PORTSPEC_MODE_HOST, 0, "hostile-pf-host-complete.conf"},
+		{"pf", PORTSPEC_MODE_GATEWAY, PORTSPEC_RENDER_FRAGMENT, NULL},
+		{"netsh", PORTSPEC_MODE_HOST, 0, "hostile-netsh-host-complete.cmd"},
+		{"netsh", PORTSPEC_MODE_HOST, PORTSPEC_RENDER_FRAGMENT, NULL},
+		{"powershell", PORTSPEC_MODE_HOST, 0, "hostile-powershell-host-complete.ps1"},
+		{"powershell", PORTSPEC_MODE_HOST, PORTSPEC_RENDER_FRAGMENT, NULL},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *be = cases[i].backend;
+		char *good = render(benign_spec, be, cases[i].mode, cases[i].flags, NULL, NULL);
+		char *evil = render(hostile_spec, be, cases[i].mode, cases[i].flags, NULL, NULL);
+		if (cases[i].golden)
+			check_golden(cases[i].golden, evil);
+		assert_int_equal(count_lines(good), count_lines(evil));
+		/* No stray carriage return or NUL-free surprises: \r only as CRLF in netsh. */
+		for (const char *c = evil; *c; c++)
+			if (*c == '\r')
+				assert_true(strcmp(be, "netsh") == 0 && c[1] == '\n');
+		char *g = good, *e = evil, *gl, *el;
+		while ((gl = next_line(&g)) != NULL) {
+			el = next_line(&e);
+			assert_non_null(el);
+			assert_int_equal(is_comment(be, gl), is_comment(be, el));
+			if (strcmp(be, "pf") == 0)
+				assert_null(strchr(el, '\\'));
+			if (is_comment(be, el)) {
+				if (strcmp(be, "netsh") == 0)
+					for (const char *c = el; *c; c++)
+						if (strchr("%!^&|<>\"", *c))
+							fail_msg("netsh rem line carries '%c': %s",
+								 *c, el);
+				continue;
+			}
+			cut_description(be, gl);
+			cut_description(be, el);
+			assert_string_equal(gl, el);
+		}
+		assert_null(next_line(&e));
+		portspec_free(good);
+		portspec_free(evil);
+	}
+	ps_free(benign_spec);
+	ps_free(hostile_spec);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_complement_v4),
+		cmocka_unit_test(test_complement_v6),
+		cmocka_unit_test(test_complement_is_exact),
+		cmocka_unit_test(test_addr_format),
+		cmocka_unit_test(test_text_filter),
+		cmocka_unit_test(test_golden),
+		cmocka_unit_test(test_windows_refuses_gateway),
+		cmocka_unit_test(test_rules_name_service_and_level),
+		cmocka_unit_test(test_hostile_strings),
+		cmocka_unit_test(test_two_networks_zones),
+		cmocka_unit_test(test_inexpressible_is_an_error),
+		cmocka_unit_test(test_allocation_failure),
+		cmocka_unit_test(test_hostile_fragment_names),
+	};
+	return cmocka_run_group_tests_name("backends-other", tests, NULL, NULL);
+}
