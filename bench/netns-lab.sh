@@ -7,7 +7,7 @@
 #
 #   bench/netns-lab.sh BENCH_EXE CONNRATE SPEC... [-- SECONDS ROUNDS]
 #
-#   client (outside) 203.0.113.2 --- 203.0.113.1 gateway 192.0.2.1 --- 192.0.2.10 appliance
+#   client (outside) 203.0.113.2 --- 203.0.113.1 gateway 198.51.100.1 --- 198.51.100.10 appliance
 #
 # For each spec the client connects to the highest tcp port the policy allows
 # inbound from outside (`portspec-bench pick`): the port a linear ruleset
@@ -50,19 +50,18 @@ ip link add c0 netns "$C" type veth peer name g0 netns "$G"
 ip link add a0 netns "$A" type veth peer name g1 netns "$G"
 ip -n "$C" addr add 203.0.113.2/24 dev c0
 ip -n "$G" addr add 203.0.113.1/24 dev g0
-ip -n "$G" addr add 192.0.2.1/24 dev g1
-ip -n "$A" addr add 192.0.2.10/24 dev a0
+ip -n "$G" addr add 198.51.100.1/24 dev g1
+ip -n "$A" addr add 198.51.100.10/24 dev a0
 for l in "$C c0" "$G g0" "$G g1" "$A a0"; do
 	set -- $l
 	ip -n "$1" link set "$2" up
 done
 ip -n "$C" route add default via 203.0.113.1
-ip -n "$A" route add default via 192.0.2.1
+ip -n "$A" route add default via 198.51.100.1
 ip netns exec "$G" sysctl -qw net.ipv4.ip_forward=1
 # Connections end with an RST; do not keep their conntrack entries long.
 ip netns exec "$G" sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_close=1 2>/dev/null || true
 
-profile="--set appliance=192.0.2.10 --set inside=198.51.100.0/24"
 
 flush() {
 	ip netns exec "$G" nft flush ruleset 2>/dev/null || true
@@ -72,10 +71,10 @@ flush() {
 
 # rate VARIANT PORT: one bounded measurement; prints connections/s.
 rate() {
-	ip netns exec "$A" "$connrate" listen 192.0.2.10 "$2" "$((secs + 2))" &
+	ip netns exec "$A" "$connrate" listen 198.51.100.10 "$2" "$((secs + 2))" &
 	lpid=$!
 	sleep 0.3
-	r=$(ip netns exec "$C" "$connrate" connect 192.0.2.10 "$2" "$secs" | cut -d' ' -f1)
+	r=$(ip netns exec "$C" "$connrate" connect 198.51.100.10 "$2" "$secs" | cut -d' ' -f1)
 	wait "$lpid" || true
 	echo "$r"
 }
@@ -109,7 +108,7 @@ for spec in $specs; do
 	port=$("$bench" pick $sarg)
 	for b in iptables nft; do
 		# shellcheck disable=SC2086
-		"$bench" once $sarg --backend "$b" --mode gateway $profile >"$work/$key.$b"
+		"$bench" once $sarg --backend "$b" --mode gateway >"$work/$key.$b"
 	done
 	nipt=$(grep -c '^-A ' "$work/$key.iptables" || true)
 	for round in $(seq "$rounds"); do

@@ -9,6 +9,8 @@
 #   BENCH_QUICK=1 fewer repetitions, for a first look
 #   BENCH_PYTHONPATH  where the portspec Python package is built
 #                 (BUILD/bindings/python); the binding rows need it
+#   BENCH_CALLGRIND=1 also count instructions per stage (valgrind; minutes)
+#   BENCH_NETNS=1 also run the packet-path lab (root; CONNRATE=path of connrate)
 set -eu
 
 bench=$1
@@ -102,5 +104,23 @@ if [ -n "$pydir" ] && [ -d "$pydir/portspec" ]; then
 	echo "# Python binding"
 	echo
 	PYTHONPATH=$pydir "$python" "$(dirname "$gen")/py-overhead.py" --reps "$reps"
+	echo
+fi
+
+if [ "${BENCH_CALLGRIND:-0}" = 1 ] && command -v valgrind >/dev/null 2>&1; then
+	echo "# instructions per stage (callgrind)"
+	echo
+	specs=default
+	for n in $sizes; do specs="$specs $specdir/bench-$n.portspec"; done
+	# shellcheck disable=SC2086
+	"$(dirname "$0")/instructions.sh" "$bench" nft $specs
+	echo
+fi
+
+if [ "${BENCH_NETNS:-0}" = 1 ] && [ -n "${CONNRATE:-}" ]; then
+	echo "# packet path (netns lab)"
+	echo
+	"$(dirname "$0")/netns-lab.sh" "$bench" "$CONNRATE" default \
+		"$specdir/bench-10000.portspec" -- 3 5
 	echo
 fi
