@@ -189,14 +189,7 @@ static void put_labels(struct ps_buf *b, const struct ps_flow_group *g, size_t s
 {
 	struct ps_buf labels;
 	ps_buf_init(&labels);
-	for (size_t i = start; i < start + count; i++) {
-		const struct portspec_service *svc = portspec_flow_service(g->flows[i]);
-		bool seen = false;
-		for (size_t j = start; j < i; j++)
-			seen |= portspec_flow_service(g->flows[j]) == svc;
-		if (!seen)
-			ps_label_add(&labels, g->flows[i]);
-	}
+	ps_labels_of(&labels, g->flows + start, count);
 	if (labels.failed)
 		b->failed = true;
 	else
