@@ -404,3 +404,15 @@ void ps_flow_groups_release(struct ps_flow_groups *g)
 	ps_free(g->groups);
 	memset(g, 0, sizeof(*g));
 }
+
+void ps_labels_of(struct ps_buf *b, const struct portspec_flow *const *flows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct portspec_service *svc = portspec_flow_service(flows[i]);
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = portspec_flow_service(flows[j]) == svc;
+		if (!seen)
+			ps_label_add(b, flows[i]);
+	}
+}

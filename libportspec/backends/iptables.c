@@ -231,14 +231,7 @@ static void put_labels(struct ps_buf *b, const struct xt_chunk *ch)
 {
 	struct ps_buf labels;
 	ps_buf_init(&labels);
-	for (size_t i = 0; i < ch->nflows; i++) {
-		const struct portspec_service *svc = portspec_flow_service(ch->flows[i]);
-		bool seen = false;
-		for (size_t j = 0; j < i; j++)
-			seen |= portspec_flow_service(ch->flows[j]) == svc;
-		if (!seen)
-			ps_label_add(&labels, ch->flows[i]);
-	}
+	ps_labels_of(&labels, ch->flows, ch->nflows);
 	if (labels.failed)
 		b->failed = true;
 	else
@@ -543,7 +536,10 @@ static void base_rules(struct xt_ctx *x, struct xt_chain *c, bool input_side)
 		      "-A %s -m conntrack --ctstate ESTABLISHED,RELATED -m comment --comment "
 		      "\"replies and related connections (ftp data, icmp errors)\" -j ACCEPT\n",
 		      c->name);
-	if (x->family == 6 && !x->fragment && !x->gateway) {
+	/* The appliance's own IPv6 needs neighbour discovery, which conntrack
+	 * does not track: a host fragment accepts it too, so that it works in
+	 * whatever ruleset it drops into. */
+	if (x->family == 6 && !x->gateway) {
 		static const char *const nd[] = {"router-solicitation", "router-advertisement",
 						  "neighbour-solicitation",
 						  "neighbour-advertisement"};

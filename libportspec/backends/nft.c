@@ -462,7 +462,9 @@ static void put_base_rules(struct nft_ctx *x, struct ps_buf *b, bool input)
 			      input ? "iifname" : "oifname");
 	ps_buf_puts(b, "\t\tct state established,related accept comment "
 		       "\"replies and related connections (ftp data, icmp errors)\"\n");
-	if (!x->fragment && !x->gateway)
+	/* Neighbour discovery is untracked: without it the appliance's IPv6
+	 * stops when its neighbour cache expires, fragment or not. */
+	if (!x->gateway)
 		ps_buf_puts(b, "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, "
 			       "nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept "
 			       "comment \"IPv6 neighbour discovery\"\n");

@@ -473,6 +473,10 @@ class Firewall:
 
     def reset(self):
         self.topo.nsexec(self.role, ["nft", "flush", "ruleset"])
+        # Source ports are reused once the range wraps: a connection tracked
+        # under the previous ruleset would pass the next one as ESTABLISHED
+        # (and let a mutant survive), so every ruleset starts with no state.
+        self.topo.nsexec(self.role, ["conntrack", "-F"])
         if self.backend in self.restore and "legacy" in self.restore[self.backend]:
             empty = ("*filter\n:INPUT ACCEPT\n:FORWARD ACCEPT\n:OUTPUT ACCEPT\nCOMMIT\n"
                      "*raw\n:PREROUTING ACCEPT\n:OUTPUT ACCEPT\nCOMMIT\n")
@@ -642,8 +646,14 @@ def ftp_check(topo, family, timeout):
             return "FTP (IPv%d): the uploaded file differs (%s)" % (family, srv.get("error"))
         return None
     finally:
-        rep = inside.call({"op": "listen", "tcp": [21, FTP_PASV_PORT]})
-        if rep.get("errors"):
+        # The FTP session's sockets on the data port may take a moment to
+        # leave the port (closing states); listening again is idempotent.
+        for _attempt in range(40):
+            rep = inside.call({"op": "listen", "tcp": [21, FTP_PASV_PORT]})
+            if not rep.get("errors"):
+                break
+            time.sleep(0.25)
+        else:
             raise LabError("listeners after the FTP test: %s" % "; ".join(rep["errors"]))
 
 
