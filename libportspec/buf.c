@@ -55,22 +55,38 @@ void ps_buf_puts(struct ps_buf *b, const char *s)
 
 void ps_buf_putc(struct ps_buf *b, char c)
 {
+	/* The parser and the escapers add text one byte at a time. */
+	if (b->len + 1 < b->cap && !b->failed) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return;
+	}
 	ps_buf_add(b, &c, 1);
 }
 
 void ps_buf_vprintf(struct ps_buf *b, const char *fmt, va_list ap)
 {
+	if (b->failed)
+		return;
+	/* Format straight into the spare capacity; only when the text does not
+	 * fit, grow and format again.  Renders are mostly printf calls, and
+	 * formatting each one twice (once to measure) doubled their cost. */
+	size_t room = b->cap - b->len;
 	va_list ap2;
 	va_copy(ap2, ap);
-	int n = vsnprintf(NULL, 0, fmt, ap2);
+	int n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, ap2);
 	va_end(ap2);
 	if (n < 0) {
 		b->failed = true;
 		return;
 	}
-	if (!reserve(b, (size_t)n))
-		return;
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	if ((size_t)n >= room) {
+		if (room)
+			b->data[b->len] = '\0'; /* undo the truncated attempt */
+		if (!reserve(b, (size_t)n))
+			return;
+		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	}
 	b->len += (size_t)n;
 }
 

@@ -206,6 +206,8 @@ struct portspec_policy {
 	size_t nwarnings;
 	/* index: [zone][direction-1][protocol-1] */
 	struct ps_bucket *buckets;
+	/* per spec service: true if some flow of the policy uses it */
+	bool *service_used;
 };
 
 /* ---- backends (render.c, backends/) ---- */

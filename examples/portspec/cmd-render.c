@@ -73,6 +73,27 @@ static int render_to_path(const struct portspec_policy *policy, const char *back
 	return rc;
 }
 
+static const char usage[] =
+	"usage: portspec render [--backend NAME] [--mode host|gateway] [--fragment] [--name NAME]\n"
+	"                       [--spec FILE] [--profile FILE] [--set KEY=VALUE]... [-o FILE]\n";
+
+static void help(void)
+{
+	printf("%s\nRenders the policy as firewall rules (or documentation) for one backend.\n\n"
+	       "  -b, --backend NAME     the target (default nft); see 'portspec backends'\n"
+	       "  -m, --mode MODE        host: rules on the appliance itself (default);\n"
+	       "                         gateway: rules on a firewall between the zones and it\n"
+	       "  -F, --fragment         a named chain, anchor or rule group for an existing\n"
+	       "                         ruleset instead of a complete ruleset\n"
+	       "  -N, --name NAME        the fragment's name (default portspec)\n"
+	       "  -o, --output FILE      write FILE, replaced only when the render succeeds\n"
+	       CLI_POLICY_HELP
+	       "\nbackends:", usage);
+	for (size_t i = 0; i < portspec_backend_count(); i++)
+		printf(" %s", portspec_backend_name(i));
+	printf("\n");
+}
+
 int cmd_render(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -80,65 +101,58 @@ int cmd_render(int argc, char **argv)
 		{"mode", required_argument, NULL, 'm'},
 		{"fragment", no_argument, NULL, 'F'},
 		{"name", required_argument, NULL, 'N'},
-		{"spec", required_argument, NULL, 's'},
-		{"profile", required_argument, NULL, 'p'},
-		{"set", required_argument, NULL, 'S'},
 		{"output", required_argument, NULL, 'o'},
+		CLI_POLICY_LONGOPTS,
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct cli_policy_opts po = {0};
 	const char *backend = "nft", *mode = "host", *name = NULL, *output = NULL;
 	unsigned flags = 0;
-	int c;
+	int c, rc = EXIT_OK;
+	struct portspec_spec *spec = NULL;
+	struct portspec_policy *policy = NULL;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "b:m:FN:s:p:S:o:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "b:m:FN:o:h" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
+		int handled = cli_policy_opt(&po, c, optarg);
+		if (handled < 0) {
+			rc = EXIT_IOERR;
+			goto out;
+		}
+		if (handled)
+			continue;
 		switch (c) {
 		case 'b': backend = optarg; break;
 		case 'm': mode = optarg; break;
 		case 'F': flags |= PORTSPEC_RENDER_FRAGMENT; break;
 		case 'N': name = optarg; break;
-		case 's': po.spec_path = optarg; break;
-		case 'p': po.profile_path = optarg; break;
-		case 'S':
-			if (!cli_add_set(&po, optarg))
-				return EXIT_IOERR;
-			break;
 		case 'o': output = optarg; break;
 		case 'h':
-			printf("usage: portspec render [--backend NAME] [--mode host|gateway] "
-			       "[--fragment] [--name NAME] [--spec FILE] [--profile FILE] "
-			       "[--set KEY=VALUE]... [-o FILE]\n"
-			       "backends:");
-			for (size_t i = 0; i < portspec_backend_count(); i++)
-				printf(" %s", portspec_backend_name(i));
-			printf("\n");
-			cli_policy_opts_release(&po);
-			return EXIT_OK;
+			help();
+			goto out;
 		default:
-			cli_policy_opts_release(&po);
-			return EXIT_USAGE;
+			rc = cli_bad_option("render", usage, argv);
+			goto out;
 		}
 	}
 	enum portspec_mode m = !strcmp(mode, "host") ? PORTSPEC_MODE_HOST
 			       : !strcmp(mode, "gateway") ? PORTSPEC_MODE_GATEWAY : 0;
 	if (!m || optind < argc) {
-		fprintf(stderr, "portspec render: %s\n",
-			!m ? "--mode is host or gateway" : "unexpected argument");
-		cli_policy_opts_release(&po);
-		return EXIT_USAGE;
+		rc = cli_usage_error("render", usage,
+				     !m ? "--mode is host or gateway" : "unexpected argument");
+		goto out;
 	}
-	struct portspec_spec *spec;
-	struct portspec_policy *policy;
-	int rc = cli_load_policy(&po, false, &spec, &policy);
-	cli_policy_opts_release(&po);
+	rc = cli_load_policy(&po, po.quiet, &spec, &policy);
 	if (rc)
-		return rc;
+		goto out;
 	struct portspec_error err = {0};
 	if (output && strcmp(output, "-") != 0)
 		rc = render_to_path(policy, backend, m, flags, name, output);
 	else if (portspec_render_to_file(policy, backend, m, flags, name, stdout, &err))
 		rc = cli_report(&err);
+out:
+	cli_policy_opts_release(&po);
 	portspec_policy_free(policy);
 	portspec_spec_free(spec);
 	return rc;

@@ -43,35 +43,45 @@ static void header_either(const struct ps_render *r, const char *prefix)
 {
 	const struct portspec_spec *spec = portspec_policy_spec(r->policy);
 	size_t nflows = portspec_policy_flow_count(r->policy);
+	size_t nservices = portspec_spec_service_count(spec);
 
-	for (size_t s = 0; s < portspec_spec_service_count(spec); s++) {
-		const struct portspec_service *svc = portspec_spec_service(spec, s);
+	/* One pass over the flows: the zones (at most PS_MAX_ZONES, 32) of each
+	 * service's "either" flows, so that large specs stay linear. */
+	uint32_t *zones_of = ps_calloc(nservices ? nservices : 1, sizeof(*zones_of));
+	bool *either = ps_calloc(nservices ? nservices : 1, sizeof(*either));
+	if (!zones_of || !either) {
+		r->out->failed = true;
+		goto out;
+	}
+	for (size_t i = 0; i < nflows; i++) {
+		const struct portspec_flow *f = portspec_policy_flow(r->policy, i);
+		if (!portspec_flow_either(f))
+			continue;
+		size_t s = (size_t)(portspec_flow_service(f) - spec->services);
+		either[s] = true;
+		zones_of[s] |= UINT32_C(1) << portspec_flow_zone(f)->index;
+	}
+	for (size_t s = 0; s < nservices; s++) {
 		struct ps_buf zones;
-		bool either = false;
 
+		if (!either[s])
+			continue;
 		ps_buf_init(&zones);
-		for (size_t z = 0; z < portspec_spec_zone_count(spec); z++) {
-			const struct portspec_zone *zone = portspec_spec_zone(spec, z);
-			bool used = false;
-			for (size_t i = 0; i < nflows; i++) {
-				const struct portspec_flow *f = portspec_policy_flow(r->policy, i);
-				if (portspec_flow_service(f) != svc || !portspec_flow_either(f))
-					continue;
-				either = true;
-				if (portspec_flow_zone(f) == zone)
-					used = true;
-			}
-			if (used)
-				ps_buf_printf(&zones, " %s", portspec_zone_name(zone));
-		}
+		for (size_t z = 0; z < portspec_spec_zone_count(spec); z++)
+			if (zones_of[s] & (UINT32_C(1) << z))
+				ps_buf_printf(&zones, " %s",
+					      portspec_zone_name(portspec_spec_zone(spec, z)));
 		if (zones.failed)
 			r->out->failed = true;
-		else if (either)
+		else
 			header_printf(r->out, prefix, "  %s served from:%s",
-				      portspec_service_name(svc),
+				      portspec_service_name(portspec_spec_service(spec, s)),
 				      zones.data ? zones.data : " (nowhere)");
 		ps_buf_release(&zones);
 	}
+out:
+	ps_free(zones_of);
+	ps_free(either);
 }
 
 /* "label: a b c" comment lines, wrapped so that nothing is cut. */
@@ -393,4 +403,16 @@ void ps_flow_groups_release(struct ps_flow_groups *g)
 	ps_free(g->items);
 	ps_free(g->groups);
 	memset(g, 0, sizeof(*g));
+}
+
+void ps_labels_of(struct ps_buf *b, const struct portspec_flow *const *flows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct portspec_service *svc = portspec_flow_service(flows[i]);
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = portspec_flow_service(flows[j]) == svc;
+		if (!seen)
+			ps_label_add(b, flows[i]);
+	}
 }

@@ -51,6 +51,8 @@ bool ps_flow_same_addresses(const struct portspec_flow *a, const struct portspec
 
 /* "smtp required" style labels, joined: appends ", " between them. */
 void ps_label_add(struct ps_buf *b, const struct portspec_flow *flow);
+/* The labels of @n flows, each service once, in order. */
+void ps_labels_of(struct ps_buf *b, const struct portspec_flow *const *flows, size_t n);
 
 /* Flows of the policy that the Linux backends render as one rule group. */
 struct ps_flow_group {

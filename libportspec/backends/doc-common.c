@@ -114,10 +114,8 @@ const char *ps_doc_interface_title(const struct portspec_spec *spec, const char 
 
 bool ps_doc_service_used(const struct portspec_policy *policy, const struct portspec_service *svc)
 {
-	for (size_t i = 0; i < policy->nflows; i++)
-		if (policy->flows[i].service == svc)
-			return true;
-	return false;
+	size_t i = (size_t)(svc - policy->spec->services);
+	return i < policy->spec->nservices && policy->service_used[i];
 }
 
 size_t ps_doc_utf8_len(const char *str)

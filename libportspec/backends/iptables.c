@@ -231,14 +231,7 @@ static void put_labels(struct ps_buf *b, const struct xt_chunk *ch)
 {
 	struct ps_buf labels;
 	ps_buf_init(&labels);
-	for (size_t i = 0; i < ch->nflows; i++) {
-		const struct portspec_service *svc = portspec_flow_service(ch->flows[i]);
-		bool seen = false;
-		for (size_t j = 0; j < i; j++)
-			seen |= portspec_flow_service(ch->flows[j]) == svc;
-		if (!seen)
-			ps_label_add(&labels, ch->flows[i]);
-	}
+	ps_labels_of(&labels, ch->flows, ch->nflows);
 	if (labels.failed)
 		b->failed = true;
 	else

@@ -242,26 +242,12 @@ static enum portspec_status render_netsh(struct ps_render *r)
 		.profile = portspec_policy_profile(r->policy),
 		.fragment = (r->flags & PORTSPEC_RENDER_FRAGMENT) != 0,
 	};
-	if (r->mode != PORTSPEC_MODE_HOST)
-		return ps_error_set(r->err, PORTSPEC_E_UNSUPPORTED, NULL, 0, 0,
-				    "netsh renders Windows host firewall rules only; "
-				    "use --mode host (gateway mode needs a router backend)");
-	for (size_t i = 0; i < portspec_policy_flow_count(r->policy); i++) {
-		const struct portspec_service *svc =
-			portspec_flow_service(portspec_policy_flow(r->policy, i));
-		const char *h = portspec_service_helper(svc);
-		if (h && strcmp(h, "ftp") != 0)
-			return ps_error_set(
-				r->err, PORTSPEC_E_UNSUPPORTED, NULL, 0, 0,
-				"netsh: service %s needs the '%.32s' connection helper, "
-				"which Windows firewall does not have",
-				portspec_service_name(svc), h);
-		if (h)
-			n.ftp = true;
-	}
+	enum portspec_status st = ps_windows_check(r, "netsh", &n.ftp);
+	if (st)
+		return st;
 	header(&n);
 	for (size_t i = 0; i < portspec_policy_flow_count(r->policy); i++) {
-		enum portspec_status st = add_rule(&n, portspec_policy_flow(r->policy, i));
+		st = add_rule(&n, portspec_policy_flow(r->policy, i));
 		if (st)
 			return st;
 	}

@@ -167,73 +167,67 @@ struct nft_chunk {
 	size_t start, count; /* into the group's flows */
 };
 
-static size_t label_len(const struct ps_flow_group *g, size_t start, size_t count)
+static const char *flow_helper(const struct portspec_flow *f)
 {
-	size_t len = 0, n = 0;
-	for (size_t i = start; i < start + count; i++) {
-		const struct portspec_service *svc = portspec_flow_service(g->flows[i]);
-		bool seen = false;
-		for (size_t j = start; j < i; j++)
-			seen |= portspec_flow_service(g->flows[j]) == svc;
-		if (seen)
-			continue;
-		len += (n ? 2 : 0) + strlen(portspec_service_name(svc)) + 1 +
-		       strlen(portspec_level_name(portspec_flow_level(g->flows[i])));
-		n++;
-	}
-	return len;
+	return portspec_service_helper(portspec_flow_service(f));
 }
 
+/*
+ * The services of the flows [start, start + count) (only those with @helper,
+ * if given) as "name level, ..." into @labels.  It stops as soon as the text
+ * is longer than an nft comment may be, so a large chunk costs no more than
+ * a small one; returns whether the text fits.
+ */
+static bool collect_labels(struct ps_buf *labels, const struct ps_flow_group *g, size_t start,
+			   size_t count, const char *helper)
+{
+	for (size_t i = start; i < start + count && labels->len <= NFT_MAX_COMMENT; i++) {
+		const struct portspec_service *svc = portspec_flow_service(g->flows[i]);
+		bool seen = false;
+		if (helper) {
+			const char *h = flow_helper(g->flows[i]);
+			if (!h || strcmp(h, helper) != 0)
+				continue;
+		}
+		for (size_t j = start; j < i && !seen; j++)
+			seen = portspec_flow_service(g->flows[j]) == svc;
+		if (!seen)
+			ps_label_add(labels, g->flows[i]);
+	}
+	return labels->len <= NFT_MAX_COMMENT;
+}
+
+/*
+ * comment "smtp required, smtps optional", or, when the names do not fit in
+ * an nft comment, @what with the number of flows ("12 flows, services in set
+ * in_outside_tcp"): the set elements still name their services.
+ */
 static void put_labels(struct ps_buf *b, const struct ps_flow_group *g, size_t start,
-		       size_t count)
+		       size_t count, const char *helper, const char *what)
 {
 	struct ps_buf labels;
 	ps_buf_init(&labels);
-	for (size_t i = start; i < start + count; i++) {
-		const struct portspec_service *svc = portspec_flow_service(g->flows[i]);
-		bool seen = false;
-		for (size_t j = start; j < i; j++)
-			seen |= portspec_flow_service(g->flows[j]) == svc;
-		if (!seen)
-			ps_label_add(&labels, g->flows[i]);
-	}
+	bool fits = collect_labels(&labels, g, start, count, helper);
 	if (labels.failed)
 		b->failed = true;
+	else if (fits)
+		ps_buf_printf(b, "comment \"%s\"", labels.data ? labels.data : "");
 	else
-		ps_buf_printf(b, "comment \"%s\"", labels.data);
+		ps_buf_printf(b, "comment \"%zu flows%s\"", count, what);
 	ps_buf_release(&labels);
 }
 
 /*
- * The next chunk of @g from @start: flows whose port ranges do not overlap
- * (an interval set refuses overlaps; equal ranges share one element), with a
- * rule comment that fits.
+ * The next chunk of @g from @start: at most NFT_MAX_ELEMENTS flows, so that a
+ * group is one rule and one set however many services it has.  Overlapping
+ * ranges are merged into one set element (the flows of a group all accept).
  */
 static size_t chunk_end(const struct ps_flow_group *g, size_t start)
 {
-	unsigned max_last = 0;
-	size_t i;
-	for (i = start; i < g->count; i++) {
-		unsigned first = portspec_flow_port_first(g->flows[i]);
-		unsigned last = portspec_flow_port_last(g->flows[i]);
-		if (i > start) {
-			const struct portspec_flow *p = g->flows[i - 1];
-			bool same = first == portspec_flow_port_first(p) &&
-				    last == portspec_flow_port_last(p);
-			if (!same && first <= max_last)
-				break;
-			if (label_len(g, start, i - start + 1) > NFT_MAX_COMMENT)
-				break;
-			if (i - start >= NFT_MAX_ELEMENTS)
-				break;
-		}
-		if (last > max_last)
-			max_last = last;
-	}
-	return i;
+	return g->count - start > NFT_MAX_ELEMENTS ? start + NFT_MAX_ELEMENTS : g->count;
 }
 
-/* The port set of a chunk: one element per distinct range, commented with its services. */
+/* The port set of a chunk: one element per range (overlapping ones merged), commented with its services. */
 static void put_port_set(struct nft_ctx *x, const char *setname, const struct ps_flow_group *g,
 			 size_t start, size_t end)
 {
@@ -244,44 +238,61 @@ static void put_port_set(struct nft_ctx *x, const char *setname, const struct ps
 		unsigned first = portspec_flow_port_first(g->flows[i]);
 		unsigned last = portspec_flow_port_last(g->flows[i]);
 		size_t j = i + 1;
-		while (j < end && portspec_flow_port_first(g->flows[j]) == first &&
-		       portspec_flow_port_last(g->flows[j]) == last)
+		/* flows are sorted by first port: merge every range that overlaps */
+		while (j < end && portspec_flow_port_first(g->flows[j]) <= last) {
+			if (portspec_flow_port_last(g->flows[j]) > last)
+				last = portspec_flow_port_last(g->flows[j]);
 			j++;
+		}
 		if (i > start)
 			ps_buf_puts(b, ",\n\t\t\t     ");
 		if (first == last)
 			ps_buf_printf(b, "%u ", first);
 		else
 			ps_buf_printf(b, "%u-%u ", first, last);
-		/* The element comment: the services of this range (fits: <= the rule's). */
-		put_labels(b, g, i, j - i);
+		/* The element comment: the services of this range. */
+		put_labels(b, g, i, j - i, NULL, "");
 		i = j;
 	}
 	ps_buf_puts(b, " }\n\t}\n\n");
 }
 
-/* "tcp dport { 21, 990 }" for the flows of a chunk with @helper. */
+static void put_range(struct ps_buf *b, size_t n, unsigned first, unsigned last)
+{
+	if (first == last)
+		ps_buf_printf(b, "%s%u", n ? ", " : "", first);
+	else
+		ps_buf_printf(b, "%s%u-%u", n ? ", " : "", first, last);
+}
+
+/* "tcp dport { 21, 990 }" for the flows of a chunk with @helper, overlaps merged. */
 static void put_helper_ports(struct ps_buf *b, const struct ps_flow_group *g, size_t start,
 			     size_t end, const char *helper)
 {
 	size_t n = 0;
-	unsigned pf = 0, pl = 0;
+	bool open = false;
+	unsigned cf = 0, cl = 0;
 	struct ps_buf list;
 	ps_buf_init(&list);
 	for (size_t i = start; i < end; i++) {
 		const char *h = portspec_service_helper(portspec_flow_service(g->flows[i]));
 		unsigned first = portspec_flow_port_first(g->flows[i]);
 		unsigned last = portspec_flow_port_last(g->flows[i]);
-		if (!h || strcmp(h, helper) != 0 || (n && first == pf && last == pl))
+		if (!h || strcmp(h, helper) != 0)
 			continue;
-		if (first == last)
-			ps_buf_printf(&list, "%s%u", n ? ", " : "", first);
-		else
-			ps_buf_printf(&list, "%s%u-%u", n ? ", " : "", first, last);
-		pf = first;
-		pl = last;
-		n++;
+		if (open && first <= cl) {
+			if (last > cl)
+				cl = last;
+			continue;
+		}
+		if (open)
+			put_range(&list, n++, cf, cl);
+		cf = first;
+		cl = last;
+		open = true;
 	}
+	if (open)
+		put_range(&list, n++, cf, cl);
 	if (list.failed)
 		b->failed = true;
 	else if (n == 1)
@@ -358,34 +369,8 @@ static size_t servers_of_family(const struct portspec_flow *f, int family)
 	return n;
 }
 
-static const char *flow_helper(const struct portspec_flow *f)
-{
-	return portspec_service_helper(portspec_flow_service(f));
-}
 
 /* "comment "ftp optional"" for the flows of a chunk with @helper. */
-static void put_helper_labels(struct ps_buf *b, const struct ps_flow_group *g, size_t start,
-			      size_t end, const char *helper)
-{
-	struct ps_buf labels;
-	ps_buf_init(&labels);
-	for (size_t i = start; i < end; i++) {
-		const char *h = flow_helper(g->flows[i]);
-		bool seen = false;
-		if (!h || strcmp(h, helper) != 0)
-			continue;
-		for (size_t j = start; j < i; j++)
-			seen |= portspec_flow_service(g->flows[j]) ==
-				portspec_flow_service(g->flows[i]);
-		if (!seen)
-			ps_label_add(&labels, g->flows[i]);
-	}
-	if (labels.failed)
-		b->failed = true;
-	else
-		ps_buf_printf(b, "comment \"%s\"", labels.data);
-	ps_buf_release(&labels);
-}
 
 /*
  * The rules of one chunk for @family (0: no address match): the helper
@@ -421,14 +406,16 @@ static void put_chunk_rules(struct nft_ctx *x, const struct ps_flow_group *g, si
 		put_match(x, hb, g, family);
 		put_helper_ports(hb, g, start, end, h);
 		ps_buf_printf(hb, "ct state new ct helper set \"%s-%s\" ", h, proto);
-		put_helper_labels(hb, g, start, end, h);
+		put_labels(hb, g, start, end - start, h, " with this helper");
 		ps_buf_putc(hb, '\n');
 	}
 	struct ps_buf *rb = rules_for(x, dir, false);
 	ps_buf_puts(rb, "\t\t");
 	put_match(x, rb, g, family);
 	ps_buf_printf(rb, "%s dport @%s ct state new accept ", proto, setname);
-	put_labels(rb, g, start, end - start);
+	char what[96];
+	snprintf(what, sizeof(what), ", services in set %s", setname);
+	put_labels(rb, g, start, end - start, NULL, what);
 	ps_buf_putc(rb, '\n');
 }
 

@@ -193,25 +193,12 @@ static enum portspec_status render_powershell(struct ps_render *r)
 		.profile = portspec_policy_profile(r->policy),
 		.fragment = (r->flags & PORTSPEC_RENDER_FRAGMENT) != 0,
 	};
-	if (r->mode != PORTSPEC_MODE_HOST)
-		return ps_error_set(r->err, PORTSPEC_E_UNSUPPORTED, NULL, 0, 0,
-				    "powershell renders Windows host firewall rules only; "
-				    "use --mode host");
-	for (size_t i = 0; i < portspec_policy_flow_count(r->policy); i++) {
-		const struct portspec_service *svc =
-			portspec_flow_service(portspec_policy_flow(r->policy, i));
-		const char *h = portspec_service_helper(svc);
-		if (h && strcmp(h, "ftp") != 0)
-			return ps_error_set(r->err, PORTSPEC_E_UNSUPPORTED, NULL, 0, 0,
-					    "powershell: service %s needs the '%.32s' connection "
-					    "helper, which Windows firewall does not have",
-					    portspec_service_name(svc), h);
-		if (h)
-			p.ftp = true;
-	}
+	enum portspec_status st = ps_windows_check(r, "powershell", &p.ftp);
+	if (st)
+		return st;
 	header(&p);
 	for (size_t i = 0; i < portspec_policy_flow_count(r->policy); i++) {
-		enum portspec_status st = add_rule(&p, portspec_policy_flow(r->policy, i));
+		st = add_rule(&p, portspec_policy_flow(r->policy, i));
 		if (st)
 			return st;
 	}

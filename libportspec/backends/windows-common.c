@@ -289,3 +289,25 @@ const char *ps_empty_zone_hint(const struct portspec_zone *zone)
 			 "narrow the networks or disable the flow's service"
 		       : "give the zone addresses in the profile";
 }
+
+enum portspec_status ps_windows_check(const struct ps_render *r, const char *backend, bool *ftp)
+{
+	if (r->mode != PORTSPEC_MODE_HOST)
+		return ps_error_set(r->err, PORTSPEC_E_UNSUPPORTED, NULL, 0, 0,
+				    "%s renders Windows host firewall rules only; use --mode host "
+				    "(gateway mode needs a router backend)", backend);
+	*ftp = false;
+	for (size_t i = 0; i < portspec_policy_flow_count(r->policy); i++) {
+		const struct portspec_service *svc =
+			portspec_flow_service(portspec_policy_flow(r->policy, i));
+		const char *h = portspec_service_helper(svc);
+		if (h && strcmp(h, "ftp") != 0)
+			return ps_error_set(r->err, PORTSPEC_E_UNSUPPORTED, NULL, 0, 0,
+					    "%s: service %s needs the '%.32s' connection helper, "
+					    "which Windows firewall does not have",
+					    backend, portspec_service_name(svc), h);
+		if (h)
+			*ftp = true;
+	}
+	return PORTSPEC_OK;
+}

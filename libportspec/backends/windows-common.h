@@ -63,4 +63,11 @@ const char *ps_empty_zone_hint(const struct portspec_zone *zone);
 /* A short label for a flow's direction as seen from the appliance. */
 const char *ps_flow_dir_word(const struct portspec_flow *flow);
 
+/*
+ * What the Windows backends can express: host mode only, and of the
+ * connection helpers only ftp (the firewall's stateful FTP filter).  Sets
+ * *ftp when a flow needs it; errors name the backend and the service.
+ */
+enum portspec_status ps_windows_check(const struct ps_render *r, const char *backend, bool *ftp);
+
 #endif
