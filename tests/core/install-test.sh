@@ -43,4 +43,16 @@ out=$(LD_LIBRARY_PATH="$libdir" "$tmp/consumer")
 cli=$(find "$tmp/root" -path '*/bin/portspec' | head -n 1)
 [ -n "$cli" ] || { echo "portspec CLI not installed" >&2; exit 1; }
 LD_LIBRARY_PATH="$libdir" "$cli" check --zone outside --direction inbound --proto tcp --port 25 >/dev/null
+# the Python package, when built: importable from where it was installed,
+# and that folder is one Debian's /usr/bin/python3 searches by default
+init=$(find "$tmp/root" -path '*/portspec/__init__.py' | head -n 1)
+if [ -n "$init" ]; then
+	site=$(dirname "$(dirname "$init")")
+	/usr/bin/python3 -c 'import sys; sys.exit(sys.argv[1] not in sys.path)' "${site#"$tmp/root"}" || {
+		echo "the Python package went to ${site#"$tmp/root"}, which /usr/bin/python3 does not search" >&2
+		exit 1; }
+	out=$(cd "$tmp" && PYTHONPATH="$site" LD_LIBRARY_PATH="$libdir" /usr/bin/python3 -c \
+		"import portspec; print(portspec.load_default().policy().is_allowed('outside','inbound','tcp',25))")
+	[ "$out" = "True" ] || { echo "installed Python package answered '$out'" >&2; exit 1; }
+fi
 echo "1 passed, 0 failed"
