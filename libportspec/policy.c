@@ -311,6 +311,24 @@ static enum portspec_status collect_warnings(struct portspec_policy *p,
 		if (!st && svc->note)
 			st = add_warning(p, err, "%s: %s", svc->name, svc->note);
 	}
+	/* A networks zone of 0.0.0.0/0 or ::/0 leaves the complement zone no
+	 * addresses of that family: its flows can then never match. */
+	for (size_t z = 0; z < spec->nzones && !st; z++) {
+		if (spec->zones[z].kind != PORTSPEC_ZONE_NETWORKS)
+			continue;
+		const struct ps_cidr_list *l = &pr->zone_addresses[z];
+		for (size_t i = 0; i < l->count && !st; i++) {
+			if (l->items[i].prefix != 0)
+				continue;
+			for (size_t c = 0; c < spec->nzones && !st; c++)
+				if (spec->zones[c].kind == PORTSPEC_ZONE_COMPLEMENT)
+					st = add_warning(p, err,
+							 "zone %s covers every IPv%u address, so zone "
+							 "%s has none: its IPv%u flows can never match",
+							 spec->zones[z].name, l->items[i].family,
+							 spec->zones[c].name, l->items[i].family);
+		}
+	}
 out:
 	ps_free(present);
 	ps_free(served);

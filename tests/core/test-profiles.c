@@ -141,6 +141,16 @@ static void test_served_from_errors(void **state)
 	assert_non_null(strstr(f->err.text, "not marked servable from either zone"));
 }
 
+static void test_inside_covers_everything(void **state)
+{
+	struct fixture *f = *state;
+	set_ok(f, "inside", "0.0.0.0/0, 2001:db8::/32");
+	struct portspec_policy *p = compile(f);
+	assert_true(has_warning(p, "zone inside covers every IPv4 address, so zone outside has none"));
+	assert_false(has_warning(p, "IPv6 address"));
+	portspec_policy_free(p);
+}
+
 static void test_cluster_roles(void **state)
 {
 	struct fixture *f = *state;
@@ -377,6 +387,7 @@ int main(void)
 		T(test_dns_outside_only),
 		T(test_ntp_inside_only),
 		T(test_served_from_errors),
+		T(test_inside_covers_everything),
 		T(test_cluster_roles),
 		T(test_servers_narrow_outbound),
 		T(test_server_contradiction),
