@@ -28,7 +28,7 @@ harnesses=${*:-spec-parse profile-parse render}
 
 if [ ! -f "$builddir/build.ninja" ]; then
 	CC=clang meson setup "$builddir" "$srcdir" -Dfuzzers=true -Db_lundef=false \
-		-Dtests=false -Dbindings=disabled -Ddocs=disabled
+		-Dtests=disabled -Dbindings=disabled -Ddocs=disabled
 fi
 ninja -C "$builddir" -j"${FUZZ_JOBS:-2}"
 
