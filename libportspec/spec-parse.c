@@ -37,6 +37,17 @@ struct parser {
 	size_t *flow_mark;
 	size_t nflow_mark;
 	size_t flow_serial;
+	/* where each port range of the current service was written, so that
+	 * overlaps found after sorting point at the later of the two */
+	struct port_at *port_at;
+	size_t port_at_cap;
+};
+
+struct port_at {
+	struct ps_portrange r;
+	unsigned line, column;
+	size_t order;
+	char text[24];
 };
 
 static enum portspec_status fail(struct parser *p, enum portspec_status st, unsigned column,
@@ -306,16 +317,6 @@ static enum portspec_status parse_port(struct parser *p, const struct token *t,
 	return PORTSPEC_OK;
 }
 
-static int cmp_range(const void *a, const void *b)
-{
-	const struct ps_portrange *x = a, *y = b;
-	if (x->proto != y->proto)
-		return x->proto < y->proto ? -1 : 1;
-	if (x->first != y->first)
-		return x->first < y->first ? -1 : 1;
-	return x->last < y->last ? -1 : x->last > y->last;
-}
-
 /* tcp|udp PORT|FIRST-LAST ... */
 static enum portspec_status ports_statement(struct parser *p, struct portspec_service *svc,
 					    enum portspec_protocol proto)
@@ -349,15 +350,6 @@ static enum portspec_status ports_statement(struct parser *p, struct portspec_se
 					    "reversed port range %lu-%lu; write it as %lu-%lu", first,
 					    last, last, first);
 		}
-		for (size_t k = 0; k < svc->nports; k++) {
-			const struct ps_portrange *r = &svc->ports[k];
-			if (r->proto == proto && first <= r->last && last >= r->first)
-				return fail(p, PORTSPEC_E_PARSE, t->column,
-					    "%s port %.64s overlaps %u-%u already listed for "
-					    "service '%s'; list each port once",
-					    portspec_protocol_name(proto), t->text, r->first, r->last,
-					    svc->name);
-		}
 		if (svc->nports >= PS_MAX_PORTS_PER_SERVICE)
 			return fail(p, PORTSPEC_E_LIMIT, t->column,
 				    "service '%s' has more than %u port ranges; merge ranges",
@@ -366,9 +358,75 @@ static enum portspec_status ports_statement(struct parser *p, struct portspec_se
 		if (!r)
 			return nomem(p);
 		svc->ports = r;
-		svc->ports[svc->nports++] = (struct ps_portrange){
+		if (svc->nports == p->port_at_cap) {
+			size_t cap = p->port_at_cap ? p->port_at_cap * 2 : 16;
+			struct port_at *a = ps_reallocarray(p->port_at, cap, sizeof(*a));
+			if (!a)
+				return nomem(p);
+			p->port_at = a;
+			p->port_at_cap = cap;
+		}
+		struct port_at *at = &p->port_at[svc->nports];
+		at->r = (struct ps_portrange){
 			.proto = (uint8_t)proto, .first = (uint16_t)first, .last = (uint16_t)last};
+		at->line = p->line;
+		at->column = t->column;
+		at->order = svc->nports;
+		snprintf(at->text, sizeof(at->text), "%s", t->text);
+		svc->ports[svc->nports++] = at->r;
 	}
+	return PORTSPEC_OK;
+}
+
+static int cmp_port_at(const void *a, const void *b)
+{
+	const struct port_at *x = a, *y = b;
+	if (x->r.proto != y->r.proto)
+		return x->r.proto < y->r.proto ? -1 : 1;
+	if (x->r.first != y->r.first)
+		return x->r.first < y->r.first ? -1 : 1;
+	if (x->r.last != y->r.last)
+		return x->r.last < y->r.last ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/*
+ * Sorts the service's port ranges and rejects overlaps, in O(n log n): in
+ * sorted order a range overlaps an earlier one exactly when it starts at or
+ * before the furthest end so far.  The error points at whichever of the two
+ * was written later.
+ */
+static enum portspec_status sort_ports(struct parser *p, struct portspec_service *svc)
+{
+	struct port_at *at = p->port_at;
+	size_t n = svc->nports;
+	qsort(at, n, sizeof(*at), cmp_port_at);
+	size_t widest = 0;
+	for (size_t i = 1; i < n; i++) {
+		if (at[i].r.proto != at[widest].r.proto) {
+			widest = i;
+			continue;
+		}
+		if (at[i].r.first <= at[widest].r.last) {
+			const struct port_at *later = at[i].order > at[widest].order ? &at[i] : &at[widest];
+			const struct port_at *other = later == &at[i] ? &at[widest] : &at[i];
+			char range[16];
+			if (other->r.first == other->r.last)
+				snprintf(range, sizeof(range), "%u", other->r.first);
+			else
+				snprintf(range, sizeof(range), "%u-%u", other->r.first, other->r.last);
+			p->line = later->line;
+			return fail(p, PORTSPEC_E_PARSE, later->column,
+				    "%s port %s overlaps %s already listed for service '%s'; "
+				    "list each port once",
+				    portspec_protocol_name((enum portspec_protocol)later->r.proto),
+				    later->text, range, svc->name);
+		}
+		if (at[i].r.last > at[widest].r.last)
+			widest = i;
+	}
+	for (size_t i = 0; i < n; i++)
+		svc->ports[i] = at[i].r;
 	return PORTSPEC_OK;
 }
 
@@ -391,8 +449,10 @@ static enum portspec_status service_line(struct parser *p)
 			return fail(p, PORTSPEC_E_PARSE, 1,
 				    "service '%s' has no level; add 'level required', 'level "
 				    "optional' or 'level cluster'", svc->name);
+		st = sort_ports(p, svc);
+		if (st)
+			return st;
 		p->line = saved;
-		qsort(svc->ports, svc->nports, sizeof(*svc->ports), cmp_range);
 		p->current = SIZE_MAX;
 		return PORTSPEC_OK;
 	}
@@ -869,6 +929,7 @@ PORTSPEC_EXPORT enum portspec_status portspec_spec_parse(const char *text, size_
 		st = parse_all(&p, text ? text : "", len);
 	clear_tokens(&p);
 	ps_free(p.toks);
+	ps_free(p.port_at);
 	ps_free(p.flow_mark);
 	if (st) {
 		portspec_spec_free(spec);

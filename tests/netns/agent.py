@@ -213,6 +213,15 @@ class Batch:
             SEL.unregister(st["sock"])
         except (KeyError, ValueError):
             pass
+        if not st["udp"]:
+            # Close with a reset: a probe that closed normally would leave
+            # its 4-tuple in TIME_WAIT, and the source port is reused once
+            # the lab's range wraps (EADDRINUSE on a later probe).
+            try:
+                st["sock"].setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                      struct.pack("ii", 1, 0))
+            except OSError:
+                pass
         st["sock"].close()
         self.results[key] = outcome
         if st["pass"]:
