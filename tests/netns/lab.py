@@ -804,11 +804,16 @@ def main(argv=None):
             if sports is None:
                 result = setup if i == index else ([], [])
             else:
-                try:
-                    result = run_config(topos[index], args, runs[i], families, ports, sports,
-                                        timing)
-                except Exception as e:
-                    result = (["ERROR: %s" % e], ["%s" % e])
+                result = run_once(topos[index], args, runs[i], families, ports, sports, timing)
+                if runs[i][5] is None and result[1] and all(map(load_can_explain, result[1])):
+                    # Load can delay or drop what must pass, never let through
+                    # what must fail: one more attempt tells the two apart.
+                    again = run_once(topos[index], args, runs[i], families, ports, sports,
+                                     timing)
+                    note = ["retry: the first attempt had %d late or lost probes (%s); "
+                            "the second %s" % (len(result[1]), result[1][0],
+                                               "passed" if not again[1] else "failed too")]
+                    result = (result[0] + note + again[0], again[1])
                 if i == index:
                     result = (setup[0] + result[0], result[1])
             with done:
@@ -868,6 +873,24 @@ def prepare(topo, families, ports, timing, runs, lines):
         lines.extend("  " + line for line in bad[:20])
         raise LabError("the lab's plumbing is broken (no rules loaded)")
     return sports
+
+
+def run_once(topo, args, run_, families, ports, sports, timing):
+    try:
+        return run_config(topo, args, run_, families, ports, sports, timing)
+    except Exception as e:  # pylint: disable=broad-except
+        return (["ERROR: %s" % e], ["%s" % e])
+
+
+def load_can_explain(problem):
+    """True for a problem that a busy machine can cause: a probe that must
+    pass came late or not at all, an FTP transfer that timed out, a socket
+    still busy.  Never for traffic that got through when it must not."""
+    if "MUST FAIL" in problem or "not closed to a plain connection" in problem:
+        return False
+    if "no probe for the flow" in problem or "do not load" in problem:
+        return False
+    return True
 
 
 def run_config(topo, args, run_, families, ports, sports, timing, ftp=True):
