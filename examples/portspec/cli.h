@@ -67,6 +67,8 @@ int cli_bad_option(const char *cmd, const char *usage, char **argv);
 enum portspec_status cli_build_policy(const struct cli_policy_opts *o, const char *const *extra,
 				      size_t nextra, const struct portspec_spec *spec,
 				      struct portspec_policy **out, struct portspec_error *err);
+/* A port number 1..65535 written as plain decimal digits; false otherwise. */
+bool cli_parse_port(const char *s, unsigned *port);
 /* Maps a status to an exit code. */
 int cli_exit_code(enum portspec_status st);
 

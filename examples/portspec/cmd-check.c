@@ -67,14 +67,12 @@ int cmd_check(int argc, char **argv)
 	}
 	enum portspec_direction d = portspec_direction_from_name(dir);
 	enum portspec_protocol pr = portspec_protocol_from_name(proto);
-	char *end = NULL;
-	unsigned long n = port ? strtoul(port, &end, 10) : 0;
+	unsigned n = 0;
 	const char *bad = optind < argc ? "unexpected argument"
 			  : !zone ? "--zone is required"
 			  : !d ? "--direction is inbound or outbound"
 			  : !pr ? "--proto is tcp or udp"
-			  : (!port || !*port || *end || n < 1 || n > 65535 || port[0] == '-')
-				  ? "--port is a number from 1 to 65535" : NULL;
+			  : !cli_parse_port(port, &n) ? "--port is a number from 1 to 65535" : NULL;
 	if (bad) {
 		cli_policy_opts_release(&po);
 		return cli_usage_error("check", usage, bad);
@@ -86,7 +84,7 @@ int cmd_check(int argc, char **argv)
 	if (rc)
 		return rc;
 	const struct portspec_flow *f;
-	int allowed = portspec_is_allowed(policy, zone, d, pr, (unsigned)n, &f);
+	int allowed = portspec_is_allowed(policy, zone, d, pr, n, &f);
 	if (allowed < 0) {
 		fprintf(stderr, "portspec check: unknown zone '%s'; the zones are:", zone);
 		for (size_t i = 0; i < portspec_spec_zone_count(spec); i++)
@@ -95,7 +93,7 @@ int cmd_check(int argc, char **argv)
 		rc = EXIT_USAGE;
 	} else if (allowed) {
 		const struct portspec_service *svc = portspec_flow_service(f);
-		printf("allowed: %s %s %s/%lu matches service %s (%s, ", dir, zone, proto, n,
+		printf("allowed: %s %s %s/%u matches service %s (%s, ", dir, zone, proto, n,
 		       portspec_service_name(svc), portspec_level_name(portspec_service_level(svc)));
 		cli_put_text(stdout, portspec_service_title(svc) ? portspec_service_title(svc) : "");
 		printf(") in flow %s %s %s/%u", dir, zone, proto, portspec_flow_port_first(f));
@@ -104,7 +102,7 @@ int cmd_check(int argc, char **argv)
 		printf("\n");
 		rc = EXIT_OK;
 	} else {
-		printf("denied: no flow allows %s %s %s/%lu\n", dir, zone, proto, n);
+		printf("denied: no flow allows %s %s %s/%u\n", dir, zone, proto, n);
 		rc = EXIT_DENIED;
 	}
 	portspec_policy_free(policy);

@@ -290,13 +290,7 @@ static bool parse_port_arg(const char *s, enum portspec_protocol *proto, unsigne
 			return false;
 		s = slash + 1;
 	}
-	if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 5)
-		return false;
-	unsigned long n = strtoul(s, NULL, 10);
-	if (n < 1 || n > 65535)
-		return false;
-	*port = (unsigned)n;
-	return true;
+	return cli_parse_port(s, port);
 }
 
 int cmd_explain(int argc, char **argv)

@@ -54,6 +54,18 @@ int cli_policy_opt(struct cli_policy_opts *o, int c, const char *arg)
 	}
 }
 
+bool cli_parse_port(const char *s, unsigned *port)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0 || n > 5 || strspn(s, "0123456789") != n)
+		return false;
+	unsigned long v = strtoul(s, NULL, 10);
+	if (v < 1 || v > 65535)
+		return false;
+	*port = (unsigned)v;
+	return true;
+}
+
 int cli_usage_error(const char *cmd, const char *usage, const char *why)
 {
 	if (why)

@@ -59,7 +59,7 @@ def main():
         assert "allowed" in r.stdout
     r = run("check", "--zone", "outside", "--direction", "inbound", "--proto", "tcp", "--port", "22")
     assert r.returncode == 1 and r.stdout.startswith("denied"), r
-    for bad in (["--port", "0"], ["--port", "65536"], ["--port", "-1"], ["--port", "22x"],
+    for bad in (["--port", "0"], ["--port", "65536"], ["--port", "-1"], ["--port", "22x"], ["--port", "+22"], ["--port", " 22"], ["--port", "99999999999999999999"],
                 ["--proto", "icmp"], ["--direction", "up"]):
         args = {"--zone": "inside", "--direction": "inbound", "--proto": "tcp", "--port": "22"}
         args[bad[0]] = bad[1]
