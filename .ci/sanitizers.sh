@@ -24,7 +24,7 @@ setup() {
 	dir=$1
 	shift
 	if [ ! -f "$dir/build.ninja" ]; then
-		meson setup "$dir" -Dwerror=true "$@"
+		meson setup "$dir" -Dwerror=true -Dtests=enabled "$@"
 	fi
 	ninja -C "$dir" -j"$jobs"
 }

@@ -8,7 +8,7 @@ import pytest
 
 SRCDIR = os.environ.get("PORTSPEC_SRCDIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILDDIR = os.environ.get("PORTSPEC_BUILDDIR", os.path.join(SRCDIR, "build"))
-EXE = os.environ.get("PORTSPEC_EXE", os.path.join(BUILDDIR, "examples", "portspec"))
+EXE = os.environ.get("PORTSPEC_EXE", os.path.join(BUILDDIR, "cli", "portspec"))
 IN_CI = os.environ.get("CI") == "true"
 REGEN = os.environ.get("PORTSPEC_REGEN") == "1"
 

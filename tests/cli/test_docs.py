@@ -213,7 +213,7 @@ def test_api_docs_build(tmp_path):
 # ---- bash completion ---------------------------------------------------------
 
 def complete(words):
-    script = os.path.join(SRCDIR, "examples", "portspec", "portspec.bash-completion")
+    script = os.path.join(SRCDIR, "cli", "portspec.bash-completion")
     line = " ".join(words)
     cmd = (f'source "{script}"; COMP_WORDS=({line}); COMP_CWORD={len(words) - 1}; '
            f'_portspec; printf "%s\\n" "${{COMPREPLY[@]}}"')

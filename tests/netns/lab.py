@@ -693,7 +693,7 @@ def find_portspec():
     builds = [os.environ.get("PORTSPEC_BUILDDIR", ""),
               os.path.join(HERE, "..", "..", "build")]
     for build in filter(None, builds):
-        for rel in (("examples", "portspec"), ("examples", "portspec", "portspec")):
+        for rel in (("cli", "portspec"),):
             path = os.path.join(build, *rel)
             if os.path.isfile(path) and os.access(path, os.X_OK):
                 return os.path.normpath(path)

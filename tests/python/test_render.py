@@ -78,9 +78,9 @@ SITE_SETTINGS = ["dns=outside", "role=central", "cluster-peer=192.0.2.50",
 
 def _cli():
     builddir = os.environ.get("PORTSPEC_BUILDDIR")
-    path = os.path.join(builddir, "examples", "portspec") if builddir else None
+    path = os.path.join(builddir, "cli", "portspec") if builddir else None
     if not path or not os.access(path, os.X_OK):
-        pytest.fail("the portspec CLI is not built (PORTSPEC_BUILDDIR/examples/portspec)")
+        pytest.fail("the portspec CLI is not built (PORTSPEC_BUILDDIR/cli/portspec)")
     return path
 
 
