@@ -276,6 +276,7 @@ struct ps_render {
 
 struct ps_backend {
 	const char *name;
+	enum portspec_backend_kind kind;
 	const char *description;
 	unsigned modes; /* mask of enum portspec_mode */
 	enum portspec_status (*render)(struct ps_render *r);
