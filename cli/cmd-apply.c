@@ -476,7 +476,7 @@ int cmd_apply(int argc, char **argv)
 	struct apply_opts o = {.mode = PORTSPEC_MODE_HOST, .timeout = 30};
 	struct apply_target ts[MAX_TARGETS] = {0};
 	const char *why = NULL;
-	int c, rc = EXIT_OK;
+	int c, rc = EXIT_OK, bad_optind = 0, bad_optopt = 0;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "b:m:FN:t:yh" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
@@ -491,9 +491,11 @@ int cmd_apply(int argc, char **argv)
 			help();
 			goto out;
 		}
-		if (c == '?' || c == ':') {
-			rc = cli_bad_option("apply", usage, argv);
-			goto out;
+		if ((c == '?' || c == ':') && !bad_optind) {
+			/* Reported after the loop: --on-failure may come later. */
+			bad_optind = optind;
+			bad_optopt = optopt;
+			continue;
 		}
 		const char *bad = take_option(&o, c, optarg);
 		if (bad && !why)
@@ -509,11 +511,14 @@ int cmd_apply(int argc, char **argv)
 		why = "no terminal to confirm on, so nothing was changed: run it on a terminal "
 		      "(ssh -t), or pass --yes to keep the rules without asking";
 	rc = setup_targets(&o, ts);
-	if (why || rc) {
+	if (why || rc || bad_optind) {
 		/* At boot a broken command line must not leave the host open either. */
 		if (o.closed && o.nbackends && !rc)
 			fail_closed(ts, o.nbackends);
-		rc = why ? cli_usage_error("apply", usage, why) : rc;
+		optind = bad_optind;
+		optopt = bad_optopt;
+		rc = bad_optind ? cli_bad_option("apply", usage, argv)
+		     : why     ? cli_usage_error("apply", usage, why) : rc;
 		goto out;
 	}
 	rc = run(&o, ts);
