@@ -368,9 +368,9 @@ static int confirm(struct apply_target *ts, size_t n, unsigned timeout)
 {
 	char prompt[256];
 	snprintf(prompt, sizeof(prompt),
-		 "portspec apply: the new rules are loaded. Type 'yes' within %u seconds to keep "
+		 "portspec apply: the new rules are loaded. Type 'yes' within %u second%s to keep "
 		 "them; anything else, or nothing, restores the previous ones.\nkeep? ",
-		 timeout);
+		 timeout, timeout == 1 ? "" : "s");
 	enum answer a = confirm_wait(STDIN_FILENO, timeout, prompt);
 	switch (a) {
 	case ANSWER_YES:
@@ -383,8 +383,8 @@ static int confirm(struct apply_target *ts, size_t n, unsigned timeout)
 		fprintf(stderr, "\nportspec apply: end of input: restoring the previous rules\n");
 		break;
 	case ANSWER_TIMEOUT:
-		fprintf(stderr, "\nportspec apply: no answer within %u seconds: restoring the "
-				"previous rules\n", timeout);
+		fprintf(stderr, "\nportspec apply: no answer within %u second%s: restoring the "
+				"previous rules\n", timeout, timeout == 1 ? "" : "s");
 		break;
 	case ANSWER_SIGNAL:
 		fprintf(stderr, "\nportspec apply: %s: restoring the previous rules\n",

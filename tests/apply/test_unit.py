@@ -102,3 +102,18 @@ def test_exec_start_with_the_shipped_settings():
                         "--on-failure=closed", argv[-1]]
     assert argv[-1].startswith("--profile=/") and argv[-1].endswith("/portspec/site.profile")
     assert command(unit_text(), None) == argv  # the unit's defaults are the file's
+
+
+def test_systemctl_enable_hooks_it_into_early_boot(tmp_path):
+    """`systemctl enable`, offline in the tree: the [Install] section works."""
+    systemctl = shutil.which("systemctl")
+    if not systemctl:
+        if os.environ.get("CI") == "true":
+            pytest.fail("systemctl not found (Debian package systemd)")
+        pytest.skip("systemctl not found")
+    root, unit_path = build_root(tmp_path, unit_text())
+    p = subprocess.run([systemctl, "--root=" + root, "enable", "portspec.service"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    link = os.path.join(root, "etc/systemd/system/sysinit.target.wants/portspec.service")
+    assert os.readlink(link) == unit_path

@@ -57,3 +57,39 @@ def test_missing_tool_changes_nothing():
     rc, err = apply("--yes", "--nft", "/nonexistent/nft")
     assert rc == 69, err
     assert "/nonexistent/nft not found" in err and "nothing changed" in err
+
+
+SRCDIR = os.environ["PORTSPEC_SRCDIR"]
+
+
+def complete(words):
+    script = os.path.join(SRCDIR, "cli", "portspec.bash-completion")
+    cmd = ('source "%s"; COMP_WORDS=(%s); COMP_CWORD=%d; _portspec; '
+           'printf "%%s\\n" "${COMPREPLY[@]}"' % (script, " ".join(words), len(words) - 1))
+    p = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    return p.stdout.split()
+
+
+def test_bash_completion_knows_apply():
+    assert complete(["portspec", "ap"]) == ["apply"]
+    assert complete(["portspec", "apply", "--backend", "ip"]) == ["iptables", "ip6tables",
+                                                                   "iptables,ip6tables"]
+    assert complete(["portspec", "apply", "--on-failure", ""]) == ["open", "closed"]
+    opts = complete(["portspec", "apply", "--"])
+    help_text = subprocess.run([EXE, "apply", "--help"], capture_output=True, text=True).stdout
+    import re
+    # (--test is iptables-restore's, named in the text)
+    assert set(re.findall(r"--[a-z][a-z0-9-]+", help_text)) - {"--help", "--test"} <= set(opts)
+
+
+def test_manual_documents_apply_and_every_option():
+    with open(os.path.join(SRCDIR, "docs", "portspec.1.scd"), encoding="utf-8") as f:
+        page = f.read()
+    assert "\n*apply*" in page
+    import re
+    help_text = subprocess.run([EXE, "apply", "--help"], capture_output=True, text=True).stdout
+    for opt in set(re.findall(r"--[a-z][a-z0-9-]+", help_text)):
+        assert opt in page, opt
+    for code in ("*69*", "*70*"):
+        assert code in page
