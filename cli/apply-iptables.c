@@ -173,15 +173,10 @@ static int save_table(const struct apply_target *t, const char *table, bool coun
 {
 	const char *const argv_c[] = {t->save_tool, "-c", "-t", table, NULL};
 	const char *const argv[] = {t->save_tool, "-t", table, NULL};
-	const char *const *a = counters ? argv_c : argv;
 	struct tool_result r;
-	if (!tool_run(a, NULL, 0, &r))
-		return EXIT_IOERR;
-	int rc = EXIT_OK;
-	if (r.status) {
-		tool_report("cannot save the live ruleset", a, &r);
-		rc = EXIT_UNAVAILABLE;
-	}
+	int rc = tool_output(counters ? argv_c : argv, "cannot save the live ruleset", &r);
+	if (rc)
+		return rc;
 	/* Keep the table, drop the "# Generated ... on DATE" lines. */
 	size_t pos = 0, n;
 	const char *line;
@@ -247,7 +242,7 @@ static int fragment_restore(struct apply_target *t, const char *table,
 	return rc;
 }
 
-int iptables_snapshot(struct apply_target *t)
+int iptables_save(struct apply_target *t)
 {
 	int rc = EXIT_OK;
 	t->restore.counters = true;
@@ -261,10 +256,5 @@ int iptables_snapshot(struct apply_target *t)
 			rc = EXIT_IOERR;
 		text_release(&saved);
 	}
-	if (!rc)
-		rc = iptables_listing(t, &t->before);
-	if (!rc)
-		rc = target_run_load(t, &t->restore, true, "the restore of the saved ruleset "
-							   "does not check, so a rollback could not work");
 	return rc;
 }

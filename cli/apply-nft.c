@@ -389,20 +389,16 @@ static int build_restore(struct apply_target *t, const struct apply_text *listin
 	return EXIT_OK;
 }
 
-int nft_snapshot(struct apply_target *t)
+int nft_save(struct apply_target *t)
 {
 	const char *const list[] = {t->tool, "list", "ruleset", NULL};
 	struct tool_result r;
 	struct nft_table *tables = NULL;
 	size_t n = 0;
-	if (!tool_run(list, NULL, 0, &r))
-		return EXIT_IOERR;
-	if (r.status) {
-		tool_report("cannot save the live ruleset", list, &r);
-		tool_result_release(&r);
-		return EXIT_UNAVAILABLE;
-	}
-	int rc = parse_listing(&r.out, &tables, &n);
+	int rc = tool_output(list, "cannot save the live ruleset", &r);
+	if (rc)
+		return rc;
+	rc = parse_listing(&r.out, &tables, &n);
 	if (!rc)
 		mark_foreign(tables, n, &r.err);
 	for (size_t i = 0; !rc && i < n; i++)
@@ -420,10 +416,5 @@ int nft_snapshot(struct apply_target *t)
 		rc = build_restore(t, &r.out, tables, n);
 	free(tables);
 	tool_result_release(&r);
-	if (!rc)
-		rc = target_listing(t, &t->before);
-	if (!rc)
-		rc = target_run_load(t, &t->restore, true, "the restore of the saved ruleset "
-							   "does not check, so a rollback could not work");
 	return rc;
 }

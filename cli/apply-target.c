@@ -60,16 +60,23 @@ int target_listing(const struct apply_target *t, struct apply_text *out)
 		return iptables_listing(t, out);
 	const char *const argv[] = {t->tool, "-s", "list", "ruleset", NULL};
 	struct tool_result r;
-	if (!tool_run(argv, NULL, 0, &r))
-		return EXIT_IOERR;
-	int rc = EXIT_OK;
-	if (r.status) {
-		tool_report("cannot list the live ruleset", argv, &r);
-		rc = EXIT_UNAVAILABLE;
-	} else if (!text_add(out, r.out.s, r.out.len)) {
+	int rc = tool_output(argv, "cannot list the live ruleset", &r);
+	if (rc)
+		return rc;
+	if (!text_add(out, r.out.s, r.out.len))
 		rc = EXIT_IOERR;
-	}
 	tool_result_release(&r);
+	return rc;
+}
+
+int target_snapshot(struct apply_target *t)
+{
+	int rc = t->kind == APPLY_NFT ? nft_save(t) : iptables_save(t);
+	if (!rc)
+		rc = target_listing(t, &t->before);
+	if (!rc)
+		rc = target_run_load(t, &t->restore, true, "the restore of the saved ruleset "
+							   "does not check, so a rollback could not work");
 	return rc;
 }
 

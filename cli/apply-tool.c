@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "cli.h"
 
 extern char **environ;
 
@@ -135,6 +136,17 @@ out:
 	if (!ok)
 		tool_result_release(r);
 	return ok;
+}
+
+int tool_output(const char *const *argv, const char *what, struct tool_result *r)
+{
+	if (!tool_run(argv, NULL, 0, r))
+		return EXIT_IOERR;
+	if (r->status == 0)
+		return EXIT_OK;
+	tool_report(what, argv, r);
+	tool_result_release(r);
+	return EXIT_UNAVAILABLE;
 }
 
 void tool_result_release(struct tool_result *r)

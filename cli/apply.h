@@ -56,6 +56,11 @@ struct tool_result {
  */
 bool tool_run(const char *const *argv, const char *in, size_t inlen, struct tool_result *r);
 void tool_result_release(struct tool_result *r);
+/*
+ * Runs a tool that only lists (no input).  EXIT_OK with its output in @r
+ * (release it), or the exit code after printing why (@what names the step).
+ */
+int tool_output(const char *const *argv, const char *what, struct tool_result *r);
 /* Prints "portspec apply: WHAT: `argv`: why" and the tool's stderr. */
 void tool_report(const char *what, const char *const *argv, const struct tool_result *r);
 
@@ -91,15 +96,16 @@ void target_release(struct apply_target *t);
 
 /*
  * Exit codes of the backend steps follow cli.h; each step prints its own
- * error.  check: the tool accepts the rules (nothing loaded).  snapshot: saves
- * the live state the rules touch and builds the restore text (and proves the
- * tool accepts it).  load/rollback: loads the rules / the restore.  listing:
+ * error.  inspect: what the rendered rules touch.  save: saves the live
+ * state the rules touch and builds the restore text.  load/rollback: loads the rules / the restore.  listing:
  * what a rollback is compared with.
  */
 int nft_inspect(struct apply_target *t);
-int nft_snapshot(struct apply_target *t);
+int nft_save(struct apply_target *t);
 int iptables_inspect(struct apply_target *t);
-int iptables_snapshot(struct apply_target *t);
+int iptables_save(struct apply_target *t);
+/* The backend's save, then t->before, then a check of the restore. */
+int target_snapshot(struct apply_target *t);
 /* `iptables-save -t TABLE` of each table the rules name, without the dated comments. */
 int iptables_listing(const struct apply_target *t, struct apply_text *out);
 /* Reads the live listing that t->before is compared with into @out. */

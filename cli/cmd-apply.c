@@ -403,7 +403,7 @@ static int apply_targets(const struct apply_opts *o, struct apply_target *ts, si
 		rc = target_run_load(&ts[i], &ts[i].rules, true,
 				     "the rules do not check; nothing changed");
 	for (size_t i = 0; !rc && i < n; i++)
-		rc = ts[i].kind == APPLY_NFT ? nft_snapshot(&ts[i]) : iptables_snapshot(&ts[i]);
+		rc = target_snapshot(&ts[i]);
 	if (rc)
 		return rc;
 	if (signals_pending()) {
