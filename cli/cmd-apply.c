@@ -30,7 +30,8 @@ struct apply_opts {
 
 static const char usage[] =
 	"usage: portspec apply [--backend NAME[,NAME]] [--mode host|gateway] [--fragment]\n"
-	"                      [--name NAME] [--timeout SECONDS] [--yes] [--replace-forwarding]\n"
+	"                      [--name NAME] [--timeout SECONDS] [--yes]\n"
+	"                      [--replace-forwarding] [--on-failure open|closed]\n"
 	"                      [--spec FILE] [--profile FILE] [--set KEY=VALUE]...\n";
 
 static void help(void)
@@ -71,7 +72,8 @@ static void help(void)
 	       "\nexamples:\n"
 	       "  portspec apply --backend nft --profile site.profile\n"
 	       "  portspec apply --backend iptables,ip6tables --timeout 60\n"
-	       "  portspec apply --backend iptables --fragment --iptables-restore iptables-legacy-restore\n",
+	       "  portspec apply --backend iptables --fragment \\\n"
+	       "          --iptables-restore iptables-legacy-restore\n",
 	       usage);
 }
 
