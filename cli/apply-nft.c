@@ -171,9 +171,9 @@ static int hooks_stmt(const struct nft_stmt *st, void *ud)
 	    word_is(st, 2, h->name))
 		return 0;
 	fprintf(stderr, "portspec apply: %s:%u: --hooks takes only 'table inet %s { ... }' "
-			"blocks: the base chains that jump to chain %s (the fragment itself comes "
-			"from the policy; no include, no other table)\n",
-		h->path, st->line, h->name, h->name);
+			"blocks: the base chains that jump to the fragment's chains (the fragment "
+			"itself comes from the policy; no include, no other table)\n",
+		h->path, st->line, h->name);
 	return EXIT_USAGE;
 }
 
@@ -408,7 +408,7 @@ int nft_save(struct apply_target *t)
 				"portspec apply: table inet %s has base chains, and loading the "
 				"fragment recreates the table without them; give them with --hooks "
 				"FILE (a 'table inet %s { chain input { type filter hook input ... "
-				"jump %s } }' file)\n",
+				"jump %s-in } ... }' file, as in the fragment's header)\n",
 				t->name, t->name, t->name);
 			rc = EXIT_USAGE;
 		}

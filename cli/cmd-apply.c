@@ -47,7 +47,8 @@ static void help(void)
 	       "  -m, --mode MODE        host (default) or gateway, as for render\n"
 	       "  -F, --fragment         only the fragment's own chains (iptables) or table\n"
 	       "                         (nft) are replaced\n"
-	       "  -N, --name NAME        the fragment's chain / the nft table (default portspec)\n"
+	       "  -N, --name NAME        names the fragment's chains and the nft table\n"
+	       "                         (default portspec)\n"
 	       "  -t, --timeout SECONDS  how long to wait for 'yes' (default 30)\n"
 	       "  -y, --yes              keep the new rules without asking (scripts, boot)\n"
 	       "      --replace-forwarding\n"
@@ -247,7 +248,7 @@ static void say_what_it_replaces(const struct apply_target *t)
 	if (t->kind == APPLY_NFT && t->fragment)
 		fprintf(stderr, "portspec apply: nft: replaces table inet %s only%s\n", t->name,
 			t->has_hooks ? ", with the base chains of --hooks"
-				     : "; nothing jumps to its chain until base chains in that "
+				     : "; nothing jumps to its chains until base chains in that "
 				       "table do (--hooks FILE)");
 	else if (t->kind == APPLY_NFT)
 		fprintf(stderr, "portspec apply: nft: replaces table inet %s, which drops %s "

@@ -127,7 +127,8 @@ def setup_site(ns, variant, earlier=None):
             tool = variant if family == 4 else variant.replace("iptables", "ip6tables")
             ns.run(tool + "-restore", "--noflush",
                    input=render("--backend", backend, *earlier))
-            ns.run(tool, "-A", "INPUT", "-j", "portspec")
+            ns.run(tool, "-A", "INPUT", "-j", "portspec-in")
+            ns.run(tool, "-A", "OUTPUT", "-j", "portspec-out")
 
 
 def expected_after_load(variant, rule_args, earlier=None):
@@ -296,12 +297,12 @@ HOOKS = """table inet portspec {
 	chain input {
 		type filter hook input priority filter; policy drop;
 		iifname "lo" accept
-		jump portspec
+		jump portspec-in
 	}
 	chain output {
 		type filter hook output priority filter; policy drop;
 		oifname "lo" accept
-		jump portspec
+		jump portspec-out
 	}
 }
 """
@@ -314,14 +315,14 @@ def test_nft_fragment_with_hooks():
         setup_site(ns, "nft")
         before = listing(ns, "nft")
         a = start(ns, "nft", "--fragment", "--hooks", f.name)
-        assert "jump portspec" in listing(ns, "nft")
+        assert "jump portspec-in" in listing(ns, "nft")
         a.type(b"\x04")
         assert a.finish() == 1, a.text()
         assert listing(ns, "nft") == before
         rc, err = apply_batch(ns, "-q", "--fragment", "--hooks", f.name, "--yes")
         assert rc == 0, err
         kept = listing(ns, "nft")
-        assert "jump portspec" in kept and "policy drop" in kept
+        assert "jump portspec-out" in kept and "policy drop" in kept
         # Reloading without the hooks would delete them: refused, nothing changed.
         rc, err = apply_batch(ns, "-q", "--fragment", "--yes")
         assert rc == 2 and "--hooks" in err, err
