@@ -75,7 +75,7 @@ dpkg --purge \$pkgs
 for p in \$pkgs; do ! dpkg-query -W "\$p" 2>/dev/null | grep -q . || { echo "\$p is still installed" >&2; exit 1; }; done
 echo "purged:" \$pkgs
 EOF
-.ci/throwaway-root.sh sh "$work/deb-smoke.sh"
+.ci/throwaway-root.sh --bind "$work" --bind-ro "$src" sh "$work/deb-smoke.sh"
 
 step "pip install --no-build-isolation . in a venv"
 copy_tree "$work/pip/src"
@@ -102,6 +102,6 @@ meson compile -C build -j 2 >"$work/local/compile.log" 2>&1 || { tail -n 50 "$wo
 meson install -C build >"$work/local/install.log" 2>&1 || { tail -n 50 "$work/local/install.log"; exit 1; }
 sh "$src/.ci/smoke-installed.sh" /usr/local "$src"
 EOF
-.ci/throwaway-root.sh sh "$work/local-smoke.sh"
+.ci/throwaway-root.sh --bind "$work" --bind-ro "$src" sh "$work/local-smoke.sh"
 
 step "done"
