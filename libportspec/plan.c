@@ -37,6 +37,7 @@ struct zone_sets {
 
 struct build {
 	const struct portspec_policy *policy;
+	const char *excluded_label; /* what the complement zone excludes, for names */
 	const struct portspec_spec *spec;
 	const struct portspec_profile *pr;
 	struct portspec_plan *plan;
@@ -270,20 +271,20 @@ static enum portspec_status build_baseline(struct build *b)
 					  false);
 		return st;
 	}
+	/* Per hook: each kind for both families, one after the other, so that a
+	 * target that matches both families in one rule finds them together. */
 	static const enum portspec_hook hooks[] = {PORTSPEC_HOOK_INPUT, PORTSPEC_HOOK_OUTPUT};
-	for (size_t h = 0; h < 2 && !st; h++)
-		for (unsigned family = 4; family <= 6 && !st; family += 2) {
+	for (size_t h = 0; h < 2 && !st; h++) {
+		for (unsigned family = 4; family <= 6 && !st; family += 2)
 			st = add_baseline(b, PORTSPEC_ENTRY_LOOPBACK, hooks[h], family, true);
-			if (!st)
-				st = add_baseline(b, PORTSPEC_ENTRY_ESTABLISHED, hooks[h], family,
-						  false);
-			/* The host's own IPv6 needs neighbour discovery, which
-			 * conntrack does not track: fragments carry it too, so
-			 * that they work in whatever ruleset they join. */
-			if (!st && family == 6)
-				st = add_baseline(b, PORTSPEC_ENTRY_NEIGHBOR_DISCOVERY, hooks[h],
-						  family, false);
-		}
+		for (unsigned family = 4; family <= 6 && !st; family += 2)
+			st = add_baseline(b, PORTSPEC_ENTRY_ESTABLISHED, hooks[h], family, false);
+		/* The host's own IPv6 needs neighbour discovery, which conntrack
+		 * does not track: fragments carry it too, so that they work in
+		 * whatever ruleset they join. */
+		if (!st)
+			st = add_baseline(b, PORTSPEC_ENTRY_NEIGHBOR_DISCOVERY, hooks[h], 6, false);
+	}
 	return st;
 }
 
@@ -348,6 +349,8 @@ static enum skip remote_set(struct build *b, const struct group *g, unsigned fam
 					     : zr->n ? PORTSPEC_ADDR_NOT_IN
 						     : PORTSPEC_ADDR_ANY;
 		*ok = addrset_make(out, m, zr);
+		if (m != PORTSPEC_ADDR_ANY)
+			out->label = m == PORTSPEC_ADDR_IN ? zone->name : b->excluded_label;
 	}
 	if (zone_matched.failed || narrowed.failed || both.failed)
 		*ok = false;
@@ -461,6 +464,8 @@ static enum portspec_status group_entries(struct build *b, const struct group *g
 				ok = addrset_make(&e->pub.local,
 						  gateway ? PORTSPEC_ADDR_IN : PORTSPEC_ADDR_ANY,
 						  &b->appliance[f]);
+			if (gateway)
+				e->pub.local.label = "appliance";
 		}
 		if (!ok || why[f]) {
 			entry_free(&e->pub);
@@ -598,6 +603,9 @@ enum portspec_status ps_plan_build(const struct portspec_policy *policy, enum po
 		return nomem(&b);
 	b.plan->policy = policy;
 	b.plan->mode = mode;
+	for (size_t z = 0; z < b.spec->nzones; z++)
+		if (b.spec->zones[z].kind == PORTSPEC_ZONE_NETWORKS)
+			b.excluded_label = b.excluded_label ? "networks" : b.spec->zones[z].name;
 	b.plan->drops[PORTSPEC_HOOK_FORWARD] = true;
 	b.plan->drops[PORTSPEC_HOOK_INPUT] = b.plan->drops[PORTSPEC_HOOK_OUTPUT] =
 		mode == PORTSPEC_MODE_HOST;

@@ -201,6 +201,8 @@ struct portspec_profile {
 	struct ps_cidr_list *servers;        /* per service: narrows outbound destinations */
 };
 
+/* The one check of interface names (profile keys); the backends rely on it. */
+bool ps_valid_ifname(const char *name);
 enum portspec_status ps_profile_clone(const struct portspec_profile *src,
 				      struct portspec_profile **out);
 bool ps_cidr_contains(const struct portspec_cidr *net, const struct portspec_cidr *addr);

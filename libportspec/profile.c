@@ -204,12 +204,16 @@ static enum portspec_status perr(struct portspec_error *err, enum portspec_statu
 	return ps_error_set(err, st, NULL, 0, 0, "%s", text);
 }
 
-/* Interface names go verbatim into rules: allow only what kernels allow
- * and what no target treats specially. */
-static bool valid_ifname(const char *s)
+/*
+ * Interface names go verbatim into rules of every target: allow only what
+ * Linux allows and no target reads as something else.  A leading '-' would
+ * be an option to iptables, a leading '.' is "." or ".." to the kernel.
+ * This is the only check; the backends rely on it.
+ */
+bool ps_valid_ifname(const char *s)
 {
-	size_t n = strlen(s);
-	if (n == 0 || n > 15)
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0 || n > 15 || s[0] == '-' || s[0] == '.')
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
@@ -295,10 +299,10 @@ static enum portspec_status add_address(struct ps_cidr_list *l, const char *valu
 static enum portspec_status set_string(char **slot, const char *value, const char *key,
 				       struct portspec_error *err)
 {
-	if (!valid_ifname(value))
+	if (!ps_valid_ifname(value))
 		return perr(err, PORTSPEC_E_PROFILE,
 			    "%s: '%.64s' is not an interface name (1 to 15 letters, digits, '_', "
-			    "'-' or '.')", key, value);
+			    "'-' or '.', not starting with '-' or '.')", key, value);
 	char *copy = ps_strdup(value);
 	if (!copy)
 		return perr(err, PORTSPEC_E_NOMEM, "out of memory");

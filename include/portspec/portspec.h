@@ -535,6 +535,13 @@ struct portspec_addrset {
 	const struct portspec_cidr *cidrs;
 	size_t matched_count;
 	const struct portspec_addr_range *matched;
+	/** A name for the set in rules and comments: the zone it is ("inside"), for
+	 *  PORTSPEC_ADDR_NOT_IN the networks zone it excludes (or "networks" when it
+	 *  excludes several), "appliance" for the appliance's addresses; NULL for
+	 *  addresses that narrow a flow and for PORTSPEC_ADDR_ANY.  Two sets with the
+	 *  same label may still differ (a zone named like one of these): compare
+	 *  their ranges. */
+	const char *label;
 };
 
 /** A destination port range of an entry and the policy flows it serves.  @since 0.2 */
