@@ -68,7 +68,7 @@ int cmd_check(int argc, char **argv)
 		int handled = cli_policy_opt(&po, c, optarg);
 		if (handled < 0) {
 			cli_policy_opts_release(&po);
-			return EXIT_IOERR;
+			return -handled;
 		}
 		if (handled)
 			continue;

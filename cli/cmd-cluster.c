@@ -57,7 +57,7 @@ int cmd_cluster(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "r:af:h" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
 		int handled = cli_policy_opt(&po, c, optarg);
 		if (handled < 0) {
-			rc = EXIT_IOERR;
+			rc = -handled;
 			goto out;
 		}
 		if (handled)
@@ -121,15 +121,14 @@ int cmd_cluster(int argc, char **argv)
 			break;
 		}
 		/* The warnings are about the other services: only with --all, once. */
-		for (size_t w = 0; all && !po.quiet && w < portspec_policy_warning_count(policy);
-		     w++) {
+		for (size_t w = 0; all && w < portspec_policy_warning_count(policy); w++) {
 			const char *text = portspec_policy_warning(policy, w);
 			bool seen = false;
 			for (size_t k = 0; k < nshown && !seen; k++)
 				seen = !strcmp(shown[k], text);
 			if (seen)
 				continue;
-			fprintf(stderr, "portspec: warning: %s\n", text);
+			cli_print_warning(&po, portspec_policy_warning_kind(policy, w), text);
 			if (nshown < sizeof(shown) / sizeof(shown[0]) && (shown[nshown] = strdup(text)))
 				nshown++;
 		}

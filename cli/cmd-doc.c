@@ -130,7 +130,7 @@ int cmd_doc(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "f:o:Fh" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
 		int handled = cli_policy_opt(&po, c, optarg);
 		if (handled < 0) {
-			rc = EXIT_IOERR;
+			rc = -handled;
 			goto out;
 		}
 		if (handled)

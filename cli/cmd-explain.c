@@ -251,7 +251,7 @@ int cmd_explain(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "z:d:P:h" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
 		int handled = cli_policy_opt(&po, c, optarg);
 		if (handled < 0) {
-			rc = EXIT_IOERR;
+			rc = -handled;
 			goto out;
 		}
 		if (handled)

@@ -94,7 +94,7 @@ static int list_main(const char *cmd, unsigned fixed_levels, int argc, char **ar
 	       -1) {
 		int handled = cli_policy_opt(&po, c, optarg);
 		if (handled < 0) {
-			rc = EXIT_IOERR;
+			rc = -handled;
 			goto out;
 		}
 		if (handled)

@@ -109,6 +109,15 @@ static void print_json(const struct portspec_policy *policy)
 		printf("%s\n    ", i ? "," : "");
 		cli_json_string(stdout, portspec_policy_warning(policy, i));
 	}
+	printf("%s],\n  \"diagnostics\": [", portspec_policy_warning_count(policy) ? "\n  " : "");
+	for (size_t i = 0; i < portspec_policy_warning_count(policy); i++) {
+		enum portspec_warning_kind k = portspec_policy_warning_kind(policy, i);
+		printf("%s\n    {\"kind\": \"%s\", \"severity\": \"%s\", \"text\": ", i ? "," : "",
+		       portspec_warning_kind_name(k),
+		       portspec_warning_kind_is_note(k) ? "note" : "warning");
+		cli_json_string(stdout, portspec_policy_warning(policy, i));
+		printf("}");
+	}
 	printf("%s]\n}\n", portspec_policy_warning_count(policy) ? "\n  " : "");
 }
 
@@ -128,7 +137,7 @@ int cmd_profile(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "f:h" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
 		int handled = cli_policy_opt(&po, c, optarg);
 		if (handled < 0) {
-			rc = EXIT_IOERR;
+			rc = -handled;
 			goto out;
 		}
 		if (handled)

@@ -124,7 +124,7 @@ int cmd_render(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "b:m:FN:o:h" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
 		int handled = cli_policy_opt(&po, c, optarg);
 		if (handled < 0) {
-			rc = EXIT_IOERR;
+			rc = -handled;
 			goto out;
 		}
 		if (handled)

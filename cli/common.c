@@ -48,8 +48,20 @@ int cli_policy_opt(struct cli_policy_opts *o, int c, const char *arg)
 	switch (c) {
 	case 's': o->spec_path = arg; return 1;
 	case 'p': o->profile_path = arg; return 1;
-	case 'q': o->quiet = true; return 1;
-	case 'S': return cli_add_set(o, arg) ? 1 : -1;
+	case 'q':
+		if (!arg || !strcmp(arg, "all"))
+			o->quiet = CLI_QUIET_ALL;
+		else if (!strcmp(arg, "notes"))
+			o->quiet |= CLI_QUIET_NOTES;
+		else if (!strcmp(arg, "warnings"))
+			o->quiet |= CLI_QUIET_WARNINGS;
+		else {
+			fprintf(stderr, "portspec: --quiet takes notes, warnings or all, not "
+					"'%.64s'; -q alone hides both\n", arg);
+			return -EXIT_USAGE;
+		}
+		return 1;
+	case 'S': return cli_add_set(o, arg) ? 1 : -EXIT_IOERR;
 	default: return 0;
 	}
 }
@@ -136,9 +148,13 @@ int cli_load_spec(const char *path, struct portspec_spec **out)
 
 /* Warnings carry spec text: one line each, with no control characters that
  * could fake another diagnostic or drive the terminal. */
-static void print_warning(const char *text)
+void cli_print_warning(const struct cli_policy_opts *o, enum portspec_warning_kind kind,
+		       const char *text)
 {
-	fputs("portspec: warning: ", stderr);
+	bool note = portspec_warning_kind_is_note(kind);
+	if (o->quiet & (note ? CLI_QUIET_NOTES : CLI_QUIET_WARNINGS))
+		return;
+	fputs(note ? "portspec: note: " : "portspec: warning: ", stderr);
 	for (const unsigned char *c = (const unsigned char *)text; *c; c++)
 		fputc(*c < 0x20 || *c == 0x7f ? ' ' : *c, stderr);
 	fputc('\n', stderr);
@@ -165,9 +181,10 @@ int cli_load_policy(const struct cli_policy_opts *o, bool quiet, struct portspec
 		    struct portspec_policy **policy_out)
 {
 	int rc = load_policy(o, spec_out, policy_out);
-	if (!rc && !quiet && !o->quiet)
+	if (!rc && !quiet)
 		for (size_t i = 0; i < portspec_policy_warning_count(*policy_out); i++)
-			print_warning(portspec_policy_warning(*policy_out, i));
+			cli_print_warning(o, portspec_policy_warning_kind(*policy_out, i),
+					  portspec_policy_warning(*policy_out, i));
 	return rc;
 }
 
@@ -176,9 +193,9 @@ int cli_load_policy_mode(const struct cli_policy_opts *o, enum portspec_mode mod
 {
 	int rc = load_policy(o, spec_out, policy_out);
 	const struct portspec_plan *plan = rc ? NULL : portspec_policy_plan(*policy_out, mode);
-	if (plan && !o->quiet)
-		for (size_t i = 0; i < portspec_plan_warning_count(plan); i++)
-			print_warning(portspec_plan_warning(plan, i));
+	for (size_t i = 0; plan && i < portspec_plan_warning_count(plan); i++)
+		cli_print_warning(o, portspec_plan_warning_kind(plan, i),
+				  portspec_plan_warning(plan, i));
 	return rc;
 }
 

@@ -80,9 +80,7 @@ void ps_plan_free(struct portspec_plan *plan)
 	for (size_t i = 0; i < plan->nentries; i++)
 		entry_free(plan->entries[i]);
 	ps_free(plan->entries);
-	for (size_t i = 0; i < plan->nwarnings; i++)
-		ps_free(plan->warnings[i]);
-	ps_free(plan->warnings);
+	ps_warnings_release(&plan->warnings);
 	ps_free(plan);
 }
 
@@ -205,29 +203,6 @@ static bool push_entry(struct build *b, struct ps_entry *e)
 	}
 	p->entries[p->nentries++] = &e->pub;
 	return true;
-}
-
-static enum portspec_status add_warning(struct portspec_plan *p, struct portspec_error *err,
-					const char *fmt, ...) PS_PRINTF(3, 4);
-
-static enum portspec_status add_warning(struct portspec_plan *p, struct portspec_error *err,
-					const char *fmt, ...)
-{
-	struct ps_buf b;
-	ps_buf_init(&b);
-	va_list ap;
-	va_start(ap, fmt);
-	ps_buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	char *text = ps_buf_steal(&b, NULL);
-	char **w = text ? ps_reallocarray(p->warnings, p->nwarnings + 1, sizeof(*w)) : NULL;
-	if (!w) {
-		ps_free(text);
-		return ps_error_set(err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
-	}
-	p->warnings = w;
-	w[p->nwarnings++] = text;
-	return PORTSPEC_OK;
 }
 
 /* ---- baseline ---- */
@@ -431,8 +406,8 @@ static enum portspec_status warn_no_packets(struct build *b, const struct group 
 		ps_buf_release(&services);
 		return nomem(b);
 	}
-	enum portspec_status st = add_warning(
-		b->plan, b->err,
+	enum portspec_status st = ps_warn(
+		&b->plan->warnings, PORTSPEC_WARNING_NO_RULE, b->err,
 		"%s %s %s %s: no rule in %s mode, so no packet is allowed: for IPv4 %s; for "
 		"IPv6 %s",
 		services.data, portspec_direction_name(head->direction), head->zone->name,
@@ -566,7 +541,7 @@ static enum portspec_status unused_keys(struct build *b)
 			ps_buf_printf(&keys, "%sappliance-interface=%s", keys.len ? ", " : "",
 				      pr->appliance_interface);
 		if (keys.len && !keys.failed)
-			st = add_warning(b->plan, b->err,
+			st = ps_warn(&b->plan->warnings, PORTSPEC_WARNING_UNUSED_KEY, b->err,
 					 "host rules do not use the gateway keys %s; they match the "
 					 "appliance's own interface (%s%s), set with interface=IFNAME or "
 					 "interface=ZONE:IFNAME",
@@ -577,7 +552,7 @@ static enum portspec_status unused_keys(struct build *b)
 			ps_buf_printf(&keys, "interface=%s", pr->interface);
 		list_interfaces(&keys, b->spec, pr->host_interface, true);
 		if (keys.len && !keys.failed)
-			st = add_warning(b->plan, b->err,
+			st = ps_warn(&b->plan->warnings, PORTSPEC_WARNING_UNUSED_KEY, b->err,
 					 "gateway rules do not use %s (the appliance's own interface, "
 					 "for host rules); they match the firewall's interfaces, set "
 					 "with ZONE-interface=IFNAME and appliance-interface=IFNAME",
@@ -666,17 +641,31 @@ PORTSPEC_EXPORT bool portspec_plan_hook_drops(const struct portspec_plan *plan,
 
 PORTSPEC_EXPORT size_t portspec_plan_warning_count(const struct portspec_plan *plan)
 {
-	return plan ? plan->policy->nwarnings + plan->nwarnings : 0;
+	return plan ? plan->policy->warnings.n + plan->warnings.n : 0;
+}
+
+/* The policy's warnings first, then the mode's own. */
+static const struct ps_warning *plan_warning(const struct portspec_plan *plan, size_t index)
+{
+	if (!plan)
+		return NULL;
+	if (index < plan->policy->warnings.n)
+		return &plan->policy->warnings.v[index];
+	index -= plan->policy->warnings.n;
+	return index < plan->warnings.n ? &plan->warnings.v[index] : NULL;
 }
 
 PORTSPEC_EXPORT const char *portspec_plan_warning(const struct portspec_plan *plan, size_t index)
 {
-	if (!plan)
-		return NULL;
-	if (index < plan->policy->nwarnings)
-		return plan->policy->warnings[index];
-	index -= plan->policy->nwarnings;
-	return index < plan->nwarnings ? plan->warnings[index] : NULL;
+	const struct ps_warning *w = plan_warning(plan, index);
+	return w ? w->text : NULL;
+}
+
+PORTSPEC_EXPORT enum portspec_warning_kind portspec_plan_warning_kind(const struct portspec_plan *plan,
+								       size_t index)
+{
+	const struct ps_warning *w = plan_warning(plan, index);
+	return w ? w->kind : (enum portspec_warning_kind)0;
 }
 
 PORTSPEC_EXPORT bool portspec_addrset_contains(const struct portspec_addrset *set,

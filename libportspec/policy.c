@@ -87,9 +87,7 @@ PORTSPEC_EXPORT void portspec_policy_free(struct portspec_policy *p)
 	ps_plan_free(p->plans[0]);
 	ps_plan_free(p->plans[1]);
 	free_flows(p->flows, p->nflows);
-	for (size_t i = 0; i < p->nwarnings; i++)
-		ps_free(p->warnings[i]);
-	ps_free(p->warnings);
+	ps_warnings_release(&p->warnings);
 	if (p->buckets)
 		for (size_t i = 0; i < p->spec->nzones * 4; i++)
 			ps_free(p->buckets[i].iv);
@@ -98,29 +96,6 @@ PORTSPEC_EXPORT void portspec_policy_free(struct portspec_policy *p)
 	portspec_profile_free(p->profile);
 	portspec_spec_free(p->spec);
 	ps_free(p);
-}
-
-static enum portspec_status add_warning(struct portspec_policy *p, struct portspec_error *err,
-					const char *fmt, ...) PS_PRINTF(3, 4);
-
-static enum portspec_status add_warning(struct portspec_policy *p, struct portspec_error *err,
-					const char *fmt, ...)
-{
-	struct ps_buf b;
-	ps_buf_init(&b);
-	va_list ap;
-	va_start(ap, fmt);
-	ps_buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	char *text = ps_buf_steal(&b, NULL);
-	char **w = text ? ps_reallocarray(p->warnings, p->nwarnings + 1, sizeof(*w)) : NULL;
-	if (!w) {
-		ps_free(text);
-		return ps_error_set(err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
-	}
-	p->warnings = w;
-	w[p->nwarnings++] = text;
-	return PORTSPEC_OK;
 }
 
 /*
@@ -306,12 +281,14 @@ static enum portspec_status collect_warnings(struct portspec_policy *p,
 					off += (size_t)snprintf(zones + off, sizeof(zones) - off,
 								"%s%s", off ? " and " : "",
 								spec->zones[z].name);
-			st = add_warning(p, err, "%s is served from %s only. %s", svc->name,
+			st = ps_warn(&p->warnings, PORTSPEC_WARNING_ZONE_NOTE, err,
+				     "%s is served from %s only. %s", svc->name,
 					 off ? zones : "no zone",
 					 spec->either_note ? spec->either_note : "");
 		}
 		if (!st && svc->note)
-			st = add_warning(p, err, "%s: %s", svc->name, svc->note);
+			st = ps_warn(&p->warnings, PORTSPEC_WARNING_SERVICE_NOTE, err, "%s: %s",
+				     svc->name, svc->note);
 	}
 	/* A networks zone of 0.0.0.0/0 or ::/0 leaves the complement zone no
 	 * addresses of that family: its flows can then never match. */
@@ -324,7 +301,8 @@ static enum portspec_status collect_warnings(struct portspec_policy *p,
 				continue;
 			for (size_t c = 0; c < spec->nzones && !st; c++)
 				if (spec->zones[c].kind == PORTSPEC_ZONE_COMPLEMENT)
-					st = add_warning(p, err,
+					st = ps_warn(&p->warnings,
+						     PORTSPEC_WARNING_ZONE_COVERS_FAMILY, err,
 							 "zone %s covers every IPv%u address, so zone "
 							 "%s has none: its IPv%u flows can never match",
 							 spec->zones[z].name, l->items[i].family,
@@ -640,12 +618,19 @@ PORTSPEC_EXPORT const struct portspec_flow *portspec_list_required(const struct 
 
 PORTSPEC_EXPORT size_t portspec_policy_warning_count(const struct portspec_policy *p)
 {
-	return p ? p->nwarnings : 0;
+	return p ? p->warnings.n : 0;
 }
 
 PORTSPEC_EXPORT const char *portspec_policy_warning(const struct portspec_policy *p, size_t index)
 {
-	return p && index < p->nwarnings ? p->warnings[index] : NULL;
+	return p && index < p->warnings.n ? p->warnings.v[index].text : NULL;
+}
+
+PORTSPEC_EXPORT enum portspec_warning_kind
+portspec_policy_warning_kind(const struct portspec_policy *p, size_t index)
+{
+	return p && index < p->warnings.n ? p->warnings.v[index].kind
+					  : (enum portspec_warning_kind)0;
 }
 
 PORTSPEC_EXPORT const struct portspec_service *portspec_flow_service(const struct portspec_flow *f)

@@ -66,6 +66,22 @@ enum portspec_status ps_error_set(struct portspec_error *err, enum portspec_stat
 				  const char *file, unsigned line, unsigned column,
 				  const char *fmt, ...) PS_PRINTF(6, 7);
 
+/* ---- warnings (warning.c): a text and its stable kind ---- */
+struct ps_warning {
+	enum portspec_warning_kind kind;
+	char *text;
+};
+
+struct ps_warnings {
+	struct ps_warning *v;
+	size_t n;
+};
+
+/* Appends a warning; PORTSPEC_E_NOMEM (in @err) if it cannot. */
+enum portspec_status ps_warn(struct ps_warnings *w, enum portspec_warning_kind kind,
+			     struct portspec_error *err, const char *fmt, ...) PS_PRINTF(4, 5);
+void ps_warnings_release(struct ps_warnings *w);
+
 /* ---- string -> index map (map.c): open addressing, keys are borrowed ---- */
 struct ps_map {
 	const char **keys;
@@ -239,8 +255,7 @@ struct portspec_policy {
 	struct portspec_profile *profile; /* own copy */
 	struct portspec_flow *flows;
 	size_t nflows;
-	char **warnings;
-	size_t nwarnings;
+	struct ps_warnings warnings;
 	/* index: [zone][direction-1][protocol-1] */
 	struct ps_bucket *buckets;
 	/* per spec service: true if some flow of the policy uses it */
@@ -254,8 +269,7 @@ struct portspec_plan {
 	struct portspec_plan_entry **entries;
 	size_t nentries;
 	bool drops[4]; /* by enum portspec_hook */
-	char **warnings; /* the mode's own, after the policy's */
-	size_t nwarnings;
+	struct ps_warnings warnings; /* the mode's own, after the policy's */
 };
 
 enum portspec_status ps_plan_build(const struct portspec_policy *policy, enum portspec_mode mode,

@@ -445,6 +445,42 @@ PORTSPEC_EXPORT size_t portspec_policy_warning_count(const struct portspec_polic
 PORTSPEC_EXPORT const char *portspec_policy_warning(const struct portspec_policy *policy,
 						    size_t index);
 
+/**
+ * What a warning is about.  The values and their names
+ * (portspec_warning_kind_name()) are stable, so that programs can filter
+ * on them; the texts are for people and may change.
+ * @since 0.2
+ */
+enum portspec_warning_kind {
+	/** note: the spec's caution for a service of the policy ("ssh: Not required unless ...") */
+	PORTSPEC_WARNING_SERVICE_NOTE = 1,
+	/** note: the spec's caution for an "either zone" service that the profile serves from
+	 *  this zone and not from all of them (DNS from outside only: FQDNs of internal hosts
+	 *  must be set up externally) */
+	PORTSPEC_WARNING_ZONE_NOTE = 2,
+	/** warning: a networks zone covers every address of a family, so the complement zone
+	 *  has none and its flows of that family can never match */
+	PORTSPEC_WARNING_ZONE_COVERS_FAMILY = 3,
+	/** warning: a flow that gets no rule at all in a mode, so no packet of it is allowed */
+	PORTSPEC_WARNING_NO_RULE = 4,
+	/** warning: profile keys that a mode does not use (gateway interfaces in host mode) */
+	PORTSPEC_WARNING_UNUSED_KEY = 5,
+};
+
+/** The kind of warning @p index of the policy; 0 if out of range.  @since 0.2 */
+PORTSPEC_EXPORT enum portspec_warning_kind portspec_policy_warning_kind(const struct portspec_policy *policy,
+									 size_t index);
+/** "service-note", "zone-note", "zone-covers-family", "no-rule", "unused-key"; NULL if out
+ *  of range.  @since 0.2 */
+PORTSPEC_EXPORT const char *portspec_warning_kind_name(enum portspec_warning_kind kind);
+/**
+ * Whether warnings of @p kind are notes: the vendor's cautions, shown for
+ * information (portspec --quiet=notes hides them), as opposed to warnings
+ * that the policy may not do what the site meant.
+ * @since 0.2
+ */
+PORTSPEC_EXPORT bool portspec_warning_kind_is_note(enum portspec_warning_kind kind);
+
 /** Flow accessors.  @since 0.1 */
 PORTSPEC_EXPORT const struct portspec_service *portspec_flow_service(const struct portspec_flow *flow);
 PORTSPEC_EXPORT enum portspec_protocol portspec_flow_protocol(const struct portspec_flow *flow);
@@ -609,6 +645,9 @@ PORTSPEC_EXPORT bool portspec_plan_hook_drops(const struct portspec_plan *plan,
  */
 PORTSPEC_EXPORT size_t portspec_plan_warning_count(const struct portspec_plan *plan);
 PORTSPEC_EXPORT const char *portspec_plan_warning(const struct portspec_plan *plan, size_t index);
+/** The kind of the plan's warning @p index; 0 if out of range.  @since 0.2 */
+PORTSPEC_EXPORT enum portspec_warning_kind portspec_plan_warning_kind(const struct portspec_plan *plan,
+								       size_t index);
 
 /** Names: "input", "output", "forward"; "flow", "loopback", "established",
  *  "neighbor-discovery"; "any", "in", "not-in".  NULL if out of range.  @since 0.2 */

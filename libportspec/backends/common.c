@@ -216,7 +216,11 @@ void ps_render_header(const struct ps_render *r, const char *prefix, const char 
 	header_zones(r, prefix);
 	const struct portspec_plan *plan = ps_render_plan(r);
 	for (size_t i = 0; i < portspec_plan_warning_count(plan); i++)
-		header_printf(b, prefix, "Warning: %s", portspec_plan_warning(plan, i));
+		header_printf(b, prefix, "%s: %s",
+			      portspec_warning_kind_is_note(portspec_plan_warning_kind(plan, i))
+				      ? "Note"
+				      : "Warning",
+			      portspec_plan_warning(plan, i));
 }
 
 static const struct {

@@ -208,3 +208,20 @@ void ps_doc_json_str(struct ps_buf *b, const char *s)
 	}
 	ps_buf_putc(b, '"');
 }
+
+void ps_doc_json_warnings(struct ps_buf *b, size_t n,
+			  enum portspec_warning_kind (*kind)(const void *owner, size_t i),
+			  const char *(*text)(const void *owner, size_t i), const void *owner,
+			  const char *indent)
+{
+	ps_buf_putc(b, '[');
+	for (size_t i = 0; i < n; i++) {
+		enum portspec_warning_kind k = kind(owner, i);
+		ps_buf_printf(b, "%s\n%s{\"kind\": \"%s\", \"severity\": \"%s\", \"text\": ",
+			      i ? "," : "", indent, portspec_warning_kind_name(k),
+			      portspec_warning_kind_is_note(k) ? "note" : "warning");
+		ps_doc_json_str(b, text(owner, i));
+		ps_buf_putc(b, '}');
+	}
+	ps_buf_puts(b, "]");
+}

@@ -52,6 +52,16 @@ size_t ps_doc_utf8_len(const char *s);
  */
 void ps_doc_json_str(struct ps_buf *b, const char *s);
 
+/*
+ * Appends the JSON array of @n warnings, each {"kind", "severity", "text"}
+ * (severity "note" or "warning"), one a line after @indent, as
+ * docs/portspec-plan.schema.json and portspec-policy.schema.json describe.
+ */
+void ps_doc_json_warnings(struct ps_buf *b, size_t n,
+			  enum portspec_warning_kind (*kind)(const void *owner, size_t i),
+			  const char *(*text)(const void *owner, size_t i), const void *owner,
+			  const char *indent);
+
 /* Appends the service's port ranges as "53/udp, 53/tcp". */
 void ps_doc_service_ports(struct ps_buf *b, const struct portspec_service *svc);
 

@@ -171,8 +171,8 @@ static void put_legend(struct ps_buf *b, const struct ps_render *r, bool either,
 		dot_wrapped(b, "* ",
 			    p->spec->either_note ? p->spec->either_note : "Can be served from either zone.",
 			    60);
-	for (size_t i = 0; i < p->nwarnings; i++)
-		dot_wrapped(b, "! ", p->warnings[i], 60);
+	for (size_t i = 0; i < portspec_policy_warning_count(p); i++)
+		dot_wrapped(b, "! ", portspec_policy_warning(p, i), 60);
 	ps_buf_puts(b, "\"];\n");
 }
 

@@ -293,11 +293,12 @@ static enum portspec_status render_markdown(struct ps_render *r)
 	put_service_table(b, p, PORTSPEC_CLUSTER, "Cluster communications");
 	put_flows(b, p);
 	put_profile(b, p);
-	if (p->nwarnings) {
+	if (portspec_policy_warning_count(p)) {
 		ps_buf_puts(b, "## Warnings\n\n");
-		for (size_t i = 0; i < p->nwarnings; i++) {
-			ps_buf_puts(b, "- ");
-			md_text(b, p->warnings[i]);
+		for (size_t i = 0; i < portspec_policy_warning_count(p); i++) {
+			bool note = portspec_warning_kind_is_note(portspec_policy_warning_kind(p, i));
+			ps_buf_puts(b, note ? "- Note: " : "- Warning: ");
+			md_text(b, portspec_policy_warning(p, i));
 			ps_buf_puts(b, "\n");
 		}
 		ps_buf_puts(b, "\n");

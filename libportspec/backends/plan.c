@@ -94,6 +94,16 @@ static void entry(struct ps_buf *b, const struct portspec_plan_entry *e)
 	ps_buf_puts(b, "]}");
 }
 
+static enum portspec_warning_kind plan_warning_kind(const void *plan, size_t i)
+{
+	return portspec_plan_warning_kind(plan, i);
+}
+
+static const char *plan_warning_text(const void *plan, size_t i)
+{
+	return portspec_plan_warning(plan, i);
+}
+
 static enum portspec_status render_plan(struct ps_render *r)
 {
 	static const enum portspec_hook hooks[] = {PORTSPEC_HOOK_INPUT, PORTSPEC_HOOK_FORWARD,
@@ -120,7 +130,10 @@ static enum portspec_status render_plan(struct ps_render *r)
 		ps_buf_puts(b, i ? ",\n  " : "\n  ");
 		ps_doc_json_str(b, portspec_plan_warning(plan, i));
 	}
-	ps_buf_puts(b, "]}\n");
+	ps_buf_puts(b, "],\n \"diagnostics\": ");
+	ps_doc_json_warnings(b, portspec_plan_warning_count(plan), plan_warning_kind,
+			     plan_warning_text, plan, "  ");
+	ps_buf_puts(b, "}\n");
 	return PORTSPEC_OK;
 }
 

@@ -3,6 +3,7 @@
 import re
 import csv
 import io
+import json
 import os
 
 import pytest
@@ -149,7 +150,7 @@ def test_check_tcp22_from_inside_is_allowed_with_the_support_note():
     r = run("check", "--zone", "inside", "--direction", "inbound", "--proto", "tcp", "--port",
             "22")
     assert r.rc == 0 and r.out.startswith("allowed") and "ssh" in r.out
-    assert SSH_NOTE in r.err and "warning" in r.err
+    assert SSH_NOTE in r.err and "note: ssh" in r.err
 
 
 def test_check_follows_the_profile():
@@ -258,6 +259,31 @@ def test_plan_warns_of_keys_the_mode_does_not_use():
     assert r.rc == 0 and "host rules do not use the gateway keys outside-interface=wan0" in r.err
     r = run("plan", "--mode", "gateway", "--set", "outside-interface=wan0", "--set", "interface=ens3")
     assert r.rc == 0 and "gateway rules do not use interface=ens3" in r.err
+
+
+def test_quiet_hides_notes_or_warnings_alone():
+    sets = ("--set", "outside-interface=wan0")
+    r = run("plan", *sets)
+    assert r.rc == 0 and "note: ssh: Not required" in r.err
+    assert "warning: host rules do not use the gateway keys" in r.err
+    r = run("plan", "--quiet=notes", *sets)
+    assert r.rc == 0 and "note:" not in r.err and "warning: host rules do not use" in r.err
+    r = run("plan", "--quiet=warnings", *sets)
+    assert r.rc == 0 and "note: ssh" in r.err and "warning:" not in r.err
+    for q in ("-q", "--quiet", "--quiet=all"):
+        r = run("plan", q, *sets)
+        assert r.rc == 0 and r.err == "", q
+    r = run("plan", "--quiet=everything")
+    assert r.rc == 2 and r.out == "" and "--quiet takes notes, warnings or all" in r.err
+
+
+def test_plan_json_gives_each_warning_its_kind():
+    r = run("plan", "--format", "json", "--set", "outside-interface=wan0", "-q")
+    d = json.loads(r.out)
+    validate(d, schema("portspec-plan.schema.json"))
+    assert [w["text"] for w in d["diagnostics"]] == d["warnings"]
+    kinds = {w["kind"]: w["severity"] for w in d["diagnostics"]}
+    assert kinds == {"service-note": "note", "unused-key": "warning"}
 
 
 # ---- explain -------------------------------------------------------------

@@ -114,12 +114,19 @@ static struct portspec_cidr addr(const char *text)
 	return c;
 }
 
-static bool has_warning(const struct portspec_plan *plan, const char *needle)
+/* The kind of the first warning that says @needle; 0 if none does. */
+static enum portspec_warning_kind warning_kind(const struct portspec_plan *plan,
+					       const char *needle)
 {
 	for (size_t i = 0; i < portspec_plan_warning_count(plan); i++)
 		if (strstr(portspec_plan_warning(plan, i), needle))
-			return true;
-	return false;
+			return portspec_plan_warning_kind(plan, i);
+	return (enum portspec_warning_kind)0;
+}
+
+static bool has_warning(const struct portspec_plan *plan, const char *needle)
+{
+	return warning_kind(plan, needle) != 0;
 }
 
 static bool allowed(const struct portspec_plan *plan, enum portspec_direction d, const char *a,
@@ -276,7 +283,8 @@ static void test_family_without_addresses(void **state)
 	assert_null(flow_entry(plan, PORTSPEC_HOOK_FORWARD, 4, TCP, "inside", NULL));
 	assert_null(flow_entry(plan, PORTSPEC_HOOK_FORWARD, 6, TCP, "inside", NULL));
 	assert_non_null(flow_entry(plan, PORTSPEC_HOOK_FORWARD, 4, TCP, "outside", NULL));
-	assert_true(has_warning(plan, "inbound inside tcp: no rule in gateway mode"));
+	assert_int_equal(warning_kind(plan, "inbound inside tcp: no rule in gateway mode"),
+			 PORTSPEC_WARNING_NO_RULE);
 	assert_true(has_warning(plan, "for IPv4 the zone has no address"));
 	assert_true(has_warning(plan, "for IPv6 the appliance has no address"));
 	/* the host plan has them: the appliance's addresses do not matter there */
@@ -339,13 +347,21 @@ static void test_host_interfaces(void **state)
 	assert_null(e->iif);
 	assert_string_equal(e->oif, "eth9");
 	/* the gateway key is reported, not silently ignored */
-	assert_true(has_warning(plan, "host rules do not use the gateway keys outside-interface=em0"));
+	assert_int_equal(warning_kind(plan,
+				      "host rules do not use the gateway keys outside-interface=em0"),
+			 PORTSPEC_WARNING_UNUSED_KEY);
 	assert_true(allowed(plan, IN, "203.0.113.9", TCP, 25, "wan0"));
 	assert_false(allowed(plan, IN, "203.0.113.9", TCP, 25, "eth9"));
 	assert_true(allowed(plan, IN, "203.0.113.9", TCP, 25, NULL));
 	/* gateway mode reports the host keys */
 	plan = portspec_policy_plan(p, G);
-	assert_true(has_warning(plan, "gateway rules do not use interface=eth9, interface=outside:wan0"));
+	assert_int_equal(warning_kind(plan,
+				      "gateway rules do not use interface=eth9, interface=outside:wan0"),
+			 PORTSPEC_WARNING_UNUSED_KEY);
+	/* the policy's warnings come first, with their kinds */
+	assert_int_equal(portspec_plan_warning_kind(plan, 0), PORTSPEC_WARNING_SERVICE_NOTE);
+	assert_int_equal(portspec_plan_warning_kind(plan, portspec_plan_warning_count(plan)), 0);
+	assert_int_equal(portspec_plan_warning_kind(NULL, 0), 0);
 	e = flow_entry(plan, PORTSPEC_HOOK_FORWARD, 4, TCP, "outside", NULL);
 	assert_string_equal(e->iif, "em0");
 	portspec_policy_free(p);

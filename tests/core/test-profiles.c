@@ -75,6 +75,45 @@ static void test_default_warns_about_ssh(void **state)
 	portspec_policy_free(p);
 }
 
+/* Every warning has a stable kind: the ssh caution is a note. */
+static void test_warning_kinds(void **state)
+{
+	struct fixture *f = *state;
+	set_ok(f, "inside", "0.0.0.0/0");
+	struct portspec_policy *p = compile(f);
+	size_t n = portspec_policy_warning_count(p);
+	unsigned seen = 0;
+	for (size_t i = 0; i < n; i++) {
+		enum portspec_warning_kind k = portspec_policy_warning_kind(p, i);
+		const char *text = portspec_policy_warning(p, i);
+		if (strstr(text, "ssh: Not required")) {
+			assert_int_equal(k, PORTSPEC_WARNING_SERVICE_NOTE);
+			seen |= 1;
+		} else if (strstr(text, "covers every IPv4 address")) {
+			assert_int_equal(k, PORTSPEC_WARNING_ZONE_COVERS_FAMILY);
+			seen |= 2;
+		}
+	}
+	assert_int_equal(seen, 3);
+	assert_int_equal(portspec_policy_warning_kind(p, n), 0);
+	assert_int_equal(portspec_policy_warning_kind(NULL, 0), 0);
+	portspec_policy_free(p);
+	assert_string_equal(portspec_warning_kind_name(PORTSPEC_WARNING_SERVICE_NOTE),
+			    "service-note");
+	assert_string_equal(portspec_warning_kind_name(PORTSPEC_WARNING_ZONE_NOTE), "zone-note");
+	assert_string_equal(portspec_warning_kind_name(PORTSPEC_WARNING_ZONE_COVERS_FAMILY),
+			    "zone-covers-family");
+	assert_string_equal(portspec_warning_kind_name(PORTSPEC_WARNING_NO_RULE), "no-rule");
+	assert_string_equal(portspec_warning_kind_name(PORTSPEC_WARNING_UNUSED_KEY), "unused-key");
+	assert_null(portspec_warning_kind_name((enum portspec_warning_kind)0));
+	assert_null(portspec_warning_kind_name((enum portspec_warning_kind)99));
+	assert_true(portspec_warning_kind_is_note(PORTSPEC_WARNING_SERVICE_NOTE));
+	assert_true(portspec_warning_kind_is_note(PORTSPEC_WARNING_ZONE_NOTE));
+	assert_false(portspec_warning_kind_is_note(PORTSPEC_WARNING_NO_RULE));
+	assert_false(portspec_warning_kind_is_note(PORTSPEC_WARNING_UNUSED_KEY));
+	assert_false(portspec_warning_kind_is_note(PORTSPEC_WARNING_ZONE_COVERS_FAMILY));
+}
+
 static void test_required_only(void **state)
 {
 	struct fixture *f = *state;
@@ -383,6 +422,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_default_warns_about_ssh),
+		T(test_warning_kinds),
 		T(test_required_only),
 		T(test_dns_outside_only),
 		T(test_ntp_inside_only),

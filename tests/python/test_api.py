@@ -179,6 +179,12 @@ def test_warnings(spec):
     assert spec.policy(disable="ssh").warnings == []
     warnings = spec.policy(dns="outside").warnings
     assert any(w.startswith("dns") and "FQDN" in w for w in warnings)
+    # Each is a str with a stable kind and a severity.
+    (ssh,) = spec.policy().warnings
+    assert (ssh.kind, ssh.severity, ssh.is_note) == ("service-note", "note", True)
+    plan = spec.policy(outside_interface="wan0").plan("host")
+    kinds = {w.kind: w.severity for w in plan.warnings}
+    assert kinds == {"service-note": "note", "unused-key": "warning"}
 
 
 def test_is_allowed_is_the_c_function(policy):

@@ -43,6 +43,7 @@ __all__ = [
     "PlanEntry",
     "PlanPort",
     "Policy",
+    "PolicyWarning",
     "Profile",
     "ProfileError",
     "Service",
@@ -198,6 +199,31 @@ class Service(NamedTuple):
     ports: Tuple[Tuple[str, int, int], ...]
 
 
+class PolicyWarning(str):
+    """A warning of a policy or plan: its text (it is a ``str``), with the
+    stable ``kind`` programs filter on ("service-note", "zone-note",
+    "zone-covers-family", "no-rule", "unused-key") and its ``severity``:
+    "note" for the vendor's cautions, "warning" when the policy may not do
+    what the site meant."""
+
+    kind: str
+    severity: str
+
+    def __new__(cls, text: str, kind: str, severity: str) -> "PolicyWarning":
+        self = super().__new__(cls, text)
+        self.kind = kind
+        self.severity = severity
+        return self
+
+    @property
+    def is_note(self) -> bool:
+        """True for a note (``severity == "note"``)."""
+        return self.severity == "note"
+
+    def __reduce__(self):
+        return (PolicyWarning, (str(self), self.kind, self.severity))
+
+
 _Address = Union[str, ipaddress.IPv4Address, ipaddress.IPv6Address]
 
 
@@ -303,7 +329,8 @@ class Plan:
         self.mode: str = data["mode"]
         self.entries: Tuple[PlanEntry, ...] = tuple(_entry(e) for e in data["entries"])
         self.hook_drops = {h["hook"]: h["drop"] for h in data["hooks"]}
-        self.warnings: Tuple[str, ...] = tuple(data["warnings"])
+        self.warnings: Tuple[PolicyWarning, ...] = tuple(
+            PolicyWarning(d["text"], d["kind"], d["severity"]) for d in data["diagnostics"])
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -543,8 +570,13 @@ class Policy(_core.Policy):
         """The spec the policy was compiled from."""
         return self._spec
 
-    warnings = property(_core.Policy.warnings,
-                        doc="Warnings the spec attaches to this policy (a list of str).")
+    @property
+    def warnings(self) -> List[PolicyWarning]:
+        """Warnings the spec attaches to this policy: a list of :class:`PolicyWarning`
+        (each a ``str`` with a ``kind`` and a ``severity``)."""
+        return [PolicyWarning(*w) for w in zip(_core.Policy.warnings(self),
+                                               _core.Policy._warning_kinds(self),
+                                               _core.Policy._warning_severities(self))]
 
     def flows(self, level: Union[None, str, Iterable[str]] = None, zone: Optional[str] = None,
               direction: Optional[str] = None, protocol: Optional[str] = None) -> List[Flow]:
