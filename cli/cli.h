@@ -66,6 +66,12 @@ int cli_policy_opt(struct cli_policy_opts *o, int c, const char *arg);
  */
 int cli_usage_error(const char *cmd, const char *usage, const char *why);
 
+/*
+ * "unexpected argument 'ARG'", and when ARG names a backend and @option is
+ * given, how to ask for it ("--backend nft").  A static buffer.
+ */
+const char *cli_unexpected(const char *arg, const char *option);
+
 /* After getopt_long returned '?' or ':': names the offending option; returns EXIT_USAGE. */
 int cli_bad_option(const char *cmd, const char *usage, char **argv);
 

@@ -505,7 +505,7 @@ int cmd_apply(int argc, char **argv)
 			why = bad;
 	}
 	if (!why && optind < argc)
-		why = "unexpected argument";
+		why = cli_unexpected(argv[optind], "--backend");
 	if (!o.nbackends && !why)
 		o.backends[o.nbackends++] = "nft";
 	if (!why)

@@ -118,7 +118,7 @@ int cmd_check(int argc, char **argv)
 	enum portspec_mode mode = PORTSPEC_MODE_HOST;
 	struct portspec_connection conn = {.direction = d, .protocol = pr, .interface = iface};
 	struct portspec_error aerr = {0};
-	const char *bad = optind < argc ? "unexpected argument"
+	const char *bad = optind < argc ? cli_unexpected(argv[optind], NULL)
 			  : !zone == !address ? "give --zone or --address"
 			  : zone && (mode_name || iface) ? "--mode and --interface go with --address"
 			  : mode_name && !cli_parse_mode(mode_name, &mode) ? "--mode is host or gateway"

@@ -82,7 +82,7 @@ int cmd_cluster(int argc, char **argv)
 	enum portspec_role r = role ? portspec_role_from_name(role) : 0;
 	if (optind < argc || (role && r != PORTSPEC_ROLE_CENTRAL && r != PORTSPEC_ROLE_MEMBER)) {
 		rc = cli_usage_error("cluster", usage,
-				     optind < argc ? "unexpected argument"
+				     optind < argc ? cli_unexpected(argv[optind], NULL)
 						   : "--role is central or member");
 		goto out;
 	}

@@ -153,7 +153,7 @@ int cmd_doc(int argc, char **argv)
 	bool known = !strcmp(format, "svg") ||
 		     portspec_backend_kind(format) == PORTSPEC_BACKEND_DOCUMENT;
 	if (optind < argc) {
-		rc = cli_usage_error("doc", usage, "unexpected argument");
+		rc = cli_usage_error("doc", usage, cli_unexpected(argv[optind], "--format"));
 		goto out;
 	}
 	if (!known) {

@@ -130,7 +130,7 @@ static int list_main(const char *cmd, unsigned fixed_levels, int argc, char **ar
 	enum portspec_protocol pr = proto ? portspec_protocol_from_name(proto) : PORTSPEC_PROTO_ANY;
 	if (optind < argc || (dir && !d) || (proto && !pr)) {
 		rc = cli_usage_error(cmd, usage,
-				     optind < argc ? "unexpected argument"
+				     optind < argc ? cli_unexpected(argv[optind], NULL)
 				     : (dir && !d) ? "--direction is inbound or outbound"
 						   : "--proto is tcp or udp");
 		goto out;

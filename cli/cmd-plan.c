@@ -156,7 +156,7 @@ int cmd_plan(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		rc = cli_usage_error("plan", usage, "unexpected argument");
+		rc = cli_usage_error("plan", usage, cli_unexpected(argv[optind], NULL));
 		goto out;
 	}
 	struct portspec_spec *spec;

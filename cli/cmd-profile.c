@@ -155,7 +155,7 @@ int cmd_profile(int argc, char **argv)
 	bool json = !strcmp(format, "json");
 	if (optind < argc || (!json && strcmp(format, "text"))) {
 		rc = cli_usage_error("profile", usage,
-				     optind < argc ? "unexpected argument"
+				     optind < argc ? cli_unexpected(argv[optind], NULL)
 						   : "--format is text or json");
 		goto out;
 	}

@@ -86,6 +86,17 @@ int cli_usage_error(const char *cmd, const char *usage, const char *why)
 	return EXIT_USAGE;
 }
 
+const char *cli_unexpected(const char *arg, const char *option)
+{
+	static char why[256];
+	if (option && portspec_backend_kind(arg))
+		snprintf(why, sizeof(why), "unexpected argument '%.64s'; the backend is an option: "
+					   "%s %.64s", arg, option, arg);
+	else
+		snprintf(why, sizeof(why), "unexpected argument '%.64s'", arg);
+	return why;
+}
+
 int cli_bad_option(const char *cmd, const char *usage, char **argv)
 {
 	char why[160];

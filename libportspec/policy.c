@@ -51,28 +51,6 @@ static bool same_key(const struct portspec_flow *a, const struct portspec_flow *
 	       a->first == b->first && a->last == b->last && a->service == b->service;
 }
 
-/* Does `addr` belong to zone z under this profile? */
-static bool in_zone(const struct portspec_profile *pr, size_t z, const struct portspec_cidr *addr)
-{
-	const struct portspec_spec *spec = pr->spec;
-	if (spec->zones[z].kind == PORTSPEC_ZONE_COMPLEMENT) {
-		for (size_t k = 0; k < spec->nzones; k++) {
-			if (spec->zones[k].kind != PORTSPEC_ZONE_NETWORKS)
-				continue;
-			const struct ps_cidr_list *l = &pr->zone_addresses[k];
-			for (size_t i = 0; i < l->count; i++)
-				if (ps_cidr_contains(&l->items[i], addr))
-					return false;
-		}
-		return true;
-	}
-	const struct ps_cidr_list *l = &pr->zone_addresses[z];
-	for (size_t i = 0; i < l->count; i++)
-		if (ps_cidr_contains(&l->items[i], addr))
-			return true;
-	return false;
-}
-
 static void free_flows(struct portspec_flow *flows, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -98,10 +76,18 @@ PORTSPEC_EXPORT void portspec_policy_free(struct portspec_policy *p)
 	ps_free(p);
 }
 
+/* The addresses that narrow a service's flows of this statement: its
+ * servers for an outbound flow, its clients for an inbound one. */
+static const struct ps_cidr_list *narrowing(const struct portspec_profile *pr,
+					    const struct ps_spec_flow *sf, size_t si)
+{
+	return sf->direction == PORTSPEC_OUTBOUND ? &pr->servers[si] : &pr->clients[si];
+}
+
 /*
  * A spec of a few megabytes can list a thousand services with a thousand
  * ports each in every flow: bound the policy before building it, counting a
- * flow once per server address it copies.
+ * flow once per server or client address it copies.
  */
 static enum portspec_status check_size(const struct portspec_profile *pr,
 				       struct portspec_error *err)
@@ -117,16 +103,42 @@ static enum portspec_status check_size(const struct portspec_profile *pr,
 			if (!pr->enabled[si] ||
 			    (sf->services[k].either && !(pr->served_from[si] & (1u << sf->zone))))
 				continue;
-			size_t addrs = sf->direction == PORTSPEC_OUTBOUND ? pr->servers[si].count : 0;
+			size_t addrs = narrowing(pr, sf, si)->count;
 			total += spec->services[si].nports * (1 + addrs);
 			if (total > PS_MAX_POLICY_FLOWS)
 				return ps_error_set(err, PORTSPEC_E_LIMIT, spec->filename, sf->line, 1,
 						    "the policy would have more than %u flows (each "
-						    "server address counts as one); list fewer services, "
-						    "ports or servers", PS_MAX_POLICY_FLOWS);
+						    "server or client address counts as one); list fewer "
+						    "services, ports, servers or clients",
+						    PS_MAX_POLICY_FLOWS);
 		}
 	}
 	return PORTSPEC_OK;
+}
+
+/*
+ * A flow statement of the role needs a zone that has no addresses: the
+ * error names the key to set, and stands where the role was set when the
+ * statement is the role's (role=central with no cluster-peer), else at the
+ * statement in the spec.
+ */
+static enum portspec_status no_addresses(const struct portspec_profile *pr,
+					 const struct ps_spec_flow *sf, struct portspec_error *err)
+{
+	const struct portspec_spec *spec = pr->spec;
+	const struct portspec_zone *zone = &spec->zones[sf->zone];
+	const char *key = zone->kind == PORTSPEC_ZONE_PEERS ? "cluster-peer" : zone->name;
+	if (sf->roles != PORTSPEC_ROLE_ANY)
+		return ps_profile_error_at(pr, &pr->role_origin, err, PORTSPEC_E_PROFILE,
+					   "role %s needs the addresses of zone %s (for its %s "
+					   "flows, %s line %u), and the profile gives none; set "
+					   "%s=ADDRESS",
+					   portspec_role_name(pr->role), zone->name,
+					   portspec_direction_name(sf->direction), spec->filename,
+					   sf->line, key);
+	return ps_error_set(err, PORTSPEC_E_PROFILE, spec->filename, sf->line, 1,
+			    "zone '%s' has no addresses, but this flow needs them; set %s=ADDRESS "
+			    "in the profile", zone->name, key);
 }
 
 /* Expands the spec's flows that this profile turns on into concrete flows. */
@@ -143,11 +155,7 @@ static enum portspec_status expand(const struct portspec_profile *pr, struct bui
 			continue;
 		const struct portspec_zone *zone = &spec->zones[sf->zone];
 		if (zone->kind != PORTSPEC_ZONE_COMPLEMENT && pr->zone_addresses[sf->zone].count == 0)
-			return ps_error_set(err, PORTSPEC_E_PROFILE, spec->filename, sf->line, 1,
-					    "zone '%s' has no addresses, but this flow needs it; set "
-					    "%s=ADDRESS in the profile", zone->name,
-					    zone->kind == PORTSPEC_ZONE_PEERS ? "cluster-peer"
-									      : zone->name);
+			return no_addresses(pr, sf, err);
 		for (size_t k = 0; k < sf->nservices; k++) {
 			size_t si = sf->services[k].service;
 			const struct portspec_service *svc = &spec->services[si];
@@ -158,17 +166,17 @@ static enum portspec_status expand(const struct portspec_profile *pr, struct bui
 				continue;
 			struct portspec_cidr *addrs = NULL;
 			size_t naddrs = 0;
-			const struct ps_cidr_list *servers = &pr->servers[si];
-			if (sf->direction == PORTSPEC_OUTBOUND && servers->count) {
-				addrs = ps_calloc(servers->count, sizeof(*addrs));
+			const struct ps_cidr_list *narrow = narrowing(pr, sf, si);
+			if (narrow->count) {
+				addrs = ps_calloc(narrow->count, sizeof(*addrs));
 				if (!addrs)
 					return ps_error_set(err, PORTSPEC_E_NOMEM, NULL, 0, 0,
 							    "out of memory");
-				for (size_t a = 0; a < servers->count; a++)
-					if (in_zone(pr, sf->zone, &servers->items[a]))
-						addrs[naddrs++] = servers->items[a];
+				for (size_t a = 0; a < narrow->count; a++)
+					if (ps_profile_in_zone(pr, sf->zone, &narrow->items[a]))
+						addrs[naddrs++] = narrow->items[a];
 				if (!naddrs) {
-					/* the service's servers are all in other zones */
+					/* the service's servers (clients) are all in other zones */
 					ps_free(addrs);
 					continue;
 				}
@@ -204,36 +212,68 @@ static enum portspec_status expand(const struct portspec_profile *pr, struct bui
 	return PORTSPEC_OK;
 }
 
-/* Every server address must lie in a zone its service is served to. */
-static enum portspec_status check_servers(const struct portspec_policy *p,
-					  struct portspec_error *err)
+/* Whether flow @fl is narrowed to address @a. */
+static bool narrowed_to(const struct portspec_flow *fl, const struct portspec_cidr *a)
+{
+	for (size_t k = 0; k < fl->naddresses; k++)
+		if (!memcmp(&fl->addresses[k], a, sizeof(*a)))
+			return true;
+	return false;
+}
+
+/* Whether service @svc has a flow in direction @d to or from a zone that holds @a. */
+static bool served_at(const struct portspec_policy *p, const struct portspec_service *svc,
+		      enum portspec_direction d, const struct portspec_cidr *a)
+{
+	for (size_t f = 0; f < p->nflows; f++) {
+		const struct portspec_flow *fl = &p->flows[f];
+		if (fl->service == svc && fl->direction == d &&
+		    ps_profile_in_zone(p->profile, fl->zone->index, a))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Every server (client) address must lie in a zone its service is served to
+ * outbound (from inbound).  The error stands where the address was set.
+ */
+static enum portspec_status check_narrowing(const struct portspec_policy *p, bool clients,
+					    struct portspec_error *err)
 {
 	const struct portspec_profile *pr = p->profile;
 	const struct portspec_spec *spec = p->spec;
+	enum portspec_direction d = clients ? PORTSPEC_INBOUND : PORTSPEC_OUTBOUND;
+	enum portspec_direction other = clients ? PORTSPEC_OUTBOUND : PORTSPEC_INBOUND;
+	const char *key = clients ? "client" : "server";
 	for (size_t si = 0; si < spec->nservices; si++) {
-		const struct ps_cidr_list *servers = &pr->servers[si];
-		for (size_t a = 0; a < servers->count; a++) {
+		const struct portspec_service *svc = &spec->services[si];
+		const struct ps_cidr_list *l = clients ? &pr->clients[si] : &pr->servers[si];
+		for (size_t a = 0; a < l->count; a++) {
 			bool used = false;
-			for (size_t f = 0; f < p->nflows && !used; f++) {
-				const struct portspec_flow *fl = &p->flows[f];
-				if (fl->service != &spec->services[si] ||
-				    fl->direction != PORTSPEC_OUTBOUND)
-					continue;
-				for (size_t k = 0; k < fl->naddresses && !used; k++)
-					used = !memcmp(&fl->addresses[k], &servers->items[a],
-						       sizeof(servers->items[a]));
-			}
-			if (!used) {
-				char buf[64];
-				return ps_error_set(err, PORTSPEC_E_PROFILE, NULL, 0, 0,
-						    "server %s for %s is in no zone that %s is served "
-						    "to outbound in this profile; check the address, "
-						    "the zones' networks and where %s is served from",
-						    portspec_cidr_format(&servers->items[a], buf,
-									 sizeof(buf)),
-						    spec->services[si].name, spec->services[si].name,
-						    spec->services[si].name);
-			}
+			for (size_t f = 0; f < p->nflows && !used; f++)
+				used = p->flows[f].service == svc && p->flows[f].direction == d &&
+				       narrowed_to(&p->flows[f], &l->items[a]);
+			if (used)
+				continue;
+			char buf[64];
+			portspec_cidr_format(&l->items[a], buf, sizeof(buf));
+			if (served_at(p, svc, other, &l->items[a]))
+				return ps_profile_error_at(
+					pr, &l->origins[a], err, PORTSPEC_E_PROFILE,
+					"%s=%s:%s: %s has no %s flow %s that address, only %s ones; "
+					"%s=%s:%s narrows those (server= narrows outbound flows, "
+					"client= inbound ones)", key, svc->name, buf, svc->name,
+					portspec_direction_name(d), clients ? "from" : "to",
+					portspec_direction_name(other), clients ? "server" : "client",
+					svc->name, buf);
+			return ps_profile_error_at(
+				pr, &l->origins[a], err, PORTSPEC_E_PROFILE,
+				"%s=%s:%s: the address is in no zone that %s is served %s in this "
+				"profile; check the address%s the zones' networks%s", key, svc->name,
+				buf, svc->name, clients ? "from inbound" : "to outbound",
+				svc->either_zones ? "," : " and",
+				svc->either_zones ? " and where it is served from" : "");
 		}
 	}
 	return PORTSPEC_OK;
@@ -495,7 +535,9 @@ PORTSPEC_EXPORT enum portspec_status portspec_policy_new(const struct portspec_s
 	}
 	p->flows = b.flows;
 	p->nflows = n;
-	st = check_servers(p, err);
+	st = check_narrowing(p, false, err);
+	if (!st)
+		st = check_narrowing(p, true, err);
 	if (!st)
 		st = collect_warnings(p, err);
 	if (!st)

@@ -134,27 +134,6 @@ PORTSPEC_EXPORT enum portspec_status portspec_plan_check(const struct portspec_p
 
 /* ---- explanations ---- */
 
-/* Is @addr in zone @z under the policy's profile? */
-static bool in_zone(const struct portspec_policy *p, size_t z, const struct portspec_cidr *addr)
-{
-	const struct portspec_spec *spec = p->spec;
-	const struct portspec_profile *pr = p->profile;
-	if (spec->zones[z].kind == PORTSPEC_ZONE_COMPLEMENT) {
-		for (size_t k = 0; k < spec->nzones; k++) {
-			if (spec->zones[k].kind != PORTSPEC_ZONE_NETWORKS)
-				continue;
-			for (size_t i = 0; i < pr->zone_addresses[k].count; i++)
-				if (ps_cidr_contains(&pr->zone_addresses[k].items[i], addr))
-					return false;
-		}
-		return true;
-	}
-	for (size_t i = 0; i < pr->zone_addresses[z].count; i++)
-		if (ps_cidr_contains(&pr->zone_addresses[z].items[i], addr))
-			return true;
-	return false;
-}
-
 static bool add_change(struct ps_explanation *x, const char *setting, const char *reason)
 {
 	for (size_t i = 0; i < x->nchanges; i++)
@@ -215,7 +194,8 @@ static const struct variant variants[] = {
 
 /*
  * Compiles the policy with one more setting (and, if @server is given, the
- * narrowing address server=@server too); true if it allows @c.
+ * narrowing address server=@server, for an inbound @c client=@server, too);
+ * true if it allows @c.
  */
 static enum portspec_status try_setting(const struct portspec_plan *plan,
 					const struct portspec_connection *c, const char *key,
@@ -232,7 +212,8 @@ static enum portspec_status try_setting(const struct portspec_plan *plan,
 		return st;
 	st = portspec_profile_set(alt, key, value, &ignored);
 	if (st == PORTSPEC_OK && server)
-		st = portspec_profile_set(alt, "server", server, &ignored);
+		st = portspec_profile_set(alt, c->direction == PORTSPEC_INBOUND ? "client" : "server",
+					  server, &ignored);
 	if (st == PORTSPEC_OK)
 		st = portspec_policy_new(p->spec, alt, &altp, &ignored);
 	portspec_profile_free(alt);
@@ -249,6 +230,14 @@ static enum portspec_status try_setting(const struct portspec_plan *plan,
 	portspec_policy_free(altp);
 	*allows = st == PORTSPEC_OK && ok;
 	return PORTSPEC_OK;
+}
+
+/* Whether the profile narrows service @s in the direction of @c. */
+static bool narrowed(const struct portspec_plan *plan, const struct portspec_connection *c,
+		     size_t s)
+{
+	const struct portspec_profile *pr = plan->policy->profile;
+	return (c->direction == PORTSPEC_INBOUND ? pr->clients : pr->servers)[s].count != 0;
 }
 
 /* The settings that would allow @c: services that use the port, each variant. */
@@ -269,10 +258,9 @@ static enum portspec_status suggest(struct ps_explanation *x, const struct ports
 			enum portspec_status st = try_setting(plan, c, key, value, NULL, &allows);
 			if (st)
 				return st;
-			/* A narrowed service needs the address as a server too. */
+			/* A narrowed service needs the address as a server (client) too. */
 			char server[160] = "";
-			if (!allows && c->remote.family && c->direction == PORTSPEC_OUTBOUND &&
-			    plan->policy->profile->servers[s].count) {
+			if (!allows && c->remote.family && narrowed(plan, c, s)) {
 				char a[64];
 				snprintf(server, sizeof(server), "%s:%s", svc->name,
 					 portspec_cidr_format(&c->remote, a, sizeof(a)));
@@ -282,11 +270,14 @@ static enum portspec_status suggest(struct ps_explanation *x, const struct ports
 			}
 			if (!allows)
 				continue;
+			bool in = c->direction == PORTSPEC_INBOUND;
 			char setting[320], why[160];
 			snprintf(setting, sizeof(setting), "%s=%s%s%s", key, value,
-				 server[0] ? " server=" : "", server);
+				 server[0] ? in ? " client=" : " server=" : "", server);
 			snprintf(why, sizeof(why), "%s %s%s", svc->name, variants[v].why,
-				 server[0] ? ", and narrowed to other servers" : "");
+				 server[0] ? in ? ", and narrowed to other clients"
+						: ", and narrowed to other servers"
+					   : "");
 			if (!add_change(x, setting, why))
 				return PORTSPEC_E_NOMEM;
 			if (!said)
@@ -342,12 +333,15 @@ static enum portspec_status near_miss(struct ps_explanation *x, const struct por
 		ps_buf_printf(reason, ": %s %s zone %s is narrowed to other addresses",
 			      flow->service->name, c->direction == PORTSPEC_INBOUND ? "from" : "to",
 			      zone->name);
-		if (c->direction == PORTSPEC_OUTBOUND) {
-			ps_buf_printf(reason, " (server=%s:...)", flow->service->name);
-			snprintf(setting, sizeof(setting), "server=%s:%s", flow->service->name, addr);
-			if (!add_change(x, setting, "the service is narrowed to other servers"))
-				return PORTSPEC_E_NOMEM;
-		}
+		/* The address must be one of the service's servers (clients) as well. */
+		const char *key = c->direction == PORTSPEC_OUTBOUND ? "server" : "client";
+		ps_buf_printf(reason, " (%s=%s:...)", key, flow->service->name);
+		snprintf(setting, sizeof(setting), "%s=%s:%s", key, flow->service->name, addr);
+		if (!add_change(x, setting,
+				c->direction == PORTSPEC_OUTBOUND
+					? "the service is narrowed to other servers"
+					: "the service is narrowed to other clients"))
+			return PORTSPEC_E_NOMEM;
 		return PORTSPEC_OK;
 	}
 	const char *want = remote_side_interface(e);
@@ -392,7 +386,7 @@ static void zones_of(struct ps_explanation *x, const struct portspec_plan *plan,
 	}
 	size_t n = 0;
 	for (size_t z = 0; z < spec->nzones; z++)
-		if (in_zone(plan->policy, z, &c->remote)) {
+		if (ps_profile_in_zone(plan->policy->profile, z, &c->remote)) {
 			x->pub.zones |= 1ul << z;
 			ps_buf_printf(reason, "%s%s", n++ ? ", " : " (zone ", spec->zones[z].name);
 		}

@@ -280,10 +280,12 @@ PORTSPEC_EXPORT void portspec_profile_free(struct portspec_profile *profile);
  * "enable", "disable", "required-only", "dns", "ntp" (and any "either zone"
  * service by name), "role", "interface", "appliance", "inside" (and any
  * networks zone by name), "cluster-peer" (and any peers zone by name),
- * "<zone>-interface", "appliance-interface", "server".
- * Repeatable keys add; setting an address key the first time replaces the
- * example addresses.  An unknown key, service or zone, or a bad value, is
- * PORTSPEC_E_UNKNOWN or PORTSPEC_E_PROFILE with the reason in @p err.
+ * "<zone>-interface", "appliance-interface", "server", "client", "ping",
+ * "log".  Spaces around the key and the value are ignored.  Repeatable keys
+ * add; the first address the profile is given (appliance, a zone, a peer, a
+ * server or a client) ends the example addresses everywhere.  An unknown
+ * key, service or zone, or a bad value, is PORTSPEC_E_UNKNOWN or
+ * PORTSPEC_E_PROFILE with the reason in @p err.
  * @since 0.1
  */
 PORTSPEC_EXPORT enum portspec_status portspec_profile_set(struct portspec_profile *profile,
@@ -309,7 +311,12 @@ PORTSPEC_EXPORT enum portspec_status portspec_profile_to_string(const struct por
 PORTSPEC_EXPORT enum portspec_status portspec_profile_enable(struct portspec_profile *profile,
 							     const char *service, bool on,
 							     struct portspec_error *err);
-/** Turns every optional service off (cluster services follow the role).  @since 0.1 */
+/**
+ * Turns every optional service off that the profile does not enable by name
+ * (key required-only=true; cluster services follow the role).  enable= and
+ * disable= settings win over it whatever their order.
+ * @since 0.1
+ */
 PORTSPEC_EXPORT enum portspec_status portspec_profile_required_only(struct portspec_profile *profile);
 PORTSPEC_EXPORT enum portspec_status portspec_profile_set_role(struct portspec_profile *profile,
 							       enum portspec_role role);
@@ -353,7 +360,26 @@ PORTSPEC_EXPORT size_t portspec_profile_server_count(const struct portspec_profi
 PORTSPEC_EXPORT const struct portspec_cidr *portspec_profile_server(const struct portspec_profile *profile,
 								    const struct portspec_service *svc,
 								    size_t index);
-/** Whether the profile's addresses are still the documentation examples.  @since 0.1 */
+/**
+ * Addresses that narrow the inbound flows of a service to those sources
+ * (key client=SERVICE:ADDRESS).
+ * @since 0.2
+ */
+PORTSPEC_EXPORT size_t portspec_profile_client_count(const struct portspec_profile *profile,
+						     const struct portspec_service *svc);
+PORTSPEC_EXPORT const struct portspec_cidr *portspec_profile_client(const struct portspec_profile *profile,
+								    const struct portspec_service *svc,
+								    size_t index);
+/** Whether echo requests from @p zone reach the appliance (key ping=ZONE,...).  @since 0.2 */
+PORTSPEC_EXPORT bool portspec_profile_ping(const struct portspec_profile *profile,
+					   const struct portspec_zone *zone);
+/** Whether complete rulesets log what they drop (key log=drops).  @since 0.2 */
+PORTSPEC_EXPORT bool portspec_profile_logs_drops(const struct portspec_profile *profile);
+/**
+ * Whether the profile's addresses are still the documentation examples:
+ * true until the first address is set, then false for good.
+ * @since 0.1
+ */
 PORTSPEC_EXPORT bool portspec_profile_uses_examples(const struct portspec_profile *profile);
 
 /** An address or network: family 4 or 6, 16 bytes (v4 in the first 4), prefix length.  @since 0.1 */
@@ -494,8 +520,8 @@ PORTSPEC_EXPORT const char *portspec_flow_interface(const struct portspec_flow *
 /** True if the spec marks the service "servable from either zone" in this flow.  @since 0.1 */
 PORTSPEC_EXPORT bool portspec_flow_either(const struct portspec_flow *flow);
 /**
- * Concrete peer addresses that narrow the flow (profile "server" key for
- * outbound flows); 0 means the whole zone.
+ * Concrete peer addresses that narrow the flow (profile key "server" for
+ * outbound flows, "client" for inbound ones); 0 means the whole zone.
  * @since 0.1
  */
 PORTSPEC_EXPORT size_t portspec_flow_address_count(const struct portspec_flow *flow);

@@ -6,15 +6,16 @@
 
 void ps_comment_line(struct ps_buf *b, const char *prefix, const char *text)
 {
-	size_t n = 0;
+	size_t len = strlen(text);
+	/* cut between characters, never inside a multibyte one */
+	size_t keep = ps_utf8_cut(text, len, PS_COMMENT_MAX);
 	ps_buf_puts(b, prefix);
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++, n++) {
-		if (n == PS_COMMENT_MAX) {
-			ps_buf_puts(b, " [...]");
-			break;
-		}
-		ps_buf_putc(b, (*p < 0x20 || *p == 0x7f) ? ' ' : (char)*p);
+	for (size_t i = 0; i < keep; i++) {
+		unsigned char c = (unsigned char)text[i];
+		ps_buf_putc(b, (c < 0x20 || c == 0x7f) ? ' ' : (char)c);
 	}
+	if (keep < len)
+		ps_buf_puts(b, " [...]");
 	ps_buf_putc(b, '\n');
 }
 
@@ -203,11 +204,12 @@ void ps_render_header(const struct ps_render *r, const char *prefix, const char 
 	header_printf(b, prefix, "Do not edit; render it again from the spec and the profile.");
 	header_printf(b, prefix, "Spec: %s", name ? name : "(unnamed)");
 	header_printf(b, prefix, "Version: %s", version ? version : "(none)");
-	header_printf(b, prefix, "Profile: role %s%s",
+	header_printf(b, prefix, "Profile: role %s; %s",
 		      portspec_role_name(portspec_profile_role(profile)),
 		      portspec_profile_uses_examples(profile)
-			      ? "; addresses are the documentation examples of portspec-profile(5)"
-			      : "");
+			      ? "the addresses are the documentation examples of portspec-profile(5), "
+				"not a site's: set the site's own"
+			      : "the addresses below are the site's own");
 	header_services(r, prefix, "  required", PORTSPEC_REQUIRED, true);
 	header_services(r, prefix, "  optional, enabled", PORTSPEC_OPTIONAL, true);
 	header_services(r, prefix, "  optional, disabled", PORTSPEC_OPTIONAL, false);

@@ -12,7 +12,8 @@
  * Writes @text as the body of a one-line comment that starts with @prefix
  * ("# ", "// ", ...): control characters (newlines included) become spaces,
  * so a spec string can never end the comment and start a rule, and the text
- * is cut after PS_COMMENT_MAX bytes, because some readers split long lines
+ * is cut after at most PS_COMMENT_MAX bytes, between two UTF-8 characters,
+ * because some readers split long lines
  * (iptables-restore reads at most 10240 bytes a line; the rest would become
  * a line of its own).  Enough for targets whose comments end only at a line
  * break (iptables-restore, nft, pf); a target that expands characters inside

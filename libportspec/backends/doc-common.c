@@ -120,32 +120,9 @@ bool ps_doc_service_used(const struct portspec_policy *policy, const struct port
 
 size_t ps_doc_utf8_len(const char *str)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	if (s[0] < 0x80)
-		return 1;
-	size_t len;
-	unsigned cp;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
+	uint32_t cp;
+	size_t len = ps_utf8_char(str, 4, &cp);
+	return len && !ps_unicode_noncharacter(cp) ? len : 0;
 }
 
 void ps_doc_service_ports(struct ps_buf *b, const struct portspec_service *svc)

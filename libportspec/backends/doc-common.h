@@ -41,7 +41,9 @@ bool ps_doc_service_used(const struct portspec_policy *policy, const struct port
 
 /*
  * Length of the valid UTF-8 sequence at `s` (1..4), or 0 if the bytes there
- * are not one (including overlong forms and surrogates).  `s` is NUL-terminated.
+ * are not one (including overlong forms and surrogates) or are a
+ * noncharacter (U+FFFE, U+FFFF, ...: XML, so SVG, forbids them).  `s` is
+ * NUL-terminated.
  */
 size_t ps_doc_utf8_len(const char *s);
 

@@ -297,6 +297,8 @@ static const char *const central[] = {
 	"server",	"dns:192.0.2.53",
 	"server",	"dns:2001:db8:2::53",
 	"server",	"ntp:203.0.113.123",
+	"inside",	"192.0.2.0/24",
+	"inside",	"2001:db8:2::/64",
 	NULL,
 };
 
@@ -568,7 +570,8 @@ static void test_no_packets_no_rule(void **state)
 {
 	(void)state;
 	const char *const v6_server[] = {"appliance", "198.51.100.10", "server",
-					 "ntp:2001:db8:5::123", "ntp", "outside", NULL};
+					 "ntp:2001:db8:5::123", "ntp", "outside",
+					 "inside", "192.0.2.0/24", NULL};
 	char *pf = render(NULL, "pf", PORTSPEC_MODE_GATEWAY, 0, v6_server, NULL);
 	assert_null(strstr(pf, "port 123"));
 	assert_non_null(strstr(pf, "# Note: ntp outbound outside udp: no rule in gateway mode"));

@@ -361,18 +361,32 @@ def test_profile_text_is_a_profile_file(tmp_path):
     assert r.rc == 0 and "dns = inside" in r.out
     path = write(tmp_path, "site.profile", r.out)
     again = run("profile", "-q", "--profile", path)
-    # the same profile, except that the example peers are now the site's own
-    assert again.rc == 0
-    assert again.out == r.out.replace("  # documentation example", "")
+    # read back, the same profile: no example address became the site's
+    assert again.rc == 0 and again.out == r.out
+    assert "198.51.100" not in r.out and "2001:db8" not in r.out
+    # the default: examples are written as comments, and stay examples
+    r = run("profile", "-q")
+    assert "\n#   appliance = 198.51.100.10, 2001:db8:100::10\n" in r.out
+    path = write(tmp_path, "default.profile", r.out)
+    again = run("profile", "-q", "--profile", path)
+    assert again.rc == 0 and again.out == r.out
+    d = run("profile", "-q", "--format", "json", "--profile", path).json()
+    assert d["examples"] is True
 
 
 def test_profile_json_follows_the_schema():
-    r = run("profile", "-q", "--format", "json", "--set", "role=central",
-            "--set", "server=dns:192.0.2.53")
+    r = run("profile", "-q", "--format", "json", "--set", "role=central")
     assert r.rc == 0
     doc = r.json()
     validate(doc, schema("portspec-profile.schema.json"))
     assert doc["role"] == "central" and doc["examples"] is True
+    r = run("profile", "-q", "--format", "json", "--set", "role=central",
+            "--set", "server=dns:192.0.2.53", "--set", "inside=192.0.2.0/24",
+            "--set", "cluster-peer=192.0.2.77")
+    assert r.rc == 0
+    doc = r.json()
+    validate(doc, schema("portspec-profile.schema.json"))
+    assert doc["examples"] is False
     dns = next(s for s in doc["services"] if s["name"] == "dns")
     assert dns["servers"] == ["192.0.2.53"]
 

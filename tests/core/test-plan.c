@@ -452,7 +452,8 @@ static void test_inside_everything(void **state)
 static void test_cluster_entries(void **state)
 {
 	(void)state;
-	static const char *const sets[] = {"role=central", "cluster-peer=192.0.2.77", NULL};
+	static const char *const sets[] = {"role=central", "cluster-peer=192.0.2.77",
+					   "inside=10.0.0.0/8", NULL};
 	struct portspec_policy *p = policy_with(sets);
 	const struct portspec_plan *plan = portspec_policy_plan(p, H);
 	const struct portspec_plan_entry *e =
@@ -525,7 +526,7 @@ static void test_explain(void **state)
 {
 	(void)state;
 	static const char *const sets[] = {"inside=10.20.0.0/16", "disable=snmp", "dns=inside",
-					   "server=dns:10.20.0.53", NULL};
+					   "server=dns:10.20.0.53", "cluster-peer=10.30.0.5", NULL};
 	struct portspec_policy *p = policy_with(sets);
 	const struct portspec_plan *plan = portspec_policy_plan(p, H);
 	struct portspec_connection c = {.direction = IN, .remote = addr("10.20.9.5"),

@@ -254,13 +254,95 @@ static void test_servers_narrow_outbound(void **state)
 static void test_server_contradiction(void **state)
 {
 	struct fixture *f = *state;
+	set_ok(f, "inside", "10.0.0.0/8");
 	set_ok(f, "dns", "inside");
 	set_ok(f, "server", "dns:203.0.113.53");
 	struct portspec_policy *p = NULL;
 	assert_int_equal(portspec_policy_new(f->spec, f->profile, &p, &f->err), PORTSPEC_E_PROFILE);
 	assert_null(p);
-	assert_non_null(strstr(f->err.text, "203.0.113.53"));
-	assert_non_null(strstr(f->err.text, "dns"));
+	assert_non_null(strstr(f->err.text, "server=dns:203.0.113.53"));
+	/* set with portspec_profile_set(): no place to name */
+	assert_int_equal(f->err.line, 0);
+}
+
+/* A contradiction found when compiling stands where the profile file set it. */
+static void test_contradictions_name_the_line(void **state)
+{
+	struct fixture *f = *state;
+	static const char text[] = "inside = 10.20.0.0/16\n"
+				   "dns = inside\n"
+				   "server = dns:10.20.0.53, dns:192.0.2.53\n";
+	assert_int_equal(portspec_profile_parse(f->profile, text, sizeof(text) - 1, "site.profile",
+						&f->err),
+			 PORTSPEC_OK);
+	struct portspec_policy *p = NULL;
+	assert_int_equal(portspec_policy_new(f->spec, f->profile, &p, &f->err), PORTSPEC_E_PROFILE);
+	assert_string_equal(f->err.file, "site.profile");
+	assert_int_equal(f->err.line, 3);
+	assert_int_equal(f->err.column, 30); /* the address of the second item */
+	assert_non_null(strstr(f->err.text, "server=dns:192.0.2.53"));
+	/* server= for an inbound service says client= narrows it */
+	portspec_profile_free(f->profile);
+	assert_int_equal(portspec_profile_new(f->spec, &f->profile), PORTSPEC_OK);
+	static const char snmp[] = "inside = 10.20.0.0/16\nserver = snmp:10.20.9.0/24\n";
+	assert_int_equal(portspec_profile_parse(f->profile, snmp, sizeof(snmp) - 1, "s.profile",
+						&f->err),
+			 PORTSPEC_OK);
+	assert_int_equal(portspec_policy_new(f->spec, f->profile, &p, &f->err), PORTSPEC_E_PROFILE);
+	assert_int_equal(f->err.line, 2);
+	assert_int_equal(f->err.column, 15);
+	assert_non_null(strstr(f->err.text, "client=snmp:10.20.9.0/24 narrows those"));
+	/* a role whose flows need peers, with none: at the role, naming the key */
+	portspec_profile_free(f->profile);
+	assert_int_equal(portspec_profile_new(f->spec, &f->profile), PORTSPEC_OK);
+	static const char central[] = "inside = 10.20.0.0/16\nrole = central\n";
+	assert_int_equal(portspec_profile_parse(f->profile, central, sizeof(central) - 1,
+						"c.profile", &f->err),
+			 PORTSPEC_OK);
+	assert_int_equal(portspec_policy_new(f->spec, f->profile, &p, &f->err), PORTSPEC_E_PROFILE);
+	assert_string_equal(f->err.file, "c.profile");
+	assert_int_equal(f->err.line, 2);
+	assert_int_equal(f->err.column, 8);
+	assert_non_null(strstr(f->err.text, "set cluster-peer=ADDRESS"));
+}
+
+/* Client narrowing: the inbound flows of a service from those sources only. */
+static void test_client_narrows_inbound(void **state)
+{
+	struct fixture *f = *state;
+	set_ok(f, "inside", "10.20.0.0/16, fd12:3456::/48");
+	set_ok(f, "client", "snmp:10.20.9.0/24");
+	set_ok(f, "client", "snmp:fd12:3456:0:9::/64");
+	struct portspec_policy *p = compile(f);
+	const struct portspec_flow *fl = NULL;
+	assert_int_equal(portspec_is_allowed(p, "inside", PORTSPEC_INBOUND, PORTSPEC_UDP, 161, &fl),
+			 1);
+	assert_int_equal(portspec_flow_address_count(fl), 2);
+	char buf[64];
+	assert_string_equal(portspec_cidr_format(portspec_flow_address(fl, 0), buf, sizeof(buf)),
+			    "10.20.9.0/24");
+	const struct portspec_service *snmp = portspec_spec_find_service(f->spec, "snmp");
+	assert_int_equal(portspec_profile_client_count(f->profile, snmp), 2);
+	assert_non_null(portspec_profile_client(f->profile, snmp, 1));
+	assert_null(portspec_profile_client(f->profile, snmp, 2));
+	assert_int_equal(portspec_profile_server_count(f->profile, snmp), 0);
+	/* the plan intersects them with the zone */
+	const struct portspec_plan *plan = portspec_policy_plan(p, PORTSPEC_MODE_HOST);
+	struct portspec_connection c = {.direction = PORTSPEC_INBOUND, .protocol = PORTSPEC_UDP,
+					.port = 161};
+	bool ok = false;
+	assert_int_equal(portspec_cidr_parse("10.20.9.7", &c.remote, NULL), PORTSPEC_OK);
+	assert_int_equal(portspec_plan_check(plan, &c, &ok, NULL, NULL), PORTSPEC_OK);
+	assert_true(ok);
+	assert_int_equal(portspec_cidr_parse("10.20.1.7", &c.remote, NULL), PORTSPEC_OK);
+	assert_int_equal(portspec_plan_check(plan, &c, &ok, NULL, NULL), PORTSPEC_OK);
+	assert_false(ok);
+	/* other services of the zone are not narrowed */
+	c.protocol = PORTSPEC_TCP;
+	c.port = 443;
+	assert_int_equal(portspec_plan_check(plan, &c, &ok, NULL, NULL), PORTSPEC_OK);
+	assert_true(ok);
+	portspec_policy_free(p);
 }
 
 static void test_bad_addresses(void **state)
@@ -431,6 +513,8 @@ int main(void)
 		T(test_cluster_roles),
 		T(test_servers_narrow_outbound),
 		T(test_server_contradiction),
+		T(test_contradictions_name_the_line),
+		T(test_client_narrows_inbound),
 		T(test_bad_addresses),
 		T(test_unknown_names),
 		T(test_profile_file),

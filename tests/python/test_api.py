@@ -135,7 +135,8 @@ def test_profile(spec):
 
 def test_profile_file(spec, tmp_path):
     path = tmp_path / "site.profile"
-    path.write_text("# site\ndns = outside\nrole = central\ncluster-peer = 192.0.2.70\n")
+    path.write_text("# site\ndns = outside\nrole = central\ncluster-peer = 192.0.2.70\n"
+                    "inside = 10.0.0.0/8\n")
     profile = spec.profile().load(path)
     policy = spec.policy(profile)
     assert policy.is_allowed("cluster", "inbound", "tcp", 4990)
@@ -168,7 +169,7 @@ def test_flow_value(policy):
 
 
 def test_server_narrows_outbound(spec):
-    policy = spec.policy(dns="outside", server=["dns:203.0.113.53"])
+    policy = spec.policy(dns="outside", server=["dns:203.0.113.53"], inside="10.0.0.0/8")
     flow = policy.explain("outside", "outbound", "udp", 53)
     assert flow.addresses == ("203.0.113.53",)
 

@@ -3,7 +3,7 @@
 # Spec: Lotus Protector for Mail Security
 # Version: 2.5.1
 # Spec file: <default>
-# Profile: role central, example addresses (documentation ranges): set your own
+# Profile: role central, site addresses
 # Mode: host (the Windows host firewall of the appliance).
 # Shape: complete: allow rules in the group 'portspec', then inbound and outbound
 # default block.  Rules that already exist and allow traffic stay in effect;

@@ -2,7 +2,7 @@
 # do not edit, render again.
 # Spec: Two networks
 # Spec file: hostile.portspec
-# Profile: role standalone, example addresses (documentation ranges): set your own
+# Profile: role standalone, site addresses
 # Mode: host (the Windows host firewall of the appliance).
 # Shape: complete: allow rules in the group 'portspec', then inbound and outbound
 # default block.  Rules that already exist and allow traffic stay in effect;
