@@ -23,7 +23,7 @@ from packets import HOOKS, HOPLIMITS, ICMP4_TYPES, ICMP6_TYPES, ND_TYPES, NOPORT
     STATES, Packet
 
 # Kinds of baseline a platform may provide without a rule.
-IMPLICIT_KINDS = ("loopback", "established", "neighbor_discovery")
+IMPLICIT_KINDS = ("loopback", "established", "neighbor-discovery")
 
 
 @dataclass
@@ -49,6 +49,7 @@ class Comparison:
     differences: dict = field(default_factory=dict)
     implicit: set = field(default_factory=set)
     allowances: set = field(default_factory=set)
+    impossible: int = 0
 
     def add(self, key, diff):
         if key in self.differences:
@@ -64,6 +65,9 @@ class Comparison:
             lines.append("  - " + d.describe(self.ref))
         for why in sorted(self.allowances):
             lines.append("  allowed: " + why)
+        if self.impossible:
+            lines.append("  %d packet classes cannot occur on this target (no state can "
+                         "exist for them)" % self.impossible)
         if len(diffs) > limit:
             lines.append("  ... and %d more" % (len(diffs) - limit))
         return "\n".join(lines)
@@ -86,6 +90,16 @@ def packet_classes(plan, ruleset, families):
         for family in families:
             srcs = atoms.representatives("src", family)
             dsts = atoms.representatives("dst", family)
+            # A packet to or from the appliance is forwarded: the firewall's
+            # own traffic (gateway mode) never has the appliance's address.
+            appliance = getattr(plan, "appliance", {}).get(family)
+            if appliance is not None and hook == "input":
+                dsts = [d for d in dsts if d not in appliance]
+            elif appliance is not None and hook == "output":
+                srcs = [a for a in srcs if a not in appliance]
+            routes = [(dests, oif) for fam, dests, oif in getattr(plan, "routes", ())
+                      if fam == family]
+            possible = _possible(hook, appliance, routes)
             icmp = "icmp" if family == 4 else "icmpv6"
             kinds = [("tcp", None, 64), ("udp", None, 64)]
             types = ICMP4_TYPES if family == 4 else ICMP6_TYPES
@@ -98,20 +112,38 @@ def packet_classes(plan, ruleset, families):
                         for dst in dsts:
                             for iif in iifs:
                                 for oif in oifs:
+                                    if not possible(src, dst, iif, oif):
+                                        continue
                                     yield Packet(hook, family, proto, src, dst, iif, oif,
                                                  state, itype, hl,
                                                  src_self=hook == "output",
                                                  dst_self=hook == "input")
 
 
+def _possible(hook, appliance, routes):
+    """Whether a packet can exist in gateway mode: the loopback interface
+    carries only the firewall's own addresses; the appliance does not send
+    to itself through the firewall; a packet leaves on the interface its
+    destination is routed to (the one facing the appliance or the zone)."""
+    if appliance is None:
+        return lambda src, dst, iif, oif: True
+    if hook == "input":
+        return lambda src, dst, iif, oif: not (iif == "lo" and src in appliance)
+    if hook == "output":
+        return lambda src, dst, iif, oif: not (oif == "lo" and dst in appliance)
+
+    def forwarded(src, dst, iif, oif):
+        if src in appliance and dst in appliance:
+            return False
+        wanted = {out for dests, out in routes if dst in dests}
+        return len(wanted) != 1 or oif in wanted
+    return forwarded
+
+
 def compare(plan, ruleset, fragment, label, families=None, backend=None):
     families = families or ruleset.families
     cmp = Comparison(label, getattr(plan, "ref", "plan"))
     for pkt in packet_classes(plan, ruleset, families):
-        why = allowance(backend, pkt)
-        if why:
-            cmp.allowances.add(why)
-            continue
         ports = PORTS if pkt.proto in ("tcp", "udp") else NOPORT
         want = plan.evaluate(pkt, ports, fragment)
         got = ruleset.evaluate(pkt, ports)
@@ -120,43 +152,54 @@ def compare(plan, ruleset, fragment, label, families=None, backend=None):
             for gp, g in got:
                 both = wp & gp
                 if both:
-                    _judge(cmp, plan, pkt, both, w, g, fragment)
+                    _judge(cmp, pkt, both, w, g, fragment, backend)
     return cmp
 
 
-# Packets a target cannot tell apart from others and that never reach its
-# stack anyway: (backends, predicate, why).  Each is named in the report
-# whenever it applies.
+# Differences a target cannot avoid and that change nothing a connection
+# sees: (backends, predicate on (packet, outcome), why).  Each is named in
+# the report whenever it applies; anything else is a difference.
 ALLOWANCES = [
     (("pf", "netsh", "powershell"),
-     lambda pkt: pkt.proto == "icmpv6" and pkt.icmp_type in ND_TYPES and pkt.hoplimit != 255
-     and pkt.hook != "forward",
+     lambda pkt, got: pkt.proto == "icmpv6" and pkt.icmp_type in ND_TYPES
+     and pkt.hoplimit != 255 and pkt.hook != "forward",
      "neighbour discovery at a hop limit other than 255: pf and the Windows firewall cannot "
      "match the hop limit, and the IPv6 stack discards such packets itself (RFC 4861, 7.1)"),
+    (("pf",),
+     lambda pkt, got: pkt.hook == "output" and pkt.proto == "tcp" and got.verdict == "accept"
+     and "divert-proxy" in got.rule,
+     "pf gateway: the connections ftp-proxy(8) opens from the firewall itself to the FTP "
+     "servers, which carry the control connections diverted to it"),
 ]
 
 
-def allowance(backend, pkt):
+def allowance(backend, pkt, got):
     for backends, pred, why in ALLOWANCES:
-        if backend in backends and pred(pkt):
+        if backend in backends and pred(pkt, got):
             return why
     return None
 
 
-def _judge(cmp, plan, pkt, ports, want, got, fragment):
+def _judge(cmp, pkt, ports, want, got, fragment, backend):
     port = ports.first() if pkt.proto in ("tcp", "udp") else None
-    entry = plan.entry(want.entry) if want.entry is not None else None
+    if got.verdict == "impossible":
+        # No such packet can exist on the target (pf: no state can be made).
+        cmp.impossible += 1
+        return
+    why = allowance(backend, pkt, got)
+    if why:
+        cmp.allowances.add(why)
+        return
     if got.implicit is not None:
         cmp.implicit.add(got.implicit)
-        # The platform's baseline stands for a plan entry of the same kind
-        # (or, in a fragment, for what the plan leaves to the caller).
-        ok = want.verdict == "accept" and (entry is None or entry.kind == got.implicit) or \
-            fragment and want.verdict == "return"
-        if not ok:
+        # What the platform accepts by itself must be what the plan accepts
+        # (or, in a fragment, leaves to the caller).
+        if not (want.verdict == "accept" or fragment and want.verdict == "return"):
             cmp.add(("implicit", got.implicit, want.rule),
-                    Difference("implicit", "the platform provides %s without a rule, where "
-                               "no entry of that kind accepts these packets" % got.implicit,
-                               pkt.describe(port), want.rule, got.rule))
+                    Difference("implicit", "the platform accepts these packets by itself "
+                               "(%s), and no entry does" % got.implicit,
+                               pkt.describe(port), "%s by %s" % (want.verdict, want.rule),
+                               got.rule))
         return
     if want.verdict != got.verdict:
         if want.verdict == "accept":

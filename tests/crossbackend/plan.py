@@ -24,16 +24,22 @@ from intervals import IntervalSet, parse_address, parse_network, universe, \
     format_ports, format_set
 from packets import ND_TYPES, Outcome, ParseError
 
-KINDS = ("flow", "loopback", "established", "neighbor_discovery")
+KINDS = ("flow", "loopback", "established", "neighbor-discovery")
 ENTRY_KEYS = {"kind", "complete_only", "hook", "direction", "family", "protocol", "ports",
               "remote", "local", "iif", "oif", "helper", "zone", "services"}
 
 
+ADDRSET_KEYS = {"match", "ranges", "cidrs", "matched", "label"}
+
+
 class AddrSet:
     def __init__(self, doc, family, where):
+        if not isinstance(doc, dict) or set(doc) - ADDRSET_KEYS:
+            raise ParseError("%s: an address set with fields %s" % (
+                where, sorted(set(doc) - ADDRSET_KEYS) if isinstance(doc, dict) else doc))
         match = doc.get("match")
-        if match not in ("any", "in", "not_in"):
-            raise ParseError("%s: match %r is none of any, in, not_in" % (where, match))
+        if match not in ("any", "in", "not-in"):
+            raise ParseError("%s: match %r is none of any, in, not-in" % (where, match))
         self.match = match
         ranges = _ranges(doc.get("ranges", []), family, where + ".ranges")
         matched = _ranges(doc.get("matched", []), family, where + ".matched")
@@ -44,7 +50,7 @@ class AddrSet:
                 raise ParseError("%s: cidr %s is not IPv%d" % (where, c, family))
             cidrs = cidrs | s
         full = universe(family)
-        expect = {"any": full, "in": ranges, "not_in": full - ranges}[match]
+        expect = {"any": full, "in": ranges, "not-in": full - ranges}[match]
         if match == "any" and ranges:
             raise ParseError("%s: match any with ranges" % where)
         if cidrs != ranges:
@@ -61,7 +67,7 @@ class AddrSet:
     def describe(self):
         if self.match == "any":
             return "any"
-        return "%s{%s}" % ("!" if self.match == "not_in" else "",
+        return "%s{%s}" % ("!" if self.match == "not-in" else "",
                           format_set(self.family, self.set if self.match == "in"
                                      else universe(self.family) - self.set))
 
@@ -132,7 +138,7 @@ class Entry:
                                  % where)
             if self.helper is not None:
                 raise ParseError("%s: a baseline entry with a helper" % where)
-            if self.kind == "neighbor_discovery" and self.family != 6:
+            if self.kind == "neighbor-discovery" and self.family != 6:
                 raise ParseError("%s: neighbour discovery is IPv6" % where)
         # Which packet field holds the remote and the local side.
         outbound = self.direction == "outbound" or (self.direction is None
@@ -174,7 +180,7 @@ class Entry:
             return pkt.state == "new" and pkt.proto == self.protocol
         if self.kind == "established":
             return pkt.state in ("established", "related")
-        if self.kind == "neighbor_discovery":
+        if self.kind == "neighbor-discovery":
             return pkt.proto == "icmpv6" and pkt.icmp_type in ND_TYPES and pkt.hoplimit == 255
         # loopback: all traffic on lo; an entry that names no interface
         # means the loopback interface of its hook.
@@ -196,6 +202,22 @@ class Plan:
             raise ParseError("%s: hooks %s: want input, output and forward"
                              % (source, sorted(self.drops)))
         self.entries = [Entry(i, e) for i, e in enumerate(doc.get("entries", []))]
+        # What the appliance's addresses are (gateway mode): a packet to or
+        # from them is forwarded, never the firewall's own.
+        self.appliance = {}
+        # Routes (gateway mode): (family, destinations, the interface they
+        # leave on) -- a packet to the appliance leaves on the interface
+        # facing it, one to a zone on the zone's interface, where the profile
+        # names them.  Sources are not bound: any source may arrive anywhere.
+        self.routes = []
+        for e in self.entries:
+            if e.kind != "flow" or e.hook != "forward":
+                continue
+            if e.local.match == "in":
+                self.appliance[e.family] = self.appliance.get(e.family, IntervalSet()) | \
+                    e.local.set
+            if e.oif is not None:
+                self.routes.append((e.family, e.dst.set, e.oif))
         self.warnings = doc.get("warnings", [])
 
     @classmethod
@@ -215,29 +237,22 @@ class Plan:
                     atoms.add_iface(field, name)
 
     def evaluate(self, pkt, ports, fragment):
-        """[(ports, Outcome)] for one packet class: accepted by the first
-        entry that matches; the helper of the helper entry that matches."""
+        """[(ports, Outcome)] for one packet class: the first entry that
+        matches accepts it, and the connection gets that entry's helper."""
         live = ports
-        out = []
-        helpers = {}
+        pieces = []
         for e in self.entries:
+            if not live:
+                break
             if fragment and e.complete_only:
                 continue
             if not e.matches_fixed(pkt):
                 continue
             hit = live & e.ports if e.kind == "flow" else live
-            if e.helper is not None:
-                for lo, hi in (ports & e.ports).iv:
-                    helpers.setdefault(e.helper, IntervalSet())
-                    helpers[e.helper] = helpers[e.helper] | IntervalSet([(lo, hi)])
             if not hit:
                 continue
-            out.append((hit, e))
+            pieces.append((hit, Outcome("accept", e.helper, e.describe(), entry=e.index)))
             live = live - hit
-        pieces = []
-        for hit, e in out:
-            pieces.extend(self._with_helpers(hit, helpers, Outcome("accept", rule=e.describe(),
-                                                                  entry=e.index)))
         if live:
             if fragment:
                 o = Outcome("return", rule="no entry of the fragment")
@@ -247,25 +262,6 @@ class Plan:
                                                           else "accept"))
             pieces.append((live, o))
         return pieces
-
-    @staticmethod
-    def _with_helpers(hit, helpers, outcome):
-        rest = hit
-        out = []
-        names = sorted(helpers)
-        for i, a in enumerate(names):
-            for b in names[i + 1:]:
-                if helpers[a] & helpers[b] & hit:
-                    raise ParseError("entries give ports %s two helpers, %s and %s"
-                                     % (format_ports(helpers[a] & helpers[b]), a, b))
-        for name in names:
-            h = rest & helpers[name]
-            if h:
-                out.append((h, Outcome(outcome.verdict, name, outcome.rule, entry=outcome.entry)))
-                rest = rest - h
-        if rest:
-            out.append((rest, outcome))
-        return out
 
     def entry(self, index):
         return self.entries[index]

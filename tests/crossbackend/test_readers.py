@@ -9,10 +9,11 @@ written in the tests."""
 
 import json
 import random
+import re
 
 import pytest
 
-from cases import Case, all_cases, hand_plan, render
+from cases import Case, all_cases, plan_for, render
 from compare import compare
 from intervals import IntervalSet, PORTS, parse_address
 from packets import NOPORT, Packet, ParseError
@@ -344,7 +345,7 @@ def test_powershell_refuses_what_the_backend_does_not_write(edit):
 TEXT_BACKENDS = ("pf", "netsh", "powershell", "iptables", "ip6tables")
 
 
-def real_output(backend, shape="complete", profile="servers-inside"):
+def real_output(backend, shape="complete", profile="central"):
     case = Case(profile, "host", shape, backend)
     return case, render(case, BY_NAME[profile])
 
@@ -420,21 +421,29 @@ def test_nft_reader_turns_malformed_json_into_a_parse_error():
             pass
 
 
-@pytest.mark.parametrize("backend", ["pf", "netsh", "powershell"])
+# An allow rule that lets ssh in from inside, IPv4, per backend.
+SSH_RULE = {
+    "pf": re.compile(r"^pass in quick inet proto tcp from <inside> .*port (\{ )?22\b"),
+    "netsh": re.compile(r"^netsh advfirewall firewall add rule .*dir=in .*localport=22\b.*"
+                        r"remoteip=[0-9]+\."),
+    "powershell": re.compile(r"^New-NetFirewallRule .*-Direction Inbound .*-LocalPort "
+                             r"(@\()?'22'.*-RemoteAddress @\('[0-9]+\."),
+}
+
+
+@pytest.mark.parametrize("backend", sorted(SSH_RULE))
 def test_the_comparison_sees_a_rule_taken_out(backend):
     """Without one of its allow rules, an output accepts less: the comparison
     reports those packets as missing, naming the entry."""
-    case, text = real_output(backend)
+    case, text = real_output(backend, profile="default")
     raw = isinstance(text, bytes)
     s = text.decode() if raw else text
-    plan = hand_plan(BY_NAME[case.profile], case.mode)
+    plan = plan_for(BY_NAME[case.profile], case.mode)
     keep = compare(plan, read_text(backend, text), False, "as rendered", backend=backend)
-    marker = {"pf": "pass in quick on $ext_if inet proto tcp from <inside> to (self) port 22",
-              "netsh": "name=\"portspec-ssh-optional-in-inside-tcp-22\" dir=in",
-              "powershell": "'portspec ssh optional in inside tcp 22'"}[backend]
-    lines = [l for l in s.split("\n") if not (marker in l and "delete" not in l)]
-    assert len(lines) < len(s.split("\n")), "the rule to take out is not in the output"
-    cut = "\n".join(lines)
+    lines = s.split("\n")
+    cut = [l for l in lines if not SSH_RULE[backend].search(l)]
+    assert len(cut) == len(lines) - 1, "not one ssh rule in the %s output" % backend
+    cut = "\n".join(cut)
     less = compare(plan, read_text(backend, cut.encode() if raw else cut), False, "without ssh",
                    backend=backend)
     new = set(less.differences) - set(keep.differences)

@@ -212,19 +212,20 @@ class PfRuleset:
                 r.icmp_types = {ICMP6_TYPES[x] for x in types}
             except KeyError as e:
                 raise ParseError("%s: icmp6-type %s" % (where, e))
+        # "all", or "from HOST" and/or "to HOST [port P]" (a side left out is any).
         if t[i:i + 1] == ["all"]:
             i += 1
-        elif t[i:i + 1] == ["from"]:
-            r.src, i = self._host(t, i + 1, where, "src")
-            if t[i:i + 1] == ["port"]:
-                raise ParseError("%s: a source port" % where)
-            if t[i:i + 1] != ["to"]:
-                raise ParseError("%s: from without to" % where)
-            r.dst, i = self._host(t, i + 1, where, "dst")
-            if t[i:i + 1] == ["port"]:
-                if r.protos is None or not r.protos <= {"tcp", "udp"}:
-                    raise ParseError("%s: port without proto tcp or udp" % where)
-                r.ports, i = self._ports(t, i + 1, where)
+        else:
+            if t[i:i + 1] == ["from"]:
+                r.src, i = self._host(t, i + 1, where, "src")
+                if t[i:i + 1] == ["port"]:
+                    raise ParseError("%s: a source port" % where)
+            if t[i:i + 1] == ["to"]:
+                r.dst, i = self._host(t, i + 1, where, "dst")
+                if t[i:i + 1] == ["port"]:
+                    if r.protos is None or not r.protos <= {"tcp", "udp"}:
+                        raise ParseError("%s: port without proto tcp or udp" % where)
+                    r.ports, i = self._ports(t, i + 1, where)
         while i < len(t):
             if t[i:i + 2] == ["flags", "S/SA"]:
                 if r.protos != {"tcp"}:
@@ -382,6 +383,12 @@ class PfRuleset:
             pieces = nxt
         return final + pieces
 
+    def _proxy_port(self, out_rule):
+        """Whether a pass-out rule from (self) is ftp-proxy's own connection:
+        some divert-to rule diverts the same port to the proxy."""
+        return out_rule.ports is not None and any(
+            r.divert and r.ports is not None and r.ports & out_rule.ports for r in self.rules)
+
     def states_possible(self, hook, family):
         """Whether a pass rule that keeps state can match a new connection at
         this hook: only then can a packet there belong to a state."""
@@ -400,7 +407,10 @@ class PfRuleset:
         skipped = (pkt.iif if pkt.hook == "input" else pkt.oif) in self.skip
         if pkt.hook != "forward" and skipped:
             return [(ports, self._verdict("skip"))]
-        if pkt.state != "new" and self.states_possible(pkt.hook, pkt.family):
+        if pkt.state != "new":
+            if not self.states_possible(pkt.hook, pkt.family):
+                # Without a state no packet is established or related in pf.
+                return [(ports, Outcome("impossible", rule="%s: no state can exist" % self.label))]
             return [(ports, Outcome("accept", rule="%s: pf state table" % self.label,
                                     implicit="established"))]
         if pkt.hook == "input":
@@ -433,6 +443,9 @@ class PfRuleset:
         return out
 
     def _verdict(self, rule):
+        if rule not in (None, "skip") and rule.action == "pass" and rule.direction == "out" \
+                and rule.src.kind == "self" and self._proxy_port(rule):
+            return Outcome("accept", rule="%s: %s (divert-proxy)" % (self.label, rule.text))
         if rule == "skip":
             return Outcome("accept", rule="%s: set skip" % self.label, implicit=None)
         if rule is None:

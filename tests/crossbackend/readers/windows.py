@@ -120,7 +120,7 @@ class WindowsRuleset:
                                     implicit="established"))]
         if pkt.proto == "icmpv6" and pkt.icmp_type in ND_TYPES:
             return [(ports, Outcome("accept", rule="%s: Core Networking rules" % self.label,
-                                    implicit="neighbor_discovery"))]
+                                    implicit="neighbor-discovery"))]
         direction = "in" if pkt.hook == "input" else "out"
         addr = pkt.src if direction == "in" else pkt.dst
         live = ports
