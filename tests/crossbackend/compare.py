@@ -22,9 +22,6 @@ from intervals import PORTS, format_ports
 from packets import HOOKS, HOPLIMITS, ICMP4_TYPES, ICMP6_TYPES, ND_TYPES, NOPORT, OTHER_IF, \
     STATES, Packet
 
-# Kinds of baseline a platform may provide without a rule.
-IMPLICIT_KINDS = ("loopback", "established", "neighbor-discovery")
-
 
 @dataclass
 class Difference:

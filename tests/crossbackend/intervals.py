@@ -143,6 +143,33 @@ def parse_network(text, strict=True):
     return net.version, IntervalSet([(int(net.network_address), int(net.broadcast_address))])
 
 
+def parse_ports(items, sep, low=1):
+    """The IntervalSet of port items "N" or "N<sep>M"; ValueError names a bad one."""
+    out = []
+    for item in items:
+        lo, mid, hi = item.partition(sep)
+        if not lo.isdigit() or mid and not hi.isdigit():
+            raise ValueError("bad port %r" % item)
+        a, b = int(lo), int(hi or lo)
+        if not low <= a <= b <= PORT_MAX:
+            raise ValueError("bad port range %r" % item)
+        out.append((a, b))
+    return IntervalSet(out)
+
+
+def parse_networks(items):
+    """{family: IntervalSet} of addresses, CIDRs and ranges "a-b"; ValueError
+    names a bad one."""
+    sets = {}
+    for item in items:
+        try:
+            fam, s = parse_network(item)
+        except ValueError as e:
+            raise ValueError("bad address %r: %s" % (item, e))
+        sets[fam] = sets.get(fam, IntervalSet()) | s
+    return sets
+
+
 def format_address(family, value):
     return str(ipaddress.IPv4Address(value) if family == 4 else ipaddress.IPv6Address(value))
 

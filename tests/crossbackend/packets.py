@@ -61,7 +61,9 @@ class Packet:
 
 @dataclass(frozen=True)
 class Outcome:
-    verdict: str                    # accept, drop, return (a fragment leaves it to its caller)
+    # accept, drop, return (a fragment leaves it to its caller), or
+    # impossible (no such packet can exist on the target)
+    verdict: str
     helper: Optional[str] = None    # conntrack helper the connection gets ("ftp")
     rule: str = ""                  # what decided, for messages
     implicit: Optional[str] = None  # baseline kind a platform provides without a rule

@@ -26,7 +26,7 @@ How pf decides, as modelled here (pf.conf(5), "PACKET FILTERING"):
 import re
 
 from atoms import Atoms
-from intervals import IntervalSet, parse_network
+from intervals import IntervalSet, parse_network, parse_networks, parse_ports
 from packets import Outcome, ParseError
 
 ICMP6_TYPES = {"neighbrsol": 135, "neighbradv": 136, "routersol": 133, "routeradv": 134,
@@ -305,29 +305,19 @@ class PfRuleset:
         return host
 
     def _addrs(self, items, where):
-        sets = {}
-        for item in items:
-            if item.startswith("!"):
-                raise ParseError("%s: a negated list item %s" % (where, item))
-            try:
-                fam, s = parse_network(item)
-            except ValueError as e:
-                raise ParseError("%s: address %s: %s" % (where, item, e))
-            sets[fam] = sets.get(fam, IntervalSet()) | s
-        return sets
+        if any(item.startswith("!") for item in items):
+            raise ParseError("%s: a negated list item in %s" % (where, items))
+        try:
+            return parse_networks(items)
+        except ValueError as e:
+            raise ParseError("%s: %s" % (where, e))
 
     def _ports(self, t, i, where):
         items, j = self._list(t, i, where)
-        out = []
-        for item in items:
-            m = re.fullmatch(r"([0-9]+)(?::([0-9]+))?", item)
-            if not m:
-                raise ParseError("%s: port %s" % (where, item))
-            lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
-            if not 0 < lo <= hi <= 65535:
-                raise ParseError("%s: port range %s" % (where, item))
-            out.append((lo, hi))
-        return IntervalSet(out), j
+        try:
+            return parse_ports(items, ":"), j
+        except ValueError as e:
+            raise ParseError("%s: %s" % (where, e))
 
     def _explain(self):
         for fam_set in self.tables.values():

@@ -24,7 +24,7 @@ How the Windows firewall decides, as modelled here:
 import re
 
 from atoms import Atoms
-from intervals import IntervalSet, parse_network
+from intervals import IntervalSet, parse_networks, parse_ports
 from packets import ND_TYPES, Outcome, ParseError
 
 
@@ -78,30 +78,21 @@ class WindowsRuleset:
                 self.atoms.add_iface("iif" if rule.direction == "in" else "oif", a)
         self.rules.append(rule)
 
-    def addresses(self, items, where):
+    @staticmethod
+    def addresses(items, where):
         if items == ["any"]:
             return None
-        sets = {}
-        for item in items:
-            try:
-                fam, s = parse_network(item)
-            except ValueError as e:
-                raise ParseError("%s: address %r: %s" % (where, item, e))
-            sets[fam] = sets.get(fam, IntervalSet()) | s
-        return sets
+        try:
+            return parse_networks(items)
+        except ValueError as e:
+            raise ParseError("%s: %s" % (where, e))
 
     @staticmethod
     def ports(items, where):
-        out = []
-        for item in items:
-            m = re.fullmatch(r"([0-9]+)(?:-([0-9]+))?", item)
-            if not m:
-                raise ParseError("%s: port %r" % (where, item))
-            lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
-            if not 0 < lo <= hi <= 65535:
-                raise ParseError("%s: port range %r" % (where, item))
-            out.append((lo, hi))
-        return IntervalSet(out)
+        try:
+            return parse_ports(items, "-")
+        except ValueError as e:
+            raise ParseError("%s: %s" % (where, e))
 
     # ---- evaluation -----------------------------------------------------------------
 
@@ -138,14 +129,14 @@ class WindowsRuleset:
             hit = live if want is None else live & want
             if not hit:
                 continue
-            helper = None
             if direction == "out" and pkt.proto == "tcp" and self.stateful_ftp is not False:
+                # The stateful FTP filter follows outbound FTP control connections.
                 ftp = hit & IntervalSet.of(21)
                 if ftp:
                     out.append((ftp, Outcome("accept", "ftp", "%s: %s" % (self.label, r.text))))
                     hit = hit - ftp
             if hit:
-                out.append((hit, Outcome("accept", helper, "%s: %s" % (self.label, r.text))))
+                out.append((hit, Outcome("accept", None, "%s: %s" % (self.label, r.text))))
             live = live - (live if want is None else want)
         if live:
             default = self.default_in if direction == "in" else self.default_out

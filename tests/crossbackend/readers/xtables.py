@@ -11,7 +11,7 @@ chains.  Anything else raises ParseError.
 import shlex
 
 from atoms import Atoms
-from intervals import IntervalSet, PORTS, parse_network
+from intervals import PORTS, parse_network, parse_ports
 from packets import Chain, ParseError, Rule, run_stages
 
 BUILTIN = {"raw": ("PREROUTING", "OUTPUT"), "filter": ("INPUT", "FORWARD", "OUTPUT")}
@@ -34,20 +34,6 @@ MODULE_OPTIONS = {
     "conntrack": {"--ctstate"}, "state": {"--state"}, "comment": {"--comment"},
     "icmp6": {"--icmpv6-type"}, "icmp": {"--icmp-type"}, "hl": {"--hl-eq"},
 }
-
-
-def parse_ports(text, where):
-    out = []
-    for part in text.split(","):
-        lo, _, hi = part.partition(":")
-        try:
-            a, b = int(lo), int(hi or lo)
-        except ValueError:
-            raise ParseError("%s: bad port %r" % (where, part))
-        if not 0 <= a <= b <= 65535:
-            raise ParseError("%s: bad port range %r" % (where, part))
-        out.append((a, b))
-    return IntervalSet(out)
 
 
 class XtablesRuleset:
@@ -189,7 +175,10 @@ class XtablesRuleset:
                     raise ParseError("%s: option %s (module %s)" % (where, t, module))
                 v = value()
                 if t in ("--dport", "--dports"):
-                    s = parse_ports(v, where)
+                    try:
+                        s = parse_ports(v.split(","), ":", low=0)
+                    except ValueError as e:
+                        raise ParseError("%s: %s" % (where, e))
                     s = PORTS - s if neg else s
                     ports = s if ports is None else ports & s
                 elif t in ("--ctstate", "--state"):
