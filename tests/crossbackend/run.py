@@ -7,8 +7,10 @@
 
 Needs root (one network namespace).  --hand-plan compares with the
 hand-derived plans (plans/) instead of `portspec plan`; --against BACKEND
-with that backend's output for the same case.  Exit 1 when any case
-differs.
+with that backend's output for the same case (without a plan it does not
+know the appliance's addresses, so in gateway mode it also lists packets
+that cannot occur: the firewall's own traffic to the appliance's
+address).  Exit 1 when any case differs.
 """
 
 import argparse
