@@ -193,13 +193,14 @@ static const struct variant variants[] = {
 };
 
 /*
- * Compiles the policy with one more setting (and, if @server is given, the
- * narrowing address server=@server, for an inbound @c client=@server, too);
- * true if it allows @c.
+ * Compiles the policy with one more setting (and, if @extra_key is given,
+ * a second one that it needs: the address as a server or client, or the
+ * addresses of cluster peers); true if it allows @c.
  */
 static enum portspec_status try_setting(const struct portspec_plan *plan,
 					const struct portspec_connection *c, const char *key,
-					const char *value, const char *server, bool *allows)
+					const char *value, const char *extra_key,
+					const char *extra_value, bool *allows)
 {
 	const struct portspec_policy *p = plan->policy;
 	struct portspec_profile *alt = NULL;
@@ -211,9 +212,8 @@ static enum portspec_status try_setting(const struct portspec_plan *plan,
 	if (st)
 		return st;
 	st = portspec_profile_set(alt, key, value, &ignored);
-	if (st == PORTSPEC_OK && server)
-		st = portspec_profile_set(alt, c->direction == PORTSPEC_INBOUND ? "client" : "server",
-					  server, &ignored);
+	if (st == PORTSPEC_OK && extra_key)
+		st = portspec_profile_set(alt, extra_key, extra_value, &ignored);
 	if (st == PORTSPEC_OK)
 		st = portspec_policy_new(p->spec, alt, &altp, &ignored);
 	portspec_profile_free(alt);
@@ -232,12 +232,60 @@ static enum portspec_status try_setting(const struct portspec_plan *plan,
 	return PORTSPEC_OK;
 }
 
+/* A second setting a change needs, as it is tried and as it is shown. */
+struct extra {
+	const char *key;
+	char value[160]; /* what is tried */
+	char shown[200]; /* "client=snmp:10.20.1.7", "cluster-peer=ADDRESS" */
+	const char *why;
+};
+
 /* Whether the profile narrows service @s in the direction of @c. */
 static bool narrowed(const struct portspec_plan *plan, const struct portspec_connection *c,
 		     size_t s)
 {
 	const struct portspec_profile *pr = plan->policy->profile;
 	return (c->direction == PORTSPEC_INBOUND ? pr->clients : pr->servers)[s].count != 0;
+}
+
+/*
+ * The second setting a variant needs, if any: a narrowed service needs the
+ * address as a server (client) too; a role needs its cluster peers when the
+ * profile has none (the address asked about, or ADDRESS for a zone).
+ */
+static bool extra_for(const struct portspec_plan *plan, const struct portspec_connection *c,
+		      size_t s, const struct variant *v, struct extra *e)
+{
+	const struct portspec_spec *spec = plan->policy->spec;
+	const struct portspec_profile *pr = plan->policy->profile;
+	char a[64] = "";
+	if (c->remote.family)
+		portspec_cidr_format(&c->remote, a, sizeof(a));
+	if (c->remote.family && narrowed(plan, c, s)) {
+		e->key = c->direction == PORTSPEC_INBOUND ? "client" : "server";
+		snprintf(e->value, sizeof(e->value), "%s:%s", spec->services[s].name, a);
+		snprintf(e->shown, sizeof(e->shown), "%s=%s", e->key, e->value);
+		e->why = c->direction == PORTSPEC_INBOUND ? ", and narrowed to other clients"
+							  : ", and narrowed to other servers";
+		return true;
+	}
+	if (!v->key || strcmp(v->key, "role") != 0)
+		return false;
+	for (size_t z = 0; z < spec->nzones; z++) {
+		if (spec->zones[z].kind != PORTSPEC_ZONE_PEERS || pr->zone_addresses[z].count)
+			continue;
+		/* the first peers zone is cluster-peer=, any other goes by its name */
+		bool first = true;
+		for (size_t k = 0; k < z; k++)
+			first &= spec->zones[k].kind != PORTSPEC_ZONE_PEERS;
+		e->key = first ? "cluster-peer" : spec->zones[z].name;
+		/* a by-zone question holds for any address: try a documentation one */
+		snprintf(e->value, sizeof(e->value), "%s", a[0] ? a : "192.0.2.1");
+		snprintf(e->shown, sizeof(e->shown), "%s=%s", e->key, a[0] ? a : "ADDRESS");
+		e->why = ", whose cluster peers need addresses";
+		return true;
+	}
+	return false;
 }
 
 /* The settings that would allow @c: services that use the port, each variant. */
@@ -254,30 +302,25 @@ static enum portspec_status suggest(struct ps_explanation *x, const struct ports
 		for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
 			const char *key = variants[v].key ? variants[v].key : svc->name;
 			const char *value = variants[v].value ? variants[v].value : svc->name;
-			bool allows;
-			enum portspec_status st = try_setting(plan, c, key, value, NULL, &allows);
+			bool allows, extra = false;
+			enum portspec_status st =
+				try_setting(plan, c, key, value, NULL, NULL, &allows);
 			if (st)
 				return st;
-			/* A narrowed service needs the address as a server (client) too. */
-			char server[160] = "";
-			if (!allows && c->remote.family && narrowed(plan, c, s)) {
-				char a[64];
-				snprintf(server, sizeof(server), "%s:%s", svc->name,
-					 portspec_cidr_format(&c->remote, a, sizeof(a)));
-				st = try_setting(plan, c, key, value, server, &allows);
+			struct extra e = {0};
+			if (!allows && extra_for(plan, c, s, &variants[v], &e)) {
+				extra = true;
+				st = try_setting(plan, c, key, value, e.key, e.value, &allows);
 				if (st)
 					return st;
 			}
 			if (!allows)
 				continue;
-			bool in = c->direction == PORTSPEC_INBOUND;
-			char setting[320], why[160];
-			snprintf(setting, sizeof(setting), "%s=%s%s%s", key, value,
-				 server[0] ? in ? " client=" : " server=" : "", server);
+			char setting[400], why[200];
+			snprintf(setting, sizeof(setting), "%s=%s%s%s", key, value, extra ? " " : "",
+				 extra ? e.shown : "");
 			snprintf(why, sizeof(why), "%s %s%s", svc->name, variants[v].why,
-				 server[0] ? in ? ", and narrowed to other clients"
-						: ", and narrowed to other servers"
-					   : "");
+				 extra ? e.why : "");
 			if (!add_change(x, setting, why))
 				return PORTSPEC_E_NOMEM;
 			if (!said)
