@@ -210,9 +210,9 @@ static bool ps_b_protocol(const char *name, bool any_ok, enum portspec_protocol 
 	if (!name && any_ok)
 		return true;
 	enum portspec_protocol p = name ? portspec_protocol_from_name(name) : PORTSPEC_PROTO_ANY;
-	if (p != PORTSPEC_TCP && p != PORTSPEC_UDP)
+	if (p == PORTSPEC_PROTO_ANY)
 		return ps_b_fail(err, PORTSPEC_E_INVALID,
-				 "protocol must be 'tcp' or 'udp', not '%.64s'",
+				 "protocol must be 'tcp', 'udp', 'icmp' or 'icmpv6', not '%.64s'",
 				 name ? name : "(none)");
 	*out = p;
 	return true;

@@ -123,8 +123,9 @@ static int explain_port(const struct portspec_spec *spec, const struct portspec_
 		for (int d = PORTSPEC_INBOUND; d <= PORTSPEC_OUTBOUND; d++) {
 			if (dir && (int)dir != d)
 				continue;
-			for (int p = PORTSPEC_TCP; p <= PORTSPEC_UDP; p++) {
-				if (proto && (int)proto != p)
+			for (int p = PORTSPEC_TCP; p <= PORTSPEC_ICMPV6; p++) {
+				/* ICMP types only when asked for: icmp/8 */
+				if ((proto && (int)proto != p) || (!proto && p >= PORTSPEC_ICMP))
 					continue;
 				const struct portspec_flow *m = NULL;
 				int a = portspec_is_allowed(policy, zn, (enum portspec_direction)d,
@@ -230,7 +231,8 @@ static bool parse_port_arg(const char *s, enum portspec_protocol *proto, unsigne
 			return false;
 		s = slash + 1;
 	}
-	return cli_parse_port(s, port);
+	/* for icmp/TYPE and icmpv6/TYPE, the message type */
+	return cli_parse_port(s, port) && (*proto < PORTSPEC_ICMP || *port <= 255);
 }
 
 int cmd_explain(int argc, char **argv)
@@ -274,7 +276,7 @@ int cmd_explain(int argc, char **argv)
 		rc = cli_usage_error("explain", usage,
 				     optind + 1 != argc ? "expected one SERVICE or PORT"
 				     : (dir && !d)      ? "--direction is inbound or outbound"
-							: "--proto is tcp or udp");
+							: "--proto is tcp, udp, icmp or icmpv6");
 		goto out;
 	}
 	const char *what = argv[optind];

@@ -40,7 +40,9 @@ static int cmp_flow(const void *pa, const void *pb)
 	CMP(a->protocol, b->protocol);
 	CMP(a->first, b->first);
 	CMP(a->last, b->last);
-	CMP(a->service, b->service); /* services live in one array: declaration order */
+	/* the spec's services live in one array (declaration order); ping comes after */
+	CMP(a->service == &ps_ping_service, b->service == &ps_ping_service);
+	CMP(a->service, b->service);
 #undef CMP
 	return 0;
 }
@@ -67,7 +69,7 @@ PORTSPEC_EXPORT void portspec_policy_free(struct portspec_policy *p)
 	free_flows(p->flows, p->nflows);
 	ps_warnings_release(&p->warnings);
 	if (p->buckets)
-		for (size_t i = 0; i < p->spec->nzones * 4; i++)
+		for (size_t i = 0; i < p->spec->nzones * PS_BUCKETS_PER_ZONE; i++)
 			ps_free(p->buckets[i].iv);
 	ps_free(p->buckets);
 	ps_free(p->service_used);
@@ -141,6 +143,52 @@ static enum portspec_status no_addresses(const struct portspec_profile *pr,
 			    "in the profile", zone->name, key);
 }
 
+static struct ps_portrange ping_types[] = {
+	{PORTSPEC_ICMP, 8, 8},     /* echo request */
+	{PORTSPEC_ICMPV6, 128, 128}, /* echo request */
+};
+
+const struct portspec_service ps_ping_service = {
+	.name = (char *)"ping",
+	.title = (char *)"ICMP echo request (ping)",
+	.description = (char *)"Echo requests to the appliance from the zones the profile "
+			       "names (ping=); replies ride on connection state",
+	.level = PORTSPEC_OPTIONAL,
+	.ports = ping_types,
+	.nports = sizeof(ping_types) / sizeof(ping_types[0]),
+};
+
+/* The flows of profile key ping=: echo requests inbound from each zone it names. */
+static enum portspec_status expand_ping(const struct portspec_profile *pr, struct build *b,
+					struct portspec_error *err)
+{
+	const struct portspec_spec *spec = pr->spec;
+	for (size_t z = 0; z < spec->nzones; z++) {
+		const struct portspec_zone *zone = &spec->zones[z];
+		if (!(pr->ping & (1u << z)))
+			continue;
+		if (zone->kind != PORTSPEC_ZONE_COMPLEMENT && pr->zone_addresses[z].count == 0)
+			return ps_error_set(err, PORTSPEC_E_PROFILE, NULL, 0, 0,
+					    "ping=%s: zone %s has no addresses; set %s=ADDRESS",
+					    zone->name, zone->name,
+					    zone->kind == PORTSPEC_ZONE_PEERS ? "cluster-peer"
+									      : zone->name);
+		for (size_t r = 0; r < ps_ping_service.nports; r++) {
+			struct portspec_flow f = {
+				.service = &ps_ping_service,
+				.zone = zone,
+				.protocol = ps_ping_service.ports[r].proto,
+				.direction = PORTSPEC_INBOUND,
+				.first = ps_ping_service.ports[r].first,
+				.last = ps_ping_service.ports[r].last,
+			};
+			if (!push_flow(b, &f))
+				return ps_error_set(err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
+		}
+	}
+	return PORTSPEC_OK;
+}
+
 /* Expands the spec's flows that this profile turns on into concrete flows. */
 static enum portspec_status expand(const struct portspec_profile *pr, struct build *b,
 				   struct portspec_error *err)
@@ -209,7 +257,7 @@ static enum portspec_status expand(const struct portspec_profile *pr, struct bui
 			ps_free(addrs);
 		}
 	}
-	return PORTSPEC_OK;
+	return expand_ping(pr, b, err);
 }
 
 /* Whether flow @fl is narrowed to address @a. */
@@ -295,7 +343,9 @@ static enum portspec_status collect_warnings(struct portspec_policy *p,
 		goto out;
 	}
 	for (size_t f = 0; f < p->nflows; f++) {
-		size_t si = (size_t)(p->flows[f].service - spec->services);
+		size_t si = ps_spec_service_index(spec, p->flows[f].service);
+		if (si == SIZE_MAX)
+			continue; /* the profile's own (ping) */
 		present[si] = true;
 		if (p->flows[f].either)
 			served[si] |= 1u << p->flows[f].zone->index;
@@ -454,12 +504,12 @@ static bool build_bucket(const struct portspec_policy *p, size_t lo, size_t hi,
 
 static size_t bucket_index(size_t zone, unsigned dir, unsigned proto)
 {
-	return zone * 4 + (dir - 1) * 2 + (proto - 1);
+	return zone * PS_BUCKETS_PER_ZONE + (dir - 1) * 4 + (proto - 1);
 }
 
 static enum portspec_status build_index(struct portspec_policy *p, struct portspec_error *err)
 {
-	p->buckets = ps_calloc(p->spec->nzones * 4, sizeof(*p->buckets));
+	p->buckets = ps_calloc(p->spec->nzones * PS_BUCKETS_PER_ZONE, sizeof(*p->buckets));
 	if (!p->buckets)
 		return ps_error_set(err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
 	/* flows are sorted by direction, zone, protocol: buckets are runs */
@@ -484,8 +534,11 @@ static enum portspec_status mark_used_services(struct portspec_policy *p,
 	p->service_used = ps_calloc(p->spec->nservices ? p->spec->nservices : 1, sizeof(bool));
 	if (!p->service_used)
 		return ps_error_set(err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
-	for (size_t i = 0; i < p->nflows; i++)
-		p->service_used[p->flows[i].service - p->spec->services] = true;
+	for (size_t i = 0; i < p->nflows; i++) {
+		size_t s = ps_spec_service_index(p->spec, p->flows[i].service);
+		if (s != SIZE_MAX)
+			p->service_used[s] = true;
+	}
 	return PORTSPEC_OK;
 }
 
@@ -604,7 +657,8 @@ PORTSPEC_EXPORT int portspec_is_allowed(const struct portspec_policy *p, const c
 		*match = NULL;
 	if (!p || !zone || port < 1 || port > 65535 ||
 	    (direction != PORTSPEC_INBOUND && direction != PORTSPEC_OUTBOUND) ||
-	    (protocol != PORTSPEC_TCP && protocol != PORTSPEC_UDP))
+	    protocol < PORTSPEC_TCP || protocol > PORTSPEC_ICMPV6 ||
+	    (protocol >= PORTSPEC_ICMP && port > 255))
 		return -PORTSPEC_E_INVALID;
 	size_t z = query_zone_index(p->spec, zone);
 	if (z == SIZE_MAX)

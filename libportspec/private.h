@@ -208,6 +208,9 @@ struct portspec_spec {
 };
 
 struct portspec_spec *ps_spec_ref(const struct portspec_spec *spec);
+/* The index of @svc among the spec's services; SIZE_MAX for a service the
+ * spec does not hold (the policy's ping). */
+size_t ps_spec_service_index(const struct portspec_spec *spec, const struct portspec_service *svc);
 size_t ps_spec_zone_index(const struct portspec_spec *spec, const char *name);
 
 /* ---- the profile ---- */
@@ -302,11 +305,23 @@ struct portspec_policy {
 	struct portspec_flow *flows;
 	size_t nflows;
 	struct ps_warnings warnings;
-	/* index: [zone][direction-1][protocol-1] */
+	/* index: [zone][direction-1][protocol-1], PS_BUCKETS_PER_ZONE per zone */
 	struct ps_bucket *buckets;
 	/* per spec service: true if some flow of the policy uses it */
 	bool *service_used;
 };
+
+static inline bool ps_protocol_is_icmp(unsigned proto)
+{
+	return proto == PORTSPEC_ICMP || proto == PORTSPEC_ICMPV6;
+}
+
+/* Two directions by four protocols. */
+#define PS_BUCKETS_PER_ZONE 8u
+
+/* The service of the flows that profile key ping= adds: ICMP and ICMPv6
+ * echo requests.  The spec does not hold it. */
+extern const struct portspec_service ps_ping_service;
 
 /* ---- the plan (plan.c) ---- */
 struct portspec_plan {
@@ -315,6 +330,7 @@ struct portspec_plan {
 	struct portspec_plan_entry **entries;
 	size_t nentries;
 	bool drops[4]; /* by enum portspec_hook */
+	const char *log_prefix[4]; /* by hook: log=drops, NULL: no logging */
 	struct ps_warnings warnings; /* the mode's own, after the policy's */
 };
 

@@ -30,8 +30,13 @@ static enum portspec_status check_args(const struct portspec_plan *plan,
 	if (c->direction != PORTSPEC_INBOUND && c->direction != PORTSPEC_OUTBOUND)
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0,
 				    "the direction is inbound or outbound");
-	if (c->protocol != PORTSPEC_TCP && c->protocol != PORTSPEC_UDP)
-		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "the protocol is tcp or udp");
+	if (c->protocol < PORTSPEC_TCP || c->protocol > PORTSPEC_ICMPV6)
+		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0,
+				    "the protocol is tcp, udp, icmp or icmpv6");
+	if (ps_protocol_is_icmp(c->protocol) && (c->port < 1 || c->port > 255))
+		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0,
+				    "ICMP type %u is not one the plan can admit; types are 1 to 255",
+				    c->port);
 	if (c->port < 1 || c->port > 65535)
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0,
 				    "port %u is not a port; ports are 1 to 65535", c->port);
@@ -55,19 +60,22 @@ static enum portspec_hook hook_of(const struct portspec_plan *plan, enum portspe
 	return d == PORTSPEC_INBOUND ? PORTSPEC_HOOK_INPUT : PORTSPEC_HOOK_OUTPUT;
 }
 
-/* The port range of @e that holds @port, or NULL. */
+/* The port range (for ICMP the type range) of @e that holds @port, or NULL. */
 static const struct portspec_plan_port *entry_port(const struct portspec_plan_entry *e,
 						   unsigned port)
 {
-	size_t lo = 0, hi = e->port_count;
+	bool icmp = ps_protocol_is_icmp(e->protocol);
+	const struct portspec_plan_port *v = icmp ? e->icmp_types : e->ports;
+	size_t n = icmp ? e->icmp_type_count : e->port_count;
+	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (e->ports[mid].last < port)
+		if (v[mid].last < port)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < e->port_count && e->ports[lo].first <= port ? &e->ports[lo] : NULL;
+	return lo < n && v[lo].first <= port ? &v[lo] : NULL;
 }
 
 /* The interface an entry wants on the remote's side (NULL: any). */
@@ -288,12 +296,60 @@ static bool extra_for(const struct portspec_plan *plan, const struct portspec_co
 	return false;
 }
 
+/*
+ * An echo request from a zone that ping= does not name: ping=ZONE, one for
+ * each zone of the question that would allow it.
+ */
+static enum portspec_status suggest_ping(struct ps_explanation *x,
+					 const struct portspec_plan *plan,
+					 const struct portspec_connection *c, struct ps_buf *reason,
+					 bool *used, bool *said)
+{
+	const struct portspec_spec *spec = plan->policy->spec;
+	if (c->direction != PORTSPEC_INBOUND || !service_uses(&ps_ping_service, c->protocol, c->port))
+		return PORTSPEC_OK;
+	*used = true;
+	for (size_t z = 0; z < spec->nzones; z++) {
+		if (!(x->pub.zones & (1ul << z)))
+			continue;
+		bool allows;
+		uint32_t mask = plan->policy->profile->ping | (1u << z);
+		struct ps_buf value;
+		ps_buf_init(&value);
+		for (size_t k = 0; k < spec->nzones; k++)
+			if (mask & (1u << k))
+				ps_buf_printf(&value, "%s%s", value.len ? "," : "", spec->zones[k].name);
+		if (value.failed)
+			return PORTSPEC_E_NOMEM;
+		enum portspec_status st = try_setting(plan, c, "ping", value.data, NULL, NULL,
+						      &allows);
+		char setting[320], why[160];
+		snprintf(setting, sizeof(setting), "ping=%s", value.data);
+		ps_buf_release(&value);
+		if (st)
+			return st;
+		if (!allows)
+			continue;
+		snprintf(why, sizeof(why), "echo requests from zone %s are not admitted (ping=)",
+			 spec->zones[z].name);
+		if (!add_change(x, setting, why))
+			return PORTSPEC_E_NOMEM;
+		if (!*said)
+			ps_buf_printf(reason, ": %s", why);
+		*said = true;
+	}
+	return PORTSPEC_OK;
+}
+
 /* The settings that would allow @c: services that use the port, each variant. */
 static enum portspec_status suggest(struct ps_explanation *x, const struct portspec_plan *plan,
 				    const struct portspec_connection *c, struct ps_buf *reason)
 {
 	const struct portspec_spec *spec = plan->policy->spec;
 	bool used = false, said = false;
+	enum portspec_status st = suggest_ping(x, plan, c, reason, &used, &said);
+	if (st)
+		return st;
 	for (size_t s = 0; s < spec->nservices; s++) {
 		const struct portspec_service *svc = &spec->services[s];
 		if (!service_uses(svc, c->protocol, c->port))
@@ -303,8 +359,7 @@ static enum portspec_status suggest(struct ps_explanation *x, const struct ports
 			const char *key = variants[v].key ? variants[v].key : svc->name;
 			const char *value = variants[v].value ? variants[v].value : svc->name;
 			bool allows, extra = false;
-			enum portspec_status st =
-				try_setting(plan, c, key, value, NULL, NULL, &allows);
+			st = try_setting(plan, c, key, value, NULL, NULL, &allows);
 			if (st)
 				return st;
 			struct extra e = {0};

@@ -26,6 +26,15 @@ struct portspec_spec *ps_spec_ref(const struct portspec_spec *spec)
 	return s;
 }
 
+size_t ps_spec_service_index(const struct portspec_spec *spec, const struct portspec_service *svc)
+{
+	/* compared as integers: a service may lie outside the array */
+	uintptr_t first = (uintptr_t)spec->services, p = (uintptr_t)svc;
+	if (!svc || p < first || p >= first + spec->nservices * sizeof(*svc))
+		return SIZE_MAX;
+	return (size_t)(svc - spec->services);
+}
+
 static void service_release(struct portspec_service *svc)
 {
 	ps_free(svc->name);

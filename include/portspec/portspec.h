@@ -94,11 +94,17 @@ enum portspec_direction {
 	PORTSPEC_OUTBOUND = 2, /**< the appliance opens connections to a zone */
 };
 
-/** @since 0.1 */
+/**
+ * Protocols.  For ICMP and ICMPv6 a "port" is the message type (1 to 255,
+ * any code): ICMP is IPv4's, ICMPv6 IPv6's.
+ * @since 0.1 (ICMP and ICMPv6: 0.2)
+ */
 enum portspec_protocol {
 	PORTSPEC_PROTO_ANY = 0,
 	PORTSPEC_TCP = 1,
 	PORTSPEC_UDP = 2,
+	PORTSPEC_ICMP = 3,   /**< IPv4 ICMP; ports are message types (8: echo request) */
+	PORTSPEC_ICMPV6 = 4, /**< ICMPv6; ports are message types (128: echo request) */
 };
 
 /** Requirement levels; usable as a bit mask in filters.  @since 0.1 */
@@ -436,7 +442,8 @@ PORTSPEC_EXPORT const struct portspec_flow *portspec_policy_flow(const struct po
 
 /**
  * Is a new connection allowed?  @p zone is a zone name of the spec,
- * @p direction relative to the appliance, @p port 1..65535.
+ * @p direction relative to the appliance, @p port 1..65535 (for ICMP and
+ * ICMPv6 the message type, 1..255).
  * Returns 1 if allowed (and sets *@p match, if given, to the first matching
  * flow), 0 if denied (*@p match = NULL), or -PORTSPEC_E_INVALID /
  * -PORTSPEC_E_UNKNOWN for bad arguments.  O(log n), allocates nothing.
@@ -641,6 +648,19 @@ struct portspec_plan_entry {
 	const char *oif; /**< output interface, or NULL */
 	const char *helper; /**< conntrack helper the connections get ("ftp"), or NULL */
 	const struct portspec_zone *zone; /**< FLOW: the zone; else NULL */
+	/**
+	 * ICMP: the message types (any code) as sorted, disjoint ranges, each
+	 * with the flows it serves.  FLOW entries of protocol PORTSPEC_ICMP
+	 * (family 4) or PORTSPEC_ICMPV6 (family 6) admit them (their port_count
+	 * is 0); ESTABLISHED entries name the ICMP errors that pass as related
+	 * to a connection (IPv4: 3 destination unreachable, fragmentation needed
+	 * included, 11 time exceeded, 12 parameter problem; IPv6: 1 to 4, packet
+	 * too big included), with no flows, for targets that cannot relate them
+	 * to a connection and admit them by type.  0 and NULL otherwise.
+	 * @since 0.2
+	 */
+	size_t icmp_type_count;
+	const struct portspec_plan_port *icmp_types;
 };
 
 /**
@@ -664,6 +684,23 @@ PORTSPEC_EXPORT const struct portspec_plan_entry *portspec_plan_entry(const stru
  */
 PORTSPEC_EXPORT bool portspec_plan_hook_drops(const struct portspec_plan *plan,
 					      enum portspec_hook hook);
+/**
+ * Logging of what a complete ruleset drops (profile key log=drops): at most
+ * PORTSPEC_LOG_PER_MINUTE log lines a minute per hook, after a burst of
+ * PORTSPEC_LOG_BURST, where the target can limit them.
+ * @since 0.2
+ */
+#define PORTSPEC_LOG_PER_MINUTE 10
+#define PORTSPEC_LOG_BURST 5
+/**
+ * Whether a complete ruleset logs the packets @p hook drops, and how: the
+ * prefix of its log lines ("portspec drop input: ") where the target has
+ * prefixes; NULL when it logs nothing (log=none, the default, or a hook
+ * that drops nothing).  Fragments drop nothing and log nothing.
+ * @since 0.2
+ */
+PORTSPEC_EXPORT const char *portspec_plan_log_prefix(const struct portspec_plan *plan,
+						     enum portspec_hook hook);
 /**
  * Warnings for this plan: the policy's warnings, then the mode's own (keys
  * this mode does not use, flows that match no packet in this mode).

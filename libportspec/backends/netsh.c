@@ -115,10 +115,8 @@ static enum portspec_status add_rule(struct netsh *n, size_t index)
 	ps_buf_init(&cmd);
 	ps_buf_puts(&cmd, "netsh advfirewall firewall add rule name=\"");
 	ps_windows_rule_name(&cmd, n->r, index);
-	ps_buf_printf(&cmd, "\" dir=%s action=allow protocol=%s %s=", inbound ? "in" : "out",
-		      e->protocol == PORTSPEC_TCP ? "TCP" : "UDP",
-		      inbound ? "localport" : "remoteport");
-	ps_windows_port_list(&cmd, e, ",", "");
+	ps_buf_printf(&cmd, "\" dir=%s action=allow ", inbound ? "in" : "out");
+	ps_windows_protocol(&cmd, e, true);
 	ps_buf_puts(&cmd, " remoteip=");
 	ps_windows_remote_list(&cmd, e, ",", "");
 	ps_buf_puts(&cmd, " profile=any enable=yes description=\"");
@@ -146,6 +144,20 @@ static enum portspec_status add_rule(struct netsh *n, size_t index)
 	return PORTSPEC_OK;
 }
 
+/*
+ * Logging and ICMP errors, for a complete script: log=drops turns on Windows
+ * firewall's log of dropped packets (it has no rate limit); log=none leaves
+ * the logging as it is (off unless someone turned it on).
+ */
+static void put_logging(struct netsh *n)
+{
+	ps_windows_icmp_errors_note(n->out, "rem ", "\r\n");
+	if (!portspec_plan_log_prefix(n->plan, PORTSPEC_HOOK_INPUT))
+		return;
+	line(n, "rem log=drops: Windows firewall logs the packets it drops (pfirewall.log).");
+	line(n, "netsh advfirewall set allprofiles logging droppedconnections enable || goto failed");
+}
+
 static void trailer(struct netsh *n)
 {
 	size_t ne = portspec_plan_entry_count(n->plan), nf = 0;
@@ -158,6 +170,7 @@ static void trailer(struct netsh *n)
 				"firewall.");
 			line(n, "netsh advfirewall set global statefulftp enable || goto failed");
 		}
+		put_logging(n);
 		line(n, "rem Default deny, set last so that a failure above does not cut the host "
 			"off.");
 		line(n, "netsh advfirewall set allprofiles state on || goto failed");
@@ -214,6 +227,8 @@ static enum portspec_status render_netsh(struct ps_render *r)
 		.fragment = (r->flags & PORTSPEC_RENDER_FRAGMENT) != 0,
 	};
 	enum portspec_status st = ps_windows_check(r, "netsh", false, &n.ftp);
+	if (!st)
+		st = ps_windows_check_icmp(r, "netsh");
 	if (st)
 		return st;
 	header(&n);

@@ -136,11 +136,10 @@ static enum portspec_status add_rule(struct pwsh *p, size_t index)
 	ps_text_filtered(o, labels.data ? labels.data : "", ps_comment_chars, PS_TEXT_MAX);
 	ps_buf_puts(o, "\nNew-NetFirewallRule -DisplayName '");
 	ps_windows_rule_name(o, p->r, index);
-	ps_buf_printf(o, "' -Group '%s' -Direction %s -Action Allow -Protocol %s -%s @(",
-		      p->r->name, inbound ? "Inbound" : "Outbound",
-		      e->protocol == PORTSPEC_TCP ? "TCP" : "UDP", inbound ? "LocalPort" : "RemotePort");
-	ps_windows_port_list(o, e, ", ", "'");
-	ps_buf_puts(o, ") -RemoteAddress @(");
+	ps_buf_printf(o, "' -Group '%s' -Direction %s -Action Allow ", p->r->name,
+		      inbound ? "Inbound" : "Outbound");
+	ps_windows_protocol(o, e, false);
+	ps_buf_puts(o, " -RemoteAddress @(");
 	ps_windows_remote_list(o, e, ", ", "'");
 	ps_buf_puts(o, ")");
 	const char *ifname = inbound ? e->iif : e->oif;
@@ -152,6 +151,20 @@ static enum portspec_status add_rule(struct pwsh *p, size_t index)
 	ps_buf_release(&labels);
 	ps_buf_puts(o, " | Out-Null\n");
 	return st;
+}
+
+/*
+ * Logging and ICMP errors, for a complete script: log=drops turns on Windows
+ * firewall's log of dropped packets (it has no rate limit); log=none leaves
+ * the logging as it is (off unless someone turned it on).
+ */
+static void put_logging(struct pwsh *p)
+{
+	ps_windows_icmp_errors_note(p->out, "# ", "\n");
+	if (!portspec_plan_log_prefix(p->plan, PORTSPEC_HOOK_INPUT))
+		return;
+	ps_buf_puts(p->out, "# log=drops: Windows firewall logs the packets it drops (pfirewall.log).\n"
+			    "Set-NetFirewallProfile -All -LogBlocked True\n");
 }
 
 static enum portspec_status render_powershell(struct ps_render *r)
@@ -184,6 +197,7 @@ static enum portspec_status render_powershell(struct ps_render *r)
 			ps_buf_puts(r->out,
 				    "# FTP data connections: the stateful FTP filter of Windows "
 				    "firewall.\nSet-NetFirewallSetting -EnableStatefulFtp True\n");
+		put_logging(&p);
 		ps_buf_puts(r->out, "# Default deny, set last so that a failure above does not cut "
 				    "the host off.\n"
 				    "Set-NetFirewallProfile -All -Enabled True "

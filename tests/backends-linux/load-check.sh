@@ -156,6 +156,11 @@ for backend in iptables ip6tables nft; do
 			--set inside=192.0.2.0/24,2001:db8:2::/64 --set appliance=198.51.100.10 \
 			--set cluster-peer=198.51.100.11,2001:db8:100::11
 		variant "$mode-required-only" $backend --mode $mode --set required-only=true
+		variant "$mode-ping-log" $backend --mode $mode --set ping=inside,outside \
+			--set log=drops --set inside=192.0.2.0/24,2001:db8:2::/64 \
+			--set appliance=198.51.100.10,2001:db8:100::10 --set client=snmp:192.0.2.128/25
+		variant "$mode-ping-log-fragment" $backend --mode $mode --fragment \
+			--set ping=inside --set log=drops
 		variant "$mode-hostile" $backend --mode $mode --spec "$here/hostile.portspec"
 		variant "$mode-hostile-fragment" $backend --mode $mode --fragment \
 			--spec "$here/hostile.portspec"

@@ -47,6 +47,11 @@ static const char *const GATEWAY_IFACES_LIST[] = {
 	{"dmz=198.51.100.0/24", "dmz=2001:db8:dd::/64", "inside=192.0.2.0/24",                \
 	 "inside=2001:db8:2::/64"}
 
+/* Echo requests from two zones, SNMP from one network, drops logged. */
+#define PING_LOG                                                                            \
+	{"ping=inside,outside", "log=drops", "inside=192.0.2.0/24", "inside=2001:db8:2::/64",   \
+	 "appliance=198.51.100.10", "appliance=2001:db8:100::10", "client=snmp:192.0.2.128/25"}
+
 #define H PORTSPEC_MODE_HOST
 #define G PORTSPEC_MODE_GATEWAY
 #define F PORTSPEC_RENDER_FRAGMENT
@@ -60,7 +65,10 @@ static const char *const GATEWAY_IFACES_LIST[] = {
 	{b "-host-member-servers." ext, b, H, 0, NULL, NULL, MEMBER_SERVERS},               \
 	{b "-host-fragment-named." ext, b, H, F, "mail-fw", NULL, {"role=central"}},        \
 	{b "-many-ports." ext, b, H, 0, NULL, "many-ports.portspec", MANY_PORTS},        \
-	{b "-host-zone-ifaces." ext, b, H, 0, NULL, NULL, HOST_ZONE_IFACES},
+	{b "-host-zone-ifaces." ext, b, H, 0, NULL, NULL, HOST_ZONE_IFACES},                \
+	{b "-host-ping-log." ext, b, H, 0, NULL, NULL, PING_LOG},                            \
+	{b "-gateway-ping-log." ext, b, G, 0, NULL, NULL, PING_LOG},                         \
+	{b "-host-fragment-ping-log." ext, b, H, F, NULL, NULL, PING_LOG},
 
 static const struct render_case cases[] = {
 	BACKEND_CASES("iptables", "rules")

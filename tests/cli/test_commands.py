@@ -122,7 +122,7 @@ def test_list_filters():
 @pytest.mark.parametrize("args,msg", [
     (["--zone", "nowhere"], "unknown zone 'nowhere'"),
     (["--direction", "sideways"], "--direction is inbound or outbound"),
-    (["--proto", "icmp"], "--proto is tcp or udp"),
+    (["--proto", "sctp"], "--proto is tcp, udp, icmp or icmpv6"),
     (["--level", "important"], "--level takes"),
     (["extra"], "unexpected argument"),
 ])
@@ -250,8 +250,9 @@ def test_plan_json_matches_its_schema_and_folds_networks():
     validate(plan, schema("portspec-plan.schema.json"))
     inside = [e for e in plan["entries"] if e["zone"] == "inside" and e["family"] == 4]
     assert inside and all(e["remote"]["cidrs"] == ["10.0.0.0/8", "192.168.0.0/23"] for e in inside)
-    assert plan["hooks"] == [{"hook": "input", "drop": True}, {"hook": "forward", "drop": True},
-                             {"hook": "output", "drop": True}]
+    assert plan["hooks"] == [{"hook": "input", "drop": True, "log": None},
+                             {"hook": "forward", "drop": True, "log": None},
+                             {"hook": "output", "drop": True, "log": None}]
 
 
 def test_plan_warns_of_keys_the_mode_does_not_use():

@@ -270,7 +270,10 @@ class PlanEntry:
     accepts new connections at ``hook`` ("input", "output", "forward") of
     ``family`` (4, 6) and ``protocol`` whose remote address is in ``remote``,
     local address in ``local``, destination port in ``ports``, on ``iif`` and
-    ``oif`` (None: any interface).
+    ``oif`` (None: any interface).  ICMP flow entries (``protocol`` "icmp" or
+    "icmpv6") admit the message types in ``icmp_types`` instead of ports;
+    established entries list there the ICMP errors that pass with a
+    connection.
     """
 
     kind: str
@@ -287,6 +290,7 @@ class PlanEntry:
     helper: Optional[str]
     zone: Optional[str]
     services: Tuple[str, ...]
+    icmp_types: Tuple[PlanPort, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -317,7 +321,8 @@ def _entry(d: dict) -> PlanEntry:
         d["kind"], d["complete_only"], d["hook"], d["direction"], d["family"], d["protocol"],
         tuple(PlanPort(p["first"], p["last"], tuple(p["services"])) for p in d["ports"]),
         _addrset(d["remote"], d["family"]), _addrset(d["local"], d["family"]),
-        d["iif"], d["oif"], d["helper"], d["zone"], tuple(d["services"]))
+        d["iif"], d["oif"], d["helper"], d["zone"], tuple(d["services"]),
+        tuple(PlanPort(p["first"], p["last"], tuple(p["services"])) for p in d["icmp_types"]))
 
 
 class Plan:
@@ -332,6 +337,9 @@ class Plan:
         self.mode: str = data["mode"]
         self.entries: Tuple[PlanEntry, ...] = tuple(_entry(e) for e in data["entries"])
         self.hook_drops = {h["hook"]: h["drop"] for h in data["hooks"]}
+        # log=drops: the prefix of each hook's log lines (None: not logged)
+        self.hook_logs = {h["hook"]: h["log"]["prefix"] if h["log"] else None
+                          for h in data["hooks"]}
         self.warnings: Tuple[PolicyWarning, ...] = tuple(
             PolicyWarning(d["text"], d["kind"], d["severity"]) for d in data["diagnostics"])
 

@@ -140,6 +140,7 @@ class PlanEntry:
     helper: Optional[str]
     zone: Optional[str]
     services: Tuple[str, ...]
+    icmp_types: Tuple[PlanPort, ...] = ...
 
 class PolicyWarning(str):
     kind: str
@@ -162,6 +163,7 @@ class Plan:
     mode: str
     entries: Tuple[PlanEntry, ...]
     hook_drops: Dict[str, bool]
+    hook_logs: Dict[str, Optional[str]]
     warnings: Tuple[PolicyWarning, ...]
     def __len__(self) -> int: ...
     def __iter__(self) -> Iterator[PlanEntry]: ...

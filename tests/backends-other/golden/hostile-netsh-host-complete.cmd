@@ -49,6 +49,11 @@ netsh advfirewall firewall add rule name="portspec-out-inside-udp-v6" dir=out ac
 
 rem FTP data connections: the stateful FTP filter of Windows firewall.
 netsh advfirewall set global statefulftp enable || goto failed
+rem ICMP errors of existing connections: Windows firewall relates none to a
+rem connection; its predefined Core Networking rules admit the ones that
+rem keep connections working (IPv4 fragmentation needed, IPv6 destination
+rem unreachable, packet too big, time exceeded, parameter problem): keep
+rem that group enabled.
 rem Default deny, set last so that a failure above does not cut the host off.
 netsh advfirewall set allprofiles state on || goto failed
 netsh advfirewall set allprofiles firewallpolicy blockinbound,blockoutbound || goto failed

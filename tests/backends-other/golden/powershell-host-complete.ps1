@@ -63,6 +63,11 @@ New-NetFirewallRule -DisplayName 'portspec-out-inside-udp-v6' -Group 'portspec' 
 
 # FTP data connections: the stateful FTP filter of Windows firewall.
 Set-NetFirewallSetting -EnableStatefulFtp True
+# ICMP errors of existing connections: Windows firewall relates none to a
+# connection; its predefined Core Networking rules admit the ones that
+# keep connections working (IPv4 fragmentation needed, IPv6 destination
+# unreachable, packet too big, time exceeded, parameter problem): keep
+# that group enabled.
 # Default deny, set last so that a failure above does not cut the host off.
 Set-NetFirewallProfile -All -Enabled True -DefaultInboundAction Block -DefaultOutboundAction Block
 Write-Host 'portspec: 16 firewall rules added.'

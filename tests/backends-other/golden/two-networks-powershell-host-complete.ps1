@@ -33,6 +33,11 @@ New-NetFirewallRule -DisplayName 'portspec-in-outside-tcp-v6' -Group 'portspec' 
 # inbound from dmz, IPv4 tcp: web required
 New-NetFirewallRule -DisplayName 'portspec-in-dmz-tcp-v4' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort @('443', '8000-8010') -RemoteAddress @('192.0.2.128/25') -Profile Any -Description 'web required' | Out-Null
 
+# ICMP errors of existing connections: Windows firewall relates none to a
+# connection; its predefined Core Networking rules admit the ones that
+# keep connections working (IPv4 fragmentation needed, IPv6 destination
+# unreachable, packet too big, time exceeded, parameter problem): keep
+# that group enabled.
 # Default deny, set last so that a failure above does not cut the host off.
 Set-NetFirewallProfile -All -Enabled True -DefaultInboundAction Block -DefaultOutboundAction Block
 Write-Host 'portspec: 3 firewall rules added.'
