@@ -89,11 +89,14 @@ static int explain_service(const struct portspec_spec *spec,
 		printf("\n");
 	}
 	const struct portspec_profile *pr = portspec_policy_profile(policy);
+	const char *name = portspec_service_name(svc);
 	bool on = portspec_profile_enabled(pr, svc);
-	printf("  in this profile: %s\n",
-	       portspec_service_level(svc) == PORTSPEC_CLUSTER
-		       ? "follows the cluster role"
-		       : on ? "on" : "off (--set enable=NAME turns it on)");
+	if (!on)
+		printf("  in this profile: off (--set enable=%s turns it on)\n", name);
+	else if (portspec_service_level(svc) == PORTSPEC_CLUSTER)
+		printf("  in this profile: follows the cluster role\n");
+	else
+		printf("  in this profile: on\n");
 	size_t n = 0;
 	for (size_t i = 0; i < portspec_policy_flow_count(policy); i++) {
 		const struct portspec_flow *f = portspec_policy_flow(policy, i);
@@ -102,7 +105,11 @@ static int explain_service(const struct portspec_spec *spec,
 		printf("%s", n++ ? "\n         " : "  flows: ");
 		put_flow(f);
 	}
-	if (n == 0)
+	/* Say why there is none: the service is off, or no flow of the role, or
+	 * its servers or clients lie in no zone it is served to. */
+	if (n == 0 && !on)
+		printf("  flows: none in this policy (the profile turns %s off)", name);
+	else if (n == 0)
 		printf("  flows: none in this policy (role %s)",
 		       portspec_role_name(portspec_profile_role(pr)));
 	printf("\n");

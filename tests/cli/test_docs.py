@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
 """portspec doc, the committed picture, the manuals, Doxygen, bash completion, examples."""
+import json
 import os
 import re
 import subprocess
@@ -317,6 +318,35 @@ def test_portspec_profile5_example_is_a_valid_profile(tmp_path):
     assert r.rc == 0, r
     prof = run("profile", "--profile", str(path), "--format", "json", "-q").json()
     assert prof["role"] == "central" and prof["examples"] is False
+    # the commands the text after it names, run as written
+    after = page.split("# EXAMPLE")[1].split("```")[2].split("# SEE ALSO")[0]
+    commands = re.findall(r"\*(portspec [^*]+)\*", after.replace("\n", " "))
+    assert len(commands) == 3, commands
+    for cmd in commands:
+        args = cmd.split()[1:]
+        r = run(*[str(path) if a == "site.profile" else a for a in args], "-q")
+        assert r.rc == 0 and r.out, (cmd, r)
+
+
+def test_installed_manuals_name_the_paths_of_the_build():
+    """@SPECDIR@ and @SYSCONFDIR@ are the prefix's, substituted at build time."""
+    with open(os.path.join(BUILDDIR, "meson-info", "intro-buildoptions.json")) as f:
+        opts = {o["name"]: o["value"] for o in json.load(f)}
+    specdir = os.path.join(opts["prefix"], opts["datadir"], "portspec")
+    etc = os.path.join(opts["prefix"], opts["sysconfdir"], "portspec")
+    for page in ("portspec.1", "portspec.5"):
+        assert "@SPECDIR@" in scd(page)
+        built = os.path.join(BUILDDIR, "docs", page)
+        if not os.path.exists(built):
+            if IN_CI:
+                pytest.fail(f"{page} was not built: scdoc is in .ci/deps.txt")
+            pytest.skip("scdoc is not installed")
+        with open(built, encoding="utf-8") as f:
+            roff = f.read()
+        assert "@SPECDIR@" not in roff and "@SYSCONFDIR@" not in roff
+        assert "\\fI%s/" % specdir in roff, page
+    with open(os.path.join(BUILDDIR, "docs", "portspec.1"), encoding="utf-8") as f:
+        assert "%s/apply.\\&conf" % etc in f.read()
 
 
 GOLDEN = os.path.join(SRCDIR, "tests", "cli", "golden")
