@@ -202,3 +202,80 @@ void ps_doc_json_warnings(struct ps_buf *b, size_t n,
 	}
 	ps_buf_puts(b, "]");
 }
+
+const struct portspec_plan_entry **ps_doc_entries_by_flow(const struct ps_render *r)
+{
+	const struct portspec_policy *p = r->policy;
+	const struct portspec_plan *plan = ps_render_plan(r);
+	const struct portspec_plan_entry **v = ps_calloc(2 * (p->nflows ? p->nflows : 1),
+							 sizeof(*v));
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < portspec_plan_entry_count(plan); i++) {
+		const struct portspec_plan_entry *e = portspec_plan_entry(plan, i);
+		size_t nr, nf;
+		const struct portspec_plan_port *ranges = ps_entry_ranges(e, &nr);
+		const struct portspec_flow *const *flows = ps_ranges_flows(ranges, nr, &nf);
+		for (size_t k = 0; e->kind == PORTSPEC_ENTRY_FLOW && k < nf; k++)
+			v[2 * (size_t)(flows[k] - p->flows) + (e->family == 6)] = e;
+	}
+	return v;
+}
+
+/* One family's side of a flow: the set's addresses, for the appliance's
+ * side in host mode its own addresses from the profile. */
+static void side_text(struct ps_buf *b, const struct ps_render *r,
+		      const struct portspec_addrset *a, bool appliance)
+{
+	const struct portspec_profile *pr = r->policy->profile;
+	size_t n = 0;
+	if (a->match == PORTSPEC_ADDR_ANY && appliance) {
+		for (size_t i = 0; i < pr->appliance.count; i++)
+			if (pr->appliance.items[i].family == a->family) {
+				ps_buf_puts(b, n++ ? ", " : "");
+				ps_addr_cidr_append(b, &pr->appliance.items[i]);
+			}
+		if (!n)
+			ps_buf_printf(b, "the appliance (no IPv%u address set)", a->family);
+		return;
+	}
+	if (a->match == PORTSPEC_ADDR_ANY) {
+		ps_buf_printf(b, "any IPv%u", a->family);
+		return;
+	}
+	if (a->match == PORTSPEC_ADDR_NOT_IN)
+		ps_buf_printf(b, "all IPv%u but ", a->family);
+	for (size_t i = 0; i < a->cidr_count; i++) {
+		ps_buf_puts(b, i ? ", " : "");
+		ps_addr_cidr_append(b, &a->cidrs[i]);
+	}
+}
+
+void ps_doc_flow_path(const struct ps_render *r, const struct portspec_flow *f,
+		      const struct portspec_plan_entry *const e[2], struct ps_buf *src,
+		      struct ps_buf *dst, struct ps_buf *in, struct ps_buf *out)
+{
+	bool inbound = f->direction == PORTSPEC_INBOUND;
+	const struct portspec_plan_entry *first = e[0] ? e[0] : e[1];
+	if (!first) {
+		ps_buf_printf(src, "none: no rule in %s mode (see the warnings)",
+			      r->mode == PORTSPEC_MODE_HOST ? "host" : "gateway");
+		ps_buf_puts(dst, src->data ? src->data : "");
+		dst->failed |= src->failed;
+		return;
+	}
+	struct ps_buf *remote = inbound ? src : dst, *local = inbound ? dst : src;
+	for (unsigned k = 0; k < 2; k++) {
+		if (!e[k])
+			continue;
+		/* both families of a complement: "all IPv4 but ...; all IPv6 but ..." */
+		if (remote->len)
+			ps_buf_puts(remote, e[k]->remote.match == PORTSPEC_ADDR_IN ? ", " : "; ");
+		if (local->len)
+			ps_buf_puts(local, e[k]->local.match == PORTSPEC_ADDR_NOT_IN ? "; " : ", ");
+		side_text(remote, r, &e[k]->remote, false);
+		side_text(local, r, &e[k]->local, true);
+	}
+	ps_buf_puts(in, first->iif ? first->iif : "");
+	ps_buf_puts(out, first->oif ? first->oif : "");
+}

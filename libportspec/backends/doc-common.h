@@ -64,6 +64,24 @@ void ps_doc_json_warnings(struct ps_buf *b, size_t n,
 			  const char *(*text)(const void *owner, size_t i), const void *owner,
 			  const char *indent);
 
+/*
+ * The plan entries of the render's mode that each flow of the policy is in,
+ * by the flow's index: entries[2 * i] for IPv4, [2 * i + 1] for IPv6 (NULL:
+ * no rule of that family).  NULL on allocation failure; free with ps_free().
+ */
+const struct portspec_plan_entry **ps_doc_entries_by_flow(const struct ps_render *r);
+
+/*
+ * Where a flow's connections go, from its entries (@e: IPv4, IPv6): the
+ * source and the destination as addresses ("10.20.0.0/16, fd12:3456::/48",
+ * "all IPv4 but 10.20.0.0/16", the appliance's own addresses in host mode),
+ * and the interfaces they come in and leave on (empty: any).  A flow with
+ * no rule in the mode says so in @src and @dst.
+ */
+void ps_doc_flow_path(const struct ps_render *r, const struct portspec_flow *f,
+		      const struct portspec_plan_entry *const e[2], struct ps_buf *src,
+		      struct ps_buf *dst, struct ps_buf *in, struct ps_buf *out);
+
 /* Appends the service's port ranges as "53/udp, 53/tcp". */
 void ps_doc_service_ports(struct ps_buf *b, const struct portspec_service *svc);
 

@@ -84,6 +84,45 @@ def test_profile_output_reads_back_to_the_same_profile(site, tmp_path):
     assert again.out == r.out
 
 
+# ---- the change request -------------------------------------------------------------
+
+def csv_rows(*args):
+    import csv
+    import io
+    r = run("doc", "--format", "csv", *args)
+    assert r.rc == 0, r
+    return list(csv.DictReader(io.StringIO(r.out)))
+
+
+def test_change_request_names_source_and_destination_of_every_flow(site):
+    rows = csv_rows("--profile", site)
+    assert rows and all(r["source"] and r["destination"] for r in rows)
+    snmp = next(r for r in rows if r["service"] == "snmp")
+    # SNMP and DNS are narrowed to IPv4 networks: their rules are IPv4's alone
+    assert (snmp["source"], snmp["destination"]) == ("10.20.9.0/24", "10.20.5.25")
+    dns = next(r for r in rows if r["service"] == "dns" and r["protocol"] == "udp")
+    assert (dns["source"], dns["destination"]) == ("10.20.5.25", "10.20.0.53")
+    https = next(r for r in rows if r["service"] == "https" and r["direction"] == "inbound")
+    assert (https["source"], https["destination"]) == ("10.20.0.0/16, fd12:3456::/48",
+                                                        "10.20.5.25, fd12:3456::25")
+    smtp_in = next(r for r in rows if r["service"] == "smtp" and r["direction"] == "inbound"
+                   and r["zone"] == "outside")
+    assert smtp_in["source"] == "all IPv4 but 10.20.0.0/16; all IPv6 but fd12:3456::/48"
+
+
+def test_change_request_in_gateway_mode_names_the_interfaces(site):
+    rows = csv_rows("--profile", site, "--mode", "gateway", "--set", "outside-interface=wan0",
+                    "--set", "inside-interface=lan0", "--set", "appliance-interface=dmz0", "-q")
+    snmp = next(r for r in rows if r["service"] == "snmp")
+    assert (snmp["in_interface"], snmp["out_interface"]) == ("lan0", "dmz0")
+    https_out = next(r for r in rows if r["service"] == "https" and r["direction"] == "outbound")
+    assert (https_out["in_interface"], https_out["out_interface"]) == ("dmz0", "wan0")
+    md = run("doc", "--profile", site, "--mode", "gateway", "--set", "inside-interface=lan0",
+             "--set", "appliance-interface=dmz0", "-q").out
+    assert "| 10.20.9.0/24 | 10.20.5.25 | lan0 | dmz0 |" in md
+    assert "gateway (a firewall in front of the appliance)" in md
+
+
 # ---- inbound narrowing ------------------------------------------------------------
 
 def test_server_for_an_inbound_service_points_to_client():
