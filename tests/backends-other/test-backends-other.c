@@ -551,7 +551,8 @@ static void test_hostile_fragment_names(void **state)
 						   PORTSPEC_RENDER_FRAGMENT, "Mail_Sec-2", &out,
 						   NULL, &err),
 			 PORTSPEC_OK);
-	assert_non_null(strstr(out, "Remove-NetFirewallRule -Group 'Mail_Sec-2' "));
+	assert_non_null(strstr(out, "$Group = 'Mail_Sec-2'\n"));
+	assert_non_null(strstr(out, "-DisplayName 'Mail_Sec-2-in-inside-tcp-v4' -Group 'Mail_Sec-2' "));
 	assert_null(strstr(out, "'portspec'"));
 	portspec_free(out);
 	portspec_policy_free(policy);
