@@ -38,6 +38,8 @@ static void addrset(struct ps_buf *b, const struct portspec_addrset *s)
 	}
 	ps_buf_puts(b, "], \"matched\": ");
 	ranges(b, s->matched, s->matched_count);
+	ps_buf_puts(b, ", \"label\": ");
+	ps_doc_json_str(b, s->label);
 	ps_buf_putc(b, '}');
 }
 

@@ -209,13 +209,16 @@ class AddressSet:
     addresses) or "not-in" (every address of the family but the listed ones).
     ``cidrs`` lists the addresses as the fewest networks (nested and adjacent
     ones folded); ``matched`` is what the set matches, as (first, last)
-    address pairs.  ``address in entry.remote`` tests membership.
+    address pairs; ``label`` names the set (the zone, "appliance"; None for
+    addresses that narrow a flow).  ``address in entry.remote`` tests
+    membership.
     """
 
     match: str
     family: int
     cidrs: Tuple[str, ...]
     matched: Tuple[Tuple[str, str], ...]
+    label: Optional[str]
 
     def __contains__(self, address: _Address) -> bool:
         a = ipaddress.ip_address(address)
@@ -280,7 +283,7 @@ class Verdict:
 
 def _addrset(d: dict, family: int) -> AddressSet:
     return AddressSet(d["match"], family, tuple(d["cidrs"]),
-                      tuple((lo, hi) for lo, hi in d["matched"]))
+                      tuple((lo, hi) for lo, hi in d["matched"]), d["label"])
 
 
 def _entry(d: dict) -> PlanEntry:

@@ -115,6 +115,7 @@ class AddressSet:
     family: int
     cidrs: Tuple[str, ...]
     matched: Tuple[Tuple[str, str], ...]
+    label: Optional[str]
     def __contains__(self, address: _Address) -> bool: ...
 
 @dataclass(frozen=True)
