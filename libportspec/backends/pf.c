@@ -432,7 +432,10 @@ static void header(struct pf *pf)
  * traffic alone: what is addressed to it or sent by it, and link-local
  * multicast (224.0.0.0/24, ff02::/16: OSPF, RIP, CARP and VRRP, pfsync,
  * IGMP and MLD), which is the router's own by definition since it is never
- * forwarded; allow-opts lets IGMP and MLD carry their router-alert option.
+ * forwarded: it passes in, and out only from the router (MLD also from ::,
+ * during duplicate address detection), so that pf forwards none of it even
+ * if the stack did; allow-opts lets IGMP and MLD carry their router-alert
+ * option.
  * These come before the `from (self)` rule, which would otherwise match the
  * router's own multicast first (quick) without allow-opts.  DHCP clients and
  * servers on OpenBSD read and send through bpf(4), which pf does not filter.
@@ -451,8 +454,9 @@ static void router_own(struct pf *pf)
 		ps_buf_puts(o, "pass in quick inet to 224.0.0.0/24 allow-opts no state\n"
 			       "pass in quick inet6 to ff02::/16 allow-opts no state\n");
 	if (out)
-		ps_buf_puts(o, "pass out quick inet to 224.0.0.0/24 allow-opts no state\n"
-			       "pass out quick inet6 to ff02::/16 allow-opts no state\n");
+		ps_buf_puts(o, "pass out quick inet from (self) to 224.0.0.0/24 allow-opts no state\n"
+			       "pass out quick inet6 from { (self), :: } to ff02::/16 allow-opts no "
+			       "state\n");
 	if (in)
 		ps_buf_puts(o, "pass in quick to (self) keep state\n");
 	if (out)

@@ -59,8 +59,8 @@ PF_FIXED = {
     "pass out quick from (self) keep state",
     "pass in quick inet to 224.0.0.0/24 allow-opts no state",
     "pass in quick inet6 to ff02::/16 allow-opts no state",
-    "pass out quick inet to 224.0.0.0/24 allow-opts no state",
-    "pass out quick inet6 to ff02::/16 allow-opts no state",
+    "pass out quick inet from (self) to 224.0.0.0/24 allow-opts no state",
+    "pass out quick inet6 from { (self), :: } to ff02::/16 allow-opts no state",
 }
 PF_RULE = re.compile(
     r"pass (?P<dir>in|out) quick(?: on (?P<ifname>[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}))? "
