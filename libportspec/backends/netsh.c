@@ -220,8 +220,9 @@ static void put_settings(struct netsh *n)
 	}
 }
 
-/* The last run's rules go, whatever made them; the new ones take the name. */
-static void swap(struct netsh *n)
+/* The last run's rules go, whatever made them; the new ones take the name
+ * (when there are any: a rename of no rule fails). */
+static void swap(struct netsh *n, size_t rules)
 {
 	const char *name = n->r->name;
 	line(n, "rem 5. The last run's rules go, whatever profile made them; the new ones "
@@ -229,10 +230,13 @@ static void swap(struct netsh *n)
 	ps_buf_printf(n->out,
 		      "netsh advfirewall firewall delete rule name=\"%s\" >nul 2>&1\r\n"
 		      "netsh advfirewall firewall show rule name=\"%s\" >nul 2>&1 && goto "
-		      "failed\r\n"
-		      "netsh advfirewall firewall set rule name=\"%s.staging\" new name=\"%s\" "
-		      ">nul || goto failed\r\n",
-		      name, name, name, name);
+		      "failed\r\n",
+		      name, name);
+	if (rules)
+		ps_buf_printf(n->out,
+			      "netsh advfirewall firewall set rule name=\"%s.staging\" new "
+			      "name=\"%s\" >nul || goto failed\r\n",
+			      name, name);
 }
 
 /* Complete: the default block, once every rule is in force. */
@@ -342,7 +346,7 @@ static enum portspec_status render_netsh(struct ps_render *r)
 		rules++;
 	}
 	put_settings(&n);
-	swap(&n);
+	swap(&n, rules);
 	put_policy(&n);
 	trailer(&n, rules);
 	return PORTSPEC_OK;

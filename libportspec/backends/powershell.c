@@ -124,7 +124,7 @@ static void header(struct pwsh *p)
 		       "their local rules.\n"
 		       "# The first run keeps those settings in the registry key\n#   ");
 	ps_windows_snapshot_key(o, p->r, "powershell", false);
-	ps_buf_puts(o, " (-GPO: ...\\powershell-gpo\\DOMAIN/GPO NAME).\n");
+	ps_buf_puts(o, " (-GPO: ...\\powershell-gpo\\DOMAIN\\GPO NAME).\n");
 	ps_buf_printf(o,
 		      "# Check: Get-NetFirewallRule -Group '%s' | Format-Table DisplayName, "
 		      "Direction, Enabled, Action\n",
@@ -154,7 +154,7 @@ static void put_store(struct pwsh *p)
 		       "\t$Store = @{ GPOSession = $Session }\n"
 		       "\t$Key = '");
 	ps_windows_snapshot_key(o, p->r, "powershell-gpo", true);
-	ps_buf_puts(o, "\\' + $GPO.Replace('\\', '/')\n"
+	ps_buf_puts(o, "\\' + $GPO\n"
 		       "} else {\n"
 		       "\tif ($OnlyTheseRules) { throw '-OnlyTheseRules needs -GPO: only a GPO "
 		       "makes computers ignore their local rules' }\n"

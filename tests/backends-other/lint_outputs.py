@@ -293,9 +293,12 @@ def lint_netsh(path, raw):
         rules.append((tag.group("zone"), windows_address_set(path, n, m.group("ip").split(","), line)))
     if snapshots != ["failed", "restore_failed"]:
         fail(path, 0, f"expected one snapshot and one restore command, got {snapshots}")
-    for must in ('netsh advfirewall firewall delete rule name="NAME" >nul 2>&1',
-                 'netsh advfirewall firewall set rule name="NAME.staging" new name="NAME" >nul || goto failed',
-                 'netsh advfirewall firewall delete rule name="NAME.staging" >nul 2>&1'):
+    musts = ['netsh advfirewall firewall delete rule name="NAME" >nul 2>&1',
+             'netsh advfirewall firewall delete rule name="NAME.staging" >nul 2>&1']
+    if rules:  # a rename of no rule fails
+        musts.append('netsh advfirewall firewall set rule name="NAME.staging" new name="NAME" '
+                     '>nul || goto failed')
+    for must in musts:
         if must.replace("NAME", name) not in seen:
             fail(path, 0, f"missing: {must}")
     tile_zones(path, rules)
@@ -311,7 +314,7 @@ PS_FIXED = {
     "'AllowLocalFirewallRules', 'LogAllowed', 'LogBlocked', 'LogFileName', 'LogMaxSizeKilobytes')",
     "", "}", "} else {", "\treturn",
     "if ($GPO) {", "\t$Session = Open-NetGPO -PolicyStore $GPO", "\t$Store = @{ GPOSession = $Session }",
-    "\t$Key = 'HKLM:\\SOFTWARE\\libportspec\\firewall\\NAME\\powershell-gpo\\' + $GPO.Replace('\\', '/')",
+    "\t$Key = 'HKLM:\\SOFTWARE\\libportspec\\firewall\\NAME\\powershell-gpo\\' + $GPO",
     "\tif ($OnlyTheseRules) { throw '-OnlyTheseRules needs -GPO: only a GPO makes computers ignore "
     "their local rules' }",
     "\t$Session = $null", "\t$Store = @{ PolicyStore = 'PersistentStore' }",

@@ -56,8 +56,14 @@ PS_SETTINGS = [["interface=Ethernet0"], ["interface=inside:Ethernet1,outside:Eth
 NAMES = ["portspec", "portspec-in", "Portspec", "mail_sec-2", "portspec-in-inside"]
 
 
-def render(backend, sets, fragment, name):
+HERE = os.path.dirname(os.path.abspath(__file__))
+# A spec whose every service is optional: with required-only, no rule at all.
+OPTIONAL_ONLY = os.path.join(HERE, "optional-only.portspec")
+
+
+def render(backend, sets, fragment, name, spec=None):
     args = [EXE, "render", "-q", "--backend", backend, "--name", name]
+    args += ["--spec", spec] if spec else []
     args += ["--fragment"] if fragment else []
     for s in sets:
         args += ["--set", s]
@@ -80,9 +86,9 @@ def canonical(spec):
     return (d, proto, tuple(sorted(ports)), merged(remote), iface, action)
 
 
-def plan_specs(sets, backend):
+def plan_specs(sets, backend, spec=None):
     """The rules the profile needs, from the plan: one per FLOW entry."""
-    args = [EXE, "plan", "-q", "--format", "json"]
+    args = [EXE, "plan", "-q", "--format", "json"] + (["--spec", spec] if spec else [])
     for s in sets:
         args += ["--set", s]
     plan = json.loads(subprocess.run(args, capture_output=True, check=True).stdout)
@@ -100,16 +106,18 @@ def plan_specs(sets, backend):
 
 
 class Config:
-    def __init__(self, backend, sets, fragment, name):
+    def __init__(self, backend, sets, fragment, name, spec=None):
         self.backend, self.sets, self.fragment, self.name = backend, sets, fragment, name
-        self.script = render(backend, sets, fragment, name)
-        self.specs = plan_specs(sets, backend) if self.script else None
+        self.spec = spec
+        self.script = render(backend, sets, fragment, name, spec)
+        self.specs = plan_specs(sets, backend, spec) if self.script else None
         self.ftp = self.script is not None and (
             "statefulftp enable" in self.script or "-EnableStatefulFtp True" in self.script)
 
     def __repr__(self):
         return (f"{self.backend} {'fragment' if self.fragment else 'complete'} "
-                f"--name {self.name} {' '.join('--set ' + s for s in self.sets)}")
+                f"--name {self.name} {' '.join('--set ' + s for s in self.sets)}"
+                + (f" --spec {os.path.basename(self.spec)}" if self.spec else ""))
 
 
 def configs(backend, rng, count):
@@ -160,7 +168,7 @@ def snapshot_key(cfg, params):
     if cfg.backend == "netsh":
         return root + "netsh"
     if params and params.get("GPO"):
-        return root + "powershell-gpo\\" + GPO.lower().replace("\\", "/")
+        return root + "powershell-gpo\\" + GPO.lower()
     return root + "powershell"
 
 
@@ -457,6 +465,10 @@ def main():
         # the same set rendered under names that differ by case: one set
         todo.append((Config(backend, ["dns=inside"], False, "portspec"),
                      Config(backend, ["required-only=true"], True, "PortSpec")))
+        # a set without rules, after one with rules and before one
+        empty = Config(backend, ["required-only=true"], False, "portspec", OPTIONAL_ONLY)
+        some = Config(backend, [], True, "portspec", OPTIONAL_ONLY)
+        todo += [(some, empty), (empty, some), (empty, empty)]
         for i, (a, b) in enumerate(todo):
             check_pair(problems, a, b, machines[i % len(machines)])
             pairs += 1

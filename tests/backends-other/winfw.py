@@ -260,19 +260,16 @@ class Run:
             self.observe(self.m)
 
 
-def _rename(run, rules, new, outcome):
-    for i, r in enumerate(rules):
+def _each(run, rules, act):
+    """netsh acting on every rule of a name: exit code 1 when none matches,
+    when the step fails, or when it fails part way (partial failures)."""
+    outcome = run.step(len(rules))
+    if outcome == "fail" or not run.m.elevated or not rules:
+        return 1
+    for i, r in enumerate(list(rules)):
         if isinstance(outcome, int) and i == outcome:
             return 1
-        r.display = new
-    return 0
-
-
-def _delete(run, store, rules, outcome):
-    for i, r in enumerate(rules):
-        if isinstance(outcome, int) and i == outcome:
-            return 1
-        store.rules.remove(r)
+        act(r)
     return 0
 
 
@@ -399,22 +396,11 @@ def cmd_command(run, cmd):
         return 0 if store.named(g.group(1)) else 1
     g = re.fullmatch(r'netsh advfirewall firewall delete rule name="([^"]+)"', cmd)
     if g:
-        rules = store.named(g.group(1))
-        outcome = run.step(len(rules))
-        if outcome == "fail" or not m.elevated:
-            return 1
-        if not rules:
-            return 1
-        return _delete(run, store, rules, outcome)
+        return _each(run, store.named(g.group(1)), store.rules.remove)
     g = re.fullmatch(r'netsh advfirewall firewall set rule name="([^"]+)" new name="([^"]+)"', cmd)
     if g:
-        rules = store.named(g.group(1))
-        outcome = run.step(len(rules))
-        if outcome == "fail" or not m.elevated:
-            return 1
-        if not rules:
-            return 1
-        return _rename(run, rules, g.group(2), outcome)
+        return _each(run, store.named(g.group(1)),
+                     lambda r: setattr(r, "display", g.group(2)))
     settings = {
         "netsh advfirewall set allprofiles state on": {"Enabled": "True"},
         "netsh advfirewall set allprofiles firewallpolicy blockinbound,blockoutbound":
@@ -628,9 +614,9 @@ def ps_statement(ps, line):
     if line == "$Store = @{ PolicyStore = 'PersistentStore' }":
         ps.vars["Store"] = m.local
         return
-    g = re.fullmatch(r"\$Key = '([^']+)' \+ \$GPO\.Replace\('\\', '/'\)", line)
+    g = re.fullmatch(r"\$Key = '([^']+)' \+ \$GPO", line)
     if g:
-        ps.vars["Key"] = g.group(1) + ps.params["GPO"].replace("\\", "/")
+        ps.vars["Key"] = g.group(1) + ps.params["GPO"]
         return
     g = re.fullmatch(r"\$Key = '([^']+)'", line)
     if g:

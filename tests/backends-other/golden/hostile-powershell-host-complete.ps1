@@ -16,7 +16,7 @@
 # Into a GPO: add -GPO 'DOMAIN\GPO NAME' to either; with -OnlyTheseRules the GPO also
 #   sets AllowLocalFirewallRules False, so that its computers ignore their local rules.
 # The first run keeps those settings in the registry key
-#   HKLM\SOFTWARE\libportspec\firewall\portspec\powershell (-GPO: ...\powershell-gpo\DOMAIN/GPO NAME).
+#   HKLM\SOFTWARE\libportspec\firewall\portspec\powershell (-GPO: ...\powershell-gpo\DOMAIN\GPO NAME).
 # Check: Get-NetFirewallRule -Group 'portspec' | Format-Table DisplayName, Direction, Enabled, Action
 # Note: web: x" ' ; & | %PATH% %~1 ^ < > !x! whoami $(rm -rf /) # pass in all # " netsh advfirewall reset & ' -Action Block '#>\
 #Requires -RunAsAdministrator
@@ -36,7 +36,7 @@ $Settings = @('Enabled', 'DefaultInboundAction', 'DefaultOutboundAction', 'Allow
 if ($GPO) {
 	$Session = Open-NetGPO -PolicyStore $GPO
 	$Store = @{ GPOSession = $Session }
-	$Key = 'HKLM:\SOFTWARE\libportspec\firewall\portspec\powershell-gpo\' + $GPO.Replace('\', '/')
+	$Key = 'HKLM:\SOFTWARE\libportspec\firewall\portspec\powershell-gpo\' + $GPO
 } else {
 	if ($OnlyTheseRules) { throw '-OnlyTheseRules needs -GPO: only a GPO makes computers ignore their local rules' }
 	$Session = $null

@@ -16,7 +16,7 @@
 # Into a GPO: add -GPO 'DOMAIN\GPO NAME' to either; with -OnlyTheseRules the GPO also
 #   sets AllowLocalFirewallRules False, so that its computers ignore their local rules.
 # The first run keeps those settings in the registry key
-#   HKLM\SOFTWARE\libportspec\firewall\portspec\powershell (-GPO: ...\powershell-gpo\DOMAIN/GPO NAME).
+#   HKLM\SOFTWARE\libportspec\firewall\portspec\powershell (-GPO: ...\powershell-gpo\DOMAIN\GPO NAME).
 # Check: Get-NetFirewallRule -Group 'portspec' | Format-Table DisplayName, Direction, Enabled, Action
 # Note: dns is served from inside only. Can be served from either Outside or Inside the network. If external DNS servers are used, you must set up FQDNs of internal hosts externally.
 # Note: ntp is served from outside only. Can be served from either Outside or Inside the network. If external DNS servers are used, you must set up FQDNs of internal hosts externally.
@@ -38,7 +38,7 @@ $Settings = @('Enabled', 'DefaultInboundAction', 'DefaultOutboundAction', 'Allow
 if ($GPO) {
 	$Session = Open-NetGPO -PolicyStore $GPO
 	$Store = @{ GPOSession = $Session }
-	$Key = 'HKLM:\SOFTWARE\libportspec\firewall\portspec\powershell-gpo\' + $GPO.Replace('\', '/')
+	$Key = 'HKLM:\SOFTWARE\libportspec\firewall\portspec\powershell-gpo\' + $GPO
 } else {
 	if ($OnlyTheseRules) { throw '-OnlyTheseRules needs -GPO: only a GPO makes computers ignore their local rules' }
 	$Session = $null

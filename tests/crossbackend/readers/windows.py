@@ -280,6 +280,9 @@ def parse_netsh(raw, label, fragment):
                              % (where, label_now, line))
     if main:
         raise ParseError("%s: the add path never ends (no exit /b 0)" % label)
+    if not ws.rules:  # a rename of no rule fails: the script has none
+        main_set.discard('netsh advfirewall firewall set rule name="%s.staging" new name="%s" '
+                         '>nul || goto failed' % (name, name))
     if seen != main_set:
         raise ParseError("%s: the rule set's lifecycle is incomplete: %s" % (
             label, sorted(main_set - seen)))
@@ -344,7 +347,7 @@ PS_BLOCKS = {
     "if ($GPO) {": re.compile(
         r"\$Session = Open-NetGPO -PolicyStore \$GPO|\$Store = @\{ GPOSession = \$Session \}|"
         r"\$Key = 'HKLM:\\SOFTWARE\\libportspec\\firewall\\[A-Za-z0-9_-]+\\powershell-gpo\\' "
-        r"\+ \$GPO\.Replace\('\\', '/'\)|\} else \{|"
+        r"\+ \$GPO|\} else \{|"
         r"if \(\$OnlyTheseRules\) \{ throw '[^']*' \}|\$Session = \$null|"
         r"\$Store = @\{ PolicyStore = 'PersistentStore' \}|"
         r"\$Key = 'HKLM:\\SOFTWARE\\libportspec\\firewall\\[A-Za-z0-9_-]+\\powershell'"),
