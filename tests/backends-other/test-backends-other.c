@@ -609,6 +609,46 @@ static void test_no_packets_no_rule(void **state)
 	}
 }
 
+/*
+ * ping= and log=drops in pf and the Windows scripts: echo requests by type,
+ * logging only when asked for and only in complete rulesets.
+ */
+static void test_ping_and_logging(void **state)
+{
+	(void)state;
+	const char *const sets[] = {"ping", "inside", "log", "drops", "disable", "ftp",
+				    "inside", "10.20.0.0/16", NULL};
+	char *pf = render(NULL, "pf", PORTSPEC_MODE_HOST, 0, sets, NULL);
+	assert_non_null(strstr(pf, "\nblock log all\n"));
+	assert_non_null(strstr(pf, "pass in quick inet proto icmp from <inside> to (self) "
+				   "icmp-type 8 keep state"));
+	assert_null(strstr(pf, "icmp6-type 128")); /* inside has no IPv6 network */
+	portspec_free(pf);
+	pf = render(NULL, "pf", PORTSPEC_MODE_HOST, 0, sets + 4, NULL);
+	assert_non_null(strstr(pf, "\nblock all\n"));
+	assert_null(strstr(pf, "icmp-type 8"));
+	portspec_free(pf);
+	char *cmd = render(NULL, "netsh", PORTSPEC_MODE_HOST, 0, sets, NULL);
+	assert_non_null(strstr(cmd, "protocol=icmpv4:8,any remoteip=10.20.0.0/16"));
+	assert_non_null(strstr(cmd, "netsh advfirewall set allprofiles logging droppedconnections "
+				    "enable"));
+	assert_non_null(strstr(cmd, "Core Networking"));
+	portspec_free(cmd);
+	cmd = render(NULL, "netsh", PORTSPEC_MODE_HOST, PORTSPEC_RENDER_FRAGMENT, sets, NULL);
+	assert_non_null(strstr(cmd, "protocol=icmpv4:8,any"));
+	assert_null(strstr(cmd, "logging droppedconnections"));
+	portspec_free(cmd);
+	char *ps = render(NULL, "powershell", PORTSPEC_MODE_HOST, 0, sets, NULL);
+	assert_non_null(strstr(ps, "-Protocol ICMPv4 -IcmpType @('8') -RemoteAddress "
+				   "@('10.20.0.0/16')"));
+	assert_null(strstr(ps, "-Protocol ICMPv6"));
+	assert_non_null(strstr(ps, "Set-NetFirewallProfile -All -LogBlocked True"));
+	portspec_free(ps);
+	ps = render(NULL, "powershell", PORTSPEC_MODE_HOST, 0, sets + 4, NULL);
+	assert_null(strstr(ps, "LogBlocked True"));
+	portspec_free(ps);
+}
+
 /* Every rule names its service and level. */
 static void test_rules_name_service_and_level(void **state)
 {
@@ -872,6 +912,7 @@ int main(void)
 		cmocka_unit_test(test_two_networks_zones),
 		cmocka_unit_test(test_inexpressible_is_an_error),
 		cmocka_unit_test(test_no_packets_no_rule),
+		cmocka_unit_test(test_ping_and_logging),
 		cmocka_unit_test(test_allocation_failure),
 		cmocka_unit_test(test_hostile_fragment_names),
 	};
