@@ -48,6 +48,22 @@ static const struct portspec_cidr *appliance_at(const struct portspec_profile *p
 	return portspec_profile_appliance(pr, i);
 }
 
+/* The servers or clients of a service, as a JSON array of addresses. */
+static void json_narrowing(const struct portspec_profile *pr, const struct portspec_service *svc,
+			   size_t (*count)(const struct portspec_profile *,
+					   const struct portspec_service *),
+			   const struct portspec_cidr *(*at)(const struct portspec_profile *,
+							     const struct portspec_service *, size_t))
+{
+	printf("[");
+	for (size_t k = 0; k < count(pr, svc); k++) {
+		char buf[64];
+		printf("%s", k ? ", " : "");
+		cli_json_string(stdout, portspec_cidr_format(at(pr, svc, k), buf, sizeof(buf)));
+	}
+	printf("]");
+}
+
 static void print_json(const struct portspec_policy *policy)
 {
 	const struct portspec_profile *pr = portspec_policy_profile(policy);
@@ -60,6 +76,13 @@ static void print_json(const struct portspec_policy *policy)
 	cli_json_string(stdout, portspec_profile_gateway_interface(pr, NULL));
 	printf(",\n  \"appliance\": ");
 	json_cidrs(appliance_at, pr, NULL, portspec_profile_appliance_count(pr));
+	printf(",\n  \"log\": \"%s\",\n  \"ping\": [",
+	       portspec_profile_logs_drops(pr) ? "drops" : "none");
+	for (size_t z = 0, n = 0; z < portspec_spec_zone_count(spec); z++)
+		if (portspec_profile_ping(pr, portspec_spec_zone(spec, z)))
+			printf("%s\"%s\"", n++ ? ", " : "",
+			       portspec_zone_name(portspec_spec_zone(spec, z)));
+	printf("]");
 	printf(",\n  \"zones\": [");
 	for (size_t z = 0; z < portspec_spec_zone_count(spec); z++) {
 		const struct portspec_zone *zone = portspec_spec_zone(spec, z);
@@ -95,14 +118,11 @@ static void print_json(const struct portspec_policy *policy)
 				first = false;
 			}
 		}
-		printf("], \"servers\": [");
-		for (size_t k = 0; k < portspec_profile_server_count(pr, svc); k++) {
-			char buf[64];
-			printf("%s", k ? ", " : "");
-			cli_json_string(stdout, portspec_cidr_format(portspec_profile_server(pr, svc, k),
-								     buf, sizeof(buf)));
-		}
-		printf("]}");
+		printf("], \"servers\": ");
+		json_narrowing(pr, svc, portspec_profile_server_count, portspec_profile_server);
+		printf(", \"clients\": ");
+		json_narrowing(pr, svc, portspec_profile_client_count, portspec_profile_client);
+		printf("}");
 	}
 	printf("\n  ],\n  \"warnings\": [");
 	for (size_t i = 0; i < portspec_policy_warning_count(policy); i++) {
