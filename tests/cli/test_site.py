@@ -273,3 +273,41 @@ def test_server_contradiction_names_file_line_and_column(tmp_path):
 def test_an_unexpected_argument_is_named():
     r = run("render", "nft")
     assert r.rc == 2 and "unexpected argument 'nft'" in r.err and "--backend nft" in r.err
+
+
+MULTIBYTE_SPEC = """portspec 1
+name "%s"
+zone outside complement "Outside"
+zone inside networks "Inside"
+service web {
+\ttitle "%s"
+\tlevel required
+\ttcp 443
+}
+flow inbound outside services web
+"""
+
+
+@pytest.mark.parametrize("backend", ["iptables", "ip6tables", "nft", "pf", "netsh", "powershell"])
+def test_a_long_multibyte_name_is_cut_between_characters(tmp_path, backend):
+    # the header lines are cut after 200 bytes: here in the middle of the é's
+    name = "a" * 190 + "\u00e9" * 20
+    spec = write(tmp_path, "mb.portspec", MULTIBYTE_SPEC % (name, "Web"))
+    r = run("render", "--backend", backend, "--spec", spec, "-q")
+    assert r.rc == 0, r
+    raw = r.out.encode("utf-8", "surrogateescape")
+    raw.decode("utf-8")  # strict: no character cut in two
+    if backend in ("iptables", "ip6tables", "nft"):
+        assert "\u00e9 [...]" in r.out
+
+
+def test_noncharacters_never_reach_a_document(tmp_path):
+    spec = write(tmp_path, "nc.portspec", MULTIBYTE_SPEC % ("Appliance", "Web\ufffe\uffff"))
+    r = run("doc", "--format", "dot", "--spec", spec, "-q")
+    if r.rc == 65:  # the spec parser rejects them outright
+        assert "noncharacter" in r.err
+        return
+    assert r.rc == 0 and "\ufffe" not in r.out and "\uffff" not in r.out
+    for fmt in ("markdown", "json", "csv"):
+        out = run("doc", "--format", fmt, "--spec", spec, "-q").out
+        assert "\ufffe" not in out and "\uffff" not in out, fmt
