@@ -821,34 +821,45 @@ static const struct ps_cidr_list *narrowing(const struct portspec_profile *pr,
 	return i == SIZE_MAX ? NULL : client ? &pr->clients[i] : &pr->servers[i];
 }
 
+static size_t narrowing_count(const struct portspec_profile *pr,
+			      const struct portspec_service *svc, bool client)
+{
+	const struct ps_cidr_list *l = narrowing(pr, svc, client);
+	return l ? l->count : 0;
+}
+
+static const struct portspec_cidr *narrowing_at(const struct portspec_profile *pr,
+						const struct portspec_service *svc, bool client,
+						size_t index)
+{
+	const struct ps_cidr_list *l = narrowing(pr, svc, client);
+	return l && index < l->count ? &l->items[index] : NULL;
+}
+
 PORTSPEC_EXPORT size_t portspec_profile_server_count(const struct portspec_profile *pr,
 						     const struct portspec_service *svc)
 {
-	const struct ps_cidr_list *l = narrowing(pr, svc, false);
-	return l ? l->count : 0;
+	return narrowing_count(pr, svc, false);
 }
 
 PORTSPEC_EXPORT const struct portspec_cidr *
 portspec_profile_server(const struct portspec_profile *pr, const struct portspec_service *svc,
 			size_t index)
 {
-	const struct ps_cidr_list *l = narrowing(pr, svc, false);
-	return l && index < l->count ? &l->items[index] : NULL;
+	return narrowing_at(pr, svc, false, index);
 }
 
 PORTSPEC_EXPORT size_t portspec_profile_client_count(const struct portspec_profile *pr,
 						     const struct portspec_service *svc)
 {
-	const struct ps_cidr_list *l = narrowing(pr, svc, true);
-	return l ? l->count : 0;
+	return narrowing_count(pr, svc, true);
 }
 
 PORTSPEC_EXPORT const struct portspec_cidr *
 portspec_profile_client(const struct portspec_profile *pr, const struct portspec_service *svc,
 			size_t index)
 {
-	const struct ps_cidr_list *l = narrowing(pr, svc, true);
-	return l && index < l->count ? &l->items[index] : NULL;
+	return narrowing_at(pr, svc, true, index);
 }
 
 PORTSPEC_EXPORT bool portspec_profile_ping(const struct portspec_profile *pr,

@@ -52,11 +52,9 @@ static void csv_field(struct ps_buf *b, const char *s)
 static void path_fields(struct ps_buf *b, const struct ps_render *r, size_t i,
 			const struct portspec_plan_entry *const *entries)
 {
-	struct ps_buf f[4];
-	for (size_t k = 0; k < 4; k++)
-		ps_buf_init(&f[k]);
-	ps_doc_flow_path(r, &r->policy->flows[i], &entries[2 * i], &f[0], &f[1], &f[2], &f[3]);
-	for (size_t k = 0; k < 4; k++) {
+	struct ps_buf f[PS_DOC_PATH_FIELDS];
+	ps_doc_flow_path(r, i, entries, f);
+	for (size_t k = 0; k < PS_DOC_PATH_FIELDS; k++) {
 		ps_buf_putc(b, ',');
 		if (f[k].failed)
 			b->failed = true;

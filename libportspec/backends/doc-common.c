@@ -251,11 +251,16 @@ static void side_text(struct ps_buf *b, const struct ps_render *r,
 	}
 }
 
-void ps_doc_flow_path(const struct ps_render *r, const struct portspec_flow *f,
-		      const struct portspec_plan_entry *const e[2], struct ps_buf *src,
-		      struct ps_buf *dst, struct ps_buf *in, struct ps_buf *out)
+void ps_doc_flow_path(const struct ps_render *r, size_t i,
+		      const struct portspec_plan_entry *const *entries,
+		      struct ps_buf path[PS_DOC_PATH_FIELDS])
 {
-	bool inbound = f->direction == PORTSPEC_INBOUND;
+	for (size_t k = 0; k < PS_DOC_PATH_FIELDS; k++)
+		ps_buf_init(&path[k]);
+	const struct portspec_plan_entry *const *e = &entries[2 * i];
+	struct ps_buf *src = &path[PS_DOC_SOURCE], *dst = &path[PS_DOC_DESTINATION];
+	struct ps_buf *in = &path[PS_DOC_IN], *out = &path[PS_DOC_OUT];
+	bool inbound = r->policy->flows[i].direction == PORTSPEC_INBOUND;
 	const struct portspec_plan_entry *first = e[0] ? e[0] : e[1];
 	if (!first) {
 		ps_buf_printf(src, "none: no rule in %s mode (see the warnings)",

@@ -72,15 +72,18 @@ void ps_doc_json_warnings(struct ps_buf *b, size_t n,
 const struct portspec_plan_entry **ps_doc_entries_by_flow(const struct ps_render *r);
 
 /*
- * Where a flow's connections go, from its entries (@e: IPv4, IPv6): the
- * source and the destination as addresses ("10.20.0.0/16, fd12:3456::/48",
- * "all IPv4 but 10.20.0.0/16", the appliance's own addresses in host mode),
- * and the interfaces they come in and leave on (empty: any).  A flow with
- * no rule in the mode says so in @src and @dst.
+ * Where the connections of flow @i go, from its entries (@entries as
+ * ps_doc_entries_by_flow() gives them), into four new buffers: the source
+ * and the destination as addresses ("10.20.0.0/16, fd12:3456::/48", "all
+ * IPv4 but 10.20.0.0/16", the appliance's own addresses in host mode), and
+ * the interfaces they come in and leave on (empty: any).  A flow with no
+ * rule in the mode says so as source and destination.  Release the buffers
+ * with ps_buf_release().
  */
-void ps_doc_flow_path(const struct ps_render *r, const struct portspec_flow *f,
-		      const struct portspec_plan_entry *const e[2], struct ps_buf *src,
-		      struct ps_buf *dst, struct ps_buf *in, struct ps_buf *out);
+enum { PS_DOC_SOURCE, PS_DOC_DESTINATION, PS_DOC_IN, PS_DOC_OUT, PS_DOC_PATH_FIELDS };
+void ps_doc_flow_path(const struct ps_render *r, size_t i,
+		      const struct portspec_plan_entry *const *entries,
+		      struct ps_buf path[PS_DOC_PATH_FIELDS]);
 
 /* Appends the service's port ranges as "53/udp, 53/tcp". */
 void ps_doc_service_ports(struct ps_buf *b, const struct portspec_service *svc);
