@@ -327,6 +327,44 @@ static enum portspec_status check_narrowing(const struct portspec_policy *p, boo
 	return PORTSPEC_OK;
 }
 
+/* "outside", "outside and dmz": the zones of @mask. */
+static void zone_list(char *buf, size_t size, const struct portspec_spec *spec, uint32_t mask)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	for (size_t z = 0; z < spec->nzones && off < size; z++)
+		if (mask & (1u << z))
+			off += (size_t)snprintf(buf + off, size - off, "%s%s", off ? " and " : "",
+						spec->zones[z].name);
+}
+
+/*
+ * An "either zone" service served from some of its zones only: the spec's
+ * note for each zone it is served from, where it has one (for DNS from
+ * outside only: FQDNs of internal hosts must be set up externally).
+ */
+static enum portspec_status zone_notes(struct portspec_policy *p,
+				       const struct portspec_service *svc, uint32_t served,
+				       uint32_t not_served, struct portspec_error *err)
+{
+	const struct portspec_spec *spec = p->spec;
+	char from[256], others[256];
+	zone_list(from, sizeof(from), spec, served);
+	zone_list(others, sizeof(others), spec, not_served);
+	for (size_t z = 0; z < spec->nzones; z++) {
+		const char *note = (served & (1u << z)) && svc->either_notes ? svc->either_notes[z]
+									  : NULL;
+		if (!note)
+			continue;
+		enum portspec_status st = ps_warn(&p->warnings, PORTSPEC_WARNING_ZONE_NOTE, err,
+						  "%s is served from %s, not from %s: %s", svc->name,
+						  from, others, note);
+		if (st)
+			return st;
+	}
+	return PORTSPEC_OK;
+}
+
 static enum portspec_status collect_warnings(struct portspec_policy *p,
 					     struct portspec_error *err)
 {
@@ -363,19 +401,8 @@ static enum portspec_status collect_warnings(struct portspec_policy *p,
 		const struct portspec_service *svc = &spec->services[si];
 		if (!present[si])
 			continue;
-		if (either[si] && served[si] != either[si]) {
-			char zones[256] = "";
-			size_t off = 0;
-			for (size_t z = 0; z < spec->nzones && off < sizeof(zones); z++)
-				if (served[si] & (1u << z))
-					off += (size_t)snprintf(zones + off, sizeof(zones) - off,
-								"%s%s", off ? " and " : "",
-								spec->zones[z].name);
-			st = ps_warn(&p->warnings, PORTSPEC_WARNING_ZONE_NOTE, err,
-				     "%s is served from %s only. %s", svc->name,
-					 off ? zones : "no zone",
-					 spec->either_note ? spec->either_note : "");
-		}
+		if (either[si] && served[si] != either[si])
+			st = zone_notes(p, svc, served[si], either[si] & ~served[si], err);
 		if (!st && svc->note)
 			st = ps_warn(&p->warnings, PORTSPEC_WARNING_SERVICE_NOTE, err, "%s: %s",
 				     svc->name, svc->note);

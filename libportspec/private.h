@@ -159,6 +159,7 @@ struct portspec_service {
 	struct ps_portrange *ports;
 	size_t nports;
 	uint32_t either_zones; /* zones where a flow marks it '*' (bit = zone index) */
+	char **either_notes;   /* PS_MAX_ZONES or NULL: by zone, the note of serving it from there */
 	unsigned line; /* where it was declared */
 };
 

@@ -120,7 +120,8 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 			return 0;
 		cp = (cp << 6) | (s[i] & 0x3f);
 	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+	    ps_unicode_noncharacter(cp)) /* U+FFFE, U+FFFF...: SVG and XML forbid them */
 		return 0;
 	return len;
 }
@@ -432,6 +433,63 @@ static enum portspec_status sort_ports(struct parser *p, struct portspec_service
 
 static const char *const known_helpers[] = {"ftp", "tftp", NULL};
 
+/*
+ * The service attributes of portspec 1 beyond ports and texts:
+ *   icmp TYPE|FIRST-LAST ...     ICMP (IPv4) message types, 1 to 255
+ *   icmpv6 TYPE|FIRST-LAST ...   ICMPv6 message types
+ *   either-note ZONE "TEXT"      the caution for serving the service (marked
+ *                                '*' in flows) from ZONE without its other zones
+ */
+static enum portspec_status service_extension_line(struct parser *p, struct portspec_service *svc,
+						   const char *k)
+{
+	if (strcmp(k, "icmp") == 0 || strcmp(k, "icmpv6") == 0) {
+		size_t before = svc->nports;
+		enum portspec_status st =
+			ports_statement(p, svc, k[4] ? PORTSPEC_ICMPV6 : PORTSPEC_ICMP);
+		for (size_t i = before; !st && i < svc->nports; i++)
+			if (svc->ports[i].last > 255)
+				return fail(p, PORTSPEC_E_PARSE, p->port_at[i].column,
+					    "ICMP type '%s' is out of range; %s types are 1 to 255 "
+					    "(8 and 128: echo request)", p->port_at[i].text, k);
+		return st;
+	}
+	enum portspec_status st = expect_name(p, 1, "a zone name");
+	if (st)
+		return st;
+	size_t z = ps_spec_zone_index(p->spec, p->toks[1].text);
+	if (z == SIZE_MAX)
+		return fail(p, PORTSPEC_E_UNKNOWN, p->toks[1].column,
+			    "unknown zone '%.64s'; declare it with a zone statement first",
+			    p->toks[1].text);
+	if (!svc->either_notes && !(svc->either_notes = ps_calloc(PS_MAX_ZONES, sizeof(char *))))
+		return nomem(p);
+	if (svc->either_notes[z])
+		return fail(p, PORTSPEC_E_PARSE, p->toks[0].column,
+			    "service '%s' has an either-note for zone %s already; keep one", svc->name,
+			    p->toks[1].text);
+	if (p->ntoks < 3 || p->toks[2].kind != TOK_STRING)
+		return fail(p, PORTSPEC_E_PARSE, p->ntoks < 3 ? p->toks[1].column : p->toks[2].column,
+			    "expected a quoted string after the zone, as in either-note %s \"...\"",
+			    p->toks[1].text);
+	st = expect_end(p, 3);
+	if (st)
+		return st;
+	svc->either_notes[z] = p->toks[2].text;
+	p->toks[2].text = NULL;
+	return PORTSPEC_OK;
+}
+
+/* False for any keyword but those above; else true, with the outcome in *st. */
+static bool service_extension(struct parser *p, struct portspec_service *svc, const char *k,
+			      enum portspec_status *st)
+{
+	if (strcmp(k, "icmp") != 0 && strcmp(k, "icmpv6") != 0 && strcmp(k, "either-note") != 0)
+		return false;
+	*st = service_extension_line(p, svc, k);
+	return true;
+}
+
 static enum portspec_status service_line(struct parser *p)
 {
 	struct portspec_service *svc = &p->spec->services[p->current];
@@ -459,7 +517,7 @@ static enum portspec_status service_line(struct parser *p)
 	if (kw->kind != TOK_WORD)
 		return fail(p, PORTSPEC_E_PARSE, kw->column,
 			    "expected a service attribute (title, description, note, level, tcp, "
-			    "udp, helper) or '}', found '%.64s'", kw->text);
+			    "udp, icmp, icmpv6, helper, either-note) or '}', found '%.64s'", kw->text);
 	const char *k = kw->text;
 	if (strcmp(k, "title") == 0)
 		return string_statement(p, &svc->title, &p->set_title);
@@ -471,6 +529,9 @@ static enum portspec_status service_line(struct parser *p)
 		return ports_statement(p, svc, PORTSPEC_TCP);
 	if (strcmp(k, "udp") == 0)
 		return ports_statement(p, svc, PORTSPEC_UDP);
+	enum portspec_status ext;
+	if (service_extension(p, svc, k, &ext))
+		return ext;
 	if (strcmp(k, "level") == 0) {
 		if (p->set_level)
 			return fail(p, PORTSPEC_E_PARSE, kw->column,
@@ -512,7 +573,7 @@ static enum portspec_status service_line(struct parser *p)
 	}
 	return fail(p, PORTSPEC_E_PARSE, kw->column,
 		    "unknown service attribute '%.64s'; expected title, description, note, level, "
-		    "tcp, udp, helper or '}'", k);
+		    "tcp, udp, icmp, icmpv6, helper, either-note or '}'", k);
 }
 
 static enum portspec_status service_statement(struct parser *p)
@@ -879,7 +940,8 @@ static enum portspec_status parse_all(struct parser *p, const char *text, size_t
 			size_t u = utf8_len((const unsigned char *)line + i, n - i);
 			if (!u)
 				return fail(p, PORTSPEC_E_PARSE, (unsigned)i + 1,
-					    "invalid UTF-8; save the file as UTF-8");
+					    "invalid UTF-8, or a Unicode noncharacter such as U+FFFE; "
+					    "save the file as UTF-8 text");
 			i += u;
 		}
 		clear_tokens(p);

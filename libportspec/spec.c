@@ -41,6 +41,9 @@ static void service_release(struct portspec_service *svc)
 	ps_free(svc->title);
 	ps_free(svc->description);
 	ps_free(svc->note);
+	for (size_t z = 0; svc->either_notes && z < PS_MAX_ZONES; z++)
+		ps_free(svc->either_notes[z]);
+	ps_free(svc->either_notes);
 	ps_free(svc->helper);
 	ps_free(svc->ports);
 }
@@ -212,6 +215,14 @@ PORTSPEC_EXPORT const char *portspec_service_title(const struct portspec_service
 PORTSPEC_EXPORT const char *portspec_service_description(const struct portspec_service *svc)
 {
 	return svc ? svc->description : NULL;
+}
+
+PORTSPEC_EXPORT const char *portspec_service_either_note(const struct portspec_service *svc,
+							 const struct portspec_zone *zone)
+{
+	if (!svc || !zone || !svc->either_notes || zone->index >= PS_MAX_ZONES)
+		return NULL;
+	return svc->either_notes[zone->index];
 }
 
 PORTSPEC_EXPORT const char *portspec_service_note(const struct portspec_service *svc)

@@ -256,6 +256,15 @@ PORTSPEC_EXPORT const char *portspec_spec_interface_title(const struct portspec_
 PORTSPEC_EXPORT const char *portspec_service_name(const struct portspec_service *svc);
 PORTSPEC_EXPORT const char *portspec_service_title(const struct portspec_service *svc);
 PORTSPEC_EXPORT const char *portspec_service_description(const struct portspec_service *svc);
+/**
+ * The caution for serving an "either zone" service from @p zone without its
+ * other zones (spec attribute either-note ZONE "..."): for DNS from outside
+ * only, that FQDNs of internal hosts must be set up externally.  NULL when
+ * the spec gives none.
+ * @since 0.2
+ */
+PORTSPEC_EXPORT const char *portspec_service_either_note(const struct portspec_service *svc,
+							 const struct portspec_zone *zone);
 /** A caution shown whenever the service is in a policy ("not required unless ..."). @since 0.1 */
 PORTSPEC_EXPORT const char *portspec_service_note(const struct portspec_service *svc);
 /** Conntrack helper the service needs ("ftp"), or NULL.  @since 0.1 */

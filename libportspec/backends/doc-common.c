@@ -284,3 +284,22 @@ void ps_doc_flow_path(const struct ps_render *r, size_t i,
 	ps_buf_puts(in, first->iif ? first->iif : "");
 	ps_buf_puts(out, first->oif ? first->oif : "");
 }
+
+void ps_doc_either_footnote(struct ps_buf *b, const struct portspec_policy *p)
+{
+	const struct portspec_spec *spec = p->spec;
+	ps_buf_puts(b, spec->either_note ? spec->either_note : "Can be served from either zone.");
+	for (size_t s = 0; s < spec->nservices; s++) {
+		const struct portspec_service *svc = &spec->services[s];
+		for (size_t z = 0; svc->either_notes && z < spec->nzones; z++) {
+			if (!svc->either_notes[z])
+				continue;
+			bool served = false;
+			for (size_t f = 0; f < p->nflows && !served; f++)
+				served = p->flows[f].service == svc && p->flows[f].either &&
+					 p->flows[f].zone == &spec->zones[z];
+			if (served)
+				ps_buf_printf(b, " %s", svc->either_notes[z]);
+		}
+	}
+}

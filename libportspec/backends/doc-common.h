@@ -85,6 +85,14 @@ void ps_doc_flow_path(const struct ps_render *r, size_t i,
 		      const struct portspec_plan_entry *const *entries,
 		      struct ps_buf path[PS_DOC_PATH_FIELDS]);
 
+/*
+ * The footnote of the '*' mark (the spec's either-note), followed by the
+ * either-notes of the zones the policy serves such services from: the
+ * vendor's footnote whole for the default profile, without the DNS sentence
+ * when DNS is served from inside only.  Nothing when the spec has neither.
+ */
+void ps_doc_either_footnote(struct ps_buf *b, const struct portspec_policy *policy);
+
 /* Appends the service's port ranges as "53/udp, 53/tcp". */
 void ps_doc_service_ports(struct ps_buf *b, const struct portspec_service *svc);
 

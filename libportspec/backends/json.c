@@ -114,7 +114,17 @@ static void json_services(struct ps_buf *b, const struct portspec_policy *p)
 		ps_doc_json_str(b, s->description);
 		ps_buf_puts(b, ", \"note\": ");
 		ps_doc_json_str(b, s->note);
-		ps_buf_puts(b, "}");
+		ps_buf_puts(b, ", \"either_notes\": [");
+		for (size_t z = 0, n = 0; s->either_notes && z < spec->nzones; z++) {
+			if (!s->either_notes[z])
+				continue;
+			ps_buf_puts(b, n++ ? ", {\"zone\": " : "{\"zone\": ");
+			ps_doc_json_str(b, spec->zones[z].name);
+			ps_buf_puts(b, ", \"text\": ");
+			ps_doc_json_str(b, s->either_notes[z]);
+			ps_buf_putc(b, '}');
+		}
+		ps_buf_puts(b, "]}");
 	}
 	ps_buf_puts(b, spec->nservices ? "\n  ],\n" : "],\n");
 }

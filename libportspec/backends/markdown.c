@@ -109,9 +109,12 @@ static void put_picture(struct ps_buf *b, const struct portspec_policy *p)
 		}
 	}
 	if (either) {
+		struct ps_buf note;
+		ps_buf_init(&note);
+		ps_doc_either_footnote(&note, p);
 		ps_buf_puts(b, "\\*");
-		md_text(b, spec->either_note ? spec->either_note
-					     : "Can be served from either zone.");
+		md_buf(b, &note);
+		ps_buf_release(&note);
 		ps_buf_puts(b, "\n\n");
 	}
 }

@@ -647,6 +647,20 @@ static void test_ping_and_logging(void **state)
 	ps = render(NULL, "powershell", PORTSPEC_MODE_HOST, 0, sets + 4, NULL);
 	assert_null(strstr(ps, "LogBlocked True"));
 	portspec_free(ps);
+	/* a spec service of several ICMP types: one PowerShell rule, refused by netsh */
+	static const char spec[] = "portspec 1\nzone outside complement\nzone inside networks\n"
+				   "service mon {\n\tlevel required\n\ticmp 8 13-14\n}\n"
+				   "flow inbound inside services mon\n";
+	ps = render(spec, "powershell", PORTSPEC_MODE_HOST, 0, NULL, NULL);
+	assert_non_null(strstr(ps, "-Protocol ICMPv4 -IcmpType @('8', '13', '14')"));
+	portspec_free(ps);
+	pf = render(spec, "pf", PORTSPEC_MODE_HOST, 0, NULL, NULL);
+	assert_non_null(strstr(pf, "icmp-type { 8, 13, 14 } keep state"));
+	portspec_free(pf);
+	enum portspec_status st;
+	cmd = render(spec, "netsh", PORTSPEC_MODE_HOST, 0, NULL, &st);
+	assert_int_equal(st, PORTSPEC_E_UNSUPPORTED);
+	assert_null(cmd);
 }
 
 /* Every rule names its service and level. */

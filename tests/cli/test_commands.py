@@ -180,7 +180,10 @@ def test_check_usage_errors(args):
 def test_dns_only_from_outside_warns_about_fqdns():
     r = run("list", "--set", "dns=outside", "--set", "disable=ssh")
     assert r.rc == 0
-    assert FQDN_NOTE in r.err and "dns is served from outside only" in r.err
+    assert FQDN_NOTE in r.err and "note: dns is served from outside, not from inside" in r.err
+    # the note is about external DNS: served from inside, there is nothing to say
+    r = run("list", "--set", "dns=inside", "--set", "ntp=inside", "--set", "disable=ssh")
+    assert r.rc == 0 and r.err == "", r
     assert SSH_NOTE not in r.err
     assert FQDN_NOTE not in r.out
 

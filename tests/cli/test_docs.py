@@ -50,7 +50,7 @@ def test_markdown_follows_the_profile():
     md = run("doc", "-q", "--set", "required-only=true", "--set", "dns=outside").out
     assert "INBOUND PORTS: 25, 443, 4443" in md
     assert "OUTBOUND PORTS: 25, 123\\*, 389" in md  # dns outside only; no ftp, ldaps, smtps
-    assert "dns is served from outside only" in md
+    assert "Note: dns is served from outside, not from inside: If external DNS" in md
     central = run("doc", "-q", "--set", "role=central").out
     assert "### MAIL SECURITY CLUSTER PEERS" in central and "INBOUND PORTS: 4990, 5432" in central
 
@@ -185,7 +185,7 @@ def test_portspec5_documents_every_statement():
     page = scd("portspec.5")
     for word in ["portspec 1", "name", "version", "source", "either-note", "zone", "networks",
                  "complement", "peers", "interface", "service", "title", "description", "note",
-                 "level", "required", "optional", "cluster", "tcp", "udp", "helper", "flow",
+                 "level", "required", "optional", "cluster", "tcp", "udp", "icmp", "icmpv6", "helper", "flow",
                  "inbound", "outbound", "role", "services", "central", "member", "standalone"]:
         assert f"*{word}*" in page, word
     # the manual's example is a valid spec

@@ -145,8 +145,9 @@ static void test_dns_outside_only(void **state)
 	}
 	/* NTP is still served from both */
 	assert_int_equal(allowed(p, "inside", PORTSPEC_OUTBOUND, PORTSPEC_UDP, 123), 1);
-	assert_true(has_warning(p, "dns is served from outside only"));
-	assert_true(has_warning(p, "you must set up FQDNs of internal hosts externally"));
+	assert_true(has_warning(p, "dns is served from outside, not from inside: If external DNS "
+				   "servers are used, you must set up FQDNs of internal hosts "
+				   "externally."));
 	assert_false(has_warning(p, "ntp is served"));
 	const struct portspec_service *dns = portspec_spec_find_service(f->spec, "dns");
 	const struct portspec_service *smtp = portspec_spec_find_service(f->spec, "smtp");
@@ -165,7 +166,15 @@ static void test_ntp_inside_only(void **state)
 	struct portspec_policy *p = compile(f);
 	assert_int_equal(allowed(p, "outside", PORTSPEC_OUTBOUND, PORTSPEC_UDP, 123), 0);
 	assert_int_equal(allowed(p, "inside", PORTSPEC_OUTBOUND, PORTSPEC_UDP, 123), 1);
-	assert_true(has_warning(p, "ntp is served from inside only"));
+	/* the vendor's note is about external DNS: nothing to say here */
+	assert_false(has_warning(p, "ntp"));
+	assert_false(has_warning(p, "FQDN"));
+	portspec_policy_free(p);
+	/* nor for DNS served from inside */
+	set_ok(f, "dns", "inside");
+	p = compile(f);
+	assert_false(has_warning(p, "FQDN"));
+	assert_false(has_warning(p, "dns"));
 	portspec_policy_free(p);
 }
 

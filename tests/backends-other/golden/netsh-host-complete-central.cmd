@@ -15,8 +15,6 @@ rem                               SCRIPT.cmd remove  restores the settings of be
 rem The first run keeps those settings in the registry key HKLM\SOFTWARE\libportspec\firewall\portspec\netsh
 rem (read and restored with Windows PowerShell, which cmd needs for that).
 rem Check: netsh advfirewall firewall show rule name=portspec verbose
-rem Note: dns is served from inside only. Can be served from either Outside or Inside the network. If external DNS servers are used, you must set up FQDNs of internal hosts externally.
-rem Note: ntp is served from outside only. Can be served from either Outside or Inside the network. If external DNS servers are used, you must set up FQDNs of internal hosts externally.
 rem Note: ssh: Not required unless otherwise directed by IBM Lotus Support
 
 setlocal EnableExtensions DisableDelayedExpansion

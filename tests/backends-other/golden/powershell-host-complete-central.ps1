@@ -18,8 +18,6 @@
 # The first run keeps those settings in the registry key
 #   HKLM\SOFTWARE\libportspec\firewall\portspec\powershell (-GPO: ...\powershell-gpo\DOMAIN\GPO NAME).
 # Check: Get-NetFirewallRule -Group 'portspec' | Format-Table DisplayName, Direction, Enabled, Action
-# Note: dns is served from inside only. Can be served from either Outside or Inside the network. If external DNS servers are used, you must set up FQDNs of internal hosts externally.
-# Note: ntp is served from outside only. Can be served from either Outside or Inside the network. If external DNS servers are used, you must set up FQDNs of internal hosts externally.
 # Note: ssh: Not required unless otherwise directed by IBM Lotus Support
 #Requires -RunAsAdministrator
 #Requires -Modules NetSecurity
