@@ -8,7 +8,8 @@
  *
  * KIND: floor, zone (portspec_is_allowed_zone), zone-match (the same with the
  * matching flow asked for), name (portspec_is_allowed by name), address
- * (portspec_plan_check).  MIX: hits, random, adversarial.
+ * (portspec_plan_check), or all (floor, zone, name, address in turn).  MIX:
+ * hits, random, adversarial.
  *
  * The floor is a function the compiler may not inline or see into that
  * takes the same arguments and does one lookup in a 256-byte table indexed
@@ -512,16 +513,21 @@ static int cmd_run(const struct ctx *c, const char *spec, const char *mode, unsi
 	return 0;
 }
 
+/*
+ * One pass of @calls (rounded up to whole passes over the queries) per
+ * kind, or for "all" of floor, zone, name and address one after the other,
+ * each function called by its own kind only; prints the calls per kind.
+ */
 static int cmd_count(const struct ctx *c, const char *kind, const char *mix, unsigned long calls)
 {
 	static const char *const kinds[] = {"floor", "zone", "zone-match", "name", "address"};
-	size_t k = 0;
+	bool all = strcmp(kind, "all") == 0;
+	size_t k = 0, m = 0;
 	while (k < 5 && strcmp(kinds[k], kind) != 0)
 		k++;
-	size_t m = 0;
 	while (m < 3 && strcmp(mixes[m], mix) != 0)
 		m++;
-	if (k == 5 || m == 3) {
+	if ((k == 5 && !all) || m == 3) {
 		fprintf(stderr, "portspec-query-bench: unknown kind '%s' or mix '%s'\n", kind, mix);
 		return 2;
 	}
@@ -529,15 +535,16 @@ static int cmd_count(const struct ctx *c, const char *kind, const char *mix, uns
 	struct aset a = {calloc(NAQ, sizeof(struct portspec_connection)), 0};
 	if (!z.q || !z.names || !a.q)
 		return 1;
-	enum kind e = (enum kind)k;
-	if (e == K_ADDRESS)
-		address_mix(c, mix, &a);
-	else
-		zone_mix(c, mix, &z);
-	size_t n = e == K_ADDRESS ? a.n : z.n;
-	size_t passes = calls / n + 1;
-	sink += run(e, c, &z, &a, passes);
-	printf("%zu calls\n", passes * n);
+	zone_mix(c, mix, &z);
+	address_mix(c, mix, &a);
+	static const enum kind every[] = {K_FLOOR, K_ZONE, K_NAME, K_ADDRESS};
+	for (size_t i = 0; i < (all ? 4 : 1); i++) {
+		enum kind e = all ? every[i] : (enum kind)k;
+		size_t n = e == K_ADDRESS ? a.n : z.n;
+		size_t passes = calls / n + 1;
+		sink += run(e, c, &z, &a, passes);
+		printf("%s %zu calls\n", kinds[e], passes * n);
+	}
 	free(z.q);
 	free(z.names);
 	free(a.q);

@@ -38,6 +38,25 @@ static bool reserve(void **v, size_t *cap, size_t n, size_t more, size_t size)
 	return true;
 }
 
+/* Shrinks *@v of capacity *@cap to its @n elements of @size bytes. */
+static bool fit(void **v, size_t *cap, size_t n, size_t size)
+{
+	if (n == 0) {
+		ps_free(*v);
+		*v = NULL;
+		*cap = 0;
+		return true;
+	}
+	if (n == *cap)
+		return true;
+	void *g = ps_reallocarray(*v, n, size);
+	if (!g)
+		return false;
+	*v = g;
+	*cap = n;
+	return true;
+}
+
 #define RESERVE(arr, cap, n, more) reserve((void **)&(arr), &(cap), (n), (more), sizeof(*(arr)))
 
 /*
@@ -824,6 +843,15 @@ enum portspec_status ps_index_build(struct portspec_policy *p, struct portspec_e
 		b.ix->flows = p->flows;
 		ok = zone_maps(&b) && plan_maps(&b, 0) && plan_maps(&b, 1);
 	}
+	/* the arrays grew by doubling: give back what they do not use */
+	ok = ok && fit((void **)&b.leaves.v, &b.leaves.cap, b.leaves.n, 1) &&
+	     fit((void **)&b.pleaves.v, &b.pleaves.cap, b.pleaves.n, 1) &&
+	     fit((void **)&b.cand.v, &b.cand.cap, b.cand.n, 1) &&
+	     fit((void **)&b.longv, &b.lcap, b.nlong, sizeof(*b.longv)) &&
+	     fit((void **)&b.small, &b.scap, b.nsmall, sizeof(*b.small)) &&
+	     fit((void **)&b.parts, &b.pcap, b.nparts, sizeof(*b.parts)) &&
+	     fit((void **)&b.q, &b.qcap, b.nq, sizeof(*b.q)) &&
+	     fit((void **)&b.ranges, &b.rcap, b.nranges, sizeof(*b.ranges));
 	build_release(&b, ok);
 	if (!ok)
 		return ps_error_set(err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
@@ -841,6 +869,8 @@ enum portspec_status ps_index_build(struct portspec_policy *p, struct portspec_e
 		    b.lcap * sizeof(*b.longv) + b.scap * sizeof(*b.small) +
 		    b.pcap * sizeof(*b.parts) + b.qcap * sizeof(*b.q) +
 		    b.rcap * sizeof(*b.ranges);
+	ix->zone_leaf_bytes = b.leaves.cap;
+	ix->plan_leaf_bytes = b.pleaves.cap;
 	for (size_t m = 0; m < 2; m++) {
 		p->plans[m]->index = ix;
 		p->plans[m]->index_top = ix->top + plan_map(nzones, m, 1, 1, 4) * PS_INDEX_CHUNKS;

@@ -111,7 +111,9 @@ struct ps_index {
 	const struct ps_apart *parts;
 	const struct ps_qentry *q;
 	const struct ps_arange *ranges;
-	size_t bytes; /* everything the index allocated, for docs/performance.md */
+	/* what the index allocated, for docs/performance.md: in all, and of it
+	 * the leaves of the zone maps and of the plan maps */
+	size_t bytes, zone_leaf_bytes, plan_leaf_bytes;
 	/* (nzones * 4 + PS_INDEX_PLAN_MAPS) * PS_INDEX_CHUNKS leaf numbers */
 	uint16_t top[];
 };
