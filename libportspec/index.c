@@ -896,7 +896,8 @@ static bool ranges_hold(const struct ps_arange *r, size_t n, struct ps_akey a)
 	return akey_le(r->first, a) && akey_le(a, r->last);
 }
 
-static bool has_port(const struct portspec_plan_entry *e, unsigned port)
+const struct portspec_plan_port *ps_entry_port(const struct portspec_plan_entry *e,
+					       unsigned port)
 {
 	size_t lo = 0, hi = e->port_count;
 	while (lo < hi) {
@@ -906,7 +907,7 @@ static bool has_port(const struct portspec_plan_entry *e, unsigned port)
 		else
 			hi = mid;
 	}
-	return lo < e->port_count && e->ports[lo].first <= port;
+	return lo < e->port_count && e->ports[lo].first <= port ? &e->ports[lo] : NULL;
 }
 
 static bool iface_fits(const char *want, const char *given)
@@ -924,7 +925,7 @@ static const struct portspec_plan_entry *scan_list(const struct ps_index *ix,
 	bool ports = (list[2] & PS_CAND_SCAN) != 0;
 	for (uint32_t i = 0; i < n; i++) {
 		const struct ps_qentry *q = &ix->q[list[PS_CAND_HEAD + i]];
-		if ((!ports || has_port(q->entry, c->port)) &&
+		if ((!ports || ps_entry_port(q->entry, c->port)) &&
 		    ranges_hold(ix->ranges + q->off, q->n, a) && iface_fits(q->iface, c->interface))
 			return q->entry;
 	}

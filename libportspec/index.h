@@ -126,6 +126,10 @@ void ps_index_free(struct ps_index *ix);
 const struct portspec_plan_entry *ps_index_plan_find(const struct portspec_plan *plan,
 						      const struct portspec_connection *c);
 
+/* The port range of plan entry @e that holds @port, or NULL (a binary search). */
+const struct portspec_plan_port *ps_entry_port(const struct portspec_plan_entry *e,
+					       unsigned port);
+
 /* The value of @port (1..65535) in port map @map. */
 static inline uint32_t ps_index_value(const struct ps_index *ix, size_t map, unsigned port)
 {

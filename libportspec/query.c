@@ -60,15 +60,7 @@ static enum portspec_hook hook_of(const struct portspec_plan *plan, enum portspe
 static const struct portspec_plan_port *entry_port(const struct portspec_plan_entry *e,
 						   unsigned port)
 {
-	size_t lo = 0, hi = e->port_count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (e->ports[mid].last < port)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < e->port_count && e->ports[lo].first <= port ? &e->ports[lo] : NULL;
+	return ps_entry_port(e, port);
 }
 
 /* The interface an entry wants on the remote's side (NULL: any). */
