@@ -253,7 +253,8 @@ static void heap_pop(struct heap *h)
 /*
  * Segments of flows [lo, hi) of one bucket, which are sorted by first port:
  * each port goes to the lowest-index flow that holds it, the one a scan of
- * the flows would report.  @h has room for hi - lo indices.
+ * the flows would report, counted from lo + 1.  @h has room for hi - lo
+ * indices.
  */
 static bool zone_segments(const struct portspec_flow *flows, size_t lo, size_t hi,
 			  struct heap *h, struct segs *out)
@@ -278,7 +279,7 @@ static bool zone_segments(const struct portspec_flow *flows, size_t lo, size_t h
 		unsigned end = flows[top].last;
 		if (next < hi && flows[next].first <= end)
 			end = flows[next].first - 1u;
-		if (!seg_push(out, port, end, top + 1))
+		if (!seg_push(out, port, end, (uint32_t)(top - lo) + 1))
 			return false;
 		port = end + 1u;
 	}
@@ -287,6 +288,7 @@ static bool zone_segments(const struct portspec_flow *flows, size_t lo, size_t h
 
 struct build {
 	struct ps_index *ix;
+	uint32_t *zone_base; /* in the same block as ix */
 	const struct portspec_policy *p;
 	struct pool leaves, pleaves, cand; /* zone maps' leaves, plan maps', lists */
 	uint32_t *longv;
@@ -306,6 +308,26 @@ struct build {
 	size_t active_cap;
 };
 
+/* The end of the bucket (a run of flows of one direction, zone, protocol) at @lo. */
+static size_t bucket_end(const struct portspec_policy *p, size_t lo)
+{
+	const struct portspec_flow *f = &p->flows[lo];
+	size_t hi = lo + 1;
+	while (hi < p->nflows && p->flows[hi].direction == f->direction &&
+	       p->flows[hi].zone == f->zone && p->flows[hi].protocol == f->protocol)
+		hi++;
+	return hi;
+}
+
+/* Leaves of 16-bit values, unless a bucket has more flows than they count. */
+static bool zone_wide(const struct portspec_policy *p)
+{
+	for (size_t lo = 0, hi; lo < p->nflows; lo = hi)
+		if ((hi = bucket_end(p, lo)) - lo > UINT16_MAX)
+			return true;
+	return false;
+}
+
 static bool zone_maps(struct build *b)
 {
 	const struct portspec_policy *p = b->p;
@@ -317,16 +339,13 @@ static bool zone_maps(struct build *b)
 	if (!h.v)
 		return false;
 	/* flows are sorted by direction, zone, protocol: buckets are runs */
-	for (size_t lo = 0; lo < p->nflows && ok;) {
+	for (size_t lo = 0, hi; lo < p->nflows && ok; lo = hi) {
 		const struct portspec_flow *f = &p->flows[lo];
-		size_t hi = lo + 1;
-		while (hi < p->nflows && p->flows[hi].direction == f->direction &&
-		       p->flows[hi].zone == f->zone && p->flows[hi].protocol == f->protocol)
-			hi++;
+		hi = bucket_end(p, lo);
 		size_t map = ps_index_zone_map(f->zone->index, f->direction, f->protocol);
+		b->zone_base[map] = (uint32_t)lo;
 		ok = zone_segments(p->flows, lo, hi, &h, &b->segs) &&
 		     map_fill(&b->leaves, &b->segs, b->ix->top + map * PS_INDEX_CHUNKS);
-		lo = hi;
 	}
 	ps_free(h.v);
 	return ok;
@@ -766,11 +785,16 @@ static bool plan_maps(struct build *b, size_t mode_index)
 
 /* ---- building ---- */
 
+static const void *zone_pool(const struct ps_index *ix)
+{
+	return ix->zone_wide ? (const void *)ix->zpool32 : (const void *)ix->zpool16;
+}
+
 void ps_index_free(struct ps_index *ix)
 {
 	if (!ix)
 		return;
-	ps_free((void *)ix->pool);
+	ps_free((void *)zone_pool(ix));
 	ps_free((void *)ix->pool16);
 	ps_free((void *)ix->cand);
 	ps_free((void *)ix->longv);
@@ -826,16 +850,21 @@ static void build_release(struct build *b, bool keep)
 enum portspec_status ps_index_build(struct portspec_policy *p, struct portspec_error *err)
 {
 	size_t nzones = p->spec->nzones;
-	size_t top_bytes = (nzones * 4 + PS_INDEX_PLAN_MAPS) * PS_INDEX_CHUNKS * sizeof(uint16_t);
+	size_t ntop = (nzones * 4 + PS_INDEX_PLAN_MAPS) * PS_INDEX_CHUNKS;
+	/* the tops, then the zone maps' bases (aligned: ntop is a multiple of 256) */
+	size_t top_bytes = ntop * sizeof(uint16_t) + nzones * 4 * sizeof(uint32_t);
 	struct build b;
 	memset(&b, 0, sizeof(b));
 	b.p = p;
 	b.leaves.len = b.pleaves.len = leaf_len;
-	b.leaves.leaf = PS_INDEX_LEAF * sizeof(uint32_t);
+	bool wide = zone_wide(p);
+	b.leaves.leaf = PS_INDEX_LEAF * (wide ? sizeof(uint32_t) : sizeof(uint16_t));
 	b.pleaves.leaf = PS_INDEX_LEAF * sizeof(uint16_t);
 	b.cand.len = list_len;
 	b.cand.skip = 2 * sizeof(uint32_t);
 	b.ix = ps_calloc(1, sizeof(*b.ix) + top_bytes);
+	if (b.ix)
+		b.zone_base = (uint32_t *)(void *)(b.ix->top + ntop);
 	bool ok = b.ix && build_nothing(&b);
 	if (ok) {
 		b.ix->zones = p->spec->zones;
@@ -856,7 +885,12 @@ enum portspec_status ps_index_build(struct portspec_policy *p, struct portspec_e
 	if (!ok)
 		return ps_error_set(err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
 	struct ps_index *ix = b.ix;
-	ix->pool = (const uint32_t *)(void *)b.leaves.v;
+	ix->zone_wide = wide;
+	ix->zone_base = b.zone_base;
+	if (wide)
+		ix->zpool32 = (const uint32_t *)(void *)b.leaves.v;
+	else
+		ix->zpool16 = (const uint16_t *)(void *)b.leaves.v;
 	ix->pool16 = (const uint16_t *)(void *)b.pleaves.v;
 	ix->cand = (const uint32_t *)(void *)b.cand.v;
 	ix->longv = b.longv;

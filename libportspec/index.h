@@ -13,7 +13,9 @@
  * 256 per bucket that has flows.
  *
  * Zone maps ([zone][direction-1][protocol-1]): the value is the first flow
- * (policy order) whose range holds the port, + 1.
+ * (policy order) whose range holds the port, + 1, counted from the map's
+ * first flow (ps_index.zone_base): 16 bits, or 32 in a policy with a
+ * bucket of more than 65535 flows (ps_index.zone_wide).
  *
  * Plan maps ([mode][direction-1][protocol-1][family]): the value names the
  * candidate list of the port, the plan's FLOW entries whose ports hold it,
@@ -102,7 +104,10 @@ struct ps_index {
 	const struct portspec_zone *zones; /* the spec's, to check a zone handle */
 	size_t nzones;
 	const struct portspec_flow *flows;
-	const uint32_t *pool; /* zone maps' leaves of PS_INDEX_LEAF values; leaf 0 is all zero */
+	const uint16_t *zpool16; /* zone maps' leaves of PS_INDEX_LEAF values; leaf 0 is all zero */
+	const uint32_t *zpool32; /* the same when zone_wide */
+	const uint32_t *zone_base; /* per zone map: the index of its first flow */
+	bool zone_wide;
 	const uint16_t *pool16; /* plan maps' leaves, the same */
 	const uint32_t *longv;
 	const uint32_t *cand;
@@ -130,13 +135,6 @@ const struct portspec_plan_entry *ps_index_plan_find(const struct portspec_plan 
 const struct portspec_plan_port *ps_entry_port(const struct portspec_plan_entry *e,
 					       unsigned port);
 
-/* The value of @port (1..65535) in port map @map. */
-static inline uint32_t ps_index_value(const struct ps_index *ix, size_t map, unsigned port)
-{
-	uint32_t leaf = ix->top[map * PS_INDEX_CHUNKS + (port >> 8)];
-	return ix->pool[(size_t)leaf * PS_INDEX_LEAF + (port & 255u)];
-}
-
 /* Zone bucket z's map: direction and protocol are 1 or 2. */
 static inline size_t ps_index_zone_map(size_t z, unsigned direction, unsigned protocol)
 {
@@ -149,12 +147,16 @@ static inline int ps_index_zone_allowed(const struct ps_index *ix, size_t z, uns
 					unsigned protocol, unsigned port,
 					const struct portspec_flow **match)
 {
-	uint32_t v = ps_index_value(ix, ps_index_zone_map(z, direction, protocol), port);
+	size_t map = ps_index_zone_map(z, direction, protocol);
+	size_t i = (size_t)ix->top[map * PS_INDEX_CHUNKS + (port >> 8)] * PS_INDEX_LEAF + (port & 255u);
+	/* (the same for every query of a policy: predicted) */
+	uint32_t v = ix->zone_wide ? ix->zpool32[i] : ix->zpool16[i];
 	/* no branch on the answer: a stream of queries allowed and denied at
 	 * random costs no misprediction */
 	if (match) {
 		/* the flow or NULL by a mask, as compilers make a branch of v ? : */
-		uintptr_t f = (uintptr_t)ix->flows + (uintptr_t)(v - 1u) * sizeof(*ix->flows);
+		uintptr_t f = (uintptr_t)ix->flows +
+			      ((uintptr_t)ix->zone_base[map] + v - 1u) * sizeof(*ix->flows);
 		*match = (const struct portspec_flow *)(f & ((uintptr_t)0 - (v != 0)));
 	}
 	return v != 0;
