@@ -6,8 +6,8 @@
  * around every range boundary of the plan, with and without interfaces,
  * the address query must return the entry a scan of the plan in order
  * finds.  Varied profiles of the built-in spec, a large generated spec
- * (PORTSPEC_INDEX_SPEC), and a spec whose lists exceed the index's budget,
- * in both modes.  The oracles answer all ports of one question at once by
+ * (PORTSPEC_INDEX_SPEC), a spec whose lists exceed the index's budget and
+ * one whose zone maps need 32-bit values, in both modes.  The oracles answer all ports of one question at once by
  * painting: the flows or the candidate entries in order, each port taken by
  * the first that holds it, which is what the scan returns.
  *
@@ -443,6 +443,43 @@ static void test_staircase(void **state)
 	free(text);
 }
 
+/* More than 65535 flows in one bucket: the zone maps hold 32-bit values. */
+static void test_wide_zone_maps(void **state)
+{
+	(void)state;
+	enum { SERVICES = 70, PORTS = 1000 };
+	size_t cap = 1u << 20, len = 0;
+	char *text = malloc(cap);
+	assert_non_null(text);
+	len += (size_t)snprintf(text + len, cap - len,
+				"portspec 1\nname \"wide\"\nversion \"1\"\n"
+				"zone outside complement \"Outside\"\n"
+				"zone inside networks \"Inside\"\n");
+	for (int i = 0; i < SERVICES; i++) {
+		len += (size_t)snprintf(text + len, cap - len, "service w%d {\n\tlevel required\n", i);
+		for (int j = 0; j < PORTS; j++)
+			len += (size_t)snprintf(text + len, cap - len, "\ttcp %d\n",
+						1 + (i * 7 + j * 65) % 65535);
+		len += (size_t)snprintf(text + len, cap - len, "}\n");
+	}
+	len += (size_t)snprintf(text + len, cap - len, "flow inbound outside services");
+	for (int i = 0; i < SERVICES; i++)
+		len += (size_t)snprintf(text + len, cap - len, " w%d", i);
+	snprintf(text + len, cap - len, "\n");
+	struct portspec_spec *spec = NULL;
+	struct portspec_error err = {0};
+	if (portspec_spec_parse(text, strlen(text), "wide.portspec", &spec, &err))
+		fail_msg("%s:%u:%u: %s", err.file, err.line, err.column, err.text);
+	struct kinds k;
+	struct portspec_policy *policy = policy_of(spec, NULL);
+	assert_true(portspec_policy_flow_count(policy) > 65535);
+	assert_true(policy->index->zone_wide);
+	check_policy("one bucket of 70,000 flows", policy, &k);
+	portspec_policy_free(policy);
+	portspec_spec_free(spec);
+	free(text);
+}
+
 /* A zone of another spec, bad arguments, and the match cleared on denial. */
 static void test_zone_handles(void **state)
 {
@@ -491,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_builtin_profiles),
 		cmocka_unit_test(test_generated_spec),
 		cmocka_unit_test(test_staircase),
+		cmocka_unit_test(test_wide_zone_maps),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	free(asked);
