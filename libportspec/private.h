@@ -287,17 +287,8 @@ struct portspec_flow {
 	size_t naddresses;
 };
 
-/* A disjoint port interval pointing at the first flow that allows it. */
-struct ps_interval {
-	uint16_t first;
-	uint16_t last;
-	uint32_t flow;
-};
-
-struct ps_bucket {
-	struct ps_interval *iv;
-	size_t count;
-};
+struct ps_index; /* index.h */
+struct ps_small;
 
 struct portspec_policy {
 	struct portspec_spec *spec; /* owns a reference */
@@ -306,8 +297,8 @@ struct portspec_policy {
 	struct portspec_flow *flows;
 	size_t nflows;
 	struct ps_warnings warnings;
-	/* index: [zone][direction-1][protocol-1], PS_BUCKETS_PER_ZONE per zone */
-	struct ps_bucket *buckets;
+	/* the query index (index.c), built last */
+	struct ps_index *index;
 	/* per spec service: true if some flow of the policy uses it */
 	bool *service_used;
 };
@@ -316,9 +307,6 @@ static inline bool ps_protocol_is_icmp(unsigned proto)
 {
 	return proto == PORTSPEC_ICMP || proto == PORTSPEC_ICMPV6;
 }
-
-/* Two directions by four protocols. */
-#define PS_BUCKETS_PER_ZONE 8u
 
 /* The service of the flows that profile key ping= adds: ICMP and ICMPv6
  * echo requests.  The spec does not hold it. */
@@ -333,6 +321,12 @@ struct portspec_plan {
 	bool drops[4]; /* by enum portspec_hook */
 	const char *log_prefix[4]; /* by hook: log=drops, NULL: no logging */
 	struct ps_warnings warnings; /* the mode's own, after the policy's */
+	/* the policy's query index, and what this plan's queries read of it
+	 * first, here to spare them a load (index.c) */
+	const struct ps_index *index;
+	const uint16_t *index_top;
+	const uint16_t *index_leaves;
+	const struct ps_small *index_small;
 };
 
 enum portspec_status ps_plan_build(const struct portspec_policy *policy, enum portspec_mode mode,
