@@ -72,7 +72,7 @@ static int one(const char *path)
 	bool builtin = !path || strcmp(path, "default") == 0;
 	if ((builtin ? portspec_spec_new_default(&spec, &err)
 		     : portspec_spec_load(path, &spec, &err)) ||
-	    portspec_profile_new(spec, &profile)) {
+	    portspec_profile_new(spec, &profile, NULL)) {
 		fprintf(stderr, "portspec-index-size: %s: %s\n", builtin ? "built-in" : path, err.text);
 		return 1;
 	}

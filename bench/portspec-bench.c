@@ -505,11 +505,13 @@ static long run_queries(const struct portspec_policy *policy, const struct query
 {
 	long sum = 0;
 	for (unsigned p = 0; p < passes; p++)
-		for (size_t i = 0; i < n; i++)
-			sum += portspec_is_allowed(policy, q[i].zone,
-						   (enum portspec_direction)q[i].direction,
-						   (enum portspec_protocol)q[i].protocol, q[i].port,
-						   NULL);
+		for (size_t i = 0; i < n; i++) {
+			bool ok = false;
+			portspec_is_allowed(policy, q[i].zone, (enum portspec_direction)q[i].direction,
+					    (enum portspec_protocol)q[i].protocol, q[i].port, &ok, NULL,
+					    NULL);
+			sum += ok;
+		}
 	return sum;
 }
 
@@ -766,7 +768,7 @@ static int sink_discard(void *userdata, const char *data, size_t len)
 static enum portspec_status apply_sets(const struct opts *o, const struct portspec_spec *spec,
 				       struct portspec_profile **profile, struct portspec_error *err)
 {
-	enum portspec_status st = portspec_profile_new(spec, profile);
+	enum portspec_status st = portspec_profile_new(spec, profile, NULL);
 	for (size_t i = 0; st == PORTSPEC_OK && i < o->nsets; i++) {
 		char kv[512];
 		snprintf(kv, sizeof(kv), "%s", o->sets[i]);
@@ -1082,9 +1084,12 @@ static int bench_check(const struct opts *o)
 	/* Every flow of the policy is allowed by is_allowed. */
 	for (size_t i = 0; i < nflows; i++) {
 		const struct portspec_flow *f = portspec_policy_flow(policy, i);
-		int a = portspec_is_allowed(policy, portspec_zone_name(portspec_flow_zone(f)),
+		bool ok = false;
+		enum portspec_status st =
+			portspec_is_allowed(policy, portspec_zone_name(portspec_flow_zone(f)),
 					    portspec_flow_direction(f), portspec_flow_protocol(f),
-					    portspec_flow_port_last(f), NULL);
+					    portspec_flow_port_last(f), &ok, NULL, NULL);
+		int a = st ? -(int)st : ok;
 		if (a != 1) {
 			fprintf(stderr, "portspec-bench check: flow %zu (%s) is not allowed: %d\n", i,
 				portspec_service_name(portspec_flow_service(f)), a);

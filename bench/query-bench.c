@@ -320,23 +320,30 @@ static long run(enum kind k, const struct ctx *c, const struct zset *z, const st
 						    z->q[i].protocol, z->q[i].port, NULL);
 			break;
 		case K_ZONE:
-			for (size_t i = 0; i < z->n; i++)
-				sum += portspec_is_allowed_zone(c->policy, z->q[i].zone,
-								z->q[i].direction,
-								z->q[i].protocol, z->q[i].port, NULL);
+			for (size_t i = 0; i < z->n; i++) {
+				bool ok = false;
+				portspec_is_allowed_zone(c->policy, z->q[i].zone, z->q[i].direction,
+							 z->q[i].protocol, z->q[i].port, &ok, NULL,
+							 NULL);
+				sum += ok;
+			}
 			break;
 		case K_ZONE_MATCH:
 			for (size_t i = 0; i < z->n; i++) {
-				sum += portspec_is_allowed_zone(c->policy, z->q[i].zone,
-								z->q[i].direction,
-								z->q[i].protocol, z->q[i].port, &m);
-				sum += m != NULL;
+				bool ok = false;
+				portspec_is_allowed_zone(c->policy, z->q[i].zone, z->q[i].direction,
+							 z->q[i].protocol, z->q[i].port, &ok, &m,
+							 NULL);
+				sum += ok + (m != NULL);
 			}
 			break;
 		case K_NAME:
-			for (size_t i = 0; i < z->n; i++)
-				sum += portspec_is_allowed(c->policy, z->names[i], z->q[i].direction,
-							   z->q[i].protocol, z->q[i].port, NULL);
+			for (size_t i = 0; i < z->n; i++) {
+				bool ok = false;
+				portspec_is_allowed(c->policy, z->names[i], z->q[i].direction,
+						    z->q[i].protocol, z->q[i].port, &ok, NULL, NULL);
+				sum += ok;
+			}
 			break;
 		case K_ADDRESS:
 			for (size_t i = 0; i < a->n; i++) {
@@ -441,7 +448,7 @@ static bool load(const char *path, const char *mode, struct ctx *c)
 				       : portspec_spec_new_default(&c->spec, &err);
 	struct portspec_profile *pr = NULL;
 	if (!st)
-		st = portspec_profile_new(c->spec, &pr);
+		st = portspec_profile_new(c->spec, &pr, NULL);
 	if (!st)
 		st = portspec_policy_new(c->spec, pr, &c->policy, &err);
 	portspec_profile_free(pr);

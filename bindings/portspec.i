@@ -257,12 +257,10 @@ static bool ps_b_query(const struct portspec_policy *policy, const char *zone,
 	if (port < 1 || port > 65535)
 		return ps_b_fail(err, PORTSPEC_E_INVALID, "port %ld is out of range 1..65535",
 				 port);
-	int r = portspec_is_allowed(policy, zone, d, p, (unsigned)port, match);
-	if (r >= 0)
-		return r == 1;
-	if (!ps_b_zone(portspec_policy_spec(policy), zone, false, err))
-		return false;
-	return ps_b_check(err, (enum portspec_status)-r);
+	bool allowed = false;
+	/* the library names a wrong argument (an unknown zone, ...) in err */
+	portspec_is_allowed(policy, zone, d, p, (unsigned)port, &allowed, match, err);
+	return allowed;
 }
 
 static bool ps_b_mode(const char *name, enum portspec_mode *out, struct portspec_error *err)
@@ -966,7 +964,7 @@ typedef struct {} Policy;
 
 	void to_string(char **out, size_t *outlen, struct portspec_error *err)
 	{
-		ps_b_check(err, portspec_spec_to_string($self, out, outlen));
+		ps_b_check(err, portspec_spec_to_string($self, out, outlen, NULL));
 	}
 
 	bool equal(const Spec *other)
@@ -1032,7 +1030,7 @@ typedef struct {} Policy;
 			ps_b_fail(err, PORTSPEC_E_INVALID, "no spec given");
 			return NULL;
 		}
-		ps_b_check(err, portspec_profile_new(spec, &p));
+		ps_b_check(err, portspec_profile_new(spec, &p, NULL));
 		return p;
 	}
 
@@ -1068,12 +1066,12 @@ typedef struct {} Policy;
 
 	void required_only(struct portspec_error *err)
 	{
-		ps_b_check(err, portspec_profile_required_only($self));
+		ps_b_check(err, portspec_profile_required_only($self, NULL));
 	}
 
 	void to_string(char **out, size_t *outlen, struct portspec_error *err)
 	{
-		ps_b_check(err, portspec_profile_to_string($self, out, outlen));
+		ps_b_check(err, portspec_profile_to_string($self, out, outlen, NULL));
 	}
 
 	const char *role() { return portspec_role_name(portspec_profile_role($self)); }

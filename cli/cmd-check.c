@@ -153,11 +153,12 @@ int cmd_check(int argc, char **argv)
 		return rc;
 	}
 	const struct portspec_flow *f;
-	int allowed = portspec_is_allowed(policy, zone, d, pr, n, &f);
-	if (allowed < 0) {
-		fprintf(stderr, "portspec check: unknown zone '%s'; the zones are:", zone);
-		for (size_t i = 0; i < portspec_spec_zone_count(spec); i++)
-			fprintf(stderr, " %s", portspec_zone_name(portspec_spec_zone(spec, i)));
+	bool allowed = false;
+	struct portspec_error err = {0};
+	if (portspec_is_allowed(policy, zone, d, pr, n, &allowed, &f, &err)) {
+		/* the library names the argument that is wrong and what it may be */
+		fprintf(stderr, "portspec check: ");
+		cli_put_text(stderr, err.text);
 		fprintf(stderr, "\n");
 		rc = EXIT_USAGE;
 	} else if (allowed) {

@@ -135,10 +135,13 @@ static int explain_port(const struct portspec_spec *spec, const struct portspec_
 				if ((proto && (int)proto != p) || (!proto && p >= PORTSPEC_ICMP))
 					continue;
 				const struct portspec_flow *m = NULL;
-				int a = portspec_is_allowed(policy, zn, (enum portspec_direction)d,
-							    (enum portspec_protocol)p, port, &m);
+				bool a = false;
+				/* the zone, direction and protocol are the spec's own: cannot fail */
+				portspec_is_allowed_zone(policy, portspec_spec_zone(spec, z),
+							 (enum portspec_direction)d,
+							 (enum portspec_protocol)p, port, &a, &m, NULL);
 				const char *what = d == PORTSPEC_INBOUND ? "from" : "to";
-				if (a == 1) {
+				if (a) {
 					const struct portspec_service *svc = portspec_flow_service(m);
 					any_allowed = true;
 					printf("allowed: %s/%u %s %s %s: service %s (%s)",

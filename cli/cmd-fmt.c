@@ -98,7 +98,7 @@ int cmd_fmt(int argc, char **argv)
 		return rc;
 	char *text = NULL;
 	size_t len = 0;
-	enum portspec_status st = portspec_spec_to_string(spec, &text, &len);
+	enum portspec_status st = portspec_spec_to_string(spec, &text, &len, NULL);
 	portspec_spec_free(spec);
 	if (st) {
 		fprintf(stderr, "portspec fmt: %s\n", portspec_strerror(st));

@@ -190,7 +190,7 @@ int cmd_profile(int argc, char **argv)
 		char *text = NULL;
 		size_t len = 0;
 		enum portspec_status st =
-			portspec_profile_to_string(portspec_policy_profile(policy), &text, &len);
+			portspec_profile_to_string(portspec_policy_profile(policy), &text, &len, NULL);
 		if (st) {
 			fprintf(stderr, "portspec profile: %s\n", portspec_strerror(st));
 			rc = cli_exit_code(st);

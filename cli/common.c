@@ -131,7 +131,7 @@ enum portspec_status cli_build_policy(const struct cli_policy_opts *o, const cha
 {
 	struct portspec_profile *profile = NULL;
 	*err = (struct portspec_error){0};
-	enum portspec_status st = portspec_profile_new(spec, &profile);
+	enum portspec_status st = portspec_profile_new(spec, &profile, NULL);
 	if (st) {
 		err->status = st;
 		snprintf(err->text, sizeof(err->text), "%s", portspec_strerror(st));

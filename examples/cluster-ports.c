@@ -38,7 +38,7 @@ int main(void)
 	}
 
 	/* A central appliance accepts its members' connections. */
-	if (portspec_profile_new(spec, &profile) != PORTSPEC_OK ||
+	if (portspec_profile_new(spec, &profile, NULL) != PORTSPEC_OK ||
 	    portspec_profile_set(profile, "role", "central", &err) != PORTSPEC_OK ||
 	    portspec_profile_set(profile, "cluster-peer", "192.0.2.11,192.0.2.12", &err) != PORTSPEC_OK ||
 	    portspec_profile_set(profile, "inside", "10.0.0.0/8", &err) != PORTSPEC_OK ||

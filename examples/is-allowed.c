@@ -31,11 +31,12 @@ int main(int argc, char **argv)
 	}
 
 	const struct portspec_flow *match = NULL;
-	int allowed = portspec_is_allowed(policy, zone, portspec_direction_from_name(dir),
-					  portspec_protocol_from_name(proto), port, &match);
+	bool allowed = false;
 	int status;
-	if (allowed < 0) {
-		fprintf(stderr, "is-allowed: %s\n", portspec_strerror((enum portspec_status)-allowed));
+	if (portspec_is_allowed(policy, zone, portspec_direction_from_name(dir),
+				portspec_protocol_from_name(proto), port, &allowed, &match,
+				&err) != PORTSPEC_OK) {
+		fprintf(stderr, "is-allowed: %s\n", portspec_error_format(&err, msg, sizeof(msg)));
 		status = 2;
 	} else if (allowed) {
 		printf("%s/%u %s %s: allowed by %s\n", proto, port, dir, zone,

@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct portspec_profile *profile = NULL, *copy = NULL;
 	struct portspec_error err;
 	memset(&err, 0, sizeof(err));
-	FUZZ_CHECK(portspec_profile_new(spec, &profile) == PORTSPEC_OK, "profile_new");
+	FUZZ_CHECK(portspec_profile_new(spec, &profile, NULL) == PORTSPEC_OK, "profile_new");
 	enum portspec_status st =
 		portspec_profile_parse(profile, (const char *)data, size, "fuzz", &err);
 	if (st != PORTSPEC_OK) {
@@ -74,13 +74,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	char *text = NULL, *text2 = NULL;
 	size_t len = 0, len2 = 0;
-	FUZZ_CHECK(portspec_profile_to_string(profile, &text, &len) == PORTSPEC_OK, "to_string");
+	FUZZ_CHECK(portspec_profile_to_string(profile, &text, &len, NULL) == PORTSPEC_OK, "to_string");
 	FUZZ_CHECK(strlen(text) == len, "profile text has a NUL byte");
-	FUZZ_CHECK(portspec_profile_new(spec, &copy) == PORTSPEC_OK, "profile_new");
+	FUZZ_CHECK(portspec_profile_new(spec, &copy, NULL) == PORTSPEC_OK, "profile_new");
 	st = portspec_profile_parse(copy, text, len, "effective", &err);
 	FUZZ_CHECK(st == PORTSPEC_OK, "effective profile does not parse: %u:%u: %s\n%s", err.line,
 		   err.column, err.text, text);
-	FUZZ_CHECK(portspec_profile_to_string(copy, &text2, &len2) == PORTSPEC_OK, "to_string");
+	FUZZ_CHECK(portspec_profile_to_string(copy, &text2, &len2, NULL) == PORTSPEC_OK, "to_string");
 	FUZZ_CHECK(same_settings(text, len, text2, len2),
 		   "effective profile is not a fixed point:\n%s\n----\n%s", text, text2);
 

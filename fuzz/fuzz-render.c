@@ -92,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (portspec_spec_parse(spec_text, spec_len, "fuzz", &spec, &err) != PORTSPEC_OK)
 		return 0;
 	struct portspec_profile *profile = NULL;
-	FUZZ_CHECK(portspec_profile_new(spec, &profile) == PORTSPEC_OK, "profile_new");
+	FUZZ_CHECK(portspec_profile_new(spec, &profile, NULL) == PORTSPEC_OK, "profile_new");
 	if (profile_text &&
 	    portspec_profile_parse(profile, profile_text, profile_len, "fuzz", &err) != PORTSPEC_OK)
 		goto out;

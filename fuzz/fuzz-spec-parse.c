@@ -59,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	char *text = NULL, *text2 = NULL;
 	size_t len = 0, len2 = 0;
-	st = portspec_spec_to_string(spec, &text, &len);
+	st = portspec_spec_to_string(spec, &text, &len, NULL);
 	FUZZ_CHECK(st == PORTSPEC_OK, "to_string failed: %d", (int)st);
 	FUZZ_CHECK(strlen(text) == len, "canonical text has a NUL byte");
 	st = portspec_spec_parse(text, len, "canonical", &again, &err);
@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		   err.line, err.column, err.text, text);
 	FUZZ_CHECK(portspec_spec_equal(spec, again), "canonical text parses to another spec:\n%s",
 		   text);
-	st = portspec_spec_to_string(again, &text2, &len2);
+	st = portspec_spec_to_string(again, &text2, &len2, NULL);
 	FUZZ_CHECK(st == PORTSPEC_OK && len == len2 && memcmp(text, text2, len) == 0,
 		   "canonical text is not a fixed point:\n%s\n----\n%s", text, text2 ? text2 : "");
 	portspec_free(text);

@@ -9,6 +9,7 @@ PORTSPEC_EXPORT enum portspec_status portspec_cidr_parse(const char *text,
 							 struct portspec_cidr *out,
 							 struct portspec_error *err)
 {
+	ps_error_clear(err);
 	if (!text || !out)
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "no address given");
 	char addr[64];

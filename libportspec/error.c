@@ -4,6 +4,22 @@
 
 #include "private.h"
 
+PORTSPEC_EXPORT const char *portspec_status_name(enum portspec_status status)
+{
+	switch (status) {
+	case PORTSPEC_OK: return "ok";
+	case PORTSPEC_E_INVALID: return "invalid";
+	case PORTSPEC_E_NOMEM: return "nomem";
+	case PORTSPEC_E_IO: return "io";
+	case PORTSPEC_E_PARSE: return "parse";
+	case PORTSPEC_E_UNKNOWN: return "unknown";
+	case PORTSPEC_E_PROFILE: return "profile";
+	case PORTSPEC_E_UNSUPPORTED: return "unsupported";
+	case PORTSPEC_E_LIMIT: return "limit";
+	}
+	return NULL;
+}
+
 PORTSPEC_EXPORT const char *portspec_strerror(enum portspec_status status)
 {
 	switch (status) {

@@ -1097,7 +1097,7 @@ int ps_index_zone_query(const struct ps_index *ix, size_t z, unsigned direction,
 	return v != 0;
 }
 
-/* portspec_is_allowed_zone() of ICMP and ICMPv6 (types 1 to 255), or of no protocol. */
+/* ps_is_allowed_zone() of ICMP and ICMPv6 (types 1 to 255), or of no protocol. */
 PS_COLD static int zone_query_icmp(const struct portspec_policy *p,
 				   const struct portspec_zone *zone, unsigned d, unsigned proto,
 				   unsigned port, const struct portspec_flow **match)
@@ -1111,11 +1111,9 @@ PS_COLD static int zone_query_icmp(const struct portspec_policy *p,
 	return ps_index_zone_query(ix, z, d, proto, port, match);
 }
 
-PORTSPEC_EXPORT int portspec_is_allowed_zone(const struct portspec_policy *p,
-					     const struct portspec_zone *zone,
-					     enum portspec_direction direction,
-					     enum portspec_protocol protocol, unsigned port,
-					     const struct portspec_flow **match)
+int ps_is_allowed_zone(const struct portspec_policy *p, const struct portspec_zone *zone,
+		       enum portspec_direction direction, enum portspec_protocol protocol,
+		       unsigned port, const struct portspec_flow **match)
 {
 	unsigned d = (unsigned)direction, proto = (unsigned)protocol;
 	if (match)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The query index (index.c): built once by portspec_policy_new(), after the
- * plans, and read by the zone query (portspec_is_allowed_zone()) and the
+ * plans, and read by the zone query (ps_is_allowed_zone()) and the
  * address query of the plans (portspec_plan_check()).  Both answer in a
  * number of steps that does not depend on the policy's size.
  *
@@ -239,5 +239,17 @@ static inline const struct portspec_plan_entry *ps_index_small(const struct ps_s
 	size_t q = (size_t)(s->key[1] <= hi) + (s->key[2] <= hi) + (s->key[3] <= hi);
 	return s->entry[2 * q + (s->key[4 + q] <= hi)];
 }
+
+/*
+ * The zone query: 1 allowed (and *match the first flow that allows it), 0
+ * denied, or -PORTSPEC_E_INVALID / -PORTSPEC_E_UNKNOWN for bad arguments;
+ * the public portspec_is_allowed*() say which in an error.
+ */
+int ps_is_allowed_zone(const struct portspec_policy *p, const struct portspec_zone *zone,
+		       enum portspec_direction direction, enum portspec_protocol protocol,
+		       unsigned port, const struct portspec_flow **match);
+int ps_is_allowed(const struct portspec_policy *p, const char *zone,
+		  enum portspec_direction direction, enum portspec_protocol protocol, unsigned port,
+		  const struct portspec_flow **match);
 
 #endif /* PORTSPEC_INDEX_H */

@@ -451,6 +451,7 @@ PORTSPEC_EXPORT enum portspec_status portspec_policy_new(const struct portspec_s
 							 struct portspec_policy **out,
 							 struct portspec_error *err)
 {
+	ps_error_clear(err);
 	if (!spec || !out)
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "no spec given");
 	if (profile && profile->spec != spec)
@@ -461,7 +462,7 @@ PORTSPEC_EXPORT enum portspec_status portspec_policy_new(const struct portspec_s
 		return ps_error_set(err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
 	p->spec = ps_spec_ref(spec);
 	enum portspec_status st = profile ? ps_profile_clone(profile, &p->profile)
-					  : portspec_profile_new(spec, &p->profile);
+					  : portspec_profile_new(spec, &p->profile, NULL);
 	if (st) {
 		ps_error_set(err, st, NULL, 0, 0, "%s", portspec_strerror(st));
 		goto fail;
@@ -565,10 +566,9 @@ PS_COLD static int is_allowed_icmp(const struct portspec_policy *p, const char *
 	return ps_index_zone_query(p->index, z, direction, protocol, port, match);
 }
 
-PORTSPEC_EXPORT int portspec_is_allowed(const struct portspec_policy *p, const char *zone,
-					enum portspec_direction direction,
-					enum portspec_protocol protocol, unsigned port,
-					const struct portspec_flow **match)
+int ps_is_allowed(const struct portspec_policy *p, const char *zone,
+		  enum portspec_direction direction, enum portspec_protocol protocol, unsigned port,
+		  const struct portspec_flow **match)
 {
 	if (match)
 		*match = NULL;
@@ -581,6 +581,77 @@ PORTSPEC_EXPORT int portspec_is_allowed(const struct portspec_policy *p, const c
 	if (z == SIZE_MAX)
 		return -PORTSPEC_E_UNKNOWN;
 	return ps_index_zone_allowed(p->index, z, direction, protocol, port, match);
+}
+
+/*
+ * Why a zone query failed, in words a caller can act on: the argument that is
+ * wrong and what it may be.  @zone is the name asked for, or NULL with
+ * @handle the zone handle that was given.
+ */
+PS_COLD static enum portspec_status query_error(const struct portspec_policy *p, const char *zone,
+						const struct portspec_zone *handle,
+						enum portspec_direction direction,
+						enum portspec_protocol protocol, unsigned port,
+						bool *allowed, int r, struct portspec_error *err)
+{
+	bool icmp = ps_protocol_is_icmp(protocol);
+	if (allowed)
+		*allowed = false;
+	if (!p || !allowed)
+		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0,
+				    "no policy or result pointer given");
+	if (direction != PORTSPEC_INBOUND && direction != PORTSPEC_OUTBOUND)
+		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0,
+				    "the direction is inbound or outbound");
+	if (protocol == PORTSPEC_PROTO_ANY || !portspec_protocol_name(protocol))
+		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0,
+				    "the protocol is tcp, udp, icmp or icmpv6");
+	if (port < 1 || port > (icmp ? 255u : 65535u))
+		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0,
+				    "%u is not a %s; %s are 1 to %u", port,
+				    icmp ? "message type" : "port", icmp ? "types" : "ports",
+				    icmp ? 255u : 65535u);
+	if (r != -PORTSPEC_E_UNKNOWN && (zone || handle))
+		return ps_error_set(err, (enum portspec_status)-r, NULL, 0, 0, "%s",
+				    portspec_strerror((enum portspec_status)-r));
+	struct ps_buf names;
+	ps_buf_init(&names);
+	for (size_t i = 0; i < p->spec->nzones; i++)
+		ps_buf_printf(&names, "%s%s", i ? ", " : "", p->spec->zones[i].name);
+	enum portspec_status st = zone || handle ? PORTSPEC_E_UNKNOWN : PORTSPEC_E_INVALID;
+	ps_error_set(err, st, NULL, 0, 0, "%s%.64s%s; the zones are: %s",
+		     zone ? "unknown zone '" : handle ? "a zone of another spec" : "no zone given",
+		     zone ? zone : "", zone ? "'" : "",
+		     names.data && !names.failed ? names.data : "");
+	ps_buf_release(&names);
+	return st;
+}
+
+PORTSPEC_EXPORT enum portspec_status
+portspec_is_allowed(const struct portspec_policy *p, const char *zone,
+		    enum portspec_direction direction, enum portspec_protocol protocol, unsigned port,
+		    bool *allowed, const struct portspec_flow **match, struct portspec_error *err)
+{
+	int r = ps_is_allowed(p, zone, direction, protocol, port, match);
+	if (r < 0 || !allowed)
+		return query_error(p, zone, NULL, direction, protocol, port, allowed, r, err);
+	ps_error_clear(err);
+	*allowed = r;
+	return PORTSPEC_OK;
+}
+
+PORTSPEC_EXPORT enum portspec_status
+portspec_is_allowed_zone(const struct portspec_policy *p, const struct portspec_zone *zone,
+			 enum portspec_direction direction, enum portspec_protocol protocol,
+			 unsigned port, bool *allowed, const struct portspec_flow **match,
+			 struct portspec_error *err)
+{
+	int r = ps_is_allowed_zone(p, zone, direction, protocol, port, match);
+	if (r < 0 || !allowed)
+		return query_error(p, NULL, zone, direction, protocol, port, allowed, r, err);
+	ps_error_clear(err);
+	*allowed = r;
+	return PORTSPEC_OK;
 }
 
 PORTSPEC_EXPORT const struct portspec_flow *

@@ -61,7 +61,17 @@ void ps_buf_vprintf(struct ps_buf *b, const char *fmt, va_list ap) PS_PRINTF(2, 
 /* Hands the NUL-terminated text to the caller (free with ps_free). */
 char *ps_buf_steal(struct ps_buf *b, size_t *len);
 
-/* ---- errors (error.c) ---- */
+/* ---- errors (error.c) ----
+ * Every public function that takes a struct portspec_error clears it first
+ * (ps_error_clear) and fills it on failure (ps_error_set). */
+static inline void ps_error_clear(struct portspec_error *err)
+{
+	if (err) {
+		err->status = PORTSPEC_OK;
+		err->line = err->column = 0;
+		err->file[0] = err->text[0] = '\0';
+	}
+}
 enum portspec_status ps_error_set(struct portspec_error *err, enum portspec_status status,
 				  const char *file, unsigned line, unsigned column,
 				  const char *fmt, ...) PS_PRINTF(6, 7);

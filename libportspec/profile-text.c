@@ -111,6 +111,7 @@ PORTSPEC_EXPORT enum portspec_status portspec_profile_parse(struct portspec_prof
 							    const char *filename,
 							    struct portspec_error *err)
 {
+	ps_error_clear(err);
 	if (!filename)
 		filename = "<string>";
 	if (!pr || (!text && len))
@@ -152,6 +153,7 @@ PORTSPEC_EXPORT enum portspec_status portspec_profile_load(struct portspec_profi
 							   const char *path,
 							   struct portspec_error *err)
 {
+	ps_error_clear(err);
 	if (!pr || !path)
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "no profile or path");
 	FILE *fp = fopen(path, "rb");
@@ -290,10 +292,12 @@ static void put_comment_text(struct ps_buf *b, const char *text)
 }
 
 PORTSPEC_EXPORT enum portspec_status portspec_profile_to_string(const struct portspec_profile *pr,
-								char **out, size_t *len)
+								char **out, size_t *len,
+								struct portspec_error *err)
 {
+	ps_error_clear(err);
 	if (!pr || !out)
-		return PORTSPEC_E_INVALID;
+		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "no profile or output given");
 	const struct portspec_spec *spec = pr->spec;
 	struct ps_buf b;
 	ps_buf_init(&b);
@@ -317,7 +321,7 @@ PORTSPEC_EXPORT enum portspec_status portspec_profile_to_string(const struct por
 	put_narrowing(&b, spec, "client", pr->clients);
 	char *text = ps_buf_steal(&b, len);
 	if (!text)
-		return PORTSPEC_E_NOMEM;
+		return ps_error_set(err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
 	*out = text;
 	return PORTSPEC_OK;
 }

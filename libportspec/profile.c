@@ -192,13 +192,15 @@ static bool add_examples(struct portspec_profile *pr)
 }
 
 PORTSPEC_EXPORT enum portspec_status portspec_profile_new(const struct portspec_spec *spec,
-							  struct portspec_profile **out)
+							  struct portspec_profile **out,
+							  struct portspec_error *err)
 {
+	ps_error_clear(err);
 	if (!spec || !out)
-		return PORTSPEC_E_INVALID;
+		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "no spec or output given");
 	struct portspec_profile *pr = profile_alloc(spec);
 	if (!pr)
-		return PORTSPEC_E_NOMEM;
+		return ps_error_set(err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
 	pr->role = PORTSPEC_ROLE_STANDALONE;
 	for (size_t i = 0; i < spec->nservices; i++) {
 		update_enabled(pr, i);
@@ -209,7 +211,7 @@ PORTSPEC_EXPORT enum portspec_status portspec_profile_new(const struct portspec_
 	 * name the host does not have would block every connection. */
 	if (!add_examples(pr)) {
 		portspec_profile_free(pr);
-		return PORTSPEC_E_NOMEM;
+		return ps_error_set(err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
 	}
 	*out = pr;
 	return PORTSPEC_OK;
@@ -352,6 +354,7 @@ PORTSPEC_EXPORT enum portspec_status portspec_profile_enable(struct portspec_pro
 							     const char *service, bool on,
 							     struct portspec_error *err)
 {
+	ps_error_clear(err);
 	if (!pr || !service)
 		return perr(err, PORTSPEC_E_INVALID, "no profile or service given");
 	const struct portspec_service *svc = need_service(pr, service, err);
@@ -373,20 +376,27 @@ static void set_required_only(struct portspec_profile *pr, bool on)
 		update_enabled(pr, i);
 }
 
-PORTSPEC_EXPORT enum portspec_status portspec_profile_required_only(struct portspec_profile *pr)
+PORTSPEC_EXPORT enum portspec_status portspec_profile_required_only(struct portspec_profile *pr,
+								   struct portspec_error *err)
 {
+	ps_error_clear(err);
 	if (!pr)
-		return PORTSPEC_E_INVALID;
+		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "no profile given");
 	set_required_only(pr, true);
 	return PORTSPEC_OK;
 }
 
 PORTSPEC_EXPORT enum portspec_status portspec_profile_set_role(struct portspec_profile *pr,
-							       enum portspec_role role)
+							       enum portspec_role role,
+							       struct portspec_error *err)
 {
-	if (!pr || (role != PORTSPEC_ROLE_STANDALONE && role != PORTSPEC_ROLE_CENTRAL &&
-		    role != PORTSPEC_ROLE_MEMBER))
-		return PORTSPEC_E_INVALID;
+	ps_error_clear(err);
+	if (!pr)
+		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "no profile given");
+	if (role != PORTSPEC_ROLE_STANDALONE && role != PORTSPEC_ROLE_CENTRAL &&
+	    role != PORTSPEC_ROLE_MEMBER)
+		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0,
+				    "role %d is not one; use standalone, central or member", (int)role);
 	pr->role = role;
 	pr->role_origin = pr->here;
 	return PORTSPEC_OK;
@@ -600,7 +610,7 @@ static enum portspec_status set_one(struct portspec_profile *pr, const char *key
 			return perr(err, PORTSPEC_E_PROFILE,
 				    "role: '%.64s' is not a role; use standalone, central or member",
 				    value);
-		return portspec_profile_set_role(pr, r);
+		return portspec_profile_set_role(pr, r, NULL);
 	}
 	if (!strcmp(key, "interface"))
 		return set_host_interface(pr, value, err);
@@ -696,6 +706,7 @@ PORTSPEC_EXPORT enum portspec_status portspec_profile_set(struct portspec_profil
 							  const char *key, const char *value,
 							  struct portspec_error *err)
 {
+	ps_error_clear(err);
 	if (!pr || !key || !value)
 		return perr(err, PORTSPEC_E_INVALID, "no profile, key or value given");
 	/* Spaces around the key and the value mean nothing, as in a file. */

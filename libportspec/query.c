@@ -136,6 +136,7 @@ PORTSPEC_EXPORT enum portspec_status portspec_plan_check(const struct portspec_p
 							 const struct portspec_plan_entry **entry,
 							 struct portspec_error *err)
 {
+	ps_error_clear(err);
 	/* The hot path (index.h): no interface to compare, a small partition.
 	 * It calls nothing and so saves no register; the rest goes the long way. */
 	uint32_t v;
@@ -403,7 +404,7 @@ static enum portspec_status suggest(struct ps_explanation *x, const struct ports
 	ps_buf_puts(reason, ": no single profile change allows it");
 	size_t n = 0;
 	for (size_t z = 0; z < spec->nzones; z++)
-		if (portspec_is_allowed(plan->policy, spec->zones[z].name, c->direction, c->protocol,
+		if (ps_is_allowed(plan->policy, spec->zones[z].name, c->direction, c->protocol,
 					c->port, NULL) == 1)
 			ps_buf_printf(reason, "%s%s", n++ ? ", " : c->direction == PORTSPEC_INBOUND
 									? "; it is allowed from zone "
@@ -476,7 +477,7 @@ static enum portspec_status explain_denied(struct ps_explanation *x,
 		if (!(x->pub.zones & (1ul << z)))
 			continue;
 		const struct portspec_flow *f = NULL;
-		if (portspec_is_allowed(p, spec->zones[z].name, c->direction, c->protocol, c->port,
+		if (ps_is_allowed(p, spec->zones[z].name, c->direction, c->protocol, c->port,
 					&f) == 1)
 			return near_miss(x, plan, c, &spec->zones[z], f, reason);
 	}
@@ -519,6 +520,7 @@ PORTSPEC_EXPORT enum portspec_status portspec_plan_explain(const struct portspec
 							   struct portspec_explanation **out,
 							   struct portspec_error *err)
 {
+	ps_error_clear(err);
 	enum portspec_status st = check_args(plan, conn, err);
 	if (st)
 		return st;
@@ -536,7 +538,7 @@ PORTSPEC_EXPORT enum portspec_status portspec_plan_explain(const struct portspec
 		x->pub.entry = find_entry(plan, conn, NULL, MATCH_ALL, &flow);
 		allowed = x->pub.entry != NULL;
 	} else {
-		allowed = portspec_is_allowed(plan->policy, conn->zone->name, conn->direction,
+		allowed = ps_is_allowed(plan->policy, conn->zone->name, conn->direction,
 					      conn->protocol, conn->port, &flow) == 1;
 	}
 	x->pub.allowed = allowed;

@@ -119,6 +119,7 @@ portspec_render(const struct portspec_policy *policy, const char *backend, enum 
 		unsigned flags, const char *name, portspec_sink_fn sink, void *userdata,
 		struct portspec_error *err)
 {
+	ps_error_clear(err);
 	if (!sink)
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "no sink given");
 	struct ps_buf out;
@@ -135,6 +136,7 @@ portspec_render_to_string(const struct portspec_policy *policy, const char *back
 			  enum portspec_mode mode, unsigned flags, const char *name, char **out,
 			  size_t *len, struct portspec_error *err)
 {
+	ps_error_clear(err);
 	if (!out)
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "no output pointer given");
 	struct ps_buf b;
@@ -162,6 +164,7 @@ portspec_render_to_file(const struct portspec_policy *policy, const char *backen
 			enum portspec_mode mode, unsigned flags, const char *name, FILE *fp,
 			struct portspec_error *err)
 {
+	ps_error_clear(err);
 	if (!fp)
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "no file given");
 	return portspec_render(policy, backend, mode, flags, name, file_sink, fp, err);

@@ -973,6 +973,7 @@ PORTSPEC_EXPORT enum portspec_status portspec_spec_parse(const char *text, size_
 							 struct portspec_spec **out,
 							 struct portspec_error *err)
 {
+	ps_error_clear(err);
 	if (!filename)
 		filename = "<string>";
 	if (!out || (!text && len))
@@ -1005,6 +1006,7 @@ PORTSPEC_EXPORT enum portspec_status portspec_spec_load(const char *path,
 							struct portspec_spec **out,
 							struct portspec_error *err)
 {
+	ps_error_clear(err);
 	if (!path || !out)
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "no path given");
 	FILE *fp = fopen(path, "rb");

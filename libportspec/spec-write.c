@@ -42,10 +42,12 @@ static void put_roles(struct ps_buf *b, unsigned roles)
 }
 
 PORTSPEC_EXPORT enum portspec_status portspec_spec_to_string(const struct portspec_spec *spec,
-							     char **out, size_t *len)
+							     char **out, size_t *len,
+								struct portspec_error *err)
 {
+	ps_error_clear(err);
 	if (!spec || !out)
-		return PORTSPEC_E_INVALID;
+		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "no spec or output given");
 	struct ps_buf b;
 	ps_buf_init(&b);
 	ps_buf_puts(&b, "portspec 1\n");
@@ -123,7 +125,7 @@ PORTSPEC_EXPORT enum portspec_status portspec_spec_to_string(const struct portsp
 	}
 	char *text = ps_buf_steal(&b, len);
 	if (!text)
-		return PORTSPEC_E_NOMEM;
+		return ps_error_set(err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
 	*out = text;
 	return PORTSPEC_OK;
 }

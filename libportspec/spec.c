@@ -14,6 +14,7 @@ PORTSPEC_EXPORT const char *portspec_default_spec_text(void)
 PORTSPEC_EXPORT enum portspec_status portspec_spec_new_default(struct portspec_spec **out,
 							       struct portspec_error *err)
 {
+	ps_error_clear(err);
 	return portspec_spec_parse(ps_default_spec_text, strlen(ps_default_spec_text),
 				   "<default>", out, err);
 }

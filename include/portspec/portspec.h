@@ -48,28 +48,43 @@ extern "C" {
 #define PORTSPEC_EXPORT
 #endif
 
-/** Status codes.  0 is success; every other value is an error.  @since 0.1 */
+/**
+ * Status codes.  0 is success; every other value is an error.  The values
+ * are part of the ABI and never change; new ones are added at the end.
+ * @since 0.1
+ */
 enum portspec_status {
 	PORTSPEC_OK = 0,
-	PORTSPEC_E_INVALID,     /**< bad argument: NULL handle, port out of range, bad enum */
-	PORTSPEC_E_NOMEM,       /**< an allocation failed */
-	PORTSPEC_E_IO,          /**< a file could not be read or written */
-	PORTSPEC_E_PARSE,       /**< a spec or profile text is malformed */
-	PORTSPEC_E_UNKNOWN,     /**< an unknown zone, service, key or backend name */
-	PORTSPEC_E_PROFILE,     /**< a profile value is invalid or contradicts the spec */
-	PORTSPEC_E_UNSUPPORTED, /**< a backend cannot express what was asked of it */
-	PORTSPEC_E_LIMIT,       /**< a documented limit was exceeded (portspec(5) LIMITS) */
+	PORTSPEC_E_INVALID = 1,     /**< bad argument: NULL handle, port out of range, bad enum */
+	PORTSPEC_E_NOMEM = 2,       /**< an allocation failed */
+	PORTSPEC_E_IO = 3,          /**< a file could not be read or written */
+	PORTSPEC_E_PARSE = 4,       /**< a spec or profile text is malformed */
+	PORTSPEC_E_UNKNOWN = 5,     /**< an unknown zone, service, key or backend name */
+	PORTSPEC_E_PROFILE = 6,     /**< a profile value is invalid or contradicts the spec */
+	PORTSPEC_E_UNSUPPORTED = 7, /**< a backend cannot express what was asked of it */
+	PORTSPEC_E_LIMIT = 8,       /**< a documented limit was exceeded (portspec(5) LIMITS) */
 };
 
 /** A short English description of a status.  Never NULL.  @since 0.1 */
 PORTSPEC_EXPORT const char *portspec_strerror(enum portspec_status status);
+/**
+ * The status's stable name, for programs and languages that map statuses:
+ * "ok", "invalid", "nomem", "io", "parse", "unknown", "profile",
+ * "unsupported", "limit"; NULL if out of range.
+ * @since 0.2
+ */
+PORTSPEC_EXPORT const char *portspec_status_name(enum portspec_status status);
 
 /**
- * What went wrong, and where.  Filled by the functions that take one.
- * For spec and profile texts, @c line and @c column (both from 1) locate the
- * offending token and @c file names the source ("<default>", "<string>" or
- * the path given).  For errors with no place, line and column are 0.
- * @since 0.1
+ * What went wrong, and where.  Every function that takes one fills it: on
+ * failure with the status, the text and, for spec and profile texts, the
+ * place (@c line and @c column from 1; @c file names the source:
+ * "<default>", "<string>", the path given, or the --set it came from); on
+ * success it is cleared (status PORTSPEC_OK, empty text, no place), so a
+ * stale error never survives a call.  For errors with no place, line and
+ * column are 0.  The struct keeps reserved space so that fields can be added
+ * without changing its size; leave it alone.
+ * @since 0.1 (cleared on success, reserved space: 0.2)
  */
 struct portspec_error {
 	enum portspec_status status;
@@ -77,6 +92,7 @@ struct portspec_error {
 	unsigned column;
 	char file[256];
 	char text[512]; /**< what is wrong and, where we can tell, how to fix it */
+	unsigned char reserved[64];
 };
 
 /**
@@ -201,7 +217,8 @@ PORTSPEC_EXPORT void portspec_spec_free(struct portspec_spec *spec);
  * @since 0.1
  */
 PORTSPEC_EXPORT enum portspec_status portspec_spec_to_string(const struct portspec_spec *spec,
-							     char **out, size_t *len);
+							     char **out, size_t *len,
+							     struct portspec_error *err);
 /** True if the two specs describe the same services, zones and flows.  @since 0.1 */
 PORTSPEC_EXPORT bool portspec_spec_equal(const struct portspec_spec *a,
 					 const struct portspec_spec *b);
@@ -287,7 +304,8 @@ PORTSPEC_EXPORT bool portspec_service_port(const struct portspec_service *svc, s
 
 /** A new default profile for @p spec.  The profile keeps the spec alive.  @since 0.1 */
 PORTSPEC_EXPORT enum portspec_status portspec_profile_new(const struct portspec_spec *spec,
-							  struct portspec_profile **out);
+							  struct portspec_profile **out,
+							  struct portspec_error *err);
 PORTSPEC_EXPORT void portspec_profile_free(struct portspec_profile *profile);
 
 /**
@@ -320,7 +338,8 @@ PORTSPEC_EXPORT enum portspec_status portspec_profile_load(struct portspec_profi
 							   struct portspec_error *err);
 /** Writes the effective profile as profile-file text; free with portspec_free().  @since 0.1 */
 PORTSPEC_EXPORT enum portspec_status portspec_profile_to_string(const struct portspec_profile *profile,
-								char **out, size_t *len);
+								char **out, size_t *len,
+								struct portspec_error *err);
 
 /** Typed setters; each is the same as the matching portspec_profile_set() key.  @since 0.1 */
 PORTSPEC_EXPORT enum portspec_status portspec_profile_enable(struct portspec_profile *profile,
@@ -332,9 +351,11 @@ PORTSPEC_EXPORT enum portspec_status portspec_profile_enable(struct portspec_pro
  * disable= settings win over it whatever their order.
  * @since 0.1
  */
-PORTSPEC_EXPORT enum portspec_status portspec_profile_required_only(struct portspec_profile *profile);
+PORTSPEC_EXPORT enum portspec_status portspec_profile_required_only(struct portspec_profile *profile,
+								   struct portspec_error *err);
 PORTSPEC_EXPORT enum portspec_status portspec_profile_set_role(struct portspec_profile *profile,
-							       enum portspec_role role);
+							       enum portspec_role role,
+							       struct portspec_error *err);
 
 /** Profile accessors, for backends and for showing the effective profile.  @since 0.1 */
 PORTSPEC_EXPORT const struct portspec_spec *portspec_profile_spec(const struct portspec_profile *profile);
@@ -452,30 +473,33 @@ PORTSPEC_EXPORT const struct portspec_flow *portspec_policy_flow(const struct po
 /**
  * Is a new connection allowed?  @p zone is a zone name of the spec,
  * @p direction relative to the appliance, @p port 1..65535 (for ICMP and
- * ICMPv6 the message type, 1..255).
- * Returns 1 if allowed (and sets *@p match, if given, to the first matching
- * flow), 0 if denied (*@p match = NULL), or -PORTSPEC_E_INVALID /
- * -PORTSPEC_E_UNKNOWN for bad arguments.  Finds the zone by name, then
- * answers as portspec_is_allowed_zone().  Allocates nothing.
- * @since 0.1
+ * ICMPv6 the message type, 1..255).  Sets *@p allowed and, if @p match is
+ * given, *@p match to the first flow that allows it (NULL when denied).
+ * Bad arguments (an unknown zone, a port out of range, ...) are an error
+ * that says which.  Finds the zone by name, then answers as
+ * portspec_is_allowed_zone().  Allocates nothing.
+ * @since 0.1 (status return: 0.2)
  */
-PORTSPEC_EXPORT int portspec_is_allowed(const struct portspec_policy *policy, const char *zone,
-					enum portspec_direction direction,
-					enum portspec_protocol protocol, unsigned port,
-					const struct portspec_flow **match);
+PORTSPEC_EXPORT enum portspec_status portspec_is_allowed(const struct portspec_policy *policy,
+							 const char *zone,
+							 enum portspec_direction direction,
+							 enum portspec_protocol protocol,
+							 unsigned port, bool *allowed,
+							 const struct portspec_flow **match,
+							 struct portspec_error *err);
 
 /**
  * portspec_is_allowed() for a zone handle of the policy's spec
  * (portspec_spec_zone(), portspec_spec_find_zone(), portspec_flow_zone()):
  * two table lookups, whatever the size of the policy, no string compared,
- * nothing allocated.  A zone of another spec gives -PORTSPEC_E_UNKNOWN.
+ * nothing allocated.  A zone of another spec is PORTSPEC_E_UNKNOWN.
  * @since 0.2
  */
-PORTSPEC_EXPORT int portspec_is_allowed_zone(const struct portspec_policy *policy,
-					     const struct portspec_zone *zone,
-					     enum portspec_direction direction,
-					     enum portspec_protocol protocol, unsigned port,
-					     const struct portspec_flow **match);
+PORTSPEC_EXPORT enum portspec_status
+portspec_is_allowed_zone(const struct portspec_policy *policy, const struct portspec_zone *zone,
+			 enum portspec_direction direction, enum portspec_protocol protocol,
+			 unsigned port, bool *allowed, const struct portspec_flow **match,
+			 struct portspec_error *err);
 
 /**
  * Iterates the flows that match a filter: @p levels is a mask of enum

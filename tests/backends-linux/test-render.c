@@ -133,7 +133,7 @@ static struct portspec_policy *make_policy(const char *spec_file, const char *co
 	} else {
 		assert_int_equal(portspec_spec_new_default(&spec, &err), PORTSPEC_OK);
 	}
-	assert_int_equal(portspec_profile_new(spec, &profile), PORTSPEC_OK);
+	assert_int_equal(portspec_profile_new(spec, &profile, NULL), PORTSPEC_OK);
 	for (size_t i = 0; sets && i < MAX_SETS && sets[i]; i++) {
 		char key[128];
 		const char *eq = strchr(sets[i], '=');

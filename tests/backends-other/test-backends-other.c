@@ -87,7 +87,7 @@ static char *render(const char *spec_text, const char *backend, enum portspec_mo
 				 PORTSPEC_OK);
 	else
 		assert_int_equal(portspec_spec_new_default(&spec, &err), PORTSPEC_OK);
-	assert_int_equal(portspec_profile_new(spec, &profile), PORTSPEC_OK);
+	assert_int_equal(portspec_profile_new(spec, &profile, NULL), PORTSPEC_OK);
 	for (size_t i = 0; sets && sets[i]; i += 2)
 		assert_int_equal(portspec_profile_set(profile, sets[i], sets[i + 1], &err),
 				 PORTSPEC_OK);
@@ -415,7 +415,7 @@ static void expect_unsupported(const char *spec_text, const char *backend, enum 
 			PORTSPEC_OK);
 	else
 		assert_int_equal(portspec_spec_new_default(&spec, &err), PORTSPEC_OK);
-	assert_int_equal(portspec_profile_new(spec, &profile), PORTSPEC_OK);
+	assert_int_equal(portspec_profile_new(spec, &profile, NULL), PORTSPEC_OK);
 	for (size_t i = 0; sets && sets[i]; i += 2)
 		assert_int_equal(portspec_profile_set(profile, sets[i], sets[i + 1], &err),
 				 PORTSPEC_OK);
@@ -502,7 +502,7 @@ static void test_allocation_failure(void **state)
 	struct portspec_profile *profile = NULL;
 	struct portspec_policy *policy = NULL;
 	assert_int_equal(portspec_spec_new_default(&spec, &err), PORTSPEC_OK);
-	assert_int_equal(portspec_profile_new(spec, &profile), PORTSPEC_OK);
+	assert_int_equal(portspec_profile_new(spec, &profile, NULL), PORTSPEC_OK);
 	for (size_t i = 0; central[i]; i += 2)
 		assert_int_equal(portspec_profile_set(profile, central[i], central[i + 1], &err),
 				 PORTSPEC_OK);

@@ -23,12 +23,14 @@ int main(void)
 	struct portspec_error err;
 	if (portspec_spec_new_default(&spec, &err) || portspec_policy_new(spec, NULL, &policy, &err))
 		return fprintf(stderr, "%s\n", err.text), 2;
-	int a = portspec_is_allowed(policy, "outside", PORTSPEC_INBOUND, PORTSPEC_TCP, 25, NULL);
-	int b = portspec_is_allowed(policy, "outside", PORTSPEC_INBOUND, PORTSPEC_TCP, 22, NULL);
+	bool a = false, b = true;
+	if (portspec_is_allowed(policy, "outside", PORTSPEC_INBOUND, PORTSPEC_TCP, 25, &a, NULL, &err) ||
+	    portspec_is_allowed(policy, "outside", PORTSPEC_INBOUND, PORTSPEC_TCP, 22, &b, NULL, &err))
+		return fprintf(stderr, "%s\n", err.text), 2;
 	printf("%d %d\n", a, b);
 	portspec_policy_free(policy);
 	portspec_spec_free(spec);
-	return !(a == 1 && b == 0);
+	return !(a && !b);
 }
 C
 export PKG_CONFIG_PATH="$(dirname "$pc")" PKG_CONFIG_SYSROOT_DIR="$tmp/root"
@@ -36,7 +38,7 @@ cflags=$(pkg-config --cflags libportspec)
 libs=$(pkg-config --libs libportspec)
 cc -std=c99 -pedantic -Wall -Werror $cflags "$tmp/consumer.c" $libs -o "$tmp/consumer"
 # pkg-config applies the sysroot to variables only in some versions
-libdir=$(dirname "$(find "$tmp/root" -name 'libportspec.so.0' | head -n 1)")
+libdir=$(dirname "$(find "$tmp/root" -name 'libportspec.so.[0-9]*' -type f | head -n 1)")
 out=$(LD_LIBRARY_PATH="$libdir" "$tmp/consumer")
 [ "$out" = "1 0" ] || { echo "consumer answered '$out', wanted '1 0'" >&2; exit 1; }
 # the CLI was installed too and runs against the installed library

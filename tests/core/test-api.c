@@ -12,6 +12,8 @@
 
 #include <portspec/portspec.h>
 
+#include "testutil.h"
+
 static void test_null_handles(void **state)
 {
 	(void)state;
@@ -26,13 +28,13 @@ static void test_null_handles(void **state)
 	assert_int_equal(portspec_spec_load(NULL, &spec, &err), PORTSPEC_E_INVALID);
 	assert_int_equal(portspec_spec_new_default(NULL, NULL), PORTSPEC_E_INVALID);
 	assert_null(spec);
-	assert_int_equal(portspec_profile_new(NULL, NULL), PORTSPEC_E_INVALID);
+	assert_int_equal(portspec_profile_new(NULL, NULL, NULL), PORTSPEC_E_INVALID);
 	assert_int_equal(portspec_profile_set(NULL, "a", "b", &err), PORTSPEC_E_INVALID);
 	assert_int_equal(portspec_profile_parse(NULL, "", 0, NULL, &err), PORTSPEC_E_INVALID);
-	assert_int_equal(portspec_profile_required_only(NULL), PORTSPEC_E_INVALID);
-	assert_int_equal(portspec_profile_set_role(NULL, PORTSPEC_ROLE_CENTRAL), PORTSPEC_E_INVALID);
+	assert_int_equal(portspec_profile_required_only(NULL, NULL), PORTSPEC_E_INVALID);
+	assert_int_equal(portspec_profile_set_role(NULL, PORTSPEC_ROLE_CENTRAL, NULL), PORTSPEC_E_INVALID);
 	assert_int_equal(portspec_policy_new(NULL, NULL, NULL, &err), PORTSPEC_E_INVALID);
-	assert_int_equal(portspec_is_allowed(NULL, "inside", PORTSPEC_INBOUND, PORTSPEC_TCP, 22, NULL),
+	assert_int_equal(tu_allowed(NULL, "inside", PORTSPEC_INBOUND, PORTSPEC_TCP, 22, NULL),
 			 -PORTSPEC_E_INVALID);
 	size_t cursor = 0;
 	assert_null(portspec_policy_find(NULL, PORTSPEC_LEVEL_ANY, NULL, 0, 0, &cursor));
@@ -46,7 +48,7 @@ static void test_null_handles(void **state)
 	assert_null(portspec_spec_find_service(NULL, "smtp"));
 	assert_null(portspec_spec_find_zone(NULL, "inside"));
 	assert_false(portspec_spec_equal(NULL, (const struct portspec_spec *)&err));
-	assert_int_equal(portspec_spec_to_string(NULL, NULL, NULL), PORTSPEC_E_INVALID);
+	assert_int_equal(portspec_spec_to_string(NULL, NULL, NULL, NULL), PORTSPEC_E_INVALID);
 	assert_int_equal(portspec_render_to_string(NULL, "nft", PORTSPEC_MODE_HOST, 0, NULL, NULL,
 						   NULL, &err), PORTSPEC_E_INVALID);
 }
@@ -60,21 +62,21 @@ static void test_bad_query_arguments(void **state)
 	assert_int_equal(portspec_spec_new_default(&spec, &err), PORTSPEC_OK);
 	assert_int_equal(portspec_policy_new(spec, NULL, &p, &err), PORTSPEC_OK);
 	const struct portspec_flow *f = (const struct portspec_flow *)&err;
-	assert_int_equal(portspec_is_allowed(p, "inside", PORTSPEC_INBOUND, PORTSPEC_TCP, 0, &f),
+	assert_int_equal(tu_allowed(p, "inside", PORTSPEC_INBOUND, PORTSPEC_TCP, 0, &f),
 			 -PORTSPEC_E_INVALID);
 	assert_null(f);
-	assert_int_equal(portspec_is_allowed(p, "inside", PORTSPEC_INBOUND, PORTSPEC_TCP, 65536, NULL),
+	assert_int_equal(tu_allowed(p, "inside", PORTSPEC_INBOUND, PORTSPEC_TCP, 65536, NULL),
 			 -PORTSPEC_E_INVALID);
-	assert_int_equal(portspec_is_allowed(p, "inside", PORTSPEC_INBOUND, PORTSPEC_TCP, 65535, NULL), 0);
-	assert_int_equal(portspec_is_allowed(p, "inside", PORTSPEC_DIR_ANY, PORTSPEC_TCP, 22, NULL),
+	assert_int_equal(tu_allowed(p, "inside", PORTSPEC_INBOUND, PORTSPEC_TCP, 65535, NULL), 0);
+	assert_int_equal(tu_allowed(p, "inside", PORTSPEC_DIR_ANY, PORTSPEC_TCP, 22, NULL),
 			 -PORTSPEC_E_INVALID);
-	assert_int_equal(portspec_is_allowed(p, "inside", 7, PORTSPEC_TCP, 22, NULL),
+	assert_int_equal(tu_allowed(p, "inside", 7, PORTSPEC_TCP, 22, NULL),
 			 -PORTSPEC_E_INVALID);
-	assert_int_equal(portspec_is_allowed(p, "inside", PORTSPEC_INBOUND, 9, 22, NULL),
+	assert_int_equal(tu_allowed(p, "inside", PORTSPEC_INBOUND, 9, 22, NULL),
 			 -PORTSPEC_E_INVALID);
-	assert_int_equal(portspec_is_allowed(p, "dmz", PORTSPEC_INBOUND, PORTSPEC_TCP, 22, NULL),
+	assert_int_equal(tu_allowed(p, "dmz", PORTSPEC_INBOUND, PORTSPEC_TCP, 22, NULL),
 			 -PORTSPEC_E_UNKNOWN);
-	assert_int_equal(portspec_is_allowed(p, NULL, PORTSPEC_INBOUND, PORTSPEC_TCP, 22, NULL),
+	assert_int_equal(tu_allowed(p, NULL, PORTSPEC_INBOUND, PORTSPEC_TCP, 22, NULL),
 			 -PORTSPEC_E_INVALID);
 	assert_null(portspec_policy_flow(p, portspec_policy_flow_count(p)));
 	assert_null(portspec_policy_warning(p, 99));

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "index.h"
+#include "testutil.h"
 
 #define NPORTS 65536
 
@@ -41,7 +42,7 @@ static struct portspec_policy *policy_of(struct portspec_spec *spec, const char 
 	struct portspec_profile *profile = NULL;
 	struct portspec_policy *policy = NULL;
 	struct portspec_error err = {0};
-	assert_int_equal(portspec_profile_new(spec, &profile), PORTSPEC_OK);
+	assert_int_equal(portspec_profile_new(spec, &profile, NULL), PORTSPEC_OK);
 	for (size_t i = 0; sets && sets[i]; i++) {
 		char key[64];
 		const char *eq = strchr(sets[i], '=');
@@ -115,7 +116,7 @@ static size_t check_zones(const struct portspec_policy *policy)
 					if (!asked[p])
 						continue;
 					const struct portspec_flow *m = (const void *)1, *n = NULL;
-					int r = portspec_is_allowed_zone(policy, zone, d, pr, p, &m);
+					int r = tu_allowed_zone(policy, zone, d, pr, p, &m);
 					if (r != (paint[p] != NULL) || m != paint[p])
 						fail_msg("zone %s %s %s port %u: index %d (flow %p), scan %p",
 							 portspec_zone_name(zone),
@@ -125,7 +126,7 @@ static size_t check_zones(const struct portspec_policy *policy)
 					/* by name: the spec's name and a copy of it */
 					char name[64];
 					snprintf(name, sizeof(name), "%s", portspec_zone_name(zone));
-					assert_int_equal(portspec_is_allowed(policy, name, d, pr, p, &n), r);
+					assert_int_equal(tu_allowed(policy, name, d, pr, p, &n), r);
 					assert_ptr_equal(n, m);
 					asked_n++;
 				}
@@ -370,15 +371,15 @@ static void test_builtin_profiles(void **state)
 		check_policy(names[i], policy, &k);
 		/* the site answers pings from inside and outside, the default from neither */
 		int ping = i == 1;
-		assert_int_equal(portspec_is_allowed(policy, "inside", PORTSPEC_INBOUND,
+		assert_int_equal(tu_allowed(policy, "inside", PORTSPEC_INBOUND,
 						     PORTSPEC_ICMP, 8, NULL), ping);
-		assert_int_equal(portspec_is_allowed(policy, "outside", PORTSPEC_INBOUND,
+		assert_int_equal(tu_allowed(policy, "outside", PORTSPEC_INBOUND,
 						     PORTSPEC_ICMPV6, 128, NULL), ping);
-		assert_int_equal(portspec_is_allowed(policy, "inside", PORTSPEC_INBOUND,
+		assert_int_equal(tu_allowed(policy, "inside", PORTSPEC_INBOUND,
 						     PORTSPEC_ICMP, 256, NULL), -PORTSPEC_E_INVALID);
-		assert_int_equal(portspec_is_allowed(policy, "nowhere", PORTSPEC_INBOUND,
+		assert_int_equal(tu_allowed(policy, "nowhere", PORTSPEC_INBOUND,
 						     PORTSPEC_ICMP, 8, NULL), -PORTSPEC_E_UNKNOWN);
-		assert_int_equal(portspec_is_allowed(policy, "inside", PORTSPEC_INBOUND,
+		assert_int_equal(tu_allowed(policy, "inside", PORTSPEC_INBOUND,
 						     (enum portspec_protocol)5, 8, NULL),
 				 -PORTSPEC_E_INVALID);
 		all.small += k.small;
@@ -526,30 +527,30 @@ static void test_zone_handles(void **state)
 	const struct portspec_zone *inside = portspec_spec_find_zone(a, "inside");
 	const struct portspec_zone *other = portspec_spec_find_zone(b, "inside");
 	const struct portspec_flow *m = (const void *)1;
-	assert_int_equal(portspec_is_allowed_zone(policy, inside, PORTSPEC_INBOUND, PORTSPEC_TCP,
+	assert_int_equal(tu_allowed_zone(policy, inside, PORTSPEC_INBOUND, PORTSPEC_TCP,
 						  22, &m), 1);
 	assert_non_null(m);
 	assert_string_equal(portspec_service_name(portspec_flow_service(m)), "ssh");
-	assert_int_equal(portspec_is_allowed_zone(policy, other, PORTSPEC_INBOUND, PORTSPEC_TCP,
+	assert_int_equal(tu_allowed_zone(policy, other, PORTSPEC_INBOUND, PORTSPEC_TCP,
 						  22, &m), -PORTSPEC_E_UNKNOWN);
 	assert_null(m);
-	assert_int_equal(portspec_is_allowed_zone(policy, NULL, PORTSPEC_INBOUND, PORTSPEC_TCP,
+	assert_int_equal(tu_allowed_zone(policy, NULL, PORTSPEC_INBOUND, PORTSPEC_TCP,
 						  22, &m), -PORTSPEC_E_INVALID);
-	assert_int_equal(portspec_is_allowed_zone(NULL, inside, PORTSPEC_INBOUND, PORTSPEC_TCP,
+	assert_int_equal(tu_allowed_zone(NULL, inside, PORTSPEC_INBOUND, PORTSPEC_TCP,
 						  22, &m), -PORTSPEC_E_INVALID);
-	assert_int_equal(portspec_is_allowed_zone(policy, inside, PORTSPEC_DIR_ANY, PORTSPEC_TCP,
+	assert_int_equal(tu_allowed_zone(policy, inside, PORTSPEC_DIR_ANY, PORTSPEC_TCP,
 						  22, &m), -PORTSPEC_E_INVALID);
-	assert_int_equal(portspec_is_allowed_zone(policy, inside, PORTSPEC_INBOUND,
+	assert_int_equal(tu_allowed_zone(policy, inside, PORTSPEC_INBOUND,
 						  PORTSPEC_PROTO_ANY, 22, &m), -PORTSPEC_E_INVALID);
-	assert_int_equal(portspec_is_allowed_zone(policy, inside, PORTSPEC_INBOUND, PORTSPEC_TCP,
+	assert_int_equal(tu_allowed_zone(policy, inside, PORTSPEC_INBOUND, PORTSPEC_TCP,
 						  0, &m), -PORTSPEC_E_INVALID);
-	assert_int_equal(portspec_is_allowed_zone(policy, inside, PORTSPEC_INBOUND, PORTSPEC_TCP,
+	assert_int_equal(tu_allowed_zone(policy, inside, PORTSPEC_INBOUND, PORTSPEC_TCP,
 						  65536, &m), -PORTSPEC_E_INVALID);
 	m = (const void *)1;
-	assert_int_equal(portspec_is_allowed_zone(policy, inside, PORTSPEC_INBOUND, PORTSPEC_TCP,
+	assert_int_equal(tu_allowed_zone(policy, inside, PORTSPEC_INBOUND, PORTSPEC_TCP,
 						  23, &m), 0);
 	assert_null(m);
-	assert_int_equal(portspec_is_allowed_zone(policy, inside, PORTSPEC_INBOUND, PORTSPEC_TCP,
+	assert_int_equal(tu_allowed_zone(policy, inside, PORTSPEC_INBOUND, PORTSPEC_TCP,
 						  22, NULL), 1);
 	portspec_policy_free(policy);
 	portspec_spec_free(a);

@@ -16,6 +16,8 @@
 
 #include <portspec/portspec.h>
 
+#include "testutil.h"
+
 /* ---- helpers ---- */
 
 /* A policy of the built-in spec with "key=value" settings (NULL-terminated). */
@@ -26,7 +28,7 @@ static struct portspec_policy *policy_with(const char *const *sets)
 	struct portspec_policy *policy = NULL;
 	struct portspec_error err = {0};
 	assert_int_equal(portspec_spec_new_default(&spec, &err), PORTSPEC_OK);
-	assert_int_equal(portspec_profile_new(spec, &profile), PORTSPEC_OK);
+	assert_int_equal(portspec_profile_new(spec, &profile, NULL), PORTSPEC_OK);
 	for (size_t i = 0; sets && sets[i]; i++) {
 		char key[64];
 		const char *eq = strchr(sets[i], '=');
@@ -414,7 +416,7 @@ static void test_two_networks_zones(void **state)
 	struct portspec_error err = {0};
 	assert_int_equal(portspec_spec_parse(spec_text, strlen(spec_text), NULL, &spec, &err),
 			 PORTSPEC_OK);
-	assert_int_equal(portspec_profile_new(spec, &profile), PORTSPEC_OK);
+	assert_int_equal(portspec_profile_new(spec, &profile, NULL), PORTSPEC_OK);
 	assert_int_equal(portspec_profile_set(profile, "inside", "10.0.0.0/9", &err), PORTSPEC_OK);
 	assert_int_equal(portspec_profile_set(profile, "dmz", "10.128.0.0/9", &err), PORTSPEC_OK);
 	assert_int_equal(portspec_policy_new(spec, profile, &p, &err), PORTSPEC_OK);
@@ -494,9 +496,9 @@ static void test_ping_entries(void **state)
 	assert_false(allowed(plan, IN, "10.20.9.9", PORTSPEC_ICMP, 13, NULL));
 	assert_false(allowed(plan, IN, "203.0.113.9", PORTSPEC_ICMP, 8, NULL));
 	/* the policy has the flows, and by zone the query agrees */
-	assert_int_equal(portspec_is_allowed(p, "inside", IN, PORTSPEC_ICMP, 8, NULL), 1);
-	assert_int_equal(portspec_is_allowed(p, "outside", IN, PORTSPEC_ICMP, 8, NULL), 0);
-	assert_int_equal(portspec_is_allowed(p, "inside", IN, PORTSPEC_ICMP, 256, NULL),
+	assert_int_equal(tu_allowed(p, "inside", IN, PORTSPEC_ICMP, 8, NULL), 1);
+	assert_int_equal(tu_allowed(p, "outside", IN, PORTSPEC_ICMP, 8, NULL), 0);
+	assert_int_equal(tu_allowed(p, "inside", IN, PORTSPEC_ICMP, 256, NULL),
 			 -PORTSPEC_E_INVALID);
 	/* the ICMP errors of connections, by family */
 	unsigned seen = 0;
@@ -524,7 +526,7 @@ static void test_ping_entries(void **state)
 	struct portspec_profile *pr = NULL;
 	struct portspec_error err = {0};
 	assert_int_equal(portspec_spec_new_default(&spec, &err), PORTSPEC_OK);
-	assert_int_equal(portspec_profile_new(spec, &pr), PORTSPEC_OK);
+	assert_int_equal(portspec_profile_new(spec, &pr, NULL), PORTSPEC_OK);
 	assert_int_equal(portspec_profile_set(pr, "inside", "10.0.0.0/8", &err), PORTSPEC_OK);
 	assert_int_equal(portspec_profile_set(pr, "ping", "cluster", &err), PORTSPEC_OK);
 	assert_int_equal(portspec_policy_new(spec, pr, &p, &err), PORTSPEC_E_PROFILE);

@@ -147,7 +147,7 @@ static void run_spec(const char *name, const char *text, size_t len, struct outc
 	/* Served from one zone, the either-note becomes a warning too. */
 	struct portspec_profile *profile = NULL;
 	if (o->status == PORTSPEC_OK && portspec_spec_zone_count(spec) > 0 &&
-	    portspec_profile_new(spec, &profile) == PORTSPEC_OK) {
+	    portspec_profile_new(spec, &profile, NULL) == PORTSPEC_OK) {
 		const char *zone = portspec_zone_name(portspec_spec_zone(spec, 0));
 		for (size_t i = 0; i < portspec_spec_service_count(spec); i++)
 			portspec_profile_set(profile,
@@ -166,7 +166,7 @@ static struct portspec_spec *default_spec;
 static void run_profile(const char *name, const char *text, size_t len, struct outcome *o)
 {
 	struct portspec_profile *profile = NULL;
-	assert_int_equal(portspec_profile_new(default_spec, &profile), PORTSPEC_OK);
+	assert_int_equal(portspec_profile_new(default_spec, &profile, NULL), PORTSPEC_OK);
 	o->status = portspec_profile_parse(profile, text, len, name, &o->err);
 	if (o->status == PORTSPEC_OK) {
 		struct portspec_policy *policy = NULL;
@@ -436,7 +436,7 @@ static void test_huge_input(void **state)
 	assert_null(spec);
 	struct portspec_profile *profile = NULL;
 	assert_int_equal(portspec_spec_new_default(&spec, &err), PORTSPEC_OK);
-	assert_int_equal(portspec_profile_new(spec, &profile), PORTSPEC_OK);
+	assert_int_equal(portspec_profile_new(spec, &profile, NULL), PORTSPEC_OK);
 	expect_status(portspec_profile_parse(profile, huge, big, "huge", &err), PORTSPEC_E_LIMIT,
 		      &err, "64 MiB + 1 profile");
 	free(huge);
@@ -586,7 +586,7 @@ static void test_many(void **state)
 	struct portspec_profile *profile = NULL;
 	struct portspec_spec *spec = NULL;
 	assert_int_equal(portspec_spec_new_default(&spec, &err), PORTSPEC_OK);
-	assert_int_equal(portspec_profile_new(spec, &profile), PORTSPEC_OK);
+	assert_int_equal(portspec_profile_new(spec, &profile, NULL), PORTSPEC_OK);
 	expect_status(portspec_profile_parse(profile, t.data, t.len, "gen", &err),
 		      PORTSPEC_E_LIMIT, &err, "4097 inside networks");
 	assert_int_equal(err.line, 4097);
@@ -606,8 +606,8 @@ static void test_empty_policy(void **state)
 	struct portspec_profile *profile = NULL;
 	struct portspec_policy *policy = NULL;
 	assert_int_equal(portspec_spec_parse(text, strlen(text), "empty", &spec, &err), PORTSPEC_OK);
-	assert_int_equal(portspec_profile_new(spec, &profile), PORTSPEC_OK);
-	assert_int_equal(portspec_profile_required_only(profile), PORTSPEC_OK);
+	assert_int_equal(portspec_profile_new(spec, &profile, NULL), PORTSPEC_OK);
+	assert_int_equal(portspec_profile_required_only(profile, NULL), PORTSPEC_OK);
 	assert_int_equal(portspec_policy_new(spec, profile, &policy, &err), PORTSPEC_OK);
 	assert_int_equal(portspec_policy_flow_count(policy), 0);
 	for (size_t b = 0; b < portspec_backend_count(); b++) {

@@ -13,6 +13,8 @@
 
 #include <portspec/portspec.h>
 
+#include "testutil.h"
+
 #define NTHREADS 8
 #define ROUNDS 3
 
@@ -44,7 +46,7 @@ static uint64_t query_digest(const struct portspec_policy *p)
 			for (int pr = PORTSPEC_TCP; pr <= PORTSPEC_UDP; pr++) {
 				for (unsigned port = 1; port <= 65535; port += port < 6000 ? 1 : 97) {
 					const struct portspec_flow *m = NULL;
-					int r = portspec_is_allowed(p, zone, d, pr, port, &m);
+					int r = tu_allowed(p, zone, d, pr, port, &m);
 					uintptr_t v = (uintptr_t)r ^ ((uintptr_t)m << 1);
 					h = (h ^ v) * 1099511628211ull;
 				}
@@ -84,8 +86,8 @@ static void *worker(void *arg)
 		struct portspec_policy *mine = NULL;
 		struct portspec_profile *profile = NULL;
 		struct portspec_error err;
-		if (portspec_profile_new(portspec_policy_spec(policy), &profile) != PORTSPEC_OK ||
-		    portspec_profile_required_only(profile) != PORTSPEC_OK ||
+		if (portspec_profile_new(portspec_policy_spec(policy), &profile, NULL) != PORTSPEC_OK ||
+		    portspec_profile_required_only(profile, NULL) != PORTSPEC_OK ||
 		    portspec_policy_new(portspec_policy_spec(policy), profile, &mine, &err) !=
 			    PORTSPEC_OK) {
 			fprintf(stderr, "compiling in a thread failed\n");
