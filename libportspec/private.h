@@ -66,18 +66,38 @@ enum portspec_status ps_error_set(struct portspec_error *err, enum portspec_stat
 				  const char *file, unsigned line, unsigned column,
 				  const char *fmt, ...) PS_PRINTF(6, 7);
 
-/* ---- string -> index map (map.c): open addressing, keys are borrowed ---- */
+/* ---- string -> index map (map.c): open addressing, keys are borrowed ----
+ * Callers hash a key once (ps_map_hash) for a lookup and the insert after it. */
+struct ps_map_slot {
+	const char *key; /* NULL: empty */
+	uint32_t hash;   /* the low bits of ps_map_hash */
+	uint32_t value;  /* values are indices below 2^32 - 1 (PS_MAX_SERVICES) */
+};
 struct ps_map {
-	const char **keys;
-	size_t *values;
+	struct ps_map_slot *slots;
 	size_t cap; /* power of two, 0 when empty */
 	size_t count;
 };
+size_t ps_map_hash(const char *key);
 void ps_map_release(struct ps_map *m);
 /* Returns false on allocation failure. */
-bool ps_map_put(struct ps_map *m, const char *key, size_t value);
+bool ps_map_put(struct ps_map *m, const char *key, size_t hash, size_t value);
 /* Returns SIZE_MAX when absent. */
-size_t ps_map_get(const struct ps_map *m, const char *key);
+size_t ps_map_get(const struct ps_map *m, const char *key, size_t hash);
+
+/* ---- the spec's storage (spec.c) ----
+ * A spec never changes once parsed, so its strings and arrays come from
+ * chunks that are freed together: no allocation per string or per token,
+ * and pointers into a chunk stay valid (chunks never move). */
+struct ps_arena_chunk;
+struct ps_arena {
+	struct ps_arena_chunk *head; /* the chunk being filled, then older ones */
+};
+/* `size` bytes aligned for any object; NULL on allocation failure. */
+void *ps_arena_alloc(struct ps_arena *a, size_t size);
+/* A NUL-terminated copy of the n bytes at s; NULL on allocation failure. */
+char *ps_arena_strndup(struct ps_arena *a, const char *s, size_t n);
+void ps_arena_release(struct ps_arena *a);
 
 /* ---- the spec ---- */
 struct ps_portrange {
@@ -142,6 +162,7 @@ struct portspec_spec {
 	struct ps_spec_flow *flows;
 	size_t nflows;
 	struct ps_map service_index;
+	struct ps_arena arena; /* the strings, port ranges and flows' service lists */
 };
 
 struct portspec_spec *ps_spec_ref(const struct portspec_spec *spec);
