@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "private.h"
 
@@ -1104,37 +1103,44 @@ static enum portspec_status statement(struct parser *p)
 		    "interface, service or flow", kw->text);
 }
 
-static enum portspec_status parse_all(struct parser *p, const char *text, size_t len)
+/*
+ * Parses the lines of text[0, len) that end in '\n', and with `last` the
+ * line after the last '\n' too; *used is what was parsed.  A line that does
+ * not end in this piece is left for the next, unless it is too long already.
+ */
+static enum portspec_status parse_lines(struct parser *p, const char *text, size_t len,
+					bool last, size_t *used)
 {
-	if (len > PS_MAX_FILE_SIZE)
-		return ps_error_set(p->err, PORTSPEC_E_LIMIT, p->file, 0, 0,
-				    "spec is larger than %u bytes", PS_MAX_FILE_SIZE);
-	/* Room for the longest line there can be, the eight bytes next_line
-	 * may copy after it, and the padding. */
-	size_t longest = len < PS_MAX_LINE ? len : PS_MAX_LINE;
-	p->linebuf = ps_malloc(longest + 8 + LINE_PAD);
-	if (!p->linebuf)
-		return nomem(p);
 	size_t pos = 0;
-	while (pos < len) {
+	enum portspec_status st = PORTSPEC_OK;
+	while (pos < len && !st) {
 		bool more = false, odd = false;
 		size_t n = next_line(p, text + pos, len - pos, &more, &odd);
+		if (!more && !last && n <= PS_MAX_LINE)
+			break;
 		pos += n + more;
 		p->line++;
-		if (n > PS_MAX_LINE)
-			return fail(p, PORTSPEC_E_LIMIT, PS_MAX_LINE + 1,
-				    "line longer than %u bytes; split the statement", PS_MAX_LINE);
+		if (n > PS_MAX_LINE) {
+			st = fail(p, PORTSPEC_E_LIMIT, PS_MAX_LINE + 1,
+				  "line longer than %u bytes; split the statement", PS_MAX_LINE);
+			break;
+		}
 		/* The copy is padded with '\n': it ends every scan of the line, and
 		 * eight-byte reads past the line's end read no other line. */
 		memset(p->linebuf + n, '\n', LINE_PAD);
-		enum portspec_status st = odd ? check_bytes(p, p->linebuf, n) : PORTSPEC_OK;
+		st = odd ? check_bytes(p, p->linebuf, n) : PORTSPEC_OK;
 		if (!st)
 			st = tokenize(p, n);
 		if (!st && p->ntoks)
 			st = statement(p);
-		if (st)
-			return st;
 	}
+	*used = pos;
+	return st;
+}
+
+/* After the last line: what the end of the file leaves unfinished. */
+static enum portspec_status parse_end(struct parser *p)
+{
 	p->line++;
 	if (p->current != SIZE_MAX)
 		return fail(p, PORTSPEC_E_PARSE, 1,
@@ -1148,6 +1154,39 @@ static enum portspec_status parse_all(struct parser *p, const char *text, size_t
 	return PORTSPEC_OK;
 }
 
+/* A parser with an empty spec, for lines of at most `longest` bytes. */
+static enum portspec_status parser_begin(struct parser *p, const char *filename, size_t longest,
+					 struct portspec_error *err)
+{
+	*p = (struct parser){.file = filename, .err = err, .current = SIZE_MAX, .braces = "{\0}"};
+	p->spec = ps_calloc(1, sizeof(*p->spec));
+	if (!p->spec)
+		return ps_error_set(err, PORTSPEC_E_NOMEM, filename, 0, 0, "out of memory");
+	atomic_init(&p->spec->refs, 1);
+	p->spec->filename = ps_arena_strndup(&p->spec->arena, filename, strlen(filename));
+	/* Room for the longest line there can be, the eight bytes next_line
+	 * may copy after it, and the padding. */
+	p->linebuf = ps_malloc(longest + 8 + LINE_PAD);
+	if (!p->spec->filename || !p->linebuf)
+		return nomem(p);
+	return PORTSPEC_OK;
+}
+
+/* Hands the spec to *out if st is PORTSPEC_OK, frees it otherwise; returns st. */
+static enum portspec_status parser_finish(struct parser *p, enum portspec_status st,
+					  struct portspec_spec **out)
+{
+	ps_free(p->toks);
+	ps_free(p->linebuf);
+	ps_free(p->port_at);
+	ps_free(p->flow_mark);
+	if (st)
+		portspec_spec_free(p->spec);
+	else
+		*out = p->spec;
+	return st;
+}
+
 PORTSPEC_EXPORT enum portspec_status portspec_spec_parse(const char *text, size_t len,
 							 const char *filename,
 							 struct portspec_spec **out,
@@ -1158,60 +1197,60 @@ PORTSPEC_EXPORT enum portspec_status portspec_spec_parse(const char *text, size_
 	if (!out || (!text && len))
 		return ps_error_set(err, PORTSPEC_E_INVALID, filename, 0, 0,
 				    "no text or no output pointer given");
-	struct portspec_spec *spec = ps_calloc(1, sizeof(*spec));
-	if (!spec)
-		return ps_error_set(err, PORTSPEC_E_NOMEM, filename, 0, 0, "out of memory");
-	atomic_init(&spec->refs, 1);
-	struct parser p = {.file = filename, .err = err, .spec = spec, .current = SIZE_MAX,
-			   .braces = "{\0}"};
-	enum portspec_status st = PORTSPEC_OK;
-	spec->filename = ps_arena_strndup(&spec->arena, filename, strlen(filename));
-	if (!spec->filename)
-		st = nomem(&p);
+	if (len > PS_MAX_FILE_SIZE)
+		return ps_error_set(err, PORTSPEC_E_LIMIT, filename, 0, 0,
+				    "spec is larger than %u bytes", PS_MAX_FILE_SIZE);
+	struct parser p;
+	size_t used;
+	enum portspec_status st =
+		parser_begin(&p, filename, len < PS_MAX_LINE ? len : PS_MAX_LINE, err);
 	if (!st)
-		st = parse_all(&p, text ? text : "", len);
-	ps_free(p.toks);
-	ps_free(p.linebuf);
-	ps_free(p.port_at);
-	ps_free(p.flow_mark);
-	if (st) {
-		portspec_spec_free(spec);
-		return st;
-	}
-	*out = spec;
-	return PORTSPEC_OK;
+		st = parse_lines(&p, text ? text : "", len, true, &used);
+	if (!st)
+		st = parse_end(&p);
+	return parser_finish(&p, st, out);
 }
 
+/* The file is read in pieces of this size, each parsed before the next is read. */
+#define LOAD_PIECE (256u * 1024u)
+
 /*
- * The whole file, or its first PS_MAX_FILE_SIZE + 1 bytes: enough to tell that
- * it is too big.  A regular file is read in one piece of its size.
+ * Reads and parses the file piece by piece: a big spec never sits in memory
+ * whole.  The outcome is the one of reading it all first: a read error, then
+ * a file over the size limit, win over a syntax error found before them, so
+ * after an error the rest is still read, not parsed.
  */
-static enum portspec_status read_all(FILE *fp, char **data, size_t *len)
+static enum portspec_status load_pieces(struct parser *p, FILE *fp)
 {
-	struct stat sb;
-	size_t cap = 65536, n = 0;
-	if (fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size >= 0)
-		cap = (uintmax_t)sb.st_size < PS_MAX_FILE_SIZE ? (size_t)sb.st_size + 1
-							       : PS_MAX_FILE_SIZE + 1;
-	char *buf = NULL;
+	/* a piece, and the start of a line carried over from the one before */
+	size_t cap = LOAD_PIECE + PS_MAX_LINE;
+	char *buf = ps_malloc(cap);
+	if (!buf)
+		return ps_error_set(p->err, PORTSPEC_E_NOMEM, p->file, 0, 0, "out of memory");
+	size_t have = 0, total = 0;
 	enum portspec_status st = PORTSPEC_OK;
 	for (;;) {
-		char *d = ps_realloc(buf, cap);
-		if (!d) {
-			st = PORTSPEC_E_NOMEM;
+		size_t r = fread(buf + have, 1, cap - have, fp);
+		bool end = r < cap - have;
+		have += r;
+		total += r;
+		if (total > PS_MAX_FILE_SIZE)
 			break;
-		}
-		buf = d;
-		n += fread(buf + n, 1, cap - n, fp);
-		if (n < cap || n > PS_MAX_FILE_SIZE)
-			break; /* the end, an error, or too much already */
-		cap *= 2;
+		size_t used = have;
+		if (!st)
+			st = parse_lines(p, buf, have, end, &used);
+		memmove(buf, buf + used, have - used);
+		have -= used;
+		if (end)
+			break;
 	}
+	ps_free(buf);
 	if (ferror(fp))
-		st = PORTSPEC_E_IO;
-	*data = buf;
-	*len = n;
-	return st;
+		return ps_error_set(p->err, PORTSPEC_E_IO, p->file, 0, 0, "read error");
+	if (total > PS_MAX_FILE_SIZE)
+		return ps_error_set(p->err, PORTSPEC_E_LIMIT, p->file, 0, 0,
+				    "spec is larger than %u bytes", PS_MAX_FILE_SIZE);
+	return st ? st : parse_end(p);
 }
 
 PORTSPEC_EXPORT enum portspec_status portspec_spec_load(const char *path,
@@ -1224,16 +1263,10 @@ PORTSPEC_EXPORT enum portspec_status portspec_spec_load(const char *path,
 	if (!fp)
 		return ps_error_set(err, PORTSPEC_E_IO, path, 0, 0, "cannot open: %s",
 				    strerror(errno));
-	char *text;
-	size_t len;
-	enum portspec_status st = read_all(fp, &text, &len);
+	struct parser p;
+	enum portspec_status st = parser_begin(&p, path, PS_MAX_LINE, err);
+	if (!st)
+		st = load_pieces(&p, fp);
 	fclose(fp);
-	if (st == PORTSPEC_E_IO)
-		st = ps_error_set(err, PORTSPEC_E_IO, path, 0, 0, "read error");
-	else if (st)
-		st = ps_error_set(err, PORTSPEC_E_NOMEM, path, 0, 0, "out of memory");
-	else
-		st = portspec_spec_parse(text, len, path, out, err);
-	ps_free(text);
-	return st;
+	return parser_finish(&p, st, out);
 }
