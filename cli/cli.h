@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <portspec/portspec.h>
 
@@ -67,6 +68,15 @@ int cli_bad_option(const char *cmd, const char *usage, char **argv);
 enum portspec_status cli_build_policy(const struct cli_policy_opts *o, const char *const *extra,
 				      size_t nextra, const struct portspec_spec *spec,
 				      struct portspec_policy **out, struct portspec_error *err);
+/*
+ * Like cli_build_policy, but an `extra` setting the profile refuses (it would
+ * have made cli_build_policy fail) is left out, and refused[i] says so.
+ */
+enum portspec_status cli_build_policy_refusing(const struct cli_policy_opts *o,
+					       const char *const *extra, size_t nextra,
+					       bool *refused, const struct portspec_spec *spec,
+					       struct portspec_policy **out,
+					       struct portspec_error *err);
 /* A port number 1..65535 written as plain decimal digits; false otherwise. */
 bool cli_parse_port(const char *s, unsigned *port);
 /* Maps a status to an exit code. */
@@ -88,6 +98,23 @@ int cli_load_policy(const struct cli_policy_opts *o, bool quiet, struct portspec
 int cli_load_spec(const char *path, struct portspec_spec **out);
 /* Prints "portspec: <formatted error>" on stderr and maps the status to an exit code. */
 int cli_report(const struct portspec_error *err);
+
+/*
+ * A service's index in its spec, from its handle: per-service tables filled
+ * from the flows of a policy would otherwise search the services once per
+ * flow.  Sorted handles, found with bsearch.
+ */
+struct cli_service_index {
+	struct cli_service_slot *slots;
+	size_t count;
+};
+/* Returns false (after printing) when out of memory. */
+bool cli_service_index_init(struct cli_service_index *x, const struct portspec_spec *spec);
+/* SIZE_MAX for a service of another spec. */
+size_t cli_service_index_of(const struct cli_service_index *x, const struct portspec_service *svc);
+void cli_service_index_release(struct cli_service_index *x);
+/* The index of a zone of the spec (at most 32), SIZE_MAX if none. */
+size_t cli_zone_index(const struct portspec_spec *spec, const struct portspec_zone *zone);
 
 int cmd_list(int argc, char **argv);
 int cmd_check(int argc, char **argv);

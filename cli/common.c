@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,9 +103,12 @@ static enum portspec_status apply_set(struct portspec_profile *profile, const ch
 	return st;
 }
 
-enum portspec_status cli_build_policy(const struct cli_policy_opts *o, const char *const *extra,
-				      size_t nextra, const struct portspec_spec *spec,
-				      struct portspec_policy **out, struct portspec_error *err)
+/* cli_build_policy; with `refused`, an extra setting the profile refuses is
+ * left out and marked instead of failing the build. */
+static enum portspec_status build_policy(const struct cli_policy_opts *o, const char *const *extra,
+					 size_t nextra, bool *refused,
+					 const struct portspec_spec *spec,
+					 struct portspec_policy **out, struct portspec_error *err)
 {
 	struct portspec_profile *profile = NULL;
 	*err = (struct portspec_error){0};
@@ -118,12 +122,31 @@ enum portspec_status cli_build_policy(const struct cli_policy_opts *o, const cha
 		st = portspec_profile_load(profile, o->profile_path, err);
 	for (size_t i = 0; !st && i < o->nsets; i++)
 		st = apply_set(profile, o->sets[i], err);
-	for (size_t i = 0; !st && i < nextra; i++)
+	for (size_t i = 0; !st && i < nextra; i++) {
 		st = apply_set(profile, extra[i], err);
+		if (refused && (refused[i] = st != PORTSPEC_OK) && st != PORTSPEC_E_NOMEM)
+			st = PORTSPEC_OK;
+	}
 	if (!st)
 		st = portspec_policy_new(spec, profile, out, err);
 	portspec_profile_free(profile);
 	return st;
+}
+
+enum portspec_status cli_build_policy(const struct cli_policy_opts *o, const char *const *extra,
+				      size_t nextra, const struct portspec_spec *spec,
+				      struct portspec_policy **out, struct portspec_error *err)
+{
+	return build_policy(o, extra, nextra, NULL, spec, out, err);
+}
+
+enum portspec_status cli_build_policy_refusing(const struct cli_policy_opts *o,
+					       const char *const *extra, size_t nextra,
+					       bool *refused, const struct portspec_spec *spec,
+					       struct portspec_policy **out,
+					       struct portspec_error *err)
+{
+	return build_policy(o, extra, nextra, refused, spec, out, err);
 }
 
 int cli_load_spec(const char *path, struct portspec_spec **out)
@@ -163,4 +186,55 @@ int cli_load_policy(const struct cli_policy_opts *o, bool quiet, struct portspec
 	*spec_out = spec;
 	*policy_out = policy;
 	return EXIT_OK;
+}
+
+struct cli_service_slot {
+	uintptr_t handle;
+	size_t index;
+};
+
+static int cmp_slot(const void *a, const void *b)
+{
+	uintptr_t x = ((const struct cli_service_slot *)a)->handle;
+	uintptr_t y = ((const struct cli_service_slot *)b)->handle;
+	return (x > y) - (x < y);
+}
+
+bool cli_service_index_init(struct cli_service_index *x, const struct portspec_spec *spec)
+{
+	size_t n = portspec_spec_service_count(spec);
+	x->count = 0;
+	x->slots = calloc(n ? n : 1, sizeof(*x->slots));
+	if (!x->slots) {
+		fprintf(stderr, "portspec: out of memory\n");
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		x->slots[i] = (struct cli_service_slot){
+			.handle = (uintptr_t)portspec_spec_service(spec, i), .index = i};
+	qsort(x->slots, n, sizeof(*x->slots), cmp_slot);
+	x->count = n;
+	return true;
+}
+
+size_t cli_service_index_of(const struct cli_service_index *x, const struct portspec_service *svc)
+{
+	struct cli_service_slot key = {.handle = (uintptr_t)svc};
+	const struct cli_service_slot *s = bsearch(&key, x->slots, x->count, sizeof(key), cmp_slot);
+	return s ? s->index : SIZE_MAX;
+}
+
+void cli_service_index_release(struct cli_service_index *x)
+{
+	free(x->slots);
+	x->slots = NULL;
+	x->count = 0;
+}
+
+size_t cli_zone_index(const struct portspec_spec *spec, const struct portspec_zone *zone)
+{
+	for (size_t z = 0; z < portspec_spec_zone_count(spec); z++)
+		if (portspec_spec_zone(spec, z) == zone)
+			return z;
+	return SIZE_MAX;
 }
