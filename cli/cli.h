@@ -19,7 +19,10 @@ enum {
 	EXIT_DENIED = 1, /* denied, or findings */
 	EXIT_USAGE = 2,
 	EXIT_DATAERR = 65, /* bad spec or profile */
+	EXIT_UNAVAILABLE = 69, /* apply: the firewall tool is missing or refused; nothing changed */
+	EXIT_RESTORE_FAILED = 70, /* apply: the rollback failed; the new rules may be loaded */
 	EXIT_IOERR = 74,
+	EXIT_ROLLED_BACK = EXIT_DENIED, /* apply: not confirmed, the previous ruleset is back */
 };
 
 /* Options every subcommand that needs a policy takes. */
@@ -68,15 +71,6 @@ int cli_bad_option(const char *cmd, const char *usage, char **argv);
 enum portspec_status cli_build_policy(const struct cli_policy_opts *o, const char *const *extra,
 				      size_t nextra, const struct portspec_spec *spec,
 				      struct portspec_policy **out, struct portspec_error *err);
-/*
- * Like cli_build_policy, but an `extra` setting the profile refuses (it would
- * have made cli_build_policy fail) is left out, and refused[i] says so.
- */
-enum portspec_status cli_build_policy_refusing(const struct cli_policy_opts *o,
-					       const char *const *extra, size_t nextra,
-					       bool *refused, const struct portspec_spec *spec,
-					       struct portspec_policy **out,
-					       struct portspec_error *err);
 /* A port number 1..65535 written as plain decimal digits; false otherwise. */
 bool cli_parse_port(const char *s, unsigned *port);
 /* Maps a status to an exit code. */
@@ -94,6 +88,12 @@ void cli_policy_opts_release(struct cli_policy_opts *o);
  */
 int cli_load_policy(const struct cli_policy_opts *o, bool quiet, struct portspec_spec **spec_out,
 		    struct portspec_policy **policy_out);
+/* Like cli_load_policy, printing the warnings of the plan for @mode (they include
+ * the policy's) unless --quiet. */
+int cli_load_policy_mode(const struct cli_policy_opts *o, enum portspec_mode mode,
+			 struct portspec_spec **spec_out, struct portspec_policy **policy_out);
+/* "host" or "gateway"; false for anything else. */
+bool cli_parse_mode(const char *name, enum portspec_mode *out);
 /* Loads only the spec (same error handling). */
 int cli_load_spec(const char *path, struct portspec_spec **out);
 /* Prints "portspec: <formatted error>" on stderr and maps the status to an exit code. */
@@ -127,5 +127,7 @@ int cmd_validate(int argc, char **argv);
 int cmd_fmt(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_backends(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
 
 #endif
