@@ -1,0 +1,107 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Instructions each `portspec` command executes, counted by callgrind, on
+# specs of growing size: the same on every run and on any load.
+#
+#   bench/commands.sh PORTSPEC_CLI SPEC...        (SPEC "default": built-in)
+#
+# Prints, per command, millions of instructions on each spec, the growth per
+# ten times the services between consecutive specs of 100 services or more
+# (linear is ×10), and the ratio to `portspec list` on the largest spec.
+# Environment: BENCH_COMMANDS, a newline-separated list of commands to run
+# instead of the default list ("@SERVICE" stands for the spec's first service).
+set -eu
+
+cli=$1
+shift
+
+commands=${BENCH_COMMANDS:-"list
+validate
+fmt
+doc
+doc --format json
+doc --format csv
+doc --format dot
+explain @SERVICE
+explain 443
+explain 443 --zone outside --direction inbound
+profile
+profile --format json
+plan
+check --zone outside --direction inbound --proto tcp --port 443
+cluster
+required
+render --backend iptables
+render --backend ip6tables
+render --backend nft
+render --backend pf
+render --backend powershell"}
+
+count() { # count ARGS...: instructions, or "error" when the command failed (exit > 1)
+	status=0
+	log=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$cli" "$@" 2>&1 >/dev/null) ||
+		status=$?
+	if [ "$status" -gt 1 ]; then
+		printf '%s: %s\n' "$*" "$(printf '%s\n' "$log" | grep -v '^==' | head -n 1)" >&2
+		echo error
+	else
+		printf '%s\n' "$log" | sed -n 's/.*Collected : *\([0-9]*\).*/\1/p'
+	fi
+}
+
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+col=0
+for spec in "$@"; do
+	col=$((col + 1))
+	if [ "$spec" = default ]; then
+		name=built-in text=$("$cli" fmt)
+	else
+		name=$(basename "$spec" .portspec) text=$(cat "$spec")
+	fi
+	services=$(printf '%s\n' "$text" | grep -c '^service ' || true)
+	first=$(printf '%s\n' "$text" | sed -n 's/^service \([^ ]*\) .*/\1/p' | head -n 1)
+	echo "spec $col $name $services" >>"$out"
+	printf '%s\n' "$commands" | while IFS= read -r c; do
+		[ -n "$c" ] || continue
+		# shellcheck disable=SC2046 # the command's words
+		set -- $(printf '%s' "$c" | sed "s/@SERVICE/$first/")
+		if [ "$spec" = default ]; then
+			n=$(count "$@")
+		elif [ "$1" = fmt ]; then
+			n=$(count "$@" "$spec")
+		else
+			n=$(count "$@" --spec "$spec" --quiet)
+		fi
+		printf 'cmd %s\t%s\t%s\n' "$col" "$c" "$n" >>"$out"
+	done
+done
+
+awk -F '\t' '
+function m(x) { return x == "error" ? "error" : sprintf("%.2f M", x / 1e6) }
+function growth(a, b, i) {
+	if (sv[i - 1] < 100 || a == "error" || b == "error" || a <= 0 || b <= 0) return ""
+	return sprintf("×%.1f", exp(log(b / a) * log(10) / log(sv[i] / sv[i - 1])))
+}
+function join(acc, x) { return x == "" ? acc : (acc == "" ? x : acc ", " x) }
+/^spec / { split($0, f, " "); n = f[2]; name[n] = f[3]; sv[n] = f[4]; next }
+/^cmd / { split($1, f, " "); i = f[2]; v[i, $2] = $3; if (!($2 in seen)) { seen[$2] = 1; order[++nc] = $2 } }
+END {
+	printf "| command |"
+	for (i = 1; i <= n; i++) printf " %s |", name[i]
+	printf " growth per 10× services | vs list on %s |\n", name[n]
+	printf "|---|"
+	for (i = 1; i <= n; i++) printf "---:|"
+	print "---|---:|"
+	for (k = 1; k <= nc; k++) {
+		c = order[k]
+		printf "| `%s` |", c
+		g = ""
+		for (i = 1; i <= n; i++) {
+			printf " %s |", m(v[i, c])
+			if (i > 1) g = join(g, growth(v[i - 1, c], v[i, c], i))
+		}
+		l = v[n, "list"]
+		printf " %s | %s |\n", g, (l > 0 && v[n, c] != "error") ? sprintf("%.2f", v[n, c] / l) : "-"
+	}
+}' "$out"
