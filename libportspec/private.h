@@ -199,6 +199,12 @@ struct portspec_spec {
 };
 
 struct portspec_spec *ps_spec_ref(const struct portspec_spec *spec);
+/*
+ * portspec_spec_load from an open stream, read and parsed `piece` bytes at a
+ * time (the fuzzer reads in tiny pieces to reach every carry-over).
+ */
+enum portspec_status ps_spec_read(FILE *fp, const char *filename, size_t piece,
+				  struct portspec_spec **out, struct portspec_error *err);
 size_t ps_spec_zone_index(const struct portspec_spec *spec, const char *name);
 
 /* ---- the profile ---- */

@@ -1211,7 +1211,7 @@ PORTSPEC_EXPORT enum portspec_status portspec_spec_parse(const char *text, size_
 	return parser_finish(&p, st, out);
 }
 
-/* The file is read in pieces of this size, each parsed before the next is read. */
+/* A file is read in pieces of this size, each parsed before the next is read. */
 #define LOAD_PIECE (256u * 1024u)
 
 /*
@@ -1220,10 +1220,10 @@ PORTSPEC_EXPORT enum portspec_status portspec_spec_parse(const char *text, size_
  * a file over the size limit, win over a syntax error found before them, so
  * after an error the rest is still read, not parsed.
  */
-static enum portspec_status load_pieces(struct parser *p, FILE *fp)
+static enum portspec_status load_pieces(struct parser *p, FILE *fp, size_t piece)
 {
 	/* a piece, and the start of a line carried over from the one before */
-	size_t cap = LOAD_PIECE + PS_MAX_LINE;
+	size_t cap = piece + PS_MAX_LINE;
 	char *buf = ps_malloc(cap);
 	if (!buf)
 		return ps_error_set(p->err, PORTSPEC_E_NOMEM, p->file, 0, 0, "out of memory");
@@ -1253,6 +1253,16 @@ static enum portspec_status load_pieces(struct parser *p, FILE *fp)
 	return st ? st : parse_end(p);
 }
 
+enum portspec_status ps_spec_read(FILE *fp, const char *filename, size_t piece,
+				  struct portspec_spec **out, struct portspec_error *err)
+{
+	struct parser p;
+	enum portspec_status st = parser_begin(&p, filename, PS_MAX_LINE, err);
+	if (!st)
+		st = load_pieces(&p, fp, piece ? piece : 1);
+	return parser_finish(&p, st, out);
+}
+
 PORTSPEC_EXPORT enum portspec_status portspec_spec_load(const char *path,
 							struct portspec_spec **out,
 							struct portspec_error *err)
@@ -1263,10 +1273,7 @@ PORTSPEC_EXPORT enum portspec_status portspec_spec_load(const char *path,
 	if (!fp)
 		return ps_error_set(err, PORTSPEC_E_IO, path, 0, 0, "cannot open: %s",
 				    strerror(errno));
-	struct parser p;
-	enum portspec_status st = parser_begin(&p, path, PS_MAX_LINE, err);
-	if (!st)
-		st = load_pieces(&p, fp);
+	enum portspec_status st = ps_spec_read(fp, path, LOAD_PIECE, out, err);
 	fclose(fp);
-	return parser_finish(&p, st, out);
+	return st;
 }
