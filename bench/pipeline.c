@@ -3,6 +3,7 @@
  * pipeline: parse, compile and each backend's render in process, timed by
  * the thread's CPU clock, with the heap they use.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@ struct stage_result {
 	struct stats time;
 	size_t peak;     /* heap high-water mark during one run, above the baseline */
 	size_t retained; /* heap held by the result */
+	uint64_t allocs; /* malloc and realloc calls during one run */
 	size_t out_len;  /* rendered bytes */
 	enum portspec_status status;
 	char error[512];
@@ -80,7 +82,9 @@ static void run_stage(enum stage_kind kind, const struct stage_ctx *c, unsigned 
 	/* The first run is the warm-up; it also measures memory and picks the count. */
 	heap_reset_peak();
 	size_t base = heap.live;
+	uint64_t calls = heap.calls;
 	res->status = stage_once(kind, c, &ns, &retained, &out_len, &err);
+	res->allocs = heap.calls - calls;
 	res->peak = heap.peak - base;
 	res->retained = retained;
 	res->out_len = out_len;
@@ -109,12 +113,12 @@ static void print_stage(const char *name, const struct stage_result *r)
 {
 	char a[128], b[32], c[32], d[32];
 	if (r->status != PORTSPEC_OK) {
-		printf("| %s | n/a: %s | | | | |\n", name, r->error);
+		printf("| %s | n/a: %s | | | | | | | |\n", name, r->error);
 		return;
 	}
-	printf("| %s | %s | %zu | %s | %s | %s |\n", name, fmt_stats_ns(&r->time, a, sizeof(a)),
-	       r->time.n, fmt_bytes((double)r->peak, b, sizeof(b)),
-	       fmt_bytes((double)r->retained, c, sizeof(c)),
+	printf("| %s | %s | %zu | %s | %s | %" PRIu64 " | %s |\n", name,
+	       fmt_stats_ns(&r->time, a, sizeof(a)), r->time.n, fmt_bytes((double)r->peak, b, sizeof(b)),
+	       fmt_bytes((double)r->retained, c, sizeof(c)), r->allocs,
 	       r->out_len ? fmt_bytes((double)r->out_len, d, sizeof(d)) : "-");
 }
 
@@ -131,8 +135,9 @@ int bench_pipeline(const struct opts *o)
 	       "stage), %s.\n\n",
 	       t.len, portspec_spec_service_count(spec), portspec_policy_flow_count(policy),
 	       o->budget_ms, clock_name());
-	printf("| stage | median | IQR | min..max | runs | heap peak | heap kept | output |\n");
-	printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+	printf("| stage | median | IQR | min..max | runs | heap peak | heap kept | allocations "
+	       "| output |\n");
+	printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 	struct stage_ctx c = { .text = &t, .spec = spec, .policy = policy };
 	struct stage_result r;
 	run_stage(STAGE_PARSE, &c, o->budget_ms, &r);
