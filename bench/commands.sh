@@ -12,6 +12,7 @@
 # instead of the default list ("@SERVICE" stands for the spec's first service).
 set -eu
 
+here=$(dirname "$0")
 cli=$1
 shift
 
@@ -77,31 +78,4 @@ for spec in "$@"; do
 	done
 done
 
-awk -F '\t' '
-function m(x) { return x == "error" ? "error" : sprintf("%.2f M", x / 1e6) }
-function growth(a, b, i) {
-	if (sv[i - 1] < 100 || a == "error" || b == "error" || a <= 0 || b <= 0) return ""
-	return sprintf("×%.1f", exp(log(b / a) * log(10) / log(sv[i] / sv[i - 1])))
-}
-function join(acc, x) { return x == "" ? acc : (acc == "" ? x : acc ", " x) }
-/^spec / { split($0, f, " "); n = f[2]; name[n] = f[3]; sv[n] = f[4]; next }
-/^cmd / { split($1, f, " "); i = f[2]; v[i, $2] = $3; if (!($2 in seen)) { seen[$2] = 1; order[++nc] = $2 } }
-END {
-	printf "| command |"
-	for (i = 1; i <= n; i++) printf " %s |", name[i]
-	printf " growth per 10× services | vs list on %s |\n", name[n]
-	printf "|---|"
-	for (i = 1; i <= n; i++) printf "---:|"
-	print "---|---:|"
-	for (k = 1; k <= nc; k++) {
-		c = order[k]
-		printf "| `%s` |", c
-		g = ""
-		for (i = 1; i <= n; i++) {
-			printf " %s |", m(v[i, c])
-			if (i > 1) g = join(g, growth(v[i - 1, c], v[i, c], i))
-		}
-		l = v[n, "list"]
-		printf " %s | %s |\n", g, (l > 0 && v[n, c] != "error") ? sprintf("%.2f", v[n, c] / l) : "-"
-	}
-}' "$out"
+awk -F '\t' -f "$here/growth.awk" -f "$here/commands.awk" "$out"
