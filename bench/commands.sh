@@ -9,7 +9,10 @@
 # ten times the services between consecutive specs of 100 services or more
 # (linear is ×10), and the ratio to `portspec list` on the largest spec.
 # Environment: BENCH_COMMANDS, a newline-separated list of commands to run
-# instead of the default list ("@SERVICE" stands for the spec's first service).
+# instead of the default list ("@SERVICE" stands for the spec's first service);
+# BENCH_CALLGRIND_TIMEOUT, seconds a command may run under callgrind (default
+# 900; a command that grows faster than linearly can take hours at 100,000
+# services), after which its cell says "timeout".
 set -eu
 
 here=$(dirname "$0")
@@ -38,11 +41,14 @@ render --backend nft
 render --backend pf
 render --backend powershell"}
 
-count() { # count ARGS...: instructions, or "error" when the command failed (exit > 1)
+count() { # count ARGS...: instructions, "timeout", or "error" when the command failed (exit > 1)
 	status=0
-	log=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$cli" "$@" 2>&1 >/dev/null) ||
+	log=$(timeout "${BENCH_CALLGRIND_TIMEOUT:-900}" \
+		valgrind --tool=callgrind --callgrind-out-file=/dev/null "$cli" "$@" 2>&1 >/dev/null) ||
 		status=$?
-	if [ "$status" -gt 1 ]; then
+	if [ "$status" = 124 ]; then
+		echo timeout
+	elif [ "$status" -gt 1 ]; then
 		printf '%s: %s\n' "$*" "$(printf '%s\n' "$log" | grep -v '^==' | head -n 1)" >&2
 		echo error
 	else

@@ -1197,13 +1197,13 @@ PORTSPEC_EXPORT enum portspec_status portspec_spec_parse(const char *text, size_
 	if (!out || (!text && len))
 		return ps_error_set(err, PORTSPEC_E_INVALID, filename, 0, 0,
 				    "no text or no output pointer given");
-	if (len > PS_MAX_FILE_SIZE)
-		return ps_error_set(err, PORTSPEC_E_LIMIT, filename, 0, 0,
-				    "spec is larger than %u bytes", PS_MAX_FILE_SIZE);
 	struct parser p;
 	size_t used;
 	enum portspec_status st =
 		parser_begin(&p, filename, len < PS_MAX_LINE ? len : PS_MAX_LINE, err);
+	if (!st && len > PS_MAX_FILE_SIZE)
+		st = ps_error_set(err, PORTSPEC_E_LIMIT, filename, 0, 0,
+				  "spec is larger than %u bytes", PS_MAX_FILE_SIZE);
 	if (!st)
 		st = parse_lines(&p, text ? text : "", len, true, &used);
 	if (!st)
