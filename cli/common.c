@@ -136,13 +136,26 @@ int cli_load_spec(const char *path, struct portspec_spec **out)
 }
 
 /* Warnings carry spec text: one line each, with no control characters that
- * could fake another diagnostic or drive the terminal. */
+ * could fake another diagnostic or drive the terminal.  stderr is unbuffered
+ * and a big spec has thousands of warnings: a line is written in one piece
+ * (per 512 bytes), not a write per character. */
 static void print_warning(const char *text)
 {
-	fputs("portspec: warning: ", stderr);
-	for (const unsigned char *c = (const unsigned char *)text; *c; c++)
-		fputc(*c < 0x20 || *c == 0x7f ? ' ' : *c, stderr);
-	fputc('\n', stderr);
+	static const char head[] = "portspec: warning: ";
+	char line[512];
+	size_t n = sizeof(head) - 1;
+	memcpy(line, head, n);
+	for (const unsigned char *c = (const unsigned char *)text;; c++) {
+		if (n == sizeof(line)) {
+			fwrite(line, 1, n, stderr);
+			n = 0;
+		}
+		if (!*c)
+			break;
+		line[n++] = (char)(*c < 0x20 || *c == 0x7f ? ' ' : *c);
+	}
+	line[n++] = '\n';
+	fwrite(line, 1, n, stderr);
 }
 
 /* Loads the spec and compiles the policy; prints nothing on success. */
