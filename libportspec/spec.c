@@ -12,9 +12,10 @@ struct ps_arena_chunk {
 	max_align_t data[];
 };
 
-/* Chunks double up to this size; a bigger request gets a chunk of its own. */
+/* Chunks double up to this size (what a spec leaves unused is at most that
+ * much); a bigger request gets a chunk of its own. */
 #define ARENA_FIRST 4096u
-#define ARENA_MAX (1024u * 1024u)
+#define ARENA_MAX (256u * 1024u)
 
 static void *arena_take(struct ps_arena *a, size_t size, size_t align)
 {
