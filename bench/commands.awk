@@ -18,6 +18,6 @@ END {
 			if (i > 1) g = join(g, growth(v[i - 1, c], v[i, c], i))
 		}
 		l = v[n, "list"]
-		printf " %s | %s |\n", g, (l ~ /^[0-9]+$/ && v[n, c] ~ /^[0-9]+$/) ? sprintf("%.2f", v[n, c] / l) : "-"
+		printf " %s | %s |\n", g, (!nocount(l) && !nocount(v[n, c]) && l > 0) ? sprintf("%.2f", v[n, c] / l) : "-"
 	}
 }

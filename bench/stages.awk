@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # The tables of instructions.sh, from its lines "stage ..." and "render ...".
 $1 == "stage" { n++; name[n] = $3; bytes[n] = $4; e[n] = $5; p[n] = $6 - $5; c[n] = $7 - $6; comp[n] = $7; sv[n] = $8 }
-$1 == "render" { r[$2, $3] = $4 == "error" ? "error" : $4 - comp[$2]; if (!($3 in seen)) { seen[$3] = 1; order[++nb] = $3 } }
+$1 == "render" { r[$2, $3] = nocount($4) ? $4 : $4 - comp[$2]; if (!($3 in seen)) { seen[$3] = 1; order[++nb] = $3 } }
 END {
 	print "| spec | services | bytes | exec | parse | parse per byte | compile |"
 	print "|---|---:|---:|---:|---:|---:|---:|"
