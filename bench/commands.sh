@@ -38,7 +38,7 @@ required
 render --backend iptables
 render --backend ip6tables
 render --backend nft
-render --backend pf
+render --backend pf --mode gateway
 render --backend powershell"}
 
 count() { # count ARGS...: instructions, "timeout", or "error" when the command failed (exit > 1)

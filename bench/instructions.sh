@@ -6,6 +6,8 @@
 #   bench/instructions.sh BENCH_EXE [BACKEND...] SPEC...    (SPEC "default": built-in)
 #
 # BACKEND: names (nft, iptables, ...) or "all" for every backend; default nft.
+# A backend that refuses the policy in host mode is counted in gateway mode,
+# in a row named BACKEND/gateway.
 # Each stage is one `portspec-bench once --stage S` process; a stage's cost is
 # the difference to the stage before it (exec is process start-up and exit,
 # parse includes reading the file, render writes to /dev/null).  Prints two
@@ -59,7 +61,15 @@ for spec in "$@"; do
 	c=$(count compile nft "$@")
 	echo "stage $col $name $bytes $e $p $c $services" >>"$out"
 	for b in $backends; do
-		echo "render $col $b $(count render "$b" "$@")" >>"$out"
+		n=$(count render "$b" "$@")
+		# A backend that refuses the policy in host mode (pf with an ftp
+		# helper) is counted as a router's, and says so.
+		if [ "$n" = error ] && m=$(count render "$b" "$@" --mode gateway 2>/dev/null) &&
+			[ "$m" != error ]; then
+			echo "render $col $b/gateway $m" >>"$out"
+		else
+			echo "render $col $b $n" >>"$out"
+		fi
 	done
 done
 
