@@ -14,20 +14,9 @@ END {
 		gc = join(gc, growth(c[i - 1], c[i], i))
 	}
 	printf "| growth per 10× services | | | | %s | | %s |\n\n", gp, gc
-	printf "| render |"
-	for (i = 1; i <= n; i++) printf " %s |", name[i]
-	print " growth per 10× services |"
-	printf "|---|"
-	for (i = 1; i <= n; i++) printf "---:|"
-	print "---|"
+	spec_header("render", "", "")
 	for (k = 1; k <= nb; k++) {
-		b = order[k]
-		printf "| %s |", b
-		g = ""
-		for (i = 1; i <= n; i++) {
-			printf " %s |", m(r[i, b])
-			if (i > 1) g = join(g, growth(r[i - 1, b], r[i, b], i))
-		}
-		print " " g " |"
+		counts_row(order[k], r, order[k])
+		print ""
 	}
 }
