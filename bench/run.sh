@@ -9,7 +9,7 @@
 #   BENCH_SIZES   generated spec sizes (default "1000 10000 100000"); the
 #                 built-in spec is always measured too
 #   BENCH_QUICK=1 fewer repetitions, for a first look
-#   BENCH_CALLGRIND=0 skip the instruction counts (they take about 15 minutes
+#   BENCH_CALLGRIND=0 skip the instruction counts (they take about 25 minutes
 #                 with the 100,000-service spec; valgrind is needed for them)
 #   BENCH_PYTHONPATH  where the portspec Python package is built
 #                 (BUILD/bindings/python); the binding rows need it
