@@ -133,6 +133,18 @@ static const char *ps_b_warning_item(const void *owner, size_t index)
 	return portspec_policy_warning(owner, index);
 }
 
+static const char *ps_b_warning_kind_item(const void *owner, size_t index)
+{
+	return portspec_warning_kind_name(portspec_policy_warning_kind(owner, index));
+}
+
+static const char *ps_b_warning_severity_item(const void *owner, size_t index)
+{
+	return portspec_warning_kind_is_note(portspec_policy_warning_kind(owner, index))
+		       ? "note"
+		       : "warning";
+}
+
 static const char *ps_b_interface_item(const void *owner, size_t index)
 {
 	return portspec_spec_interface(owner, index);
@@ -198,9 +210,9 @@ static bool ps_b_protocol(const char *name, bool any_ok, enum portspec_protocol 
 	if (!name && any_ok)
 		return true;
 	enum portspec_protocol p = name ? portspec_protocol_from_name(name) : PORTSPEC_PROTO_ANY;
-	if (p != PORTSPEC_TCP && p != PORTSPEC_UDP)
+	if (p == PORTSPEC_PROTO_ANY)
 		return ps_b_fail(err, PORTSPEC_E_INVALID,
-				 "protocol must be 'tcp' or 'udp', not '%.64s'",
+				 "protocol must be 'tcp', 'udp', 'icmp' or 'icmpv6', not '%.64s'",
 				 name ? name : "(none)");
 	*out = p;
 	return true;
@@ -1099,6 +1111,8 @@ The flow that allows the connection, or None when it is denied.";
 %feature("docstring") Policy::flow_count "The number of flows.";
 %feature("docstring") Policy::flow "Flow number index (0-based).";
 %feature("docstring") Policy::warnings "Warnings the spec attaches to this policy.";
+%feature("docstring") Policy::_warning_kinds "The kind of each warning (\"service-note\", ...).";
+%feature("docstring") Policy::_warning_severities "The severity of each warning: \"note\" or \"warning\".";
 %feature("docstring") Policy::render
 "Renders the policy for a backend; returns the text.";
 
@@ -1173,6 +1187,20 @@ The flow that allows the connection, or None when it is denied.";
 	{
 		struct ps_b_strings l = { $self, portspec_policy_warning_count($self),
 					  ps_b_warning_item };
+		return l;
+	}
+
+	struct ps_b_strings _warning_kinds()
+	{
+		struct ps_b_strings l = { $self, portspec_policy_warning_count($self),
+					  ps_b_warning_kind_item };
+		return l;
+	}
+
+	struct ps_b_strings _warning_severities()
+	{
+		struct ps_b_strings l = { $self, portspec_policy_warning_count($self),
+					  ps_b_warning_severity_item };
 		return l;
 	}
 

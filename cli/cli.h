@@ -31,27 +31,33 @@ struct cli_policy_opts {
 	const char *profile_path;  /* --profile FILE */
 	const char **sets;         /* --set KEY=VALUE, in order */
 	size_t nsets;
-	bool quiet;                /* --quiet: no warnings on stderr */
+	unsigned quiet;            /* --quiet[=notes|warnings]: mask of CLI_QUIET_* */
 };
+
+/* What --quiet hides on stderr: the notes, the warnings, or (-q) both. */
+enum { CLI_QUIET_NOTES = 1, CLI_QUIET_WARNINGS = 2, CLI_QUIET_ALL = 3 };
 
 /* The long options of struct cli_policy_opts, for a getopt_long table. */
 #define CLI_POLICY_LONGOPTS                                   \
 	{"spec", required_argument, NULL, 's'},               \
 	{"profile", required_argument, NULL, 'p'},            \
 	{"set", required_argument, NULL, 'S'},                \
-	{"quiet", no_argument, NULL, 'q'}
-#define CLI_POLICY_SHORTOPTS "s:p:S:q"
+	{"quiet", optional_argument, NULL, 'q'}
+#define CLI_POLICY_SHORTOPTS "s:p:S:q::"
 #define CLI_POLICY_HELP                                                                  \
 	"  -s, --spec FILE        a spec file (portspec(5)); default: the built-in\n"       \
 	"                         Lotus Protector for Mail Security 2.5.1 spec\n"            \
 	"  -p, --profile FILE     a profile file (portspec-profile(5))\n"                   \
 	"  -S, --set KEY=VALUE    one profile setting, after the profile file; repeatable\n" \
 	"                         e.g. --set inside=10.0.0.0/8 --set role=central\n"          \
-	"  -q, --quiet            do not print the policy's warnings on stderr\n"
+	"  -q, --quiet[=WHAT]     do not print the policy's notes and warnings on stderr;\n" \
+	"                         --quiet=notes only the notes, --quiet=warnings only\n"   \
+	"                         the warnings\n"
 
 /*
  * Handles one of the policy options (s, p, S, q).  Returns 1 if `c` was
- * one, 0 if not, -1 after printing an error.
+ * one, 0 if not, or minus the exit code (EXIT_USAGE, EXIT_IOERR) after
+ * printing an error.
  */
 int cli_policy_opt(struct cli_policy_opts *o, int c, const char *arg);
 
@@ -60,6 +66,12 @@ int cli_policy_opt(struct cli_policy_opts *o, int c, const char *arg);
  * `why` (may be NULL) is printed first as "portspec CMD: why".
  */
 int cli_usage_error(const char *cmd, const char *usage, const char *why);
+
+/*
+ * "unexpected argument 'ARG'", and when ARG names a backend and @option is
+ * given, how to ask for it ("--backend nft").  A static buffer.
+ */
+const char *cli_unexpected(const char *arg, const char *option);
 
 /* After getopt_long returned '?' or ':': names the offending option; returns EXIT_USAGE. */
 int cli_bad_option(const char *cmd, const char *usage, char **argv);
@@ -96,6 +108,12 @@ int cli_load_policy_mode(const struct cli_policy_opts *o, enum portspec_mode mod
 bool cli_parse_mode(const char *name, enum portspec_mode *out);
 /* Loads only the spec (same error handling). */
 int cli_load_spec(const char *path, struct portspec_spec **out);
+/*
+ * Prints a warning of @kind on stderr as "portspec: note: TEXT" or
+ * "portspec: warning: TEXT", unless --quiet hides its kind.
+ */
+void cli_print_warning(const struct cli_policy_opts *o, enum portspec_warning_kind kind,
+		       const char *text);
 /* Prints "portspec: <formatted error>" on stderr and maps the status to an exit code. */
 int cli_report(const struct portspec_error *err);
 

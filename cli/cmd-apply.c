@@ -444,7 +444,7 @@ static int run(struct apply_opts *o, struct apply_target *ts)
 {
 	struct portspec_spec *spec = NULL;
 	struct portspec_policy *policy = NULL;
-	int rc = cli_load_policy(&o->po, o->po.quiet, &spec, &policy);
+	int rc = cli_load_policy(&o->po, false, &spec, &policy);
 	for (size_t i = 0; !rc && i < o->nbackends; i++)
 		rc = render_target(o, policy, &ts[i]);
 	portspec_policy_free(policy);
@@ -485,7 +485,7 @@ int cmd_apply(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "b:m:FN:t:yh" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
 		int handled = cli_policy_opt(&o.po, c, optarg);
 		if (handled < 0) {
-			rc = EXIT_IOERR;
+			rc = -handled;
 			goto out;
 		}
 		if (handled)
@@ -505,7 +505,7 @@ int cmd_apply(int argc, char **argv)
 			why = bad;
 	}
 	if (!why && optind < argc)
-		why = "unexpected argument";
+		why = cli_unexpected(argv[optind], "--backend");
 	if (!o.nbackends && !why)
 		o.backends[o.nbackends++] = "nft";
 	if (!why)

@@ -41,7 +41,7 @@ int cmd_backends(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		return cli_usage_error("backends", usage, "unexpected argument");
+		return cli_usage_error("backends", usage, cli_unexpected(argv[optind], NULL));
 	static const struct cli_column cols[] = {
 		{"name", "NAME", CLI_WORD, CLI_TABLE | CLI_JSON | CLI_CSV},
 		{"kind", "KIND", CLI_WORD, CLI_TABLE | CLI_JSON | CLI_CSV},

@@ -10,7 +10,7 @@
 
 static const char usage[] =
 	"usage: portspec check (--zone ZONE | --address ADDR [--mode host|gateway] [--interface IF])\n"
-	"                      --direction inbound|outbound --proto tcp|udp --port N\n"
+	"                      --direction inbound|outbound --proto tcp|udp|icmp|icmpv6 --port N\n"
 	"                      [--spec FILE] [--profile FILE] [--set KEY=VALUE]... [--quiet]\n";
 
 /* By address: the plan's verdict, the entry, and the reason. */
@@ -68,7 +68,7 @@ int cmd_check(int argc, char **argv)
 		int handled = cli_policy_opt(&po, c, optarg);
 		if (handled < 0) {
 			cli_policy_opts_release(&po);
-			return EXIT_IOERR;
+			return -handled;
 		}
 		if (handled)
 			continue;
@@ -95,15 +95,17 @@ int cmd_check(int argc, char **argv)
 			      "  -m, --mode MODE        with --address: host (default) or gateway rules\n"
 			      "  -i, --interface IF     with --address: the interface on the remote's side\n"
 			      "  -d, --direction DIR    inbound or outbound\n"
-			      "  -P, --proto PROTO      tcp or udp\n"
-			      "  -n, --port N           1 to 65535\n"
+			      "  -P, --proto PROTO      tcp, udp, icmp or icmpv6\n"
+			      "  -n, --port N           1 to 65535; for icmp and icmpv6 the message\n"
+			      "                         type (8 and 128: echo request)\n"
 			      CLI_POLICY_HELP
 			      "  -h, --help             this help\n"
 			      "\nexamples:\n"
 			      "  portspec check --zone outside --direction inbound --proto tcp --port 22\n"
 			      "  portspec check -z inside -d outbound -P udp -n 53 --set dns=outside\n"
 			      "  portspec check --address 10.20.9.5 -d inbound -P udp -n 161 \\\n"
-			      "      --set inside=10.20.0.0/16\n",
+			      "      --set inside=10.20.0.0/16\n"
+			      "  portspec check -z inside -d inbound -P icmp -n 8 --set ping=inside\n",
 			      stdout);
 			cli_policy_opts_release(&po);
 			return EXIT_OK;
@@ -118,7 +120,7 @@ int cmd_check(int argc, char **argv)
 	enum portspec_mode mode = PORTSPEC_MODE_HOST;
 	struct portspec_connection conn = {.direction = d, .protocol = pr, .interface = iface};
 	struct portspec_error aerr = {0};
-	const char *bad = optind < argc ? "unexpected argument"
+	const char *bad = optind < argc ? cli_unexpected(argv[optind], NULL)
 			  : !zone == !address ? "give --zone or --address"
 			  : zone && (mode_name || iface) ? "--mode and --interface go with --address"
 			  : mode_name && !cli_parse_mode(mode_name, &mode) ? "--mode is host or gateway"
@@ -127,8 +129,11 @@ int cmd_check(int argc, char **argv)
 			  : address && conn.remote.prefix != (conn.remote.family == 4 ? 32 : 128)
 				  ? "--address is one address, not a network"
 			  : !d ? "--direction is inbound or outbound"
-			  : !pr ? "--proto is tcp or udp"
-			  : !cli_parse_port(port, &n) ? "--port is a number from 1 to 65535" : NULL;
+			  : !pr ? "--proto is tcp, udp, icmp or icmpv6"
+			  : !cli_parse_port(port, &n) ? "--port is a number from 1 to 65535"
+			  : pr >= PORTSPEC_ICMP && n > 255
+				  ? "--port is the ICMP type for icmp and icmpv6, from 1 to 255"
+				  : NULL;
 	if (bad) {
 		cli_policy_opts_release(&po);
 		return cli_usage_error("check", usage, bad);

@@ -57,7 +57,7 @@ int cmd_cluster(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "r:af:h" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
 		int handled = cli_policy_opt(&po, c, optarg);
 		if (handled < 0) {
-			rc = EXIT_IOERR;
+			rc = -handled;
 			goto out;
 		}
 		if (handled)
@@ -82,7 +82,7 @@ int cmd_cluster(int argc, char **argv)
 	enum portspec_role r = role ? portspec_role_from_name(role) : 0;
 	if (optind < argc || (role && r != PORTSPEC_ROLE_CENTRAL && r != PORTSPEC_ROLE_MEMBER)) {
 		rc = cli_usage_error("cluster", usage,
-				     optind < argc ? "unexpected argument"
+				     optind < argc ? cli_unexpected(argv[optind], NULL)
 						   : "--role is central or member");
 		goto out;
 	}
@@ -121,15 +121,14 @@ int cmd_cluster(int argc, char **argv)
 			break;
 		}
 		/* The warnings are about the other services: only with --all, once. */
-		for (size_t w = 0; all && !po.quiet && w < portspec_policy_warning_count(policy);
-		     w++) {
+		for (size_t w = 0; all && w < portspec_policy_warning_count(policy); w++) {
 			const char *text = portspec_policy_warning(policy, w);
 			bool seen = false;
 			for (size_t k = 0; k < nshown && !seen; k++)
 				seen = !strcmp(shown[k], text);
 			if (seen)
 				continue;
-			fprintf(stderr, "portspec: warning: %s\n", text);
+			cli_print_warning(&po, portspec_policy_warning_kind(policy, w), text);
 			if (nshown < sizeof(shown) / sizeof(shown[0]) && (shown[nshown] = strdup(text)))
 				nshown++;
 		}

@@ -17,7 +17,7 @@
 #include "cli.h"
 
 static const char usage[] =
-	"usage: portspec doc [--format FORMAT] [--output FILE] [--fragment]\n"
+	"usage: portspec doc [--format FORMAT] [--mode host|gateway] [--output FILE] [--fragment]\n"
 	"                    [--spec FILE] [--profile FILE] [--set KEY=VALUE]... [--quiet]\n";
 
 /* The formats: the library's document backends, and svg. */
@@ -45,6 +45,9 @@ static void help(void)
 	list_formats(stdout, true);
 	fputs("\noptions:\n"
 	      "  -f, --format FORMAT    one of the formats above\n"
+	      "  -m, --mode MODE        the rules the change-request columns describe (the\n"
+	      "                         source, destination and interfaces of each flow):\n"
+	      "                         host (default) or gateway\n"
 	      "  -o, --output FILE      write to FILE instead of stdout\n"
 	      "  -F, --fragment         a part for a larger document: markdown without its\n"
 	      "                         title, csv without its header, json the bare flow\n"
@@ -115,6 +118,7 @@ int cmd_doc(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"format", required_argument, NULL, 'f'},
+		{"mode", required_argument, NULL, 'm'},
 		{"output", required_argument, NULL, 'o'},
 		{"fragment", no_argument, NULL, 'F'},
 		CLI_POLICY_LONGOPTS,
@@ -124,19 +128,22 @@ int cmd_doc(int argc, char **argv)
 	struct cli_policy_opts po = {0};
 	const char *format = "markdown", *output = NULL;
 	unsigned flags = 0;
+	enum portspec_mode mode = PORTSPEC_MODE_HOST;
+	bool bad_mode = false;
 	int c, rc = EXIT_OK;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "f:o:Fh" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:m:o:Fh" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
 		int handled = cli_policy_opt(&po, c, optarg);
 		if (handled < 0) {
-			rc = EXIT_IOERR;
+			rc = -handled;
 			goto out;
 		}
 		if (handled)
 			continue;
 		switch (c) {
 		case 'f': format = optarg; break;
+		case 'm': bad_mode |= !cli_parse_mode(optarg, &mode); break;
 		case 'o': output = optarg; break;
 		case 'F': flags |= PORTSPEC_RENDER_FRAGMENT; break;
 		case 'h':
@@ -152,8 +159,10 @@ int cmd_doc(int argc, char **argv)
 		format = "markdown";
 	bool known = !strcmp(format, "svg") ||
 		     portspec_backend_kind(format) == PORTSPEC_BACKEND_DOCUMENT;
-	if (optind < argc) {
-		rc = cli_usage_error("doc", usage, "unexpected argument");
+	if (optind < argc || bad_mode) {
+		rc = cli_usage_error("doc", usage,
+				     bad_mode ? "--mode is host or gateway"
+					      : cli_unexpected(argv[optind], "--format"));
 		goto out;
 	}
 	if (!known) {
@@ -176,7 +185,7 @@ int cmd_doc(int argc, char **argv)
 	char *text = NULL;
 	size_t len = 0;
 	struct portspec_error err = {0};
-	if (portspec_render_to_string(policy, svg ? "dot" : format, PORTSPEC_MODE_HOST, flags,
+	if (portspec_render_to_string(policy, svg ? "dot" : format, mode, flags,
 				      NULL, &text, &len, &err)) {
 		rc = cli_report(&err);
 	} else {

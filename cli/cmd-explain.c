@@ -89,11 +89,14 @@ static int explain_service(const struct portspec_spec *spec,
 		printf("\n");
 	}
 	const struct portspec_profile *pr = portspec_policy_profile(policy);
+	const char *name = portspec_service_name(svc);
 	bool on = portspec_profile_enabled(pr, svc);
-	printf("  in this profile: %s\n",
-	       portspec_service_level(svc) == PORTSPEC_CLUSTER
-		       ? "follows the cluster role"
-		       : on ? "on" : "off (--set enable=NAME turns it on)");
+	if (!on)
+		printf("  in this profile: off (--set enable=%s turns it on)\n", name);
+	else if (portspec_service_level(svc) == PORTSPEC_CLUSTER)
+		printf("  in this profile: follows the cluster role\n");
+	else
+		printf("  in this profile: on\n");
 	size_t n = 0;
 	for (size_t i = 0; i < portspec_policy_flow_count(policy); i++) {
 		const struct portspec_flow *f = portspec_policy_flow(policy, i);
@@ -102,7 +105,11 @@ static int explain_service(const struct portspec_spec *spec,
 		printf("%s", n++ ? "\n         " : "  flows: ");
 		put_flow(f);
 	}
-	if (n == 0)
+	/* Say why there is none: the service is off, or no flow of the role, or
+	 * its servers or clients lie in no zone it is served to. */
+	if (n == 0 && !on)
+		printf("  flows: none in this policy (the profile turns %s off)", name);
+	else if (n == 0)
 		printf("  flows: none in this policy (role %s)",
 		       portspec_role_name(portspec_profile_role(pr)));
 	printf("\n");
@@ -123,8 +130,9 @@ static int explain_port(const struct portspec_spec *spec, const struct portspec_
 		for (int d = PORTSPEC_INBOUND; d <= PORTSPEC_OUTBOUND; d++) {
 			if (dir && (int)dir != d)
 				continue;
-			for (int p = PORTSPEC_TCP; p <= PORTSPEC_UDP; p++) {
-				if (proto && (int)proto != p)
+			for (int p = PORTSPEC_TCP; p <= PORTSPEC_ICMPV6; p++) {
+				/* ICMP types only when asked for: icmp/8 */
+				if ((proto && (int)proto != p) || (!proto && p >= PORTSPEC_ICMP))
 					continue;
 				const struct portspec_flow *m = NULL;
 				int a = portspec_is_allowed(policy, zn, (enum portspec_direction)d,
@@ -230,7 +238,8 @@ static bool parse_port_arg(const char *s, enum portspec_protocol *proto, unsigne
 			return false;
 		s = slash + 1;
 	}
-	return cli_parse_port(s, port);
+	/* for icmp/TYPE and icmpv6/TYPE, the message type */
+	return cli_parse_port(s, port) && (*proto < PORTSPEC_ICMP || *port <= 255);
 }
 
 int cmd_explain(int argc, char **argv)
@@ -251,7 +260,7 @@ int cmd_explain(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "z:d:P:h" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
 		int handled = cli_policy_opt(&po, c, optarg);
 		if (handled < 0) {
-			rc = EXIT_IOERR;
+			rc = -handled;
 			goto out;
 		}
 		if (handled)
@@ -274,7 +283,7 @@ int cmd_explain(int argc, char **argv)
 		rc = cli_usage_error("explain", usage,
 				     optind + 1 != argc ? "expected one SERVICE or PORT"
 				     : (dir && !d)      ? "--direction is inbound or outbound"
-							: "--proto is tcp or udp");
+							: "--proto is tcp, udp, icmp or icmpv6");
 		goto out;
 	}
 	const char *what = argv[optind];

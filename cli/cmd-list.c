@@ -31,7 +31,7 @@ static void help(const char *cmd, const char *usage)
 	fputs("\noptions:\n"
 	      "  -z, --zone ZONE        only flows to or from ZONE (outside, inside, cluster)\n"
 	      "  -d, --direction DIR    only inbound (to the appliance) or outbound flows\n"
-	      "  -P, --proto PROTO      only tcp or udp\n", stdout);
+	      "  -P, --proto PROTO      only tcp, udp, icmp or icmpv6\n", stdout);
 	if (strcmp(cmd, "required"))
 		fputs("  -l, --level LEVELS     only these levels: required, optional, cluster\n"
 		      "                         (comma-separated)\n", stdout);
@@ -94,7 +94,7 @@ static int list_main(const char *cmd, unsigned fixed_levels, int argc, char **ar
 	       -1) {
 		int handled = cli_policy_opt(&po, c, optarg);
 		if (handled < 0) {
-			rc = EXIT_IOERR;
+			rc = -handled;
 			goto out;
 		}
 		if (handled)
@@ -130,9 +130,9 @@ static int list_main(const char *cmd, unsigned fixed_levels, int argc, char **ar
 	enum portspec_protocol pr = proto ? portspec_protocol_from_name(proto) : PORTSPEC_PROTO_ANY;
 	if (optind < argc || (dir && !d) || (proto && !pr)) {
 		rc = cli_usage_error(cmd, usage,
-				     optind < argc ? "unexpected argument"
+				     optind < argc ? cli_unexpected(argv[optind], NULL)
 				     : (dir && !d) ? "--direction is inbound or outbound"
-						   : "--proto is tcp or udp");
+						   : "--proto is tcp, udp, icmp or icmpv6");
 		goto out;
 	}
 	struct portspec_spec *spec;

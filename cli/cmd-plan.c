@@ -33,6 +33,13 @@ static void help(void)
 	      stdout);
 }
 
+/* An entry's port ranges, or its ICMP types when it has those instead. */
+static const struct portspec_plan_port *ranges_of(const struct portspec_plan_entry *e, size_t *n)
+{
+	*n = e->icmp_type_count ? e->icmp_type_count : e->port_count;
+	return e->icmp_type_count ? e->icmp_types : e->ports;
+}
+
 /*
  * Which services an entry has named already: an entry merges the flows of
  * up to every service, so each is marked with the entry's number instead of
@@ -46,16 +53,24 @@ struct seen_services {
 /* The services of entry i, each once, in order. */
 static void put_services(struct seen_services *seen, size_t i, const struct portspec_plan_entry *e)
 {
-	size_t n = 0;
-	for (size_t p = 0; p < e->port_count; p++)
-		for (size_t f = 0; f < e->ports[p].flow_count; f++) {
-			const struct portspec_service *svc = portspec_flow_service(e->ports[p].flows[f]);
+	size_t n = 0, nr;
+	const struct portspec_plan_port *r = ranges_of(e, &nr);
+	for (size_t p = 0; p < nr; p++)
+		for (size_t f = 0; f < r[p].flow_count; f++) {
+			const struct portspec_flow *const *here = &r[p].flows[f];
+			const struct portspec_service *svc = portspec_flow_service(*here);
 			size_t s = cli_service_index_of(&seen->index, svc);
-			if (s != SIZE_MAX && seen->mark[s] == i + 1)
-				continue;
-			if (s != SIZE_MAX)
+			bool again = false;
+			if (s != SIZE_MAX) {
+				again = seen->mark[s] == i + 1;
 				seen->mark[s] = i + 1;
-			printf("%s%s", n++ ? "," : "", portspec_service_name(svc));
+			} else { /* the policy's own (ping): few flows, looked for before */
+				for (const struct portspec_flow *const *g = r[0].flows; g < here && !again;
+				     g++)
+					again = portspec_flow_service(*g) == svc;
+			}
+			if (!again)
+				printf("%s%s", n++ ? "," : "", portspec_service_name(svc));
 		}
 }
 
@@ -78,14 +93,21 @@ static void text_entry(struct seen_services *seen, size_t i, const struct portsp
 {
 	printf("%3zu %-7s ipv%u %-18s", i, portspec_hook_name(e->hook), e->family,
 	       portspec_entry_kind_name(e->kind));
-	if (e->kind == PORTSPEC_ENTRY_FLOW) {
-		printf(" %s %s %s ports ", portspec_direction_name(e->direction),
+	size_t nr;
+	const struct portspec_plan_port *r = ranges_of(e, &nr);
+	if (e->kind == PORTSPEC_ENTRY_FLOW)
+		printf(" %s %s %s", portspec_direction_name(e->direction),
 		       portspec_zone_name(e->zone), portspec_protocol_name(e->protocol));
-		for (size_t p = 0; p < e->port_count; p++) {
-			printf("%s%u", p ? "," : "", e->ports[p].first);
-			if (e->ports[p].last != e->ports[p].first)
-				printf("-%u", e->ports[p].last);
-		}
+	if (nr)
+		printf(" %s ", !e->icmp_type_count                 ? "ports"
+			       : e->kind == PORTSPEC_ENTRY_FLOW ? "types"
+								: "related icmp errors");
+	for (size_t p = 0; p < nr; p++) {
+		printf("%s%u", p ? "," : "", r[p].first);
+		if (r[p].last != r[p].first)
+			printf("-%u", r[p].last);
+	}
+	if (e->kind == PORTSPEC_ENTRY_FLOW) {
 		text_addrset("remote", &e->remote);
 		if (e->local.match != PORTSPEC_ADDR_ANY)
 			text_addrset("local", &e->local);
@@ -121,8 +143,9 @@ static int print_text(const struct portspec_plan *plan)
 	printf("# plan, %s mode; a complete ruleset's default:",
 	       portspec_plan_mode(plan) == PORTSPEC_MODE_HOST ? "host" : "gateway");
 	for (size_t h = 0; h < 3; h++)
-		printf(" %s %s", portspec_hook_name(hooks[h]),
-		       portspec_plan_hook_drops(plan, hooks[h]) ? "drop" : "accept");
+		printf(" %s %s%s", portspec_hook_name(hooks[h]),
+		       portspec_plan_hook_drops(plan, hooks[h]) ? "drop" : "accept",
+		       portspec_plan_log_prefix(plan, hooks[h]) ? " (logged)" : "");
 	printf("\n");
 	for (size_t i = 0; i < portspec_plan_entry_count(plan); i++)
 		text_entry(&seen, i, portspec_plan_entry(plan, i));
@@ -149,7 +172,7 @@ int cmd_plan(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "m:f:h" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
 		int handled = cli_policy_opt(&po, c, optarg);
 		if (handled < 0) {
-			rc = EXIT_IOERR;
+			rc = -handled;
 			goto out;
 		}
 		if (handled)
@@ -177,7 +200,7 @@ int cmd_plan(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		rc = cli_usage_error("plan", usage, "unexpected argument");
+		rc = cli_usage_error("plan", usage, cli_unexpected(argv[optind], NULL));
 		goto out;
 	}
 	struct portspec_spec *spec;

@@ -71,6 +71,22 @@ static uint32_t *service_zones(const struct portspec_policy *policy)
 	return zones;
 }
 
+/* The servers or clients of a service, as a JSON array of addresses. */
+static void json_narrowing(const struct portspec_profile *pr, const struct portspec_service *svc,
+			   size_t (*count)(const struct portspec_profile *,
+					   const struct portspec_service *),
+			   const struct portspec_cidr *(*at)(const struct portspec_profile *,
+							     const struct portspec_service *, size_t))
+{
+	printf("[");
+	for (size_t k = 0; k < count(pr, svc); k++) {
+		char buf[64];
+		printf("%s", k ? ", " : "");
+		cli_json_string(stdout, portspec_cidr_format(at(pr, svc, k), buf, sizeof(buf)));
+	}
+	printf("]");
+}
+
 static int print_json(const struct portspec_policy *policy)
 {
 	const struct portspec_profile *pr = portspec_policy_profile(policy);
@@ -88,6 +104,13 @@ static int print_json(const struct portspec_policy *policy)
 	cli_json_string(stdout, portspec_profile_gateway_interface(pr, NULL));
 	printf(",\n  \"appliance\": ");
 	json_cidrs(appliance_at, pr, NULL, portspec_profile_appliance_count(pr));
+	printf(",\n  \"log\": \"%s\",\n  \"ping\": [",
+	       portspec_profile_logs_drops(pr) ? "drops" : "none");
+	for (size_t z = 0, n = 0; z < portspec_spec_zone_count(spec); z++)
+		if (portspec_profile_ping(pr, portspec_spec_zone(spec, z)))
+			printf("%s\"%s\"", n++ ? ", " : "",
+			       portspec_zone_name(portspec_spec_zone(spec, z)));
+	printf("]");
 	printf(",\n  \"zones\": [");
 	for (size_t z = 0; z < portspec_spec_zone_count(spec); z++) {
 		const struct portspec_zone *zone = portspec_spec_zone(spec, z);
@@ -118,19 +141,25 @@ static int print_json(const struct portspec_policy *policy)
 				first = false;
 			}
 		}
-		printf("], \"servers\": [");
-		for (size_t k = 0; k < portspec_profile_server_count(pr, svc); k++) {
-			char buf[64];
-			printf("%s", k ? ", " : "");
-			cli_json_string(stdout, portspec_cidr_format(portspec_profile_server(pr, svc, k),
-								     buf, sizeof(buf)));
-		}
-		printf("]}");
+		printf("], \"servers\": ");
+		json_narrowing(pr, svc, portspec_profile_server_count, portspec_profile_server);
+		printf(", \"clients\": ");
+		json_narrowing(pr, svc, portspec_profile_client_count, portspec_profile_client);
+		printf("}");
 	}
 	printf("\n  ],\n  \"warnings\": [");
 	for (size_t i = 0; i < portspec_policy_warning_count(policy); i++) {
 		printf("%s\n    ", i ? "," : "");
 		cli_json_string(stdout, portspec_policy_warning(policy, i));
+	}
+	printf("%s],\n  \"diagnostics\": [", portspec_policy_warning_count(policy) ? "\n  " : "");
+	for (size_t i = 0; i < portspec_policy_warning_count(policy); i++) {
+		enum portspec_warning_kind k = portspec_policy_warning_kind(policy, i);
+		printf("%s\n    {\"kind\": \"%s\", \"severity\": \"%s\", \"text\": ", i ? "," : "",
+		       portspec_warning_kind_name(k),
+		       portspec_warning_kind_is_note(k) ? "note" : "warning");
+		cli_json_string(stdout, portspec_policy_warning(policy, i));
+		printf("}");
 	}
 	printf("%s]\n}\n", portspec_policy_warning_count(policy) ? "\n  " : "");
 	free(used_zones);
@@ -153,7 +182,7 @@ int cmd_profile(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "f:h" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
 		int handled = cli_policy_opt(&po, c, optarg);
 		if (handled < 0) {
-			rc = EXIT_IOERR;
+			rc = -handled;
 			goto out;
 		}
 		if (handled)
@@ -171,7 +200,7 @@ int cmd_profile(int argc, char **argv)
 	bool json = !strcmp(format, "json");
 	if (optind < argc || (!json && strcmp(format, "text"))) {
 		rc = cli_usage_error("profile", usage,
-				     optind < argc ? "unexpected argument"
+				     optind < argc ? cli_unexpected(argv[optind], NULL)
 						   : "--format is text or json");
 		goto out;
 	}

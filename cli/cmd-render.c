@@ -124,7 +124,7 @@ int cmd_render(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "b:m:FN:o:h" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
 		int handled = cli_policy_opt(&po, c, optarg);
 		if (handled < 0) {
-			rc = EXIT_IOERR;
+			rc = -handled;
 			goto out;
 		}
 		if (handled)
@@ -145,7 +145,8 @@ int cmd_render(int argc, char **argv)
 	}
 	if (bad_mode || optind < argc) {
 		rc = cli_usage_error("render", usage,
-				     bad_mode ? "--mode is host or gateway" : "unexpected argument");
+				     bad_mode ? "--mode is host or gateway"
+					      : cli_unexpected(argv[optind], "--backend"));
 		goto out;
 	}
 	rc = cli_load_policy_mode(&po, m, &spec, &policy);

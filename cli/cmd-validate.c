@@ -31,7 +31,8 @@ static void help(void)
 	      "  -s, --spec FILE        the spec to check (same as SPEC)\n"
 	      "  -p, --profile FILE     a profile to check against the spec\n"
 	      "  -S, --set KEY=VALUE    profile settings to check; repeatable\n"
-	      "  -q, --quiet            do not print the policy's warnings on stderr\n"
+	      "  -q, --quiet[=WHAT]     do not print the policy's notes and warnings on stderr\n"
+	      "                         (WHAT: notes or warnings alone)\n"
 	      "  -h, --help             this help\n"
 	      "\nexamples:\n"
 	      "  portspec validate my-appliance.portspec\n"
@@ -137,7 +138,7 @@ int cmd_validate(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
 		int handled = cli_policy_opt(&po, c, optarg);
 		if (handled < 0) {
-			rc = EXIT_IOERR;
+			rc = -handled;
 			goto out;
 		}
 		if (handled)
@@ -174,10 +175,9 @@ int cmd_validate(int argc, char **argv)
 				finding(&pl, "profile", NULL,
 					"still uses documentation example addresses: set appliance "
 					"and the zones' networks (portspec profile shows which)");
-			if (!po.quiet)
-				for (size_t i = 0; i < portspec_policy_warning_count(policy); i++)
-					fprintf(stderr, "portspec: warning: %s\n",
-						portspec_policy_warning(policy, i));
+			for (size_t i = 0; i < portspec_policy_warning_count(policy); i++)
+				cli_print_warning(&po, portspec_policy_warning_kind(policy, i),
+						  portspec_policy_warning(policy, i));
 			l.findings += pl.findings;
 			portspec_policy_free(policy);
 		}

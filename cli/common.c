@@ -49,8 +49,20 @@ int cli_policy_opt(struct cli_policy_opts *o, int c, const char *arg)
 	switch (c) {
 	case 's': o->spec_path = arg; return 1;
 	case 'p': o->profile_path = arg; return 1;
-	case 'q': o->quiet = true; return 1;
-	case 'S': return cli_add_set(o, arg) ? 1 : -1;
+	case 'q':
+		if (!arg || !strcmp(arg, "all"))
+			o->quiet = CLI_QUIET_ALL;
+		else if (!strcmp(arg, "notes"))
+			o->quiet |= CLI_QUIET_NOTES;
+		else if (!strcmp(arg, "warnings"))
+			o->quiet |= CLI_QUIET_WARNINGS;
+		else {
+			fprintf(stderr, "portspec: --quiet takes notes, warnings or all, not "
+					"'%.64s'; -q alone hides both\n", arg);
+			return -EXIT_USAGE;
+		}
+		return 1;
+	case 'S': return cli_add_set(o, arg) ? 1 : -EXIT_IOERR;
 	default: return 0;
 	}
 }
@@ -73,6 +85,17 @@ int cli_usage_error(const char *cmd, const char *usage, const char *why)
 		fprintf(stderr, "portspec %s: %s\n", cmd, why);
 	fprintf(stderr, "%sTry 'portspec %s --help'.\n", usage, cmd);
 	return EXIT_USAGE;
+}
+
+const char *cli_unexpected(const char *arg, const char *option)
+{
+	static char why[256];
+	if (option && portspec_backend_kind(arg))
+		snprintf(why, sizeof(why), "unexpected argument '%.64s'; the backend is an option: "
+					   "%s %.64s", arg, option, arg);
+	else
+		snprintf(why, sizeof(why), "unexpected argument '%.64s'", arg);
+	return why;
 }
 
 int cli_bad_option(const char *cmd, const char *usage, char **argv)
@@ -139,11 +162,15 @@ int cli_load_spec(const char *path, struct portspec_spec **out)
  * could fake another diagnostic or drive the terminal.  stderr is unbuffered
  * and a big spec has thousands of warnings: a line is written in one piece
  * (per 512 bytes), not a write per character. */
-static void print_warning(const char *text)
+void cli_print_warning(const struct cli_policy_opts *o, enum portspec_warning_kind kind,
+		       const char *text)
 {
-	static const char head[] = "portspec: warning: ";
+	bool note = portspec_warning_kind_is_note(kind);
+	if (o->quiet & (note ? CLI_QUIET_NOTES : CLI_QUIET_WARNINGS))
+		return;
+	const char *head = note ? "portspec: note: " : "portspec: warning: ";
 	char line[512];
-	size_t n = sizeof(head) - 1;
+	size_t n = strlen(head);
 	memcpy(line, head, n);
 	for (const unsigned char *c = (const unsigned char *)text;; c++) {
 		if (n == sizeof(line)) {
@@ -179,9 +206,10 @@ int cli_load_policy(const struct cli_policy_opts *o, bool quiet, struct portspec
 		    struct portspec_policy **policy_out)
 {
 	int rc = load_policy(o, spec_out, policy_out);
-	if (!rc && !quiet && !o->quiet)
+	if (!rc && !quiet)
 		for (size_t i = 0; i < portspec_policy_warning_count(*policy_out); i++)
-			print_warning(portspec_policy_warning(*policy_out, i));
+			cli_print_warning(o, portspec_policy_warning_kind(*policy_out, i),
+					  portspec_policy_warning(*policy_out, i));
 	return rc;
 }
 
@@ -190,9 +218,9 @@ int cli_load_policy_mode(const struct cli_policy_opts *o, enum portspec_mode mod
 {
 	int rc = load_policy(o, spec_out, policy_out);
 	const struct portspec_plan *plan = rc ? NULL : portspec_policy_plan(*policy_out, mode);
-	if (plan && !o->quiet)
-		for (size_t i = 0; i < portspec_plan_warning_count(plan); i++)
-			print_warning(portspec_plan_warning(plan, i));
+	for (size_t i = 0; plan && i < portspec_plan_warning_count(plan); i++)
+		cli_print_warning(o, portspec_plan_warning_kind(plan, i),
+				  portspec_plan_warning(plan, i));
 	return rc;
 }
 

@@ -41,6 +41,7 @@ int main(void)
 	if (portspec_profile_new(spec, &profile) != PORTSPEC_OK ||
 	    portspec_profile_set(profile, "role", "central", &err) != PORTSPEC_OK ||
 	    portspec_profile_set(profile, "cluster-peer", "192.0.2.11,192.0.2.12", &err) != PORTSPEC_OK ||
+	    portspec_profile_set(profile, "inside", "10.0.0.0/8", &err) != PORTSPEC_OK ||
 	    portspec_policy_new(spec, profile, &policy, &err) != PORTSPEC_OK) {
 		status = fail(&err);
 		goto out;

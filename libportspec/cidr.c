@@ -38,14 +38,17 @@ PORTSPEC_EXPORT enum portspec_status portspec_cidr_parse(const char *text,
 		const char *s = slash + 1;
 		size_t n = strlen(s);
 		prefix = 0;
-		bool ok = n >= 1 && n <= 3;
+		/* Decimal without leading zeros, as the address itself must be
+		 * ("010.0.0.1" is rejected, so is "/08"). */
+		bool ok = n >= 1 && n <= 3 && !(n > 1 && s[0] == '0');
 		for (size_t i = 0; ok && i < n; i++) {
 			ok = s[i] >= '0' && s[i] <= '9';
 			prefix = prefix * 10 + (unsigned)(s[i] - '0');
 		}
 		if (!ok || prefix > max)
 			return ps_error_set(err, PORTSPEC_E_PROFILE, NULL, 0, 0,
-					    "bad prefix length in '%.64s'; IPv%u prefixes are 0 to %u",
+					    "bad prefix length in '%.64s'; IPv%u prefixes are 0 to %u, "
+					    "written without leading zeros",
 					    text, c.family, max);
 	}
 	c.prefix = (unsigned char)prefix;

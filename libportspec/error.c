@@ -23,24 +23,9 @@ PORTSPEC_EXPORT const char *portspec_strerror(enum portspec_status status)
 /* Length of the valid UTF-8 sequence at s, 0 if invalid or a C1 control. */
 static size_t utf8_seq(const unsigned char *s)
 {
-	size_t len;
-	unsigned cp, min;
-	if ((s[0] & 0xe0) == 0xc0)
-		len = 2, min = 0x80, cp = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		len = 3, min = 0x800, cp = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		len = 4, min = 0x10000, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80) /* also stops at the NUL */
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp < 0xa0)
-		return 0;
-	return len;
+	uint32_t cp;
+	size_t len = ps_utf8_char((const char *)s, 4, &cp);
+	return len && cp >= 0xa0 ? len : 0;
 }
 
 /*

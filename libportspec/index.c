@@ -17,8 +17,34 @@
 
 #include "index.h"
 
-_Static_assert(1u + PS_MAX_ZONES * 4u * PS_INDEX_CHUNKS <= 65536u,
+_Static_assert(1u + PS_MAX_ZONES * 4u * PS_INDEX_CHUNKS + PS_MAX_ZONES * 4u <= 65536u,
 	       "leaf numbers fit in 16 bits");
+
+/* The ICMP maps (index.h): where their tops begin, and a map's place among
+ * those of its zone or mode. */
+static size_t icmp_tops(size_t nzones)
+{
+	return (nzones * 4 + PS_INDEX_PLAN_MAPS) * PS_INDEX_CHUNKS;
+}
+
+static size_t icmp_slot(unsigned direction, unsigned protocol)
+{
+	return (direction - 1u) * 2 + (protocol - PORTSPEC_ICMP);
+}
+
+static unsigned icmp_family(unsigned protocol)
+{
+	return protocol == PORTSPEC_ICMP ? 4 : 6;
+}
+
+/* What the maps of @e's protocol hold: its ports, or for ICMP its types. */
+static const struct portspec_plan_port *entry_keys(const struct portspec_plan_entry *e,
+						   size_t *n)
+{
+	bool icmp = ps_protocol_is_icmp(e->protocol);
+	*n = icmp ? e->icmp_type_count : e->port_count;
+	return icmp ? e->icmp_types : e->ports;
+}
 
 /* ---- growing arrays ---- */
 
@@ -342,10 +368,18 @@ static bool zone_maps(struct build *b)
 	for (size_t lo = 0, hi; lo < p->nflows && ok; lo = hi) {
 		const struct portspec_flow *f = &p->flows[lo];
 		hi = bucket_end(p, lo);
-		size_t map = ps_index_zone_map(f->zone->index, f->direction, f->protocol);
+		size_t nz = b->ix->nzones, z = f->zone->index, map;
+		uint16_t *top;
+		if (ps_protocol_is_icmp(f->protocol)) {
+			/* types: chunk 0 alone */
+			map = nz * 4 + z * 4 + icmp_slot(f->direction, f->protocol);
+			top = b->ix->top + icmp_tops(nz) + z * 4 + icmp_slot(f->direction, f->protocol);
+		} else {
+			map = ps_index_zone_map(z, f->direction, f->protocol);
+			top = b->ix->top + map * PS_INDEX_CHUNKS;
+		}
 		b->zone_base[map] = (uint32_t)lo;
-		ok = zone_segments(p->flows, lo, hi, &h, &b->segs) &&
-		     map_fill(&b->leaves, &b->segs, b->ix->top + map * PS_INDEX_CHUNKS);
+		ok = zone_segments(p->flows, lo, hi, &h, &b->segs) && map_fill(&b->leaves, &b->segs, top);
 	}
 	ps_free(h.v);
 	return ok;
@@ -433,18 +467,20 @@ static enum portspec_hook hook_for(enum portspec_mode mode, enum portspec_direct
 }
 
 /*
- * The entries the address query can return: FLOW entries of tcp or udp with
- * ports, at the hook of their direction.  Baseline entries are not
- * connections of the policy, and an entry without ports (ICMP) never answers
- * a question about a port.
+ * The entries the address query can return: FLOW entries with ports (ICMP:
+ * types, of its family), at the hook of their direction.  Baseline entries
+ * are not connections of the policy.
  */
 static bool indexed(const struct portspec_plan *plan, const struct portspec_plan_entry *e)
 {
-	return e->kind == PORTSPEC_ENTRY_FLOW &&
-	       (e->protocol == PORTSPEC_TCP || e->protocol == PORTSPEC_UDP) &&
+	size_t n;
+	entry_keys(e, &n);
+	return e->kind == PORTSPEC_ENTRY_FLOW && e->protocol >= PORTSPEC_TCP &&
+	       e->protocol <= PORTSPEC_ICMPV6 &&
 	       (e->direction == PORTSPEC_INBOUND || e->direction == PORTSPEC_OUTBOUND) &&
-	       (e->family == 4 || e->family == 6) && e->port_count > 0 &&
-	       e->hook == hook_for(plan->mode, e->direction);
+	       (ps_protocol_is_icmp(e->protocol) ? e->family == icmp_family(e->protocol)
+						 : e->family == 4 || e->family == 6) &&
+	       n > 0 && e->hook == hook_for(plan->mode, e->direction);
 }
 
 /* Appends the matcher of @e (NULL: entry 0, none): its remote set's matched
@@ -722,9 +758,11 @@ static bool bucket_collect(const struct build *b, size_t q0, unsigned d, unsigne
 	for (size_t i = q0; i < b->nq; i++) {
 		const struct portspec_plan_entry *e = b->q[i].entry;
 		if (e->direction == d && e->protocol == proto && e->family == family) {
+			size_t nkeys;
+			entry_keys(e, &nkeys);
 			k->n++;
 			k->ranges += b->q[i].n;
-			nev += 2 * e->port_count;
+			nev += 2 * nkeys;
 		}
 	}
 	if (!k->n)
@@ -741,12 +779,30 @@ static bool bucket_collect(const struct build *b, size_t q0, unsigned d, unsigne
 		if (e->direction != d || e->protocol != proto || e->family != family)
 			continue;
 		uint32_t m = (uint32_t)k->n;
+		size_t nkeys;
+		const struct portspec_plan_port *keys = entry_keys(e, &nkeys);
 		k->members[k->n++] = (uint32_t)i;
-		for (size_t r = 0; r < e->port_count; r++) {
-			k->ev[k->nev++] = (struct event){{0, e->ports[r].first}, 1, m};
-			k->ev[k->nev++] = (struct event){{0, e->ports[r].last + 1u}, 0, m};
+		for (size_t r = 0; r < nkeys; r++) {
+			k->ev[k->nev++] = (struct event){{0, keys[r].first}, 1, m};
+			k->ev[k->nev++] = (struct event){{0, keys[r].last + 1u}, 0, m};
 		}
 	}
+	return true;
+}
+
+/* Keeps the segments of @s at or below @last: an ICMP map has one chunk,
+ * and a scanned bucket's segment runs to 65535. */
+static bool segs_clip(struct segs *s, unsigned last)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].first <= last) {
+			s->v[n] = s->v[i];
+			if (s->v[n].last > last)
+				s->v[n].last = last;
+			n++;
+		}
+	s->n = n;
 	return true;
 }
 
@@ -764,17 +820,24 @@ static bool plan_maps(struct build *b, size_t mode_index)
 		if (indexed(plan, plan->entries[i]) && !add_qentry(b, plan->entries[i]))
 			return false;
 	for (unsigned d = 1; d <= 2; d++)
-		for (unsigned proto = 1; proto <= 2; proto++)
+		for (unsigned proto = 1; proto <= 4; proto++)
 			for (unsigned family = 4; family <= 6; family += 2) {
+				bool icmp = ps_protocol_is_icmp(proto);
+				if (icmp && family != icmp_family(proto))
+					continue;
 				struct bucket k;
 				memset(&k, 0, sizeof(k));
 				bool ok = bucket_collect(b, q0, d, proto, family, &k);
 				if (ok && k.n) {
-					size_t map = plan_map(b->ix->nzones, mode_index, d, proto,
-							      family);
+					size_t nz = b->ix->nzones;
+					uint16_t *top =
+						icmp ? b->ix->top + icmp_tops(nz) + nz * 4 +
+							       mode_index * 4 + icmp_slot(d, proto)
+						     : b->ix->top + plan_map(nz, mode_index, d, proto,
+									     family) * PS_INDEX_CHUNKS;
 					ok = plan_segments(b, &k) &&
-					     map_fill(&b->pleaves, &b->segs,
-						      b->ix->top + map * PS_INDEX_CHUNKS);
+					     (!icmp || segs_clip(&b->segs, 255)) &&
+					     map_fill(&b->pleaves, &b->segs, top);
 				}
 				bucket_release(&k);
 				if (!ok)
@@ -850,9 +913,10 @@ static void build_release(struct build *b, bool keep)
 enum portspec_status ps_index_build(struct portspec_policy *p, struct portspec_error *err)
 {
 	size_t nzones = p->spec->nzones;
-	size_t ntop = (nzones * 4 + PS_INDEX_PLAN_MAPS) * PS_INDEX_CHUNKS;
-	/* the tops, then the zone maps' bases (aligned: ntop is a multiple of 256) */
-	size_t top_bytes = ntop * sizeof(uint16_t) + nzones * 4 * sizeof(uint32_t);
+	size_t ntop = icmp_tops(nzones) + nzones * 4 + PS_INDEX_ICMP_PLAN_MAPS;
+	/* the tops, then the zone maps' bases, those of the ICMP maps last
+	 * (aligned: ntop is a multiple of 4) */
+	size_t top_bytes = ntop * sizeof(uint16_t) + nzones * 8 * sizeof(uint32_t);
 	struct build b;
 	memset(&b, 0, sizeof(b));
 	b.p = p;
@@ -933,15 +997,17 @@ static bool ranges_hold(const struct ps_arange *r, size_t n, struct ps_akey a)
 const struct portspec_plan_port *ps_entry_port(const struct portspec_plan_entry *e,
 					       unsigned port)
 {
-	size_t lo = 0, hi = e->port_count;
+	size_t n;
+	const struct portspec_plan_port *v = entry_keys(e, &n);
+	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (e->ports[mid].last < port)
+		if (v[mid].last < port)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < e->port_count && e->ports[lo].first <= port ? &e->ports[lo] : NULL;
+	return lo < n && v[lo].first <= port ? &v[lo] : NULL;
 }
 
 static bool iface_fits(const char *want, const char *given)
@@ -978,11 +1044,25 @@ static const struct ps_apart *large_search(const struct ps_index *ix, uint32_t v
 	return part;
 }
 
+/* ps_index_plan_value() for an ICMP connection: 0 (nothing) for the other family. */
+static uint32_t icmp_plan_value(const struct portspec_plan *plan,
+				const struct portspec_connection *c)
+{
+	const struct ps_index *ix = plan->index;
+	unsigned d = (unsigned)c->direction, proto = (unsigned)c->protocol;
+	if (c->remote.family != icmp_family(proto))
+		return 0;
+	size_t m = plan->mode == PORTSPEC_MODE_GATEWAY; /* plans[1] */
+	size_t leaf = ix->top[icmp_tops(ix->nzones) + ix->nzones * 4 + m * 4 + icmp_slot(d, proto)];
+	return ix->pool16[leaf * PS_INDEX_LEAF + (c->port & 255u)];
+}
+
 const struct portspec_plan_entry *ps_index_plan_find(const struct portspec_plan *plan,
 						      const struct portspec_connection *c)
 {
 	const struct ps_index *ix = plan->index;
-	uint32_t v = ps_index_plan_value(plan, c);
+	uint32_t v = ps_protocol_is_icmp(c->protocol) ? icmp_plan_value(plan, c)
+						      : ps_index_plan_value(plan, c);
 	if (v & 1)
 		v = ix->longv[v >> 1];
 	struct ps_akey a = akey_of(c->remote.family, c->remote.addr);
@@ -1004,6 +1084,33 @@ const struct portspec_plan_entry *ps_index_plan_find(const struct portspec_plan 
 	return e;
 }
 
+int ps_index_zone_query(const struct ps_index *ix, size_t z, unsigned direction,
+			unsigned protocol, unsigned port, const struct portspec_flow **match)
+{
+	if (!ps_protocol_is_icmp(protocol))
+		return ps_index_zone_allowed(ix, z, direction, protocol, port, match);
+	size_t s = z * 4 + icmp_slot(direction, protocol);
+	size_t i = (size_t)ix->top[icmp_tops(ix->nzones) + s] * PS_INDEX_LEAF + (port & 255u);
+	uint32_t v = ix->zone_wide ? ix->zpool32[i] : ix->zpool16[i];
+	if (match)
+		*match = v ? &ix->flows[ix->zone_base[ix->nzones * 4 + s] + v - 1u] : NULL;
+	return v != 0;
+}
+
+/* portspec_is_allowed_zone() of ICMP and ICMPv6 (types 1 to 255), or of no protocol. */
+PS_COLD static int zone_query_icmp(const struct portspec_policy *p,
+				   const struct portspec_zone *zone, unsigned d, unsigned proto,
+				   unsigned port, const struct portspec_flow **match)
+{
+	if (!ps_protocol_is_icmp(proto) || port > 255)
+		return -PORTSPEC_E_INVALID;
+	const struct ps_index *ix = p->index;
+	size_t z = zone->index;
+	if (z >= ix->nzones || ix->zones + z != zone)
+		return -PORTSPEC_E_UNKNOWN;
+	return ps_index_zone_query(ix, z, d, proto, port, match);
+}
+
 PORTSPEC_EXPORT int portspec_is_allowed_zone(const struct portspec_policy *p,
 					     const struct portspec_zone *zone,
 					     enum portspec_direction direction,
@@ -1013,8 +1120,10 @@ PORTSPEC_EXPORT int portspec_is_allowed_zone(const struct portspec_policy *p,
 	unsigned d = (unsigned)direction, proto = (unsigned)protocol;
 	if (match)
 		*match = NULL;
-	if (!p || !zone || port - 1u > 65534u || d - 1u > 1u || proto - 1u > 1u)
+	if (!p || !zone || port - 1u > 65534u || d - 1u > 1u)
 		return -PORTSPEC_E_INVALID;
+	if (proto - 1u > 1u)
+		return zone_query_icmp(p, zone, d, proto, port, match);
 	const struct ps_index *ix = p->index;
 	size_t z = zone->index;
 	if (z >= ix->nzones || ix->zones + z != zone)

@@ -17,6 +17,11 @@
  * first flow (ps_index.zone_base): 16 bits, or 32 in a policy with a
  * bucket of more than 65535 flows (ps_index.zone_wide).
  *
+ * ICMP maps: the same for ICMP (IPv4) and ICMPv6 message types, 1 to 255,
+ * so one chunk each: [zone][direction-1][icmp, icmpv6] after the plan maps'
+ * tops, then the plans' [mode][direction-1][icmp, icmpv6] (family 4 for
+ * icmp, 6 for icmpv6).  The queries of the hot paths never reach them.
+ *
  * Plan maps ([mode][direction-1][protocol-1][family]): the value names the
  * candidate list of the port, the plan's FLOW entries whose ports hold it,
  * in plan order, through a partition of the address space that gives for
@@ -31,9 +36,19 @@
 
 #include "private.h"
 
+/* Kept out of a query's hot path, so that it saves no register there. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define PS_COLD __attribute__((noipa))
+#elif defined(__GNUC__)
+#define PS_COLD __attribute__((noinline))
+#else
+#define PS_COLD
+#endif
+
 #define PS_INDEX_CHUNKS 256u
 #define PS_INDEX_LEAF 256u
 #define PS_INDEX_PLAN_MAPS 16u
+#define PS_INDEX_ICMP_PLAN_MAPS 8u
 
 /*
  * A plan map holds 16-bit values: an even one is the value itself, an odd
@@ -119,23 +134,29 @@ struct ps_index {
 	/* what the index allocated, for docs/performance.md: in all, and of it
 	 * the leaves of the zone maps and of the plan maps */
 	size_t bytes, zone_leaf_bytes, plan_leaf_bytes;
-	/* (nzones * 4 + PS_INDEX_PLAN_MAPS) * PS_INDEX_CHUNKS leaf numbers */
+	/* (nzones * 4 + PS_INDEX_PLAN_MAPS) * PS_INDEX_CHUNKS leaf numbers, then
+	 * those of the ICMP maps, nzones * 4 + PS_INDEX_ICMP_PLAN_MAPS */
 	uint16_t top[];
 };
 
 enum portspec_status ps_index_build(struct portspec_policy *p, struct portspec_error *err);
 void ps_index_free(struct ps_index *ix);
 
+/* The zone query of any protocol, arguments checked (ICMP types 1..255). */
+int ps_index_zone_query(const struct ps_index *ix, size_t z, unsigned direction,
+			unsigned protocol, unsigned port, const struct portspec_flow **match);
+
 /* The FLOW entry of @plan that accepts valid connection @c (an address of
  * family 4 or 6), as the scan of the plan in order finds it; NULL if none. */
 const struct portspec_plan_entry *ps_index_plan_find(const struct portspec_plan *plan,
 						      const struct portspec_connection *c);
 
-/* The port range of plan entry @e that holds @port, or NULL (a binary search). */
+/* The port range (ICMP: the type range) of plan entry @e that holds @port,
+ * or NULL (a binary search). */
 const struct portspec_plan_port *ps_entry_port(const struct portspec_plan_entry *e,
 					       unsigned port);
 
-/* Zone bucket z's map: direction and protocol are 1 or 2. */
+/* Zone bucket z's map: direction and protocol are 1 or 2 (tcp, udp). */
 static inline size_t ps_index_zone_map(size_t z, unsigned direction, unsigned protocol)
 {
 	return z * 4 + (direction - 1u) * 2 + (protocol - 1u);

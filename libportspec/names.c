@@ -13,7 +13,7 @@ PORTSPEC_EXPORT const char *portspec_version(void)
 }
 
 static const char *const direction_names[] = {NULL, "inbound", "outbound"};
-static const char *const protocol_names[] = {NULL, "tcp", "udp"};
+static const char *const protocol_names[] = {NULL, "tcp", "udp", "icmp", "icmpv6"};
 static const char *const zone_kind_names[] = {NULL, "networks", "complement", "peers"};
 
 PORTSPEC_EXPORT const char *portspec_direction_name(enum portspec_direction d)
@@ -23,7 +23,7 @@ PORTSPEC_EXPORT const char *portspec_direction_name(enum portspec_direction d)
 
 PORTSPEC_EXPORT const char *portspec_protocol_name(enum portspec_protocol p)
 {
-	return (unsigned)p < 3 ? protocol_names[p] : NULL;
+	return (unsigned)p < 5 ? protocol_names[p] : NULL;
 }
 
 PORTSPEC_EXPORT const char *portspec_zone_kind_name(enum portspec_zone_kind k)
@@ -61,7 +61,7 @@ PORTSPEC_EXPORT enum portspec_direction portspec_direction_from_name(const char 
 
 PORTSPEC_EXPORT enum portspec_protocol portspec_protocol_from_name(const char *name)
 {
-	for (unsigned i = 1; name && i < 3; i++)
+	for (unsigned i = 1; name && i < 5; i++)
 		if (strcmp(name, protocol_names[i]) == 0)
 			return (enum portspec_protocol)i;
 	return PORTSPEC_PROTO_ANY;

@@ -15,7 +15,14 @@
  *  - host mode matches the appliance's interface (interface=, per zone with
  *    interface=ZONE:NAME) and no address on its own side; gateway mode
  *    matches the firewall's zone interfaces (ZONE-interface=,
- *    appliance-interface=) and the appliance's addresses.
+ *    appliance-interface=) and the appliance's addresses;
+ *  - ICMP flows are IPv4's, ICMPv6 flows IPv6's: one family each, their
+ *    message types in icmp_types;
+ *  - the ICMP errors that belong to a connection pass with it: the
+ *    established entries name their types, for targets that cannot relate
+ *    them (Windows admits them by type);
+ *  - log=drops: a complete ruleset logs what its dropping hooks drop, with
+ *    one prefix per hook, rate-limited where the target can.
  */
 #include <stdio.h>
 #include <string.h>
@@ -80,9 +87,7 @@ void ps_plan_free(struct portspec_plan *plan)
 	for (size_t i = 0; i < plan->nentries; i++)
 		entry_free(plan->entries[i]);
 	ps_free(plan->entries);
-	for (size_t i = 0; i < plan->nwarnings; i++)
-		ps_free(plan->warnings[i]);
-	ps_free(plan->warnings);
+	ps_warnings_release(&plan->warnings);
 	ps_free(plan);
 }
 
@@ -207,10 +212,16 @@ static bool push_entry(struct build *b, struct ps_entry *e)
 	return true;
 }
 
-/* The policy's (or plan's) warnings: a list of strings it owns. */
-#define add_warning(p, err, ...) ps_strings_add(&(p)->warnings, &(p)->nwarnings, err, __VA_ARGS__)
-
 /* ---- baseline ---- */
+
+/*
+ * The ICMP errors that report on a connection and pass as related to it:
+ * IPv4 3 (destination unreachable, fragmentation needed included), 11
+ * (time exceeded) and 12 (parameter problem); IPv6 1 to 4 (destination
+ * unreachable, packet too big, time exceeded, parameter problem).
+ */
+static const struct portspec_plan_port icmp_errors_v4[] = {{3, 3, 0, NULL}, {11, 12, 0, NULL}};
+static const struct portspec_plan_port icmp_errors_v6[] = {{1, 4, 0, NULL}};
 
 static enum portspec_status add_baseline(struct build *b, enum portspec_entry_kind kind,
 					 enum portspec_hook hook, unsigned family,
@@ -234,6 +245,10 @@ static enum portspec_status add_baseline(struct build *b, enum portspec_entry_ki
 			e->pub.iif = "lo";
 		else
 			e->pub.oif = "lo";
+	}
+	if (kind == PORTSPEC_ENTRY_ESTABLISHED) {
+		e->pub.icmp_types = family == 4 ? icmp_errors_v4 : icmp_errors_v6;
+		e->pub.icmp_type_count = family == 4 ? 2 : 1;
 	}
 	if (!push_entry(b, e)) {
 		entry_free(&e->pub);
@@ -290,7 +305,7 @@ struct group {
 };
 
 /* Why a family got no entry, for the warning of a flow with none at all. */
-enum skip { SKIP_NONE, SKIP_ZONE, SKIP_EVERYTHING, SKIP_NARROWED, SKIP_APPLIANCE };
+enum skip { SKIP_NONE, SKIP_ZONE, SKIP_EVERYTHING, SKIP_NARROWED, SKIP_APPLIANCE, SKIP_FAMILY };
 
 static enum skip remote_set(struct build *b, const struct group *g, unsigned family,
 			    struct portspec_addrset *out, bool *ok)
@@ -363,8 +378,14 @@ static bool group_ports(struct ps_entry *e, const struct group *g)
 		port->flow_count = j - i;
 		i = j;
 	}
-	e->pub.ports = e->ports;
-	e->pub.port_count = np;
+	/* ICMP has message types where the others have ports */
+	if (ps_protocol_is_icmp(g->flows[0]->protocol)) {
+		e->pub.icmp_types = e->ports;
+		e->pub.icmp_type_count = np;
+	} else {
+		e->pub.ports = e->ports;
+		e->pub.port_count = np;
+	}
 	return true;
 }
 
@@ -393,6 +414,7 @@ static const char *skip_reason(enum skip why)
 	case SKIP_EVERYTHING: return "the networks zones cover every address, so none is outside";
 	case SKIP_NARROWED: return "none of the narrowing addresses lies in the zone";
 	case SKIP_APPLIANCE: return "the appliance has no address (appliance=)";
+	case SKIP_FAMILY: return "the protocol is the other family's";
 	default: return "";
 	}
 }
@@ -411,14 +433,19 @@ static enum portspec_status warn_no_packets(struct build *b, const struct group 
 		ps_buf_release(&services);
 		return nomem(b);
 	}
-	enum portspec_status st = add_warning(
-		b->plan, b->err,
-		"%s %s %s %s: no rule in %s mode, so no packet is allowed: for IPv4 %s; for "
-		"IPv6 %s",
-		services.data, portspec_direction_name(head->direction), head->zone->name,
+	/* "for IPv4 ...; for IPv6 ...", or the one family of ICMP and ICMPv6 */
+	char reasons[256];
+	if (why[0] == SKIP_FAMILY || why[1] == SKIP_FAMILY)
+		snprintf(reasons, sizeof(reasons), "%s", skip_reason(why[why[0] == SKIP_FAMILY]));
+	else
+		snprintf(reasons, sizeof(reasons), "for IPv4 %s; for IPv6 %s", skip_reason(why[0]),
+			 skip_reason(why[1]));
+	enum portspec_status st = ps_warn(
+		&b->plan->warnings, PORTSPEC_WARNING_NO_RULE, b->err,
+		"%s %s %s %s: no rule in %s mode, so no packet is allowed: %s", services.data,
+		portspec_direction_name(head->direction), head->zone->name,
 		portspec_protocol_name(head->protocol),
-		b->plan->mode == PORTSPEC_MODE_HOST ? "host" : "gateway", skip_reason(why[0]),
-		skip_reason(why[1]));
+		b->plan->mode == PORTSPEC_MODE_HOST ? "host" : "gateway", reasons);
 	ps_buf_release(&services);
 	return st;
 }
@@ -432,6 +459,12 @@ static enum portspec_status group_entries(struct build *b, const struct group *g
 
 	for (unsigned f = 0; f < 2; f++) {
 		unsigned family = f ? 6 : 4;
+		/* ICMP is IPv4's, ICMPv6 IPv6's */
+		if ((head->protocol == PORTSPEC_ICMP && family != 4) ||
+		    (head->protocol == PORTSPEC_ICMPV6 && family != 6)) {
+			why[f] = SKIP_FAMILY;
+			continue;
+		}
 		struct ps_entry *e = ps_calloc(1, sizeof(*e));
 		bool ok = e != NULL;
 		if (!ok)
@@ -546,7 +579,7 @@ static enum portspec_status unused_keys(struct build *b)
 			ps_buf_printf(&keys, "%sappliance-interface=%s", keys.len ? ", " : "",
 				      pr->appliance_interface);
 		if (keys.len && !keys.failed)
-			st = add_warning(b->plan, b->err,
+			st = ps_warn(&b->plan->warnings, PORTSPEC_WARNING_UNUSED_KEY, b->err,
 					 "host rules do not use the gateway keys %s; they match the "
 					 "appliance's own interface (%s%s), set with interface=IFNAME or "
 					 "interface=ZONE:IFNAME",
@@ -557,7 +590,7 @@ static enum portspec_status unused_keys(struct build *b)
 			ps_buf_printf(&keys, "interface=%s", pr->interface);
 		list_interfaces(&keys, b->spec, pr->host_interface, true);
 		if (keys.len && !keys.failed)
-			st = add_warning(b->plan, b->err,
+			st = ps_warn(&b->plan->warnings, PORTSPEC_WARNING_UNUSED_KEY, b->err,
 					 "gateway rules do not use %s (the appliance's own interface, "
 					 "for host rules); they match the firewall's interfaces, set "
 					 "with ZONE-interface=IFNAME and appliance-interface=IFNAME",
@@ -589,6 +622,12 @@ enum portspec_status ps_plan_build(const struct portspec_policy *policy, enum po
 	b.plan->drops[PORTSPEC_HOOK_FORWARD] = true;
 	b.plan->drops[PORTSPEC_HOOK_INPUT] = b.plan->drops[PORTSPEC_HOOK_OUTPUT] =
 		mode == PORTSPEC_MODE_HOST;
+	/* log=drops: every hook that drops logs it, each with a prefix of its own */
+	static const char *const prefixes[] = {NULL, "portspec drop input: ",
+					       "portspec drop output: ", "portspec drop forward: "};
+	for (unsigned h = PORTSPEC_HOOK_INPUT; h <= PORTSPEC_HOOK_FORWARD; h++)
+		b.plan->log_prefix[h] =
+			b.pr->log == PS_LOG_DROPS && b.plan->drops[h] ? prefixes[h] : NULL;
 	enum portspec_status st = zone_sets_build(&b);
 	if (!st)
 		st = build_baseline(&b);
@@ -644,19 +683,41 @@ PORTSPEC_EXPORT bool portspec_plan_hook_drops(const struct portspec_plan *plan,
 	return plan->drops[hook];
 }
 
+PORTSPEC_EXPORT const char *portspec_plan_log_prefix(const struct portspec_plan *plan,
+						     enum portspec_hook hook)
+{
+	if (!plan || hook < PORTSPEC_HOOK_INPUT || hook > PORTSPEC_HOOK_FORWARD)
+		return NULL;
+	return plan->log_prefix[hook];
+}
+
 PORTSPEC_EXPORT size_t portspec_plan_warning_count(const struct portspec_plan *plan)
 {
-	return plan ? plan->policy->nwarnings + plan->nwarnings : 0;
+	return plan ? plan->policy->warnings.n + plan->warnings.n : 0;
+}
+
+/* The policy's warnings first, then the mode's own. */
+static const struct ps_warning *plan_warning(const struct portspec_plan *plan, size_t index)
+{
+	if (!plan)
+		return NULL;
+	if (index < plan->policy->warnings.n)
+		return &plan->policy->warnings.v[index];
+	index -= plan->policy->warnings.n;
+	return index < plan->warnings.n ? &plan->warnings.v[index] : NULL;
 }
 
 PORTSPEC_EXPORT const char *portspec_plan_warning(const struct portspec_plan *plan, size_t index)
 {
-	if (!plan)
-		return NULL;
-	if (index < plan->policy->nwarnings)
-		return plan->policy->warnings[index];
-	index -= plan->policy->nwarnings;
-	return index < plan->nwarnings ? plan->warnings[index] : NULL;
+	const struct ps_warning *w = plan_warning(plan, index);
+	return w ? w->text : NULL;
+}
+
+PORTSPEC_EXPORT enum portspec_warning_kind portspec_plan_warning_kind(const struct portspec_plan *plan,
+								       size_t index)
+{
+	const struct ps_warning *w = plan_warning(plan, index);
+	return w ? w->kind : (enum portspec_warning_kind)0;
 }
 
 PORTSPEC_EXPORT bool portspec_addrset_contains(const struct portspec_addrset *set,

@@ -41,7 +41,9 @@ static int cmp_flow(const void *pa, const void *pb)
 	CMP(a->protocol, b->protocol);
 	CMP(a->first, b->first);
 	CMP(a->last, b->last);
-	CMP(a->service, b->service); /* services live in one array: declaration order */
+	/* the spec's services live in one array (declaration order); ping comes after */
+	CMP(a->service == &ps_ping_service, b->service == &ps_ping_service);
+	CMP(a->service, b->service);
 #undef CMP
 	return 0;
 }
@@ -50,28 +52,6 @@ static bool same_key(const struct portspec_flow *a, const struct portspec_flow *
 {
 	return a->direction == b->direction && a->zone == b->zone && a->protocol == b->protocol &&
 	       a->first == b->first && a->last == b->last && a->service == b->service;
-}
-
-/* Does `addr` belong to zone z under this profile? */
-static bool in_zone(const struct portspec_profile *pr, size_t z, const struct portspec_cidr *addr)
-{
-	const struct portspec_spec *spec = pr->spec;
-	if (spec->zones[z].kind == PORTSPEC_ZONE_COMPLEMENT) {
-		for (size_t k = 0; k < spec->nzones; k++) {
-			if (spec->zones[k].kind != PORTSPEC_ZONE_NETWORKS)
-				continue;
-			const struct ps_cidr_list *l = &pr->zone_addresses[k];
-			for (size_t i = 0; i < l->count; i++)
-				if (ps_cidr_contains(&l->items[i], addr))
-					return false;
-		}
-		return true;
-	}
-	const struct ps_cidr_list *l = &pr->zone_addresses[z];
-	for (size_t i = 0; i < l->count; i++)
-		if (ps_cidr_contains(&l->items[i], addr))
-			return true;
-	return false;
 }
 
 static void free_flows(struct portspec_flow *flows, size_t n)
@@ -88,9 +68,7 @@ PORTSPEC_EXPORT void portspec_policy_free(struct portspec_policy *p)
 	ps_plan_free(p->plans[0]);
 	ps_plan_free(p->plans[1]);
 	free_flows(p->flows, p->nflows);
-	for (size_t i = 0; i < p->nwarnings; i++)
-		ps_free(p->warnings[i]);
-	ps_free(p->warnings);
+	ps_warnings_release(&p->warnings);
 	ps_index_free(p->index);
 	ps_free(p->service_used);
 	portspec_profile_free(p->profile);
@@ -98,13 +76,18 @@ PORTSPEC_EXPORT void portspec_policy_free(struct portspec_policy *p)
 	ps_free(p);
 }
 
-/* The policy's (or plan's) warnings: a list of strings it owns. */
-#define add_warning(p, err, ...) ps_strings_add(&(p)->warnings, &(p)->nwarnings, err, __VA_ARGS__)
+/* The addresses that narrow a service's flows of this statement: its
+ * servers for an outbound flow, its clients for an inbound one. */
+static const struct ps_cidr_list *narrowing(const struct portspec_profile *pr,
+					    const struct ps_spec_flow *sf, size_t si)
+{
+	return sf->direction == PORTSPEC_OUTBOUND ? &pr->servers[si] : &pr->clients[si];
+}
 
 /*
  * A spec of a few megabytes can list a thousand services with a thousand
  * ports each in every flow: bound the policy before building it, counting a
- * flow once per server address it copies.
+ * flow once per server or client address it copies.
  */
 static enum portspec_status check_size(const struct portspec_profile *pr,
 				       struct portspec_error *err)
@@ -120,13 +103,85 @@ static enum portspec_status check_size(const struct portspec_profile *pr,
 			if (!pr->enabled[si] ||
 			    (sf->services[k].either && !(pr->served_from[si] & (1u << sf->zone))))
 				continue;
-			size_t addrs = sf->direction == PORTSPEC_OUTBOUND ? pr->servers[si].count : 0;
+			size_t addrs = narrowing(pr, sf, si)->count;
 			total += spec->services[si].nports * (1 + addrs);
 			if (total > PS_MAX_POLICY_FLOWS)
 				return ps_error_set(err, PORTSPEC_E_LIMIT, spec->filename, sf->line, 1,
 						    "the policy would have more than %u flows (each "
-						    "server address counts as one); list fewer services, "
-						    "ports or servers", PS_MAX_POLICY_FLOWS);
+						    "server or client address counts as one); list fewer "
+						    "services, ports, servers or clients",
+						    PS_MAX_POLICY_FLOWS);
+		}
+	}
+	return PORTSPEC_OK;
+}
+
+/*
+ * A flow statement of the role needs a zone that has no addresses: the
+ * error names the key to set, and stands where the role was set when the
+ * statement is the role's (role=central with no cluster-peer), else at the
+ * statement in the spec.
+ */
+static enum portspec_status no_addresses(const struct portspec_profile *pr,
+					 const struct ps_spec_flow *sf, struct portspec_error *err)
+{
+	const struct portspec_spec *spec = pr->spec;
+	const struct portspec_zone *zone = &spec->zones[sf->zone];
+	const char *key = zone->kind == PORTSPEC_ZONE_PEERS ? "cluster-peer" : zone->name;
+	if (sf->roles != PORTSPEC_ROLE_ANY)
+		return ps_profile_error_at(pr, &pr->role_origin, err, PORTSPEC_E_PROFILE,
+					   "role %s needs the addresses of zone %s (for its %s "
+					   "flows, %s line %u), and the profile gives none; set "
+					   "%s=ADDRESS",
+					   portspec_role_name(pr->role), zone->name,
+					   portspec_direction_name(sf->direction), spec->filename,
+					   sf->line, key);
+	return ps_error_set(err, PORTSPEC_E_PROFILE, spec->filename, sf->line, 1,
+			    "zone '%s' has no addresses, but this flow needs them; set %s=ADDRESS "
+			    "in the profile", zone->name, key);
+}
+
+static struct ps_portrange ping_types[] = {
+	{PORTSPEC_ICMP, 8, 8},     /* echo request */
+	{PORTSPEC_ICMPV6, 128, 128}, /* echo request */
+};
+
+const struct portspec_service ps_ping_service = {
+	.name = (char *)"ping",
+	.title = (char *)"ICMP echo request (ping)",
+	.description = (char *)"Echo requests to the appliance from the zones the profile "
+			       "names (ping=); replies ride on connection state",
+	.level = PORTSPEC_OPTIONAL,
+	.ports = ping_types,
+	.nports = sizeof(ping_types) / sizeof(ping_types[0]),
+};
+
+/* The flows of profile key ping=: echo requests inbound from each zone it names. */
+static enum portspec_status expand_ping(const struct portspec_profile *pr, struct build *b,
+					struct portspec_error *err)
+{
+	const struct portspec_spec *spec = pr->spec;
+	for (size_t z = 0; z < spec->nzones; z++) {
+		const struct portspec_zone *zone = &spec->zones[z];
+		if (!(pr->ping & (1u << z)))
+			continue;
+		if (zone->kind != PORTSPEC_ZONE_COMPLEMENT && pr->zone_addresses[z].count == 0)
+			return ps_error_set(err, PORTSPEC_E_PROFILE, NULL, 0, 0,
+					    "ping=%s: zone %s has no addresses; set %s=ADDRESS",
+					    zone->name, zone->name,
+					    zone->kind == PORTSPEC_ZONE_PEERS ? "cluster-peer"
+									      : zone->name);
+		for (size_t r = 0; r < ps_ping_service.nports; r++) {
+			struct portspec_flow f = {
+				.service = &ps_ping_service,
+				.zone = zone,
+				.protocol = ps_ping_service.ports[r].proto,
+				.direction = PORTSPEC_INBOUND,
+				.first = ps_ping_service.ports[r].first,
+				.last = ps_ping_service.ports[r].last,
+			};
+			if (!push_flow(b, &f))
+				return ps_error_set(err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
 		}
 	}
 	return PORTSPEC_OK;
@@ -146,11 +201,7 @@ static enum portspec_status expand(const struct portspec_profile *pr, struct bui
 			continue;
 		const struct portspec_zone *zone = &spec->zones[sf->zone];
 		if (zone->kind != PORTSPEC_ZONE_COMPLEMENT && pr->zone_addresses[sf->zone].count == 0)
-			return ps_error_set(err, PORTSPEC_E_PROFILE, spec->filename, sf->line, 1,
-					    "zone '%s' has no addresses, but this flow needs it; set "
-					    "%s=ADDRESS in the profile", zone->name,
-					    zone->kind == PORTSPEC_ZONE_PEERS ? "cluster-peer"
-									      : zone->name);
+			return no_addresses(pr, sf, err);
 		for (size_t k = 0; k < sf->nservices; k++) {
 			size_t si = sf->services[k].service;
 			const struct portspec_service *svc = &spec->services[si];
@@ -161,17 +212,17 @@ static enum portspec_status expand(const struct portspec_profile *pr, struct bui
 				continue;
 			struct portspec_cidr *addrs = NULL;
 			size_t naddrs = 0;
-			const struct ps_cidr_list *servers = &pr->servers[si];
-			if (sf->direction == PORTSPEC_OUTBOUND && servers->count) {
-				addrs = ps_calloc(servers->count, sizeof(*addrs));
+			const struct ps_cidr_list *narrow = narrowing(pr, sf, si);
+			if (narrow->count) {
+				addrs = ps_calloc(narrow->count, sizeof(*addrs));
 				if (!addrs)
 					return ps_error_set(err, PORTSPEC_E_NOMEM, NULL, 0, 0,
 							    "out of memory");
-				for (size_t a = 0; a < servers->count; a++)
-					if (in_zone(pr, sf->zone, &servers->items[a]))
-						addrs[naddrs++] = servers->items[a];
+				for (size_t a = 0; a < narrow->count; a++)
+					if (ps_profile_in_zone(pr, sf->zone, &narrow->items[a]))
+						addrs[naddrs++] = narrow->items[a];
 				if (!naddrs) {
-					/* the service's servers are all in other zones */
+					/* the service's servers (clients) are all in other zones */
 					ps_free(addrs);
 					continue;
 				}
@@ -204,40 +255,110 @@ static enum portspec_status expand(const struct portspec_profile *pr, struct bui
 			ps_free(addrs);
 		}
 	}
-	return PORTSPEC_OK;
+	return expand_ping(pr, b, err);
 }
 
-/* Every server address must lie in a zone its service is served to. */
-static enum portspec_status check_servers(const struct portspec_policy *p,
-					  struct portspec_error *err)
+/* Whether flow @fl is narrowed to address @a. */
+static bool narrowed_to(const struct portspec_flow *fl, const struct portspec_cidr *a)
+{
+	for (size_t k = 0; k < fl->naddresses; k++)
+		if (!memcmp(&fl->addresses[k], a, sizeof(*a)))
+			return true;
+	return false;
+}
+
+/* Whether service @svc has a flow in direction @d to or from a zone that holds @a. */
+static bool served_at(const struct portspec_policy *p, const struct portspec_service *svc,
+		      enum portspec_direction d, const struct portspec_cidr *a)
+{
+	for (size_t f = 0; f < p->nflows; f++) {
+		const struct portspec_flow *fl = &p->flows[f];
+		if (fl->service == svc && fl->direction == d &&
+		    ps_profile_in_zone(p->profile, fl->zone->index, a))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Every server (client) address must lie in a zone its service is served to
+ * outbound (from inbound).  The error stands where the address was set.
+ */
+static enum portspec_status check_narrowing(const struct portspec_policy *p, bool clients,
+					    struct portspec_error *err)
 {
 	const struct portspec_profile *pr = p->profile;
 	const struct portspec_spec *spec = p->spec;
+	enum portspec_direction d = clients ? PORTSPEC_INBOUND : PORTSPEC_OUTBOUND;
+	enum portspec_direction other = clients ? PORTSPEC_OUTBOUND : PORTSPEC_INBOUND;
+	const char *key = clients ? "client" : "server";
 	for (size_t si = 0; si < spec->nservices; si++) {
-		const struct ps_cidr_list *servers = &pr->servers[si];
-		for (size_t a = 0; a < servers->count; a++) {
+		const struct portspec_service *svc = &spec->services[si];
+		const struct ps_cidr_list *l = clients ? &pr->clients[si] : &pr->servers[si];
+		for (size_t a = 0; a < l->count; a++) {
 			bool used = false;
-			for (size_t f = 0; f < p->nflows && !used; f++) {
-				const struct portspec_flow *fl = &p->flows[f];
-				if (fl->service != &spec->services[si] ||
-				    fl->direction != PORTSPEC_OUTBOUND)
-					continue;
-				for (size_t k = 0; k < fl->naddresses && !used; k++)
-					used = !memcmp(&fl->addresses[k], &servers->items[a],
-						       sizeof(servers->items[a]));
-			}
-			if (!used) {
-				char buf[64];
-				return ps_error_set(err, PORTSPEC_E_PROFILE, NULL, 0, 0,
-						    "server %s for %s is in no zone that %s is served "
-						    "to outbound in this profile; check the address, "
-						    "the zones' networks and where %s is served from",
-						    portspec_cidr_format(&servers->items[a], buf,
-									 sizeof(buf)),
-						    spec->services[si].name, spec->services[si].name,
-						    spec->services[si].name);
-			}
+			for (size_t f = 0; f < p->nflows && !used; f++)
+				used = p->flows[f].service == svc && p->flows[f].direction == d &&
+				       narrowed_to(&p->flows[f], &l->items[a]);
+			if (used)
+				continue;
+			char buf[64];
+			portspec_cidr_format(&l->items[a], buf, sizeof(buf));
+			if (served_at(p, svc, other, &l->items[a]))
+				return ps_profile_error_at(
+					pr, &l->origins[a], err, PORTSPEC_E_PROFILE,
+					"%s=%s:%s: %s has no %s flow %s that address, only %s ones; "
+					"%s=%s:%s narrows those (server= narrows outbound flows, "
+					"client= inbound ones)", key, svc->name, buf, svc->name,
+					portspec_direction_name(d), clients ? "from" : "to",
+					portspec_direction_name(other), clients ? "server" : "client",
+					svc->name, buf);
+			return ps_profile_error_at(
+				pr, &l->origins[a], err, PORTSPEC_E_PROFILE,
+				"%s=%s:%s: the address is in no zone that %s is served %s in this "
+				"profile; check the address%s the zones' networks%s", key, svc->name,
+				buf, svc->name, clients ? "from inbound" : "to outbound",
+				svc->either_zones ? "," : " and",
+				svc->either_zones ? " and where it is served from" : "");
 		}
+	}
+	return PORTSPEC_OK;
+}
+
+/* "outside", "outside and dmz": the zones of @mask. */
+static void zone_list(char *buf, size_t size, const struct portspec_spec *spec, uint32_t mask)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	for (size_t z = 0; z < spec->nzones && off < size; z++)
+		if (mask & (1u << z))
+			off += (size_t)snprintf(buf + off, size - off, "%s%s", off ? " and " : "",
+						spec->zones[z].name);
+}
+
+/*
+ * An "either zone" service served from some of its zones only: the spec's
+ * note for each zone it is served from, where it has one (for DNS from
+ * outside only: FQDNs of internal hosts must be set up externally).
+ */
+static enum portspec_status zone_notes(struct portspec_policy *p,
+				       const struct portspec_service *svc, uint32_t served,
+				       uint32_t not_served, struct portspec_error *err)
+{
+	const struct portspec_spec *spec = p->spec;
+	char from[256], others[256];
+	zone_list(from, sizeof(from), spec, served);
+	zone_list(others, sizeof(others), spec, not_served);
+	for (size_t z = 0; z < spec->nzones; z++) {
+		const char *note = (served & (1u << z)) && svc->either_notes ? svc->either_notes[z]
+									  : NULL;
+		if (!note)
+			continue;
+		enum portspec_status st = ps_warn(&p->warnings, PORTSPEC_WARNING_ZONE_NOTE, err,
+						  "%s is served from %s, not from %s: %s", svc->name,
+						  from, others, note);
+		if (st)
+			return st;
 	}
 	return PORTSPEC_OK;
 }
@@ -258,7 +379,9 @@ static enum portspec_status collect_warnings(struct portspec_policy *p,
 		goto out;
 	}
 	for (size_t f = 0; f < p->nflows; f++) {
-		size_t si = (size_t)(p->flows[f].service - spec->services);
+		size_t si = ps_spec_service_index(spec, p->flows[f].service);
+		if (si == SIZE_MAX)
+			continue; /* the profile's own (ping) */
 		present[si] = true;
 		if (p->flows[f].either)
 			served[si] |= 1u << p->flows[f].zone->index;
@@ -276,20 +399,11 @@ static enum portspec_status collect_warnings(struct portspec_policy *p,
 		const struct portspec_service *svc = &spec->services[si];
 		if (!present[si])
 			continue;
-		if (either[si] && served[si] != either[si]) {
-			char zones[256] = "";
-			size_t off = 0;
-			for (size_t z = 0; z < spec->nzones && off < sizeof(zones); z++)
-				if (served[si] & (1u << z))
-					off += (size_t)snprintf(zones + off, sizeof(zones) - off,
-								"%s%s", off ? " and " : "",
-								spec->zones[z].name);
-			st = add_warning(p, err, "%s is served from %s only. %s", svc->name,
-					 off ? zones : "no zone",
-					 spec->either_note ? spec->either_note : "");
-		}
+		if (either[si] && served[si] != either[si])
+			st = zone_notes(p, svc, served[si], either[si] & ~served[si], err);
 		if (!st && svc->note)
-			st = add_warning(p, err, "%s: %s", svc->name, svc->note);
+			st = ps_warn(&p->warnings, PORTSPEC_WARNING_SERVICE_NOTE, err, "%s: %s",
+				     svc->name, svc->note);
 	}
 	/* A networks zone of 0.0.0.0/0 or ::/0 leaves the complement zone no
 	 * addresses of that family: its flows can then never match. */
@@ -302,7 +416,8 @@ static enum portspec_status collect_warnings(struct portspec_policy *p,
 				continue;
 			for (size_t c = 0; c < spec->nzones && !st; c++)
 				if (spec->zones[c].kind == PORTSPEC_ZONE_COMPLEMENT)
-					st = add_warning(p, err,
+					st = ps_warn(&p->warnings,
+						     PORTSPEC_WARNING_ZONE_COVERS_FAMILY, err,
 							 "zone %s covers every IPv%u address, so zone "
 							 "%s has none: its IPv%u flows can never match",
 							 spec->zones[z].name, l->items[i].family,
@@ -323,8 +438,11 @@ static enum portspec_status mark_used_services(struct portspec_policy *p,
 	p->service_used = ps_calloc(p->spec->nservices ? p->spec->nservices : 1, sizeof(bool));
 	if (!p->service_used)
 		return ps_error_set(err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
-	for (size_t i = 0; i < p->nflows; i++)
-		p->service_used[p->flows[i].service - p->spec->services] = true;
+	for (size_t i = 0; i < p->nflows; i++) {
+		size_t s = ps_spec_service_index(p->spec, p->flows[i].service);
+		if (s != SIZE_MAX)
+			p->service_used[s] = true;
+	}
 	return PORTSPEC_OK;
 }
 
@@ -374,7 +492,9 @@ PORTSPEC_EXPORT enum portspec_status portspec_policy_new(const struct portspec_s
 	}
 	p->flows = b.flows;
 	p->nflows = n;
-	st = check_servers(p, err);
+	st = check_narrowing(p, false, err);
+	if (!st)
+		st = check_narrowing(p, true, err);
 	if (!st)
 		st = collect_warnings(p, err);
 	if (!st)
@@ -431,6 +551,20 @@ static inline size_t query_zone_index(const struct portspec_spec *spec, const ch
 	return SIZE_MAX;
 }
 
+/* portspec_is_allowed() of ICMP and ICMPv6 (types 1 to 255), or of no protocol. */
+PS_COLD static int is_allowed_icmp(const struct portspec_policy *p, const char *zone,
+				   enum portspec_direction direction,
+				   enum portspec_protocol protocol, unsigned port,
+				   const struct portspec_flow **match)
+{
+	if (!ps_protocol_is_icmp(protocol) || port > 255)
+		return -PORTSPEC_E_INVALID;
+	size_t z = query_zone_index(p->spec, zone);
+	if (z == SIZE_MAX)
+		return -PORTSPEC_E_UNKNOWN;
+	return ps_index_zone_query(p->index, z, direction, protocol, port, match);
+}
+
 PORTSPEC_EXPORT int portspec_is_allowed(const struct portspec_policy *p, const char *zone,
 					enum portspec_direction direction,
 					enum portspec_protocol protocol, unsigned port,
@@ -439,9 +573,10 @@ PORTSPEC_EXPORT int portspec_is_allowed(const struct portspec_policy *p, const c
 	if (match)
 		*match = NULL;
 	if (!p || !zone || port < 1 || port > 65535 ||
-	    (direction != PORTSPEC_INBOUND && direction != PORTSPEC_OUTBOUND) ||
-	    (protocol != PORTSPEC_TCP && protocol != PORTSPEC_UDP))
+	    (direction != PORTSPEC_INBOUND && direction != PORTSPEC_OUTBOUND))
 		return -PORTSPEC_E_INVALID;
+	if (protocol != PORTSPEC_TCP && protocol != PORTSPEC_UDP)
+		return is_allowed_icmp(p, zone, direction, protocol, port, match);
 	size_t z = query_zone_index(p->spec, zone);
 	if (z == SIZE_MAX)
 		return -PORTSPEC_E_UNKNOWN;
@@ -479,12 +614,19 @@ PORTSPEC_EXPORT const struct portspec_flow *portspec_list_required(const struct 
 
 PORTSPEC_EXPORT size_t portspec_policy_warning_count(const struct portspec_policy *p)
 {
-	return p ? p->nwarnings : 0;
+	return p ? p->warnings.n : 0;
 }
 
 PORTSPEC_EXPORT const char *portspec_policy_warning(const struct portspec_policy *p, size_t index)
 {
-	return p && index < p->nwarnings ? p->warnings[index] : NULL;
+	return p && index < p->warnings.n ? p->warnings.v[index].text : NULL;
+}
+
+PORTSPEC_EXPORT enum portspec_warning_kind
+portspec_policy_warning_kind(const struct portspec_policy *p, size_t index)
+{
+	return p && index < p->warnings.n ? p->warnings.v[index].kind
+					  : (enum portspec_warning_kind)0;
 }
 
 PORTSPEC_EXPORT const struct portspec_service *portspec_flow_service(const struct portspec_flow *f)

@@ -66,9 +66,35 @@ enum portspec_status ps_error_set(struct portspec_error *err, enum portspec_stat
 				  const char *file, unsigned line, unsigned column,
 				  const char *fmt, ...) PS_PRINTF(6, 7);
 
-/* Appends a formatted text to a growing list of strings (warnings). */
-enum portspec_status ps_strings_add(char ***list, size_t *count, struct portspec_error *err,
-				    const char *fmt, ...) PS_PRINTF(4, 5);
+/* ---- UTF-8 (utf8.c) ---- */
+/*
+ * Length (1 to 4) of the valid UTF-8 character at @s, of at most @n bytes,
+ * with its code point in *@out; 0 for invalid, truncated or overlong bytes
+ * and surrogates.  NUL-terminated text may pass n = 4: a NUL ends the check.
+ */
+size_t ps_utf8_char(const char *s, size_t n, uint32_t *out);
+/* U+FDD0..U+FDEF and U+xFFFE, U+xFFFF of every plane: not for interchange
+ * (XML, so SVG, forbids them). */
+bool ps_unicode_noncharacter(uint32_t cp);
+/* The longest prefix of @s (@len bytes) of at most @max bytes that does not
+ * end inside a UTF-8 character. */
+size_t ps_utf8_cut(const char *s, size_t len, size_t max);
+
+/* ---- warnings (warning.c): a text and its stable kind ---- */
+struct ps_warning {
+	enum portspec_warning_kind kind;
+	char *text;
+};
+
+struct ps_warnings {
+	struct ps_warning *v;
+	size_t n;
+};
+
+/* Appends a warning; PORTSPEC_E_NOMEM (in @err) if it cannot. */
+enum portspec_status ps_warn(struct ps_warnings *w, enum portspec_warning_kind kind,
+			     struct portspec_error *err, const char *fmt, ...) PS_PRINTF(4, 5);
+void ps_warnings_release(struct ps_warnings *w);
 
 /* ---- string -> index map (map.c): open addressing, keys are borrowed ----
  * Callers hash a key once (ps_map_hash) for a lookup and the insert after it. */
@@ -153,6 +179,7 @@ struct portspec_service {
 	struct ps_portrange *ports;
 	size_t nports;
 	uint32_t either_zones; /* zones where a flow marks it '*' (bit = zone index) */
+	char **either_notes;   /* PS_MAX_ZONES or NULL: by zone, the note of serving it from there */
 	unsigned line; /* where it was declared */
 };
 
@@ -209,20 +236,40 @@ struct portspec_spec *ps_spec_ref(const struct portspec_spec *spec);
  */
 enum portspec_status ps_spec_read(FILE *fp, const char *filename, size_t piece,
 				  struct portspec_spec **out, struct portspec_error *err);
+/* The index of @svc among the spec's services; SIZE_MAX for a service the
+ * spec does not hold (the policy's ping). */
+size_t ps_spec_service_index(const struct portspec_spec *spec, const struct portspec_service *svc);
 size_t ps_spec_zone_index(const struct portspec_spec *spec, const char *name);
 
 /* ---- the profile ---- */
+
+/* Where a setting came from: a profile file's line and column (file: index
+ * from 1 into the profile's file names), or all 0 for portspec_profile_set(). */
+struct ps_origin {
+	uint32_t file;
+	uint32_t line;
+	uint32_t column;
+};
+
 struct ps_cidr_list {
 	struct portspec_cidr *items;
+	struct ps_origin *origins; /* where each item was set */
 	size_t count;
 	bool example; /* still the documentation example */
 };
 
+enum ps_log { PS_LOG_NONE = 0, PS_LOG_DROPS = 1 };
+
 struct portspec_profile {
 	struct portspec_spec *spec; /* owns a reference */
 	enum portspec_role role;
-	bool *enabled;          /* per service; required services are always on */
+	struct ps_origin role_origin;
+	bool required_only;     /* optional services are off unless enable= names them */
+	int8_t *choice;         /* per service: 1 enable=, -1 disable=, 0 neither */
+	bool *enabled;          /* per service, from the two above; required ones always */
 	uint32_t *served_from;  /* per service: mask of zone indices ("either" services) */
+	uint32_t ping;          /* zones whose echo requests reach the appliance (ping=) */
+	enum ps_log log;        /* log= */
 	char *interface;        /* host mode: the appliance's interface, NULL: any */
 	char **host_interface;  /* host mode, per zone: the appliance's interface facing it */
 	char **zone_interface;  /* gateway mode, per zone: the firewall's interface facing it */
@@ -230,7 +277,22 @@ struct portspec_profile {
 	struct ps_cidr_list appliance;
 	struct ps_cidr_list *zone_addresses; /* per zone (networks and peers zones) */
 	struct ps_cidr_list *servers;        /* per service: narrows outbound destinations */
+	struct ps_cidr_list *clients;        /* per service: narrows inbound sources */
+	char **files;           /* the file names of the origins */
+	size_t nfiles;
+	struct ps_origin here;  /* the setting being read (portspec_profile_parse) */
+	bool bad_key;           /* the last error was about the key, not the value */
 };
+
+/* An error at @o (no place if @o is NULL or came from portspec_profile_set()). */
+enum portspec_status ps_profile_error_at(const struct portspec_profile *pr,
+					 const struct ps_origin *o, struct portspec_error *err,
+					 enum portspec_status st, const char *fmt, ...)
+	PS_PRINTF(5, 6);
+/* Does @addr belong to zone @z under this profile?  (The complement zone:
+ * every address in no networks zone.) */
+bool ps_profile_in_zone(const struct portspec_profile *pr, size_t z,
+			const struct portspec_cidr *addr);
 
 /* The one check of interface names (profile keys); the backends rely on it. */
 bool ps_valid_ifname(const char *name);
@@ -261,13 +323,21 @@ struct portspec_policy {
 	struct portspec_profile *profile; /* own copy */
 	struct portspec_flow *flows;
 	size_t nflows;
-	char **warnings;
-	size_t nwarnings;
+	struct ps_warnings warnings;
 	/* the query index (index.c), built last */
 	struct ps_index *index;
 	/* per spec service: true if some flow of the policy uses it */
 	bool *service_used;
 };
+
+static inline bool ps_protocol_is_icmp(unsigned proto)
+{
+	return proto == PORTSPEC_ICMP || proto == PORTSPEC_ICMPV6;
+}
+
+/* The service of the flows that profile key ping= adds: ICMP and ICMPv6
+ * echo requests.  The spec does not hold it. */
+extern const struct portspec_service ps_ping_service;
 
 /* ---- the plan (plan.c) ---- */
 struct portspec_plan {
@@ -276,8 +346,8 @@ struct portspec_plan {
 	struct portspec_plan_entry **entries;
 	size_t nentries;
 	bool drops[4]; /* by enum portspec_hook */
-	char **warnings; /* the mode's own, after the policy's */
-	size_t nwarnings;
+	const char *log_prefix[4]; /* by hook: log=drops, NULL: no logging */
+	struct ps_warnings warnings; /* the mode's own, after the policy's */
 	/* the policy's query index, and what this plan's queries read of it
 	 * first, here to spare them a load (index.c) */
 	const struct ps_index *index;

@@ -2,15 +2,22 @@
 /*
  * Profiles: one site's choices, portspec-profile(5).  Keys are resolved
  * against the spec the profile belongs to, so every error can name the
- * service or zone that is wrong and the ones that exist.
+ * service or zone that is wrong and the ones that exist.  The text format
+ * (reading profile files, writing them back) is profile-text.c.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "private.h"
 
-/* Documentation addresses (RFC 5737, RFC 3849) used until the site sets its own. */
+/*
+ * Documentation addresses (RFC 5737, RFC 3849), used until the site sets an
+ * address of its own, and then nowhere.  Every networks and peers zone gets
+ * examples of its own, so that the default profile compiles for any spec:
+ * the first networks zone the vendor's picture's, the others /29s of
+ * 203.0.113.0/24 and /64s from 2001:db8:3::; the first peers zone two
+ * addresses next to the appliance's, the others further up.
+ */
 static const char *const example_appliance[] = {"198.51.100.10", "2001:db8:100::10", NULL};
 static const char *const example_networks[] = {"192.0.2.0/24", "2001:db8:2::/64", NULL};
 static const char *const example_peers[] = {"198.51.100.11", "198.51.100.12",
@@ -19,11 +26,14 @@ static const char *const example_peers[] = {"198.51.100.11", "198.51.100.12",
 static void list_release(struct ps_cidr_list *l)
 {
 	ps_free(l->items);
+	ps_free(l->origins);
 	l->items = NULL;
+	l->origins = NULL;
 	l->count = 0;
 }
 
-static bool list_add(struct ps_cidr_list *l, const struct portspec_cidr *c)
+static bool list_add(struct ps_cidr_list *l, const struct portspec_cidr *c,
+		     const struct ps_origin *origin)
 {
 	for (size_t i = 0; i < l->count; i++)
 		if (memcmp(&l->items[i], c, sizeof(*c)) == 0)
@@ -32,31 +42,59 @@ static bool list_add(struct ps_cidr_list *l, const struct portspec_cidr *c)
 	if (!p)
 		return false;
 	l->items = p;
-	l->items[l->count++] = *c;
+	struct ps_origin *o = ps_reallocarray(l->origins, l->count + 1, sizeof(*o));
+	if (!o)
+		return false;
+	l->origins = o;
+	l->items[l->count] = *c;
+	l->origins[l->count++] = *origin;
 	return true;
+}
+
+static bool list_add_text(struct ps_cidr_list *l, const char *text)
+{
+	static const struct ps_origin none;
+	struct portspec_cidr c;
+	return portspec_cidr_parse(text, &c, NULL) == PORTSPEC_OK && list_add(l, &c, &none);
 }
 
 static bool list_examples(struct ps_cidr_list *l, const char *const *examples)
 {
-	for (size_t i = 0; examples[i]; i++) {
-		struct portspec_cidr c;
-		if (portspec_cidr_parse(examples[i], &c, NULL) != PORTSPEC_OK || !list_add(l, &c))
+	for (size_t i = 0; examples[i]; i++)
+		if (!list_add_text(l, examples[i]))
 			return false;
-	}
 	l->example = true;
 	return true;
+}
+
+/* Examples for the n-th (from 0) zone of a kind after the first. */
+static bool list_more_examples(struct ps_cidr_list *l, enum portspec_zone_kind kind, size_t n)
+{
+	char v4[32], v6[48];
+	if (kind == PORTSPEC_ZONE_NETWORKS) {
+		snprintf(v4, sizeof(v4), "203.0.113.%zu/29", (n % 32) * 8);
+		snprintf(v6, sizeof(v6), "2001:db8:%zx::/64", n + 3);
+	} else {
+		snprintf(v4, sizeof(v4), "198.51.100.%zu", 20 + n % 200);
+		snprintf(v6, sizeof(v6), "2001:db8:100::%zx", 0x20 + n);
+	}
+	l->example = true;
+	return list_add_text(l, v4) && list_add_text(l, v6);
 }
 
 static bool list_copy(struct ps_cidr_list *dst, const struct ps_cidr_list *src)
 {
 	*dst = *src;
 	dst->items = NULL;
+	dst->origins = NULL;
 	if (!src->count)
 		return true;
 	dst->items = ps_calloc(src->count, sizeof(*dst->items));
-	if (!dst->items)
+	dst->origins = ps_calloc(src->count, sizeof(*dst->origins));
+	if (!dst->items || !dst->origins)
 		return false;
 	memcpy(dst->items, src->items, src->count * sizeof(*dst->items));
+	memcpy(dst->origins, src->origins, src->count * sizeof(*dst->origins));
 	return true;
 }
 
@@ -66,32 +104,37 @@ static uint32_t either_zones(const struct portspec_spec *spec, size_t svc)
 	return spec->services[svc].either_zones;
 }
 
+static void free_strings(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		ps_free(v[i]);
+	ps_free(v);
+}
+
+static void free_lists(struct ps_cidr_list *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		list_release(&v[i]);
+	ps_free(v);
+}
+
 PORTSPEC_EXPORT void portspec_profile_free(struct portspec_profile *pr)
 {
 	if (!pr)
 		return;
 	const struct portspec_spec *spec = pr->spec;
 	ps_free(pr->enabled);
+	ps_free(pr->choice);
 	ps_free(pr->served_from);
 	ps_free(pr->interface);
-	if (pr->zone_interface)
-		for (size_t i = 0; i < spec->nzones; i++)
-			ps_free(pr->zone_interface[i]);
-	ps_free(pr->zone_interface);
-	if (pr->host_interface)
-		for (size_t i = 0; i < spec->nzones; i++)
-			ps_free(pr->host_interface[i]);
-	ps_free(pr->host_interface);
+	free_strings(pr->zone_interface, spec->nzones);
+	free_strings(pr->host_interface, spec->nzones);
 	ps_free(pr->appliance_interface);
 	list_release(&pr->appliance);
-	if (pr->zone_addresses)
-		for (size_t i = 0; i < spec->nzones; i++)
-			list_release(&pr->zone_addresses[i]);
-	ps_free(pr->zone_addresses);
-	if (pr->servers)
-		for (size_t i = 0; i < spec->nservices; i++)
-			list_release(&pr->servers[i]);
-	ps_free(pr->servers);
+	free_lists(pr->zone_addresses, spec->nzones);
+	free_lists(pr->servers, spec->nservices);
+	free_lists(pr->clients, spec->nservices);
+	free_strings(pr->files, pr->nfiles);
 	portspec_spec_free(pr->spec);
 	ps_free(pr);
 }
@@ -103,17 +146,49 @@ static struct portspec_profile *profile_alloc(const struct portspec_spec *spec)
 		return NULL;
 	pr->spec = ps_spec_ref(spec);
 	pr->enabled = ps_calloc(spec->nservices, sizeof(*pr->enabled));
+	pr->choice = ps_calloc(spec->nservices, sizeof(*pr->choice));
 	pr->served_from = ps_calloc(spec->nservices, sizeof(*pr->served_from));
 	pr->zone_interface = ps_calloc(spec->nzones, sizeof(*pr->zone_interface));
 	pr->host_interface = ps_calloc(spec->nzones, sizeof(*pr->host_interface));
 	pr->zone_addresses = ps_calloc(spec->nzones, sizeof(*pr->zone_addresses));
 	pr->servers = ps_calloc(spec->nservices, sizeof(*pr->servers));
-	if (!pr->enabled || !pr->served_from || !pr->zone_interface || !pr->host_interface ||
-	    !pr->zone_addresses || !pr->servers) {
+	pr->clients = ps_calloc(spec->nservices, sizeof(*pr->clients));
+	if (!pr->enabled || !pr->choice || !pr->served_from || !pr->zone_interface ||
+	    !pr->host_interface || !pr->zone_addresses || !pr->servers || !pr->clients) {
 		portspec_profile_free(pr);
 		return NULL;
 	}
 	return pr;
+}
+
+/* A service is on if enable= or disable= says so, else unless it is optional
+ * and required-only is set: the keys do not depend on their order. */
+static void update_enabled(struct portspec_profile *pr, size_t i)
+{
+	const struct portspec_service *svc = &pr->spec->services[i];
+	if (svc->level == PORTSPEC_REQUIRED)
+		pr->enabled[i] = true;
+	else if (pr->choice[i])
+		pr->enabled[i] = pr->choice[i] > 0;
+	else
+		pr->enabled[i] = !(svc->level == PORTSPEC_OPTIONAL && pr->required_only);
+}
+
+static bool add_examples(struct portspec_profile *pr)
+{
+	const struct portspec_spec *spec = pr->spec;
+	size_t networks = 0, peers = 0;
+	bool ok = list_examples(&pr->appliance, example_appliance);
+	for (size_t i = 0; ok && i < spec->nzones; i++) {
+		struct ps_cidr_list *l = &pr->zone_addresses[i];
+		if (spec->zones[i].kind == PORTSPEC_ZONE_NETWORKS)
+			ok = networks++ ? list_more_examples(l, PORTSPEC_ZONE_NETWORKS, networks - 2)
+					: list_examples(l, example_networks);
+		else if (spec->zones[i].kind == PORTSPEC_ZONE_PEERS)
+			ok = peers++ ? list_more_examples(l, PORTSPEC_ZONE_PEERS, peers - 2)
+				     : list_examples(l, example_peers);
+	}
+	return ok;
 }
 
 PORTSPEC_EXPORT enum portspec_status portspec_profile_new(const struct portspec_spec *spec,
@@ -126,31 +201,23 @@ PORTSPEC_EXPORT enum portspec_status portspec_profile_new(const struct portspec_
 		return PORTSPEC_E_NOMEM;
 	pr->role = PORTSPEC_ROLE_STANDALONE;
 	for (size_t i = 0; i < spec->nservices; i++) {
-		pr->enabled[i] = true;
+		update_enabled(pr, i);
 		pr->served_from[i] = either_zones(spec, i);
 	}
 	/* No interface until the site names one: the spec's interface ("eth1")
 	 * is the vendor's label for the appliance's port, and rules that match a
 	 * name the host does not have would block every connection. */
-	bool ok = list_examples(&pr->appliance, example_appliance);
-	bool networks_done = false, peers_done = false;
-	for (size_t i = 0; ok && i < spec->nzones; i++) {
-		/* Only the first zone of each kind gets examples: two zones with
-		 * the same example networks would overlap. */
-		if (spec->zones[i].kind == PORTSPEC_ZONE_NETWORKS && !networks_done) {
-			ok = list_examples(&pr->zone_addresses[i], example_networks);
-			networks_done = true;
-		} else if (spec->zones[i].kind == PORTSPEC_ZONE_PEERS && !peers_done) {
-			ok = list_examples(&pr->zone_addresses[i], example_peers);
-			peers_done = true;
-		}
-	}
-	if (!ok) {
+	if (!add_examples(pr)) {
 		portspec_profile_free(pr);
 		return PORTSPEC_E_NOMEM;
 	}
 	*out = pr;
 	return PORTSPEC_OK;
+}
+
+static bool copy_string(char **dst, const char *src)
+{
+	return !src || (*dst = ps_strdup(src)) != NULL;
 }
 
 enum portspec_status ps_profile_clone(const struct portspec_profile *src,
@@ -161,29 +228,70 @@ enum portspec_status ps_profile_clone(const struct portspec_profile *src,
 	if (!pr)
 		return PORTSPEC_E_NOMEM;
 	pr->role = src->role;
+	pr->role_origin = src->role_origin;
+	pr->required_only = src->required_only;
+	pr->ping = src->ping;
+	pr->log = src->log;
 	memcpy(pr->enabled, src->enabled, spec->nservices * sizeof(*pr->enabled));
+	memcpy(pr->choice, src->choice, spec->nservices * sizeof(*pr->choice));
 	memcpy(pr->served_from, src->served_from, spec->nservices * sizeof(*pr->served_from));
-	bool ok = true;
-	if (src->interface)
-		ok = (pr->interface = ps_strdup(src->interface)) != NULL;
-	if (ok && src->appliance_interface)
-		ok = (pr->appliance_interface = ps_strdup(src->appliance_interface)) != NULL;
-	ok = ok && list_copy(&pr->appliance, &src->appliance);
-	for (size_t i = 0; ok && i < spec->nzones; i++) {
-		if (src->zone_interface[i])
-			ok = (pr->zone_interface[i] = ps_strdup(src->zone_interface[i])) != NULL;
-		if (ok && src->host_interface[i])
-			ok = (pr->host_interface[i] = ps_strdup(src->host_interface[i])) != NULL;
-		ok = ok && list_copy(&pr->zone_addresses[i], &src->zone_addresses[i]);
-	}
+	bool ok = copy_string(&pr->interface, src->interface) &&
+		  copy_string(&pr->appliance_interface, src->appliance_interface) &&
+		  list_copy(&pr->appliance, &src->appliance);
+	for (size_t i = 0; ok && i < spec->nzones; i++)
+		ok = copy_string(&pr->zone_interface[i], src->zone_interface[i]) &&
+		     copy_string(&pr->host_interface[i], src->host_interface[i]) &&
+		     list_copy(&pr->zone_addresses[i], &src->zone_addresses[i]);
 	for (size_t i = 0; ok && i < spec->nservices; i++)
-		ok = list_copy(&pr->servers[i], &src->servers[i]);
+		ok = list_copy(&pr->servers[i], &src->servers[i]) &&
+		     list_copy(&pr->clients[i], &src->clients[i]);
+	if (ok && src->nfiles) {
+		ok = (pr->files = ps_calloc(src->nfiles, sizeof(*pr->files))) != NULL;
+		for (size_t i = 0; ok && i < src->nfiles; i++)
+			ok = (pr->files[pr->nfiles++] = ps_strdup(src->files[i])) != NULL;
+	}
 	if (!ok) {
 		portspec_profile_free(pr);
 		return PORTSPEC_E_NOMEM;
 	}
 	*out = pr;
 	return PORTSPEC_OK;
+}
+
+/* ---- where settings came from ---- */
+
+enum portspec_status ps_profile_error_at(const struct portspec_profile *pr,
+					 const struct ps_origin *o, struct portspec_error *err,
+					 enum portspec_status st, const char *fmt, ...)
+{
+	if (!err)
+		return st;
+	char text[sizeof(err->text)];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	bool known = o && o->file && o->file <= pr->nfiles;
+	return ps_error_set(err, st, known ? pr->files[o->file - 1] : NULL, known ? o->line : 0,
+			    known ? o->column : 0, "%s", text);
+}
+
+bool ps_profile_in_zone(const struct portspec_profile *pr, size_t z,
+			const struct portspec_cidr *addr)
+{
+	const struct portspec_spec *spec = pr->spec;
+	if (spec->zones[z].kind == PORTSPEC_ZONE_COMPLEMENT) {
+		for (size_t k = 0; k < spec->nzones; k++)
+			if (spec->zones[k].kind == PORTSPEC_ZONE_NETWORKS &&
+			    ps_profile_in_zone(pr, k, addr))
+				return false;
+		return true;
+	}
+	const struct ps_cidr_list *l = &pr->zone_addresses[z];
+	for (size_t i = 0; i < l->count; i++)
+		if (ps_cidr_contains(&l->items[i], addr))
+			return true;
+	return false;
 }
 
 /* ---- setting keys ---- */
@@ -252,17 +360,24 @@ PORTSPEC_EXPORT enum portspec_status portspec_profile_enable(struct portspec_pro
 	if (svc->level == PORTSPEC_REQUIRED && !on)
 		return perr(err, PORTSPEC_E_PROFILE,
 			    "service '%s' is required and cannot be disabled", service);
-	pr->enabled[svc - pr->spec->services] = on;
+	size_t i = (size_t)(svc - pr->spec->services);
+	pr->choice[i] = on ? 1 : -1;
+	update_enabled(pr, i);
 	return PORTSPEC_OK;
+}
+
+static void set_required_only(struct portspec_profile *pr, bool on)
+{
+	pr->required_only = on;
+	for (size_t i = 0; i < pr->spec->nservices; i++)
+		update_enabled(pr, i);
 }
 
 PORTSPEC_EXPORT enum portspec_status portspec_profile_required_only(struct portspec_profile *pr)
 {
 	if (!pr)
 		return PORTSPEC_E_INVALID;
-	for (size_t i = 0; i < pr->spec->nservices; i++)
-		if (pr->spec->services[i].level == PORTSPEC_OPTIONAL)
-			pr->enabled[i] = false;
+	set_required_only(pr, true);
 	return PORTSPEC_OK;
 }
 
@@ -273,11 +388,27 @@ PORTSPEC_EXPORT enum portspec_status portspec_profile_set_role(struct portspec_p
 		    role != PORTSPEC_ROLE_MEMBER))
 		return PORTSPEC_E_INVALID;
 	pr->role = role;
+	pr->role_origin = pr->here;
 	return PORTSPEC_OK;
 }
 
-static enum portspec_status add_address(struct ps_cidr_list *l, const char *value, bool host,
-					const char *key, struct portspec_error *err)
+/* The first address a site sets ends the documentation examples everywhere:
+ * rules never mix the site's addresses with examples. */
+static void drop_examples(struct portspec_profile *pr)
+{
+	if (pr->appliance.example)
+		list_release(&pr->appliance);
+	pr->appliance.example = false;
+	for (size_t z = 0; z < pr->spec->nzones; z++) {
+		if (pr->zone_addresses[z].example)
+			list_release(&pr->zone_addresses[z]);
+		pr->zone_addresses[z].example = false;
+	}
+}
+
+static enum portspec_status add_address(struct portspec_profile *pr, struct ps_cidr_list *l,
+					const char *value, bool host, const char *key,
+					struct portspec_error *err)
 {
 	struct portspec_cidr c;
 	enum portspec_status st = portspec_cidr_parse(value, &c, err);
@@ -286,14 +417,11 @@ static enum portspec_status add_address(struct ps_cidr_list *l, const char *valu
 	if (host && c.prefix != (c.family == 4 ? 32 : 128))
 		return perr(err, PORTSPEC_E_PROFILE,
 			    "%s takes a single address, not the network '%.64s'", key, value);
-	if (l->example) {
-		list_release(l);
-		l->example = false;
-	}
+	drop_examples(pr);
 	if (l->count >= PS_MAX_ADDRESSES)
 		return perr(err, PORTSPEC_E_LIMIT, "more than %u addresses for %s",
 			    PS_MAX_ADDRESSES, key);
-	return list_add(l, &c) ? PORTSPEC_OK : perr(err, PORTSPEC_E_NOMEM, "out of memory");
+	return list_add(l, &c, &pr->here) ? PORTSPEC_OK : perr(err, PORTSPEC_E_NOMEM, "out of memory");
 }
 
 static enum portspec_status set_string(char **slot, const char *value, const char *key,
@@ -311,46 +439,64 @@ static enum portspec_status set_string(char **slot, const char *value, const cha
 	return PORTSPEC_OK;
 }
 
-static enum portspec_status set_served_from(struct portspec_profile *pr, size_t svc,
-					    uint32_t allowed, const char *value,
-					    struct portspec_error *err)
+static bool list_space(char c)
+{
+	return c == ' ' || c == '\t' || c == ',';
+}
+
+/*
+ * The zones a value names, as a mask: "inside, outside" (commas, spaces or
+ * both between them), or one of @words ("both" and "all" for every zone in
+ * @allowed, "none" for no zone).  An error names the zones there are.
+ */
+static enum portspec_status zone_mask(struct portspec_profile *pr, const char *key,
+				      const char *value, uint32_t allowed, bool none_ok,
+				      uint32_t *out, struct portspec_error *err)
 {
 	const struct portspec_spec *spec = pr->spec;
 	char where[256] = "";
 	size_t off = 0;
-	for (size_t z = 0; z < spec->nzones; z++)
+	for (size_t z = 0; z < spec->nzones && off < sizeof(where); z++)
 		if (allowed & (1u << z))
 			off += (size_t)snprintf(where + off, sizeof(where) - off, "%s%s",
 						off ? ", " : "", spec->zones[z].name);
-	if (strcmp(value, "both") == 0 || strcmp(value, "all") == 0) {
-		pr->served_from[svc] = allowed;
+	const char *words = none_ok ? "'all' or 'none'" : "'both'";
+	if (!strcmp(value, "both") || !strcmp(value, "all")) {
+		*out = allowed;
+		return PORTSPEC_OK;
+	}
+	if (none_ok && !strcmp(value, "none")) {
+		*out = 0;
 		return PORTSPEC_OK;
 	}
 	uint32_t mask = 0;
-	const char *s = value;
-	while (*s) {
-		size_t n = strcspn(s, ",");
+	unsigned base = pr->here.column;
+	for (const char *s = value; *s;) {
+		while (list_space(*s))
+			s++;
+		if (!*s)
+			break;
+		size_t n = strcspn(s, ", \t");
+		if (pr->here.line)
+			pr->here.column = base + (unsigned)(s - value);
 		char zone[PS_MAX_NAME + 1];
-		if (n == 0 || n > PS_MAX_NAME)
-			return perr(err, PORTSPEC_E_PROFILE,
-				    "%s: expected zones separated by commas (%s) or 'both'",
-				    spec->services[svc].name, where);
-		memcpy(zone, s, n);
-		zone[n] = '\0';
-		size_t z = ps_spec_zone_index(spec, zone);
+		size_t z = SIZE_MAX;
+		if (n <= PS_MAX_NAME) {
+			memcpy(zone, s, n);
+			zone[n] = '\0';
+			z = ps_spec_zone_index(spec, zone);
+		}
 		if (z == SIZE_MAX || !(allowed & (1u << z)))
 			return perr(err, PORTSPEC_E_PROFILE,
-				    "%s can be served from %s or both; '%s' is not one of them",
-				    spec->services[svc].name, where, zone);
+				    "%s takes zones from %s, or %s; '%.*s' is not one of them", key,
+				    where, words, (int)(n > PS_MAX_NAME ? PS_MAX_NAME : n), s);
 		mask |= 1u << z;
 		s += n;
-		if (*s == ',')
-			s++;
 	}
 	if (!mask)
-		return perr(err, PORTSPEC_E_PROFILE, "%s: expected %s or both",
-			    spec->services[svc].name, where);
-	pr->served_from[svc] = mask;
+		return perr(err, PORTSPEC_E_PROFILE, "%s: expected zones from %s, or %s", key, where,
+			    words);
+	*out = mask;
 	return PORTSPEC_OK;
 }
 
@@ -363,23 +509,89 @@ static bool parse_bool(const char *v, bool *out)
 	return false;
 }
 
+/* "SERVICE:ADDRESS" for server= and client=. */
+static enum portspec_status set_narrowing(struct portspec_profile *pr, const char *key,
+					  const char *value, struct ps_cidr_list *lists,
+					  struct portspec_error *err)
+{
+	const struct portspec_spec *spec = pr->spec;
+	const char *colon = strchr(value, ':');
+	if (!colon || colon == value || colon - value > (long)PS_MAX_NAME)
+		return perr(err, PORTSPEC_E_PROFILE, "%s takes SERVICE:ADDRESS, as in %s", key,
+			    key[0] == 's' ? "server=dns:192.0.2.53" : "client=snmp:192.0.2.0/24");
+	char name[PS_MAX_NAME + 1];
+	memcpy(name, value, (size_t)(colon - value));
+	name[colon - value] = '\0';
+	const struct portspec_service *svc = need_service(pr, name, err);
+	if (!svc)
+		return PORTSPEC_E_UNKNOWN;
+	if (pr->here.line)
+		pr->here.column += (unsigned)(colon + 1 - value);
+	return add_address(pr, &lists[svc - spec->services], colon + 1, false, key, err);
+}
+
+static enum portspec_status set_host_interface(struct portspec_profile *pr, const char *value,
+					       struct portspec_error *err)
+{
+	/* NAME for every zone, or ZONE:NAME for the zone's own interface */
+	const char *colon = strchr(value, ':');
+	if (!colon)
+		return set_string(&pr->interface, value, "interface", err);
+	char zone[PS_MAX_NAME + 1];
+	size_t n = (size_t)(colon - value);
+	size_t z = SIZE_MAX;
+	if (n && n <= PS_MAX_NAME) {
+		memcpy(zone, value, n);
+		zone[n] = '\0';
+		z = ps_spec_zone_index(pr->spec, zone);
+	}
+	if (z == SIZE_MAX)
+		return perr(err, PORTSPEC_E_UNKNOWN,
+			    "interface: '%.*s' is not a zone of the spec; use "
+			    "interface=IFNAME, or interface=ZONE:IFNAME for each zone",
+			    (int)(n > PS_MAX_NAME ? PS_MAX_NAME : n), value);
+	return set_string(&pr->host_interface[z], colon + 1, "interface", err);
+}
+
+static enum portspec_status set_log(struct portspec_profile *pr, const char *value,
+				    struct portspec_error *err)
+{
+	if (!strcmp(value, "drops"))
+		pr->log = PS_LOG_DROPS;
+	else if (!strcmp(value, "none"))
+		pr->log = PS_LOG_NONE;
+	else
+		return perr(err, PORTSPEC_E_PROFILE,
+			    "log takes drops (log what a complete ruleset drops) or none, not "
+			    "'%.64s'", value);
+	return PORTSPEC_OK;
+}
+
+/* "<zone>-interface" keys: the zone's index, or SIZE_MAX. */
+static size_t interface_key_zone(const struct portspec_spec *spec, const char *key)
+{
+	size_t keylen = strlen(key);
+	if (keylen <= 10 || strcmp(key + keylen - 10, "-interface") != 0 ||
+	    keylen - 10 > PS_MAX_NAME)
+		return SIZE_MAX;
+	char zone[PS_MAX_NAME + 1];
+	memcpy(zone, key, keylen - 10);
+	zone[keylen - 10] = '\0';
+	return ps_spec_zone_index(spec, zone);
+}
+
 /* Sets one key to one value (lists are split by the caller). */
 static enum portspec_status set_one(struct portspec_profile *pr, const char *key,
 				    const char *value, struct portspec_error *err)
 {
 	const struct portspec_spec *spec = pr->spec;
-	size_t keylen = strlen(key);
 	if (!strcmp(key, "enable") || !strcmp(key, "disable"))
 		return portspec_profile_enable(pr, value, key[0] == 'e', err);
 	if (!strcmp(key, "required-only")) {
 		bool on;
 		if (!parse_bool(value, &on))
 			return perr(err, PORTSPEC_E_PROFILE, "required-only takes true or false");
-		if (on)
-			return portspec_profile_required_only(pr);
-		for (size_t i = 0; i < spec->nservices; i++)
-			if (spec->services[i].level == PORTSPEC_OPTIONAL)
-				pr->enabled[i] = true;
+		set_required_only(pr, on);
 		return PORTSPEC_OK;
 	}
 	if (!strcmp(key, "role")) {
@@ -390,68 +602,38 @@ static enum portspec_status set_one(struct portspec_profile *pr, const char *key
 				    value);
 		return portspec_profile_set_role(pr, r);
 	}
-	if (!strcmp(key, "interface")) {
-		/* NAME for every zone, or ZONE:NAME for the zone's own interface */
-		const char *colon = strchr(value, ':');
-		if (!colon)
-			return set_string(&pr->interface, value, key, err);
-		char zone[PS_MAX_NAME + 1];
-		size_t n = (size_t)(colon - value);
-		size_t z = SIZE_MAX;
-		if (n && n <= PS_MAX_NAME) {
-			memcpy(zone, value, n);
-			zone[n] = '\0';
-			z = ps_spec_zone_index(spec, zone);
-		}
-		if (z == SIZE_MAX)
-			return perr(err, PORTSPEC_E_UNKNOWN,
-				    "interface: '%.*s' is not a zone of the spec; use "
-				    "interface=IFNAME, or interface=ZONE:IFNAME for each zone",
-				    (int)(n > PS_MAX_NAME ? PS_MAX_NAME : n), value);
-		return set_string(&pr->host_interface[z], colon + 1, key, err);
-	}
+	if (!strcmp(key, "interface"))
+		return set_host_interface(pr, value, err);
 	if (!strcmp(key, "appliance"))
-		return add_address(&pr->appliance, value, true, key, err);
+		return add_address(pr, &pr->appliance, value, true, key, err);
 	if (!strcmp(key, "appliance-interface"))
 		return set_string(&pr->appliance_interface, value, key, err);
-	if (!strcmp(key, "server")) {
-		const char *colon = strchr(value, ':');
-		if (!colon || colon == value || colon - value > (long)PS_MAX_NAME)
-			return perr(err, PORTSPEC_E_PROFILE,
-				    "server takes SERVICE:ADDRESS, as in server=dns:192.0.2.53");
-		char name[PS_MAX_NAME + 1];
-		memcpy(name, value, (size_t)(colon - value));
-		name[colon - value] = '\0';
-		const struct portspec_service *svc = need_service(pr, name, err);
-		if (!svc)
-			return PORTSPEC_E_UNKNOWN;
-		return add_address(&pr->servers[svc - spec->services], colon + 1, false, key, err);
-	}
+	if (!strcmp(key, "server"))
+		return set_narrowing(pr, key, value, pr->servers, err);
+	if (!strcmp(key, "client"))
+		return set_narrowing(pr, key, value, pr->clients, err);
+	if (!strcmp(key, "ping"))
+		return zone_mask(pr, key, value, (uint32_t)((1ull << spec->nzones) - 1), true,
+				 &pr->ping, err);
+	if (!strcmp(key, "log"))
+		return set_log(pr, value, err);
 	if (!strcmp(key, "cluster-peer") || !strcmp(key, "cluster-peers")) {
 		for (size_t z = 0; z < spec->nzones; z++)
 			if (spec->zones[z].kind == PORTSPEC_ZONE_PEERS)
-				return add_address(&pr->zone_addresses[z], value, false, key, err);
-		return perr(err, PORTSPEC_E_UNKNOWN,
-			    "cluster-peer: the spec has no peers zone");
+				return add_address(pr, &pr->zone_addresses[z], value, false, key,
+						   err);
+		return perr(err, PORTSPEC_E_UNKNOWN, "cluster-peer: the spec has no peers zone");
 	}
-	if (keylen > 10 && !strcmp(key + keylen - 10, "-interface")) {
-		char zone[PS_MAX_NAME + 1];
-		size_t n = keylen - 10;
-		if (n <= PS_MAX_NAME) {
-			memcpy(zone, key, n);
-			zone[n] = '\0';
-			size_t z = ps_spec_zone_index(spec, zone);
-			if (z != SIZE_MAX)
-				return set_string(&pr->zone_interface[z], value, key, err);
-		}
-	}
-	size_t z = ps_spec_zone_index(spec, key);
+	size_t z = interface_key_zone(spec, key);
+	if (z != SIZE_MAX)
+		return set_string(&pr->zone_interface[z], value, key, err);
+	z = ps_spec_zone_index(spec, key);
 	if (z != SIZE_MAX) {
 		if (spec->zones[z].kind == PORTSPEC_ZONE_COMPLEMENT)
 			return perr(err, PORTSPEC_E_PROFILE,
 				    "zone '%s' is everything outside the networks zones; it takes no "
 				    "addresses (set the networks zones instead)", key);
-		return add_address(&pr->zone_addresses[z], value, false, key, err);
+		return add_address(pr, &pr->zone_addresses[z], value, false, key, err);
 	}
 	const struct portspec_service *svc = portspec_spec_find_service(spec, key);
 	if (svc) {
@@ -461,47 +643,36 @@ static enum portspec_status set_one(struct portspec_profile *pr, const char *key
 			return perr(err, PORTSPEC_E_PROFILE,
 				    "%s is not marked servable from either zone ('*' in the spec), "
 				    "so where it is served is fixed", key);
-		return set_served_from(pr, i, allowed, value, err);
+		return zone_mask(pr, key, value, allowed, false, &pr->served_from[i], err);
 	}
+	pr->bad_key = true;
 	return perr(err, PORTSPEC_E_UNKNOWN,
 		    "unknown profile key '%.64s'; see portspec-profile(5) for the keys", key);
 }
 
-/* Keys whose values are lists: comma-separated, set one by one. */
+/* Keys whose values are lists: items separated by commas or spaces, set one by one. */
 static bool list_key(const struct portspec_profile *pr, const char *key)
 {
 	if (!strcmp(key, "enable") || !strcmp(key, "disable") || !strcmp(key, "appliance") ||
-	    !strcmp(key, "server") || !strcmp(key, "cluster-peer") || !strcmp(key, "cluster-peers") ||
-	    !strcmp(key, "interface"))
+	    !strcmp(key, "server") || !strcmp(key, "client") || !strcmp(key, "cluster-peer") ||
+	    !strcmp(key, "cluster-peers") || !strcmp(key, "interface"))
 		return true;
 	size_t z = ps_spec_zone_index(pr->spec, key);
 	return z != SIZE_MAX;
 }
 
-PORTSPEC_EXPORT enum portspec_status portspec_profile_set(struct portspec_profile *pr,
-							  const char *key, const char *value,
-							  struct portspec_error *err)
+static bool blank(char c)
 {
-	if (!pr || !key || !value)
-		return perr(err, PORTSPEC_E_INVALID, "no profile, key or value given");
-	if (!list_key(pr, key)) {
-		while (*value == ' ' || *value == '\t')
-			value++;
-		size_t n = strlen(value);
-		while (n && (value[n - 1] == ' ' || value[n - 1] == '\t'))
-			n--;
-		char *v = ps_strndup(value, n);
-		if (!v)
-			return perr(err, PORTSPEC_E_NOMEM, "out of memory");
-		enum portspec_status st = n ? set_one(pr, key, v, err)
-					    : perr(err, PORTSPEC_E_PROFILE, "%s: empty value", key);
-		ps_free(v);
-		return st;
-	}
-	const char *s = value;
+	return c == ' ' || c == '\t';
+}
+
+static enum portspec_status set_list(struct portspec_profile *pr, const char *key,
+				     const char *value, struct portspec_error *err)
+{
+	unsigned base = pr->here.column;
 	bool any = false;
-	for (;;) {
-		while (*s == ' ' || *s == '\t' || *s == ',')
+	for (const char *s = value;;) {
+		while (list_space(*s))
 			s++;
 		if (!*s)
 			break;
@@ -509,6 +680,8 @@ PORTSPEC_EXPORT enum portspec_status portspec_profile_set(struct portspec_profil
 		char *item = ps_strndup(s, n);
 		if (!item)
 			return perr(err, PORTSPEC_E_NOMEM, "out of memory");
+		if (pr->here.line)
+			pr->here.column = base + (unsigned)(s - value);
 		enum portspec_status st = set_one(pr, key, item, err);
 		ps_free(item);
 		if (st)
@@ -519,189 +692,40 @@ PORTSPEC_EXPORT enum portspec_status portspec_profile_set(struct portspec_profil
 	return any ? PORTSPEC_OK : perr(err, PORTSPEC_E_PROFILE, "%s: empty value", key);
 }
 
-PORTSPEC_EXPORT enum portspec_status portspec_profile_parse(struct portspec_profile *pr,
-							    const char *text, size_t len,
-							    const char *filename,
-							    struct portspec_error *err)
+PORTSPEC_EXPORT enum portspec_status portspec_profile_set(struct portspec_profile *pr,
+							  const char *key, const char *value,
+							  struct portspec_error *err)
 {
-	if (!filename)
-		filename = "<string>";
-	if (!pr || (!text && len))
-		return ps_error_set(err, PORTSPEC_E_INVALID, filename, 0, 0, "no profile or text");
-	if (len > PS_MAX_FILE_SIZE)
-		return ps_error_set(err, PORTSPEC_E_LIMIT, filename, 0, 0,
-				    "profile is larger than %u bytes", PS_MAX_FILE_SIZE);
-	size_t pos = 0;
-	unsigned line = 0;
-	while (pos < len) {
-		const char *l = text + pos;
-		const char *nl = memchr(l, '\n', len - pos);
-		size_t n = nl ? (size_t)(nl - l) : len - pos;
-		pos += n + (nl ? 1 : 0);
-		line++;
-		if (n > PS_MAX_LINE)
-			return ps_error_set(err, PORTSPEC_E_LIMIT, filename, line, PS_MAX_LINE + 1,
-					    "line longer than %u bytes", PS_MAX_LINE);
-		if (memchr(l, '\0', n))
-			return ps_error_set(err, PORTSPEC_E_PARSE, filename, line,
-					    (unsigned)((const char *)memchr(l, '\0', n) - l) + 1,
-					    "NUL byte; profiles are text");
-		const char *hash = memchr(l, '#', n);
-		if (hash)
-			n = (size_t)(hash - l);
-		while (n && (l[n - 1] == ' ' || l[n - 1] == '\t' || l[n - 1] == '\r'))
-			n--;
-		size_t i = 0;
-		while (i < n && (l[i] == ' ' || l[i] == '\t'))
-			i++;
-		if (i == n)
-			continue;
-		const char *eq = memchr(l + i, '=', n - i);
-		if (!eq)
-			return ps_error_set(err, PORTSPEC_E_PARSE, filename, line, (unsigned)i + 1,
-					    "expected 'key = value'");
-		size_t kend = (size_t)(eq - l);
-		while (kend > i && (l[kend - 1] == ' ' || l[kend - 1] == '\t'))
-			kend--;
-		if (kend == i)
-			return ps_error_set(err, PORTSPEC_E_PARSE, filename, line, (unsigned)i + 1,
-					    "missing key before '='");
-		size_t v = (size_t)(eq - l) + 1;
-		while (v < n && (l[v] == ' ' || l[v] == '\t'))
-			v++;
-		char *key = ps_strndup(l + i, kend - i);
-		char *value = ps_strndup(l + v, n - v);
-		enum portspec_status st;
-		if (!key || !value) {
-			st = ps_error_set(err, PORTSPEC_E_NOMEM, filename, line, 0, "out of memory");
-		} else {
-			st = portspec_profile_set(pr, key, value, err);
-			if (st && err) {
-				/* Locate the error: the key if unknown, else the value. */
-				err->line = line;
-				err->column = (unsigned)(st == PORTSPEC_E_UNKNOWN &&
-								 strstr(err->text, "profile key")
-							 ? i : v) + 1;
-				snprintf(err->file, sizeof(err->file), "%s", filename);
-			}
-		}
-		ps_free(key);
-		ps_free(value);
-		if (st)
-			return st;
-	}
-	return PORTSPEC_OK;
-}
-
-PORTSPEC_EXPORT enum portspec_status portspec_profile_load(struct portspec_profile *pr,
-							   const char *path,
-							   struct portspec_error *err)
-{
-	if (!pr || !path)
-		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "no profile or path");
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		return ps_error_set(err, PORTSPEC_E_IO, path, 0, 0, "cannot open: %s",
-				    strerror(errno));
-	struct ps_buf b;
-	ps_buf_init(&b);
-	char chunk[16384];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0 && b.len <= PS_MAX_FILE_SIZE)
-		ps_buf_add(&b, chunk, n);
-	bool rerr = ferror(fp);
-	fclose(fp);
+	if (!pr || !key || !value)
+		return perr(err, PORTSPEC_E_INVALID, "no profile, key or value given");
+	/* Spaces around the key and the value mean nothing, as in a file. */
+	while (blank(*key))
+		key++;
+	size_t klen = strlen(key);
+	while (klen && blank(key[klen - 1]))
+		klen--;
+	const char *v = value;
+	while (blank(*v))
+		v++;
+	size_t vlen = strlen(v);
+	while (vlen && blank(v[vlen - 1]))
+		vlen--;
+	char *k = ps_strndup(key, klen), *val = ps_strndup(v, vlen);
 	enum portspec_status st;
-	if (rerr)
-		st = ps_error_set(err, PORTSPEC_E_IO, path, 0, 0, "read error");
-	else if (b.failed)
-		st = ps_error_set(err, PORTSPEC_E_NOMEM, path, 0, 0, "out of memory");
-	else
-		st = portspec_profile_parse(pr, b.data ? b.data : "", b.len, path, err);
-	ps_buf_release(&b);
+	if (!k || !val)
+		st = perr(err, PORTSPEC_E_NOMEM, "out of memory");
+	else if (!klen)
+		st = perr(err, PORTSPEC_E_PROFILE, "missing key before '='");
+	else if (!vlen)
+		st = perr(err, PORTSPEC_E_PROFILE, "%s: empty value", k);
+	else {
+		if (pr->here.line)
+			pr->here.column += (unsigned)(v - value);
+		st = list_key(pr, k) ? set_list(pr, k, val, err) : set_one(pr, k, val, err);
+	}
+	ps_free(k);
+	ps_free(val);
 	return st;
-}
-
-static void put_list(struct ps_buf *b, const char *key, const struct ps_cidr_list *l)
-{
-	if (!l->count)
-		return;
-	ps_buf_printf(b, "%s = ", key);
-	for (size_t i = 0; i < l->count; i++) {
-		char buf[64];
-		ps_buf_printf(b, "%s%s", i ? ", " : "",
-			      portspec_cidr_format(&l->items[i], buf, sizeof(buf)));
-	}
-	ps_buf_puts(b, l->example ? "  # documentation example\n" : "\n");
-}
-
-PORTSPEC_EXPORT enum portspec_status portspec_profile_to_string(const struct portspec_profile *pr,
-								char **out, size_t *len)
-{
-	if (!pr || !out)
-		return PORTSPEC_E_INVALID;
-	const struct portspec_spec *spec = pr->spec;
-	struct ps_buf b;
-	ps_buf_init(&b);
-	ps_buf_printf(&b, "# portspec profile for %s %s\n", spec->name ? spec->name : "(unnamed)",
-		      spec->version ? spec->version : "");
-	ps_buf_printf(&b, "role = %s\n", portspec_role_name(pr->role));
-	for (int on = 1; on >= 0; on--) {
-		bool any = false;
-		for (size_t i = 0; i < spec->nservices; i++) {
-			if (spec->services[i].level == PORTSPEC_REQUIRED || pr->enabled[i] != on)
-				continue;
-			ps_buf_printf(&b, "%s%s", any ? ", " : on ? "enable = " : "disable = ",
-				      spec->services[i].name);
-			any = true;
-		}
-		if (any)
-			ps_buf_putc(&b, '\n');
-	}
-	for (size_t i = 0; i < spec->nservices; i++) {
-		if (!either_zones(spec, i))
-			continue;
-		ps_buf_printf(&b, "%s = ", spec->services[i].name);
-		bool first = true;
-		for (size_t z = 0; z < spec->nzones; z++)
-			if (pr->served_from[i] & (1u << z)) {
-				ps_buf_printf(&b, "%s%s", first ? "" : ",", spec->zones[z].name);
-				first = false;
-			}
-		ps_buf_putc(&b, '\n');
-	}
-	bool iface = pr->interface != NULL;
-	if (iface)
-		ps_buf_printf(&b, "interface = %s", pr->interface);
-	for (size_t z = 0; z < spec->nzones; z++)
-		if (pr->host_interface[z]) {
-			ps_buf_printf(&b, "%s%s:%s", iface ? ", " : "interface = ", spec->zones[z].name,
-				      pr->host_interface[z]);
-			iface = true;
-		}
-	if (iface)
-		ps_buf_putc(&b, '\n');
-	put_list(&b, "appliance", &pr->appliance);
-	if (pr->appliance_interface)
-		ps_buf_printf(&b, "appliance-interface = %s\n", pr->appliance_interface);
-	for (size_t z = 0; z < spec->nzones; z++) {
-		put_list(&b, spec->zones[z].name, &pr->zone_addresses[z]);
-		if (pr->zone_interface[z])
-			ps_buf_printf(&b, "%s-interface = %s\n", spec->zones[z].name,
-				      pr->zone_interface[z]);
-	}
-	for (size_t i = 0; i < spec->nservices; i++)
-		for (size_t k = 0; k < pr->servers[i].count; k++) {
-			char buf[64];
-			ps_buf_printf(&b, "server = %s:%s\n", spec->services[i].name,
-				      portspec_cidr_format(&pr->servers[i].items[k], buf,
-							   sizeof(buf)));
-		}
-	char *text = ps_buf_steal(&b, len);
-	if (!text)
-		return PORTSPEC_E_NOMEM;
-	*out = text;
-	return PORTSPEC_OK;
 }
 
 /* ---- accessors ---- */
@@ -716,16 +740,20 @@ PORTSPEC_EXPORT enum portspec_role portspec_profile_role(const struct portspec_p
 	return pr ? pr->role : (enum portspec_role)0;
 }
 
-PORTSPEC_EXPORT bool portspec_profile_enabled(const struct portspec_profile *pr,
-					      const struct portspec_service *svc)
+static size_t service_index(const struct portspec_profile *pr, const struct portspec_service *svc)
 {
 	if (!pr || !svc || svc < pr->spec->services ||
 	    svc >= pr->spec->services + pr->spec->nservices)
-		return false;
-	return pr->enabled[svc - pr->spec->services];
+		return SIZE_MAX;
+	return (size_t)(svc - pr->spec->services);
 }
 
-static size_t service_index(const struct portspec_profile *pr, const struct portspec_service *svc);
+PORTSPEC_EXPORT bool portspec_profile_enabled(const struct portspec_profile *pr,
+					      const struct portspec_service *svc)
+{
+	size_t i = service_index(pr, svc);
+	return i != SIZE_MAX && pr->enabled[i];
+}
 
 PORTSPEC_EXPORT const char *portspec_profile_interface(const struct portspec_profile *pr)
 {
@@ -773,14 +801,6 @@ PORTSPEC_EXPORT const char *portspec_profile_zone_interface(const struct portspe
 	return z == SIZE_MAX ? NULL : pr->zone_interface[z];
 }
 
-static size_t service_index(const struct portspec_profile *pr, const struct portspec_service *svc)
-{
-	if (!pr || !svc || svc < pr->spec->services ||
-	    svc >= pr->spec->services + pr->spec->nservices)
-		return SIZE_MAX;
-	return (size_t)(svc - pr->spec->services);
-}
-
 PORTSPEC_EXPORT bool portspec_profile_served_from(const struct portspec_profile *pr,
 						  const struct portspec_service *svc,
 						  const char *zone)
@@ -794,21 +814,63 @@ PORTSPEC_EXPORT bool portspec_profile_served_from(const struct portspec_profile 
 	return (pr->served_from[i] >> z) & 1u;
 }
 
+static const struct ps_cidr_list *narrowing(const struct portspec_profile *pr,
+					    const struct portspec_service *svc, bool client)
+{
+	size_t i = service_index(pr, svc);
+	return i == SIZE_MAX ? NULL : client ? &pr->clients[i] : &pr->servers[i];
+}
+
+static size_t narrowing_count(const struct portspec_profile *pr,
+			      const struct portspec_service *svc, bool client)
+{
+	const struct ps_cidr_list *l = narrowing(pr, svc, client);
+	return l ? l->count : 0;
+}
+
+static const struct portspec_cidr *narrowing_at(const struct portspec_profile *pr,
+						const struct portspec_service *svc, bool client,
+						size_t index)
+{
+	const struct ps_cidr_list *l = narrowing(pr, svc, client);
+	return l && index < l->count ? &l->items[index] : NULL;
+}
+
 PORTSPEC_EXPORT size_t portspec_profile_server_count(const struct portspec_profile *pr,
 						     const struct portspec_service *svc)
 {
-	size_t i = service_index(pr, svc);
-	return i == SIZE_MAX ? 0 : pr->servers[i].count;
+	return narrowing_count(pr, svc, false);
 }
 
 PORTSPEC_EXPORT const struct portspec_cidr *
 portspec_profile_server(const struct portspec_profile *pr, const struct portspec_service *svc,
 			size_t index)
 {
-	size_t i = service_index(pr, svc);
-	if (i == SIZE_MAX || index >= pr->servers[i].count)
-		return NULL;
-	return &pr->servers[i].items[index];
+	return narrowing_at(pr, svc, false, index);
+}
+
+PORTSPEC_EXPORT size_t portspec_profile_client_count(const struct portspec_profile *pr,
+						     const struct portspec_service *svc)
+{
+	return narrowing_count(pr, svc, true);
+}
+
+PORTSPEC_EXPORT const struct portspec_cidr *
+portspec_profile_client(const struct portspec_profile *pr, const struct portspec_service *svc,
+			size_t index)
+{
+	return narrowing_at(pr, svc, true, index);
+}
+
+PORTSPEC_EXPORT bool portspec_profile_ping(const struct portspec_profile *pr,
+					   const struct portspec_zone *zone)
+{
+	return pr && zone && own_zone(pr, zone) && ((pr->ping >> zone->index) & 1u);
+}
+
+PORTSPEC_EXPORT bool portspec_profile_logs_drops(const struct portspec_profile *pr)
+{
+	return pr && pr->log == PS_LOG_DROPS;
 }
 
 PORTSPEC_EXPORT bool portspec_profile_uses_examples(const struct portspec_profile *pr)

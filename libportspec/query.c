@@ -31,8 +31,13 @@ static enum portspec_status check_args(const struct portspec_plan *plan,
 	if (c->direction != PORTSPEC_INBOUND && c->direction != PORTSPEC_OUTBOUND)
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0,
 				    "the direction is inbound or outbound");
-	if (c->protocol != PORTSPEC_TCP && c->protocol != PORTSPEC_UDP)
-		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "the protocol is tcp or udp");
+	if (c->protocol < PORTSPEC_TCP || c->protocol > PORTSPEC_ICMPV6)
+		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0,
+				    "the protocol is tcp, udp, icmp or icmpv6");
+	if (ps_protocol_is_icmp(c->protocol) && (c->port < 1 || c->port > 255))
+		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0,
+				    "ICMP type %u is not one the plan can admit; types are 1 to 255",
+				    c->port);
 	if (c->port < 1 || c->port > 65535)
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0,
 				    "port %u is not a port; ports are 1 to 65535", c->port);
@@ -56,7 +61,7 @@ static enum portspec_hook hook_of(const struct portspec_plan *plan, enum portspe
 	return d == PORTSPEC_INBOUND ? PORTSPEC_HOOK_INPUT : PORTSPEC_HOOK_OUTPUT;
 }
 
-/* The port range of @e that holds @port, or NULL. */
+/* The port range (for ICMP the type range) of @e that holds @port, or NULL. */
 static const struct portspec_plan_port *entry_port(const struct portspec_plan_entry *e,
 						   unsigned port)
 {
@@ -98,15 +103,6 @@ find_entry(const struct portspec_plan *plan, const struct portspec_connection *c
 	return NULL;
 }
 
-/* Kept out of portspec_plan_check(), so that its hot path saves no register. */
-#if defined(__GNUC__) && !defined(__clang__)
-#define PS_COLD __attribute__((noipa))
-#elif defined(__GNUC__)
-#define PS_COLD __attribute__((noinline))
-#else
-#define PS_COLD
-#endif
-
 /* portspec_plan_check() but for the plain queries the index answers at once. */
 PS_COLD static enum portspec_status check_long(const struct portspec_plan *plan,
 					       const struct portspec_connection *conn,
@@ -122,9 +118,9 @@ PS_COLD static enum portspec_status check_long(const struct portspec_plan *plan,
 	if (!allowed)
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "no result pointer given");
 	if (conn->remote.family == 0) {
-		*allowed = ps_index_zone_allowed(plan->policy->index, conn->zone->index,
-						 conn->direction, conn->protocol, conn->port,
-						 NULL) == 1;
+		*allowed = ps_index_zone_query(plan->policy->index, conn->zone->index,
+					       conn->direction, conn->protocol, conn->port,
+					       NULL) == 1;
 		return PORTSPEC_OK;
 	}
 	const struct portspec_plan_entry *e = ps_index_plan_find(plan, conn);
@@ -154,27 +150,6 @@ PORTSPEC_EXPORT enum portspec_status portspec_plan_check(const struct portspec_p
 }
 
 /* ---- explanations ---- */
-
-/* Is @addr in zone @z under the policy's profile? */
-static bool in_zone(const struct portspec_policy *p, size_t z, const struct portspec_cidr *addr)
-{
-	const struct portspec_spec *spec = p->spec;
-	const struct portspec_profile *pr = p->profile;
-	if (spec->zones[z].kind == PORTSPEC_ZONE_COMPLEMENT) {
-		for (size_t k = 0; k < spec->nzones; k++) {
-			if (spec->zones[k].kind != PORTSPEC_ZONE_NETWORKS)
-				continue;
-			for (size_t i = 0; i < pr->zone_addresses[k].count; i++)
-				if (ps_cidr_contains(&pr->zone_addresses[k].items[i], addr))
-					return false;
-		}
-		return true;
-	}
-	for (size_t i = 0; i < pr->zone_addresses[z].count; i++)
-		if (ps_cidr_contains(&pr->zone_addresses[z].items[i], addr))
-			return true;
-	return false;
-}
 
 static bool add_change(struct ps_explanation *x, const char *setting, const char *reason)
 {
@@ -235,12 +210,14 @@ static const struct variant variants[] = {
 };
 
 /*
- * Compiles the policy with one more setting (and, if @server is given, the
- * narrowing address server=@server too); true if it allows @c.
+ * Compiles the policy with one more setting (and, if @extra_key is given,
+ * a second one that it needs: the address as a server or client, or the
+ * addresses of cluster peers); true if it allows @c.
  */
 static enum portspec_status try_setting(const struct portspec_plan *plan,
 					const struct portspec_connection *c, const char *key,
-					const char *value, const char *server, bool *allows)
+					const char *value, const char *extra_key,
+					const char *extra_value, bool *allows)
 {
 	const struct portspec_policy *p = plan->policy;
 	struct portspec_profile *alt = NULL;
@@ -252,8 +229,8 @@ static enum portspec_status try_setting(const struct portspec_plan *plan,
 	if (st)
 		return st;
 	st = portspec_profile_set(alt, key, value, &ignored);
-	if (st == PORTSPEC_OK && server)
-		st = portspec_profile_set(alt, "server", server, &ignored);
+	if (st == PORTSPEC_OK && extra_key)
+		st = portspec_profile_set(alt, extra_key, extra_value, &ignored);
 	if (st == PORTSPEC_OK)
 		st = portspec_policy_new(p->spec, alt, &altp, &ignored);
 	portspec_profile_free(alt);
@@ -272,12 +249,116 @@ static enum portspec_status try_setting(const struct portspec_plan *plan,
 	return PORTSPEC_OK;
 }
 
+/* A second setting a change needs, as it is tried and as it is shown. */
+struct extra {
+	const char *key;
+	char value[160]; /* what is tried */
+	char shown[200]; /* "client=snmp:10.20.1.7", "cluster-peer=ADDRESS" */
+	const char *why;
+};
+
+/* Whether the profile narrows service @s in the direction of @c. */
+static bool narrowed(const struct portspec_plan *plan, const struct portspec_connection *c,
+		     size_t s)
+{
+	const struct portspec_profile *pr = plan->policy->profile;
+	return (c->direction == PORTSPEC_INBOUND ? pr->clients : pr->servers)[s].count != 0;
+}
+
+/*
+ * The second setting a variant needs, if any: a narrowed service needs the
+ * address as a server (client) too; a role needs its cluster peers when the
+ * profile has none (the address asked about, or ADDRESS for a zone).
+ */
+static bool extra_for(const struct portspec_plan *plan, const struct portspec_connection *c,
+		      size_t s, const struct variant *v, struct extra *e)
+{
+	const struct portspec_spec *spec = plan->policy->spec;
+	const struct portspec_profile *pr = plan->policy->profile;
+	char a[64] = "";
+	if (c->remote.family)
+		portspec_cidr_format(&c->remote, a, sizeof(a));
+	if (c->remote.family && narrowed(plan, c, s)) {
+		e->key = c->direction == PORTSPEC_INBOUND ? "client" : "server";
+		snprintf(e->value, sizeof(e->value), "%s:%s", spec->services[s].name, a);
+		snprintf(e->shown, sizeof(e->shown), "%s=%s", e->key, e->value);
+		e->why = c->direction == PORTSPEC_INBOUND ? ", and narrowed to other clients"
+							  : ", and narrowed to other servers";
+		return true;
+	}
+	if (!v->key || strcmp(v->key, "role") != 0)
+		return false;
+	for (size_t z = 0; z < spec->nzones; z++) {
+		if (spec->zones[z].kind != PORTSPEC_ZONE_PEERS || pr->zone_addresses[z].count)
+			continue;
+		/* the first peers zone is cluster-peer=, any other goes by its name */
+		bool first = true;
+		for (size_t k = 0; k < z; k++)
+			first &= spec->zones[k].kind != PORTSPEC_ZONE_PEERS;
+		e->key = first ? "cluster-peer" : spec->zones[z].name;
+		/* a by-zone question holds for any address: try a documentation one */
+		snprintf(e->value, sizeof(e->value), "%s", a[0] ? a : "192.0.2.1");
+		snprintf(e->shown, sizeof(e->shown), "%s=%s", e->key, a[0] ? a : "ADDRESS");
+		e->why = ", whose cluster peers need addresses";
+		return true;
+	}
+	return false;
+}
+
+/*
+ * An echo request from a zone that ping= does not name: ping=ZONE, one for
+ * each zone of the question that would allow it.
+ */
+static enum portspec_status suggest_ping(struct ps_explanation *x,
+					 const struct portspec_plan *plan,
+					 const struct portspec_connection *c, struct ps_buf *reason,
+					 bool *used, bool *said)
+{
+	const struct portspec_spec *spec = plan->policy->spec;
+	if (c->direction != PORTSPEC_INBOUND || !service_uses(&ps_ping_service, c->protocol, c->port))
+		return PORTSPEC_OK;
+	*used = true;
+	for (size_t z = 0; z < spec->nzones; z++) {
+		if (!(x->pub.zones & (1ul << z)))
+			continue;
+		bool allows;
+		uint32_t mask = plan->policy->profile->ping | (1u << z);
+		struct ps_buf value;
+		ps_buf_init(&value);
+		for (size_t k = 0; k < spec->nzones; k++)
+			if (mask & (1u << k))
+				ps_buf_printf(&value, "%s%s", value.len ? "," : "", spec->zones[k].name);
+		if (value.failed)
+			return PORTSPEC_E_NOMEM;
+		enum portspec_status st = try_setting(plan, c, "ping", value.data, NULL, NULL,
+						      &allows);
+		char setting[320], why[160];
+		snprintf(setting, sizeof(setting), "ping=%s", value.data);
+		ps_buf_release(&value);
+		if (st)
+			return st;
+		if (!allows)
+			continue;
+		snprintf(why, sizeof(why), "echo requests from zone %s are not admitted (ping=)",
+			 spec->zones[z].name);
+		if (!add_change(x, setting, why))
+			return PORTSPEC_E_NOMEM;
+		if (!*said)
+			ps_buf_printf(reason, ": %s", why);
+		*said = true;
+	}
+	return PORTSPEC_OK;
+}
+
 /* The settings that would allow @c: services that use the port, each variant. */
 static enum portspec_status suggest(struct ps_explanation *x, const struct portspec_plan *plan,
 				    const struct portspec_connection *c, struct ps_buf *reason)
 {
 	const struct portspec_spec *spec = plan->policy->spec;
 	bool used = false, said = false;
+	enum portspec_status st = suggest_ping(x, plan, c, reason, &used, &said);
+	if (st)
+		return st;
 	for (size_t s = 0; s < spec->nservices; s++) {
 		const struct portspec_service *svc = &spec->services[s];
 		if (!service_uses(svc, c->protocol, c->port))
@@ -286,28 +367,24 @@ static enum portspec_status suggest(struct ps_explanation *x, const struct ports
 		for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
 			const char *key = variants[v].key ? variants[v].key : svc->name;
 			const char *value = variants[v].value ? variants[v].value : svc->name;
-			bool allows;
-			enum portspec_status st = try_setting(plan, c, key, value, NULL, &allows);
+			bool allows, extra = false;
+			st = try_setting(plan, c, key, value, NULL, NULL, &allows);
 			if (st)
 				return st;
-			/* A narrowed service needs the address as a server too. */
-			char server[160] = "";
-			if (!allows && c->remote.family && c->direction == PORTSPEC_OUTBOUND &&
-			    plan->policy->profile->servers[s].count) {
-				char a[64];
-				snprintf(server, sizeof(server), "%s:%s", svc->name,
-					 portspec_cidr_format(&c->remote, a, sizeof(a)));
-				st = try_setting(plan, c, key, value, server, &allows);
+			struct extra e = {0};
+			if (!allows && extra_for(plan, c, s, &variants[v], &e)) {
+				extra = true;
+				st = try_setting(plan, c, key, value, e.key, e.value, &allows);
 				if (st)
 					return st;
 			}
 			if (!allows)
 				continue;
-			char setting[320], why[160];
-			snprintf(setting, sizeof(setting), "%s=%s%s%s", key, value,
-				 server[0] ? " server=" : "", server);
+			char setting[400], why[200];
+			snprintf(setting, sizeof(setting), "%s=%s%s%s", key, value, extra ? " " : "",
+				 extra ? e.shown : "");
 			snprintf(why, sizeof(why), "%s %s%s", svc->name, variants[v].why,
-				 server[0] ? ", and narrowed to other servers" : "");
+				 extra ? e.why : "");
 			if (!add_change(x, setting, why))
 				return PORTSPEC_E_NOMEM;
 			if (!said)
@@ -363,12 +440,15 @@ static enum portspec_status near_miss(struct ps_explanation *x, const struct por
 		ps_buf_printf(reason, ": %s %s zone %s is narrowed to other addresses",
 			      flow->service->name, c->direction == PORTSPEC_INBOUND ? "from" : "to",
 			      zone->name);
-		if (c->direction == PORTSPEC_OUTBOUND) {
-			ps_buf_printf(reason, " (server=%s:...)", flow->service->name);
-			snprintf(setting, sizeof(setting), "server=%s:%s", flow->service->name, addr);
-			if (!add_change(x, setting, "the service is narrowed to other servers"))
-				return PORTSPEC_E_NOMEM;
-		}
+		/* The address must be one of the service's servers (clients) as well. */
+		const char *key = c->direction == PORTSPEC_OUTBOUND ? "server" : "client";
+		ps_buf_printf(reason, " (%s=%s:...)", key, flow->service->name);
+		snprintf(setting, sizeof(setting), "%s=%s:%s", key, flow->service->name, addr);
+		if (!add_change(x, setting,
+				c->direction == PORTSPEC_OUTBOUND
+					? "the service is narrowed to other servers"
+					: "the service is narrowed to other clients"))
+			return PORTSPEC_E_NOMEM;
 		return PORTSPEC_OK;
 	}
 	const char *want = remote_side_interface(e);
@@ -413,7 +493,7 @@ static void zones_of(struct ps_explanation *x, const struct portspec_plan *plan,
 	}
 	size_t n = 0;
 	for (size_t z = 0; z < spec->nzones; z++)
-		if (in_zone(plan->policy, z, &c->remote)) {
+		if (ps_profile_in_zone(plan->policy->profile, z, &c->remote)) {
 			x->pub.zones |= 1ul << z;
 			ps_buf_printf(reason, "%s%s", n++ ? ", " : " (zone ", spec->zones[z].name);
 		}

@@ -161,7 +161,8 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 			return 0;
 		cp = (cp << 6) | (s[i] & 0x3f);
 	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+	    ps_unicode_noncharacter(cp)) /* U+FFFE, U+FFFF...: SVG and XML forbid them */
 		return 0;
 	return len;
 }
@@ -257,7 +258,8 @@ static enum portspec_status check_bytes(struct parser *p, const char *line, size
 			size_t u = utf8_len((const unsigned char *)line + i, n - i);
 			if (!u)
 				return fail(p, PORTSPEC_E_PARSE, (unsigned)i + 1,
-					    "invalid UTF-8; save the file as UTF-8");
+					    "invalid UTF-8, or a Unicode noncharacter such as U+FFFE; "
+					    "save the file as UTF-8 text");
 			i += u;
 		}
 		if (i >= n)
@@ -708,6 +710,55 @@ static enum portspec_status helper_statement(struct parser *p, struct portspec_s
 	return PORTSPEC_OK;
 }
 
+/* icmp|icmpv6 TYPE|FIRST-LAST ...: ICMP (IPv4) or ICMPv6 message types, 1 to 255 */
+static enum portspec_status icmp_statement(struct parser *p, struct portspec_service *svc,
+					   enum portspec_protocol proto)
+{
+	size_t before = svc->nports;
+	enum portspec_status st = ports_statement(p, svc, proto);
+	for (size_t i = before; !st && i < svc->nports; i++)
+		if (p->port_at[i].r.last > 255)
+			return fail(p, PORTSPEC_E_PARSE, p->port_at[i].column,
+				    "ICMP type '%s' is out of range; %s types are 1 to 255 "
+				    "(8 and 128: echo request)", p->port_at[i].text, p->toks[0].text);
+	return st;
+}
+
+/* either-note ZONE "TEXT": the caution for serving the service (marked '*' in
+ * flows) from ZONE without its other zones */
+static enum portspec_status either_note_statement(struct parser *p, struct portspec_service *svc)
+{
+	enum portspec_status st = expect_name(p, 1, "a zone name");
+	if (st)
+		return st;
+	size_t z = ps_spec_zone_index(p->spec, p->toks[1].text);
+	if (z == SIZE_MAX)
+		return fail(p, PORTSPEC_E_UNKNOWN, p->toks[1].column,
+			    "unknown zone '%.64s'; declare it with a zone statement first",
+			    p->toks[1].text);
+	if (!svc->either_notes) {
+		svc->either_notes = ps_arena_alloc(&p->spec->arena, PS_MAX_ZONES * sizeof(char *));
+		if (!svc->either_notes)
+			return nomem(p);
+		for (size_t k = 0; k < PS_MAX_ZONES; k++)
+			svc->either_notes[k] = NULL;
+	}
+	if (svc->either_notes[z])
+		return fail(p, PORTSPEC_E_PARSE, p->toks[0].column,
+			    "service '%s' has an either-note for zone %s already; keep one", svc->name,
+			    p->toks[1].text);
+	if (p->ntoks < 3 || p->toks[2].kind != TOK_STRING)
+		return fail(p, PORTSPEC_E_PARSE, p->ntoks < 3 ? p->toks[1].column : p->toks[2].column,
+			    "expected a quoted string after the zone, as in either-note %s \"...\"",
+			    p->toks[1].text);
+	st = expect_end(p, 3);
+	if (st)
+		return st;
+	if (!(svc->either_notes[z] = keep(p, &p->toks[2])))
+		return PORTSPEC_E_NOMEM;
+	return PORTSPEC_OK;
+}
+
 static enum portspec_status service_line(struct parser *p)
 {
 	struct portspec_service *svc = &p->spec->services[p->current];
@@ -717,7 +768,7 @@ static enum portspec_status service_line(struct parser *p)
 	if (kw->kind != TOK_WORD)
 		return fail(p, PORTSPEC_E_PARSE, kw->column,
 			    "expected a service attribute (title, description, note, level, tcp, "
-			    "udp, helper) or '}', found '%.64s'", kw->text);
+			    "udp, icmp, icmpv6, helper, either-note) or '}', found '%.64s'", kw->text);
 	if (IS(kw, "title"))
 		return string_statement(p, &svc->title, &p->set_title);
 	if (IS(kw, "description"))
@@ -728,13 +779,19 @@ static enum portspec_status service_line(struct parser *p)
 		return ports_statement(p, svc, PORTSPEC_TCP);
 	if (IS(kw, "udp"))
 		return ports_statement(p, svc, PORTSPEC_UDP);
+	if (IS(kw, "icmp"))
+		return icmp_statement(p, svc, PORTSPEC_ICMP);
+	if (IS(kw, "icmpv6"))
+		return icmp_statement(p, svc, PORTSPEC_ICMPV6);
+	if (IS(kw, "either-note"))
+		return either_note_statement(p, svc);
 	if (IS(kw, "level"))
 		return level_statement(p, svc);
 	if (IS(kw, "helper"))
 		return helper_statement(p, svc);
 	return fail(p, PORTSPEC_E_PARSE, kw->column,
 		    "unknown service attribute '%.64s'; expected title, description, note, level, "
-		    "tcp, udp, helper or '}'", kw->text);
+		    "tcp, udp, icmp, icmpv6, helper, either-note or '}'", kw->text);
 }
 
 static enum portspec_status service_statement(struct parser *p)

@@ -80,6 +80,12 @@ PORTSPEC_EXPORT enum portspec_status portspec_spec_to_string(const struct portsp
 		put_attr(&b, "\t", "title", svc->title);
 		put_attr(&b, "\t", "description", svc->description);
 		put_attr(&b, "\t", "note", svc->note);
+		for (size_t z = 0; svc->either_notes && z < spec->nzones; z++)
+			if (svc->either_notes[z]) {
+				ps_buf_printf(&b, "\teither-note %s ", spec->zones[z].name);
+				put_string(&b, svc->either_notes[z]);
+				ps_buf_putc(&b, '\n');
+			}
 		ps_buf_printf(&b, "\tlevel %s\n", portspec_level_name(svc->level));
 		for (size_t k = 0; k < svc->nports;) {
 			uint8_t proto = svc->ports[k].proto;
@@ -153,6 +159,10 @@ PORTSPEC_EXPORT bool portspec_spec_equal(const struct portspec_spec *a,
 		    !str_eq(x->helper, y->helper) || x->level != y->level ||
 		    x->nports != y->nports)
 			return false;
+		for (size_t z = 0; z < a->nzones; z++)
+			if (!str_eq(portspec_service_either_note(x, &a->zones[z]),
+				    portspec_service_either_note(y, &b->zones[z])))
+				return false;
 		for (size_t k = 0; k < x->nports; k++)
 			if (x->ports[k].proto != y->ports[k].proto ||
 			    x->ports[k].first != y->ports[k].first ||

@@ -99,13 +99,23 @@ struct portspec_spec *ps_spec_ref(const struct portspec_spec *spec)
 	return s;
 }
 
+size_t ps_spec_service_index(const struct portspec_spec *spec, const struct portspec_service *svc)
+{
+	/* compared as integers: a service may lie outside the array */
+	uintptr_t first = (uintptr_t)spec->services, p = (uintptr_t)svc;
+	if (!svc || p < first || p >= first + spec->nservices * sizeof(*svc))
+		return SIZE_MAX;
+	return (size_t)(svc - spec->services);
+}
+
 PORTSPEC_EXPORT void portspec_spec_free(struct portspec_spec *spec)
 {
 	if (!spec)
 		return;
 	if (atomic_fetch_sub_explicit(&spec->refs, 1, memory_order_acq_rel) != 1)
 		return;
-	/* Strings, port ranges and the flows' service lists live in the arena. */
+	/* Strings, port ranges, either-notes and the flows' service lists live in
+	 * the arena. */
 	ps_free(spec->services);
 	ps_free(spec->zones);
 	ps_free(spec->ifaces);
@@ -251,6 +261,14 @@ PORTSPEC_EXPORT const char *portspec_service_title(const struct portspec_service
 PORTSPEC_EXPORT const char *portspec_service_description(const struct portspec_service *svc)
 {
 	return svc ? svc->description : NULL;
+}
+
+PORTSPEC_EXPORT const char *portspec_service_either_note(const struct portspec_service *svc,
+							 const struct portspec_zone *zone)
+{
+	if (!svc || !zone || !svc->either_notes || zone->index >= PS_MAX_ZONES)
+		return NULL;
+	return svc->either_notes[zone->index];
 }
 
 PORTSPEC_EXPORT const char *portspec_service_note(const struct portspec_service *svc)

@@ -94,11 +94,17 @@ enum portspec_direction {
 	PORTSPEC_OUTBOUND = 2, /**< the appliance opens connections to a zone */
 };
 
-/** @since 0.1 */
+/**
+ * Protocols.  For ICMP and ICMPv6 a "port" is the message type (1 to 255,
+ * any code): ICMP is IPv4's, ICMPv6 IPv6's.
+ * @since 0.1 (ICMP and ICMPv6: 0.2)
+ */
 enum portspec_protocol {
 	PORTSPEC_PROTO_ANY = 0,
 	PORTSPEC_TCP = 1,
 	PORTSPEC_UDP = 2,
+	PORTSPEC_ICMP = 3,   /**< IPv4 ICMP; ports are message types (8: echo request) */
+	PORTSPEC_ICMPV6 = 4, /**< ICMPv6; ports are message types (128: echo request) */
 };
 
 /** Requirement levels; usable as a bit mask in filters.  @since 0.1 */
@@ -250,6 +256,15 @@ PORTSPEC_EXPORT const char *portspec_spec_interface_title(const struct portspec_
 PORTSPEC_EXPORT const char *portspec_service_name(const struct portspec_service *svc);
 PORTSPEC_EXPORT const char *portspec_service_title(const struct portspec_service *svc);
 PORTSPEC_EXPORT const char *portspec_service_description(const struct portspec_service *svc);
+/**
+ * The caution for serving an "either zone" service from @p zone without its
+ * other zones (spec attribute either-note ZONE "..."): for DNS from outside
+ * only, that FQDNs of internal hosts must be set up externally.  NULL when
+ * the spec gives none.
+ * @since 0.2
+ */
+PORTSPEC_EXPORT const char *portspec_service_either_note(const struct portspec_service *svc,
+							 const struct portspec_zone *zone);
 /** A caution shown whenever the service is in a policy ("not required unless ..."). @since 0.1 */
 PORTSPEC_EXPORT const char *portspec_service_note(const struct portspec_service *svc);
 /** Conntrack helper the service needs ("ftp"), or NULL.  @since 0.1 */
@@ -280,10 +295,12 @@ PORTSPEC_EXPORT void portspec_profile_free(struct portspec_profile *profile);
  * "enable", "disable", "required-only", "dns", "ntp" (and any "either zone"
  * service by name), "role", "interface", "appliance", "inside" (and any
  * networks zone by name), "cluster-peer" (and any peers zone by name),
- * "<zone>-interface", "appliance-interface", "server".
- * Repeatable keys add; setting an address key the first time replaces the
- * example addresses.  An unknown key, service or zone, or a bad value, is
- * PORTSPEC_E_UNKNOWN or PORTSPEC_E_PROFILE with the reason in @p err.
+ * "<zone>-interface", "appliance-interface", "server", "client", "ping",
+ * "log".  Spaces around the key and the value are ignored.  Repeatable keys
+ * add; the first address the profile is given (appliance, a zone, a peer, a
+ * server or a client) ends the example addresses everywhere.  An unknown
+ * key, service or zone, or a bad value, is PORTSPEC_E_UNKNOWN or
+ * PORTSPEC_E_PROFILE with the reason in @p err.
  * @since 0.1
  */
 PORTSPEC_EXPORT enum portspec_status portspec_profile_set(struct portspec_profile *profile,
@@ -309,7 +326,12 @@ PORTSPEC_EXPORT enum portspec_status portspec_profile_to_string(const struct por
 PORTSPEC_EXPORT enum portspec_status portspec_profile_enable(struct portspec_profile *profile,
 							     const char *service, bool on,
 							     struct portspec_error *err);
-/** Turns every optional service off (cluster services follow the role).  @since 0.1 */
+/**
+ * Turns every optional service off that the profile does not enable by name
+ * (key required-only=true; cluster services follow the role).  enable= and
+ * disable= settings win over it whatever their order.
+ * @since 0.1
+ */
 PORTSPEC_EXPORT enum portspec_status portspec_profile_required_only(struct portspec_profile *profile);
 PORTSPEC_EXPORT enum portspec_status portspec_profile_set_role(struct portspec_profile *profile,
 							       enum portspec_role role);
@@ -353,7 +375,26 @@ PORTSPEC_EXPORT size_t portspec_profile_server_count(const struct portspec_profi
 PORTSPEC_EXPORT const struct portspec_cidr *portspec_profile_server(const struct portspec_profile *profile,
 								    const struct portspec_service *svc,
 								    size_t index);
-/** Whether the profile's addresses are still the documentation examples.  @since 0.1 */
+/**
+ * Addresses that narrow the inbound flows of a service to those sources
+ * (key client=SERVICE:ADDRESS).
+ * @since 0.2
+ */
+PORTSPEC_EXPORT size_t portspec_profile_client_count(const struct portspec_profile *profile,
+						     const struct portspec_service *svc);
+PORTSPEC_EXPORT const struct portspec_cidr *portspec_profile_client(const struct portspec_profile *profile,
+								    const struct portspec_service *svc,
+								    size_t index);
+/** Whether echo requests from @p zone reach the appliance (key ping=ZONE,...).  @since 0.2 */
+PORTSPEC_EXPORT bool portspec_profile_ping(const struct portspec_profile *profile,
+					   const struct portspec_zone *zone);
+/** Whether complete rulesets log what they drop (key log=drops).  @since 0.2 */
+PORTSPEC_EXPORT bool portspec_profile_logs_drops(const struct portspec_profile *profile);
+/**
+ * Whether the profile's addresses are still the documentation examples:
+ * true until the first address is set, then false for good.
+ * @since 0.1
+ */
 PORTSPEC_EXPORT bool portspec_profile_uses_examples(const struct portspec_profile *profile);
 
 /** An address or network: family 4 or 6, 16 bytes (v4 in the first 4), prefix length.  @since 0.1 */
@@ -410,7 +451,8 @@ PORTSPEC_EXPORT const struct portspec_flow *portspec_policy_flow(const struct po
 
 /**
  * Is a new connection allowed?  @p zone is a zone name of the spec,
- * @p direction relative to the appliance, @p port 1..65535.
+ * @p direction relative to the appliance, @p port 1..65535 (for ICMP and
+ * ICMPv6 the message type, 1..255).
  * Returns 1 if allowed (and sets *@p match, if given, to the first matching
  * flow), 0 if denied (*@p match = NULL), or -PORTSPEC_E_INVALID /
  * -PORTSPEC_E_UNKNOWN for bad arguments.  Finds the zone by name, then
@@ -459,6 +501,42 @@ PORTSPEC_EXPORT size_t portspec_policy_warning_count(const struct portspec_polic
 PORTSPEC_EXPORT const char *portspec_policy_warning(const struct portspec_policy *policy,
 						    size_t index);
 
+/**
+ * What a warning is about.  The values and their names
+ * (portspec_warning_kind_name()) are stable, so that programs can filter
+ * on them; the texts are for people and may change.
+ * @since 0.2
+ */
+enum portspec_warning_kind {
+	/** note: the spec's caution for a service of the policy ("ssh: Not required unless ...") */
+	PORTSPEC_WARNING_SERVICE_NOTE = 1,
+	/** note: the spec's caution for an "either zone" service that the profile serves from
+	 *  this zone and not from all of them (DNS from outside only: FQDNs of internal hosts
+	 *  must be set up externally) */
+	PORTSPEC_WARNING_ZONE_NOTE = 2,
+	/** warning: a networks zone covers every address of a family, so the complement zone
+	 *  has none and its flows of that family can never match */
+	PORTSPEC_WARNING_ZONE_COVERS_FAMILY = 3,
+	/** warning: a flow that gets no rule at all in a mode, so no packet of it is allowed */
+	PORTSPEC_WARNING_NO_RULE = 4,
+	/** warning: profile keys that a mode does not use (gateway interfaces in host mode) */
+	PORTSPEC_WARNING_UNUSED_KEY = 5,
+};
+
+/** The kind of warning @p index of the policy; 0 if out of range.  @since 0.2 */
+PORTSPEC_EXPORT enum portspec_warning_kind portspec_policy_warning_kind(const struct portspec_policy *policy,
+									 size_t index);
+/** "service-note", "zone-note", "zone-covers-family", "no-rule", "unused-key"; NULL if out
+ *  of range.  @since 0.2 */
+PORTSPEC_EXPORT const char *portspec_warning_kind_name(enum portspec_warning_kind kind);
+/**
+ * Whether warnings of @p kind are notes: the vendor's cautions, shown for
+ * information (portspec --quiet=notes hides them), as opposed to warnings
+ * that the policy may not do what the site meant.
+ * @since 0.2
+ */
+PORTSPEC_EXPORT bool portspec_warning_kind_is_note(enum portspec_warning_kind kind);
+
 /** Flow accessors.  @since 0.1 */
 PORTSPEC_EXPORT const struct portspec_service *portspec_flow_service(const struct portspec_flow *flow);
 PORTSPEC_EXPORT enum portspec_protocol portspec_flow_protocol(const struct portspec_flow *flow);
@@ -472,8 +550,8 @@ PORTSPEC_EXPORT const char *portspec_flow_interface(const struct portspec_flow *
 /** True if the spec marks the service "servable from either zone" in this flow.  @since 0.1 */
 PORTSPEC_EXPORT bool portspec_flow_either(const struct portspec_flow *flow);
 /**
- * Concrete peer addresses that narrow the flow (profile "server" key for
- * outbound flows); 0 means the whole zone.
+ * Concrete peer addresses that narrow the flow (profile key "server" for
+ * outbound flows, "client" for inbound ones); 0 means the whole zone.
  * @since 0.1
  */
 PORTSPEC_EXPORT size_t portspec_flow_address_count(const struct portspec_flow *flow);
@@ -593,6 +671,19 @@ struct portspec_plan_entry {
 	const char *oif; /**< output interface, or NULL */
 	const char *helper; /**< conntrack helper the connections get ("ftp"), or NULL */
 	const struct portspec_zone *zone; /**< FLOW: the zone; else NULL */
+	/**
+	 * ICMP: the message types (any code) as sorted, disjoint ranges, each
+	 * with the flows it serves.  FLOW entries of protocol PORTSPEC_ICMP
+	 * (family 4) or PORTSPEC_ICMPV6 (family 6) admit them (their port_count
+	 * is 0); ESTABLISHED entries name the ICMP errors that pass as related
+	 * to a connection (IPv4: 3 destination unreachable, fragmentation needed
+	 * included, 11 time exceeded, 12 parameter problem; IPv6: 1 to 4, packet
+	 * too big included), with no flows, for targets that cannot relate them
+	 * to a connection and admit them by type.  0 and NULL otherwise.
+	 * @since 0.2
+	 */
+	size_t icmp_type_count;
+	const struct portspec_plan_port *icmp_types;
 };
 
 /**
@@ -617,12 +708,32 @@ PORTSPEC_EXPORT const struct portspec_plan_entry *portspec_plan_entry(const stru
 PORTSPEC_EXPORT bool portspec_plan_hook_drops(const struct portspec_plan *plan,
 					      enum portspec_hook hook);
 /**
+ * Logging of what a complete ruleset drops (profile key log=drops): at most
+ * PORTSPEC_LOG_PER_MINUTE log lines a minute per hook, after a burst of
+ * PORTSPEC_LOG_BURST, where the target can limit them.
+ * @since 0.2
+ */
+#define PORTSPEC_LOG_PER_MINUTE 10
+#define PORTSPEC_LOG_BURST 5
+/**
+ * Whether a complete ruleset logs the packets @p hook drops, and how: the
+ * prefix of its log lines ("portspec drop input: ") where the target has
+ * prefixes; NULL when it logs nothing (log=none, the default, or a hook
+ * that drops nothing).  Fragments drop nothing and log nothing.
+ * @since 0.2
+ */
+PORTSPEC_EXPORT const char *portspec_plan_log_prefix(const struct portspec_plan *plan,
+						     enum portspec_hook hook);
+/**
  * Warnings for this plan: the policy's warnings, then the mode's own (keys
  * this mode does not use, flows that match no packet in this mode).
  * @since 0.2
  */
 PORTSPEC_EXPORT size_t portspec_plan_warning_count(const struct portspec_plan *plan);
 PORTSPEC_EXPORT const char *portspec_plan_warning(const struct portspec_plan *plan, size_t index);
+/** The kind of the plan's warning @p index; 0 if out of range.  @since 0.2 */
+PORTSPEC_EXPORT enum portspec_warning_kind portspec_plan_warning_kind(const struct portspec_plan *plan,
+								       size_t index);
 
 /** Names: "input", "output", "forward"; "flow", "loopback", "established",
  *  "neighbor-discovery"; "any", "in", "not-in".  NULL if out of range.  @since 0.2 */

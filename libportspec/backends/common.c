@@ -6,15 +6,16 @@
 
 void ps_comment_line(struct ps_buf *b, const char *prefix, const char *text)
 {
-	size_t n = 0;
+	size_t len = strlen(text);
+	/* cut between characters, never inside a multibyte one */
+	size_t keep = ps_utf8_cut(text, len, PS_COMMENT_MAX);
 	ps_buf_puts(b, prefix);
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++, n++) {
-		if (n == PS_COMMENT_MAX) {
-			ps_buf_puts(b, " [...]");
-			break;
-		}
-		ps_buf_putc(b, (*p < 0x20 || *p == 0x7f) ? ' ' : (char)*p);
+	for (size_t i = 0; i < keep; i++) {
+		unsigned char c = (unsigned char)text[i];
+		ps_buf_putc(b, (c < 0x20 || c == 0x7f) ? ' ' : (char)c);
 	}
+	if (keep < len)
+		ps_buf_puts(b, " [...]");
 	ps_buf_putc(b, '\n');
 }
 
@@ -206,11 +207,12 @@ void ps_render_header(const struct ps_render *r, const char *prefix, const char 
 		header_printf(b, prefix, "Replaces: %s", replaces);
 	header_printf(b, prefix, "Spec: %s", name ? name : "(unnamed)");
 	header_printf(b, prefix, "Version: %s", version ? version : "(none)");
-	header_printf(b, prefix, "Profile: role %s%s",
+	header_printf(b, prefix, "Profile: role %s; %s",
 		      portspec_role_name(portspec_profile_role(profile)),
 		      portspec_profile_uses_examples(profile)
-			      ? "; addresses are the documentation examples of portspec-profile(5)"
-			      : "");
+			      ? "the addresses are the documentation examples of portspec-profile(5), "
+				"not a site's: set the site's own"
+			      : "the addresses below are the site's own");
 	header_services(r, prefix, "  required", PORTSPEC_REQUIRED, true);
 	header_services(r, prefix, "  optional, enabled", PORTSPEC_OPTIONAL, true);
 	header_services(r, prefix, "  optional, disabled", PORTSPEC_OPTIONAL, false);
@@ -219,7 +221,11 @@ void ps_render_header(const struct ps_render *r, const char *prefix, const char 
 	header_zones(r, prefix);
 	const struct portspec_plan *plan = ps_render_plan(r);
 	for (size_t i = 0; i < portspec_plan_warning_count(plan); i++)
-		header_printf(b, prefix, "Warning: %s", portspec_plan_warning(plan, i));
+		header_printf(b, prefix, "%s: %s",
+			      portspec_warning_kind_is_note(portspec_plan_warning_kind(plan, i))
+				      ? "Note"
+				      : "Warning",
+			      portspec_plan_warning(plan, i));
 }
 
 static const struct {
@@ -263,8 +269,7 @@ enum portspec_status ps_linux_check(const struct ps_render *r, const char *backe
 		const struct portspec_plan_entry *e = portspec_plan_entry(plan, i);
 		if (!e->helper || ps_helper_supports(e->helper, e->protocol))
 			continue;
-		const struct portspec_service *svc =
-			portspec_flow_service(e->ports[0].flows[0]);
+		const struct portspec_service *svc = ps_entry_service(e);
 		return ps_error_set(r->err, PORTSPEC_E_UNSUPPORTED, NULL, 0, 0,
 				    "%s: service %s needs the conntrack helper '%.64s' for %s, "
 				    "which Linux does not have; the helpers are amanda, ftp, "
@@ -301,20 +306,45 @@ static void labels_of(struct ps_buf *b, const struct portspec_flow *const *flows
 	}
 }
 
+const struct portspec_plan_port *ps_entry_ranges(const struct portspec_plan_entry *e, size_t *n)
+{
+	*n = e->icmp_type_count ? e->icmp_type_count : e->port_count;
+	return e->icmp_type_count ? e->icmp_types : e->ports;
+}
+
+const struct portspec_service *ps_entry_service(const struct portspec_plan_entry *e)
+{
+	size_t n, count;
+	const struct portspec_plan_port *r = ps_entry_ranges(e, &n);
+	const struct portspec_flow *const *flows = ps_ranges_flows(r, n, &count);
+	return count ? portspec_flow_service(flows[0]) : NULL;
+}
+
+const struct portspec_flow *const *ps_ranges_flows(const struct portspec_plan_port *r, size_t n,
+						    size_t *count)
+{
+	/* The flows of an entry's ranges are consecutive in one array; the
+	 * established entries' ICMP types serve none. */
+	*count = 0;
+	if (!n || !r[0].flows)
+		return NULL;
+	*count = (size_t)(r[n - 1].flows - r[0].flows) + r[n - 1].flow_count;
+	return r[0].flows;
+}
+
 void ps_ports_labels(struct ps_buf *b, const struct portspec_plan_port *ports, size_t n,
 		     size_t max)
 {
-	/* The flows of an entry's ports are consecutive in one array. */
-	if (!n)
-		return;
-	const struct portspec_plan_port *last = &ports[n - 1];
-	labels_of(b, ports[0].flows, (size_t)(last->flows - ports[0].flows) + last->flow_count,
-		  max);
+	size_t count;
+	const struct portspec_flow *const *flows = ps_ranges_flows(ports, n, &count);
+	labels_of(b, flows, count, max);
 }
 
 void ps_entry_labels(struct ps_buf *b, const struct portspec_plan_entry *e, size_t max)
 {
-	ps_ports_labels(b, e->ports, e->port_count, max);
+	size_t n;
+	const struct portspec_plan_port *r = ps_entry_ranges(e, &n);
+	ps_ports_labels(b, r, n, max);
 }
 
 const char *ps_entry_way(const struct portspec_plan_entry *e)

@@ -12,7 +12,8 @@
  * Writes @text as the body of a one-line comment that starts with @prefix
  * ("# ", "// ", ...): control characters (newlines included) become spaces,
  * so a spec string can never end the comment and start a rule, and the text
- * is cut after PS_COMMENT_MAX bytes, because some readers split long lines
+ * is cut after at most PS_COMMENT_MAX bytes, between two UTF-8 characters,
+ * because some readers split long lines
  * (iptables-restore reads at most 10240 bytes a line; the rest would become
  * a line of its own).  Enough for targets whose comments end only at a line
  * break (iptables-restore, nft, pf); a target that expands characters inside
@@ -54,6 +55,15 @@ void ps_addr_append(struct ps_buf *b, unsigned family, const unsigned char *addr
 void ps_addr_range_append(struct ps_buf *b, const struct portspec_addr_range *r);
 /* Appends "addr/prefix", or just the address for a full-length prefix. */
 void ps_addr_cidr_append(struct ps_buf *b, const struct portspec_cidr *c);
+
+/* The port ranges of @e, or, for ICMP flows and the established entries,
+ * its ICMP message types; *@n of them. */
+const struct portspec_plan_port *ps_entry_ranges(const struct portspec_plan_entry *e, size_t *n);
+/* The service of a FLOW entry's first flow (for messages). */
+const struct portspec_service *ps_entry_service(const struct portspec_plan_entry *e);
+/* The flows that @n consecutive ranges of one entry serve, as one array of *@count. */
+const struct portspec_flow *const *ps_ranges_flows(const struct portspec_plan_port *r, size_t n,
+						    size_t *count);
 
 /*
  * "smtp required, smtps optional": the services of @e (or of one port), each

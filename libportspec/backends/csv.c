@@ -2,10 +2,14 @@
 /*
  * CSV (RFC 4180 quoting, LF line ends): one row per flow of the policy, with a
  * header row unless a fragment is asked for.  The columns are documented in
- * portspec(1) and are stable:
+ * portspec(1) and are stable (columns are only ever added at the end):
  *
  *   direction,zone,interface,protocol,port,port_last,service,level,
- *   either,addresses,title
+ *   either,addresses,title,source,destination,in_interface,out_interface
+ *
+ * The last four are what a change request needs, from the rule plan of the
+ * mode: the source and destination of the flow's connections as addresses
+ * (the appliance's own included) and the interfaces they pass.
  */
 #include <string.h>
 
@@ -44,14 +48,33 @@ static void csv_field(struct ps_buf *b, const char *s)
 	ps_buf_putc(b, '"');
 }
 
+/* The change-request columns of flow @i: source, destination, interfaces. */
+static void path_fields(struct ps_buf *b, const struct ps_render *r, size_t i,
+			const struct portspec_plan_entry *const *entries)
+{
+	struct ps_buf f[PS_DOC_PATH_FIELDS];
+	ps_doc_flow_path(r, i, entries, f);
+	for (size_t k = 0; k < PS_DOC_PATH_FIELDS; k++) {
+		ps_buf_putc(b, ',');
+		if (f[k].failed)
+			b->failed = true;
+		csv_field(b, f[k].data ? f[k].data : "");
+		ps_buf_release(&f[k]);
+	}
+}
+
 static enum portspec_status render_csv(struct ps_render *r)
 {
 	const struct portspec_policy *p = r->policy;
 	struct ps_buf *b = r->out;
+	const struct portspec_plan_entry **entries = ps_doc_entries_by_flow(r);
+	if (!entries)
+		return ps_error_set(r->err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
 
 	if (!(r->flags & PORTSPEC_RENDER_FRAGMENT))
 		ps_buf_puts(b, "direction,zone,interface,protocol,port,port_last,service,level,"
-			       "either,addresses,title\n");
+			       "either,addresses,title,source,destination,in_interface,"
+			       "out_interface\n");
 	for (size_t i = 0; i < p->nflows; i++) {
 		const struct portspec_flow *f = &p->flows[i];
 		ps_buf_printf(b, "%s,", portspec_direction_name((enum portspec_direction)f->direction));
@@ -76,8 +99,10 @@ static enum portspec_status render_csv(struct ps_render *r)
 		ps_buf_release(&addrs);
 		ps_buf_putc(b, ',');
 		csv_field(b, f->service->title ? f->service->title : "");
+		path_fields(b, r, i, entries);
 		ps_buf_putc(b, '\n');
 	}
+	ps_free(entries);
 	return PORTSPEC_OK;
 }
 

@@ -120,32 +120,9 @@ bool ps_doc_service_used(const struct portspec_policy *policy, const struct port
 
 size_t ps_doc_utf8_len(const char *str)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	if (s[0] < 0x80)
-		return 1;
-	size_t len;
-	unsigned cp;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
+	uint32_t cp;
+	size_t len = ps_utf8_char(str, 4, &cp);
+	return len && !ps_unicode_noncharacter(cp) ? len : 0;
 }
 
 void ps_doc_service_ports(struct ps_buf *b, const struct portspec_service *svc)
@@ -207,4 +184,122 @@ void ps_doc_json_str(struct ps_buf *b, const char *s)
 		s++;
 	}
 	ps_buf_putc(b, '"');
+}
+
+void ps_doc_json_warnings(struct ps_buf *b, size_t n,
+			  enum portspec_warning_kind (*kind)(const void *owner, size_t i),
+			  const char *(*text)(const void *owner, size_t i), const void *owner,
+			  const char *indent)
+{
+	ps_buf_putc(b, '[');
+	for (size_t i = 0; i < n; i++) {
+		enum portspec_warning_kind k = kind(owner, i);
+		ps_buf_printf(b, "%s\n%s{\"kind\": \"%s\", \"severity\": \"%s\", \"text\": ",
+			      i ? "," : "", indent, portspec_warning_kind_name(k),
+			      portspec_warning_kind_is_note(k) ? "note" : "warning");
+		ps_doc_json_str(b, text(owner, i));
+		ps_buf_putc(b, '}');
+	}
+	ps_buf_puts(b, "]");
+}
+
+const struct portspec_plan_entry **ps_doc_entries_by_flow(const struct ps_render *r)
+{
+	const struct portspec_policy *p = r->policy;
+	const struct portspec_plan *plan = ps_render_plan(r);
+	const struct portspec_plan_entry **v = ps_calloc(2 * (p->nflows ? p->nflows : 1),
+							 sizeof(*v));
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < portspec_plan_entry_count(plan); i++) {
+		const struct portspec_plan_entry *e = portspec_plan_entry(plan, i);
+		size_t nr, nf;
+		const struct portspec_plan_port *ranges = ps_entry_ranges(e, &nr);
+		const struct portspec_flow *const *flows = ps_ranges_flows(ranges, nr, &nf);
+		for (size_t k = 0; e->kind == PORTSPEC_ENTRY_FLOW && k < nf; k++)
+			v[2 * (size_t)(flows[k] - p->flows) + (e->family == 6)] = e;
+	}
+	return v;
+}
+
+/* One family's side of a flow: the set's addresses, for the appliance's
+ * side in host mode its own addresses from the profile. */
+static void side_text(struct ps_buf *b, const struct ps_render *r,
+		      const struct portspec_addrset *a, bool appliance)
+{
+	const struct portspec_profile *pr = r->policy->profile;
+	size_t n = 0;
+	if (a->match == PORTSPEC_ADDR_ANY && appliance) {
+		for (size_t i = 0; i < pr->appliance.count; i++)
+			if (pr->appliance.items[i].family == a->family) {
+				ps_buf_puts(b, n++ ? ", " : "");
+				ps_addr_cidr_append(b, &pr->appliance.items[i]);
+			}
+		if (!n)
+			ps_buf_printf(b, "the appliance (no IPv%u address set)", a->family);
+		return;
+	}
+	if (a->match == PORTSPEC_ADDR_ANY) {
+		ps_buf_printf(b, "any IPv%u", a->family);
+		return;
+	}
+	if (a->match == PORTSPEC_ADDR_NOT_IN)
+		ps_buf_printf(b, "all IPv%u but ", a->family);
+	for (size_t i = 0; i < a->cidr_count; i++) {
+		ps_buf_puts(b, i ? ", " : "");
+		ps_addr_cidr_append(b, &a->cidrs[i]);
+	}
+}
+
+void ps_doc_flow_path(const struct ps_render *r, size_t i,
+		      const struct portspec_plan_entry *const *entries,
+		      struct ps_buf path[PS_DOC_PATH_FIELDS])
+{
+	for (size_t k = 0; k < PS_DOC_PATH_FIELDS; k++)
+		ps_buf_init(&path[k]);
+	const struct portspec_plan_entry *const *e = &entries[2 * i];
+	struct ps_buf *src = &path[PS_DOC_SOURCE], *dst = &path[PS_DOC_DESTINATION];
+	struct ps_buf *in = &path[PS_DOC_IN], *out = &path[PS_DOC_OUT];
+	bool inbound = r->policy->flows[i].direction == PORTSPEC_INBOUND;
+	const struct portspec_plan_entry *first = e[0] ? e[0] : e[1];
+	if (!first) {
+		ps_buf_printf(src, "none: no rule in %s mode (see the warnings)",
+			      r->mode == PORTSPEC_MODE_HOST ? "host" : "gateway");
+		ps_buf_puts(dst, src->data ? src->data : "");
+		dst->failed |= src->failed;
+		return;
+	}
+	struct ps_buf *remote = inbound ? src : dst, *local = inbound ? dst : src;
+	for (unsigned k = 0; k < 2; k++) {
+		if (!e[k])
+			continue;
+		/* both families of a complement: "all IPv4 but ...; all IPv6 but ..." */
+		if (remote->len)
+			ps_buf_puts(remote, e[k]->remote.match == PORTSPEC_ADDR_IN ? ", " : "; ");
+		if (local->len)
+			ps_buf_puts(local, e[k]->local.match == PORTSPEC_ADDR_NOT_IN ? "; " : ", ");
+		side_text(remote, r, &e[k]->remote, false);
+		side_text(local, r, &e[k]->local, true);
+	}
+	ps_buf_puts(in, first->iif ? first->iif : "");
+	ps_buf_puts(out, first->oif ? first->oif : "");
+}
+
+void ps_doc_either_footnote(struct ps_buf *b, const struct portspec_policy *p)
+{
+	const struct portspec_spec *spec = p->spec;
+	ps_buf_puts(b, spec->either_note ? spec->either_note : "Can be served from either zone.");
+	for (size_t s = 0; s < spec->nservices; s++) {
+		const struct portspec_service *svc = &spec->services[s];
+		for (size_t z = 0; svc->either_notes && z < spec->nzones; z++) {
+			if (!svc->either_notes[z])
+				continue;
+			bool served = false;
+			for (size_t f = 0; f < p->nflows && !served; f++)
+				served = p->flows[f].service == svc && p->flows[f].either &&
+					 p->flows[f].zone == &spec->zones[z];
+			if (served)
+				ps_buf_printf(b, " %s", svc->either_notes[z]);
+		}
+	}
 }

@@ -41,7 +41,9 @@ bool ps_doc_service_used(const struct portspec_policy *policy, const struct port
 
 /*
  * Length of the valid UTF-8 sequence at `s` (1..4), or 0 if the bytes there
- * are not one (including overlong forms and surrogates).  `s` is NUL-terminated.
+ * are not one (including overlong forms and surrogates) or are a
+ * noncharacter (U+FFFE, U+FFFF, ...: XML, so SVG, forbids them).  `s` is
+ * NUL-terminated.
  */
 size_t ps_doc_utf8_len(const char *s);
 
@@ -51,6 +53,45 @@ size_t ps_doc_utf8_len(const char *s);
  * U+2029 are escaped too, so the text is also safe to paste into JavaScript.
  */
 void ps_doc_json_str(struct ps_buf *b, const char *s);
+
+/*
+ * Appends the JSON array of @n warnings, each {"kind", "severity", "text"}
+ * (severity "note" or "warning"), one a line after @indent, as
+ * docs/portspec-plan.schema.json and portspec-policy.schema.json describe.
+ */
+void ps_doc_json_warnings(struct ps_buf *b, size_t n,
+			  enum portspec_warning_kind (*kind)(const void *owner, size_t i),
+			  const char *(*text)(const void *owner, size_t i), const void *owner,
+			  const char *indent);
+
+/*
+ * The plan entries of the render's mode that each flow of the policy is in,
+ * by the flow's index: entries[2 * i] for IPv4, [2 * i + 1] for IPv6 (NULL:
+ * no rule of that family).  NULL on allocation failure; free with ps_free().
+ */
+const struct portspec_plan_entry **ps_doc_entries_by_flow(const struct ps_render *r);
+
+/*
+ * Where the connections of flow @i go, from its entries (@entries as
+ * ps_doc_entries_by_flow() gives them), into four new buffers: the source
+ * and the destination as addresses ("10.20.0.0/16, fd12:3456::/48", "all
+ * IPv4 but 10.20.0.0/16", the appliance's own addresses in host mode), and
+ * the interfaces they come in and leave on (empty: any).  A flow with no
+ * rule in the mode says so as source and destination.  Release the buffers
+ * with ps_buf_release().
+ */
+enum { PS_DOC_SOURCE, PS_DOC_DESTINATION, PS_DOC_IN, PS_DOC_OUT, PS_DOC_PATH_FIELDS };
+void ps_doc_flow_path(const struct ps_render *r, size_t i,
+		      const struct portspec_plan_entry *const *entries,
+		      struct ps_buf path[PS_DOC_PATH_FIELDS]);
+
+/*
+ * The footnote of the '*' mark (the spec's either-note), followed by the
+ * either-notes of the zones the policy serves such services from: the
+ * vendor's footnote whole for the default profile, without the DNS sentence
+ * when DNS is served from inside only.  Nothing when the spec has neither.
+ */
+void ps_doc_either_footnote(struct ps_buf *b, const struct portspec_policy *policy);
 
 /* Appends the service's port ranges as "53/udp, 53/tcp". */
 void ps_doc_service_ports(struct ps_buf *b, const struct portspec_service *svc);

@@ -167,12 +167,18 @@ static void put_legend(struct ps_buf *b, const struct ps_render *r, bool either,
 	ps_buf_printf(b, "%s\"%s_legend\" [shape=note, fontsize=10, label=\"", ind, r->name);
 	ps_buf_puts(b, "solid: required\\ldashed: optional\\ldotted: cluster\\l"
 		       "arrows: direction of new connections\\l");
-	if (either)
-		dot_wrapped(b, "* ",
-			    p->spec->either_note ? p->spec->either_note : "Can be served from either zone.",
-			    60);
-	for (size_t i = 0; i < p->nwarnings; i++)
-		dot_wrapped(b, "! ", p->warnings[i], 60);
+	if (either) {
+		struct ps_buf note;
+		ps_buf_init(&note);
+		ps_doc_either_footnote(&note, p);
+		if (note.failed)
+			b->failed = true;
+		else
+			dot_wrapped(b, "* ", note.data, 60);
+		ps_buf_release(&note);
+	}
+	for (size_t i = 0; i < portspec_policy_warning_count(p); i++)
+		dot_wrapped(b, "! ", portspec_policy_warning(p, i), 60);
 	ps_buf_puts(b, "\"];\n");
 }
 

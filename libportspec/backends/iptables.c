@@ -189,12 +189,51 @@ static bool chunk_labels(const struct portspec_plan_entry *e, size_t first, size
 }
 
 /*
+ * An ICMP entry's rules: one per message type, since the icmp and icmp6
+ * matches take one.  Types, not connections: no state match (an echo
+ * request is tracked anyway, and its reply passes as established).
+ */
+static void put_icmp_rules(struct xt_chain *c, const struct portspec_plan_entry *e,
+			   const struct xt_match *m)
+{
+	bool v4 = e->protocol == PORTSPEC_ICMP;
+	struct ps_buf labels;
+	ps_buf_init(&labels);
+	for (size_t i = 0; i < e->icmp_type_count; i++) {
+		const struct portspec_plan_port *r = &e->icmp_types[i];
+		labels.len = 0;
+		ps_ports_labels(&labels, r, 1, XT_MAX_COMMENT);
+		if (labels.len > XT_MAX_COMMENT) {
+			labels.len = 0;
+			ps_buf_printf(&labels, "%zu services, see the spec", r->flow_count);
+		}
+		for (unsigned t = r->first; t <= r->last; t++) {
+			ps_buf_printf(&c->rules, "-A %s", c->name);
+			put_match(&c->rules, m);
+			ps_buf_printf(&c->rules,
+				      v4 ? " -p icmp -m icmp --icmp-type %u" : " -p ipv6-icmp -m icmp6 "
+									 "--icmpv6-type %u",
+				      t);
+			put_comment(&c->rules, labels.failed || !labels.data ? "" : labels.data);
+			ps_buf_puts(&c->rules, " -j ACCEPT\n");
+		}
+	}
+	if (labels.failed)
+		c->rules.failed = true;
+	ps_buf_release(&labels);
+}
+
+/*
  * The accept (filter) or helper (raw) rules of entry @e in chain @c with
  * match @m: one rule per chunk of ports that fits multiport and a comment.
  */
 static void put_port_rules(struct xt_chain *c, const struct portspec_plan_entry *e,
 			   const struct xt_match *m, bool raw)
 {
+	if (ps_protocol_is_icmp(e->protocol)) {
+		put_icmp_rules(c, e, m);
+		return;
+	}
 	struct ps_buf labels;
 	ps_buf_init(&labels);
 	for (size_t first = 0; first < e->port_count;) {
@@ -400,6 +439,28 @@ static void put_baseline(struct xt_ctx *x, const struct portspec_plan_entry *e)
 	}
 }
 
+/*
+ * log=drops: the last rule of each built-in chain that drops logs what
+ * reaches the policy, at most PORTSPEC_LOG_PER_MINUTE lines a minute (LOG
+ * does not end the packet's way: the policy drops it next).
+ */
+static void put_log_rules(struct xt_ctx *x)
+{
+	static const enum portspec_hook hooks[] = {PORTSPEC_HOOK_INPUT, PORTSPEC_HOOK_FORWARD,
+						   PORTSPEC_HOOK_OUTPUT};
+	char name[64];
+	for (size_t h = 0; h < 3; h++) {
+		const char *prefix = portspec_plan_log_prefix(x->plan, hooks[h]);
+		start_chain(x, false, hooks[h], name, sizeof(name));
+		struct xt_chain *c = prefix ? chain_find(&x->filter, name) : NULL;
+		if (c)
+			ps_buf_printf(&c->rules,
+				      "-A %s -m limit --limit %u/min --limit-burst %u -m comment "
+				      "--comment \"log=drops\" -j LOG --log-prefix \"%s\"\n",
+				      c->name, PORTSPEC_LOG_PER_MINUTE, PORTSPEC_LOG_BURST, prefix);
+	}
+}
+
 static void put_table(struct ps_buf *out, const struct xt_table *t)
 {
 	ps_buf_printf(out, "*%s\n", t->name);
@@ -538,6 +599,8 @@ enum portspec_status ps_xtables_render(struct ps_render *r, int family)
 		if (!st && e->helper)
 			st = put_flow(&x, &x.raw, e, true);
 	}
+	if (!st && !x.fragment)
+		put_log_rules(&x);
 	if (!st && (table_failed(&x.filter) || table_failed(&x.raw)))
 		st = ps_error_set(r->err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
 	if (!st) {

@@ -114,7 +114,17 @@ static void json_services(struct ps_buf *b, const struct portspec_policy *p)
 		ps_doc_json_str(b, s->description);
 		ps_buf_puts(b, ", \"note\": ");
 		ps_doc_json_str(b, s->note);
-		ps_buf_puts(b, "}");
+		ps_buf_puts(b, ", \"either_notes\": [");
+		for (size_t z = 0, n = 0; s->either_notes && z < spec->nzones; z++) {
+			if (!s->either_notes[z])
+				continue;
+			ps_buf_puts(b, n++ ? ", {\"zone\": " : "{\"zone\": ");
+			ps_doc_json_str(b, spec->zones[z].name);
+			ps_buf_puts(b, ", \"text\": ");
+			ps_doc_json_str(b, s->either_notes[z]);
+			ps_buf_putc(b, '}');
+		}
+		ps_buf_puts(b, "]}");
 	}
 	ps_buf_puts(b, spec->nservices ? "\n  ],\n" : "],\n");
 }
@@ -147,6 +157,16 @@ static void json_profile(struct ps_buf *b, const struct portspec_policy *p)
 	ps_buf_puts(b, spec->nzones ? "\n  ]},\n" : "]},\n");
 }
 
+static enum portspec_warning_kind policy_warning_kind(const void *p, size_t i)
+{
+	return portspec_policy_warning_kind(p, i);
+}
+
+static const char *policy_warning_text(const void *p, size_t i)
+{
+	return portspec_policy_warning(p, i);
+}
+
 static enum portspec_status render_json(struct ps_render *r)
 {
 	const struct portspec_policy *p = r->policy;
@@ -163,12 +183,15 @@ static enum portspec_status render_json(struct ps_render *r)
 	json_profile(b, p);
 	ps_buf_puts(b, "  \"flows\": ");
 	json_flows(b, p, "  ");
+	size_t nw = portspec_policy_warning_count(p);
 	ps_buf_puts(b, ",\n  \"warnings\": [");
-	for (size_t i = 0; i < p->nwarnings; i++) {
+	for (size_t i = 0; i < nw; i++) {
 		ps_buf_printf(b, "%s\n    ", i ? "," : "");
-		ps_doc_json_str(b, p->warnings[i]);
+		ps_doc_json_str(b, portspec_policy_warning(p, i));
 	}
-	ps_buf_puts(b, p->nwarnings ? "\n  ]\n}\n" : "]\n}\n");
+	ps_buf_puts(b, nw ? "\n  ],\n  \"diagnostics\": " : "],\n  \"diagnostics\": ");
+	ps_doc_json_warnings(b, nw, policy_warning_kind, policy_warning_text, p, "    ");
+	ps_buf_puts(b, "\n}\n");
 	return PORTSPEC_OK;
 }
 

@@ -109,9 +109,12 @@ static void put_picture(struct ps_buf *b, const struct portspec_policy *p)
 		}
 	}
 	if (either) {
+		struct ps_buf note;
+		ps_buf_init(&note);
+		ps_doc_either_footnote(&note, p);
 		ps_buf_puts(b, "\\*");
-		md_text(b, spec->either_note ? spec->either_note
-					     : "Can be served from either zone.");
+		md_buf(b, &note);
+		ps_buf_release(&note);
 		ps_buf_puts(b, "\n\n");
 	}
 }
@@ -167,18 +170,43 @@ static void put_service_table(struct ps_buf *b, const struct portspec_policy *p,
 	ps_buf_puts(b, "\n");
 }
 
-static void put_flows(struct ps_buf *b, const struct portspec_policy *p)
+/* Source, destination and the interfaces of flow @i, as table cells. */
+static void put_path(struct ps_buf *b, const struct ps_render *r, size_t i,
+		     const struct portspec_plan_entry *const *entries)
 {
+	struct ps_buf f[PS_DOC_PATH_FIELDS];
+	ps_doc_flow_path(r, i, entries, f);
+	for (size_t k = 0; k < PS_DOC_PATH_FIELDS; k++) {
+		ps_buf_puts(b, " ");
+		if (k >= PS_DOC_IN && !f[k].len && !f[k].failed)
+			ps_buf_puts(b, "any");
+		else
+			md_buf(b, &f[k]);
+		ps_buf_puts(b, " |");
+		ps_buf_release(&f[k]);
+	}
+}
+
+static void put_flows(struct ps_buf *b, const struct ps_render *r)
+{
+	const struct portspec_policy *p = r->policy;
 	ps_buf_puts(b, "## Flows\n\n");
 	if (p->nflows == 0) {
 		ps_buf_puts(b, "None.\n\n");
 		return;
 	}
-	ps_buf_puts(b, "New connections in the direction shown; replies are allowed by connection "
-		       "state.\n\n");
+	const struct portspec_plan_entry **entries = ps_doc_entries_by_flow(r);
+	if (!entries) {
+		b->failed = true;
+		return;
+	}
+	ps_buf_printf(b, "New connections in the direction shown; replies are allowed by connection "
+			 "state.  Source, destination and interfaces are those of the %s rules.\n\n",
+		      r->mode == PORTSPEC_MODE_HOST ? "host (on the appliance)"
+						    : "gateway (a firewall in front of the appliance)");
 	ps_buf_puts(b, "| Direction | Zone | Interface | Protocol | Port | Service | Level "
-		       "| Addresses |\n");
-	ps_buf_puts(b, "| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+		       "| Addresses | Source | Destination | In | Out |\n");
+	ps_buf_puts(b, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
 	for (size_t i = 0; i < p->nflows; i++) {
 		const struct portspec_flow *f = &p->flows[i];
 		ps_buf_printf(b, "| %s | ",
@@ -205,8 +233,11 @@ static void put_flows(struct ps_buf *b, const struct portspec_policy *p)
 			ps_buf_puts(b, a ? ", " : "");
 			md_text(b, addr);
 		}
-		ps_buf_puts(b, " |\n");
+		ps_buf_puts(b, " |");
+		put_path(b, r, i, entries);
+		ps_buf_puts(b, "\n");
 	}
+	ps_free(entries);
 	ps_buf_puts(b, "\n");
 }
 
@@ -291,13 +322,14 @@ static enum portspec_status render_markdown(struct ps_render *r)
 	put_service_table(b, p, PORTSPEC_REQUIRED, "Required ports");
 	put_service_table(b, p, PORTSPEC_OPTIONAL, "Optional ports");
 	put_service_table(b, p, PORTSPEC_CLUSTER, "Cluster communications");
-	put_flows(b, p);
+	put_flows(b, r);
 	put_profile(b, p);
-	if (p->nwarnings) {
+	if (portspec_policy_warning_count(p)) {
 		ps_buf_puts(b, "## Warnings\n\n");
-		for (size_t i = 0; i < p->nwarnings; i++) {
-			ps_buf_puts(b, "- ");
-			md_text(b, p->warnings[i]);
+		for (size_t i = 0; i < portspec_policy_warning_count(p); i++) {
+			bool note = portspec_warning_kind_is_note(portspec_policy_warning_kind(p, i));
+			ps_buf_puts(b, note ? "- Note: " : "- Warning: ");
+			md_text(b, portspec_policy_warning(p, i));
 			ps_buf_puts(b, "\n");
 		}
 		ps_buf_puts(b, "\n");

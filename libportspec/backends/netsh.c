@@ -176,10 +176,8 @@ static enum portspec_status add_rule(struct netsh *n, size_t index)
 
 	ps_buf_init(&cmd);
 	ps_buf_printf(&cmd, "netsh advfirewall firewall add rule name=\"%s.staging\"", n->r->name);
-	ps_buf_printf(&cmd, " dir=%s action=allow protocol=%s %s=", inbound ? "in" : "out",
-		      e->protocol == PORTSPEC_TCP ? "TCP" : "UDP",
-		      inbound ? "localport" : "remoteport");
-	ps_windows_port_list(&cmd, e, ",", "");
+	ps_buf_printf(&cmd, " dir=%s action=allow ", inbound ? "in" : "out");
+	ps_windows_protocol(&cmd, e, true);
 	ps_buf_puts(&cmd, " remoteip=");
 	ps_windows_remote_list(&cmd, e, ",", "");
 	ps_buf_puts(&cmd, " profile=any enable=yes description=\"");
@@ -218,6 +216,22 @@ static void put_settings(struct netsh *n)
 			"Windows firewall.");
 		line(n, "netsh advfirewall set global statefulftp enable || goto failed");
 	}
+}
+
+/*
+ * Logging and ICMP errors, for a complete script: log=drops turns on Windows
+ * firewall's log of dropped packets (it has no rate limit; remove restores
+ * the setting of before); log=none leaves the logging as it is.
+ */
+static void put_logging(struct netsh *n)
+{
+	if (n->fragment)
+		return;
+	ps_windows_icmp_errors_note(n->out, "rem ", "\r\n");
+	if (!portspec_plan_log_prefix(n->plan, PORTSPEC_HOOK_INPUT))
+		return;
+	line(n, "rem log=drops: Windows firewall logs the packets it drops (pfirewall.log).");
+	line(n, "netsh advfirewall set allprofiles logging droppedconnections enable || goto failed");
 }
 
 /* The last run's rules go, whatever made them; the new ones take the name
@@ -333,6 +347,8 @@ static enum portspec_status render_netsh(struct ps_render *r)
 	};
 	enum portspec_status st = ps_windows_check(r, "netsh", false, &n.ftp);
 	size_t rules = 0;
+	if (!st)
+		st = ps_windows_check_icmp(r, "netsh");
 	if (st)
 		return st;
 	header(&n);
@@ -346,6 +362,7 @@ static enum portspec_status render_netsh(struct ps_render *r)
 		rules++;
 	}
 	put_settings(&n);
+	put_logging(&n);
 	swap(&n, rules);
 	put_policy(&n);
 	trailer(&n, rules);

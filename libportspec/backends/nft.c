@@ -298,10 +298,36 @@ static void put_baseline(struct nft_ctx *x, struct ps_buf *b, const struct ports
 	}
 }
 
+/*
+ * An ICMP entry: its message types in one anonymous set ("icmp type { 8 }"),
+ * types rather than connections, so no state match (an echo request is
+ * tracked anyway, and its reply passes as established).
+ */
+static void put_icmp_flow(struct nft_ctx *x, struct ps_buf *b,
+			  const struct portspec_plan_entry *e)
+{
+	ps_buf_puts(b, "\t\t");
+	put_match(x, b, e, false);
+	ps_buf_printf(b, "%s type { ", e->protocol == PORTSPEC_ICMP ? "icmp" : "icmpv6");
+	for (size_t i = 0; i < e->icmp_type_count; i++) {
+		const struct portspec_plan_port *r = &e->icmp_types[i];
+		ps_buf_printf(b, i ? ", %u" : "%u", r->first);
+		if (r->last != r->first)
+			ps_buf_printf(b, "-%u", r->last);
+	}
+	ps_buf_puts(b, " } accept ");
+	put_comment(b, e, NULL, e->icmp_type_count, "(icmp types)");
+	ps_buf_putc(b, '\n');
+}
+
 static void put_flow(struct nft_ctx *x, struct ps_buf *b, const struct portspec_plan_entry *e,
 		     bool both)
 {
 	const char *proto = portspec_protocol_name(e->protocol);
+	if (ps_protocol_is_icmp(e->protocol)) {
+		put_icmp_flow(x, b, e);
+		return;
+	}
 	for (size_t first = 0, chunk = 0; first < e->port_count; first += NFT_MAX_ELEMENTS, chunk++) {
 		size_t count = e->port_count - first;
 		if (count > NFT_MAX_ELEMENTS)
@@ -371,6 +397,13 @@ static void put_chain(struct nft_ctx *x, enum portspec_hook hook)
 		ps_buf_printf(b, "\t\ttype filter hook %s priority filter; policy %s;\n", name,
 			      portspec_plan_hook_drops(x->plan, hook) ? "drop" : "accept");
 	ps_buf_add(b, x->chains[hook].data ? x->chains[hook].data : "", x->chains[hook].len);
+	/* log=drops: the last rule logs what the policy drops next; the counter
+	 * shows how many */
+	const char *prefix = x->fragment ? NULL : portspec_plan_log_prefix(x->plan, hook);
+	if (prefix)
+		ps_buf_printf(b, "\t\tlimit rate %u/minute burst %u packets counter log prefix \"%s\" "
+				 "comment \"log=drops\"\n",
+			      PORTSPEC_LOG_PER_MINUTE, PORTSPEC_LOG_BURST, prefix);
 	ps_buf_puts(b, "\t}\n");
 }
 

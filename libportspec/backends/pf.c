@@ -234,8 +234,28 @@ static void put_side(struct pf *pf, const struct portspec_plan_entry *e,
 		ps_buf_puts(o, " }");
 }
 
+/* ICMP entries: "icmp-type 8", "icmp6-type { 128, 129 }" (pf has no type ranges). */
+static void put_icmp_types(struct ps_buf *o, const struct portspec_plan_entry *e)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < e->icmp_type_count; i++)
+		n += e->icmp_types[i].last - e->icmp_types[i].first + 1u;
+	ps_buf_printf(o, " %s%s", e->protocol == PORTSPEC_ICMP ? "icmp-type " : "icmp6-type ",
+		      n > 1 ? "{ " : "");
+	n = 0;
+	for (size_t i = 0; i < e->icmp_type_count; i++)
+		for (unsigned t = e->icmp_types[i].first; t <= e->icmp_types[i].last; t++)
+			ps_buf_printf(o, n++ ? ", %u" : "%u", t);
+	if (n > 1)
+		ps_buf_puts(o, " }");
+}
+
 static void put_ports(struct ps_buf *o, const struct portspec_plan_entry *e)
 {
+	if (ps_protocol_is_icmp(e->protocol)) {
+		put_icmp_types(o, e);
+		return;
+	}
 	ps_buf_puts(o, e->port_count > 1 ? " port { " : " port ");
 	for (size_t i = 0; i < e->port_count; i++) {
 		const struct portspec_plan_port *p = &e->ports[i];
@@ -268,7 +288,7 @@ static void pass_rule(struct pf *pf, const struct portspec_plan_entry *e, const 
 	if (ifname)
 		ps_buf_printf(o, " on %s", ifname);
 	ps_buf_printf(o, " %s proto %s from ", e->family == 4 ? "inet" : "inet6",
-		      portspec_protocol_name(e->protocol));
+		      e->protocol == PORTSPEC_ICMPV6 ? "icmp6" : portspec_protocol_name(e->protocol));
 	if (from_self)
 		ps_buf_puts(o, "(self)");
 	else
@@ -339,12 +359,12 @@ static enum portspec_status check_helpers(struct pf *pf)
 				"host's own connections, which pf cannot do (ftp-proxy(8) serves "
 				"clients behind a pf router); render --mode gateway for a pf "
 				"router, or --set disable=%s",
-				portspec_service_name(portspec_flow_service(e->ports[0].flows[0])),
-				portspec_service_name(portspec_flow_service(e->ports[0].flows[0])));
+				portspec_service_name(ps_entry_service(e)),
+				portspec_service_name(ps_entry_service(e)));
 		return ps_error_set(pf->r->err, PORTSPEC_E_UNSUPPORTED, NULL, 0, 0,
 				    "pf: service %s needs the '%.32s' connection helper, which pf "
 				    "cannot provide",
-				    portspec_service_name(portspec_flow_service(e->ports[0].flows[0])),
+				    portspec_service_name(ps_entry_service(e)),
 				    e->helper);
 	}
 	return PORTSPEC_OK;
@@ -473,7 +493,13 @@ static void baseline(struct pf *pf)
 		nd |= e->kind == PORTSPEC_ENTRY_NEIGHBOR_DISCOVERY && ps_render_has(pf->r, e);
 	}
 	if (!pf->fragment) {
-		ps_buf_puts(o, "set skip on lo\nblock log all\n");
+		/* log=drops: pf logs blocked packets to pflog0 (no rate limit) */
+		ps_buf_puts(o, portspec_plan_log_prefix(pf->plan, pf->gateway ? PORTSPEC_HOOK_FORWARD
+									       : PORTSPEC_HOOK_INPUT)
+				       ? "set skip on lo\nblock log all\n"
+				       : "set skip on lo\nblock all\n");
+		ps_buf_puts(o, "# ICMP errors of a connection (packet too big, fragmentation needed\n"
+			       "# included) pass with its state: pf matches them to the state entry.\n");
 		router_own(pf);
 		nd |= pf->gateway; /* the router's own interfaces */
 	}

@@ -46,11 +46,8 @@ static void addrset(struct ps_buf *b, const struct portspec_addrset *s)
 static void services(struct ps_buf *b, const struct portspec_plan_port *ports, size_t nports)
 {
 	/* each service once: the flows of an entry are consecutive, check the earlier ones */
-	size_t n = 0;
-	const struct portspec_flow *const *all = nports ? ports[0].flows : NULL;
-	size_t total = nports ? (size_t)(ports[nports - 1].flows - all) +
-					ports[nports - 1].flow_count
-			      : 0;
+	size_t n = 0, total;
+	const struct portspec_flow *const *all = ps_ranges_flows(ports, nports, &total);
 	for (size_t i = 0; i < total; i++) {
 		const struct portspec_service *svc = portspec_flow_service(all[i]);
 		bool seen = false;
@@ -63,6 +60,18 @@ static void services(struct ps_buf *b, const struct portspec_plan_port *ports, s
 	}
 }
 
+static void ranges_json(struct ps_buf *b, const struct portspec_plan_port *v, size_t n)
+{
+	ps_buf_putc(b, '[');
+	for (size_t p = 0; p < n; p++) {
+		ps_buf_printf(b, "%s{\"first\": %u, \"last\": %u, \"services\": [", p ? ", " : "",
+			      v[p].first, v[p].last);
+		services(b, &v[p], 1);
+		ps_buf_puts(b, "]}");
+	}
+	ps_buf_putc(b, ']');
+}
+
 static void entry(struct ps_buf *b, const struct portspec_plan_entry *e)
 {
 	ps_buf_printf(b, "  {\"kind\": \"%s\", \"complete_only\": %s, \"hook\": \"%s\", \"direction\": ",
@@ -71,15 +80,9 @@ static void entry(struct ps_buf *b, const struct portspec_plan_entry *e)
 	ps_doc_json_str(b, portspec_direction_name(e->direction));
 	ps_buf_printf(b, ", \"family\": %u, \"protocol\": ", e->family);
 	ps_doc_json_str(b, portspec_protocol_name(e->protocol));
-	ps_buf_puts(b, ",\n   \"ports\": [");
-	for (size_t p = 0; p < e->port_count; p++) {
-		const struct portspec_plan_port *port = &e->ports[p];
-		ps_buf_printf(b, "%s{\"first\": %u, \"last\": %u, \"services\": [", p ? ", " : "",
-			      port->first, port->last);
-		services(b, port, 1);
-		ps_buf_puts(b, "]}");
-	}
-	ps_buf_puts(b, "],\n   \"remote\": ");
+	ps_buf_puts(b, ",\n   \"ports\": ");
+	ranges_json(b, e->ports, e->port_count);
+	ps_buf_puts(b, ",\n   \"remote\": ");
 	addrset(b, &e->remote);
 	ps_buf_puts(b, ",\n   \"local\": ");
 	addrset(b, &e->local);
@@ -92,8 +95,22 @@ static void entry(struct ps_buf *b, const struct portspec_plan_entry *e)
 	ps_buf_puts(b, ", \"zone\": ");
 	ps_doc_json_str(b, e->zone ? portspec_zone_name(e->zone) : NULL);
 	ps_buf_puts(b, ", \"services\": [");
-	services(b, e->ports, e->port_count);
-	ps_buf_puts(b, "]}");
+	size_t nr;
+	const struct portspec_plan_port *r = ps_entry_ranges(e, &nr);
+	services(b, r, nr);
+	ps_buf_puts(b, "],\n   \"icmp_types\": ");
+	ranges_json(b, e->icmp_types, e->icmp_type_count);
+	ps_buf_puts(b, "}");
+}
+
+static enum portspec_warning_kind plan_warning_kind(const void *plan, size_t i)
+{
+	return portspec_plan_warning_kind(plan, i);
+}
+
+static const char *plan_warning_text(const void *plan, size_t i)
+{
+	return portspec_plan_warning(plan, i);
 }
 
 static enum portspec_status render_plan(struct ps_render *r)
@@ -104,10 +121,21 @@ static enum portspec_status render_plan(struct ps_render *r)
 	struct ps_buf *b = r->out;
 	ps_buf_printf(b, "{\"mode\": \"%s\",\n \"hooks\": [",
 		      r->mode == PORTSPEC_MODE_HOST ? "host" : "gateway");
-	for (size_t h = 0; h < 3; h++)
-		ps_buf_printf(b, "%s{\"hook\": \"%s\", \"drop\": %s}", h ? ", " : "",
+	for (size_t h = 0; h < 3; h++) {
+		const char *log = portspec_plan_log_prefix(plan, hooks[h]);
+		ps_buf_printf(b, "%s{\"hook\": \"%s\", \"drop\": %s, \"log\": ", h ? ", " : "",
 			      portspec_hook_name(hooks[h]),
 			      portspec_plan_hook_drops(plan, hooks[h]) ? "true" : "false");
+		if (log) {
+			ps_buf_puts(b, "{\"prefix\": ");
+			ps_doc_json_str(b, log);
+			ps_buf_printf(b, ", \"per_minute\": %u, \"burst\": %u}",
+				      PORTSPEC_LOG_PER_MINUTE, PORTSPEC_LOG_BURST);
+		} else {
+			ps_buf_puts(b, "null");
+		}
+		ps_buf_putc(b, '}');
+	}
 	ps_buf_puts(b, "],\n \"entries\": [\n");
 	size_t n = 0;
 	for (size_t i = 0; i < portspec_plan_entry_count(plan); i++) {
@@ -122,7 +150,10 @@ static enum portspec_status render_plan(struct ps_render *r)
 		ps_buf_puts(b, i ? ",\n  " : "\n  ");
 		ps_doc_json_str(b, portspec_plan_warning(plan, i));
 	}
-	ps_buf_puts(b, "]}\n");
+	ps_buf_puts(b, "],\n \"diagnostics\": ");
+	ps_doc_json_warnings(b, portspec_plan_warning_count(plan), plan_warning_kind,
+			     plan_warning_text, plan, "  ");
+	ps_buf_puts(b, "}\n");
 	return PORTSPEC_OK;
 }
 

@@ -228,11 +228,10 @@ static enum portspec_status add_rule(struct pwsh *p, size_t index)
 	ps_text_filtered(o, labels.data ? labels.data : "", ps_comment_chars, PS_TEXT_MAX);
 	ps_buf_puts(o, "\nNew-NetFirewallRule -DisplayName '");
 	ps_windows_rule_name(o, p->r, index);
-	ps_buf_printf(o, "' -Group '%s' -Direction %s -Action Allow -Protocol %s -%s @(",
-		      p->r->name, inbound ? "Inbound" : "Outbound",
-		      e->protocol == PORTSPEC_TCP ? "TCP" : "UDP", inbound ? "LocalPort" : "RemotePort");
-	ps_windows_port_list(o, e, ", ", "'");
-	ps_buf_puts(o, ") -RemoteAddress @(");
+	ps_buf_printf(o, "' -Group '%s' -Direction %s -Action Allow ", p->r->name,
+		      inbound ? "Inbound" : "Outbound");
+	ps_windows_protocol(o, e, false);
+	ps_buf_puts(o, " -RemoteAddress @(");
 	ps_windows_remote_list(o, e, ", ", "'");
 	ps_buf_puts(o, ")");
 	const char *ifname = inbound ? e->iif : e->oif;
@@ -253,6 +252,22 @@ static void put_settings(struct pwsh *p)
 		ps_buf_puts(p->out, "# 4. Settings. FTP data connections: the stateful FTP filter "
 				    "of Windows firewall.\n"
 				    "Set-NetFirewallSetting -EnableStatefulFtp True @Store\n");
+}
+
+/*
+ * Logging and ICMP errors, for a complete script: log=drops turns on Windows
+ * firewall's log of dropped packets (it has no rate limit; -Remove restores
+ * the setting of before); log=none leaves the logging as it is.
+ */
+static void put_logging(struct pwsh *p)
+{
+	if (p->fragment)
+		return;
+	ps_windows_icmp_errors_note(p->out, "# ", "\n");
+	if (!portspec_plan_log_prefix(p->plan, PORTSPEC_HOOK_INPUT))
+		return;
+	ps_buf_puts(p->out, "# log=drops: Windows firewall logs the packets it drops (pfirewall.log).\n"
+			    "Set-NetFirewallProfile -All -LogBlocked True @Store\n");
 }
 
 /* The noted rules go; complete: the default block, last; the GPO is written. */
@@ -299,6 +314,7 @@ static enum portspec_status render_powershell(struct ps_render *r)
 		rules++;
 	}
 	put_settings(&p);
+	put_logging(&p);
 	put_finish(&p, rules);
 	return PORTSPEC_OK;
 }

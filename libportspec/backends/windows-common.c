@@ -153,7 +153,7 @@ enum portspec_status ps_windows_check(const struct ps_render *r, const char *bac
 		const struct portspec_plan_entry *e = portspec_plan_entry(plan, i);
 		if (e->kind != PORTSPEC_ENTRY_FLOW)
 			continue;
-		const struct portspec_service *svc = portspec_flow_service(e->ports[0].flows[0]);
+		const struct portspec_service *svc = ps_entry_service(e);
 		if (e->helper && strcmp(e->helper, "ftp") != 0)
 			return ps_error_set(r->err, PORTSPEC_E_UNSUPPORTED, NULL, 0, 0,
 					    "%s: service %s needs the '%.32s' connection helper, "
@@ -171,4 +171,71 @@ enum portspec_status ps_windows_check(const struct ps_render *r, const char *bac
 					    e->iif ? e->iif : e->oif);
 	}
 	return PORTSPEC_OK;
+}
+
+/* The types of an ICMP entry as "8", "13", ..., each in @quote. */
+static void icmp_type_list(struct ps_buf *out, const struct portspec_plan_entry *e,
+			   const char *sep, const char *quote)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < e->icmp_type_count; i++)
+		for (unsigned t = e->icmp_types[i].first; t <= e->icmp_types[i].last; t++) {
+			item(out, n++, sep, quote);
+			ps_buf_printf(out, "%u%s", t, quote);
+		}
+}
+
+void ps_windows_protocol(struct ps_buf *out, const struct portspec_plan_entry *e, bool netsh)
+{
+	bool inbound = e->direction == PORTSPEC_INBOUND;
+	if (ps_protocol_is_icmp(e->protocol)) {
+		const char *v = e->protocol == PORTSPEC_ICMP ? "4" : "6";
+		if (netsh) {
+			ps_buf_printf(out, "protocol=icmpv%s:", v);
+			icmp_type_list(out, e, ",", "");
+			ps_buf_puts(out, ",any");
+		} else {
+			ps_buf_printf(out, "-Protocol ICMPv%s -IcmpType @(", v);
+			icmp_type_list(out, e, ", ", "'");
+			ps_buf_puts(out, ")");
+		}
+		return;
+	}
+	const char *proto = e->protocol == PORTSPEC_TCP ? "TCP" : "UDP";
+	if (netsh) {
+		ps_buf_printf(out, "protocol=%s %s=", proto, inbound ? "localport" : "remoteport");
+		ps_windows_port_list(out, e, ",", "");
+	} else {
+		ps_buf_printf(out, "-Protocol %s -%s @(", proto, inbound ? "LocalPort" : "RemotePort");
+		ps_windows_port_list(out, e, ", ", "'");
+		ps_buf_puts(out, ")");
+	}
+}
+
+enum portspec_status ps_windows_check_icmp(const struct ps_render *r, const char *backend)
+{
+	const struct portspec_plan *plan = ps_render_plan(r);
+	for (size_t i = 0; i < portspec_plan_entry_count(plan); i++) {
+		const struct portspec_plan_entry *e = portspec_plan_entry(plan, i);
+		if (e->kind != PORTSPEC_ENTRY_FLOW || !ps_protocol_is_icmp(e->protocol) ||
+		    (e->icmp_type_count == 1 && e->icmp_types[0].first == e->icmp_types[0].last))
+			continue;
+		return ps_error_set(r->err, PORTSPEC_E_UNSUPPORTED, NULL, 0, 0,
+				    "%s: the %s rule %s zone %s admits several ICMP types, and a "
+				    "netsh rule takes one; use the powershell backend (-IcmpType)",
+				    backend, portspec_protocol_name(e->protocol), ps_entry_way(e),
+				    portspec_zone_name(e->zone));
+	}
+	return PORTSPEC_OK;
+}
+
+void ps_windows_icmp_errors_note(struct ps_buf *out, const char *prefix, const char *eol)
+{
+	ps_buf_printf(out,
+		      "%sICMP errors of existing connections: Windows firewall relates none to a%s"
+		      "%sconnection; its predefined Core Networking rules admit the ones that%s"
+		      "%skeep connections working (IPv4 fragmentation needed, IPv6 destination%s"
+		      "%sunreachable, packet too big, time exceeded, parameter problem): keep%s"
+		      "%sthat group enabled.%s",
+		      prefix, eol, prefix, eol, prefix, eol, prefix, eol, prefix, eol);
 }

@@ -44,6 +44,23 @@ enum portspec_status ps_windows_check(const struct ps_render *r, const char *bac
 				      bool interfaces, bool *ftp);
 
 /*
+ * What a rule of entry @e admits: the protocol and its ports ("protocol=TCP
+ * localport=22,25" for netsh, "-Protocol TCP -LocalPort @('22', '25')" for
+ * PowerShell), or its ICMP types ("protocol=icmpv4:8,any", "-Protocol
+ * ICMPv4 -IcmpType @('8')").  netsh takes one ICMP type a rule:
+ * ps_windows_check_icmp() refuses more.
+ */
+void ps_windows_protocol(struct ps_buf *out, const struct portspec_plan_entry *e, bool netsh);
+enum portspec_status ps_windows_check_icmp(const struct ps_render *r, const char *backend);
+
+/*
+ * The comment lines that say how the ICMP errors of existing connections
+ * pass (the predefined Core Networking rules), each line after @prefix and
+ * ending in @eol.
+ */
+void ps_windows_icmp_errors_note(struct ps_buf *out, const char *prefix, const char *eol);
+
+/*
  * The settings snapshot (the lifecycle both Windows backends share).
  *
  * The first run of a script records the firewall settings that any run may

@@ -152,13 +152,21 @@ for backend in iptables ip6tables nft; do
 			--set appliance-interface=eth3 --set cluster-interface=eth4
 		variant "$mode-member-servers" $backend --mode $mode --set role=member \
 			--set dns=outside --set server=dns:203.0.113.53 \
-			--set server=dns:2001:db8:53::53 --set server=ldap:192.0.2.10
+			--set server=dns:2001:db8:53::53 --set server=ldap:192.0.2.10 \
+			--set inside=192.0.2.0/24,2001:db8:2::/64 --set appliance=198.51.100.10 \
+			--set cluster-peer=198.51.100.11,2001:db8:100::11
 		variant "$mode-required-only" $backend --mode $mode --set required-only=true
+		variant "$mode-ping-log" $backend --mode $mode --set ping=inside,outside \
+			--set log=drops --set inside=192.0.2.0/24,2001:db8:2::/64 \
+			--set appliance=198.51.100.10,2001:db8:100::10 --set client=snmp:192.0.2.128/25
+		variant "$mode-ping-log-fragment" $backend --mode $mode --fragment \
+			--set ping=inside --set log=drops
 		variant "$mode-hostile" $backend --mode $mode --spec "$here/hostile.portspec"
 		variant "$mode-hostile-fragment" $backend --mode $mode --fragment \
 			--spec "$here/hostile.portspec"
 		variant "$mode-many-ports" $backend --mode $mode --spec "$here/many-ports.portspec" \
-			--set dmz=198.51.100.0/24 --set dmz=2001:db8:dd::/64
+			--set dmz=198.51.100.0/24 --set dmz=2001:db8:dd::/64 \
+			--set inside=192.0.2.0/24,2001:db8:2::/64
 	done
 done
 

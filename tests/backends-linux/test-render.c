@@ -16,7 +16,7 @@
 
 #include <portspec/portspec.h>
 
-#define MAX_SETS 8
+#define MAX_SETS 16
 
 struct render_case {
 	const char *golden; /* file name under golden/ */
@@ -34,14 +34,23 @@ struct render_case {
 static const char *const GATEWAY_IFACES_LIST[] = {
 	"role=central", "outside-interface=eth0", "inside-interface=eth2",
 	"appliance-interface=eth3", "cluster-interface=eth4", NULL};
+/* A site's own addresses (the documentation ranges, set as a site would). */
 #define MEMBER_SERVERS                                                                      \
 	{"role=member", "dns=outside", "server=dns:203.0.113.53", "server=dns:2001:db8:53::53", \
-	 "server=ldap:192.0.2.10", "disable=ssh", "interface=eth1"}
+	 "server=ldap:192.0.2.10", "disable=ssh", "interface=eth1", "inside=192.0.2.0/24",   \
+	 "inside=2001:db8:2::/64", "cluster-peer=198.51.100.11", "cluster-peer=2001:db8:100::11"}
 /* The appliance with one interface per zone; nested and adjacent networks fold. */
 #define HOST_ZONE_IFACES                                                                    \
 	{"interface=outside:eth0", "interface=inside:eth1", "inside=10.0.0.0/8",               \
 	 "inside=10.1.0.0/16", "inside=172.16.0.0/24", "inside=172.16.1.0/24"}
-#define MANY_PORTS {"dmz=198.51.100.0/24", "dmz=2001:db8:dd::/64"}
+#define MANY_PORTS                                                                          \
+	{"dmz=198.51.100.0/24", "dmz=2001:db8:dd::/64", "inside=192.0.2.0/24",                \
+	 "inside=2001:db8:2::/64"}
+
+/* Echo requests from two zones, SNMP from one network, drops logged. */
+#define PING_LOG                                                                            \
+	{"ping=inside,outside", "log=drops", "inside=192.0.2.0/24", "inside=2001:db8:2::/64",   \
+	 "appliance=198.51.100.10", "appliance=2001:db8:100::10", "client=snmp:192.0.2.128/25"}
 
 #define H PORTSPEC_MODE_HOST
 #define G PORTSPEC_MODE_GATEWAY
@@ -56,7 +65,10 @@ static const char *const GATEWAY_IFACES_LIST[] = {
 	{b "-host-member-servers." ext, b, H, 0, NULL, NULL, MEMBER_SERVERS},               \
 	{b "-host-fragment-named." ext, b, H, F, "mail-fw", NULL, {"role=central"}},        \
 	{b "-many-ports." ext, b, H, 0, NULL, "many-ports.portspec", MANY_PORTS},        \
-	{b "-host-zone-ifaces." ext, b, H, 0, NULL, NULL, HOST_ZONE_IFACES},
+	{b "-host-zone-ifaces." ext, b, H, 0, NULL, NULL, HOST_ZONE_IFACES},                \
+	{b "-host-ping-log." ext, b, H, 0, NULL, NULL, PING_LOG},                            \
+	{b "-gateway-ping-log." ext, b, G, 0, NULL, NULL, PING_LOG},                         \
+	{b "-host-fragment-ping-log." ext, b, H, F, NULL, NULL, PING_LOG},
 
 static const struct render_case cases[] = {
 	BACKEND_CASES("iptables", "rules")

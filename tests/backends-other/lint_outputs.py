@@ -50,6 +50,7 @@ PF_NAME = r"[a-z0-9][a-z0-9_-]{0,30}"
 PF_FIXED = {
     "set skip on lo",
     "block log all",
+    "block all",
     "pass in quick inet6 proto icmp6 from any to { (self), ff02::/16 } icmp6-type "
     "{ neighbrsol, neighbradv, routersol, routeradv } no state",
     "pass out quick inet6 proto icmp6 from { (self), :: } to any icmp6-type "

@@ -297,6 +297,8 @@ static const char *const central[] = {
 	"server",	"dns:192.0.2.53",
 	"server",	"dns:2001:db8:2::53",
 	"server",	"ntp:203.0.113.123",
+	"inside",	"192.0.2.0/24",
+	"inside",	"2001:db8:2::/64",
 	NULL,
 };
 
@@ -312,6 +314,8 @@ static const char *const central_no_ftp[] = {
 	"server",	"dns:2001:db8:2::53",
 	"server",	"ntp:203.0.113.123",
 	"disable",	"ftp",
+	"inside",	"192.0.2.0/24",
+	"inside",	"2001:db8:2::/64",
 	NULL,
 };
 
@@ -587,7 +591,8 @@ static void test_no_packets_no_rule(void **state)
 {
 	(void)state;
 	const char *const v6_server[] = {"appliance", "198.51.100.10", "server",
-					 "ntp:2001:db8:5::123", "ntp", "outside", NULL};
+					 "ntp:2001:db8:5::123", "ntp", "outside",
+					 "inside", "192.0.2.0/24", NULL};
 	char *pf = render(NULL, "pf", PORTSPEC_MODE_GATEWAY, 0, v6_server, NULL);
 	assert_null(strstr(pf, "port 123"));
 	assert_non_null(strstr(pf, "# Note: ntp outbound outside udp: no rule in gateway mode"));
@@ -602,6 +607,60 @@ static void test_no_packets_no_rule(void **state)
 		assert_non_null(strstr(out, "no rule in host mode"));
 		portspec_free(out);
 	}
+}
+
+/*
+ * ping= and log=drops in pf and the Windows scripts: echo requests by type,
+ * logging only when asked for and only in complete rulesets.
+ */
+static void test_ping_and_logging(void **state)
+{
+	(void)state;
+	const char *const sets[] = {"ping", "inside", "log", "drops", "disable", "ftp",
+				    "inside", "10.20.0.0/16", NULL};
+	char *pf = render(NULL, "pf", PORTSPEC_MODE_HOST, 0, sets, NULL);
+	assert_non_null(strstr(pf, "\nblock log all\n"));
+	assert_non_null(strstr(pf, "pass in quick inet proto icmp from <inside> to (self) "
+				   "icmp-type 8 keep state"));
+	assert_null(strstr(pf, "icmp6-type 128")); /* inside has no IPv6 network */
+	portspec_free(pf);
+	pf = render(NULL, "pf", PORTSPEC_MODE_HOST, 0, sets + 4, NULL);
+	assert_non_null(strstr(pf, "\nblock all\n"));
+	assert_null(strstr(pf, "icmp-type 8"));
+	portspec_free(pf);
+	char *cmd = render(NULL, "netsh", PORTSPEC_MODE_HOST, 0, sets, NULL);
+	assert_non_null(strstr(cmd, "protocol=icmpv4:8,any remoteip=10.20.0.0/16"));
+	assert_non_null(strstr(cmd, "netsh advfirewall set allprofiles logging droppedconnections "
+				    "enable"));
+	assert_non_null(strstr(cmd, "Core Networking"));
+	portspec_free(cmd);
+	cmd = render(NULL, "netsh", PORTSPEC_MODE_HOST, PORTSPEC_RENDER_FRAGMENT, sets, NULL);
+	assert_non_null(strstr(cmd, "protocol=icmpv4:8,any"));
+	assert_null(strstr(cmd, "logging droppedconnections"));
+	portspec_free(cmd);
+	char *ps = render(NULL, "powershell", PORTSPEC_MODE_HOST, 0, sets, NULL);
+	assert_non_null(strstr(ps, "-Protocol ICMPv4 -IcmpType @('8') -RemoteAddress "
+				   "@('10.20.0.0/16')"));
+	assert_null(strstr(ps, "-Protocol ICMPv6"));
+	assert_non_null(strstr(ps, "Set-NetFirewallProfile -All -LogBlocked True"));
+	portspec_free(ps);
+	ps = render(NULL, "powershell", PORTSPEC_MODE_HOST, 0, sets + 4, NULL);
+	assert_null(strstr(ps, "LogBlocked True"));
+	portspec_free(ps);
+	/* a spec service of several ICMP types: one PowerShell rule, refused by netsh */
+	static const char spec[] = "portspec 1\nzone outside complement\nzone inside networks\n"
+				   "service mon {\n\tlevel required\n\ticmp 8 13-14\n}\n"
+				   "flow inbound inside services mon\n";
+	ps = render(spec, "powershell", PORTSPEC_MODE_HOST, 0, NULL, NULL);
+	assert_non_null(strstr(ps, "-Protocol ICMPv4 -IcmpType @('8', '13', '14')"));
+	portspec_free(ps);
+	pf = render(spec, "pf", PORTSPEC_MODE_HOST, 0, NULL, NULL);
+	assert_non_null(strstr(pf, "icmp-type { 8, 13, 14 } keep state"));
+	portspec_free(pf);
+	enum portspec_status st;
+	cmd = render(spec, "netsh", PORTSPEC_MODE_HOST, 0, NULL, &st);
+	assert_int_equal(st, PORTSPEC_E_UNSUPPORTED);
+	assert_null(cmd);
 }
 
 /* Every rule names its service and level. */
@@ -867,6 +926,7 @@ int main(void)
 		cmocka_unit_test(test_two_networks_zones),
 		cmocka_unit_test(test_inexpressible_is_an_error),
 		cmocka_unit_test(test_no_packets_no_rule),
+		cmocka_unit_test(test_ping_and_logging),
 		cmocka_unit_test(test_allocation_failure),
 		cmocka_unit_test(test_hostile_fragment_names),
 	};

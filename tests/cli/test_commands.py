@@ -3,6 +3,7 @@
 import re
 import csv
 import io
+import json
 import os
 
 import pytest
@@ -100,11 +101,15 @@ def test_list_csv_is_the_csv_document():
     lst = run("list", "--format", "csv", "-q")
     doc = run("doc", "--format", "csv", "-q")
     assert lst.rc == 0 and doc.rc == 0
-    assert lst.out == doc.out
+    # the listing's columns are the document's first ones
+    assert [r[:11] for r in csv.reader(io.StringIO(doc.out))] == list(
+        csv.reader(io.StringIO(lst.out)))
     rows = list(csv.DictReader(io.StringIO(lst.out)))
     assert len(rows) == 22
     assert rows[0].keys() == {"direction", "zone", "interface", "protocol", "port",
                               "port_last", "service", "level", "either", "addresses", "title"}
+    rows = list(csv.DictReader(io.StringIO(doc.out)))
+    assert list(rows[0])[11:] == ["source", "destination", "in_interface", "out_interface"]
 
 
 def test_list_filters():
@@ -121,7 +126,7 @@ def test_list_filters():
 @pytest.mark.parametrize("args,msg", [
     (["--zone", "nowhere"], "unknown zone 'nowhere'"),
     (["--direction", "sideways"], "--direction is inbound or outbound"),
-    (["--proto", "icmp"], "--proto is tcp or udp"),
+    (["--proto", "sctp"], "--proto is tcp, udp, icmp or icmpv6"),
     (["--level", "important"], "--level takes"),
     (["extra"], "unexpected argument"),
 ])
@@ -149,7 +154,7 @@ def test_check_tcp22_from_inside_is_allowed_with_the_support_note():
     r = run("check", "--zone", "inside", "--direction", "inbound", "--proto", "tcp", "--port",
             "22")
     assert r.rc == 0 and r.out.startswith("allowed") and "ssh" in r.out
-    assert SSH_NOTE in r.err and "warning" in r.err
+    assert SSH_NOTE in r.err and "note: ssh" in r.err
 
 
 def test_check_follows_the_profile():
@@ -175,7 +180,10 @@ def test_check_usage_errors(args):
 def test_dns_only_from_outside_warns_about_fqdns():
     r = run("list", "--set", "dns=outside", "--set", "disable=ssh")
     assert r.rc == 0
-    assert FQDN_NOTE in r.err and "dns is served from outside only" in r.err
+    assert FQDN_NOTE in r.err and "note: dns is served from outside, not from inside" in r.err
+    # the note is about external DNS: served from inside, there is nothing to say
+    r = run("list", "--set", "dns=inside", "--set", "ntp=inside", "--set", "disable=ssh")
+    assert r.rc == 0 and r.err == "", r
     assert SSH_NOTE not in r.err
     assert FQDN_NOTE not in r.out
 
@@ -249,8 +257,9 @@ def test_plan_json_matches_its_schema_and_folds_networks():
     validate(plan, schema("portspec-plan.schema.json"))
     inside = [e for e in plan["entries"] if e["zone"] == "inside" and e["family"] == 4]
     assert inside and all(e["remote"]["cidrs"] == ["10.0.0.0/8", "192.168.0.0/23"] for e in inside)
-    assert plan["hooks"] == [{"hook": "input", "drop": True}, {"hook": "forward", "drop": True},
-                             {"hook": "output", "drop": True}]
+    assert plan["hooks"] == [{"hook": "input", "drop": True, "log": None},
+                             {"hook": "forward", "drop": True, "log": None},
+                             {"hook": "output", "drop": True, "log": None}]
 
 
 def test_plan_warns_of_keys_the_mode_does_not_use():
@@ -258,6 +267,31 @@ def test_plan_warns_of_keys_the_mode_does_not_use():
     assert r.rc == 0 and "host rules do not use the gateway keys outside-interface=wan0" in r.err
     r = run("plan", "--mode", "gateway", "--set", "outside-interface=wan0", "--set", "interface=ens3")
     assert r.rc == 0 and "gateway rules do not use interface=ens3" in r.err
+
+
+def test_quiet_hides_notes_or_warnings_alone():
+    sets = ("--set", "outside-interface=wan0")
+    r = run("plan", *sets)
+    assert r.rc == 0 and "note: ssh: Not required" in r.err
+    assert "warning: host rules do not use the gateway keys" in r.err
+    r = run("plan", "--quiet=notes", *sets)
+    assert r.rc == 0 and "note:" not in r.err and "warning: host rules do not use" in r.err
+    r = run("plan", "--quiet=warnings", *sets)
+    assert r.rc == 0 and "note: ssh" in r.err and "warning:" not in r.err
+    for q in ("-q", "--quiet", "--quiet=all"):
+        r = run("plan", q, *sets)
+        assert r.rc == 0 and r.err == "", q
+    r = run("plan", "--quiet=everything")
+    assert r.rc == 2 and r.out == "" and "--quiet takes notes, warnings or all" in r.err
+
+
+def test_plan_json_gives_each_warning_its_kind():
+    r = run("plan", "--format", "json", "--set", "outside-interface=wan0", "-q")
+    d = json.loads(r.out)
+    validate(d, schema("portspec-plan.schema.json"))
+    assert [w["text"] for w in d["diagnostics"]] == d["warnings"]
+    kinds = {w["kind"]: w["severity"] for w in d["diagnostics"]}
+    assert kinds == {"service-note": "note", "unused-key": "warning"}
 
 
 # ---- explain -------------------------------------------------------------
@@ -335,18 +369,32 @@ def test_profile_text_is_a_profile_file(tmp_path):
     assert r.rc == 0 and "dns = inside" in r.out
     path = write(tmp_path, "site.profile", r.out)
     again = run("profile", "-q", "--profile", path)
-    # the same profile, except that the example peers are now the site's own
-    assert again.rc == 0
-    assert again.out == r.out.replace("  # documentation example", "")
+    # read back, the same profile: no example address became the site's
+    assert again.rc == 0 and again.out == r.out
+    assert "198.51.100" not in r.out and "2001:db8" not in r.out
+    # the default: examples are written as comments, and stay examples
+    r = run("profile", "-q")
+    assert "\n#   appliance = 198.51.100.10, 2001:db8:100::10\n" in r.out
+    path = write(tmp_path, "default.profile", r.out)
+    again = run("profile", "-q", "--profile", path)
+    assert again.rc == 0 and again.out == r.out
+    d = run("profile", "-q", "--format", "json", "--profile", path).json()
+    assert d["examples"] is True
 
 
 def test_profile_json_follows_the_schema():
-    r = run("profile", "-q", "--format", "json", "--set", "role=central",
-            "--set", "server=dns:192.0.2.53")
+    r = run("profile", "-q", "--format", "json", "--set", "role=central")
     assert r.rc == 0
     doc = r.json()
     validate(doc, schema("portspec-profile.schema.json"))
     assert doc["role"] == "central" and doc["examples"] is True
+    r = run("profile", "-q", "--format", "json", "--set", "role=central",
+            "--set", "server=dns:192.0.2.53", "--set", "inside=192.0.2.0/24",
+            "--set", "cluster-peer=192.0.2.77")
+    assert r.rc == 0
+    doc = r.json()
+    validate(doc, schema("portspec-profile.schema.json"))
+    assert doc["examples"] is False
     dns = next(s for s in doc["services"] if s["name"] == "dns")
     assert dns["servers"] == ["192.0.2.53"]
 
@@ -538,7 +586,7 @@ def test_strings_are_escaped_in_every_output(tmp_path):
     validate(d, schema("portspec-policy.schema.json"))
 
     rows = list(csv.reader(io.StringIO(run("doc", "--spec", spec, "--format", "csv").out)))
-    assert all(len(r) == 11 for r in rows)
+    assert all(len(r) == 15 for r in rows)
     titles = {r[10] for r in rows[1:]}
     assert EVIL_TEXT.replace("\n", " ") in titles
     assert "'=HYPERLINK(\"http://x\")" in titles  # no formula for spreadsheets
@@ -548,12 +596,12 @@ def test_strings_are_escaped_in_every_output(tmp_path):
         if line.startswith("| "):
             # every table row keeps its column count: no unescaped '|'
             cells = line.replace("\\|", "").count("|")
-            assert cells in (7, 9), line
+            assert cells in (7, 9, 13), line
     assert "<b>" not in md and "\\<b\\>" in md
 
     dot = run("doc", "--spec", spec, "--format", "dot", "-q").out
     assert '\\"quoted\\"' in dot and "\\\\N" in dot and "\n=cmd" not in dot
     table = run("list", "--spec", spec, "--format", "csv", "-q").out
-    assert list(csv.reader(io.StringIO(table)))[1:] == rows[1:]
+    assert [r[:11] for r in csv.reader(io.StringIO(table))][1:] == [r[:11] for r in rows[1:]]
     r = run("explain", "web", "--spec", spec, "-q")
     assert r.rc == 0 and "\x1b" not in r.out

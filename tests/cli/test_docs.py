@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
 """portspec doc, the committed picture, the manuals, Doxygen, bash completion, examples."""
+import json
 import os
 import re
 import subprocess
@@ -49,7 +50,7 @@ def test_markdown_follows_the_profile():
     md = run("doc", "-q", "--set", "required-only=true", "--set", "dns=outside").out
     assert "INBOUND PORTS: 25, 443, 4443" in md
     assert "OUTBOUND PORTS: 25, 123\\*, 389" in md  # dns outside only; no ftp, ldaps, smtps
-    assert "dns is served from outside only" in md
+    assert "Note: dns is served from outside, not from inside: If external DNS" in md
     central = run("doc", "-q", "--set", "role=central").out
     assert "### MAIL SECURITY CLUSTER PEERS" in central and "INBOUND PORTS: 4990, 5432" in central
 
@@ -140,15 +141,20 @@ def test_readme_shows_the_picture():
 MANUALS = ["portspec.1", "portspec.5", "portspec-profile.5", "libportspec.3"]
 
 
-@pytest.mark.parametrize("page", MANUALS)
-def test_manuals_build(page):
+def built_manual(page):
+    """The roff of a manual the build made (skipped without scdoc, but not in CI)."""
     built = os.path.join(BUILDDIR, "docs", page)
     if not os.path.exists(built):
         if IN_CI:
             pytest.fail(f"{page} was not built: scdoc is in .ci/deps.txt")
         pytest.skip("scdoc is not installed")
     with open(built, encoding="utf-8") as f:
-        roff = f.read()
+        return f.read()
+
+
+@pytest.mark.parametrize("page", MANUALS)
+def test_manuals_build(page):
+    roff = built_manual(page)
     assert ".TH" in roff and ".SH NAME" in roff.upper().replace('"NAME"', "NAME")
 
 
@@ -184,7 +190,7 @@ def test_portspec5_documents_every_statement():
     page = scd("portspec.5")
     for word in ["portspec 1", "name", "version", "source", "either-note", "zone", "networks",
                  "complement", "peers", "interface", "service", "title", "description", "note",
-                 "level", "required", "optional", "cluster", "tcp", "udp", "helper", "flow",
+                 "level", "required", "optional", "cluster", "tcp", "udp", "icmp", "icmpv6", "helper", "flow",
                  "inbound", "outbound", "role", "services", "central", "member", "standalone"]:
         assert f"*{word}*" in page, word
     # the manual's example is a valid spec
@@ -317,6 +323,29 @@ def test_portspec_profile5_example_is_a_valid_profile(tmp_path):
     assert r.rc == 0, r
     prof = run("profile", "--profile", str(path), "--format", "json", "-q").json()
     assert prof["role"] == "central" and prof["examples"] is False
+    # the commands the text after it names, run as written
+    after = page.split("# EXAMPLE")[1].split("```")[2].split("# SEE ALSO")[0]
+    commands = re.findall(r"\*(portspec [^*]+)\*", after.replace("\n", " "))
+    assert len(commands) == 3, commands
+    for cmd in commands:
+        args = cmd.split()[1:]
+        r = run(*[str(path) if a == "site.profile" else a for a in args], "-q")
+        assert r.rc == 0 and r.out, (cmd, r)
+
+
+def test_installed_manuals_name_the_paths_of_the_build():
+    """@SPECDIR@ and @SYSCONFDIR@ are the prefix's, substituted at build time."""
+    with open(os.path.join(BUILDDIR, "meson-info", "intro-buildoptions.json")) as f:
+        opts = {o["name"]: o["value"] for o in json.load(f)}
+    specdir = os.path.join(opts["prefix"], opts["datadir"], "portspec")
+    etc = os.path.join(opts["prefix"], opts["sysconfdir"], "portspec")
+    for page in ("portspec.1", "portspec.5"):
+        assert "@SPECDIR@" in scd(page)
+        roff = built_manual(page)
+        assert "@SPECDIR@" not in roff and "@SYSCONFDIR@" not in roff
+        assert "\\fI%s/" % specdir in roff, page
+    with open(os.path.join(BUILDDIR, "docs", "portspec.1"), encoding="utf-8") as f:
+        assert "%s/apply.\\&conf" % etc in f.read()
 
 
 GOLDEN = os.path.join(SRCDIR, "tests", "cli", "golden")

@@ -60,11 +60,19 @@ def main():
     r = run("check", "--zone", "outside", "--direction", "inbound", "--proto", "tcp", "--port", "22")
     assert r.returncode == 1 and r.stdout.startswith("denied"), r
     for bad in (["--port", "0"], ["--port", "65536"], ["--port", "-1"], ["--port", "22x"], ["--port", "+22"], ["--port", " 22"], ["--port", "99999999999999999999"],
-                ["--proto", "icmp"], ["--direction", "up"]):
+                ["--proto", "sctp"], ["--direction", "up"]):
         args = {"--zone": "inside", "--direction": "inbound", "--proto": "tcp", "--port": "22"}
         args[bad[0]] = bad[1]
         r = run("check", *[x for kv in args.items() for x in kv])
         assert r.returncode == 2, (bad, r)
+    # for icmp and icmpv6, --port is the message type
+    r = run("check", "--zone", "inside", "--direction", "inbound", "--proto", "icmp", "--port", "256")
+    assert r.returncode == 2 and "ICMP type" in r.stderr, r
+    r = run("check", "--zone", "inside", "--direction", "inbound", "--proto", "icmp", "--port", "8")
+    assert r.returncode == 1, r
+    r = run("check", "--zone", "inside", "--direction", "inbound", "--proto", "icmp", "--port", "8",
+            "--set", "ping=inside")
+    assert r.returncode == 0 and "service ping" in r.stdout, r
     r = run("check", "--zone", "dmz", "--direction", "inbound", "--proto", "tcp", "--port", "22")
     assert r.returncode == 2 and "unknown zone 'dmz'" in r.stderr, r
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The query index against plain scans.  For every zone, direction,
- * protocol and port 1..65535 the zone query must return the flow a scan of
+ * protocol and port 1..65535 (ICMP and ICMPv6: type 1..255) the zone query must return the flow a scan of
  * the policy's flows in order finds; for every port and a set of addresses
  * around every range boundary of the plan, with and without interfaces,
  * the address query must return the entry a scan of the plan in order
@@ -97,7 +97,8 @@ static size_t check_zones(const struct portspec_policy *policy)
 	for (size_t z = 0; z < portspec_spec_zone_count(spec); z++) {
 		const struct portspec_zone *zone = portspec_spec_zone(spec, z);
 		for (unsigned d = 1; d <= 2; d++)
-			for (unsigned pr = 1; pr <= 2; pr++) {
+			for (unsigned pr = 1; pr <= 4; pr++) {
+				unsigned top = pr <= 2 ? NPORTS : 256; /* ICMP: types */
 				memset(paint, 0, NPORTS * sizeof(*paint));
 				for (size_t i = 0; i < nflows; i++) {
 					const struct portspec_flow *f = portspec_policy_flow(policy, i);
@@ -110,7 +111,7 @@ static size_t check_zones(const struct portspec_policy *policy)
 						if (!paint[p])
 							paint[p] = f;
 				}
-				for (unsigned p = 1; p < NPORTS; p++) {
+				for (unsigned p = 1; p < top; p++) {
 					if (!asked[p])
 						continue;
 					const struct portspec_flow *m = (const void *)1, *n = NULL;
@@ -232,7 +233,7 @@ static size_t check_plan(const struct portspec_plan *plan)
 		a.n = max_addrs;
 	}
 	for (unsigned d = 1; d <= 2; d++)
-		for (unsigned pr = 1; pr <= 2; pr++)
+		for (unsigned pr = 1; pr <= 4; pr++)
 			for (size_t ai = 0; ai < a.n; ai++)
 				for (size_t k = 0; k < nifs; k++) {
 					struct portspec_connection c;
@@ -253,12 +254,15 @@ static size_t check_plan(const struct portspec_plan *plan)
 						    !portspec_addrset_contains(&e->remote, &c.remote) ||
 						    (c.interface && want && strcmp(want, c.interface)))
 							continue;
-						for (size_t r = 0; r < e->port_count; r++)
-							for (unsigned p = e->ports[r].first; p <= e->ports[r].last; p++)
+						bool icmp = pr > 2; /* ICMP: the types */
+						const struct portspec_plan_port *keys = icmp ? e->icmp_types : e->ports;
+						size_t nkeys = icmp ? e->icmp_type_count : e->port_count;
+						for (size_t r = 0; r < nkeys; r++)
+							for (unsigned p = keys[r].first; p <= keys[r].last; p++)
 								if (!paint[p])
 									paint[p] = e;
 					}
-					for (unsigned p = 1; p < NPORTS; p++) {
+					for (unsigned p = 1; p < (pr <= 2 ? NPORTS : 256u); p++) {
 						if (!asked[p])
 							continue;
 						bool ok = false;
@@ -346,9 +350,11 @@ static void test_builtin_profiles(void **state)
 		/* narrowed: an IPv6 server inside a /64 makes a partition wide */
 		"server=dns:8.8.8.8", "server=dns:2001:4860:4860::8888", "server=ntp:10.1.2.3",
 		"interface=outside:eth0,inside:eth1", "outside-interface=wan0",
-		"inside-interface=lan0", "appliance-interface=dmz0", NULL};
+		"inside-interface=lan0", "appliance-interface=dmz0", "ping=inside,outside", NULL};
+	/* (a profile that sets addresses sets all it needs: the examples go) */
 	static const char *const member[] = {"role=member", "cluster-peer=192.0.2.30",
-					     "disable=ssh", "interface=eth1", NULL};
+					     "inside=10.0.0.0/8", "disable=ssh", "interface=eth1",
+					     "ping=cluster", NULL};
 	/* twelve inside networks: the outside partitions have more than 8 elements */
 	static const char *const many[] = {
 		"inside=10.0.0.0/24,10.0.2.0/24,10.0.4.0/24,10.0.6.0/24,10.0.8.0/24,10.0.10.0/24",
@@ -362,6 +368,19 @@ static void test_builtin_profiles(void **state)
 	for (size_t i = 0; i < 4; i++) {
 		struct portspec_policy *policy = policy_of(spec, profiles[i]);
 		check_policy(names[i], policy, &k);
+		/* the site answers pings from inside and outside, the default from neither */
+		int ping = i == 1;
+		assert_int_equal(portspec_is_allowed(policy, "inside", PORTSPEC_INBOUND,
+						     PORTSPEC_ICMP, 8, NULL), ping);
+		assert_int_equal(portspec_is_allowed(policy, "outside", PORTSPEC_INBOUND,
+						     PORTSPEC_ICMPV6, 128, NULL), ping);
+		assert_int_equal(portspec_is_allowed(policy, "inside", PORTSPEC_INBOUND,
+						     PORTSPEC_ICMP, 256, NULL), -PORTSPEC_E_INVALID);
+		assert_int_equal(portspec_is_allowed(policy, "nowhere", PORTSPEC_INBOUND,
+						     PORTSPEC_ICMP, 8, NULL), -PORTSPEC_E_UNKNOWN);
+		assert_int_equal(portspec_is_allowed(policy, "inside", PORTSPEC_INBOUND,
+						     (enum portspec_protocol)5, 8, NULL),
+				 -PORTSPEC_E_INVALID);
 		all.small += k.small;
 		all.large += k.large;
 		all.wide += k.wide;
@@ -401,7 +420,8 @@ static void test_generated_spec(void **state)
 /*
  * Narrowed services whose port ranges overlap in a staircase: each is an
  * entry of its own, and the candidate lists of the ports would grow with
- * the square of the services.  The index scans that bucket instead.
+ * the square of the services.  The index scans that bucket instead.  Their
+ * ICMP types overlap in a staircase too, in the one chunk of an ICMP map.
  */
 static void test_staircase(void **state)
 {
@@ -415,8 +435,9 @@ static void test_staircase(void **state)
 				      "zone inside networks \"Inside\"\n");
 	for (int i = 0; i < N; i++)
 		len += (size_t)snprintf(text + len, cap - len,
-					"service s%d {\n\tlevel required\n\ttcp %d-%d\n}\n", i,
-					1 + 10 * i, 8000 + 10 * i);
+					"service s%d {\n\tlevel required\n\ttcp %d-%d\n"
+					"\ticmp %d-%d\n}\n",
+					i, 1 + 10 * i, 8000 + 10 * i, 1 + i / 2, 96 + i / 2);
 	len += (size_t)snprintf(text + len, cap - len, "flow outbound outside services");
 	for (int i = 0; i < N; i++)
 		len += (size_t)snprintf(text + len, cap - len, " s%d", i);
@@ -436,6 +457,22 @@ static void test_staircase(void **state)
 	check_policy("staircase of narrowed services", policy, &k);
 	max_addrs = SIZE_MAX;
 	assert_true(k.scan > 0);
+	/* the ICMP bucket is a staircase too */
+	struct portspec_connection c = {.direction = PORTSPEC_OUTBOUND,
+					.protocol = PORTSPEC_ICMP,
+					.port = 255,
+					.remote = {.family = 4, .prefix = 32, .addr = {198, 18, 1, 70}}};
+	const struct portspec_plan_entry *e = NULL;
+	bool ok = false;
+	assert_int_equal(portspec_plan_check(portspec_policy_plan(policy, PORTSPEC_MODE_HOST), &c,
+					     &ok, &e, NULL),
+			 PORTSPEC_OK);
+	assert_true(ok && e && e->protocol == PORTSPEC_ICMP); /* s319: 160-255 */
+	c.port = 100;
+	assert_int_equal(portspec_plan_check(portspec_policy_plan(policy, PORTSPEC_MODE_HOST), &c,
+					     &ok, &e, NULL),
+			 PORTSPEC_OK);
+	assert_false(ok); /* s319 starts at 160 */
 	portspec_policy_free(policy);
 	for (int i = 0; i < N; i++)
 		free(sets[i]);

@@ -97,12 +97,26 @@ static void test_either_marks(void **state)
 				want = seed.cells[c].either;
 		assert_int_equal(portspec_flow_either(f), want);
 	}
-	/* the footnote travels with the mark */
+	/* the footnote travels with the mark: its first sentence is the spec's
+	 * either-note, its second, about external DNS servers, DNS's for the
+	 * zone outside */
+	const char *first = portspec_spec_either_note(spec);
+	const char *dns_outside = portspec_service_either_note(
+		portspec_spec_find_service(spec, "dns"), portspec_spec_find_zone(spec, "outside"));
+	assert_non_null(first);
+	assert_non_null(dns_outside);
+	char joined[sizeof(seed.footnote) + 8];
+	snprintf(joined, sizeof(joined), "%s %s", first, dns_outside);
+	assert_string_equal(joined, seed.footnote);
+	assert_null(portspec_service_either_note(portspec_spec_find_service(spec, "dns"),
+						 portspec_spec_find_zone(spec, "inside")));
+	assert_null(portspec_service_either_note(portspec_spec_find_service(spec, "ntp"),
+						 portspec_spec_find_zone(spec, "outside")));
 	char *text;
 	assert_int_equal(portspec_spec_to_string(spec, &text, NULL), PORTSPEC_OK);
-	assert_non_null(strstr(text, seed.footnote));
+	assert_non_null(strstr(text, first));
+	assert_non_null(strstr(text, dns_outside));
 	portspec_free(text);
-	assert_string_equal(portspec_spec_either_note(spec), seed.footnote);
 	assert_int_equal(portspec_spec_interface_count(spec), 1);
 	assert_string_equal(portspec_spec_interface_title(spec, 0), "ETH1");
 	portspec_policy_free(policy);

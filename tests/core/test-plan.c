@@ -114,12 +114,19 @@ static struct portspec_cidr addr(const char *text)
 	return c;
 }
 
-static bool has_warning(const struct portspec_plan *plan, const char *needle)
+/* The kind of the first warning that says @needle; 0 if none does. */
+static enum portspec_warning_kind warning_kind(const struct portspec_plan *plan,
+					       const char *needle)
 {
 	for (size_t i = 0; i < portspec_plan_warning_count(plan); i++)
 		if (strstr(portspec_plan_warning(plan, i), needle))
-			return true;
-	return false;
+			return portspec_plan_warning_kind(plan, i);
+	return (enum portspec_warning_kind)0;
+}
+
+static bool has_warning(const struct portspec_plan *plan, const char *needle)
+{
+	return warning_kind(plan, needle) != 0;
 }
 
 static bool allowed(const struct portspec_plan *plan, enum portspec_direction d, const char *a,
@@ -276,7 +283,8 @@ static void test_family_without_addresses(void **state)
 	assert_null(flow_entry(plan, PORTSPEC_HOOK_FORWARD, 4, TCP, "inside", NULL));
 	assert_null(flow_entry(plan, PORTSPEC_HOOK_FORWARD, 6, TCP, "inside", NULL));
 	assert_non_null(flow_entry(plan, PORTSPEC_HOOK_FORWARD, 4, TCP, "outside", NULL));
-	assert_true(has_warning(plan, "inbound inside tcp: no rule in gateway mode"));
+	assert_int_equal(warning_kind(plan, "inbound inside tcp: no rule in gateway mode"),
+			 PORTSPEC_WARNING_NO_RULE);
 	assert_true(has_warning(plan, "for IPv4 the zone has no address"));
 	assert_true(has_warning(plan, "for IPv6 the appliance has no address"));
 	/* the host plan has them: the appliance's addresses do not matter there */
@@ -339,13 +347,21 @@ static void test_host_interfaces(void **state)
 	assert_null(e->iif);
 	assert_string_equal(e->oif, "eth9");
 	/* the gateway key is reported, not silently ignored */
-	assert_true(has_warning(plan, "host rules do not use the gateway keys outside-interface=em0"));
+	assert_int_equal(warning_kind(plan,
+				      "host rules do not use the gateway keys outside-interface=em0"),
+			 PORTSPEC_WARNING_UNUSED_KEY);
 	assert_true(allowed(plan, IN, "203.0.113.9", TCP, 25, "wan0"));
 	assert_false(allowed(plan, IN, "203.0.113.9", TCP, 25, "eth9"));
 	assert_true(allowed(plan, IN, "203.0.113.9", TCP, 25, NULL));
 	/* gateway mode reports the host keys */
 	plan = portspec_policy_plan(p, G);
-	assert_true(has_warning(plan, "gateway rules do not use interface=eth9, interface=outside:wan0"));
+	assert_int_equal(warning_kind(plan,
+				      "gateway rules do not use interface=eth9, interface=outside:wan0"),
+			 PORTSPEC_WARNING_UNUSED_KEY);
+	/* the policy's warnings come first, with their kinds */
+	assert_int_equal(portspec_plan_warning_kind(plan, 0), PORTSPEC_WARNING_SERVICE_NOTE);
+	assert_int_equal(portspec_plan_warning_kind(plan, portspec_plan_warning_count(plan)), 0);
+	assert_int_equal(portspec_plan_warning_kind(NULL, 0), 0);
 	e = flow_entry(plan, PORTSPEC_HOOK_FORWARD, 4, TCP, "outside", NULL);
 	assert_string_equal(e->iif, "em0");
 	portspec_policy_free(p);
@@ -436,7 +452,8 @@ static void test_inside_everything(void **state)
 static void test_cluster_entries(void **state)
 {
 	(void)state;
-	static const char *const sets[] = {"role=central", "cluster-peer=192.0.2.77", NULL};
+	static const char *const sets[] = {"role=central", "cluster-peer=192.0.2.77",
+					   "inside=10.0.0.0/8", NULL};
 	struct portspec_policy *p = policy_with(sets);
 	const struct portspec_plan *plan = portspec_policy_plan(p, H);
 	const struct portspec_plan_entry *e =
@@ -447,6 +464,104 @@ static void test_cluster_entries(void **state)
 	assert_null(flow_entry(plan, PORTSPEC_HOOK_INPUT, 6, TCP, "cluster", NULL));
 	assert_true(allowed(plan, IN, "192.0.2.77", TCP, 5432, NULL));
 	assert_false(allowed(plan, IN, "192.0.2.78", TCP, 5432, NULL));
+	portspec_policy_free(p);
+}
+
+/* ping=: ICMP echo requests of one family each; the established entries name
+ * the ICMP errors that pass with a connection. */
+static void test_ping_entries(void **state)
+{
+	(void)state;
+	static const char *const sets[] = {"inside=10.20.0.0/16", "inside=fd12:3456::/48",
+					   "ping=inside", NULL};
+	struct portspec_policy *p = policy_with(sets);
+	const struct portspec_plan *plan = portspec_policy_plan(p, H);
+	const struct portspec_plan_entry *e =
+		flow_entry(plan, PORTSPEC_HOOK_INPUT, 4, PORTSPEC_ICMP, "inside", NULL);
+	assert_non_null(e);
+	assert_int_equal(e->port_count, 0);
+	assert_int_equal(e->icmp_type_count, 1);
+	assert_int_equal(e->icmp_types[0].first, 8);
+	assert_string_equal(portspec_service_name(portspec_flow_service(e->icmp_types[0].flows[0])),
+			    "ping");
+	assert_null(flow_entry(plan, PORTSPEC_HOOK_INPUT, 6, PORTSPEC_ICMP, "inside", NULL));
+	e = flow_entry(plan, PORTSPEC_HOOK_INPUT, 6, PORTSPEC_ICMPV6, "inside", NULL);
+	assert_non_null(e);
+	assert_int_equal(e->icmp_types[0].first, 128);
+	assert_null(flow_entry(plan, PORTSPEC_HOOK_INPUT, 4, PORTSPEC_ICMP, "outside", NULL));
+	assert_true(allowed(plan, IN, "10.20.9.9", PORTSPEC_ICMP, 8, NULL));
+	assert_true(allowed(plan, IN, "fd12:3456::9", PORTSPEC_ICMPV6, 128, NULL));
+	assert_false(allowed(plan, IN, "10.20.9.9", PORTSPEC_ICMP, 13, NULL));
+	assert_false(allowed(plan, IN, "203.0.113.9", PORTSPEC_ICMP, 8, NULL));
+	/* the policy has the flows, and by zone the query agrees */
+	assert_int_equal(portspec_is_allowed(p, "inside", IN, PORTSPEC_ICMP, 8, NULL), 1);
+	assert_int_equal(portspec_is_allowed(p, "outside", IN, PORTSPEC_ICMP, 8, NULL), 0);
+	assert_int_equal(portspec_is_allowed(p, "inside", IN, PORTSPEC_ICMP, 256, NULL),
+			 -PORTSPEC_E_INVALID);
+	/* the ICMP errors of connections, by family */
+	unsigned seen = 0;
+	for (size_t i = 0; i < portspec_plan_entry_count(plan); i++) {
+		const struct portspec_plan_entry *b = portspec_plan_entry(plan, i);
+		if (b->kind != PORTSPEC_ENTRY_ESTABLISHED)
+			continue;
+		assert_null(b->icmp_types[0].flows);
+		if (b->family == 4) {
+			assert_int_equal(b->icmp_type_count, 2);
+			assert_int_equal(b->icmp_types[0].first, 3);
+			assert_int_equal(b->icmp_types[1].first, 11);
+			assert_int_equal(b->icmp_types[1].last, 12);
+		} else {
+			assert_int_equal(b->icmp_type_count, 1);
+			assert_int_equal(b->icmp_types[0].first, 1); /* 2: packet too big */
+			assert_int_equal(b->icmp_types[0].last, 4);
+		}
+		seen++;
+	}
+	assert_int_equal(seen, 4);
+	portspec_policy_free(p);
+	/* a zone that ping= names needs addresses */
+	struct portspec_spec *spec = NULL;
+	struct portspec_profile *pr = NULL;
+	struct portspec_error err = {0};
+	assert_int_equal(portspec_spec_new_default(&spec, &err), PORTSPEC_OK);
+	assert_int_equal(portspec_profile_new(spec, &pr), PORTSPEC_OK);
+	assert_int_equal(portspec_profile_set(pr, "inside", "10.0.0.0/8", &err), PORTSPEC_OK);
+	assert_int_equal(portspec_profile_set(pr, "ping", "cluster", &err), PORTSPEC_OK);
+	assert_int_equal(portspec_policy_new(spec, pr, &p, &err), PORTSPEC_E_PROFILE);
+	assert_non_null(strstr(err.text, "set cluster-peer=ADDRESS"));
+	assert_int_equal(portspec_profile_set(pr, "ping", "nowhere", &err), PORTSPEC_E_PROFILE);
+	assert_int_equal(portspec_profile_set(pr, "ping", "none", &err), PORTSPEC_OK);
+	assert_false(portspec_profile_ping(pr, portspec_spec_find_zone(spec, "cluster")));
+	portspec_profile_free(pr);
+	portspec_spec_free(spec);
+}
+
+/* log=drops: every hook that drops logs, with a prefix of its own; none by default. */
+static void test_log_prefixes(void **state)
+{
+	(void)state;
+	struct portspec_policy *p = policy_with(NULL);
+	for (unsigned h = PORTSPEC_HOOK_INPUT; h <= PORTSPEC_HOOK_FORWARD; h++) {
+		assert_null(portspec_plan_log_prefix(portspec_policy_plan(p, H), h));
+		assert_null(portspec_plan_log_prefix(portspec_policy_plan(p, G), h));
+	}
+	portspec_policy_free(p);
+	static const char *const sets[] = {"log=drops", NULL};
+	p = policy_with(sets);
+	assert_true(portspec_profile_logs_drops(portspec_policy_profile(p)));
+	const struct portspec_plan *plan = portspec_policy_plan(p, H);
+	assert_string_equal(portspec_plan_log_prefix(plan, PORTSPEC_HOOK_INPUT),
+			    "portspec drop input: ");
+	assert_string_equal(portspec_plan_log_prefix(plan, PORTSPEC_HOOK_OUTPUT),
+			    "portspec drop output: ");
+	/* gateway mode leaves the firewall's own traffic alone, and does not log it */
+	plan = portspec_policy_plan(p, G);
+	assert_null(portspec_plan_log_prefix(plan, PORTSPEC_HOOK_INPUT));
+	assert_null(portspec_plan_log_prefix(plan, PORTSPEC_HOOK_OUTPUT));
+	assert_string_equal(portspec_plan_log_prefix(plan, PORTSPEC_HOOK_FORWARD),
+			    "portspec drop forward: ");
+	assert_null(portspec_plan_log_prefix(plan, (enum portspec_hook)9));
+	assert_null(portspec_plan_log_prefix(NULL, PORTSPEC_HOOK_FORWARD));
 	portspec_policy_free(p);
 }
 
@@ -509,7 +624,7 @@ static void test_explain(void **state)
 {
 	(void)state;
 	static const char *const sets[] = {"inside=10.20.0.0/16", "disable=snmp", "dns=inside",
-					   "server=dns:10.20.0.53", NULL};
+					   "server=dns:10.20.0.53", "cluster-peer=10.30.0.5", NULL};
 	struct portspec_policy *p = policy_with(sets);
 	const struct portspec_plan *plan = portspec_policy_plan(p, H);
 	struct portspec_connection c = {.direction = IN, .remote = addr("10.20.9.5"),
@@ -622,6 +737,8 @@ int main(void)
 		cmocka_unit_test(test_two_networks_zones),
 		cmocka_unit_test(test_inside_everything),
 		cmocka_unit_test(test_cluster_entries),
+		cmocka_unit_test(test_ping_entries),
+		cmocka_unit_test(test_log_prefixes),
 		cmocka_unit_test(test_check_arguments),
 		cmocka_unit_test(test_explain),
 		cmocka_unit_test(test_check_agrees_with_entries),

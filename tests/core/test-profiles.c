@@ -75,6 +75,45 @@ static void test_default_warns_about_ssh(void **state)
 	portspec_policy_free(p);
 }
 
+/* Every warning has a stable kind: the ssh caution is a note. */
+static void test_warning_kinds(void **state)
+{
+	struct fixture *f = *state;
+	set_ok(f, "inside", "0.0.0.0/0");
+	struct portspec_policy *p = compile(f);
+	size_t n = portspec_policy_warning_count(p);
+	unsigned seen = 0;
+	for (size_t i = 0; i < n; i++) {
+		enum portspec_warning_kind k = portspec_policy_warning_kind(p, i);
+		const char *text = portspec_policy_warning(p, i);
+		if (strstr(text, "ssh: Not required")) {
+			assert_int_equal(k, PORTSPEC_WARNING_SERVICE_NOTE);
+			seen |= 1;
+		} else if (strstr(text, "covers every IPv4 address")) {
+			assert_int_equal(k, PORTSPEC_WARNING_ZONE_COVERS_FAMILY);
+			seen |= 2;
+		}
+	}
+	assert_int_equal(seen, 3);
+	assert_int_equal(portspec_policy_warning_kind(p, n), 0);
+	assert_int_equal(portspec_policy_warning_kind(NULL, 0), 0);
+	portspec_policy_free(p);
+	assert_string_equal(portspec_warning_kind_name(PORTSPEC_WARNING_SERVICE_NOTE),
+			    "service-note");
+	assert_string_equal(portspec_warning_kind_name(PORTSPEC_WARNING_ZONE_NOTE), "zone-note");
+	assert_string_equal(portspec_warning_kind_name(PORTSPEC_WARNING_ZONE_COVERS_FAMILY),
+			    "zone-covers-family");
+	assert_string_equal(portspec_warning_kind_name(PORTSPEC_WARNING_NO_RULE), "no-rule");
+	assert_string_equal(portspec_warning_kind_name(PORTSPEC_WARNING_UNUSED_KEY), "unused-key");
+	assert_null(portspec_warning_kind_name((enum portspec_warning_kind)0));
+	assert_null(portspec_warning_kind_name((enum portspec_warning_kind)99));
+	assert_true(portspec_warning_kind_is_note(PORTSPEC_WARNING_SERVICE_NOTE));
+	assert_true(portspec_warning_kind_is_note(PORTSPEC_WARNING_ZONE_NOTE));
+	assert_false(portspec_warning_kind_is_note(PORTSPEC_WARNING_NO_RULE));
+	assert_false(portspec_warning_kind_is_note(PORTSPEC_WARNING_UNUSED_KEY));
+	assert_false(portspec_warning_kind_is_note(PORTSPEC_WARNING_ZONE_COVERS_FAMILY));
+}
+
 static void test_required_only(void **state)
 {
 	struct fixture *f = *state;
@@ -106,8 +145,9 @@ static void test_dns_outside_only(void **state)
 	}
 	/* NTP is still served from both */
 	assert_int_equal(allowed(p, "inside", PORTSPEC_OUTBOUND, PORTSPEC_UDP, 123), 1);
-	assert_true(has_warning(p, "dns is served from outside only"));
-	assert_true(has_warning(p, "you must set up FQDNs of internal hosts externally"));
+	assert_true(has_warning(p, "dns is served from outside, not from inside: If external DNS "
+				   "servers are used, you must set up FQDNs of internal hosts "
+				   "externally."));
 	assert_false(has_warning(p, "ntp is served"));
 	const struct portspec_service *dns = portspec_spec_find_service(f->spec, "dns");
 	const struct portspec_service *smtp = portspec_spec_find_service(f->spec, "smtp");
@@ -126,7 +166,15 @@ static void test_ntp_inside_only(void **state)
 	struct portspec_policy *p = compile(f);
 	assert_int_equal(allowed(p, "outside", PORTSPEC_OUTBOUND, PORTSPEC_UDP, 123), 0);
 	assert_int_equal(allowed(p, "inside", PORTSPEC_OUTBOUND, PORTSPEC_UDP, 123), 1);
-	assert_true(has_warning(p, "ntp is served from inside only"));
+	/* the vendor's note is about external DNS: nothing to say here */
+	assert_false(has_warning(p, "ntp"));
+	assert_false(has_warning(p, "FQDN"));
+	portspec_policy_free(p);
+	/* nor for DNS served from inside */
+	set_ok(f, "dns", "inside");
+	p = compile(f);
+	assert_false(has_warning(p, "FQDN"));
+	assert_false(has_warning(p, "dns"));
 	portspec_policy_free(p);
 }
 
@@ -215,13 +263,95 @@ static void test_servers_narrow_outbound(void **state)
 static void test_server_contradiction(void **state)
 {
 	struct fixture *f = *state;
+	set_ok(f, "inside", "10.0.0.0/8");
 	set_ok(f, "dns", "inside");
 	set_ok(f, "server", "dns:203.0.113.53");
 	struct portspec_policy *p = NULL;
 	assert_int_equal(portspec_policy_new(f->spec, f->profile, &p, &f->err), PORTSPEC_E_PROFILE);
 	assert_null(p);
-	assert_non_null(strstr(f->err.text, "203.0.113.53"));
-	assert_non_null(strstr(f->err.text, "dns"));
+	assert_non_null(strstr(f->err.text, "server=dns:203.0.113.53"));
+	/* set with portspec_profile_set(): no place to name */
+	assert_int_equal(f->err.line, 0);
+}
+
+/* A contradiction found when compiling stands where the profile file set it. */
+static void test_contradictions_name_the_line(void **state)
+{
+	struct fixture *f = *state;
+	static const char text[] = "inside = 10.20.0.0/16\n"
+				   "dns = inside\n"
+				   "server = dns:10.20.0.53, dns:192.0.2.53\n";
+	assert_int_equal(portspec_profile_parse(f->profile, text, sizeof(text) - 1, "site.profile",
+						&f->err),
+			 PORTSPEC_OK);
+	struct portspec_policy *p = NULL;
+	assert_int_equal(portspec_policy_new(f->spec, f->profile, &p, &f->err), PORTSPEC_E_PROFILE);
+	assert_string_equal(f->err.file, "site.profile");
+	assert_int_equal(f->err.line, 3);
+	assert_int_equal(f->err.column, 30); /* the address of the second item */
+	assert_non_null(strstr(f->err.text, "server=dns:192.0.2.53"));
+	/* server= for an inbound service says client= narrows it */
+	portspec_profile_free(f->profile);
+	assert_int_equal(portspec_profile_new(f->spec, &f->profile), PORTSPEC_OK);
+	static const char snmp[] = "inside = 10.20.0.0/16\nserver = snmp:10.20.9.0/24\n";
+	assert_int_equal(portspec_profile_parse(f->profile, snmp, sizeof(snmp) - 1, "s.profile",
+						&f->err),
+			 PORTSPEC_OK);
+	assert_int_equal(portspec_policy_new(f->spec, f->profile, &p, &f->err), PORTSPEC_E_PROFILE);
+	assert_int_equal(f->err.line, 2);
+	assert_int_equal(f->err.column, 15);
+	assert_non_null(strstr(f->err.text, "client=snmp:10.20.9.0/24 narrows those"));
+	/* a role whose flows need peers, with none: at the role, naming the key */
+	portspec_profile_free(f->profile);
+	assert_int_equal(portspec_profile_new(f->spec, &f->profile), PORTSPEC_OK);
+	static const char central[] = "inside = 10.20.0.0/16\nrole = central\n";
+	assert_int_equal(portspec_profile_parse(f->profile, central, sizeof(central) - 1,
+						"c.profile", &f->err),
+			 PORTSPEC_OK);
+	assert_int_equal(portspec_policy_new(f->spec, f->profile, &p, &f->err), PORTSPEC_E_PROFILE);
+	assert_string_equal(f->err.file, "c.profile");
+	assert_int_equal(f->err.line, 2);
+	assert_int_equal(f->err.column, 8);
+	assert_non_null(strstr(f->err.text, "set cluster-peer=ADDRESS"));
+}
+
+/* Client narrowing: the inbound flows of a service from those sources only. */
+static void test_client_narrows_inbound(void **state)
+{
+	struct fixture *f = *state;
+	set_ok(f, "inside", "10.20.0.0/16, fd12:3456::/48");
+	set_ok(f, "client", "snmp:10.20.9.0/24");
+	set_ok(f, "client", "snmp:fd12:3456:0:9::/64");
+	struct portspec_policy *p = compile(f);
+	const struct portspec_flow *fl = NULL;
+	assert_int_equal(portspec_is_allowed(p, "inside", PORTSPEC_INBOUND, PORTSPEC_UDP, 161, &fl),
+			 1);
+	assert_int_equal(portspec_flow_address_count(fl), 2);
+	char buf[64];
+	assert_string_equal(portspec_cidr_format(portspec_flow_address(fl, 0), buf, sizeof(buf)),
+			    "10.20.9.0/24");
+	const struct portspec_service *snmp = portspec_spec_find_service(f->spec, "snmp");
+	assert_int_equal(portspec_profile_client_count(f->profile, snmp), 2);
+	assert_non_null(portspec_profile_client(f->profile, snmp, 1));
+	assert_null(portspec_profile_client(f->profile, snmp, 2));
+	assert_int_equal(portspec_profile_server_count(f->profile, snmp), 0);
+	/* the plan intersects them with the zone */
+	const struct portspec_plan *plan = portspec_policy_plan(p, PORTSPEC_MODE_HOST);
+	struct portspec_connection c = {.direction = PORTSPEC_INBOUND, .protocol = PORTSPEC_UDP,
+					.port = 161};
+	bool ok = false;
+	assert_int_equal(portspec_cidr_parse("10.20.9.7", &c.remote, NULL), PORTSPEC_OK);
+	assert_int_equal(portspec_plan_check(plan, &c, &ok, NULL, NULL), PORTSPEC_OK);
+	assert_true(ok);
+	assert_int_equal(portspec_cidr_parse("10.20.1.7", &c.remote, NULL), PORTSPEC_OK);
+	assert_int_equal(portspec_plan_check(plan, &c, &ok, NULL, NULL), PORTSPEC_OK);
+	assert_false(ok);
+	/* other services of the zone are not narrowed */
+	c.protocol = PORTSPEC_TCP;
+	c.port = 443;
+	assert_int_equal(portspec_plan_check(plan, &c, &ok, NULL, NULL), PORTSPEC_OK);
+	assert_true(ok);
+	portspec_policy_free(p);
 }
 
 static void test_bad_addresses(void **state)
@@ -383,6 +513,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_default_warns_about_ssh),
+		T(test_warning_kinds),
 		T(test_required_only),
 		T(test_dns_outside_only),
 		T(test_ntp_inside_only),
@@ -391,6 +522,8 @@ int main(void)
 		T(test_cluster_roles),
 		T(test_servers_narrow_outbound),
 		T(test_server_contradiction),
+		T(test_contradictions_name_the_line),
+		T(test_client_narrows_inbound),
 		T(test_bad_addresses),
 		T(test_unknown_names),
 		T(test_profile_file),

@@ -80,8 +80,8 @@ class ParseError(Exception):
 
 class Rule:
     """One rule: predicates on the fixed fields, an optional destination port
-    set, and an action: accept, drop, return, jump, goto or helper (set a
-    helper and go on)."""
+    set, and an action: accept, drop, return, jump, goto, helper (set a
+    helper and go on) or log (log, and go on)."""
 
     __slots__ = ("preds", "ports", "action", "target", "text", "origin")
 
@@ -140,6 +140,8 @@ def walk(chains, chain, pkt, live, depth=0, only_jumps=False):
             act = rule.action
             if act == "helper":
                 nxt.append((hit, rule.target))
+            elif act == "log":
+                nxt.append((hit, helper))
             elif act in ("accept", "drop"):
                 done.append((hit, act, helper, rule))
             elif act == "return":

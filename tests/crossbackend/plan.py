@@ -26,7 +26,8 @@ from packets import ND_TYPES, Outcome, ParseError
 
 KINDS = ("flow", "loopback", "established", "neighbor-discovery")
 ENTRY_KEYS = {"kind", "complete_only", "hook", "direction", "family", "protocol", "ports",
-              "remote", "local", "iif", "oif", "helper", "zone", "services"}
+              "remote", "local", "iif", "oif", "helper", "zone", "services", "icmp_types"}
+ICMP = {"icmp": 4, "icmpv6": 6}
 
 
 ADDRSET_KEYS = {"match", "ranges", "cidrs", "matched", "label"}
@@ -124,10 +125,21 @@ class Entry:
                 raise ParseError("%s: port range %r" % (where, p))
             ports.append((p["first"], p["last"]))
         self.ports = IntervalSet(ports)
+        types = []
+        for p in doc.get("icmp_types", []):
+            if not 0 <= p["first"] <= p["last"] <= 255:
+                raise ParseError("%s: ICMP type range %r" % (where, p))
+            types.append((p["first"], p["last"]))
+        self.icmp_types = IntervalSet(types)
         if self.kind == "flow":
             if self.direction not in ("inbound", "outbound"):
                 raise ParseError("%s: flow direction %r" % (where, self.direction))
-            if self.protocol not in ("tcp", "udp") or not self.ports:
+            if self.protocol in ICMP:
+                # ICMP flows admit message types, of one family
+                if self.ports or not self.icmp_types or ICMP[self.protocol] != self.family:
+                    raise ParseError("%s: an %s flow needs IPv%d and ICMP types, no ports"
+                                     % (where, self.protocol, ICMP[self.protocol]))
+            elif self.protocol not in ("tcp", "udp") or not self.ports or self.icmp_types:
                 raise ParseError("%s: a flow needs tcp or udp and ports" % where)
             if self.hook == "input" and self.direction != "inbound" or \
                     self.hook == "output" and self.direction != "outbound":
@@ -138,6 +150,10 @@ class Entry:
                                  % where)
             if self.helper is not None:
                 raise ParseError("%s: a baseline entry with a helper" % where)
+            # the established entries name the ICMP errors that pass with a
+            # connection (as related); no other baseline entry has types
+            if self.icmp_types and self.kind != "established":
+                raise ParseError("%s: a %s entry with ICMP types" % (where, self.kind))
             if self.kind == "neighbor-discovery" and self.family != 6:
                 raise ParseError("%s: neighbour discovery is IPv6" % where)
         # Which packet field holds the remote and the local side.
@@ -150,7 +166,10 @@ class Entry:
         parts = ["#%d %s" % (self.index, self.kind)]
         if self.kind == "flow":
             parts.append("%s %s IPv%d %s %s" % (self.hook, self.direction, self.family,
-                                                self.protocol, format_ports(self.ports)))
+                                                self.protocol,
+                                                "types " + format_ports(self.icmp_types)
+                                                if self.protocol in ICMP
+                                                else format_ports(self.ports)))
             parts.append("zone %s remote %s" % (self.zone, self.remote.describe()))
             if self.local.match != "any":
                 parts.append("local %s" % self.local.describe())
@@ -176,6 +195,10 @@ class Entry:
             return False
         if pkt.src not in self.src.set or pkt.dst not in self.dst.set:
             return False
+        if self.kind == "flow" and self.protocol in ICMP:
+            # message types, whatever the state (their replies are the
+            # established entries')
+            return pkt.proto == self.protocol and pkt.icmp_type in self.icmp_types
         if self.kind == "flow":
             return pkt.state == "new" and pkt.proto == self.protocol
         if self.kind == "established":
@@ -248,7 +271,7 @@ class Plan:
                 continue
             if not e.matches_fixed(pkt):
                 continue
-            hit = live & e.ports if e.kind == "flow" else live
+            hit = live & e.ports if e.kind == "flow" and e.protocol not in ICMP else live
             if not hit:
                 continue
             pieces.append((hit, Outcome("accept", e.helper, e.describe(), entry=e.index)))

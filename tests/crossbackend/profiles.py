@@ -82,6 +82,12 @@ PROFILES = [
             why="an inside interface, and no IPv6 inside network"),
     Profile("appliance-interface-only", BASE + ["appliance-interface=app0"]),
     Profile("required-only", BASE + ["required-only=true"]),
+    Profile("ping-log", BASE + ["ping=inside,outside", "log=drops"],
+            why="ICMP and ICMPv6 echo requests from two zones; complete rulesets log drops"),
+    Profile("clients", BASE + ["client=snmp:10.20.9.0/24", "client=https:10.20.9.0/24",
+                               "client=https:2001:db8:20:9::/64", "client=smtp:198.51.100.0/24"],
+            why="inbound flows narrowed to clients: a management network inside, "
+                "one mail relay network outside"),
 ]
 
 BY_NAME = {p.name: p for p in PROFILES}

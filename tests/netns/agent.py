@@ -13,6 +13,10 @@ Requests (each carries an "id" the reply repeats):
    "min_wait": s, "max_wait": s}
   {"op": "ftp_serve", "port": p, "pasv_port": p, "data": hex, "timeout": s}
   {"op": "ftp_get", "host": addr, "port": p, "timeout": s}
+  {"op": "ping", "pings": [{"key", "dst", "pass", "src"?}], "min_wait": s, "max_wait": s}
+      ICMP or ICMPv6 echo requests (raw sockets); answers {"results": {key: "ok" or
+      "timeout"}} once the pings expected to pass have their replies and min_wait
+      has passed (max_wait bounds it).
   {"op": "quit"}
 """
 
@@ -413,6 +417,95 @@ def ftp_get(req):
     reply(result)
 
 
+# ---- ICMP echo ----------------------------------------------------------------
+
+
+def icmp_checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    s = (s >> 16) + (s & 0xffff)
+    s += s >> 16
+    return ~s & 0xffff
+
+
+def echo_reply_of(fam, data):
+    """(source is checked by the caller) -> (ident, seq) of an echo reply, or None."""
+    if fam == socket.AF_INET:
+        data = data[(data[0] & 0x0f) * 4:]  # raw IPv4 sockets see the IP header
+        want = 0
+    else:
+        want = 129
+    if len(data) < 8 or data[0] != want:
+        return None
+    return struct.unpack("!HH", data[4:8])
+
+
+def ping(req):
+    """Echo requests to each "dst" (from "src" where given), all at once; one
+    raw socket per family and source.  The kernel fills in the ICMPv6
+    checksum; the IPv4 one is ours."""
+    result = {"id": req["id"], "results": {}}
+    min_wait = float(req.get("min_wait", 1.0))
+    max_wait = float(req.get("max_wait", 5.0))
+    socks, waiting = {}, {}
+    try:
+        for n, p in enumerate(req["pings"]):
+            fam = family_of(p["dst"])
+            key = (fam, p.get("src"))
+            if key not in socks:
+                proto = socket.IPPROTO_ICMP if fam == socket.AF_INET else socket.IPPROTO_ICMPV6
+                s = socket.socket(fam, socket.SOCK_RAW, proto)
+                if p.get("src"):
+                    s.bind((p["src"], 0))
+                s.setblocking(False)
+                socks[key] = s
+            ident, seq = (os.getpid() + n) & 0xffff, n & 0xffff
+            head = struct.pack("!BBHHH", 8 if fam == socket.AF_INET else 128, 0, 0, ident, seq)
+            body = b"portspec-lab-ping"
+            if fam == socket.AF_INET:
+                head = head[:2] + struct.pack("!H", icmp_checksum(head + body)) + head[4:]
+            try:
+                socks[key].sendto(head + body, (p["dst"], 0))
+            except PermissionError:
+                # this host's own filter dropped it on the way out
+                result["results"][p["key"]] = "blocked"
+                continue
+            waiting[(fam, p["dst"], ident, seq)] = (p["key"], bool(p.get("pass")))
+        start = time.monotonic()
+        while waiting:
+            elapsed = time.monotonic() - start
+            left = max_wait - elapsed
+            if left <= 0 or elapsed >= min_wait and not any(w for _, w in waiting.values()):
+                break
+            sel = selectors.DefaultSelector()
+            for s in socks.values():
+                sel.register(s, selectors.EVENT_READ)
+            events = sel.select(min(0.05, max(left, 0)))
+            sel.close()
+            for k, _ in events:
+                s = k.fileobj
+                try:
+                    data, addr = s.recvfrom(65536)
+                except BlockingIOError:
+                    continue
+                got = echo_reply_of(s.family, data)
+                src = socket.inet_pton(s.family, addr[0])
+                for (fam, dst, ident, seq), (key, _) in list(waiting.items()):
+                    if fam == s.family and got == (ident, seq) and \
+                            socket.inet_pton(fam, dst) == src:
+                        result["results"][key] = "ok"
+                        del waiting[(fam, dst, ident, seq)]
+        for key, _ in waiting.values():
+            result["results"][key] = "timeout"
+    except OSError as e:
+        result["error"] = "%s: %s" % (type(e).__name__, e)
+    finally:
+        for s in socks.values():
+            s.close()
+    reply(result)
+
+
 # ---- the loop ---------------------------------------------------------------
 
 
@@ -470,6 +563,8 @@ def main():
                         threading.Thread(target=ftp_serve, args=(req,), daemon=True).start()
                     elif op == "ftp_get":
                         threading.Thread(target=ftp_get, args=(req,), daemon=True).start()
+                    elif op == "ping":
+                        threading.Thread(target=ping, args=(req,), daemon=True).start()
                     else:
                         reply({"id": req.get("id"), "error": "unknown op %r" % op})
             elif arg is None:

@@ -20,6 +20,7 @@ class Kind(enum.Enum):
     FTP = "ftp"                        # the FTP transfer through the helper failed
     ERROR = "error"                    # the lab itself failed: agent, socket, timeout
     SURVIVED = "survived"              # a ruleset without one of its rules passed every probe
+    NOT_LOGGED = "not logged"          # log=drops, and a log rule's counter did not rise
 
     @property
     def load_can_explain(self):

@@ -101,6 +101,8 @@ def check_coverage(flows, probes, families, ctx):
     """Every flow has a probe that must pass, in every family."""
     missing = []
     for f in flows:
+        if f["protocol"] in ("icmp", "icmpv6"):
+            continue  # echo requests: ping_check()
         for family in families:
             if not any(p.family == family and p.flow is not None
                        and allowed([f], p.direction, HOSTS[p.remote()][0 if family == 4 else 1],
@@ -155,6 +157,60 @@ def violations(probes, label="", expect_all_pass=False):
             bad.append(Failure(Kind.MUST_FAIL, "%sMUST FAIL, got through: %s" % (
                 prefix, p.describe())))
     return bad
+
+
+# ICMP and ICMPv6 echo requests: (protocol in the flows, message type)
+ECHO = {4: ("icmp", 8), 6: ("icmpv6", 128)}
+
+
+def ping_check(topo, flows, families, ctx, timing, label):
+    """Echo requests from every remote host to the appliance, and from the
+    appliance to each of them: the ones the flows allow (profile key ping=)
+    must get their reply, every other must not.  Returns (pings, failures)."""
+    fail_wait, timeout = timing
+    by_src, expect = {}, {}
+    for family in families:
+        idx = 0 if family == 4 else 1
+        proto, etype = ECHO[family]
+        for remote in (h for h in HOSTS if h not in DEST_ONLY and h != "appliance"):
+            addr = HOSTS[remote][idx]
+            for direction in ("inbound", "outbound"):
+                key = "%s-%s-%d" % (remote, direction, family)
+                flow = allowed(flows, direction, addr, proto, etype, ctx.via(remote),
+                               ctx.zone_ifaces)
+                src = remote if direction == "inbound" else "appliance"
+                one = {"key": key, "pass": flow is not None,
+                       "dst": HOSTS["appliance"][idx] if direction == "inbound" else addr}
+                if src in BIND_SOURCE:
+                    one["src"] = addr
+                by_src.setdefault(NAMESPACE_OF.get(src, src), []).append(one)
+                expect[key] = (flow, "%s %s %s [%s] IPv%d" % (
+                    proto, "echo request", "from" if direction == "inbound" else "to",
+                    remote, family))
+    results = {}
+    pending = [(topo.agents[ns], topo.agents[ns].send(
+        {"op": "ping", "pings": pings, "min_wait": fail_wait, "max_wait": timeout}))
+               for ns, pings in by_src.items()]
+    for agent, rid in pending:
+        rep = agent.wait(rid, timeout + 10)
+        if rep.get("error"):
+            raise LabError("ping in %s: %s" % (agent.ns, rep["error"]))
+        results.update(rep["results"])
+    bad = []
+    # every echo-request flow has a ping that must pass, in its family
+    for f in flows:
+        fam = 4 if f["protocol"] == "icmp" else 6 if f["protocol"] == "icmpv6" else None
+        if fam in families and not any(flow is f for flow, _ in expect.values()):
+            bad.append(Failure(Kind.NO_PROBE, "%s: no ping for the flow %s %s %s/%d" % (
+                label, f["service"], f["zone"], f["protocol"], f["port"])))
+    for key, (flow, what) in sorted(expect.items()):
+        ok = results.get(key) == "ok"
+        if flow is not None and not ok:
+            bad.append(Failure(Kind.MUST_PASS, "%s: MUST PASS, got %s: %s (allowed by ping=)"
+                               % (label, results.get(key, "missing"), what)))
+        elif flow is None and ok:
+            bad.append(Failure(Kind.MUST_FAIL, "%s: MUST FAIL, got through: %s" % (label, what)))
+    return len(expect), bad
 
 
 def ftp_check(topo, family, timeout):

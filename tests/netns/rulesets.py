@@ -29,6 +29,9 @@ def portspec_sets(role, zoning, mode):
     sets += ["appliance=%s" % a for a in APPLIANCE]
     sets += ["cluster-peer=%s" % a for a in PEERS]
     sets += ["role=%s" % role]
+    # Echo requests from inside (from both zones in the standalone site),
+    # and every complete ruleset logs its drops.
+    sets += ["ping=inside" if role != "standalone" else "ping=outside,inside", "log=drops"]
     if role == "standalone":
         # A narrower site: DNS only inside, NTP only outside, some options off.
         sets += ["dns=inside", "ntp=outside", "disable=ssh", "disable=snmp", "disable=ftp"]
@@ -181,6 +184,18 @@ class Firewall:
         for cmd in fragment_hooks(text, self.backend, mode):
             self.topo.nsexec(self.role, [tool] + cmd)
 
+    def log_counters(self):
+        """log=drops: [(the log rule, packets its counter saw)] of the loaded
+        ruleset, read back from the kernel."""
+        if self.backend == "nft":
+            text = self.topo.nsexec(self.role, ["nft", "list", "ruleset"]).stdout
+            return [(line.strip(), int(m.group(1))) for line in text.splitlines()
+                    for m in [re.search(r"counter packets (\d+) .*\blog prefix", line)] if m]
+        save = self.restore[self.backend].replace("-restore", "-save")
+        text = self.topo.nsexec(self.role, [save, "-c"]).stdout
+        return [(line, int(m.group(1))) for line in text.splitlines()
+                for m in [re.match(r"^\[(\d+):\d+\] -A .* -j LOG\b", line)] if m]
+
     def dump(self):
         if self.backend == "nft" or "legacy" not in self.restore.get(self.backend, ""):
             return self.topo.nsexec(self.role, ["nft", "list", "ruleset"], check=False).stdout
@@ -190,22 +205,28 @@ class Firewall:
 
 def flow_rule(line, backend):
     """Whether a rendered line is one a mutant leaves out: a rule that lets a
-    flow or its replies through, or assigns the FTP helper.  (Not the RETURN
-    that keeps inside addresses out of iptables' outside chain: without it a
+    flow or its replies through, assigns the FTP helper, admits an ICMP
+    echo request (ping=) or logs drops (log=drops).  (Not the RETURN that
+    keeps inside addresses out of iptables' outside chain: without it a
     policy whose inside flows include the outside ones is still the same.)"""
     if backend == "nft":
-        return bool(re.search(r"\bct state (new\b.*\b(accept|ct helper set)|established)\b",
+        return bool(re.search(r"\bct state (new\b.*\b(accept|ct helper set)|established)\b"
+                              r"|\bicmp(v6)? type \{ [0-9].*\baccept\b|\blog prefix\b",
                               line.strip()))
-    return line.startswith("-A ") and any(k in line for k in (
-        "--ctstate NEW", "--helper", "--ctstate ESTABLISHED"))
+    return line.startswith("-A ") and (any(k in line for k in (
+        "--ctstate NEW", "--helper", "--ctstate ESTABLISHED", "-j LOG")) or bool(
+            re.search(r"--icmpv?6?-type [0-9]", line)))
 
 
-def mutants(rules, backend):
-    """Copies of a ruleset, each without one of its flow, state or helper
-    rules: [(ruleset, the line taken out)]."""
+def mutants(rules, backend, mode):
+    """Copies of a ruleset, each without one of its flow, state, helper,
+    ping or log rules: [(ruleset, the line taken out)].  (Not the host's
+    forward log rule: a host forwards nothing the lab could see logged.)"""
     lines = rules.split("\n")
     out = []
     for i, line in enumerate(lines):
+        if mode == "host" and "portspec drop forward" in line:
+            continue
         if flow_rule(line, backend):
             out.append(("\n".join(lines[:i] + lines[i + 1:]), line.strip()))
     if not out:

@@ -13,7 +13,7 @@ from typing import Optional
 
 from failures import Failure, Kind, LabError
 from probes import FTP_PASV_PORT, Context, SourcePorts, check_coverage, ftp_check, \
-    make_probes, probe_ports, run_batch, violations
+    make_probes, ping_check, probe_ports, run_batch, violations
 from rulesets import Firewall, mutants, portspec_flows, portspec_render, portspec_sets, \
     zone_interfaces
 from shell import fail_or_skip, log, run
@@ -29,6 +29,7 @@ class Run:
     flows: list
     mutant: Optional[str] = None
     error: Optional[str] = None   # why portspec could not render it
+    sets: Optional[list] = None   # the --set options it was rendered with
 
 
 def preflight(args):
@@ -135,9 +136,9 @@ def plan_runs(args):
         sets = portspec_sets(role, zoning, args.mode)
         rules = portspec_render(args.portspec, args.backend, args.mode, False, sets)
         flows = portspec_flows(args.portspec, sets)
-        runs.append(Run(zoning, role, "complete", rules, flows))
-        for mutant, line in mutants(rules, args.backend):
-            runs.append(Run(zoning, role, "complete", mutant, flows, line))
+        runs.append(Run(zoning, role, "complete", rules, flows, sets=sets))
+        for mutant, line in mutants(rules, args.backend, args.mode):
+            runs.append(Run(zoning, role, "complete", mutant, flows, line, sets=sets))
     else:
         for zoning, role, shape in configs(args):
             sets = portspec_sets(role, zoning, args.mode)
@@ -149,7 +150,7 @@ def plan_runs(args):
                 # One profile the renderer refuses fails alone; the others run.
                 runs.append(Run(zoning, role, shape, "", [], error=str(e)))
                 continue
-            runs.append(Run(zoning, role, shape, rules, flows))
+            runs.append(Run(zoning, role, shape, rules, flows, sets=sets))
     if not runs:
         raise LabError("nothing to run")
     return runs
@@ -277,7 +278,7 @@ def run_mutant(topo, args, run_, families, ports, sports, timing):
     # Passing probes took milliseconds in the intact ruleset; the ones the
     # missing rule blocks need not be waited for long.
     quick = (timing[0], min(timing[1], 1.5))
-    intact = Run(run_.zoning, run_.role, run_.shape, run_.rules, run_.flows)
+    intact = Run(run_.zoning, run_.role, run_.shape, run_.rules, run_.flows, sets=run_.sets)
     _lines, bad = run_config(topo, args, intact, families, ports, sports, quick,
                              ftp="helper" in run_.mutant)
     if bad:
@@ -346,6 +347,26 @@ def run_config(topo, args, run_, families, ports, sports, timing, ftp=True):
             if err:
                 bad.append(Failure(Kind.FTP, "%s: %s" % (label, err)))
         ftp_note = ", FTP via the helper"
+    # An iptables fragment joins a base ruleset that admits every ICMP
+    # message: there the caller decides the pings, not the fragment.
+    if run_.shape == "complete" or args.backend == "nft":
+        npings, ping_bad = ping_check(topo, flows, families, ctx, timing, label)
+        bad += ping_bad
+        ftp_note += ", %d pings" % npings
+    if run_.shape == "complete" and "log=drops" in " ".join(run_.sets or []):
+        # the hooks the probes cross: the appliance's own in host mode
+        # (its forward chain sees nothing), the router's forward chain
+        counters = [(rule, n) for rule, n in fw.log_counters()
+                    if ("drop forward" in rule) == (args.mode == "gateway")]
+        for hook in (("forward",) if args.mode == "gateway" else ("input", "output")):
+            if not any("portspec drop %s: " % hook in rule for rule, _ in counters):
+                bad.append(Failure(Kind.NOT_LOGGED, "%s: log=drops, and the %s hook has no "
+                                   "log rule" % (label, hook)))
+        for rule, packets in counters:
+            if packets == 0:
+                bad.append(Failure(Kind.NOT_LOGGED, "%s: log=drops, and no dropped packet "
+                                   "reached the log rule: %s" % (label, rule)))
+        ftp_note += ", drops logged by %d rules" % len(counters)
     npass = sum(1 for p in probes if p.flow is not None)
     lines.append("%s %s: %d flows, %d probes (%d must pass, %d must fail) in %.2f s%s" % (
         "ok  " if not bad else "FAIL", label, len(flows), len(probes), npass,

@@ -3,6 +3,7 @@
 """The packet lab's own test: it passes correct hand-written rulesets and
 catches each deliberately broken variant of them (a missing flow, an extra
 port, a wrong zone, blocked IPv6 neighbour discovery, a missing FTP helper,
+echo requests from a zone ping= does not name, no echo requests at all,
 and, with an interface per zone, a zone matched by its interface alone,
 which lets a spoofed source in, or by its addresses alone).  Needs no
 renderer."""
@@ -33,6 +34,10 @@ CASES = [
      "inside [2001:db8:1::10] -> appliance [2001:db8:4::10] tcp/22 inbound: allowed"),
     ("no FTP helper", ('ct helper set "ftp-std"', "accept"),
      "FTP (IPv4) from the appliance to 192.0.2.10 failed"),
+    ("ping from anywhere", ("\t\ticmp type echo-request ip saddr != @inside4 drop\n", ""),
+     "MUST FAIL, got through: icmp echo request from [outside] IPv4"),
+    ("no ping", ("\t\tmeta l4proto icmp accept\n\t\tiifname", "\t\tiifname"),
+     "MUST PASS, got timeout: icmp echo request from [inside] IPv4"),
 ]
 # The same with an interface per zone (host mode, --zones interface).
 IF_CASES = [

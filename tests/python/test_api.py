@@ -135,7 +135,8 @@ def test_profile(spec):
 
 def test_profile_file(spec, tmp_path):
     path = tmp_path / "site.profile"
-    path.write_text("# site\ndns = outside\nrole = central\ncluster-peer = 192.0.2.70\n")
+    path.write_text("# site\ndns = outside\nrole = central\ncluster-peer = 192.0.2.70\n"
+                    "inside = 10.0.0.0/8\n")
     profile = spec.profile().load(path)
     policy = spec.policy(profile)
     assert policy.is_allowed("cluster", "inbound", "tcp", 4990)
@@ -168,7 +169,7 @@ def test_flow_value(policy):
 
 
 def test_server_narrows_outbound(spec):
-    policy = spec.policy(dns="outside", server=["dns:203.0.113.53"])
+    policy = spec.policy(dns="outside", server=["dns:203.0.113.53"], inside="10.0.0.0/8")
     flow = policy.explain("outside", "outbound", "udp", 53)
     assert flow.addresses == ("203.0.113.53",)
 
@@ -179,6 +180,12 @@ def test_warnings(spec):
     assert spec.policy(disable="ssh").warnings == []
     warnings = spec.policy(dns="outside").warnings
     assert any(w.startswith("dns") and "FQDN" in w for w in warnings)
+    # Each is a str with a stable kind and a severity.
+    (ssh,) = spec.policy().warnings
+    assert (ssh.kind, ssh.severity, ssh.is_note) == ("service-note", "note", True)
+    plan = spec.policy(outside_interface="wan0").plan("host")
+    kinds = {w.kind: w.severity for w in plan.warnings}
+    assert kinds == {"service-note": "note", "unused-key": "warning"}
 
 
 def test_is_allowed_is_the_c_function(policy):

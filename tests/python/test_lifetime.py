@@ -23,7 +23,7 @@ def test_policy_keeps_its_spec_alive():
 
 def test_policy_works_after_every_other_handle_is_gone():
     spec = portspec.load_default()
-    profile = spec.profile(role="central", cluster_peer="192.0.2.30")
+    profile = spec.profile(role="central", cluster_peer="192.0.2.30", inside="10.0.0.0/8")
     policy = spec.policy(profile)
     del spec, profile
     gc.collect()

@@ -130,7 +130,8 @@ def test_disable_optional(spec):
     ("member", False, True),
 ])
 def test_cluster_roles(spec, role, inbound, outbound):
-    policy = spec.policy(role=role, cluster_peer=["192.0.2.20", "192.0.2.21"])
+    policy = spec.policy(role=role, cluster_peer=["192.0.2.20", "192.0.2.21"],
+                         inside="10.0.0.0/8")
     for port in (4990, 5432):
         assert policy.is_allowed("cluster", "inbound", "tcp", port) == inbound
         assert policy.is_allowed("cluster", "outbound", "tcp", port) == outbound

@@ -73,7 +73,10 @@ def test_check_by_address(policy):
     assert ("server=dns:10.20.0.9", "the service is narrowed to other servers") in v.changes
     # by zone, and the settings that would allow it
     v = plan.check("inbound", "tcp", 5432, zone="cluster")
-    assert not v.allowed and v.changes[0][0] == "role=central"
+    # the site has no cluster peers: the role needs them too
+    assert not v.allowed and v.changes[0][0] == "role=central cluster-peer=ADDRESS"
+    v = plan.check("inbound", "tcp", 5432, "10.30.0.5")
+    assert not v.allowed and v.changes[0][0] == "role=central cluster-peer=10.30.0.5"
 
 
 def test_check_bad_arguments(policy):

@@ -43,6 +43,7 @@ __all__ = [
     "PlanEntry",
     "PlanPort",
     "Policy",
+    "PolicyWarning",
     "Profile",
     "ProfileError",
     "Service",
@@ -198,6 +199,31 @@ class Service(NamedTuple):
     ports: Tuple[Tuple[str, int, int], ...]
 
 
+class PolicyWarning(str):
+    """A warning of a policy or plan: its text (it is a ``str``), with the
+    stable ``kind`` programs filter on ("service-note", "zone-note",
+    "zone-covers-family", "no-rule", "unused-key") and its ``severity``:
+    "note" for the vendor's cautions, "warning" when the policy may not do
+    what the site meant."""
+
+    kind: str
+    severity: str
+
+    def __new__(cls, text: str, kind: str, severity: str) -> "PolicyWarning":
+        self = super().__new__(cls, text)
+        self.kind = kind
+        self.severity = severity
+        return self
+
+    @property
+    def is_note(self) -> bool:
+        """True for a note (``severity == "note"``)."""
+        return self.severity == "note"
+
+    def __reduce__(self):
+        return (PolicyWarning, (str(self), self.kind, self.severity))
+
+
 _Address = Union[str, ipaddress.IPv4Address, ipaddress.IPv6Address]
 
 
@@ -244,7 +270,10 @@ class PlanEntry:
     accepts new connections at ``hook`` ("input", "output", "forward") of
     ``family`` (4, 6) and ``protocol`` whose remote address is in ``remote``,
     local address in ``local``, destination port in ``ports``, on ``iif`` and
-    ``oif`` (None: any interface).
+    ``oif`` (None: any interface).  ICMP flow entries (``protocol`` "icmp" or
+    "icmpv6") admit the message types in ``icmp_types`` instead of ports;
+    established entries list there the ICMP errors that pass with a
+    connection.
     """
 
     kind: str
@@ -261,6 +290,7 @@ class PlanEntry:
     helper: Optional[str]
     zone: Optional[str]
     services: Tuple[str, ...]
+    icmp_types: Tuple[PlanPort, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -291,7 +321,8 @@ def _entry(d: dict) -> PlanEntry:
         d["kind"], d["complete_only"], d["hook"], d["direction"], d["family"], d["protocol"],
         tuple(PlanPort(p["first"], p["last"], tuple(p["services"])) for p in d["ports"]),
         _addrset(d["remote"], d["family"]), _addrset(d["local"], d["family"]),
-        d["iif"], d["oif"], d["helper"], d["zone"], tuple(d["services"]))
+        d["iif"], d["oif"], d["helper"], d["zone"], tuple(d["services"]),
+        tuple(PlanPort(p["first"], p["last"], tuple(p["services"])) for p in d["icmp_types"]))
 
 
 class Plan:
@@ -306,7 +337,11 @@ class Plan:
         self.mode: str = data["mode"]
         self.entries: Tuple[PlanEntry, ...] = tuple(_entry(e) for e in data["entries"])
         self.hook_drops = {h["hook"]: h["drop"] for h in data["hooks"]}
-        self.warnings: Tuple[str, ...] = tuple(data["warnings"])
+        # log=drops: the prefix of each hook's log lines (None: not logged)
+        self.hook_logs = {h["hook"]: h["log"]["prefix"] if h["log"] else None
+                          for h in data["hooks"]}
+        self.warnings: Tuple[PolicyWarning, ...] = tuple(
+            PolicyWarning(d["text"], d["kind"], d["severity"]) for d in data["diagnostics"])
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -546,8 +581,13 @@ class Policy(_core.Policy):
         """The spec the policy was compiled from."""
         return self._spec
 
-    warnings = property(_core.Policy.warnings,
-                        doc="Warnings the spec attaches to this policy (a list of str).")
+    @property
+    def warnings(self) -> List[PolicyWarning]:
+        """Warnings the spec attaches to this policy: a list of :class:`PolicyWarning`
+        (each a ``str`` with a ``kind`` and a ``severity``)."""
+        return [PolicyWarning(*w) for w in zip(_core.Policy.warnings(self),
+                                               _core.Policy._warning_kinds(self),
+                                               _core.Policy._warning_severities(self))]
 
     def flows(self, level: Union[None, str, Iterable[str]] = None, zone: Optional[str] = None,
               direction: Optional[str] = None, protocol: Optional[str] = None) -> List[Flow]:

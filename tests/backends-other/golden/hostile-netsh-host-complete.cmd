@@ -60,6 +60,11 @@ netsh advfirewall firewall add rule name="portspec.staging" dir=out action=allow
 
 rem 4. Settings. FTP data connections: the stateful FTP filter of Windows firewall.
 netsh advfirewall set global statefulftp enable || goto failed
+rem ICMP errors of existing connections: Windows firewall relates none to a
+rem connection; its predefined Core Networking rules admit the ones that
+rem keep connections working (IPv4 fragmentation needed, IPv6 destination
+rem unreachable, packet too big, time exceeded, parameter problem): keep
+rem that group enabled.
 rem 5. The last run's rules go, whatever profile made them; the new ones take the name.
 netsh advfirewall firewall delete rule name="portspec" >nul 2>&1
 netsh advfirewall firewall show rule name="portspec" >nul 2>&1 && goto failed

@@ -109,6 +109,11 @@ New-NetFirewallRule -DisplayName 'portspec-out-inside-udp-v4' -Group 'portspec' 
 New-NetFirewallRule -DisplayName 'portspec-out-inside-udp-v6' -Group 'portspec' -Direction Outbound -Action Allow -Protocol UDP -RemotePort @('53') -RemoteAddress @('2001:db8:2::/64') -Profile Any -Description 'dns required' @Store | Out-Null
 # 4. Settings. FTP data connections: the stateful FTP filter of Windows firewall.
 Set-NetFirewallSetting -EnableStatefulFtp True @Store
+# ICMP errors of existing connections: Windows firewall relates none to a
+# connection; its predefined Core Networking rules admit the ones that
+# keep connections working (IPv4 fragmentation needed, IPv6 destination
+# unreachable, packet too big, time exceeded, parameter problem): keep
+# that group enabled.
 # 5. The last run's rules go.
 if ($Old.Count) { Remove-NetFirewallRule -Name @($Old | ForEach-Object { $_.Name }) @Store }
 # 6. Default deny, last: every rule is in force by now.

@@ -3,7 +3,7 @@
 # Spec: Lotus Protector for Mail Security
 # Version: 2.5.1
 # Spec file: <default>
-# Profile: role central, example addresses (documentation ranges): set your own
+# Profile: role central, site addresses
 # Mode: host (the Windows host firewall of the appliance).
 # Target: Windows Defender Firewall, which filters through the Windows Filtering Platform.
 # Shape: complete: allow rules in the group 'portspec', then inbound and outbound
@@ -18,8 +18,6 @@
 # The first run keeps those settings in the registry key
 #   HKLM\SOFTWARE\libportspec\firewall\portspec\powershell (-GPO: ...\powershell-gpo\DOMAIN\GPO NAME).
 # Check: Get-NetFirewallRule -Group 'portspec' | Format-Table DisplayName, Direction, Enabled, Action
-# Note: dns is served from inside only. Can be served from either Outside or Inside the network. If external DNS servers are used, you must set up FQDNs of internal hosts externally.
-# Note: ntp is served from outside only. Can be served from either Outside or Inside the network. If external DNS servers are used, you must set up FQDNs of internal hosts externally.
 # Note: ssh: Not required unless otherwise directed by IBM Lotus Support
 #Requires -RunAsAdministrator
 #Requires -Modules NetSecurity
@@ -121,6 +119,11 @@ New-NetFirewallRule -DisplayName 'portspec-out-inside-udp-v4' -Group 'portspec' 
 New-NetFirewallRule -DisplayName 'portspec-out-inside-udp-v6' -Group 'portspec' -Direction Outbound -Action Allow -Protocol UDP -RemotePort @('53') -RemoteAddress @('2001:db8:2::53') -Profile Any -Description 'dns required' @Store | Out-Null
 # 4. Settings. FTP data connections: the stateful FTP filter of Windows firewall.
 Set-NetFirewallSetting -EnableStatefulFtp True @Store
+# ICMP errors of existing connections: Windows firewall relates none to a
+# connection; its predefined Core Networking rules admit the ones that
+# keep connections working (IPv4 fragmentation needed, IPv6 destination
+# unreachable, packet too big, time exceeded, parameter problem): keep
+# that group enabled.
 # 5. The last run's rules go.
 if ($Old.Count) { Remove-NetFirewallRule -Name @($Old | ForEach-Object { $_.Name }) @Store }
 # 6. Default deny, last: every rule is in force by now.

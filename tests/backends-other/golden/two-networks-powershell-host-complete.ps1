@@ -2,7 +2,7 @@
 # do not edit, render again.
 # Spec: Two networks
 # Spec file: hostile.portspec
-# Profile: role standalone, example addresses (documentation ranges): set your own
+# Profile: role standalone, site addresses
 # Mode: host (the Windows host firewall of the appliance).
 # Target: Windows Defender Firewall, which filters through the Windows Filtering Platform.
 # Shape: complete: allow rules in the group 'portspec', then inbound and outbound
@@ -83,6 +83,11 @@ New-NetFirewallRule -DisplayName 'portspec-in-outside-tcp-v4' -Group 'portspec' 
 New-NetFirewallRule -DisplayName 'portspec-in-outside-tcp-v6' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort @('443', '8000-8010') -RemoteAddress @('::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'web required' @Store | Out-Null
 # inbound from dmz, IPv4 tcp: web required
 New-NetFirewallRule -DisplayName 'portspec-in-dmz-tcp-v4' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort @('443', '8000-8010') -RemoteAddress @('192.0.2.128/25') -Profile Any -Description 'web required' @Store | Out-Null
+# ICMP errors of existing connections: Windows firewall relates none to a
+# connection; its predefined Core Networking rules admit the ones that
+# keep connections working (IPv4 fragmentation needed, IPv6 destination
+# unreachable, packet too big, time exceeded, parameter problem): keep
+# that group enabled.
 # 5. The last run's rules go.
 if ($Old.Count) { Remove-NetFirewallRule -Name @($Old | ForEach-Object { $_.Name }) @Store }
 # 6. Default deny, last: every rule is in force by now.

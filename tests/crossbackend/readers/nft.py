@@ -7,7 +7,8 @@ chains; named sets of addresses, ports and interface names; ct helper
 objects; rules made of matches on meta iifname/oifname/l4proto/nfproto,
 ip/ip6 saddr/daddr, ip6 hoplimit, tcp/udp/th dport, icmp/icmpv6 type and
 ct state, and the statements counter, ct helper, accept, drop, return, jump
-and goto.  Anything else raises ParseError.  nft -j leaves out the
+and goto, and limit and log (they decide nothing).  Anything else raises
+ParseError.  nft -j leaves out the
 protocol dependencies a payload match implies (ip saddr: IPv4; tcp dport:
 tcp); they are put back here.
 """
@@ -253,7 +254,7 @@ class NftRuleset:
                                           r["handle"]) not in fragment_keys:
             origin = "caller"
         preds, ports, actions = [], None, []
-        dead = False
+        dead = logs = limited = False
         for expr in r["expr"]:
             if len(expr) != 1:
                 raise ParseError("%s: expression %s" % (where, expr))
@@ -269,6 +270,12 @@ class NftRuleset:
                     ports = pset if ports is None else ports & pset
             elif k == "counter":
                 continue
+            elif k == "limit" and not actions and not logs:
+                limited = True
+                continue
+            elif k == "log" and limited and not actions:
+                logs = True  # log=drops: a rate-limited log statement, no verdict
+                continue
             elif k in ("accept", "drop", "return"):
                 actions.append((k, None))
             elif k in ("jump", "goto"):
@@ -282,6 +289,8 @@ class NftRuleset:
                 actions.append(("helper", tab["helpers"][v]))
             else:
                 raise ParseError("%s: statement %s" % (where, k))
+        if not actions and logs:
+            actions.append(("log", None))
         if not actions:
             raise ParseError("%s: a rule without a statement the backends write" % where)
         if dead:

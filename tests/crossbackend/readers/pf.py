@@ -286,15 +286,21 @@ class PfRuleset:
         return r
 
     def _icmp6_type(self, t, i, r, where):
-        if t[i:i + 1] != ["icmp6-type"]:
+        """icmp6-type with proto icmp6, icmp-type with proto icmp: names or numbers."""
+        word = t[i] if i < len(t) else None
+        if word not in ("icmp6-type", "icmp-type"):
             return i
-        if r.protos != {"icmpv6"} or r.icmp_types is not None:
-            raise ParseError("%s: icmp6-type without proto icmp6, or twice" % where)
+        want = {"icmpv6"} if word == "icmp6-type" else {"icmp"}
+        if r.protos != want or r.icmp_types is not None:
+            raise ParseError("%s: %s without proto %s, or twice" % (
+                where, word, "icmp6" if word == "icmp6-type" else "icmp"))
         types, i = self._list(t, i + 1, where)
+        names = ICMP6_TYPES if word == "icmp6-type" else {}
         try:
-            r.icmp_types = {ICMP6_TYPES[x] for x in types}
+            r.icmp_types = {int(x) if x.isdigit() and int(x) < 256 else names[x]
+                            for x in types}
         except KeyError as e:
-            raise ParseError("%s: icmp6-type %s" % (where, e))
+            raise ParseError("%s: %s %s" % (where, word, e))
         return i
 
     def _list(self, t, i, where):

@@ -38,6 +38,7 @@ class WinRule:
         self.remote = None       # None: any; else family -> IntervalSet
         self.local = None
         self.aliases = None
+        self.icmp_types = None   # ICMP rules: the message types
         self.text = name
 
 
@@ -61,7 +62,9 @@ class WindowsRuleset:
     # ---- the shared rule model ---------------------------------------------------
 
     def add(self, rule, where):
-        if rule.direction not in ("in", "out") or rule.protocol not in ("tcp", "udp"):
+        if rule.direction not in ("in", "out") or \
+                rule.protocol not in ("tcp", "udp", "icmp", "icmpv6") or \
+                (rule.icmp_types is not None) != (rule.protocol in ("icmp", "icmpv6")):
             raise ParseError("%s: rule %s: direction %s protocol %s" % (
                 where, rule.name, rule.direction, rule.protocol))
         if rule.direction == "in" and rule.remote_ports is not None or \
@@ -125,6 +128,8 @@ class WindowsRuleset:
                 continue
             if r.aliases is not None and iface not in r.aliases:
                 continue
+            if r.icmp_types is not None and pkt.icmp_type not in r.icmp_types:
+                continue
             want = r.local_ports if direction == "in" else r.remote_ports
             hit = live if want is None else live & want
             if not hit:
@@ -157,6 +162,9 @@ class WindowsRuleset:
 
 NETSH_KEYS = {"name", "dir", "action", "protocol", "localport", "remoteport", "remoteip",
               "profile", "enable", "description"}
+# log=drops: the firewall logs what it drops (a setting; it decides nothing)
+NETSH_LOGGING = "netsh advfirewall set allprofiles logging droppedconnections enable || goto failed"
+PS_LOGGING = "Set-NetFirewallProfile -All -LogBlocked True @Store"
 NETSH_FIXED_MAIN = {"@echo off", "setlocal EnableExtensions DisableDelayedExpansion",
                     'if /i "%~1"=="remove" goto remove', 'if not "%~1"=="" goto usage',
                     "fltmc >nul 2>&1 || goto need_admin"}
@@ -255,6 +263,8 @@ def parse_netsh(raw, label, fragment):
                 ws.add(r, where)
             elif line == "netsh advfirewall set global statefulftp enable || goto failed":
                 ws.stateful_ftp = True
+            elif line == NETSH_LOGGING:
+                pass
             elif line == "netsh advfirewall set allprofiles state on || goto failed":
                 ws.enabled = True
             elif line.startswith("netsh advfirewall set allprofiles firewallpolicy "):
@@ -316,6 +326,10 @@ def _netsh_rule(ws, line, where):
     r.text = 'rule "%s"' % r.name
     r.direction = kv.get("dir")
     r.protocol = kv.get("protocol", "").lower()
+    m = re.fullmatch(r"icmpv([46]):([0-9]+),any", r.protocol)
+    if m:
+        r.protocol = "icmp" if m.group(1) == "4" else "icmpv6"
+        r.icmp_types = {int(m.group(2))}
     if "localport" in kv:
         r.local_ports = ws.ports(kv["localport"].split(","), where)
     if "remoteport" in kv:
@@ -364,7 +378,8 @@ PS_BLOCKS = {
 }
 PS_TOKEN = re.compile(r"\s*(?:('(?:[^']|'')*')|(@\()|(\))|(,)|(\|)|(-[A-Za-z]+)|([A-Za-z0-9_.-]+))")
 PS_PARAMS = {"-DisplayName", "-Group", "-Direction", "-Action", "-Protocol", "-LocalPort",
-             "-RemotePort", "-RemoteAddress", "-Profile", "-Description", "-InterfaceAlias"}
+             "-RemotePort", "-RemoteAddress", "-Profile", "-Description", "-InterfaceAlias",
+             "-IcmpType"}
 
 
 def _ps_tokens(line, where):
@@ -412,6 +427,8 @@ def parse_powershell(text, label, fragment, group="portspec"):
             ws.add(_ps_rule(ws, s, where, group), where)
         elif s == "Set-NetFirewallSetting -EnableStatefulFtp True @Store":
             ws.stateful_ftp = True
+        elif s == PS_LOGGING:
+            pass
         elif s.startswith("Set-NetFirewallProfile "):
             m = re.fullmatch(r"Set-NetFirewallProfile -All -Enabled True -DefaultInboundAction "
                              r"(Block|Allow) -DefaultOutboundAction (Block|Allow) @Store", s)
@@ -467,7 +484,13 @@ def _ps_rule(ws, line, where, group):
     r = WinRule(params.get("-DisplayName", [""])[0])
     r.text = "rule '%s'" % r.name
     r.direction = {"Inbound": "in", "Outbound": "out"}.get(params.get("-Direction", [""])[0])
-    r.protocol = {"TCP": "tcp", "UDP": "udp"}.get(params.get("-Protocol", [""])[0])
+    r.protocol = {"TCP": "tcp", "UDP": "udp", "ICMPv4": "icmp", "ICMPv6": "icmpv6"}.get(
+        params.get("-Protocol", [""])[0])
+    if "-IcmpType" in params:
+        try:
+            r.icmp_types = {int(t) for t in params["-IcmpType"]}
+        except ValueError:
+            raise ParseError("%s: -IcmpType %s" % (where, params["-IcmpType"]))
     if "-LocalPort" in params:
         r.local_ports = ws.ports(params["-LocalPort"], where)
     if "-RemotePort" in params:

@@ -3,10 +3,11 @@
 
 Only what the backends emit is understood: tables raw and filter; -s, -d,
 -i, -o, -p and their negations; the tcp, udp, multiport, conntrack, state,
-comment, icmp, icmp6, hl and addrtype (--dst-type LOCAL: the firewall's own
-addresses) matches with the options listed below; the
-targets ACCEPT, DROP, RETURN, CT --helper and jumps or gotos to user
-chains.  Anything else raises ParseError.
+comment, icmp, icmp6, hl, limit and addrtype (--dst-type LOCAL: the
+firewall's own addresses) matches with the options listed below; the
+targets ACCEPT, DROP, RETURN, CT --helper, LOG --log-prefix (it decides
+nothing) and jumps or gotos to user chains.  Anything else raises
+ParseError.
 """
 
 import shlex
@@ -34,7 +35,7 @@ MODULE_OPTIONS = {
     "tcp": {"--dport"}, "udp": {"--dport"}, "multiport": {"--dports"},
     "conntrack": {"--ctstate"}, "state": {"--state"}, "comment": {"--comment"},
     "icmp6": {"--icmpv6-type"}, "icmp": {"--icmp-type"}, "hl": {"--hl-eq"},
-    "addrtype": {"--dst-type"},
+    "addrtype": {"--dst-type"}, "limit": {"--limit", "--limit-burst"},
 }
 
 
@@ -190,8 +191,8 @@ class XtablesRuleset:
                             raise ParseError("%s: conntrack state %s" % (where, name))
                         states.add(STATES[name])
                     preds.append(_state_pred(states, neg))
-                elif t == "--comment":
-                    pass
+                elif t in ("--comment", "--limit", "--limit-burst"):
+                    pass  # a limit only thins out what a LOG rule logs
                 elif t in ("--icmpv6-type", "--icmp-type"):
                     names = ICMP6_NAMES if t == "--icmpv6-type" else ICMP4_NAMES
                     want = names.get(v)
@@ -219,6 +220,12 @@ class XtablesRuleset:
                     if table != "raw":
                         raise ParseError("%s: CT outside the raw table" % where)
                     action, target = "helper", tokens[i + 3]
+                    i = len(tokens)
+                    continue
+                elif tgt == "LOG":
+                    if tokens[i + 2:i + 3] != ["--log-prefix"] or len(tokens) != i + 4:
+                        raise ParseError("%s: LOG target options %s" % (where, tokens[i + 2:]))
+                    action = "log"
                     i = len(tokens)
                     continue
                 elif tgt.isupper():

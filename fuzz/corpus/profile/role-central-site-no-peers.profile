@@ -1,0 +1,2 @@
+inside = 10.20.0.0/16
+role = central

@@ -1,0 +1,4 @@
+disable = ssh
+required-only = false
+enable = snmp
+required-only = true
