@@ -1,15 +1,18 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Runs every benchmark of docs/performance.md and prints markdown.
+# Runs every benchmark of docs/performance.md and prints markdown: the
+# instruction counts first (callgrind: the same on every run), then times.
 #
 #   bench/run.sh BENCH_EXE PYTHON GEN_SPEC SPECDIR [PORTSPEC_CLI]
 #
 # `ninja -C build bench` calls it with the right arguments.  Environment:
-#   BENCH_SIZES   generated spec sizes (default "1000 10000 100000")
+#   BENCH_SIZES   generated spec sizes (default "1000 10000 100000"); the
+#                 built-in spec is always measured too
 #   BENCH_QUICK=1 fewer repetitions, for a first look
+#   BENCH_CALLGRIND=0 skip the instruction counts (they take about 25 minutes
+#                 with the 100,000-service spec; valgrind is needed for them)
 #   BENCH_PYTHONPATH  where the portspec Python package is built
 #                 (BUILD/bindings/python); the binding rows need it
-#   BENCH_CALLGRIND=1 also count instructions per stage (valgrind; minutes)
 #   BENCH_NETNS=1 also run the packet-path lab (root; CONNRATE=path of connrate)
 #   QUERY_BENCH, INDEX_SIZE  portspec-query-bench and portspec-index-size:
 #                 the queries against the floor (bench/queries.sh)
@@ -20,21 +23,41 @@ python=$2
 gen=$3
 specdir=$4
 cli=${5:-}
+here=$(dirname "$0")
 sizes=${BENCH_SIZES:-1000 10000 100000}
 reps=21
 budget=1000
+cmd_reps=11
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	reps=7
 	budget=200
+	cmd_reps=3
 fi
 
 mkdir -p "$specdir"
+specs=default
 for n in $sizes; do
 	f="$specdir/bench-$n.portspec"
 	[ -s "$f" ] || "$python" "$gen" --services "$n" --output "$f"
+	specs="$specs $f"
 done
 
 "$bench" machine
+
+if [ "${BENCH_CALLGRIND:-1}" = 1 ] && command -v valgrind >/dev/null 2>&1; then
+	echo "# instructions per stage (callgrind)"
+	echo
+	# shellcheck disable=SC2086 # the list of specs
+	"$here/instructions.sh" "$bench" all $specs
+	echo
+	if [ -n "$cli" ]; then
+		echo "# instructions per command (callgrind)"
+		echo
+		# shellcheck disable=SC2086
+		"$here/commands.sh" "$cli" $specs
+		echo
+	fi
+fi
 
 echo "# is_allowed"
 echo
@@ -71,8 +94,29 @@ for n in $sizes; do
 			--spec "$specdir/bench-$n.portspec" | sed 1,2d
 	done
 done
-
 echo
+
+if [ -n "$cli" ]; then
+	echo "# portspec commands (whole process)"
+	echo
+	first=1
+	for spec in $specs; do
+		set --
+		[ "$spec" = default ] || set -- --spec "$spec"
+		for c in "list" "validate" "doc" "profile --format json" "explain 443" \
+			"render --backend nft" "render --backend iptables"; do
+			# shellcheck disable=SC2086 # the command's words
+			"$bench" command --reps "$cmd_reps" -- "$cli" $c "$@" --quiet |
+				if [ $first = 1 ]; then cat; else sed 1,2d; fi
+			first=0
+		done
+		if [ "$spec" != default ]; then
+			"$bench" command --reps "$cmd_reps" -- "$cli" fmt "$spec" | sed 1,2d
+		fi
+	done
+	echo
+fi
+
 echo "# rule counts"
 echo
 "$bench" rules
@@ -80,58 +124,18 @@ for n in $sizes; do
 	[ "$n" = 10000 ] && "$bench" rules --spec "$specdir/bench-$n.portspec"
 done
 
-# hyperfine's own summary is the mean; the median and quartiles come from
-# its JSON export.
-hyper() { # hyper RUNS WARMUP COMMAND
-	out=$(mktemp)
-	hyperfine -N --style none --warmup "$2" --runs "$1" --export-json "$out" "$3" >/dev/null 2>&1
-	"$python" - "$out" <<-'EOF'
-	import json, statistics, sys
-	r = json.load(open(sys.argv[1]))["results"][0]
-	t = sorted(x * 1e3 for x in r["times"])
-	q = statistics.quantiles(t, n=4, method="inclusive")
-	print("| `%s` | %.2f ms | %.2f..%.2f ms | %.2f..%.2f ms | %.2f ms | %.2f ms | %d |" % (
-	    r["command"].split("/")[-1], statistics.median(t), q[0], q[2], t[0], t[-1],
-	    r["user"] * 1e3, r["system"] * 1e3, len(t)))
-	EOF
-	rm -f "$out"
-}
-
-if [ -n "$cli" ] && command -v hyperfine >/dev/null 2>&1; then
-	echo "# portspec render --backend nft (hyperfine)"
-	echo
-	echo "| command | median | IQR | min..max | user (mean) | system (mean) | runs |"
-	echo "|---|---:|---:|---:|---:|---:|---:|"
-	hyper 200 10 "$cli render --backend nft"
-	for n in $sizes; do
-		[ "$n" = 10000 ] || continue
-		hyper 30 3 "$cli render --backend nft --spec $specdir/bench-$n.portspec"
-	done
-	echo
-fi
-
 pydir=${BENCH_PYTHONPATH:-}
 if [ -n "$pydir" ] && [ -d "$pydir/portspec" ]; then
 	echo "# Python binding"
 	echo
-	PYTHONPATH=$pydir "$python" "$(dirname "$gen")/py-overhead.py" --reps "$reps"
-	echo
-fi
-
-if [ "${BENCH_CALLGRIND:-0}" = 1 ] && command -v valgrind >/dev/null 2>&1; then
-	echo "# instructions per stage (callgrind)"
-	echo
-	specs=default
-	for n in $sizes; do specs="$specs $specdir/bench-$n.portspec"; done
-	# shellcheck disable=SC2086
-	"$(dirname "$0")/instructions.sh" "$bench" nft $specs
+	PYTHONPATH=$pydir "$python" "$here/py-overhead.py" --reps "$reps"
 	echo
 fi
 
 if [ "${BENCH_NETNS:-0}" = 1 ] && [ -n "${CONNRATE:-}" ]; then
 	echo "# packet path (netns lab)"
 	echo
-	"$(dirname "$0")/netns-lab.sh" "$bench" "$CONNRATE" default \
+	"$here/netns-lab.sh" "$bench" "$CONNRATE" default \
 		"$specdir/bench-10000.portspec" -- 3 5
 	echo
 fi

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <portspec/portspec.h>
 
@@ -115,6 +116,23 @@ void cli_print_warning(const struct cli_policy_opts *o, enum portspec_warning_ki
 		       const char *text);
 /* Prints "portspec: <formatted error>" on stderr and maps the status to an exit code. */
 int cli_report(const struct portspec_error *err);
+
+/*
+ * A service's index in its spec, from its handle: per-service tables filled
+ * from the flows of a policy would otherwise search the services once per
+ * flow.  Sorted handles, found with bsearch.
+ */
+struct cli_service_index {
+	struct cli_service_slot *slots;
+	size_t count;
+};
+/* Returns false (after printing) when out of memory. */
+bool cli_service_index_init(struct cli_service_index *x, const struct portspec_spec *spec);
+/* SIZE_MAX for a service of another spec. */
+size_t cli_service_index_of(const struct cli_service_index *x, const struct portspec_service *svc);
+void cli_service_index_release(struct cli_service_index *x);
+/* The index of a zone of the spec (at most 32), SIZE_MAX if none. */
+size_t cli_zone_index(const struct portspec_spec *spec, const struct portspec_zone *zone);
 
 int cmd_list(int argc, char **argv);
 int cmd_check(int argc, char **argv);

@@ -2,6 +2,7 @@
 /* portspec plan: the packets the policy lets through, as every backend renders them. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -39,20 +40,36 @@ static const struct portspec_plan_port *ranges_of(const struct portspec_plan_ent
 	return e->icmp_type_count ? e->icmp_types : e->ports;
 }
 
-/* The services of an entry, each once, in order. */
-static void put_services(const struct portspec_plan_entry *e)
+/*
+ * Which services an entry has named already: an entry merges the flows of
+ * up to every service, so each is marked with the entry's number instead of
+ * being looked for among the flows before it.
+ */
+struct seen_services {
+	struct cli_service_index index;
+	size_t *mark; /* per service index: the entry that printed it, plus one */
+};
+
+/* The services of entry i, each once, in order. */
+static void put_services(struct seen_services *seen, size_t i, const struct portspec_plan_entry *e)
 {
 	size_t n = 0, nr;
 	const struct portspec_plan_port *r = ranges_of(e, &nr);
 	for (size_t p = 0; p < nr; p++)
 		for (size_t f = 0; f < r[p].flow_count; f++) {
-			const struct portspec_flow *const *all = r[0].flows;
 			const struct portspec_flow *const *here = &r[p].flows[f];
 			const struct portspec_service *svc = portspec_flow_service(*here);
-			bool seen = false;
-			for (const struct portspec_flow *const *g = all; g < here && !seen; g++)
-				seen = portspec_flow_service(*g) == svc;
-			if (!seen)
+			size_t s = cli_service_index_of(&seen->index, svc);
+			bool again = false;
+			if (s != SIZE_MAX) {
+				again = seen->mark[s] == i + 1;
+				seen->mark[s] = i + 1;
+			} else { /* the policy's own (ping): few flows, looked for before */
+				for (const struct portspec_flow *const *g = r[0].flows; g < here && !again;
+				     g++)
+					again = portspec_flow_service(*g) == svc;
+			}
+			if (!again)
 				printf("%s%s", n++ ? "," : "", portspec_service_name(svc));
 		}
 }
@@ -72,7 +89,7 @@ static void text_addrset(const char *label, const struct portspec_addrset *s)
 	}
 }
 
-static void text_entry(size_t i, const struct portspec_plan_entry *e)
+static void text_entry(struct seen_services *seen, size_t i, const struct portspec_plan_entry *e)
 {
 	printf("%3zu %-7s ipv%u %-18s", i, portspec_hook_name(e->hook), e->family,
 	       portspec_entry_kind_name(e->kind));
@@ -105,14 +122,22 @@ static void text_entry(size_t i, const struct portspec_plan_entry *e)
 		printf(" (complete rulesets only)");
 	if (e->kind == PORTSPEC_ENTRY_FLOW) {
 		printf(" [");
-		put_services(e);
+		put_services(seen, i, e);
 		printf("]");
 	}
 	printf("\n");
 }
 
-static void print_text(const struct portspec_plan *plan)
+static int print_text(const struct portspec_plan *plan)
 {
+	const struct portspec_spec *spec = portspec_policy_spec(portspec_plan_policy(plan));
+	size_t nsvc = portspec_spec_service_count(spec);
+	struct seen_services seen = {.mark = calloc(nsvc ? nsvc : 1, sizeof(*seen.mark))};
+	if (!seen.mark || !cli_service_index_init(&seen.index, spec)) {
+		free(seen.mark);
+		fprintf(stderr, "portspec plan: out of memory\n");
+		return EXIT_IOERR;
+	}
 	static const enum portspec_hook hooks[] = {PORTSPEC_HOOK_INPUT, PORTSPEC_HOOK_FORWARD,
 						   PORTSPEC_HOOK_OUTPUT};
 	printf("# plan, %s mode; a complete ruleset's default:",
@@ -123,7 +148,10 @@ static void print_text(const struct portspec_plan *plan)
 		       portspec_plan_log_prefix(plan, hooks[h]) ? " (logged)" : "");
 	printf("\n");
 	for (size_t i = 0; i < portspec_plan_entry_count(plan); i++)
-		text_entry(i, portspec_plan_entry(plan, i));
+		text_entry(&seen, i, portspec_plan_entry(plan, i));
+	cli_service_index_release(&seen.index);
+	free(seen.mark);
+	return EXIT_OK;
 }
 
 int cmd_plan(int argc, char **argv)
@@ -185,7 +213,7 @@ int cmd_plan(int argc, char **argv)
 	if (json && portspec_render_to_file(policy, "plan", mode, 0, NULL, stdout, &err))
 		rc = cli_report(&err);
 	else if (!json)
-		print_text(plan);
+		rc = print_text(plan);
 	if (!rc)
 		rc = cli_finish_output("plan");
 	portspec_policy_free(policy);

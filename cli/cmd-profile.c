@@ -2,6 +2,7 @@
 /* portspec profile: the effective profile, as profile-file text or JSON. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -48,6 +49,28 @@ static const struct portspec_cidr *appliance_at(const struct portspec_profile *p
 	return portspec_profile_appliance(pr, i);
 }
 
+/* Per service (by index): the zones (bit = zone index) its flows in the policy go to or come from. */
+static uint32_t *service_zones(const struct portspec_policy *policy)
+{
+	const struct portspec_spec *spec = portspec_policy_spec(policy);
+	size_t n = portspec_spec_service_count(spec);
+	uint32_t *zones = calloc(n ? n : 1, sizeof(*zones));
+	struct cli_service_index index;
+	if (!zones || !cli_service_index_init(&index, spec)) {
+		free(zones);
+		return NULL;
+	}
+	for (size_t i = 0; i < portspec_policy_flow_count(policy); i++) {
+		const struct portspec_flow *f = portspec_policy_flow(policy, i);
+		size_t s = cli_service_index_of(&index, portspec_flow_service(f));
+		size_t z = cli_zone_index(spec, portspec_flow_zone(f));
+		if (s != SIZE_MAX && z < 32) /* PS_MAX_ZONES */
+			zones[s] |= UINT32_C(1) << z;
+	}
+	cli_service_index_release(&index);
+	return zones;
+}
+
 /* The servers or clients of a service, as a JSON array of addresses. */
 static void json_narrowing(const struct portspec_profile *pr, const struct portspec_service *svc,
 			   size_t (*count)(const struct portspec_profile *,
@@ -64,10 +87,15 @@ static void json_narrowing(const struct portspec_profile *pr, const struct ports
 	printf("]");
 }
 
-static void print_json(const struct portspec_policy *policy)
+static int print_json(const struct portspec_policy *policy)
 {
 	const struct portspec_profile *pr = portspec_policy_profile(policy);
 	const struct portspec_spec *spec = portspec_policy_spec(policy);
+	uint32_t *used_zones = service_zones(policy);
+	if (!used_zones) {
+		fprintf(stderr, "portspec profile: out of memory\n");
+		return EXIT_IOERR;
+	}
 	printf("{\n  \"role\": \"%s\",\n  \"examples\": %s,\n  \"interface\": ",
 	       portspec_role_name(portspec_profile_role(pr)),
 	       portspec_profile_uses_examples(pr) ? "true" : "false");
@@ -106,15 +134,10 @@ static void print_json(const struct portspec_policy *policy)
 		       portspec_profile_enabled(pr, svc) ? "true" : "false");
 		/* The zones the policy opens the service to or from, in zone order. */
 		bool first = true;
-		for (size_t z = 0; z < portspec_spec_zone_count(spec); z++) {
-			const struct portspec_zone *zone = portspec_spec_zone(spec, z);
-			bool used = false;
-			for (size_t i = 0; i < portspec_policy_flow_count(policy) && !used; i++) {
-				const struct portspec_flow *f = portspec_policy_flow(policy, i);
-				used = portspec_flow_service(f) == svc && portspec_flow_zone(f) == zone;
-			}
-			if (used) {
-				printf("%s\"%s\"", first ? "" : ", ", portspec_zone_name(zone));
+		for (size_t z = 0; z < portspec_spec_zone_count(spec) && z < 32; z++) {
+			if (used_zones[s] & (UINT32_C(1) << z)) {
+				printf("%s\"%s\"", first ? "" : ", ",
+				       portspec_zone_name(portspec_spec_zone(spec, z)));
 				first = false;
 			}
 		}
@@ -139,6 +162,8 @@ static void print_json(const struct portspec_policy *policy)
 		printf("}");
 	}
 	printf("%s]\n}\n", portspec_policy_warning_count(policy) ? "\n  " : "");
+	free(used_zones);
+	return EXIT_OK;
 }
 
 int cmd_profile(int argc, char **argv)
@@ -185,7 +210,7 @@ int cmd_profile(int argc, char **argv)
 	if (rc)
 		goto out;
 	if (json) {
-		print_json(policy);
+		rc = print_json(policy);
 	} else {
 		char *text = NULL;
 		size_t len = 0;

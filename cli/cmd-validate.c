@@ -54,6 +54,27 @@ static void finding(struct lint *l, const char *what, const char *name, const ch
 	l->findings++;
 }
 
+/* Marks what the policy's flows use: services by index, zones and interfaces (at most 32 each). */
+static void mark_used(const struct portspec_spec *spec, const struct portspec_policy *policy,
+		      const struct cli_service_index *index, bool *svc_used, bool *zone_used,
+		      bool *if_used)
+{
+	size_t nif = portspec_spec_interface_count(spec);
+	for (size_t i = 0; i < portspec_policy_flow_count(policy); i++) {
+		const struct portspec_flow *f = portspec_policy_flow(policy, i);
+		size_t s = cli_service_index_of(index, portspec_flow_service(f));
+		if (s != SIZE_MAX)
+			svc_used[s] = true;
+		size_t z = cli_zone_index(spec, portspec_flow_zone(f));
+		if (z < 64)
+			zone_used[z] = true;
+		for (size_t k = 0; k < nif && k < 64; k++)
+			if (portspec_flow_interface(f) &&
+			    !strcmp(portspec_spec_interface(spec, k), portspec_flow_interface(f)))
+				if_used[k] = true;
+	}
+}
+
 static void lint_spec(struct lint *l, const struct cli_policy_opts *none,
 		      const struct portspec_spec *spec)
 {
@@ -61,8 +82,10 @@ static void lint_spec(struct lint *l, const struct cli_policy_opts *none,
 	size_t nif = portspec_spec_interface_count(spec);
 	bool zone_used[64] = {false}, if_used[64] = {false}; /* PS_MAX_ZONES, _INTERFACES: 32 */
 	bool *svc_used = calloc(nsvc ? nsvc : 1, sizeof(*svc_used));
-	if (!svc_used) {
+	struct cli_service_index index;
+	if (!svc_used || !cli_service_index_init(&index, spec)) {
 		fprintf(stderr, "portspec validate: out of memory\n");
+		free(svc_used);
 		return;
 	}
 	static const char *const roles[] = {"role=standalone", "role=central", "role=member"};
@@ -78,22 +101,10 @@ static void lint_spec(struct lint *l, const struct cli_policy_opts *none,
 			l->findings++;
 			continue;
 		}
-		for (size_t i = 0; i < portspec_policy_flow_count(policy); i++) {
-			const struct portspec_flow *f = portspec_policy_flow(policy, i);
-			const struct portspec_service *svc = portspec_flow_service(f);
-			for (size_t s = 0; s < nsvc; s++)
-				if (portspec_spec_service(spec, s) == svc)
-					svc_used[s] = true;
-			for (size_t z = 0; z < nzone && z < 64; z++)
-				if (portspec_spec_zone(spec, z) == portspec_flow_zone(f))
-					zone_used[z] = true;
-			for (size_t k = 0; k < nif && k < 64; k++)
-				if (portspec_flow_interface(f) &&
-				    !strcmp(portspec_spec_interface(spec, k), portspec_flow_interface(f)))
-					if_used[k] = true;
-		}
+		mark_used(spec, policy, &index, svc_used, zone_used, if_used);
 		portspec_policy_free(policy);
 	}
+	cli_service_index_release(&index);
 	for (size_t s = 0; s < nsvc; s++) {
 		const struct portspec_service *svc = portspec_spec_service(spec, s);
 		if (!svc_used[s])

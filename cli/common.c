@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,17 +159,30 @@ int cli_load_spec(const char *path, struct portspec_spec **out)
 }
 
 /* Warnings carry spec text: one line each, with no control characters that
- * could fake another diagnostic or drive the terminal. */
+ * could fake another diagnostic or drive the terminal.  stderr is unbuffered
+ * and a big spec has thousands of warnings: a line is written in one piece
+ * (per 512 bytes), not a write per character. */
 void cli_print_warning(const struct cli_policy_opts *o, enum portspec_warning_kind kind,
 		       const char *text)
 {
 	bool note = portspec_warning_kind_is_note(kind);
 	if (o->quiet & (note ? CLI_QUIET_NOTES : CLI_QUIET_WARNINGS))
 		return;
-	fputs(note ? "portspec: note: " : "portspec: warning: ", stderr);
-	for (const unsigned char *c = (const unsigned char *)text; *c; c++)
-		fputc(*c < 0x20 || *c == 0x7f ? ' ' : *c, stderr);
-	fputc('\n', stderr);
+	const char *head = note ? "portspec: note: " : "portspec: warning: ";
+	char line[512];
+	size_t n = strlen(head);
+	memcpy(line, head, n);
+	for (const unsigned char *c = (const unsigned char *)text;; c++) {
+		if (n == sizeof(line)) {
+			fwrite(line, 1, n, stderr);
+			n = 0;
+		}
+		if (!*c)
+			break;
+		line[n++] = (char)(*c < 0x20 || *c == 0x7f ? ' ' : *c);
+	}
+	line[n++] = '\n';
+	fwrite(line, 1, n, stderr);
 }
 
 /* Loads the spec and compiles the policy; prints nothing on success. */
@@ -219,4 +233,55 @@ bool cli_parse_mode(const char *name, enum portspec_mode *out)
 	else
 		return false;
 	return true;
+}
+
+struct cli_service_slot {
+	uintptr_t handle;
+	size_t index;
+};
+
+static int cmp_slot(const void *a, const void *b)
+{
+	uintptr_t x = ((const struct cli_service_slot *)a)->handle;
+	uintptr_t y = ((const struct cli_service_slot *)b)->handle;
+	return (x > y) - (x < y);
+}
+
+bool cli_service_index_init(struct cli_service_index *x, const struct portspec_spec *spec)
+{
+	size_t n = portspec_spec_service_count(spec);
+	x->count = 0;
+	x->slots = calloc(n ? n : 1, sizeof(*x->slots));
+	if (!x->slots) {
+		fprintf(stderr, "portspec: out of memory\n");
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		x->slots[i] = (struct cli_service_slot){
+			.handle = (uintptr_t)portspec_spec_service(spec, i), .index = i};
+	qsort(x->slots, n, sizeof(*x->slots), cmp_slot);
+	x->count = n;
+	return true;
+}
+
+size_t cli_service_index_of(const struct cli_service_index *x, const struct portspec_service *svc)
+{
+	struct cli_service_slot key = {.handle = (uintptr_t)svc};
+	const struct cli_service_slot *s = bsearch(&key, x->slots, x->count, sizeof(key), cmp_slot);
+	return s ? s->index : SIZE_MAX;
+}
+
+void cli_service_index_release(struct cli_service_index *x)
+{
+	free(x->slots);
+	x->slots = NULL;
+	x->count = 0;
+}
+
+size_t cli_zone_index(const struct portspec_spec *spec, const struct portspec_zone *zone)
+{
+	for (size_t z = 0; z < portspec_spec_zone_count(spec); z++)
+		if (portspec_spec_zone(spec, z) == zone)
+			return z;
+	return SIZE_MAX;
 }

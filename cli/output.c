@@ -35,18 +35,25 @@ void cli_rows_release(struct cli_rows *r)
 	free(r->cells);
 	r->cells = NULL;
 	r->nrows = 0;
+	r->caprows = 0;
 }
 
 void cli_rows_add(struct cli_rows *r)
 {
-	char **cells = realloc(r->cells, (r->nrows + 1) * r->ncols * sizeof(*cells));
-	if (!cells) {
-		r->failed = true;
+	if (r->failed)
 		return;
+	if (r->nrows == r->caprows) { /* grow by doubling: listings have a row per flow */
+		size_t cap = r->caprows ? r->caprows * 2 : 64;
+		char **cells = realloc(r->cells, cap * r->ncols * sizeof(*cells));
+		if (!cells) {
+			r->failed = true;
+			return;
+		}
+		r->cells = cells;
+		r->caprows = cap;
 	}
-	r->cells = cells;
 	for (size_t i = 0; i < r->ncols; i++)
-		cells[r->nrows * r->ncols + i] = NULL;
+		r->cells[r->nrows * r->ncols + i] = NULL;
 	r->nrows++;
 }
 
@@ -313,21 +320,20 @@ void cli_rows_add_flow(struct cli_rows *r, const struct portspec_flow *f, const 
 	cli_rows_set(r, c++, portspec_service_name(svc));
 	cli_rows_set(r, c++, portspec_level_name(portspec_flow_level(f)));
 	cli_rows_set(r, c++, portspec_flow_either(f) ? "true" : "false");
-	char *addrs = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&addrs, &len);
-	if (!mem) {
+	/* The addresses, space-separated; most flows have none, so no stream
+	 * is opened per row. */
+	size_t n = portspec_flow_address_count(f);
+	char *addrs = calloc(n ? n : 1, 64);
+	if (!addrs) {
 		r->failed = true;
 		return;
 	}
-	for (size_t k = 0; k < portspec_flow_address_count(f); k++) {
+	for (size_t k = 0, len = 0; k < n; k++) {
 		char buf[64];
-		fprintf(mem, "%s%s", k ? " " : "",
-			portspec_cidr_format(portspec_flow_address(f, k), buf, sizeof(buf)));
+		portspec_cidr_format(portspec_flow_address(f, k), buf, sizeof(buf));
+		len += (size_t)snprintf(addrs + len, n * 64 - len, "%s%s", k ? " " : "", buf);
 	}
-	if (fclose(mem) != 0 || !addrs)
-		r->failed = true;
-	cli_rows_set(r, c++, addrs ? addrs : "");
+	cli_rows_set(r, c++, addrs);
 	free(addrs);
 	cli_rows_set(r, c++, portspec_service_title(svc) ? portspec_service_title(svc) : "");
 }

@@ -40,6 +40,7 @@ struct cli_rows {
 	size_t ncols;
 	char **cells; /* nrows * ncols, NULL for a null value */
 	size_t nrows;
+	size_t caprows;
 	bool failed;
 };
 

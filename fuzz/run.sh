@@ -13,7 +13,7 @@
 set -eu
 
 usage() {
-	echo "usage: $0 SECONDS [spec-parse|profile-parse|render...]" >&2
+	echo "usage: $0 SECONDS [spec-parse|spec-load|profile-parse|render...]" >&2
 	exit 2
 }
 [ $# -ge 1 ] || usage
@@ -24,7 +24,7 @@ case $seconds in '' | *[!0-9]*) usage ;; esac
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 builddir=${FUZZ_BUILDDIR:-$srcdir/build-fuzz}
 workdir=${FUZZ_WORKDIR:-$builddir/fuzz-work}
-harnesses=${*:-spec-parse profile-parse render}
+harnesses=${*:-spec-parse spec-load profile-parse render}
 
 if [ ! -f "$builddir/build.ninja" ]; then
 	CC=clang meson setup "$builddir" "$srcdir" -Dfuzzers=true -Db_lundef=false \
@@ -34,7 +34,7 @@ ninja -C "$builddir" -j"${FUZZ_JOBS:-2}"
 
 corpus_of() {
 	case $1 in
-	spec-parse) echo spec ;;
+	spec-parse | spec-load) echo spec ;;
 	profile-parse) echo profile ;;
 	render) echo render ;;
 	*) echo "unknown harness $1" >&2; exit 2 ;;

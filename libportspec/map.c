@@ -3,7 +3,7 @@
 
 #include "private.h"
 
-static size_t hash(const char *s)
+size_t ps_map_hash(const char *s)
 {
 	/* FNV-1a */
 	size_t h = (size_t)14695981039346656037ull;
@@ -16,64 +16,57 @@ static size_t hash(const char *s)
 
 void ps_map_release(struct ps_map *m)
 {
-	ps_free(m->keys);
-	ps_free(m->values);
+	ps_free(m->slots);
 	memset(m, 0, sizeof(*m));
 }
 
+/* Doubles the table; the stored hashes place the keys without hashing them again. */
 static bool grow(struct ps_map *m)
 {
 	size_t cap = m->cap ? m->cap * 2 : 16;
-	const char **keys = ps_calloc(cap, sizeof(*keys));
-	size_t *values = ps_calloc(cap, sizeof(*values));
-	if (!keys || !values) {
-		ps_free(keys);
-		ps_free(values);
+	struct ps_map_slot *slots = ps_calloc(cap, sizeof(*slots));
+	if (!slots)
 		return false;
-	}
 	for (size_t i = 0; i < m->cap; i++) {
-		if (!m->keys[i])
+		if (!m->slots[i].key)
 			continue;
-		size_t j = hash(m->keys[i]) & (cap - 1);
-		while (keys[j])
+		size_t j = m->slots[i].hash & (cap - 1);
+		while (slots[j].key)
 			j = (j + 1) & (cap - 1);
-		keys[j] = m->keys[i];
-		values[j] = m->values[i];
+		slots[j] = m->slots[i];
 	}
-	ps_free(m->keys);
-	ps_free(m->values);
-	m->keys = keys;
-	m->values = values;
+	ps_free(m->slots);
+	m->slots = slots;
 	m->cap = cap;
 	return true;
 }
 
-bool ps_map_put(struct ps_map *m, const char *key, size_t value)
+bool ps_map_put(struct ps_map *m, const char *key, size_t hash, size_t value)
 {
 	if ((m->count + 1) * 2 > m->cap && !grow(m))
 		return false;
-	size_t j = hash(key) & (m->cap - 1);
-	while (m->keys[j]) {
-		if (strcmp(m->keys[j], key) == 0) {
-			m->values[j] = value;
+	size_t j = hash & (m->cap - 1);
+	while (m->slots[j].key) {
+		if (m->slots[j].hash == (uint32_t)hash && strcmp(m->slots[j].key, key) == 0) {
+			m->slots[j].value = (uint32_t)value;
 			return true;
 		}
 		j = (j + 1) & (m->cap - 1);
 	}
-	m->keys[j] = key;
-	m->values[j] = value;
+	m->slots[j] = (struct ps_map_slot){
+		.key = key, .hash = (uint32_t)hash, .value = (uint32_t)value};
 	m->count++;
 	return true;
 }
 
-size_t ps_map_get(const struct ps_map *m, const char *key)
+size_t ps_map_get(const struct ps_map *m, const char *key, size_t hash)
 {
 	if (!m->cap || !key)
 		return SIZE_MAX;
-	size_t j = hash(key) & (m->cap - 1);
-	while (m->keys[j]) {
-		if (strcmp(m->keys[j], key) == 0)
-			return m->values[j];
+	size_t j = hash & (m->cap - 1);
+	while (m->slots[j].key) {
+		if (m->slots[j].hash == (uint32_t)hash && strcmp(m->slots[j].key, key) == 0)
+			return m->slots[j].value;
 		j = (j + 1) & (m->cap - 1);
 	}
 	return SIZE_MAX;

@@ -106,18 +106,38 @@ enum portspec_status ps_warn(struct ps_warnings *w, enum portspec_warning_kind k
 			     struct portspec_error *err, const char *fmt, ...) PS_PRINTF(4, 5);
 void ps_warnings_release(struct ps_warnings *w);
 
-/* ---- string -> index map (map.c): open addressing, keys are borrowed ---- */
+/* ---- string -> index map (map.c): open addressing, keys are borrowed ----
+ * Callers hash a key once (ps_map_hash) for a lookup and the insert after it. */
+struct ps_map_slot {
+	const char *key; /* NULL: empty */
+	uint32_t hash;   /* the low bits of ps_map_hash */
+	uint32_t value;  /* values are indices below 2^32 - 1 (PS_MAX_SERVICES) */
+};
 struct ps_map {
-	const char **keys;
-	size_t *values;
+	struct ps_map_slot *slots;
 	size_t cap; /* power of two, 0 when empty */
 	size_t count;
 };
+size_t ps_map_hash(const char *key);
 void ps_map_release(struct ps_map *m);
 /* Returns false on allocation failure. */
-bool ps_map_put(struct ps_map *m, const char *key, size_t value);
+bool ps_map_put(struct ps_map *m, const char *key, size_t hash, size_t value);
 /* Returns SIZE_MAX when absent. */
-size_t ps_map_get(const struct ps_map *m, const char *key);
+size_t ps_map_get(const struct ps_map *m, const char *key, size_t hash);
+
+/* ---- the spec's storage (spec.c) ----
+ * A spec never changes once parsed, so its strings and arrays come from
+ * chunks that are freed together: no allocation per string or per token,
+ * and pointers into a chunk stay valid (chunks never move). */
+struct ps_arena_chunk;
+struct ps_arena {
+	struct ps_arena_chunk *head; /* the chunk being filled, then older ones */
+};
+/* `size` bytes aligned for any object; NULL on allocation failure. */
+void *ps_arena_alloc(struct ps_arena *a, size_t size);
+/* A NUL-terminated copy of the n bytes at s; NULL on allocation failure. */
+char *ps_arena_strndup(struct ps_arena *a, const char *s, size_t n);
+void ps_arena_release(struct ps_arena *a);
 
 /* ---- address sets (addrset.c) ---- */
 size_t ps_addr_len(unsigned family);
@@ -216,9 +236,16 @@ struct portspec_spec {
 	struct ps_spec_flow *flows;
 	size_t nflows;
 	struct ps_map service_index;
+	struct ps_arena arena; /* the strings, port ranges and flows' service lists */
 };
 
 struct portspec_spec *ps_spec_ref(const struct portspec_spec *spec);
+/*
+ * portspec_spec_load from an open stream, read and parsed `piece` bytes at a
+ * time (the fuzzer reads in tiny pieces to reach every carry-over).
+ */
+enum portspec_status ps_spec_read(FILE *fp, const char *filename, size_t piece,
+				  struct portspec_spec **out, struct portspec_error *err);
 /* The index of @svc among the spec's services; SIZE_MAX for a service the
  * spec does not hold (the policy's ping). */
 size_t ps_spec_service_index(const struct portspec_spec *spec, const struct portspec_service *svc);

@@ -3,6 +3,15 @@
  * The spec format, portspec(5): one statement a line, `#` comments, quoted
  * strings with \" \\ \n \t escapes, and `service NAME { ... }` blocks.
  * Every error names file:line:column, what was expected and how to fix it.
+ *
+ * Parsing costs about 20 instructions per byte (docs/performance.md): each
+ * line is found and copied into one reused line buffer eight bytes at a
+ * time, and only a line with a NUL or a byte above 0x7f is checked byte by
+ * byte for UTF-8.  Tokens are spans of that copy, NUL-terminated in place
+ * (strings unescaped in place: they only shrink), found with one table
+ * lookup per byte, eight bytes at a time inside strings.  What the spec
+ * keeps is copied once, into the spec's arena.  Nothing is allocated per
+ * token or per line, and no text is appended byte by byte.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,10 +23,20 @@
 enum tok_kind { TOK_WORD, TOK_STRING, TOK_LBRACE, TOK_RBRACE };
 
 struct token {
-	enum tok_kind kind;
-	unsigned column;
-	char *text; /* owned: unescaped contents for strings */
+	char *text;      /* NUL-terminated, in the line buffer: unescaped contents for strings */
+	uint32_t len;    /* at most PS_MAX_LINE */
+	uint16_t column; /* at most PS_MAX_LINE */
+	uint8_t kind;    /* enum tok_kind */
 };
+
+struct port_at {
+	struct ps_portrange r;
+	unsigned line, column;
+	size_t order;
+	char text[24];
+};
+
+#define LINE_PAD 8u /* bytes after a line in the line buffer */
 
 struct parser {
 	const char *file;
@@ -27,6 +46,8 @@ struct parser {
 	struct token *toks;
 	size_t ntoks;
 	size_t captoks;
+	char *linebuf;     /* the current line and LINE_PAD '\n', its tokens' texts in place */
+	char braces[4];    /* "{" and "}", the texts of brace tokens */
 	bool seen_version;
 	size_t current;     /* service being declared, SIZE_MAX outside a block */
 	unsigned block_line;
@@ -37,18 +58,45 @@ struct parser {
 	size_t *flow_mark;
 	size_t nflow_mark;
 	size_t flow_serial;
-	/* where each port range of the current service was written, so that
-	 * overlaps found after sorting point at the later of the two */
+	size_t capflows;
+	/* the port ranges of the current service and where each was written, so
+	 * that overlaps found after sorting point at the later of the two */
 	struct port_at *port_at;
 	size_t port_at_cap;
 };
 
-struct port_at {
-	struct ps_portrange r;
-	unsigned line, column;
-	size_t order;
-	char text[24];
+/* ---- byte classes ---- */
+
+enum {
+	C_SEP = 1,   /* ends a word: space, tab, CR, '"', '#', '{', '}', the line's end */
+	C_CTRL = 2,  /* a control character: below 0x20, and 0x7f */
+	C_STR = 4,   /* ends a plain run in a string: '"', '\\', controls, 0xc2 (a C1 control?) */
+	C_NAME = 8,  /* may be in a name: a-z, 0-9, '-', '_' */
+	C_NAME0 = 16 /* may start a name: a-z, 0-9 */
 };
+
+#define IS_SEP(c) ((c) == ' ' || (c) == '\t' || (c) == '\r' || (c) == '"' || (c) == '#' || \
+		   (c) == '{' || (c) == '}' || (c) == '\n')
+#define IS_CTRL(c) ((c) < 0x20 || (c) == 0x7f)
+#define IS_ALNUM(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= '0' && (c) <= '9'))
+#define CLASS(c)                                                                         \
+	((IS_SEP(c) ? C_SEP : 0) | (IS_CTRL(c) ? C_CTRL : 0) |                            \
+	 (IS_CTRL(c) || (c) == '"' || (c) == '\\' || (c) == 0xc2 ? C_STR : 0) |            \
+	 (IS_ALNUM(c) || (c) == '-' || (c) == '_' ? C_NAME : 0) | (IS_ALNUM(c) ? C_NAME0 : 0))
+#define CLASS4(c) CLASS(c), CLASS((c) + 1), CLASS((c) + 2), CLASS((c) + 3)
+#define CLASS16(c) CLASS4(c), CLASS4((c) + 4), CLASS4((c) + 8), CLASS4((c) + 12)
+#define CLASS64(c) CLASS16(c), CLASS16((c) + 16), CLASS16((c) + 32), CLASS16((c) + 48)
+
+static const unsigned char byte_class[256] = {
+	CLASS64(0), CLASS64(64), CLASS64(128), CLASS64(192),
+};
+
+static unsigned cls(char c)
+{
+	return byte_class[(unsigned char)c];
+}
+
+/* ---- errors ---- */
 
 static enum portspec_status fail(struct parser *p, enum portspec_status st, unsigned column,
 				 const char *fmt, ...) PS_PRINTF(4, 5);
@@ -71,30 +119,23 @@ static enum portspec_status nomem(struct parser *p)
 	return ps_error_set(p->err, PORTSPEC_E_NOMEM, p->file, p->line, 0, "out of memory");
 }
 
-static void clear_tokens(struct parser *p)
+/* A copy the spec keeps; NULL (with the error set) when out of memory. */
+static char *keep(struct parser *p, const struct token *t)
 {
-	for (size_t i = 0; i < p->ntoks; i++)
-		ps_free(p->toks[i].text);
-	p->ntoks = 0;
+	char *s = ps_arena_strndup(&p->spec->arena, t->text, t->len);
+	if (!s)
+		nomem(p);
+	return s;
 }
 
-static enum portspec_status push_token(struct parser *p, enum tok_kind kind, unsigned column,
-				       const char *text, size_t len)
+/* Whether the token is the keyword `kw` (tokens never hold a NUL byte). */
+static bool tok_is(const struct token *t, const char *kw, size_t len)
 {
-	if (p->ntoks == p->captoks) {
-		size_t cap = p->captoks ? p->captoks * 2 : 16;
-		struct token *t = ps_reallocarray(p->toks, cap, sizeof(*t));
-		if (!t)
-			return nomem(p);
-		p->toks = t;
-		p->captoks = cap;
-	}
-	char *copy = ps_strndup(text, len);
-	if (!copy)
-		return nomem(p);
-	p->toks[p->ntoks++] = (struct token){.kind = kind, .column = column, .text = copy};
-	return PORTSPEC_OK;
+	return t->len == len && memcmp(t->text, kw, len) == 0;
 }
+#define IS(t, kw) tok_is((t), kw, sizeof(kw) - 1)
+
+/* ---- the bytes of a line ---- */
 
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
 static size_t utf8_len(const unsigned char *s, size_t n)
@@ -126,125 +167,271 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-/* Splits one line into tokens. */
-static enum portspec_status tokenize(struct parser *p, const char *line, size_t len)
+/* Eight bytes of a line as one word, in either byte order. */
+static uint64_t word_at(const char *s)
 {
-	struct ps_buf s;
-	ps_buf_init(&s);
-	size_t i = 0;
-	while (i < len) {
-		unsigned char c = (unsigned char)line[i];
-		unsigned column = (unsigned)i + 1;
-		if (c == ' ' || c == '\t' || c == '\r') {
-			if (c == '\r' && i + 1 != len)
-				return fail(p, PORTSPEC_E_PARSE, column,
-					    "stray carriage return; save the file with LF or CRLF line ends");
-			i++;
-			continue;
-		}
-		if (c == '#')
-			break;
-		if (c == '{' || c == '}') {
-			enum portspec_status st = push_token(p, c == '{' ? TOK_LBRACE : TOK_RBRACE,
-							     column, line + i, 1);
-			if (st)
-				return st;
-			i++;
-			continue;
-		}
-		if (c == '"') {
-			ps_buf_release(&s);
-			ps_buf_add(&s, "", 0);
-			i++;
-			for (;;) {
-				if (i >= len) {
-					ps_buf_release(&s);
-					return fail(p, PORTSPEC_E_PARSE, column,
-						    "unterminated string; add the closing '\"' on this line "
-						    "(write a line break as \\n)");
-				}
-				unsigned char d = (unsigned char)line[i];
-				if (d == '"')
-					break;
-				if (d == '\\') {
-					char e = i + 1 < len ? line[i + 1] : '\0';
-					const char *rep = e == '"' ? "\"" : e == '\\' ? "\\"
-						: e == 'n' ? "\n" : e == 't' ? "\t" : NULL;
-					if (!rep) {
-						ps_buf_release(&s);
-						return fail(p, PORTSPEC_E_PARSE, (unsigned)i + 1,
-							    "unknown escape '\\%c' in string; the escapes are "
-							    "\\\" \\\\ \\n and \\t",
-							    e >= 0x20 && e < 0x7f ? e : '?');
-					}
-					ps_buf_puts(&s, rep);
-					i += 2;
-				} else if (d < 0x20 || d == 0x7f) {
-					ps_buf_release(&s);
-					return fail(p, PORTSPEC_E_PARSE, (unsigned)i + 1,
-						    "control character 0x%02x in string; write a tab as \\t "
-						    "and a line break as \\n", d);
-				} else if (d == 0xc2 && i + 1 < len &&
-					   (unsigned char)line[i + 1] >= 0x80 &&
-					   (unsigned char)line[i + 1] < 0xa0) {
-					/* C1 controls (U+0080-U+009F) include the 8-bit CSI of terminals. */
-					ps_buf_release(&s);
-					return fail(p, PORTSPEC_E_PARSE, (unsigned)i + 1,
-						    "control character U+%04X in string; remove it",
-						    (unsigned char)line[i + 1]);
-				} else {
-					ps_buf_putc(&s, (char)d);
-					i++;
-				}
-				if (s.len > PS_MAX_STRING) {
-					ps_buf_release(&s);
-					return fail(p, PORTSPEC_E_LIMIT, column,
-						    "string longer than %u bytes; shorten it",
-						    PS_MAX_STRING);
-				}
-			}
-			i++; /* closing quote */
-			if (s.failed) {
-				ps_buf_release(&s);
-				return nomem(p);
-			}
-			enum portspec_status st = push_token(p, TOK_STRING, column, s.data, s.len);
-			ps_buf_release(&s);
-			if (st)
-				return st;
-			continue;
-		}
-		size_t start = i;
-		while (i < len) {
-			unsigned char d = (unsigned char)line[i];
-			if (d == ' ' || d == '\t' || d == '\r' || d == '"' || d == '#' || d == '{' ||
-			    d == '}')
-				break;
-			if (d < 0x20 || d == 0x7f)
-				return fail(p, PORTSPEC_E_PARSE, (unsigned)i + 1,
-					    "control character 0x%02x; remove it", d);
-			i++;
-		}
-		enum portspec_status st = push_token(p, TOK_WORD, column, line + start, i - start);
-		if (st)
-			return st;
-	}
-	ps_buf_release(&s);
-	return PORTSPEC_OK;
+	uint64_t w;
+	memcpy(&w, s, sizeof(w));
+	return w;
 }
 
-static bool valid_name(const char *s)
+#define ONES 0x0101010101010101u
+#define HIGHS 0x8080808080808080u
+/* The bytes of w that are zero have their high bit set in the result (and
+ * maybe bytes after one that is: fine for "does it have one"). */
+#define ZERO_BYTES(w) (((w) - ONES) & ~(w) & HIGHS)
+/* The index, in memory order, of the first zero byte of x (which has one). */
+static size_t first_zero_byte(uint64_t x)
 {
-	size_t n = strlen(s);
-	if (n == 0 || n > PS_MAX_NAME)
-		return false;
-	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
-		return false;
-	for (size_t i = 1; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
-			return false;
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* ZERO_BYTES marks extra bytes only after a zero one, higher up. */
+	return (size_t)__builtin_ctzll(ZERO_BYTES(x)) / 8;
+#elif defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	/* Exactly the zero bytes: no borrow crosses a byte. */
+	return (size_t)__builtin_clzll(~(((x & ~HIGHS) + ~HIGHS) | x | ~HIGHS)) / 8;
+#else
+	unsigned char bytes[sizeof(x)];
+	memcpy(bytes, &x, sizeof(x));
+	size_t i = 0;
+	while (bytes[i])
+		i++;
+	return i;
+#endif
+}
+
+/*
+ * Copies the line that starts at s (`left` bytes of text) into the line
+ * buffer and returns its length; *more is true when a '\n' ends it, *odd
+ * when it may hold a NUL or a byte above 0x7f (only such lines are checked
+ * byte by byte).  Eight bytes at a time: finding the line's end, copying it
+ * and looking for odd bytes is one pass.  Returns PS_MAX_LINE + 1, without
+ * reading further, for a line that is too long.
+ */
+static size_t next_line(struct parser *p, const char *s, size_t left, bool *more, bool *odd)
+{
+	char *b = p->linebuf;
+	size_t limit = left < PS_MAX_LINE + 1 ? left : PS_MAX_LINE + 1;
+	uint64_t seen = 0; /* high bits: a NUL or a byte above 0x7f (maybe after the end) */
+	size_t i = 0;
+	for (; i + 8 <= limit; i += 8) {
+		uint64_t w = word_at(s + i);
+		memcpy(b + i, &w, sizeof(w));
+		seen |= w | (w - ONES);
+		if (ZERO_BYTES(w ^ (ONES * '\n'))) {
+			i += first_zero_byte(w ^ (ONES * '\n'));
+			*more = true;
+			*odd = (seen & HIGHS) != 0;
+			return i;
+		}
 	}
+	bool bad = (seen & HIGHS) != 0;
+	for (; i < limit; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\n') {
+			*more = true;
+			break;
+		}
+		b[i] = (char)c;
+		bad |= (unsigned char)(c - 1) >= 0x7f;
+	}
+	*odd = bad;
+	return i;
+}
+
+/*
+ * The line (padded with LINE_PAD bytes of '\n') is UTF-8 text without NUL
+ * bytes; the first offending byte is the error.  Eight bytes are checked at
+ * a time while they are all ASCII and none is NUL: a byte that is either
+ * sets its high bit in w | (w - ONES).
+ */
+static enum portspec_status check_bytes(struct parser *p, const char *line, size_t n)
+{
+	size_t i = 0;
+	for (;;) {
+		while (i < n && !((word_at(line + i) | (word_at(line + i) - ONES)) & HIGHS))
+			i += 8;
+		for (size_t end = i + 8 < n ? i + 8 : n; i < end;) {
+			unsigned char c = (unsigned char)line[i];
+			if (c == '\0')
+				return fail(p, PORTSPEC_E_PARSE, (unsigned)i + 1,
+					    "NUL byte; spec files are UTF-8 text");
+			size_t u = utf8_len((const unsigned char *)line + i, n - i);
+			if (!u)
+				return fail(p, PORTSPEC_E_PARSE, (unsigned)i + 1,
+					    "invalid UTF-8, or a Unicode noncharacter such as U+FFFE; "
+					    "save the file as UTF-8 text");
+			i += u;
+		}
+		if (i >= n)
+			return PORTSPEC_OK;
+	}
+}
+
+/* ---- tokens ---- */
+
+static void push_token(struct parser *p, enum tok_kind kind, size_t at, char *text, size_t len)
+{
+	p->toks[p->ntoks++] = (struct token){
+		.text = text, .len = (uint32_t)len, .column = (uint16_t)(at + 1), .kind = (uint8_t)kind};
+}
+
+/*
+ * Whether one of the eight bytes ends a plain run in a string (C_STR): '"',
+ * '\\', a control character, or a byte above 0x7f (0xc2 may start a C1
+ * control; the others are simply looked at one by one).
+ */
+static bool string_stop(uint64_t w)
+{
+	uint64_t quote = w ^ (ONES * '"'), backslash = w ^ (ONES * '\\');
+	/* high bit: above 0x7f | below 0x20 | 0x7f | '"' | '\\' (ZERO_BYTES, unmasked) */
+	return ((w | (w - ONES * 0x20) | (w + ONES) | ((quote - ONES) & ~quote) |
+		 ((backslash - ONES) & ~backslash)) & HIGHS) != 0;
+}
+
+/*
+ * The quoted string that starts at b[*at], unescaped in place (the text only
+ * shrinks) and NUL-terminated; *at ends after the closing quote, *n is the
+ * unescaped length.  Plain runs are moved whole; the string limit is checked
+ * as if each byte were added in turn.
+ */
+static enum portspec_status lex_string(struct parser *p, char *b, size_t len, size_t *at,
+				       size_t *n)
+{
+	unsigned column = (unsigned)*at + 1;
+	size_t start = *at + 1, i = start, k = start; /* k: where the text is written */
+	for (;;) {
+		size_t run = i;
+		for (;;) {
+			while (!string_stop(word_at(b + i)))
+				i += 8;
+			size_t end = i + 8;
+			while (i < end && !(cls(b[i]) & C_STR))
+				i++;
+			if (i < end)
+				break;
+		}
+		if (i > run) {
+			if (k - start + (i - run) > PS_MAX_STRING)
+				goto too_long;
+			if (k != run)
+				memmove(b + k, b + run, i - run);
+			k += i - run;
+		}
+		if (i >= len)
+			return fail(p, PORTSPEC_E_PARSE, column,
+				    "unterminated string; add the closing '\"' on this line "
+				    "(write a line break as \\n)");
+		unsigned char d = (unsigned char)b[i];
+		if (d == '"')
+			break;
+		if (d == '\\') {
+			char e = i + 1 < len ? b[i + 1] : '\0';
+			char rep = e == '"' ? '"' : e == '\\' ? '\\' : e == 'n' ? '\n' : e == 't' ? '\t' : 0;
+			if (!rep)
+				return fail(p, PORTSPEC_E_PARSE, (unsigned)i + 1,
+					    "unknown escape '\\%c' in string; the escapes are "
+					    "\\\" \\\\ \\n and \\t",
+					    e >= 0x20 && e < 0x7f ? e : '?');
+			b[k++] = rep;
+			i += 2;
+		} else if (d < 0x20 || d == 0x7f) {
+			return fail(p, PORTSPEC_E_PARSE, (unsigned)i + 1,
+				    "control character 0x%02x in string; write a tab as \\t "
+				    "and a line break as \\n", d);
+		} else if (i + 1 < len && (unsigned char)b[i + 1] >= 0x80 &&
+			   (unsigned char)b[i + 1] < 0xa0) {
+			/* 0xc2 then 0x80-0x9f: the C1 controls (U+0080-U+009F) include
+			 * the 8-bit CSI of terminals. */
+			return fail(p, PORTSPEC_E_PARSE, (unsigned)i + 1,
+				    "control character U+%04X in string; remove it",
+				    (unsigned char)b[i + 1]);
+		} else {
+			b[k++] = (char)d; /* 0xc2 starting another character */
+			i++;
+		}
+		if (k - start > PS_MAX_STRING)
+			goto too_long;
+	}
+	b[k] = '\0';
+	*at = i + 1;
+	*n = k - start;
+	return PORTSPEC_OK;
+too_long:
+	return fail(p, PORTSPEC_E_LIMIT, column, "string longer than %u bytes; shorten it",
+		    PS_MAX_STRING);
+}
+
+/*
+ * Splits the line in p->linebuf into tokens.  The '\n' after it ends every
+ * scan without a bounds check; the tokens' texts are NUL-terminated in place.
+ * A separator overwritten that way has been read into `c` already.
+ */
+static enum portspec_status tokenize(struct parser *p, size_t len)
+{
+	if (p->captoks < len) { /* a line holds at most one token per byte */
+		size_t cap = p->captoks * 2 > len ? p->captoks * 2 : len;
+		struct token *t = ps_reallocarray(p->toks, cap, sizeof(*t));
+		if (!t)
+			return nomem(p);
+		p->toks = t;
+		p->captoks = cap;
+	}
+	char *b = p->linebuf;
+	p->ntoks = 0;
+	size_t i = 0;
+	unsigned char c = (unsigned char)b[0];
+	for (;;) {
+		size_t start = i;
+		if (c == ' ') {
+			c = (unsigned char)b[++i];
+		} else if (!(cls((char)c) & (C_SEP | C_CTRL))) {
+			/* The most common token: a word. */
+			do
+				i++;
+			while (!(cls(b[i]) & (C_SEP | C_CTRL)));
+			c = (unsigned char)b[i];
+			if (!(cls((char)c) & C_SEP))
+				return fail(p, PORTSPEC_E_PARSE, (unsigned)i + 1,
+					    "control character 0x%02x; remove it", c);
+			b[i] = '\0';
+			push_token(p, TOK_WORD, start, b + start, i - start);
+		} else if (c == '\t') {
+			c = (unsigned char)b[++i];
+		} else if (c == '"') {
+			size_t n = 0;
+			enum portspec_status st = lex_string(p, b, len, &i, &n);
+			if (st)
+				return st;
+			push_token(p, TOK_STRING, start, b + start + 1, n);
+			c = (unsigned char)b[i];
+		} else if (c == '{' || c == '}') {
+			push_token(p, c == '{' ? TOK_LBRACE : TOK_RBRACE, start,
+				   c == '{' ? p->braces : p->braces + 2, 1);
+			c = (unsigned char)b[++i];
+		} else if (c == '\r') {
+			if (i + 1 != len)
+				return fail(p, PORTSPEC_E_PARSE, (unsigned)i + 1,
+					    "stray carriage return; save the file with LF or CRLF line ends");
+			c = (unsigned char)b[++i];
+		} else if (c == '\n' || c == '#') {
+			return PORTSPEC_OK;
+		} else {
+			/* A control character where a token would start. */
+			return fail(p, PORTSPEC_E_PARSE, (unsigned)i + 1,
+				    "control character 0x%02x; remove it", c);
+		}
+	}
+}
+
+/* ---- statements ---- */
+
+static bool valid_name(const char *s, size_t n)
+{
+	if (n == 0 || n > PS_MAX_NAME || !(cls(s[0]) & C_NAME0))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!(cls(s[i]) & C_NAME))
+			return false;
 	return true;
 }
 
@@ -254,7 +441,7 @@ static enum portspec_status expect_name(struct parser *p, size_t i, const char *
 		return fail(p, PORTSPEC_E_PARSE, p->ntoks ? p->toks[p->ntoks - 1].column : 1,
 			    "expected %s after this", what);
 	const struct token *t = &p->toks[i];
-	if (t->kind != TOK_WORD || !valid_name(t->text))
+	if (t->kind != TOK_WORD || !valid_name(t->text, t->len))
 		return fail(p, PORTSPEC_E_PARSE, t->column,
 			    "expected %s, found '%.64s'; names are 1 to %u lowercase letters, "
 			    "digits, '-' or '_', starting with a letter or digit",
@@ -288,8 +475,8 @@ static enum portspec_status string_statement(struct parser *p, char **slot, unsi
 	enum portspec_status st = expect_end(p, 2);
 	if (st)
 		return st;
-	*slot = p->toks[1].text;
-	p->toks[1].text = NULL;
+	if (!(*slot = keep(p, &p->toks[1])))
+		return PORTSPEC_E_NOMEM;
 	if (seen)
 		*seen = p->line;
 	return PORTSPEC_OK;
@@ -302,14 +489,15 @@ static enum portspec_status parse_port(struct parser *p, const struct token *t,
 		return fail(p, PORTSPEC_E_PARSE, t->column,
 			    "expected a port number or range such as 443 or 1024-2048, found '%.64s'",
 			    t->text);
-	for (const char *c = s; c < end; c++)
+	unsigned long v = 0;
+	for (const char *c = s; c < end; c++) {
 		if (*c < '0' || *c > '9')
 			return fail(p, PORTSPEC_E_PARSE, t->column,
 				    "expected a port number or range such as 443 or 1024-2048, "
 				    "found '%.64s'", t->text);
-	unsigned long v = 0;
-	for (const char *c = s; c < end && v <= 65535; c++)
-		v = v * 10 + (unsigned long)(*c - '0');
+		if (v <= 65535)
+			v = v * 10 + (unsigned long)(*c - '0');
+	}
 	if (v < 1 || v > 65535)
 		return fail(p, PORTSPEC_E_PARSE, t->column,
 			    "port '%.*s' is out of range; ports are 1 to 65535",
@@ -331,8 +519,8 @@ static enum portspec_status ports_statement(struct parser *p, struct portspec_se
 		if (t->kind != TOK_WORD)
 			return fail(p, PORTSPEC_E_PARSE, t->column,
 				    "expected a port number or range, found '%.64s'", t->text);
-		const char *s = t->text, *end = s + strlen(s);
-		const char *dash = strchr(s, '-');
+		const char *s = t->text, *end = s + t->len;
+		const char *dash = memchr(s, '-', t->len);
 		unsigned long first = 0, last = 0;
 		enum portspec_status st;
 		if (dash == s)
@@ -355,10 +543,6 @@ static enum portspec_status ports_statement(struct parser *p, struct portspec_se
 			return fail(p, PORTSPEC_E_LIMIT, t->column,
 				    "service '%s' has more than %u port ranges; merge ranges",
 				    svc->name, PS_MAX_PORTS_PER_SERVICE);
-		struct ps_portrange *r = ps_reallocarray(svc->ports, svc->nports + 1, sizeof(*r));
-		if (!r)
-			return nomem(p);
-		svc->ports = r;
 		if (svc->nports == p->port_at_cap) {
 			size_t cap = p->port_at_cap ? p->port_at_cap * 2 : 16;
 			struct port_at *a = ps_reallocarray(p->port_at, cap, sizeof(*a));
@@ -373,8 +557,10 @@ static enum portspec_status ports_statement(struct parser *p, struct portspec_se
 		at->line = p->line;
 		at->column = t->column;
 		at->order = svc->nports;
-		snprintf(at->text, sizeof(at->text), "%s", t->text);
-		svc->ports[svc->nports++] = at->r;
+		size_t n = t->len < sizeof(at->text) - 1 ? t->len : sizeof(at->text) - 1;
+		memcpy(at->text, t->text, n);
+		at->text[n] = '\0';
+		svc->nports++;
 	}
 	return PORTSPEC_OK;
 }
@@ -391,17 +577,34 @@ static int cmp_port_at(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/* Sorts by cmp_port_at, a total order: any sort gives the same result.
+ * Most services have one or two ranges, where qsort's overhead dominates. */
+static void sort_port_at(struct port_at *at, size_t n)
+{
+	if (n > 8) {
+		qsort(at, n, sizeof(*at), cmp_port_at);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		struct port_at x = at[i];
+		size_t j = i;
+		for (; j > 0 && cmp_port_at(&at[j - 1], &x) > 0; j--)
+			at[j] = at[j - 1];
+		at[j] = x;
+	}
+}
+
 /*
  * Sorts the service's port ranges and rejects overlaps, in O(n log n): in
  * sorted order a range overlaps an earlier one exactly when it starts at or
  * before the furthest end so far.  The error points at whichever of the two
- * was written later.
+ * was written later.  Then the service keeps the sorted ranges.
  */
 static enum portspec_status sort_ports(struct parser *p, struct portspec_service *svc)
 {
 	struct port_at *at = p->port_at;
 	size_t n = svc->nports;
-	qsort(at, n, sizeof(*at), cmp_port_at);
+	sort_port_at(at, n);
 	size_t widest = 0;
 	for (size_t i = 1; i < n; i++) {
 		if (at[i].r.proto != at[widest].r.proto) {
@@ -426,6 +629,9 @@ static enum portspec_status sort_ports(struct parser *p, struct portspec_service
 		if (at[i].r.last > at[widest].r.last)
 			widest = i;
 	}
+	svc->ports = ps_arena_alloc(&p->spec->arena, n * sizeof(*svc->ports));
+	if (!svc->ports)
+		return nomem(p);
 	for (size_t i = 0; i < n; i++)
 		svc->ports[i] = at[i].r;
 	return PORTSPEC_OK;
@@ -433,27 +639,95 @@ static enum portspec_status sort_ports(struct parser *p, struct portspec_service
 
 static const char *const known_helpers[] = {"ftp", "tftp", NULL};
 
-/*
- * The service attributes of portspec 1 beyond ports and texts:
- *   icmp TYPE|FIRST-LAST ...     ICMP (IPv4) message types, 1 to 255
- *   icmpv6 TYPE|FIRST-LAST ...   ICMPv6 message types
- *   either-note ZONE "TEXT"      the caution for serving the service (marked
- *                                '*' in flows) from ZONE without its other zones
- */
-static enum portspec_status service_extension_line(struct parser *p, struct portspec_service *svc,
-						   const char *k)
+static enum portspec_status close_service(struct parser *p, struct portspec_service *svc)
 {
-	if (strcmp(k, "icmp") == 0 || strcmp(k, "icmpv6") == 0) {
-		size_t before = svc->nports;
-		enum portspec_status st =
-			ports_statement(p, svc, k[4] ? PORTSPEC_ICMPV6 : PORTSPEC_ICMP);
-		for (size_t i = before; !st && i < svc->nports; i++)
-			if (svc->ports[i].last > 255)
-				return fail(p, PORTSPEC_E_PARSE, p->port_at[i].column,
-					    "ICMP type '%s' is out of range; %s types are 1 to 255 "
-					    "(8 and 128: echo request)", p->port_at[i].text, k);
+	enum portspec_status st = expect_end(p, 1);
+	if (st)
 		return st;
+	unsigned saved = p->line;
+	p->line = svc->line;
+	if (svc->nports == 0)
+		return fail(p, PORTSPEC_E_PARSE, 1,
+			    "service '%s' has no ports; add a line such as 'tcp 443'", svc->name);
+	if (!svc->level)
+		return fail(p, PORTSPEC_E_PARSE, 1,
+			    "service '%s' has no level; add 'level required', 'level "
+			    "optional' or 'level cluster'", svc->name);
+	st = sort_ports(p, svc);
+	if (st)
+		return st;
+	p->line = saved;
+	p->current = SIZE_MAX;
+	return PORTSPEC_OK;
+}
+
+static enum portspec_status level_statement(struct parser *p, struct portspec_service *svc)
+{
+	const struct token *kw = &p->toks[0];
+	if (p->set_level)
+		return fail(p, PORTSPEC_E_PARSE, kw->column,
+			    "'level' is already set at line %u; keep one", p->set_level);
+	enum portspec_level l = 0;
+	if (p->ntoks > 1 && p->toks[1].kind == TOK_WORD) {
+		/* portspec_level_from_name, without its three strcmp calls */
+		const struct token *v = &p->toks[1];
+		l = IS(v, "required") ? PORTSPEC_REQUIRED
+		    : IS(v, "optional") ? PORTSPEC_OPTIONAL
+		    : IS(v, "cluster") ? PORTSPEC_CLUSTER : 0;
 	}
+	if (!l)
+		return fail(p, PORTSPEC_E_PARSE, p->ntoks > 1 ? p->toks[1].column : kw->column,
+			    "expected required, optional or cluster after 'level'");
+	enum portspec_status st = expect_end(p, 2);
+	if (st)
+		return st;
+	svc->level = l;
+	p->set_level = p->line;
+	return PORTSPEC_OK;
+}
+
+static enum portspec_status helper_statement(struct parser *p, struct portspec_service *svc)
+{
+	const struct token *kw = &p->toks[0];
+	if (p->set_helper)
+		return fail(p, PORTSPEC_E_PARSE, kw->column,
+			    "'helper' is already set at line %u; keep one", p->set_helper);
+	enum portspec_status st = expect_name(p, 1, "a helper name (ftp or tftp)");
+	if (st)
+		return st;
+	bool known = false;
+	for (size_t i = 0; known_helpers[i]; i++)
+		known |= strcmp(known_helpers[i], p->toks[1].text) == 0;
+	if (!known)
+		return fail(p, PORTSPEC_E_UNKNOWN, p->toks[1].column,
+			    "unknown helper '%s'; the helpers are ftp and tftp", p->toks[1].text);
+	st = expect_end(p, 2);
+	if (st)
+		return st;
+	if (!(svc->helper = keep(p, &p->toks[1])))
+		return PORTSPEC_E_NOMEM;
+	p->set_helper = p->line;
+	return PORTSPEC_OK;
+}
+
+/* icmp|icmpv6 TYPE|FIRST-LAST ...: ICMP (IPv4) or ICMPv6 message types, 1 to 255 */
+static enum portspec_status icmp_statement(struct parser *p, struct portspec_service *svc,
+					   enum portspec_protocol proto)
+{
+	size_t before = svc->nports;
+	enum portspec_status st = ports_statement(p, svc, proto);
+	for (size_t i = before; !st && i < svc->nports; i++)
+		if (p->port_at[i].r.last > 255)
+			return fail(p, PORTSPEC_E_PARSE, p->port_at[i].column,
+				    "ICMP type '%s' is out of range; %s types are 1 to 255 "
+				    "(8 and 128: echo request)", p->port_at[i].text, p->toks[0].text);
+	return st;
+}
+
+/* either-note ZONE "TEXT": the caution for serving the service (marked '*' in
+ * flows) from ZONE without its other zones */
+static enum portspec_status either_note_statement(struct parser *p, struct portspec_service *svc)
+{
 	enum portspec_status st = expect_name(p, 1, "a zone name");
 	if (st)
 		return st;
@@ -462,8 +736,13 @@ static enum portspec_status service_extension_line(struct parser *p, struct port
 		return fail(p, PORTSPEC_E_UNKNOWN, p->toks[1].column,
 			    "unknown zone '%.64s'; declare it with a zone statement first",
 			    p->toks[1].text);
-	if (!svc->either_notes && !(svc->either_notes = ps_calloc(PS_MAX_ZONES, sizeof(char *))))
-		return nomem(p);
+	if (!svc->either_notes) {
+		svc->either_notes = ps_arena_alloc(&p->spec->arena, PS_MAX_ZONES * sizeof(char *));
+		if (!svc->either_notes)
+			return nomem(p);
+		for (size_t k = 0; k < PS_MAX_ZONES; k++)
+			svc->either_notes[k] = NULL;
+	}
 	if (svc->either_notes[z])
 		return fail(p, PORTSPEC_E_PARSE, p->toks[0].column,
 			    "service '%s' has an either-note for zone %s already; keep one", svc->name,
@@ -475,105 +754,44 @@ static enum portspec_status service_extension_line(struct parser *p, struct port
 	st = expect_end(p, 3);
 	if (st)
 		return st;
-	svc->either_notes[z] = p->toks[2].text;
-	p->toks[2].text = NULL;
+	if (!(svc->either_notes[z] = keep(p, &p->toks[2])))
+		return PORTSPEC_E_NOMEM;
 	return PORTSPEC_OK;
-}
-
-/* False for any keyword but those above; else true, with the outcome in *st. */
-static bool service_extension(struct parser *p, struct portspec_service *svc, const char *k,
-			      enum portspec_status *st)
-{
-	if (strcmp(k, "icmp") != 0 && strcmp(k, "icmpv6") != 0 && strcmp(k, "either-note") != 0)
-		return false;
-	*st = service_extension_line(p, svc, k);
-	return true;
 }
 
 static enum portspec_status service_line(struct parser *p)
 {
 	struct portspec_service *svc = &p->spec->services[p->current];
 	const struct token *kw = &p->toks[0];
-	if (kw->kind == TOK_RBRACE) {
-		enum portspec_status st = expect_end(p, 1);
-		if (st)
-			return st;
-		unsigned saved = p->line;
-		p->line = svc->line;
-		if (svc->nports == 0)
-			return fail(p, PORTSPEC_E_PARSE, 1,
-				    "service '%s' has no ports; add a line such as 'tcp 443'", svc->name);
-		if (!svc->level)
-			return fail(p, PORTSPEC_E_PARSE, 1,
-				    "service '%s' has no level; add 'level required', 'level "
-				    "optional' or 'level cluster'", svc->name);
-		st = sort_ports(p, svc);
-		if (st)
-			return st;
-		p->line = saved;
-		p->current = SIZE_MAX;
-		return PORTSPEC_OK;
-	}
+	if (kw->kind == TOK_RBRACE)
+		return close_service(p, svc);
 	if (kw->kind != TOK_WORD)
 		return fail(p, PORTSPEC_E_PARSE, kw->column,
 			    "expected a service attribute (title, description, note, level, tcp, "
 			    "udp, icmp, icmpv6, helper, either-note) or '}', found '%.64s'", kw->text);
-	const char *k = kw->text;
-	if (strcmp(k, "title") == 0)
+	if (IS(kw, "title"))
 		return string_statement(p, &svc->title, &p->set_title);
-	if (strcmp(k, "description") == 0)
+	if (IS(kw, "description"))
 		return string_statement(p, &svc->description, &p->set_desc);
-	if (strcmp(k, "note") == 0)
+	if (IS(kw, "note"))
 		return string_statement(p, &svc->note, &p->set_note);
-	if (strcmp(k, "tcp") == 0)
+	if (IS(kw, "tcp"))
 		return ports_statement(p, svc, PORTSPEC_TCP);
-	if (strcmp(k, "udp") == 0)
+	if (IS(kw, "udp"))
 		return ports_statement(p, svc, PORTSPEC_UDP);
-	enum portspec_status ext;
-	if (service_extension(p, svc, k, &ext))
-		return ext;
-	if (strcmp(k, "level") == 0) {
-		if (p->set_level)
-			return fail(p, PORTSPEC_E_PARSE, kw->column,
-				    "'level' is already set at line %u; keep one", p->set_level);
-		enum portspec_level l =
-			p->ntoks > 1 && p->toks[1].kind == TOK_WORD
-				? portspec_level_from_name(p->toks[1].text) : 0;
-		if (!l)
-			return fail(p, PORTSPEC_E_PARSE, p->ntoks > 1 ? p->toks[1].column : kw->column,
-				    "expected required, optional or cluster after 'level'");
-		enum portspec_status st = expect_end(p, 2);
-		if (st)
-			return st;
-		svc->level = l;
-		p->set_level = p->line;
-		return PORTSPEC_OK;
-	}
-	if (strcmp(k, "helper") == 0) {
-		if (p->set_helper)
-			return fail(p, PORTSPEC_E_PARSE, kw->column,
-				    "'helper' is already set at line %u; keep one", p->set_helper);
-		enum portspec_status st = expect_name(p, 1, "a helper name (ftp or tftp)");
-		if (st)
-			return st;
-		bool known = false;
-		for (size_t i = 0; known_helpers[i]; i++)
-			known |= strcmp(known_helpers[i], p->toks[1].text) == 0;
-		if (!known)
-			return fail(p, PORTSPEC_E_UNKNOWN, p->toks[1].column,
-				    "unknown helper '%s'; the helpers are ftp and tftp",
-				    p->toks[1].text);
-		st = expect_end(p, 2);
-		if (st)
-			return st;
-		svc->helper = p->toks[1].text;
-		p->toks[1].text = NULL;
-		p->set_helper = p->line;
-		return PORTSPEC_OK;
-	}
+	if (IS(kw, "icmp"))
+		return icmp_statement(p, svc, PORTSPEC_ICMP);
+	if (IS(kw, "icmpv6"))
+		return icmp_statement(p, svc, PORTSPEC_ICMPV6);
+	if (IS(kw, "either-note"))
+		return either_note_statement(p, svc);
+	if (IS(kw, "level"))
+		return level_statement(p, svc);
+	if (IS(kw, "helper"))
+		return helper_statement(p, svc);
 	return fail(p, PORTSPEC_E_PARSE, kw->column,
 		    "unknown service attribute '%.64s'; expected title, description, note, level, "
-		    "tcp, udp, icmp, icmpv6, helper, either-note or '}'", k);
+		    "tcp, udp, icmp, icmpv6, helper, either-note or '}'", kw->text);
 }
 
 static enum portspec_status service_statement(struct parser *p)
@@ -589,7 +807,8 @@ static enum portspec_status service_statement(struct parser *p)
 	if (st)
 		return st;
 	struct portspec_spec *spec = p->spec;
-	size_t prev = ps_map_get(&spec->service_index, p->toks[1].text);
+	size_t hash = ps_map_hash(p->toks[1].text);
+	size_t prev = ps_map_get(&spec->service_index, p->toks[1].text, hash);
 	if (prev != SIZE_MAX)
 		return fail(p, PORTSPEC_E_PARSE, p->toks[1].column,
 			    "service '%s' is already declared at line %u; rename one",
@@ -607,16 +826,28 @@ static enum portspec_status service_statement(struct parser *p)
 	}
 	struct portspec_service *svc = &spec->services[n];
 	memset(svc, 0, sizeof(*svc));
-	svc->name = p->toks[1].text;
-	p->toks[1].text = NULL;
+	if (!(svc->name = keep(p, &p->toks[1])))
+		return PORTSPEC_E_NOMEM;
 	svc->line = p->line;
 	spec->nservices++;
-	if (!ps_map_put(&spec->service_index, svc->name, n))
+	if (!ps_map_put(&spec->service_index, svc->name, hash, n))
 		return nomem(p);
 	p->current = n;
 	p->block_line = p->line;
 	p->set_title = p->set_desc = p->set_note = p->set_level = p->set_helper = 0;
 	return PORTSPEC_OK;
+}
+
+/* Grows an array of `*n` elements of `size` bytes by one; false when out of memory. */
+static bool grow_one(struct parser *p, void **array, size_t n, size_t size)
+{
+	void *a = ps_reallocarray(*array, n + 1, size);
+	if (!a) {
+		nomem(p);
+		return false;
+	}
+	*array = a;
+	return true;
 }
 
 static enum portspec_status zone_statement(struct parser *p)
@@ -648,7 +879,7 @@ static enum portspec_status zone_statement(struct parser *p)
 				return fail(p, PORTSPEC_E_PARSE, p->toks[2].column,
 					    "zone '%s' is already the complement zone; a spec has "
 					    "at most one", spec->zones[i].name);
-	char *title = NULL;
+	const struct token *title = NULL;
 	if (p->ntoks > 3) {
 		if (p->toks[3].kind != TOK_STRING)
 			return fail(p, PORTSPEC_E_PARSE, p->toks[3].column,
@@ -656,18 +887,13 @@ static enum portspec_status zone_statement(struct parser *p)
 		st = expect_end(p, 4);
 		if (st)
 			return st;
-		title = p->toks[3].text;
+		title = &p->toks[3];
 	}
-	struct portspec_zone *z = ps_reallocarray(spec->zones, spec->nzones + 1, sizeof(*z));
-	if (!z)
-		return nomem(p);
-	spec->zones = z;
-	z[spec->nzones] = (struct portspec_zone){
-		.name = p->toks[1].text, .title = title, .kind = kind, .index = spec->nzones};
-	p->toks[1].text = NULL;
-	if (title)
-		p->toks[3].text = NULL;
-	spec->nzones++;
+	struct portspec_zone z = {.kind = kind, .index = spec->nzones};
+	if (!(z.name = keep(p, &p->toks[1])) || (title && !(z.title = keep(p, title))) ||
+	    !grow_one(p, (void **)&spec->zones, spec->nzones, sizeof(z)))
+		return PORTSPEC_E_NOMEM;
+	spec->zones[spec->nzones++] = z;
 	return PORTSPEC_OK;
 }
 
@@ -691,7 +917,7 @@ static enum portspec_status interface_statement(struct parser *p)
 	if (spec->nifaces >= PS_MAX_INTERFACES)
 		return fail(p, PORTSPEC_E_LIMIT, p->toks[1].column, "more than %u interfaces",
 			    PS_MAX_INTERFACES);
-	char *title = NULL;
+	const struct token *title = NULL;
 	if (p->ntoks > 2) {
 		if (p->toks[2].kind != TOK_STRING)
 			return fail(p, PORTSPEC_E_PARSE, p->toks[2].column,
@@ -699,18 +925,13 @@ static enum portspec_status interface_statement(struct parser *p)
 		st = expect_end(p, 3);
 		if (st)
 			return st;
-		title = p->toks[2].text;
+		title = &p->toks[2];
 	}
-	struct ps_interface *f = ps_reallocarray(spec->ifaces, spec->nifaces + 1, sizeof(*f));
-	if (!f)
-		return nomem(p);
-	spec->ifaces = f;
-	f[spec->nifaces].name = p->toks[1].text;
-	f[spec->nifaces].title = title;
-	p->toks[1].text = NULL;
-	if (title)
-		p->toks[2].text = NULL;
-	spec->nifaces++;
+	struct ps_interface f = {0};
+	if (!(f.name = keep(p, &p->toks[1])) || (title && !(f.title = keep(p, title))) ||
+	    !grow_one(p, (void **)&spec->ifaces, spec->nifaces, sizeof(f)))
+		return PORTSPEC_E_NOMEM;
+	spec->ifaces[spec->nifaces++] = f;
 	return PORTSPEC_OK;
 }
 
@@ -722,6 +943,81 @@ static const char *zone_list(const struct portspec_spec *spec, char *buf, size_t
 		off += (size_t)snprintf(buf + off, size - off, "%s%s", i ? ", " : "",
 					spec->zones[i].name);
 	return spec->nzones ? buf : "none; declare one with 'zone NAME KIND'";
+}
+
+/* role ROLE[,ROLE]: the mask of the roles named, split at commas like strtok. */
+static enum portspec_status flow_roles(struct parser *p, const struct token *r, unsigned *roles)
+{
+	*roles = 0;
+	const char *s = r->text, *end = s + r->len;
+	for (;;) {
+		const char *comma = memchr(s, ',', (size_t)(end - s));
+		size_t n = (size_t)((comma ? comma : end) - s);
+		if (n) {
+			/* A longer word is no role; the message shows 32 bytes of it. */
+			char w[40];
+			size_t k = n < sizeof(w) - 1 ? n : sizeof(w) - 1;
+			memcpy(w, s, k);
+			w[k] = '\0';
+			enum portspec_role role = portspec_role_from_name(w);
+			if (!role)
+				return fail(p, PORTSPEC_E_PARSE, r->column,
+					    "unknown role '%.32s'; the roles are central, member "
+					    "and standalone", w);
+			*roles |= (unsigned)role;
+		}
+		if (!comma)
+			break;
+		s = comma + 1;
+	}
+	if (!*roles)
+		return fail(p, PORTSPEC_E_PARSE, r->column, "expected roles after 'role'");
+	return PORTSPEC_OK;
+}
+
+/* The services of a flow statement, from token i on; the tokens are changed. */
+static enum portspec_status flow_services(struct parser *p, size_t i, struct ps_spec_flow *flow)
+{
+	struct portspec_spec *spec = p->spec;
+	size_t n = p->ntoks - i;
+	if (p->nflow_mark < spec->nservices) {
+		size_t *m = ps_reallocarray(p->flow_mark, spec->nservices, sizeof(*m));
+		if (!m)
+			return nomem(p);
+		memset(m + p->nflow_mark, 0, (spec->nservices - p->nflow_mark) * sizeof(*m));
+		p->flow_mark = m;
+		p->nflow_mark = spec->nservices;
+	}
+	p->flow_serial++;
+	flow->services = ps_arena_alloc(&spec->arena, n * sizeof(*flow->services));
+	if (!flow->services)
+		return nomem(p);
+	for (; i < p->ntoks; i++) {
+		const struct token *t = &p->toks[i];
+		char *name = t->text;
+		size_t len = t->len;
+		bool either = len > 1 && name[len - 1] == '*';
+		if (either)
+			name[--len] = '\0';
+		if (t->kind != TOK_WORD || !valid_name(name, len)) {
+			if (either)
+				name[len] = '*';
+			return fail(p, PORTSPEC_E_PARSE, t->column,
+				    "expected a service name, optionally with '*', found '%.64s'",
+				    t->text);
+		}
+		size_t svc = ps_map_get(&spec->service_index, name, ps_map_hash(name));
+		if (svc == SIZE_MAX)
+			return fail(p, PORTSPEC_E_UNKNOWN, t->column,
+				    "unknown service '%s'; declare it with 'service %s { ... }' before "
+				    "this flow", name, name);
+		if (p->flow_mark[svc] == p->flow_serial)
+			return fail(p, PORTSPEC_E_PARSE, t->column,
+				    "service '%s' is listed twice in this flow", name);
+		p->flow_mark[svc] = p->flow_serial;
+		flow->services[flow->nservices++] = (struct ps_flow_service){svc, either};
+	}
+	return PORTSPEC_OK;
 }
 
 /* flow DIRECTION ZONE [interface NAME] [role ROLE[,ROLE]] services SVC[*]... */
@@ -758,9 +1054,9 @@ static enum portspec_status flow_statement(struct parser *p)
 				    "expected 'services' and the flow's services, as in "
 				    "'services smtp dns*'");
 		t = &p->toks[i];
-		if (t->kind == TOK_WORD && strcmp(t->text, "services") == 0)
+		if (t->kind == TOK_WORD && IS(t, "services"))
 			break;
-		if (t->kind == TOK_WORD && strcmp(t->text, "interface") == 0 && !seen_iface) {
+		if (t->kind == TOK_WORD && IS(t, "interface") && !seen_iface) {
 			st = expect_name(p, i + 1, "an interface name");
 			if (st)
 				return st;
@@ -774,31 +1070,14 @@ static enum portspec_status flow_statement(struct parser *p)
 			i += 2;
 			continue;
 		}
-		if (t->kind == TOK_WORD && strcmp(t->text, "role") == 0 && !seen_role) {
+		if (t->kind == TOK_WORD && IS(t, "role") && !seen_role) {
 			if (i + 1 >= p->ntoks || p->toks[i + 1].kind != TOK_WORD)
 				return fail(p, PORTSPEC_E_PARSE, t->column,
 					    "expected roles after 'role': central, member, "
 					    "standalone, separated by commas");
-			const struct token *r = &p->toks[i + 1];
-			flow.roles = 0;
-			char *save = NULL, *copy = ps_strdup(r->text);
-			if (!copy)
-				return nomem(p);
-			for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-				enum portspec_role role = portspec_role_from_name(w);
-				if (!role) {
-					st = fail(p, PORTSPEC_E_PARSE, r->column,
-						  "unknown role '%.32s'; the roles are central, member "
-						  "and standalone", w);
-					ps_free(copy);
-					return st;
-				}
-				flow.roles |= (unsigned)role;
-			}
-			ps_free(copy);
-			if (!flow.roles)
-				return fail(p, PORTSPEC_E_PARSE, r->column,
-					    "expected roles after 'role'");
+			st = flow_roles(p, &p->toks[i + 1], &flow.roles);
+			if (st)
+				return st;
 			seen_role = true;
 			i += 2;
 			continue;
@@ -811,63 +1090,40 @@ static enum portspec_status flow_statement(struct parser *p)
 	if (i >= p->ntoks)
 		return fail(p, PORTSPEC_E_PARSE, p->toks[i - 1].column,
 			    "expected at least one service after 'services'");
-	size_t n = p->ntoks - i;
-	if (p->nflow_mark < spec->nservices) {
-		size_t *m = ps_reallocarray(p->flow_mark, spec->nservices, sizeof(*m));
-		if (!m)
+	st = flow_services(p, i, &flow);
+	if (st)
+		return st;
+	/* Grow by doubling: a spec may have up to PS_MAX_FLOW_STATEMENTS. */
+	if (spec->nflows == p->capflows) {
+		size_t cap = p->capflows ? p->capflows * 2 : 16;
+		struct ps_spec_flow *fl = ps_reallocarray(spec->flows, cap, sizeof(*fl));
+		if (!fl)
 			return nomem(p);
-		memset(m + p->nflow_mark, 0, (spec->nservices - p->nflow_mark) * sizeof(*m));
-		p->flow_mark = m;
-		p->nflow_mark = spec->nservices;
+		spec->flows = fl;
+		p->capflows = cap;
 	}
-	p->flow_serial++;
-	flow.services = ps_calloc(n, sizeof(*flow.services));
-	if (!flow.services)
-		return nomem(p);
-	for (; i < p->ntoks; i++) {
-		t = &p->toks[i];
-		char *name = t->text;
-		size_t len = strlen(name);
-		bool either = len > 1 && name[len - 1] == '*';
-		if (either)
-			name[len - 1] = '\0';
-		if (t->kind != TOK_WORD || !valid_name(name)) {
-			if (either)
-				name[len - 1] = '*';
-			st = fail(p, PORTSPEC_E_PARSE, t->column,
-				  "expected a service name, optionally with '*', found '%.64s'",
-				  t->text);
-			goto out;
-		}
-		size_t svc = ps_map_get(&spec->service_index, name);
-		if (svc == SIZE_MAX) {
-			st = fail(p, PORTSPEC_E_UNKNOWN, t->column,
-				  "unknown service '%s'; declare it with 'service %s { ... }' before "
-				  "this flow", name, name);
-			goto out;
-		}
-		if (p->flow_mark[svc] == p->flow_serial) {
-			st = fail(p, PORTSPEC_E_PARSE, t->column,
-				  "service '%s' is listed twice in this flow", name);
-			goto out;
-		}
-		p->flow_mark[svc] = p->flow_serial;
-		flow.services[flow.nservices++] = (struct ps_flow_service){svc, either};
-	}
-	struct ps_spec_flow *fl = ps_reallocarray(spec->flows, spec->nflows + 1, sizeof(*fl));
-	if (!fl) {
-		st = nomem(p);
-		goto out;
-	}
-	spec->flows = fl;
-	fl[spec->nflows++] = flow;
+	spec->flows[spec->nflows++] = flow;
 	for (size_t k = 0; k < flow.nservices; k++)
 		if (flow.services[k].either)
 			spec->services[flow.services[k].service].either_zones |= 1u << flow.zone;
 	return PORTSPEC_OK;
-out:
-	ps_free(flow.services);
-	return st;
+}
+
+static enum portspec_status version_statement(struct parser *p)
+{
+	const struct token *kw = &p->toks[0];
+	if (!IS(kw, "portspec"))
+		return fail(p, PORTSPEC_E_PARSE, kw->column,
+			    "expected 'portspec 1' as the first statement, found '%.64s'", kw->text);
+	if (p->ntoks < 2 || p->toks[1].kind != TOK_WORD)
+		return fail(p, PORTSPEC_E_PARSE, kw->column,
+			    "expected the format version after 'portspec': portspec 1");
+	if (!IS(&p->toks[1], "1"))
+		return fail(p, PORTSPEC_E_PARSE, p->toks[1].column,
+			    "unsupported format version '%.32s'; this library reads version 1",
+			    p->toks[1].text);
+	p->seen_version = true;
+	return expect_end(p, 2);
 }
 
 static enum portspec_status statement(struct parser *p)
@@ -878,83 +1134,70 @@ static enum portspec_status statement(struct parser *p)
 	if (kw->kind != TOK_WORD)
 		return fail(p, PORTSPEC_E_PARSE, kw->column,
 			    "unexpected '%.64s' outside a service block", kw->text);
-	const char *k = kw->text;
-	if (!p->seen_version) {
-		if (strcmp(k, "portspec") != 0)
-			return fail(p, PORTSPEC_E_PARSE, kw->column,
-				    "expected 'portspec 1' as the first statement, found '%.64s'", k);
-		if (p->ntoks < 2 || p->toks[1].kind != TOK_WORD)
-			return fail(p, PORTSPEC_E_PARSE, kw->column,
-				    "expected the format version after 'portspec': portspec 1");
-		if (strcmp(p->toks[1].text, "1") != 0)
-			return fail(p, PORTSPEC_E_PARSE, p->toks[1].column,
-				    "unsupported format version '%.32s'; this library reads version 1",
-				    p->toks[1].text);
-		p->seen_version = true;
-		return expect_end(p, 2);
-	}
-	if (strcmp(k, "portspec") == 0)
+	if (!p->seen_version)
+		return version_statement(p);
+	if (IS(kw, "portspec"))
 		return fail(p, PORTSPEC_E_PARSE, kw->column,
 			    "'portspec' may appear once, as the first statement");
-	if (strcmp(k, "name") == 0)
+	if (IS(kw, "name"))
 		return string_statement(p, &p->spec->name, NULL);
-	if (strcmp(k, "version") == 0)
+	if (IS(kw, "version"))
 		return string_statement(p, &p->spec->version, NULL);
-	if (strcmp(k, "source") == 0)
+	if (IS(kw, "source"))
 		return string_statement(p, &p->spec->source, NULL);
-	if (strcmp(k, "either-note") == 0)
+	if (IS(kw, "either-note"))
 		return string_statement(p, &p->spec->either_note, NULL);
-	if (strcmp(k, "zone") == 0)
+	if (IS(kw, "zone"))
 		return zone_statement(p);
-	if (strcmp(k, "interface") == 0)
+	if (IS(kw, "interface"))
 		return interface_statement(p);
-	if (strcmp(k, "service") == 0)
+	if (IS(kw, "service"))
 		return service_statement(p);
-	if (strcmp(k, "flow") == 0)
+	if (IS(kw, "flow"))
 		return flow_statement(p);
 	return fail(p, PORTSPEC_E_PARSE, kw->column,
 		    "unknown statement '%.64s'; expected name, version, source, either-note, zone, "
-		    "interface, service or flow", k);
+		    "interface, service or flow", kw->text);
 }
 
-static enum portspec_status parse_all(struct parser *p, const char *text, size_t len)
+/*
+ * Parses the lines of text[0, len) that end in '\n', and with `last` the
+ * line after the last '\n' too; *used is what was parsed.  A line that does
+ * not end in this piece is left for the next, unless it is too long already.
+ */
+static enum portspec_status parse_lines(struct parser *p, const char *text, size_t len,
+					bool last, size_t *used)
 {
-	if (len > PS_MAX_FILE_SIZE)
-		return ps_error_set(p->err, PORTSPEC_E_LIMIT, p->file, 0, 0,
-				    "spec is larger than %u bytes", PS_MAX_FILE_SIZE);
 	size_t pos = 0;
-	p->line = 0;
-	while (pos < len) {
-		const char *line = text + pos;
-		const char *nl = memchr(line, '\n', len - pos);
-		size_t n = nl ? (size_t)(nl - line) : len - pos;
-		pos += n + (nl ? 1 : 0);
+	enum portspec_status st = PORTSPEC_OK;
+	while (pos < len && !st) {
+		bool more = false, odd = false;
+		size_t n = next_line(p, text + pos, len - pos, &more, &odd);
+		if (!more && !last && n <= PS_MAX_LINE)
+			break;
+		pos += n + more;
 		p->line++;
-		if (n > PS_MAX_LINE)
-			return fail(p, PORTSPEC_E_LIMIT, PS_MAX_LINE + 1,
-				    "line longer than %u bytes; split the statement", PS_MAX_LINE);
-		for (size_t i = 0; i < n;) {
-			if (line[i] == '\0')
-				return fail(p, PORTSPEC_E_PARSE, (unsigned)i + 1,
-					    "NUL byte; spec files are UTF-8 text");
-			size_t u = utf8_len((const unsigned char *)line + i, n - i);
-			if (!u)
-				return fail(p, PORTSPEC_E_PARSE, (unsigned)i + 1,
-					    "invalid UTF-8, or a Unicode noncharacter such as U+FFFE; "
-					    "save the file as UTF-8 text");
-			i += u;
+		if (n > PS_MAX_LINE) {
+			st = fail(p, PORTSPEC_E_LIMIT, PS_MAX_LINE + 1,
+				  "line longer than %u bytes; split the statement", PS_MAX_LINE);
+			break;
 		}
-		clear_tokens(p);
-		enum portspec_status st = tokenize(p, line, n);
-		if (st)
-			return st;
-		if (p->ntoks == 0)
-			continue;
-		st = statement(p);
-		if (st)
-			return st;
+		/* The copy is padded with '\n': it ends every scan of the line, and
+		 * eight-byte reads past the line's end read no other line. */
+		memset(p->linebuf + n, '\n', LINE_PAD);
+		st = odd ? check_bytes(p, p->linebuf, n) : PORTSPEC_OK;
+		if (!st)
+			st = tokenize(p, n);
+		if (!st && p->ntoks)
+			st = statement(p);
 	}
-	clear_tokens(p);
+	*used = pos;
+	return st;
+}
+
+/* After the last line: what the end of the file leaves unfinished. */
+static enum portspec_status parse_end(struct parser *p)
+{
 	p->line++;
 	if (p->current != SIZE_MAX)
 		return fail(p, PORTSPEC_E_PARSE, 1,
@@ -968,6 +1211,39 @@ static enum portspec_status parse_all(struct parser *p, const char *text, size_t
 	return PORTSPEC_OK;
 }
 
+/* A parser with an empty spec, for lines of at most `longest` bytes. */
+static enum portspec_status parser_begin(struct parser *p, const char *filename, size_t longest,
+					 struct portspec_error *err)
+{
+	*p = (struct parser){.file = filename, .err = err, .current = SIZE_MAX, .braces = "{\0}"};
+	p->spec = ps_calloc(1, sizeof(*p->spec));
+	if (!p->spec)
+		return ps_error_set(err, PORTSPEC_E_NOMEM, filename, 0, 0, "out of memory");
+	atomic_init(&p->spec->refs, 1);
+	p->spec->filename = ps_arena_strndup(&p->spec->arena, filename, strlen(filename));
+	/* Room for the longest line there can be, the eight bytes next_line
+	 * may copy after it, and the padding. */
+	p->linebuf = ps_malloc(longest + 8 + LINE_PAD);
+	if (!p->spec->filename || !p->linebuf)
+		return nomem(p);
+	return PORTSPEC_OK;
+}
+
+/* Hands the spec to *out if st is PORTSPEC_OK, frees it otherwise; returns st. */
+static enum portspec_status parser_finish(struct parser *p, enum portspec_status st,
+					  struct portspec_spec **out)
+{
+	ps_free(p->toks);
+	ps_free(p->linebuf);
+	ps_free(p->port_at);
+	ps_free(p->flow_mark);
+	if (st)
+		portspec_spec_free(p->spec);
+	else
+		*out = p->spec;
+	return st;
+}
+
 PORTSPEC_EXPORT enum portspec_status portspec_spec_parse(const char *text, size_t len,
 							 const char *filename,
 							 struct portspec_spec **out,
@@ -979,27 +1255,70 @@ PORTSPEC_EXPORT enum portspec_status portspec_spec_parse(const char *text, size_
 	if (!out || (!text && len))
 		return ps_error_set(err, PORTSPEC_E_INVALID, filename, 0, 0,
 				    "no text or no output pointer given");
-	struct portspec_spec *spec = ps_calloc(1, sizeof(*spec));
-	if (!spec)
-		return ps_error_set(err, PORTSPEC_E_NOMEM, filename, 0, 0, "out of memory");
-	atomic_init(&spec->refs, 1);
-	struct parser p = {.file = filename, .err = err, .spec = spec, .current = SIZE_MAX};
-	enum portspec_status st = PORTSPEC_OK;
-	spec->filename = ps_strdup(filename);
-	if (!spec->filename)
-		st = nomem(&p);
+	struct parser p;
+	size_t used;
+	enum portspec_status st =
+		parser_begin(&p, filename, len < PS_MAX_LINE ? len : PS_MAX_LINE, err);
+	if (!st && len > PS_MAX_FILE_SIZE)
+		st = ps_error_set(err, PORTSPEC_E_LIMIT, filename, 0, 0,
+				  "spec is larger than %u bytes", PS_MAX_FILE_SIZE);
 	if (!st)
-		st = parse_all(&p, text ? text : "", len);
-	clear_tokens(&p);
-	ps_free(p.toks);
-	ps_free(p.port_at);
-	ps_free(p.flow_mark);
-	if (st) {
-		portspec_spec_free(spec);
-		return st;
+		st = parse_lines(&p, text ? text : "", len, true, &used);
+	if (!st)
+		st = parse_end(&p);
+	return parser_finish(&p, st, out);
+}
+
+/* A file is read in pieces of this size, each parsed before the next is read. */
+#define LOAD_PIECE (256u * 1024u)
+
+/*
+ * Reads and parses the file piece by piece: a big spec never sits in memory
+ * whole.  The outcome is the one of reading it all first: a read error, then
+ * a file over the size limit, win over a syntax error found before them, so
+ * after an error the rest is still read, not parsed.
+ */
+static enum portspec_status load_pieces(struct parser *p, FILE *fp, size_t piece)
+{
+	/* a piece, and the start of a line carried over from the one before */
+	size_t cap = piece + PS_MAX_LINE;
+	char *buf = ps_malloc(cap);
+	if (!buf)
+		return ps_error_set(p->err, PORTSPEC_E_NOMEM, p->file, 0, 0, "out of memory");
+	size_t have = 0, total = 0;
+	enum portspec_status st = PORTSPEC_OK;
+	for (;;) {
+		size_t r = fread(buf + have, 1, cap - have, fp);
+		bool end = r < cap - have;
+		have += r;
+		total += r;
+		if (total > PS_MAX_FILE_SIZE)
+			break;
+		size_t used = have;
+		if (!st)
+			st = parse_lines(p, buf, have, end, &used);
+		memmove(buf, buf + used, have - used);
+		have -= used;
+		if (end)
+			break;
 	}
-	*out = spec;
-	return PORTSPEC_OK;
+	ps_free(buf);
+	if (ferror(fp))
+		return ps_error_set(p->err, PORTSPEC_E_IO, p->file, 0, 0, "read error");
+	if (total > PS_MAX_FILE_SIZE)
+		return ps_error_set(p->err, PORTSPEC_E_LIMIT, p->file, 0, 0,
+				    "spec is larger than %u bytes", PS_MAX_FILE_SIZE);
+	return st ? st : parse_end(p);
+}
+
+enum portspec_status ps_spec_read(FILE *fp, const char *filename, size_t piece,
+				  struct portspec_spec **out, struct portspec_error *err)
+{
+	struct parser p;
+	enum portspec_status st = parser_begin(&p, filename, PS_MAX_LINE, err);
+	if (!st)
+		st = load_pieces(&p, fp, piece ? piece : 1);
+	return parser_finish(&p, st, out);
 }
 
 PORTSPEC_EXPORT enum portspec_status portspec_spec_load(const char *path,
@@ -1013,24 +1332,7 @@ PORTSPEC_EXPORT enum portspec_status portspec_spec_load(const char *path,
 	if (!fp)
 		return ps_error_set(err, PORTSPEC_E_IO, path, 0, 0, "cannot open: %s",
 				    strerror(errno));
-	struct ps_buf b;
-	ps_buf_init(&b);
-	char chunk[65536];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-		ps_buf_add(&b, chunk, n);
-		if (b.len > PS_MAX_FILE_SIZE)
-			break;
-	}
-	bool rerr = ferror(fp);
+	enum portspec_status st = ps_spec_read(fp, path, LOAD_PIECE, out, err);
 	fclose(fp);
-	enum portspec_status st;
-	if (rerr)
-		st = ps_error_set(err, PORTSPEC_E_IO, path, 0, 0, "read error");
-	else if (b.failed)
-		st = ps_error_set(err, PORTSPEC_E_NOMEM, path, 0, 0, "out of memory");
-	else
-		st = portspec_spec_parse(b.data ? b.data : "", b.len, path, out, err);
-	ps_buf_release(&b);
 	return st;
 }

@@ -1,8 +1,81 @@
 /* SPDX-License-Identifier: MIT */
-/* The spec: lifecycle and accessors.  Parsing is in spec-parse.c. */
+/* The spec: storage, lifecycle and accessors.  Parsing is in spec-parse.c. */
+#include <stdalign.h>
 #include <string.h>
 
 #include "private.h"
+
+struct ps_arena_chunk {
+	struct ps_arena_chunk *next;
+	size_t size; /* bytes of data */
+	size_t used;
+	max_align_t data[];
+};
+
+/* Chunks double up to this size (what a spec leaves unused is at most that
+ * much); a bigger request gets a chunk of its own. */
+#define ARENA_FIRST 4096u
+#define ARENA_MAX (256u * 1024u)
+
+static void *arena_take(struct ps_arena *a, size_t size, size_t align)
+{
+	struct ps_arena_chunk *c = a->head;
+	if (c) {
+		size_t at = (c->used + align - 1) & ~(align - 1);
+		if (at <= c->size && size <= c->size - at) {
+			c->used = at + size;
+			return (char *)c->data + at;
+		}
+	}
+	size_t want = c ? (c->size < ARENA_MAX ? c->size * 2 : ARENA_MAX) : ARENA_FIRST;
+	if (want < size)
+		want = size;
+	if (want > SIZE_MAX - sizeof(*c))
+		return NULL;
+	struct ps_arena_chunk *n = ps_malloc(sizeof(*n) + want);
+	if (!n)
+		return NULL;
+	n->size = want;
+	n->used = size;
+	/* A chunk of its own for a big request: keep filling the current one. */
+	if (c && want == size && c->size - c->used > 64) {
+		n->next = c->next;
+		c->next = n;
+	} else {
+		n->next = c;
+		a->head = n;
+	}
+	return n->data;
+}
+
+void *ps_arena_alloc(struct ps_arena *a, size_t size)
+{
+	return arena_take(a, size, alignof(max_align_t));
+}
+
+char *ps_arena_strndup(struct ps_arena *a, const char *s, size_t n)
+{
+	struct ps_arena_chunk *c = a->head;
+	char *p;
+	if (c && n < c->size - c->used) { /* the common case, without arena_take */
+		p = (char *)c->data + c->used;
+		c->used += n + 1;
+	} else if (n == SIZE_MAX || !(p = arena_take(a, n + 1, 1))) {
+		return NULL;
+	}
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+void ps_arena_release(struct ps_arena *a)
+{
+	while (a->head) {
+		struct ps_arena_chunk *next = a->head->next;
+		ps_free(a->head);
+		a->head = next;
+	}
+}
 
 extern const char ps_default_spec_text[];
 
@@ -36,47 +109,20 @@ size_t ps_spec_service_index(const struct portspec_spec *spec, const struct port
 	return (size_t)(svc - spec->services);
 }
 
-static void service_release(struct portspec_service *svc)
-{
-	ps_free(svc->name);
-	ps_free(svc->title);
-	ps_free(svc->description);
-	ps_free(svc->note);
-	for (size_t z = 0; svc->either_notes && z < PS_MAX_ZONES; z++)
-		ps_free(svc->either_notes[z]);
-	ps_free(svc->either_notes);
-	ps_free(svc->helper);
-	ps_free(svc->ports);
-}
-
 PORTSPEC_EXPORT void portspec_spec_free(struct portspec_spec *spec)
 {
 	if (!spec)
 		return;
 	if (atomic_fetch_sub_explicit(&spec->refs, 1, memory_order_acq_rel) != 1)
 		return;
-	for (size_t i = 0; i < spec->nservices; i++)
-		service_release(&spec->services[i]);
+	/* Strings, port ranges, either-notes and the flows' service lists live in
+	 * the arena. */
 	ps_free(spec->services);
-	for (size_t i = 0; i < spec->nzones; i++) {
-		ps_free(spec->zones[i].name);
-		ps_free(spec->zones[i].title);
-	}
 	ps_free(spec->zones);
-	for (size_t i = 0; i < spec->nifaces; i++) {
-		ps_free(spec->ifaces[i].name);
-		ps_free(spec->ifaces[i].title);
-	}
 	ps_free(spec->ifaces);
-	for (size_t i = 0; i < spec->nflows; i++)
-		ps_free(spec->flows[i].services);
 	ps_free(spec->flows);
 	ps_map_release(&spec->service_index);
-	ps_free(spec->filename);
-	ps_free(spec->name);
-	ps_free(spec->version);
-	ps_free(spec->source);
-	ps_free(spec->either_note);
+	ps_arena_release(&spec->arena);
 	ps_free(spec);
 }
 
@@ -127,7 +173,7 @@ portspec_spec_find_service(const struct portspec_spec *spec, const char *name)
 {
 	if (!spec || !name)
 		return NULL;
-	size_t i = ps_map_get(&spec->service_index, name);
+	size_t i = ps_map_get(&spec->service_index, name, ps_map_hash(name));
 	return i == SIZE_MAX ? NULL : &spec->services[i];
 }
 
