@@ -50,8 +50,9 @@ int bench_check(const struct opts *o)
 		const char *b = portspec_backend_name(i);
 		struct portspec_error err;
 		memset(&err, 0, sizeof(err));
-		enum portspec_status st =
-			portspec_render(policy, b, backend_mode(b), 0, NULL, sink_discard, NULL, &err);
+		enum portspec_status st = portspec_render(
+			policy, b, &(struct portspec_render_options){.mode = backend_mode(b)},
+			sink_discard, NULL, &err);
 		printf("render %s: %s%s%s\n", b, portspec_strerror(st), st ? ": " : "",
 		       st ? err.text : "");
 	}

@@ -60,8 +60,9 @@ static enum portspec_status stage_once(enum stage_kind kind, const struct stage_
 		char *out = NULL;
 		size_t len = 0;
 		t0 = now_ns();
-		st = portspec_render_to_string(c->policy, c->backend, c->mode, 0,
-					       NULL, &out, &len, err);
+		st = portspec_render_to_string(c->policy, c->backend,
+					       &(struct portspec_render_options){.mode = c->mode},
+					       &out, &len, err);
 		*ns = now_ns() - t0;
 		*retained = heap.live - base;
 		*out_len = len;

@@ -71,7 +71,8 @@ int bench_once(const struct opts *o)
 			mode = strcmp(o->mode, "gateway") == 0 ? PORTSPEC_MODE_GATEWAY
 								: PORTSPEC_MODE_HOST;
 		/* Write to stdout like the CLI; `process` points it at /dev/null. */
-		st = portspec_render_to_file(policy, b, mode, 0, NULL, stdout, &err);
+		st = portspec_render_to_file(
+			policy, b, &(struct portspec_render_options){.mode = mode}, stdout, &err);
 	}
 	if (st != PORTSPEC_OK)
 		report(stage, &err);

@@ -115,8 +115,10 @@ int bench_rules(const struct opts *o)
 			struct portspec_error err;
 			memset(&err, 0, sizeof(err));
 			const char *mname = mode == PORTSPEC_MODE_HOST ? "host" : "gateway";
-			if (portspec_render_to_string(policy, b, (enum portspec_mode)mode, 0, NULL, &out,
-						      &len, &err) != PORTSPEC_OK) {
+			if (portspec_render_to_string(policy, b,
+						      &(struct portspec_render_options){
+							      .mode = (enum portspec_mode)mode},
+						      &out, &len, &err) != PORTSPEC_OK) {
 				printf("| %s | %s | n/a: %s | | | |\n", b, mname, err.text);
 				continue;
 			}

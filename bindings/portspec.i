@@ -1242,10 +1242,11 @@ The flow that allows the connection, or None when it is denied.";
 	void render(const char *backend, const char *mode, bool fragment, const char *name,
 		    char **out, size_t *outlen, struct portspec_error *err)
 	{
-		enum portspec_mode m = PORTSPEC_MODE_HOST;
-		unsigned flags = fragment ? PORTSPEC_RENDER_FRAGMENT : 0u;
-		if (ps_b_mode(mode, &m, err))
-			ps_b_check(err, portspec_render_to_string($self, backend, m, flags, name,
-								  out, outlen, err));
+		struct portspec_render_options o = PORTSPEC_RENDER_OPTIONS_INIT;
+		o.flags = fragment ? PORTSPEC_RENDER_FRAGMENT : 0u;
+		o.name = name;
+		if (ps_b_mode(mode, &o.mode, err))
+			ps_b_check(err, portspec_render_to_string($self, backend, &o, out, outlen,
+								  err));
 	}
 }

@@ -228,8 +228,10 @@ static int render_target(const struct apply_opts *o, const struct portspec_polic
 	char *text = NULL;
 	size_t len = 0;
 	unsigned flags = o->fragment ? PORTSPEC_RENDER_FRAGMENT : 0;
-	if (portspec_render_to_string(policy, t->backend, o->mode, flags, o->name, &text, &len,
-				      &err))
+	if (portspec_render_to_string(policy, t->backend,
+				      &(struct portspec_render_options){
+					      .mode = o->mode, .flags = flags, .name = o->name},
+				      &text, &len, &err))
 		return cli_report(&err);
 	bool ok = text_add(&t->rules.text, text, len);
 	portspec_free(text);

@@ -185,8 +185,10 @@ int cmd_doc(int argc, char **argv)
 	char *text = NULL;
 	size_t len = 0;
 	struct portspec_error err = {0};
-	if (portspec_render_to_string(policy, svg ? "dot" : format, mode, flags,
-				      NULL, &text, &len, &err)) {
+	if (portspec_render_to_string(
+		    policy, svg ? "dot" : format,
+		    &(struct portspec_render_options){.mode = mode, .flags = flags}, &text, &len,
+		    &err)) {
 		rc = cli_report(&err);
 	} else {
 		FILE *fp = output ? fopen(output, "w") : stdout;

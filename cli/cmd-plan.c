@@ -210,7 +210,9 @@ int cmd_plan(int argc, char **argv)
 		goto out;
 	const struct portspec_plan *plan = portspec_policy_plan(policy, mode);
 	struct portspec_error err = {0};
-	if (json && portspec_render_to_file(policy, "plan", mode, 0, NULL, stdout, &err))
+	if (json &&
+	    portspec_render_to_file(policy, "plan", &(struct portspec_render_options){.mode = mode},
+				    stdout, &err))
 		rc = cli_report(&err);
 	else if (!json)
 		rc = print_text(plan);

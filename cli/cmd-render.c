@@ -17,8 +17,7 @@
  * (and an existing file untouched).
  */
 static int render_to_path(const struct portspec_policy *policy, const char *backend,
-			  enum portspec_mode mode, unsigned flags, const char *name,
-			  const char *path)
+			  const struct portspec_render_options *opts, const char *path)
 {
 	struct portspec_error err = {0};
 	size_t n = strlen(path);
@@ -56,7 +55,7 @@ static int render_to_path(const struct portspec_policy *policy, const char *back
 		free(tmp);
 		return EXIT_IOERR;
 	}
-	if (portspec_render_to_file(policy, backend, mode, flags, name, fp, &err) != PORTSPEC_OK) {
+	if (portspec_render_to_file(policy, backend, opts, fp, &err) != PORTSPEC_OK) {
 		rc = cli_report(&err);
 		fclose(fp);
 	} else if (fflush(fp) != 0 || fsync(fileno(fp)) != 0 || fclose(fp) != 0) {
@@ -153,9 +152,10 @@ int cmd_render(int argc, char **argv)
 	if (rc)
 		goto out;
 	struct portspec_error err = {0};
+	const struct portspec_render_options ro = {.mode = m, .flags = flags, .name = name};
 	if (output && strcmp(output, "-") != 0)
-		rc = render_to_path(policy, backend, m, flags, name, output);
-	else if (portspec_render_to_file(policy, backend, m, flags, name, stdout, &err))
+		rc = render_to_path(policy, backend, &ro, output);
+	else if (portspec_render_to_file(policy, backend, &ro, stdout, &err))
 		rc = cli_report(&err);
 out:
 	cli_policy_opts_release(&po);

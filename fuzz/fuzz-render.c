@@ -49,14 +49,20 @@ static void render_all(const struct portspec_policy *policy)
 				char *out = NULL;
 				size_t len = 0;
 				enum portspec_status st = portspec_render_to_string(
-					policy, name, modes[m], flags, "fz", &out, &len, &err);
+					policy, name,
+					&(struct portspec_render_options){
+						.mode = modes[m], .flags = flags, .name = "fz"},
+					&out, &len, &err);
 				if (st != PORTSPEC_OK) {
 					fuzz_check_error(st, &err);
 					FUZZ_CHECK(out == NULL, "%s: output set on failure", name);
 					struct sink s = { 0 };
-					enum portspec_status st2 =
-						portspec_render(policy, name, modes[m], flags, "fz",
-								count_sink, &s, &err);
+					enum portspec_status st2 = portspec_render(
+						policy, name,
+						&(struct portspec_render_options){.mode = modes[m],
+										  .flags = flags,
+										  .name = "fz"},
+						count_sink, &s, &err);
 					FUZZ_CHECK(st2 == st && s.calls == 0,
 						   "%s: render to a sink: %d, %zu writes", name,
 						   (int)st2, s.calls);
@@ -68,8 +74,12 @@ static void render_all(const struct portspec_policy *policy)
 				if (b == 0 && m == 0 && flags == 0) {
 					char *again = NULL;
 					size_t len2 = 0;
-					st = portspec_render_to_string(policy, name, modes[m], flags,
-								       "fz", &again, &len2, &err);
+					st = portspec_render_to_string(
+						policy, name,
+						&(struct portspec_render_options){.mode = modes[m],
+										  .flags = flags,
+										  .name = "fz"},
+						&again, &len2, &err);
 					FUZZ_CHECK(st == PORTSPEC_OK && len2 == len &&
 							   memcmp(out, again, len) == 0,
 						   "%s: output differs between two renders", name);

@@ -65,9 +65,22 @@ static bool valid_fragment_name(const char *name)
 }
 
 static enum portspec_status render_buf(const struct portspec_policy *policy, const char *backend,
-				       enum portspec_mode mode, unsigned flags, const char *name,
+				       const struct portspec_render_options *options,
 				       struct ps_buf *out, struct portspec_error *err)
 {
+	static const struct portspec_render_options defaults = PORTSPEC_RENDER_OPTIONS_INIT;
+	if (!options)
+		options = &defaults;
+	for (size_t i = 0; i < sizeof(options->reserved) / sizeof(options->reserved[0]); i++)
+		if (options->reserved[i])
+			return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0,
+					    "reserved member %zu of struct portspec_render_options "
+					    "is set; start the struct from all zeros "
+					    "(PORTSPEC_RENDER_OPTIONS_INIT)",
+					    i);
+	enum portspec_mode mode = options->mode ? options->mode : PORTSPEC_MODE_HOST;
+	unsigned flags = options->flags;
+	const char *name = options->name;
 	if (!policy)
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "no policy given");
 	const struct ps_backend *b = find_backend(backend);
@@ -115,8 +128,8 @@ static enum portspec_status render_buf(const struct portspec_policy *policy, con
 }
 
 PORTSPEC_EXPORT enum portspec_status
-portspec_render(const struct portspec_policy *policy, const char *backend, enum portspec_mode mode,
-		unsigned flags, const char *name, portspec_sink_fn sink, void *userdata,
+portspec_render(const struct portspec_policy *policy, const char *backend,
+		const struct portspec_render_options *options, portspec_sink_fn sink, void *userdata,
 		struct portspec_error *err)
 {
 	ps_error_clear(err);
@@ -124,7 +137,7 @@ portspec_render(const struct portspec_policy *policy, const char *backend, enum 
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "no sink given");
 	struct ps_buf out;
 	ps_buf_init(&out);
-	enum portspec_status st = render_buf(policy, backend, mode, flags, name, &out, err);
+	enum portspec_status st = render_buf(policy, backend, options, &out, err);
 	if (st == PORTSPEC_OK && sink(userdata, out.data ? out.data : "", out.len) != 0)
 		st = ps_error_set(err, PORTSPEC_E_IO, NULL, 0, 0, "the output sink failed");
 	ps_buf_release(&out);
@@ -133,15 +146,15 @@ portspec_render(const struct portspec_policy *policy, const char *backend, enum 
 
 PORTSPEC_EXPORT enum portspec_status
 portspec_render_to_string(const struct portspec_policy *policy, const char *backend,
-			  enum portspec_mode mode, unsigned flags, const char *name, char **out,
-			  size_t *len, struct portspec_error *err)
+			  const struct portspec_render_options *options, char **out, size_t *len,
+			  struct portspec_error *err)
 {
 	ps_error_clear(err);
 	if (!out)
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "no output pointer given");
 	struct ps_buf b;
 	ps_buf_init(&b);
-	enum portspec_status st = render_buf(policy, backend, mode, flags, name, &b, err);
+	enum portspec_status st = render_buf(policy, backend, options, &b, err);
 	if (st != PORTSPEC_OK) {
 		ps_buf_release(&b);
 		return st;
@@ -161,11 +174,11 @@ static int file_sink(void *userdata, const char *data, size_t len)
 
 PORTSPEC_EXPORT enum portspec_status
 portspec_render_to_file(const struct portspec_policy *policy, const char *backend,
-			enum portspec_mode mode, unsigned flags, const char *name, FILE *fp,
+			const struct portspec_render_options *options, FILE *fp,
 			struct portspec_error *err)
 {
 	ps_error_clear(err);
 	if (!fp)
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "no file given");
-	return portspec_render(policy, backend, mode, flags, name, file_sink, fp, err);
+	return portspec_render(policy, backend, options, file_sink, fp, err);
 }

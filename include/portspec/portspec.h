@@ -850,34 +850,50 @@ enum portspec_render_flags {
 	PORTSPEC_RENDER_FRAGMENT = 1u << 0,
 };
 
+/**
+ * How to render.  Start from all zeros (`struct portspec_render_options o =
+ * {0};`, or PORTSPEC_RENDER_OPTIONS_INIT) and set what you need: a NULL
+ * options pointer and an all-zero struct both mean host mode, a complete
+ * ruleset, and the name "portspec".  The reserved members must stay zero;
+ * later releases give them meanings whose zero value is today's behaviour,
+ * so code written now keeps working.
+ * @since 0.2
+ */
+struct portspec_render_options {
+	enum portspec_mode mode; /**< PORTSPEC_MODE_HOST or _GATEWAY; 0: host */
+	unsigned flags;          /**< enum portspec_render_flags */
+	/** Names the fragment (chain, anchor or rule group); NULL: "portspec". */
+	const char *name;
+	void *reserved[4]; /**< must be NULL */
+};
+
+/** The all-zero, default render options.  @since 0.2 */
+#define PORTSPEC_RENDER_OPTIONS_INIT {(enum portspec_mode)0, 0u, NULL, {NULL, NULL, NULL, NULL}}
+
 /** Receives rendered text; return 0 to go on, non-zero to stop with PORTSPEC_E_IO.  @since 0.1 */
 typedef int (*portspec_sink_fn)(void *userdata, const char *data, size_t len);
 
 /**
- * Renders @p policy for the backend called @p backend.  @p name names the
- * fragment (chain, anchor or group; NULL: "portspec").  The text is built
- * whole first and handed to @p sink only on success, so a failed render
- * writes nothing.
- * @since 0.1
+ * Renders @p policy for the backend called @p backend with @p options (NULL:
+ * the defaults).  The text is built whole first and handed to @p sink only
+ * on success, so a failed render writes nothing.
+ * @since 0.2
  */
 PORTSPEC_EXPORT enum portspec_status portspec_render(const struct portspec_policy *policy,
-						     const char *backend, enum portspec_mode mode,
-						     unsigned flags, const char *name,
+						     const char *backend,
+						     const struct portspec_render_options *options,
 						     portspec_sink_fn sink, void *userdata,
 						     struct portspec_error *err);
-/** portspec_render() into a new NUL-terminated string; free with portspec_free().  @since 0.1 */
-PORTSPEC_EXPORT enum portspec_status portspec_render_to_string(const struct portspec_policy *policy,
-							       const char *backend,
-							       enum portspec_mode mode,
-							       unsigned flags, const char *name,
-							       char **out, size_t *len,
-							       struct portspec_error *err);
-/** portspec_render() onto a stdio stream.  @since 0.1 */
-PORTSPEC_EXPORT enum portspec_status portspec_render_to_file(const struct portspec_policy *policy,
-							     const char *backend,
-							     enum portspec_mode mode, unsigned flags,
-							     const char *name, FILE *fp,
-							     struct portspec_error *err);
+/** portspec_render() into a new NUL-terminated string; free with portspec_free().  @since 0.2 */
+PORTSPEC_EXPORT enum portspec_status
+portspec_render_to_string(const struct portspec_policy *policy, const char *backend,
+			  const struct portspec_render_options *options, char **out, size_t *len,
+			  struct portspec_error *err);
+/** portspec_render() onto a stdio stream.  @since 0.2 */
+PORTSPEC_EXPORT enum portspec_status
+portspec_render_to_file(const struct portspec_policy *policy, const char *backend,
+			const struct portspec_render_options *options, FILE *fp,
+			struct portspec_error *err);
 
 /** What a backend writes.  @since 0.2 */
 enum portspec_backend_kind {

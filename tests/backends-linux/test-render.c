@@ -156,8 +156,10 @@ static char *render(const struct portspec_policy *policy, const char *backend,
 	struct portspec_error err = {0};
 	char buf[1024];
 	char *out = NULL;
-	if (portspec_render_to_string(policy, backend, mode, flags, name, &out, len, &err) !=
-	    PORTSPEC_OK)
+	if (portspec_render_to_string(
+		    policy, backend,
+		    &(struct portspec_render_options){.mode = mode, .flags = flags, .name = name},
+		    &out, len, &err) != PORTSPEC_OK)
 		fail_msg("%s: %s", backend, portspec_error_format(&err, buf, sizeof(buf)));
 	return out;
 }
@@ -324,8 +326,10 @@ static enum portspec_status render_status(const struct portspec_policy *policy,
 {
 	char *out = NULL;
 	size_t len;
-	enum portspec_status st =
-		portspec_render_to_string(policy, backend, mode, flags, name, &out, &len, err);
+	enum portspec_status st = portspec_render_to_string(
+		policy, backend,
+		&(struct portspec_render_options){.mode = mode, .flags = flags, .name = name}, &out,
+		&len, err);
 	if (st == PORTSPEC_OK)
 		portspec_free(out);
 	else
@@ -558,9 +562,11 @@ static void test_alloc_failures(void **state)
 					char *out = NULL;
 					size_t len;
 					alloc_budget = n;
-					st = portspec_render_to_string(policy, backends[b], m,
-								       f, NULL, &out, &len,
-								       &err);
+					st = portspec_render_to_string(
+						policy, backends[b],
+						&(struct portspec_render_options){.mode = m,
+										  .flags = f},
+						&out, &len, &err);
 					alloc_budget = -1;
 					if (st == PORTSPEC_OK)
 						portspec_free(out);

@@ -92,8 +92,9 @@ static char *render(const char *spec_text, const char *backend, enum portspec_mo
 		assert_int_equal(portspec_profile_set(profile, sets[i], sets[i + 1], &err),
 				 PORTSPEC_OK);
 	assert_int_equal(portspec_policy_new(spec, profile, &policy, &err), PORTSPEC_OK);
-	enum portspec_status st =
-		portspec_render_to_string(policy, backend, mode, flags, NULL, &out, NULL, &err);
+	enum portspec_status st = portspec_render_to_string(
+		policy, backend, &(struct portspec_render_options){.mode = mode, .flags = flags},
+		&out, NULL, &err);
 	if (status)
 		*status = st;
 	else if (st != PORTSPEC_OK)
@@ -421,9 +422,10 @@ static void expect_unsupported(const char *spec_text, const char *backend, enum 
 				 PORTSPEC_OK);
 	assert_int_equal(portspec_policy_new(spec, profile, &policy, &err), PORTSPEC_OK);
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(
-		portspec_render_to_string(policy, backend, mode, 0, NULL, &out, NULL, &err),
-		PORTSPEC_E_UNSUPPORTED);
+	assert_int_equal(portspec_render_to_string(policy, backend,
+						   &(struct portspec_render_options){.mode = mode},
+						   &out, NULL, &err),
+			 PORTSPEC_E_UNSUPPORTED);
 	assert_null(out);
 	if (!strstr(err.text, needle))
 		fail_msg("%s: error '%s' does not mention '%s'", backend, err.text, needle);
@@ -515,8 +517,11 @@ static void test_allocation_failure(void **state)
 		for (n = 0; n < 100000 && st == PORTSPEC_E_NOMEM; n++) {
 			char *out = NULL;
 			alloc_budget = n;
-			st = portspec_render_to_string(policy, cases[c].backend, cases[c].mode,
-						       cases[c].flags, NULL, &out, NULL, &err);
+			st = portspec_render_to_string(
+				policy, cases[c].backend,
+				&(struct portspec_render_options){.mode = cases[c].mode,
+								  .flags = cases[c].flags},
+				&out, NULL, &err);
 			alloc_budget = -1;
 			if (st == PORTSPEC_E_NOMEM)
 				assert_null(out);
@@ -560,18 +565,24 @@ static void test_hostile_fragment_names(void **state)
 	for (size_t b = 0; b < 3; b++)
 		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 			char *out = NULL;
-			assert_int_equal(portspec_render_to_string(policy, backends[b],
-								   PORTSPEC_MODE_HOST,
-								   PORTSPEC_RENDER_FRAGMENT,
-								   names[i], &out, NULL, &err),
-					 PORTSPEC_E_INVALID);
+			assert_int_equal(
+				portspec_render_to_string(policy, backends[b],
+							  &(struct portspec_render_options){
+								  .mode = PORTSPEC_MODE_HOST,
+								  .flags = PORTSPEC_RENDER_FRAGMENT,
+								  .name = names[i]},
+							  &out, NULL, &err),
+				PORTSPEC_E_INVALID);
 			assert_null(out);
 		}
 	/* A good one is used as given. */
 	char *out = NULL;
-	assert_int_equal(portspec_render_to_string(policy, "powershell", PORTSPEC_MODE_HOST,
-						   PORTSPEC_RENDER_FRAGMENT, "Mail_Sec-2", &out,
-						   NULL, &err),
+	assert_int_equal(portspec_render_to_string(policy, "powershell",
+						   &(struct portspec_render_options){
+							   .mode = PORTSPEC_MODE_HOST,
+							   .flags = PORTSPEC_RENDER_FRAGMENT,
+							   .name = "Mail_Sec-2"},
+						   &out, NULL, &err),
 			 PORTSPEC_OK);
 	assert_non_null(strstr(out, "$Group = 'Mail_Sec-2'\n"));
 	assert_non_null(strstr(out, "-DisplayName 'Mail_Sec-2-in-inside-tcp-v4' -Group 'Mail_Sec-2' "));

@@ -49,8 +49,11 @@ static void test_null_handles(void **state)
 	assert_null(portspec_spec_find_zone(NULL, "inside"));
 	assert_false(portspec_spec_equal(NULL, (const struct portspec_spec *)&err));
 	assert_int_equal(portspec_spec_to_string(NULL, NULL, NULL, NULL), PORTSPEC_E_INVALID);
-	assert_int_equal(portspec_render_to_string(NULL, "nft", PORTSPEC_MODE_HOST, 0, NULL, NULL,
-						   NULL, &err), PORTSPEC_E_INVALID);
+	assert_int_equal(portspec_render_to_string(
+				 NULL, "nft",
+				 &(struct portspec_render_options){.mode = PORTSPEC_MODE_HOST},
+				 NULL, NULL, &err),
+			 PORTSPEC_E_INVALID);
 }
 
 static void test_bad_query_arguments(void **state)
@@ -82,19 +85,53 @@ static void test_bad_query_arguments(void **state)
 	assert_null(portspec_policy_warning(p, 99));
 	/* rendering: unknown backend, bad mode, bad fragment names */
 	char *out = NULL;
-	assert_int_equal(portspec_render_to_string(p, "ipfw", PORTSPEC_MODE_HOST, 0, NULL, &out,
-						   NULL, &err), PORTSPEC_E_UNKNOWN);
+	assert_int_equal(portspec_render_to_string(
+				 p, "ipfw",
+				 &(struct portspec_render_options){.mode = PORTSPEC_MODE_HOST},
+				 &out, NULL, &err),
+			 PORTSPEC_E_UNKNOWN);
 	assert_non_null(strstr(err.text, "the backends are: iptables"));
-	assert_int_equal(portspec_render_to_string(p, "nft", 3, 0, NULL, &out, NULL, &err),
+	assert_int_equal(portspec_render_to_string(p, "nft",
+						   &(struct portspec_render_options){.mode = 3},
+						   &out, NULL, &err),
 			 PORTSPEC_E_INVALID);
-	assert_int_equal(portspec_render_to_string(p, "nft", PORTSPEC_MODE_HOST, 0x80, NULL, &out,
-						   NULL, &err), PORTSPEC_E_INVALID);
+	assert_int_equal(
+		portspec_render_to_string(p, "nft",
+					  &(struct portspec_render_options){
+						  .mode = PORTSPEC_MODE_HOST, .flags = 0x80},
+					  &out, NULL, &err),
+		PORTSPEC_E_INVALID);
+	/* a reserved member set is refused, not ignored; NULL options are host mode */
+	struct portspec_render_options ro = PORTSPEC_RENDER_OPTIONS_INIT;
+	ro.reserved[2] = &ro;
+	assert_int_equal(portspec_render_to_string(p, "nft", &ro, &out, NULL, &err),
+			 PORTSPEC_E_INVALID);
+	assert_non_null(strstr(err.text, "reserved member 2"));
+	assert_null(out);
+	size_t dlen = 0, hlen = 0;
+	char *hout = NULL;
+	assert_int_equal(portspec_render_to_string(p, "nft", NULL, &out, &dlen, &err), PORTSPEC_OK);
+	assert_int_equal(portspec_render_to_string(
+				 p, "nft",
+				 &(struct portspec_render_options){.mode = PORTSPEC_MODE_HOST},
+				 &hout, &hlen, &err),
+			 PORTSPEC_OK);
+	assert_int_equal(dlen, hlen);
+	assert_string_equal(out, hout);
+	portspec_free(out);
+	portspec_free(hout);
+	out = NULL;
 	static const char *const bad_names[] = {"", "a b", "x;y", "1abc", "\"q", "a\nb",
 						"abcdefghijabcdefghijabcdefghij"};
 	for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++)
-		assert_int_equal(portspec_render_to_string(p, "nft", PORTSPEC_MODE_HOST,
-							   PORTSPEC_RENDER_FRAGMENT, bad_names[i],
-							   &out, NULL, &err), PORTSPEC_E_INVALID);
+		assert_int_equal(
+			portspec_render_to_string(
+				p, "nft",
+				&(struct portspec_render_options){.mode = PORTSPEC_MODE_HOST,
+								  .flags = PORTSPEC_RENDER_FRAGMENT,
+								  .name = bad_names[i]},
+				&out, NULL, &err),
+			PORTSPEC_E_INVALID);
 	assert_null(out);
 	portspec_policy_free(p);
 	portspec_spec_free(spec);

@@ -334,8 +334,11 @@ static enum portspec_status step_render_string(struct fixture *f)
 	size_t len = 0;
 	struct portspec_error err;
 	memset(&err, 0xff, sizeof(err)); /* a failure must fill it */
-	enum portspec_status st = portspec_render_to_string(f->policy, f->backend, f->mode,
-							    f->flags, "chaosfrag", &out, &len, &err);
+	enum portspec_status st = portspec_render_to_string(
+		f->policy, f->backend,
+		&(struct portspec_render_options){
+			.mode = f->mode, .flags = f->flags, .name = "chaosfrag"},
+		&out, &len, &err);
 	check_err(st, &err);
 	if (st != PORTSPEC_OK)
 		last_render_err = err;
@@ -353,8 +356,10 @@ static enum portspec_status step_render_sink(struct fixture *f)
 	struct sink s = { 0 };
 	struct portspec_error err;
 	memset(&err, 0xff, sizeof(err)); /* a failure must fill it */
-	enum portspec_status st = portspec_render(f->policy, f->backend, f->mode, f->flags, NULL,
-						  count_sink, &s, &err);
+	enum portspec_status st = portspec_render(
+		f->policy, f->backend,
+		&(struct portspec_render_options){.mode = f->mode, .flags = f->flags}, count_sink,
+		&s, &err);
 	check_err(st, &err);
 	/* The whole text or nothing. */
 	assert_int_equal(s.calls, st == PORTSPEC_OK ? 1 : 0);

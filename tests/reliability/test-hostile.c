@@ -234,7 +234,9 @@ static unsigned render_golden(const char *dir, const char *name,
 			size_t olen = 0;
 			struct portspec_error err;
 			enum portspec_status st = portspec_render_to_string(
-				policy, backend, modes[m], 0, NULL, &out, &olen, &err);
+				policy, backend,
+				&(struct portspec_render_options){.mode = modes[m]}, &out, &olen,
+				&err);
 			APPEND("=== %s %s (%s) ===\n", backend, mode, label);
 			if (st != PORTSPEC_OK) {
 				APPEND("error: %s: %s\n", status_name(st), err.text);
@@ -615,8 +617,10 @@ static void test_empty_policy(void **state)
 			for (unsigned fl = 0; fl <= PORTSPEC_RENDER_FRAGMENT; fl++) {
 				char *out = NULL;
 				size_t len = 12345;
-				if (portspec_render_to_string(policy, portspec_backend_name(b), m, fl,
-							      NULL, &out, &len, &err) != PORTSPEC_OK)
+				if (portspec_render_to_string(policy, portspec_backend_name(b),
+							      &(struct portspec_render_options){
+								      .mode = m, .flags = fl},
+							      &out, &len, &err) != PORTSPEC_OK)
 					continue;
 				assert_non_null(memchr(out, '\0', len + 1));
 				assert_int_equal(strlen(out), len);

@@ -73,7 +73,9 @@ static void *worker(void *arg)
 			char *out = NULL;
 			size_t len = 0;
 			struct portspec_error err;
-			if (portspec_render_to_string(policy, r->backend, r->mode, r->flags, NULL,
+			if (portspec_render_to_string(policy, r->backend,
+						      &(struct portspec_render_options){
+							      .mode = r->mode, .flags = r->flags},
 						      &out, &len, &err) != PORTSPEC_OK ||
 			    len != r->len || memcmp(out, r->text, len) != 0) {
 				fprintf(stderr, "%s: a thread rendered something else\n",
@@ -121,7 +123,9 @@ int main(void)
 				r->mode = modes[m];
 				r->flags = fl;
 				if (nrenderings + 1 < sizeof(renderings) / sizeof(renderings[0]) &&
-				    portspec_render_to_string(policy, r->backend, r->mode, fl, NULL,
+				    portspec_render_to_string(policy, r->backend,
+							      &(struct portspec_render_options){
+								      .mode = r->mode, .flags = fl},
 							      &r->text, &r->len,
 							      &err) == PORTSPEC_OK)
 					nrenderings++;
