@@ -100,5 +100,6 @@ int cmd_validate(int argc, char **argv);
 int cmd_fmt(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_backends(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 
 #endif

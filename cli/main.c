@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{"fmt", cmd_fmt, "write a spec in canonical form"},
 	{"profile", cmd_profile, "print the effective profile (text or json)"},
 	{"backends", cmd_backends, "list the output backends"},
+	{"trace", cmd_trace, "what a ruleset does with a connection, and which rules decide"},
 };
 
 static void usage(FILE *fp)
