@@ -115,6 +115,15 @@ void pa_atoms_ruleset(struct pa_atom_builder *ab, const struct portspec_ruleset 
 			pa_atoms_name(ab, rs->chains[i].device, false);
 }
 
+void pa_atoms_same_addresses(struct pa_atom_builder *ab)
+{
+	size_t ns = ab->ncuts[PA_SRC], nd = ab->ncuts[PA_DST];
+	for (size_t i = 0; i < ns; i++)
+		add_cut(ab, PA_DST, ab->cuts[PA_SRC][i]);
+	for (size_t i = 0; i < nd && !ab->failed; i++)
+		add_cut(ab, PA_SRC, ab->cuts[PA_DST][i]);
+}
+
 static int cmp_u128(const void *a, const void *b)
 {
 	return pa_cmp(*(const struct pa_u128 *)a, *(const struct pa_u128 *)b);

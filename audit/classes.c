@@ -229,7 +229,7 @@ static const char *const stage_names[3] = {"new", "established", "reply"};
 
 /* The dimensions worth showing: those not "any" (the state only when it is
  * not the first packet of a connection). */
-static void class_text(const struct pa_ctx *ctx, const struct pa_box *b, struct ps_buf *out)
+void pa_class_text(const struct pa_ctx *ctx, const struct pa_box *b, struct ps_buf *out)
 {
 	static const struct {
 		enum pa_dim d;
@@ -267,7 +267,7 @@ void pa_result_text(const struct pa_ctx *ctx, const struct pa_result *r, struct 
 		    const char *indent)
 {
 	ps_buf_printf(out, "%s%-13s IPv%u ", indent, portspec_verdict_name(r->v), ctx->family);
-	class_text(ctx, &r->b, out);
+	pa_class_text(ctx, &r->b, out);
 	ps_buf_printf(out, "\n%s    ", indent);
 	if (r->stage)
 		ps_buf_printf(out, "the connection's %s packets: ",
@@ -365,7 +365,13 @@ static int key_cmp(const struct merge_key *k, const struct pa_result *a, const s
 		return a->v < b->v ? -1 : 1;
 	if (a->stage != b->stage)
 		return a->stage < b->stage ? -1 : 1;
+	if (a->hook != b->hook)
+		return a->hook < b->hook ? -1 : 1;
+	if (a->v_b != b->v_b)
+		return a->v_b < b->v_b ? -1 : 1;
 	if (k->by_rule) {
+		if (a->rule_b != b->rule_b)
+			return a->rule_b < b->rule_b ? -1 : 1;
 		if (a->rule != b->rule)
 			return a->rule < b->rule ? -1 : 1;
 		if (a->unknown_rule != b->unknown_rule)
@@ -446,13 +452,31 @@ enum portspec_status pa_results_merge(struct pa_ctx *ctx, struct pa_results *r, 
 	return PORTSPEC_OK;
 }
 
-enum portspec_status pa_write(struct ps_buf *b, portspec_sink_fn sink, void *userdata)
+bool pa_rendered_take(struct pa_rendered *r, struct ps_buf *text, struct ps_buf *json)
 {
-	if (b->failed)
-		return PORTSPEC_E_NOMEM;
-	if (!sink)
+	memset(r, 0, sizeof(*r));
+	r->text = ps_buf_steal(text, &r->text_len);
+	r->json = ps_buf_steal(json, &r->json_len);
+	if (r->text && r->json)
+		return true;
+	pa_rendered_release(r);
+	return false;
+}
+
+void pa_rendered_release(struct pa_rendered *r)
+{
+	ps_free(r->text);
+	ps_free(r->json);
+	memset(r, 0, sizeof(*r));
+}
+
+enum portspec_status pa_rendered_write(const struct pa_rendered *r,
+				       enum portspec_audit_format format, portspec_sink_fn sink,
+				       void *userdata)
+{
+	if (!r || !sink || (format != PORTSPEC_AUDIT_TEXT && format != PORTSPEC_AUDIT_JSON))
 		return PORTSPEC_E_INVALID;
-	if (b->len && sink(userdata, b->data, b->len) != 0)
-		return PORTSPEC_E_IO;
-	return PORTSPEC_OK;
+	const char *s = format == PORTSPEC_AUDIT_JSON ? r->json : r->text;
+	size_t n = format == PORTSPEC_AUDIT_JSON ? r->json_len : r->text_len;
+	return n && sink(userdata, s, n) ? PORTSPEC_E_IO : PORTSPEC_OK;
 }

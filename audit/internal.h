@@ -466,6 +466,9 @@ struct pa_result {
 	uint32_t unknown_rule;  /* INDETERMINATE, DENY: the rule not modelled */
 	uint32_t helper;
 	uint8_t stage;          /* connection verdicts: 0 new, 1 established, 2 replies */
+	uint8_t v_b;            /* diff: the other ruleset's verdict and rule */
+	uint32_t rule_b;
+	uint8_t hook;           /* diff, audit: the hook of the class */
 	const struct pa_step *path;
 	const struct pa_step *path2; /* connection verdicts: the later stages' paths */
 	const struct pa_step *path3;
@@ -500,6 +503,10 @@ struct pa_ctx {
 	size_t nbases;
 	enum portspec_hook hook;
 };
+
+/* The cuts of both address dimensions in both: the matrix's classes are
+ * sources and destinations alike. */
+void pa_atoms_same_addresses(struct pa_atom_builder *ab);
 
 /* Extra boundaries a question needs: added to the atoms with the ruleset's. */
 typedef void (*pa_cut_fn)(struct pa_atom_builder *ab, void *userdata);
@@ -554,6 +561,19 @@ void pa_json_string(struct ps_buf *b, const char *s);
 /* The text of a rule for people: no control characters. */
 void pa_put_text(struct ps_buf *b, const char *s);
 const char *pa_dim_name(enum pa_dim d);
-enum portspec_status pa_write(struct ps_buf *b, portspec_sink_fn sink, void *userdata);
+/* The class a box is, for people: "tcp from 192.0.2.0/24 to any dport 22 in eth0". */
+void pa_class_text(const struct pa_ctx *ctx, const struct pa_box *b, struct ps_buf *out);
+
+/* A result rendered once, in both formats: it outlives the ruleset. */
+struct pa_rendered {
+	char *text, *json;
+	size_t text_len, json_len;
+};
+/* Takes the buffers' texts; false (both released) on allocation failure. */
+bool pa_rendered_take(struct pa_rendered *r, struct ps_buf *text, struct ps_buf *json);
+void pa_rendered_release(struct pa_rendered *r);
+enum portspec_status pa_rendered_write(const struct pa_rendered *r,
+				       enum portspec_audit_format format, portspec_sink_fn sink,
+				       void *userdata);
 
 #endif /* PORTSPEC_AUDIT_INTERNAL_H */

@@ -687,7 +687,10 @@ void pa_rule_where(const struct portspec_ruleset *rs, uint32_t rule, struct ps_b
 		pa_put_text(b, c->name);
 		ps_buf_puts(b, " (");
 		pa_put_text(b, pa_rule_file(rs, r));
-		ps_buf_printf(b, ":%u)", r->line);
+		ps_buf_printf(b, ":%u", r->line);
+		if (r->column > 1)
+			ps_buf_printf(b, ":%u", r->column);
+		ps_buf_putc(b, ')');
 		return;
 	}
 	pa_put_text(b, pa_rule_file(rs, r));

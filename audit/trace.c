@@ -11,8 +11,7 @@
 #include "internal.h"
 
 struct portspec_trace {
-	char *text, *json;
-	size_t text_len, json_len;
+	struct pa_rendered out;
 	enum portspec_verdict verdict;
 	size_t nclasses;
 	enum portspec_verdict *verdicts;
@@ -361,20 +360,17 @@ PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_trace(const struct p
 		notes_json(rs, &rd.json);
 		ps_buf_puts(&rd.json, "}\n");
 		t = ps_calloc(1, sizeof(*t));
-		if (t) {
+		if (t && pa_rendered_take(&t->out, &head, &rd.json)) {
 			t->verdict = v;
 			t->nclasses = rd.nclasses;
 			t->verdicts = rd.verdicts;
 			rd.verdicts = NULL;
-			t->text = ps_buf_steal(&head, &t->text_len);
-			t->json = ps_buf_steal(&rd.json, &t->json_len);
-		}
-		ps_buf_release(&head);
-		if (!t || !t->text || !t->json) {
-			portspec_trace_free(t);
+		} else {
+			ps_free(t);
 			t = NULL;
 			st = ps_error_set(err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
 		}
+		ps_buf_release(&head);
 	}
 	ps_buf_release(&d);
 	ps_buf_release(&rd.text);
@@ -389,8 +385,7 @@ PORTSPEC_AUDIT_EXPORT void portspec_trace_free(struct portspec_trace *t)
 {
 	if (!t)
 		return;
-	ps_free(t->text);
-	ps_free(t->json);
+	pa_rendered_release(&t->out);
 	ps_free(t->verdicts);
 	ps_free(t);
 }
@@ -415,9 +410,5 @@ PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_trace_write(const struct por
 								enum portspec_audit_format format,
 								portspec_sink_fn sink, void *userdata)
 {
-	if (!t || !sink || (format != PORTSPEC_AUDIT_TEXT && format != PORTSPEC_AUDIT_JSON))
-		return PORTSPEC_E_INVALID;
-	const char *s = format == PORTSPEC_AUDIT_JSON ? t->json : t->text;
-	size_t n = format == PORTSPEC_AUDIT_JSON ? t->json_len : t->text_len;
-	return n && sink(userdata, s, n) ? PORTSPEC_E_IO : PORTSPEC_OK;
+	return t ? pa_rendered_write(&t->out, format, sink, userdata) : PORTSPEC_E_INVALID;
 }

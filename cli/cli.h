@@ -101,5 +101,7 @@ int cmd_fmt(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_backends(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 #endif
