@@ -266,7 +266,7 @@ void pa_class_text(const struct pa_ctx *ctx, const struct pa_box *b, struct ps_b
 void pa_result_text(const struct pa_ctx *ctx, const struct pa_result *r, struct ps_buf *out,
 		    const char *indent)
 {
-	ps_buf_printf(out, "%s%-13s IPv%u ", indent, portspec_verdict_name(r->v), ctx->family);
+	ps_buf_printf(out, "%s%-13s IPv%u ", indent, portspec_ruleset_verdict_name(r->v), ctx->family);
 	pa_class_text(ctx, &r->b, out);
 	ps_buf_printf(out, "\n%s    ", indent);
 	if (r->stage)
@@ -317,7 +317,7 @@ static void path_json(const struct pa_ctx *ctx, const struct pa_step *s, struct 
 void pa_result_json(const struct pa_ctx *ctx, const struct pa_result *r, struct ps_buf *out)
 {
 	ps_buf_printf(out, "{\"verdict\": \"%s\", \"family\": %u, \"stage\": \"%s\", \"class\": {",
-		      portspec_verdict_name(r->v), ctx->family, stage_names[r->stage]);
+		      portspec_ruleset_verdict_name(r->v), ctx->family, stage_names[r->stage]);
 	bool first = true;
 	for (int d = 0; d < PA_NDIMS; d++) {
 		if (pa_dim_full(ctx, &r->b, (enum pa_dim)d))

@@ -11,7 +11,7 @@
 
 #include "internal.h"
 
-struct portspec_diff {
+struct portspec_ruleset_diff {
 	struct pa_rendered out;
 	size_t ndiff, nindet;
 };
@@ -104,7 +104,7 @@ static enum portspec_status compare(struct pa_ctx *a, struct pa_ctx *b, enum por
 static void side_json(const struct portspec_ruleset *rs, enum portspec_verdict v, uint32_t rule,
 		      struct ps_buf *out)
 {
-	ps_buf_printf(out, "{\"verdict\": \"%s\", \"rule\": ", portspec_verdict_name(v));
+	ps_buf_printf(out, "{\"verdict\": \"%s\", \"rule\": ", portspec_ruleset_verdict_name(v));
 	pa_rule_json(rs, rule, out);
 	ps_buf_putc(out, '}');
 }
@@ -113,7 +113,7 @@ static void item_json(const struct pa_ctx *a, const struct pa_ctx *b, const stru
 		      struct ps_buf *out)
 {
 	ps_buf_printf(out, "{\"hook\": \"%s\", \"family\": %u, \"class\": {",
-		      portspec_ruleset_hook_name(d->hook), a->family);
+		      portspec_hook_name(d->hook), a->family);
 	bool first = true;
 	for (int k = 0; k < PA_NDIMS; k++) {
 		if (pa_dim_full(a, &d->b, (enum pa_dim)k))
@@ -132,7 +132,7 @@ static void item_json(const struct pa_ctx *a, const struct pa_ctx *b, const stru
 static void side_text(const struct portspec_ruleset *rs, const char *name,
 		      enum portspec_verdict v, uint32_t rule, struct ps_buf *out)
 {
-	ps_buf_printf(out, "      %s: %s by ", name, portspec_verdict_name(v));
+	ps_buf_printf(out, "      %s: %s by ", name, portspec_ruleset_verdict_name(v));
 	if (rule == PA_NONE) {
 		ps_buf_puts(out, "no rule (nothing filters this hook)");
 	} else {
@@ -149,7 +149,7 @@ static void side_text(const struct portspec_ruleset *rs, const char *name,
 static void item_text(const struct pa_ctx *a, const struct pa_ctx *b, const struct pa_result *d,
 		      struct ps_buf *out)
 {
-	ps_buf_printf(out, "  %s IPv%u ", portspec_ruleset_hook_name(d->hook), a->family);
+	ps_buf_printf(out, "  %s IPv%u ", portspec_hook_name(d->hook), a->family);
 	pa_class_text(a, &d->b, out);
 	ps_buf_putc(out, '\n');
 	side_text(a->rs, "A", d->v, d->rule, out);
@@ -281,7 +281,7 @@ static void assemble(const struct portspec_ruleset *a, const struct portspec_rul
 
 PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_diff(const struct portspec_ruleset *a,
 								 const struct portspec_ruleset *b,
-								 struct portspec_diff **out,
+								 struct portspec_ruleset_diff **out,
 								 struct portspec_error *err)
 {
 	if (!a || !b || !out)
@@ -297,7 +297,7 @@ PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_diff(const struct po
 	for (unsigned f = 4; !st && f <= 6; f += 2)
 		if (both & (f == 4 ? PA_FAM4 : PA_FAM6))
 			st = diff_family(a, b, f, &o, err);
-	struct portspec_diff *d = NULL;
+	struct portspec_ruleset_diff *d = NULL;
 	if (!st) {
 		struct ps_buf text, json;
 		ps_buf_init(&text);
@@ -324,7 +324,7 @@ PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_diff(const struct po
 	return st;
 }
 
-PORTSPEC_AUDIT_EXPORT void portspec_diff_free(struct portspec_diff *d)
+PORTSPEC_AUDIT_EXPORT void portspec_ruleset_diff_free(struct portspec_ruleset_diff *d)
 {
 	if (!d)
 		return;
@@ -332,17 +332,17 @@ PORTSPEC_AUDIT_EXPORT void portspec_diff_free(struct portspec_diff *d)
 	ps_free(d);
 }
 
-PORTSPEC_AUDIT_EXPORT size_t portspec_diff_count(const struct portspec_diff *d)
+PORTSPEC_AUDIT_EXPORT size_t portspec_ruleset_diff_count(const struct portspec_ruleset_diff *d)
 {
 	return d ? d->ndiff : 0;
 }
 
-PORTSPEC_AUDIT_EXPORT size_t portspec_diff_indeterminate_count(const struct portspec_diff *d)
+PORTSPEC_AUDIT_EXPORT size_t portspec_ruleset_diff_indeterminate_count(const struct portspec_ruleset_diff *d)
 {
 	return d ? d->nindet : 0;
 }
 
-PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_diff_write(const struct portspec_diff *d,
+PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_diff_write(const struct portspec_ruleset_diff *d,
 							       enum portspec_audit_format format,
 							       portspec_sink_fn sink, void *userdata)
 {

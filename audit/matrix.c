@@ -16,7 +16,7 @@
 
 #define MAX_ATOMS 8192u
 
-struct portspec_matrix {
+struct portspec_ruleset_matrix {
 	struct pa_rendered out;
 	size_t nclasses, nedges;
 	size_t *edges; /* from, to pairs */
@@ -153,7 +153,7 @@ static void class_json(const struct pa_ctx *ctx, const uint32_t *cls, uint32_t n
 }
 
 static enum portspec_status matrix_family(const struct portspec_ruleset *rs,
-					  const struct portspec_matrix_query *mq, uint32_t chain,
+					  const struct portspec_ruleset_matrix_query *mq, uint32_t chain,
 					  unsigned family, struct build *bd,
 					  struct portspec_error *err)
 {
@@ -280,8 +280,8 @@ static uint32_t find_chain(const struct portspec_ruleset *rs, const char *name, 
 }
 
 PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_matrix(const struct portspec_ruleset *rs,
-								   const struct portspec_matrix_query *q,
-								   struct portspec_matrix **out,
+								   const struct portspec_ruleset_matrix_query *q,
+								   struct portspec_ruleset_matrix **out,
 								   struct portspec_error *err)
 {
 	if (!rs || !q || !out || q->size < sizeof(*q))
@@ -291,7 +291,7 @@ PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_matrix(const struct 
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "the protocol is tcp or udp");
 	if (q->port < 1 || q->port > 65535)
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "the port is 1 to 65535");
-	if (q->hook && !portspec_ruleset_hook_name(q->hook))
+	if (q->hook && !portspec_hook_name(q->hook))
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0,
 				    "the hook is input, output or forward");
 	unsigned fams = q->families ? q->families & rs->families : rs->families;
@@ -315,7 +315,7 @@ PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_matrix(const struct 
 	ps_buf_init(&bd.edges_json);
 	enum portspec_hook hook = q->hook ? q->hook : PORTSPEC_HOOK_FORWARD;
 	ps_buf_printf(&bd.text, "service matrix for %s/%u at %s", q->protocol == PORTSPEC_TCP ? "tcp" : "udp",
-		      q->port, portspec_ruleset_hook_name(hook));
+		      q->port, portspec_hook_name(hook));
 	if (q->chain) {
 		ps_buf_puts(&bd.text, ", chain ");
 		pa_put_text(&bd.text, q->chain);
@@ -323,14 +323,14 @@ PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_matrix(const struct 
 	ps_buf_puts(&bd.text, "\nclasses (addresses treated alike as sources and destinations):\n");
 	ps_buf_printf(&bd.json, "{\"protocol\": \"%s\", \"port\": %u, \"hook\": \"%s\", \"chain\": ",
 		      q->protocol == PORTSPEC_TCP ? "tcp" : "udp", q->port,
-		      portspec_ruleset_hook_name(hook));
+		      portspec_hook_name(hook));
 	pa_json_string(&bd.json, q->chain);
 	ps_buf_puts(&bd.json, ", \"classes\": [");
 	enum portspec_status st = PORTSPEC_OK;
 	for (unsigned f = 4; !st && f <= 6; f += 2)
 		if (fams & (f == 4 ? PA_FAM4 : PA_FAM6))
 			st = matrix_family(rs, q, chain, f, &bd, err);
-	struct portspec_matrix *m = NULL;
+	struct portspec_ruleset_matrix *m = NULL;
 	if (!st) {
 		edges_text(&bd, &bd.text);
 		if (bd.partial.len)
@@ -369,7 +369,7 @@ PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_matrix(const struct 
 	return st;
 }
 
-PORTSPEC_AUDIT_EXPORT void portspec_matrix_free(struct portspec_matrix *m)
+PORTSPEC_AUDIT_EXPORT void portspec_ruleset_matrix_free(struct portspec_ruleset_matrix *m)
 {
 	if (!m)
 		return;
@@ -378,17 +378,17 @@ PORTSPEC_AUDIT_EXPORT void portspec_matrix_free(struct portspec_matrix *m)
 	ps_free(m);
 }
 
-PORTSPEC_AUDIT_EXPORT size_t portspec_matrix_class_count(const struct portspec_matrix *m)
+PORTSPEC_AUDIT_EXPORT size_t portspec_ruleset_matrix_class_count(const struct portspec_ruleset_matrix *m)
 {
 	return m ? m->nclasses : 0;
 }
 
-PORTSPEC_AUDIT_EXPORT size_t portspec_matrix_edge_count(const struct portspec_matrix *m)
+PORTSPEC_AUDIT_EXPORT size_t portspec_ruleset_matrix_edge_count(const struct portspec_ruleset_matrix *m)
 {
 	return m ? m->nedges : 0;
 }
 
-PORTSPEC_AUDIT_EXPORT bool portspec_matrix_edge(const struct portspec_matrix *m, size_t index,
+PORTSPEC_AUDIT_EXPORT bool portspec_ruleset_matrix_edge(const struct portspec_ruleset_matrix *m, size_t index,
 						size_t *from, size_t *to)
 {
 	if (!m || index >= m->nedges)
@@ -400,7 +400,7 @@ PORTSPEC_AUDIT_EXPORT bool portspec_matrix_edge(const struct portspec_matrix *m,
 	return true;
 }
 
-PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_matrix_write(const struct portspec_matrix *m,
+PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_matrix_write(const struct portspec_ruleset_matrix *m,
 								 enum portspec_audit_format format,
 								 portspec_sink_fn sink, void *userdata)
 {

@@ -20,26 +20,6 @@ PORTSPEC_AUDIT_EXPORT const char *portspec_audit_version(void)
 	return PORTSPEC_VERSION;
 }
 
-PORTSPEC_AUDIT_EXPORT const char *portspec_ruleset_hook_name(enum portspec_hook hook)
-{
-	switch (hook) {
-	case PORTSPEC_HOOK_INPUT: return "input";
-	case PORTSPEC_HOOK_OUTPUT: return "output";
-	case PORTSPEC_HOOK_FORWARD: return "forward";
-	}
-	return NULL;
-}
-
-PORTSPEC_AUDIT_EXPORT enum portspec_hook portspec_ruleset_hook_from_name(const char *name)
-{
-	static const enum portspec_hook all[] = {PORTSPEC_HOOK_INPUT, PORTSPEC_HOOK_OUTPUT,
-						  PORTSPEC_HOOK_FORWARD};
-	for (size_t i = 0; name && i < 3; i++)
-		if (!strcmp(name, portspec_ruleset_hook_name(all[i])))
-			return all[i];
-	return 0;
-}
-
 static const char *const format_names[] = {"auto", "iptables", "ip6tables", "nft-json", "pf"};
 
 PORTSPEC_AUDIT_EXPORT const char *portspec_ruleset_format_name(enum portspec_ruleset_format f)
@@ -55,7 +35,7 @@ PORTSPEC_AUDIT_EXPORT int portspec_ruleset_format_from_name(const char *name)
 	return -1;
 }
 
-PORTSPEC_AUDIT_EXPORT const char *portspec_verdict_name(enum portspec_verdict v)
+PORTSPEC_AUDIT_EXPORT const char *portspec_ruleset_verdict_name(enum portspec_verdict v)
 {
 	switch (v) {
 	case PORTSPEC_VERDICT_ACCEPT: return "accept";

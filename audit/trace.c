@@ -10,7 +10,7 @@
 
 #include "internal.h"
 
-struct portspec_trace {
+struct portspec_ruleset_trace {
 	struct pa_rendered out;
 	enum portspec_verdict verdict;
 	size_t nclasses;
@@ -94,7 +94,7 @@ static enum portspec_status resolve_question(const struct portspec_packet *pk,
 					     struct portspec_error *err)
 {
 	memset(q, 0, sizeof(*q));
-	if (!portspec_ruleset_hook_name(pk->hook))
+	if (!portspec_hook_name(pk->hook))
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0,
 				    "the hook is input, output or forward");
 	q->hook = pk->hook;
@@ -268,7 +268,7 @@ static enum portspec_verdict overall(const enum portspec_verdict *v, size_t n)
 static void describe(const struct portspec_packet *pk, struct ps_buf *out)
 {
 	ps_buf_printf(out, "new %s connections at %s",
-		      pk->protocol == PORTSPEC_TCP ? "tcp" : "udp", portspec_ruleset_hook_name(pk->hook));
+		      pk->protocol == PORTSPEC_TCP ? "tcp" : "udp", portspec_hook_name(pk->hook));
 	if (pk->src) {
 		ps_buf_puts(out, " from ");
 		pa_put_text(out, pk->src);
@@ -307,7 +307,7 @@ static void notes_json(const struct portspec_ruleset *rs, struct ps_buf *out)
 
 PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_trace(const struct portspec_ruleset *rs,
 								  const struct portspec_packet *packet,
-								  struct portspec_trace **out,
+								  struct portspec_ruleset_trace **out,
 								  struct portspec_error *err)
 {
 	if (!rs || !packet || !out || packet->size < sizeof(*packet))
@@ -336,16 +336,16 @@ PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_trace(const struct p
 	describe(packet, &d);
 	pa_json_string(&rd.json, d.data ? d.data : "");
 	ps_buf_printf(&rd.json, ", \"hook\": \"%s\", \"protocol\": \"%s\", \"classes\": [",
-		      portspec_ruleset_hook_name(q.hook), q.protocol == 6 ? "tcp" : "udp");
+		      portspec_hook_name(q.hook), q.protocol == 6 ? "tcp" : "udp");
 	for (unsigned f = 4; !st && f <= 6; f += 2)
 		if (families & (f == 4 ? PA_FAM4 : PA_FAM6))
 			st = trace_family(rs, &q, f, &rd, err);
-	struct portspec_trace *t = NULL;
+	struct portspec_ruleset_trace *t = NULL;
 	if (!st) {
 		enum portspec_verdict v = overall(rd.verdicts, rd.nclasses);
 		struct ps_buf head;
 		ps_buf_init(&head);
-		ps_buf_printf(&head, "%s: ", portspec_verdict_name(v));
+		ps_buf_printf(&head, "%s: ", portspec_ruleset_verdict_name(v));
 		ps_buf_add(&head, d.data ? d.data : "", d.len);
 		if (v == PORTSPEC_VERDICT_INDETERMINATE && rd.nclasses > 1)
 			ps_buf_puts(&head, " (the classes below differ: narrow the question)");
@@ -356,7 +356,7 @@ PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_trace(const struct p
 			pa_put_text(&head, rs->notes[i]);
 			ps_buf_putc(&head, '\n');
 		}
-		ps_buf_printf(&rd.json, "], \"verdict\": \"%s\", ", portspec_verdict_name(v));
+		ps_buf_printf(&rd.json, "], \"verdict\": \"%s\", ", portspec_ruleset_verdict_name(v));
 		notes_json(rs, &rd.json);
 		ps_buf_puts(&rd.json, "}\n");
 		t = ps_calloc(1, sizeof(*t));
@@ -381,7 +381,7 @@ PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_trace(const struct p
 	return st;
 }
 
-PORTSPEC_AUDIT_EXPORT void portspec_trace_free(struct portspec_trace *t)
+PORTSPEC_AUDIT_EXPORT void portspec_ruleset_trace_free(struct portspec_ruleset_trace *t)
 {
 	if (!t)
 		return;
@@ -390,23 +390,23 @@ PORTSPEC_AUDIT_EXPORT void portspec_trace_free(struct portspec_trace *t)
 	ps_free(t);
 }
 
-PORTSPEC_AUDIT_EXPORT enum portspec_verdict portspec_trace_verdict(const struct portspec_trace *t)
+PORTSPEC_AUDIT_EXPORT enum portspec_verdict portspec_ruleset_trace_verdict(const struct portspec_ruleset_trace *t)
 {
 	return t ? t->verdict : PORTSPEC_VERDICT_INDETERMINATE;
 }
 
-PORTSPEC_AUDIT_EXPORT size_t portspec_trace_class_count(const struct portspec_trace *t)
+PORTSPEC_AUDIT_EXPORT size_t portspec_ruleset_trace_class_count(const struct portspec_ruleset_trace *t)
 {
 	return t ? t->nclasses : 0;
 }
 
-PORTSPEC_AUDIT_EXPORT enum portspec_verdict portspec_trace_class_verdict(const struct portspec_trace *t,
+PORTSPEC_AUDIT_EXPORT enum portspec_verdict portspec_ruleset_trace_class_verdict(const struct portspec_ruleset_trace *t,
 									 size_t index)
 {
 	return t && index < t->nclasses ? t->verdicts[index] : PORTSPEC_VERDICT_INDETERMINATE;
 }
 
-PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_trace_write(const struct portspec_trace *t,
+PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_trace_write(const struct portspec_ruleset_trace *t,
 								enum portspec_audit_format format,
 								portspec_sink_fn sink, void *userdata)
 {

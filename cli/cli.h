@@ -84,6 +84,12 @@ void cli_policy_opts_release(struct cli_policy_opts *o);
  */
 int cli_load_policy(const struct cli_policy_opts *o, bool quiet, struct portspec_spec **spec_out,
 		    struct portspec_policy **policy_out);
+/* Like cli_load_policy, printing the warnings of the plan for @mode (they include
+ * the policy's) unless --quiet. */
+int cli_load_policy_mode(const struct cli_policy_opts *o, enum portspec_mode mode,
+			 struct portspec_spec **spec_out, struct portspec_policy **policy_out);
+/* "host" or "gateway"; false for anything else. */
+bool cli_parse_mode(const char *name, enum portspec_mode *out);
 /* Loads only the spec (same error handling). */
 int cli_load_spec(const char *path, struct portspec_spec **out);
 /* Prints "portspec: <formatted error>" on stderr and maps the status to an exit code. */
@@ -100,6 +106,7 @@ int cmd_validate(int argc, char **argv);
 int cmd_fmt(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_backends(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_audit(int argc, char **argv);

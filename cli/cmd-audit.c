@@ -62,10 +62,10 @@ static bool parse_service(const char *s, enum portspec_protocol *proto, unsigned
 static int matrix(const struct cli_rulesets *rr, const char *service, const char *hook,
 		  const char *chain, const char *family, enum portspec_audit_format fmt, bool quiet)
 {
-	struct portspec_matrix_query q = {.size = sizeof(q)};
+	struct portspec_ruleset_matrix_query q = {.size = sizeof(q)};
 	if (!parse_service(service, &q.protocol, &q.port))
 		return cli_usage_error("audit", usage, "--matrix takes tcp/PORT or udp/PORT");
-	if (hook && !(q.hook = portspec_ruleset_hook_from_name(hook)))
+	if (hook && !(q.hook = cli_parse_hook(hook)))
 		return cli_usage_error("audit", usage, "--hook is input, output or forward");
 	if (family && strcmp(family, "4") && strcmp(family, "6"))
 		return cli_usage_error("audit", usage, "--family is 4 or 6");
@@ -75,15 +75,15 @@ static int matrix(const struct cli_rulesets *rr, const char *service, const char
 	int rc = cli_rulesets_load(rr, quiet, &rs);
 	if (rc)
 		return rc;
-	struct portspec_matrix *m = NULL;
+	struct portspec_ruleset_matrix *m = NULL;
 	struct portspec_error err = {0};
 	if (portspec_ruleset_matrix(rs, &q, &m, &err)) {
 		fprintf(stderr, "portspec audit: %s\n", err.text);
 		rc = err.status == PORTSPEC_E_INVALID ? EXIT_USAGE : cli_exit_code(err.status);
-	} else if (portspec_matrix_write(m, fmt, cli_stdout_sink, NULL)) {
+	} else if (portspec_ruleset_matrix_write(m, fmt, cli_stdout_sink, NULL)) {
 		rc = EXIT_IOERR;
 	}
-	portspec_matrix_free(m);
+	portspec_ruleset_matrix_free(m);
 	portspec_ruleset_free(rs);
 	int o = cli_finish_output("audit");
 	return o ? o : rc;

@@ -104,17 +104,17 @@ int cmd_diff(int argc, char **argv)
 		portspec_ruleset_free(a);
 		goto out;
 	}
-	struct portspec_diff *d = NULL;
+	struct portspec_ruleset_diff *d = NULL;
 	struct portspec_error err = {0};
 	if (portspec_ruleset_diff(a, b, &d, &err)) {
 		fprintf(stderr, "portspec diff: %s\n", err.text);
 		rc = err.status == PORTSPEC_E_INVALID ? EXIT_USAGE : cli_exit_code(err.status);
-	} else if (portspec_diff_write(d, fmt, cli_stdout_sink, NULL)) {
+	} else if (portspec_ruleset_diff_write(d, fmt, cli_stdout_sink, NULL)) {
 		rc = EXIT_IOERR;
 	} else {
-		rc = portspec_diff_count(d) ? EXIT_DENIED : portspec_diff_indeterminate_count(d) ? 3 : EXIT_OK;
+		rc = portspec_ruleset_diff_count(d) ? EXIT_DENIED : portspec_ruleset_diff_indeterminate_count(d) ? 3 : EXIT_OK;
 	}
-	portspec_diff_free(d);
+	portspec_ruleset_diff_free(d);
 	portspec_ruleset_free(a);
 	portspec_ruleset_free(b);
 	int o = cli_finish_output("diff");

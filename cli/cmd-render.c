@@ -107,7 +107,9 @@ int cmd_render(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct cli_policy_opts po = {0};
-	const char *backend = "nft", *mode = "host", *name = NULL, *output = NULL;
+	const char *backend = "nft", *name = NULL, *output = NULL;
+	enum portspec_mode m = PORTSPEC_MODE_HOST;
+	bool bad_mode = false;
 	unsigned flags = 0;
 	int c, rc = EXIT_OK;
 	struct portspec_spec *spec = NULL;
@@ -124,7 +126,7 @@ int cmd_render(int argc, char **argv)
 			continue;
 		switch (c) {
 		case 'b': backend = optarg; break;
-		case 'm': mode = optarg; break;
+		case 'm': bad_mode |= !cli_parse_mode(optarg, &m); break;
 		case 'F': flags |= PORTSPEC_RENDER_FRAGMENT; break;
 		case 'N': name = optarg; break;
 		case 'o': output = optarg; break;
@@ -136,14 +138,12 @@ int cmd_render(int argc, char **argv)
 			goto out;
 		}
 	}
-	enum portspec_mode m = !strcmp(mode, "host") ? PORTSPEC_MODE_HOST
-			       : !strcmp(mode, "gateway") ? PORTSPEC_MODE_GATEWAY : 0;
-	if (!m || optind < argc) {
+	if (bad_mode || optind < argc) {
 		rc = cli_usage_error("render", usage,
-				     !m ? "--mode is host or gateway" : "unexpected argument");
+				     bad_mode ? "--mode is host or gateway" : "unexpected argument");
 		goto out;
 	}
-	rc = cli_load_policy(&po, po.quiet, &spec, &policy);
+	rc = cli_load_policy_mode(&po, m, &spec, &policy);
 	if (rc)
 		goto out;
 	struct portspec_error err = {0};

@@ -108,7 +108,7 @@ int cmd_trace(int argc, char **argv)
 		}
 	}
 	enum portspec_audit_format fmt;
-	pk.hook = portspec_ruleset_hook_from_name(hook);
+	pk.hook = cli_parse_hook(hook);
 	pk.protocol = proto ? portspec_protocol_from_name(proto) : PORTSPEC_PROTO_ANY;
 	const char *bad = optind < argc ? "unexpected argument"
 			  : !rr.nfiles ? "--ruleset is required"
@@ -134,21 +134,21 @@ int cmd_trace(int argc, char **argv)
 	cli_rulesets_release(&rr);
 	if (rc)
 		return rc;
-	struct portspec_trace *t = NULL;
+	struct portspec_ruleset_trace *t = NULL;
 	struct portspec_error err = {0};
 	if (portspec_ruleset_trace(rs, &pk, &t, &err)) {
 		portspec_ruleset_free(rs);
 		fprintf(stderr, "portspec trace: %s\n", err.text);
 		return err.status == PORTSPEC_E_INVALID ? EXIT_USAGE : cli_exit_code(err.status);
 	}
-	if (portspec_trace_write(t, fmt, cli_stdout_sink, NULL)) {
+	if (portspec_ruleset_trace_write(t, fmt, cli_stdout_sink, NULL)) {
 		rc = EXIT_IOERR;
 	} else {
-		enum portspec_verdict v = portspec_trace_verdict(t);
+		enum portspec_verdict v = portspec_ruleset_trace_verdict(t);
 		rc = v == PORTSPEC_VERDICT_ACCEPT ? EXIT_OK
 		     : v == PORTSPEC_VERDICT_INDETERMINATE ? EXIT_INDETERMINATE : EXIT_DENIED;
 	}
-	portspec_trace_free(t);
+	portspec_ruleset_trace_free(t);
 	portspec_ruleset_free(rs);
 	int out = cli_finish_output("trace");
 	return out ? out : rc;

@@ -144,23 +144,51 @@ static void print_warning(const char *text)
 	fputc('\n', stderr);
 }
 
-int cli_load_policy(const struct cli_policy_opts *o, bool quiet, struct portspec_spec **spec_out,
-		    struct portspec_policy **policy_out)
+/* Loads the spec and compiles the policy; prints nothing on success. */
+static int load_policy(const struct cli_policy_opts *o, struct portspec_spec **spec_out,
+		       struct portspec_policy **policy_out)
 {
 	struct portspec_spec *spec = NULL;
-	struct portspec_policy *policy = NULL;
 	struct portspec_error err = {0};
 	int rc = cli_load_spec(o->spec_path, &spec);
 	if (rc)
 		return rc;
-	if (cli_build_policy(o, NULL, 0, spec, &policy, &err)) {
+	if (cli_build_policy(o, NULL, 0, spec, policy_out, &err)) {
 		portspec_spec_free(spec);
 		return cli_report(&err);
 	}
-	if (!quiet && !o->quiet)
-		for (size_t i = 0; i < portspec_policy_warning_count(policy); i++)
-			print_warning(portspec_policy_warning(policy, i));
 	*spec_out = spec;
-	*policy_out = policy;
 	return EXIT_OK;
+}
+
+int cli_load_policy(const struct cli_policy_opts *o, bool quiet, struct portspec_spec **spec_out,
+		    struct portspec_policy **policy_out)
+{
+	int rc = load_policy(o, spec_out, policy_out);
+	if (!rc && !quiet && !o->quiet)
+		for (size_t i = 0; i < portspec_policy_warning_count(*policy_out); i++)
+			print_warning(portspec_policy_warning(*policy_out, i));
+	return rc;
+}
+
+int cli_load_policy_mode(const struct cli_policy_opts *o, enum portspec_mode mode,
+			 struct portspec_spec **spec_out, struct portspec_policy **policy_out)
+{
+	int rc = load_policy(o, spec_out, policy_out);
+	const struct portspec_plan *plan = rc ? NULL : portspec_policy_plan(*policy_out, mode);
+	if (plan && !o->quiet)
+		for (size_t i = 0; i < portspec_plan_warning_count(plan); i++)
+			print_warning(portspec_plan_warning(plan, i));
+	return rc;
+}
+
+bool cli_parse_mode(const char *name, enum portspec_mode *out)
+{
+	if (!strcmp(name, "host"))
+		*out = PORTSPEC_MODE_HOST;
+	else if (!strcmp(name, "gateway"))
+		*out = PORTSPEC_MODE_GATEWAY;
+	else
+		return false;
+	return true;
 }

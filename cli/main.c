@@ -17,6 +17,7 @@ static const struct command commands[] = {
 	{"explain", cmd_explain, "why a port is allowed or denied; what a service is"},
 	{"required", cmd_required, "the required flows: what must be open"},
 	{"cluster", cmd_cluster, "the cluster ports for a central or member appliance"},
+	{"plan", cmd_plan, "the rule plan: the packets every backend's rules let through"},
 	{"render", cmd_render, "firewall rules: iptables, ip6tables, nft, pf, netsh, powershell"},
 	{"doc", cmd_doc, "document the policy: markdown, csv, json, dot or svg"},
 	{"validate", cmd_validate, "check a spec or profile file; exit 1 on findings"},

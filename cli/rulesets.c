@@ -123,3 +123,13 @@ bool cli_parse_port_range(const char *s, unsigned *first, unsigned *last)
 	a[n] = '\0';
 	return cli_parse_port(a, first) && cli_parse_port(dash + 1, last) && *first <= *last;
 }
+
+enum portspec_hook cli_parse_hook(const char *name)
+{
+	static const enum portspec_hook hooks[] = {PORTSPEC_HOOK_INPUT, PORTSPEC_HOOK_OUTPUT,
+						    PORTSPEC_HOOK_FORWARD};
+	for (size_t i = 0; name && i < sizeof(hooks) / sizeof(hooks[0]); i++)
+		if (!strcmp(name, portspec_hook_name(hooks[i])))
+			return hooks[i];
+	return 0;
+}

@@ -38,6 +38,8 @@ int cli_rulesets_load(const struct cli_rulesets *r, bool quiet, struct portspec_
 bool cli_audit_format(const char *cmd, const char *name, enum portspec_audit_format *out);
 /* A sink that writes to stdout. */
 int cli_stdout_sink(void *userdata, const char *data, size_t len);
+/* "input", "output", "forward"; 0 for anything else. */
+enum portspec_hook cli_parse_hook(const char *name);
 /* "N" or "N-M" (1..65535). */
 bool cli_parse_port_range(const char *s, unsigned *first, unsigned *last);
 

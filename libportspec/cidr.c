@@ -96,3 +96,17 @@ bool ps_cidr_contains(const struct portspec_cidr *net, const struct portspec_cid
 	}
 	return true;
 }
+
+PORTSPEC_EXPORT const char *portspec_addr_format(unsigned family, const unsigned char *addr,
+						 char *buf, size_t size)
+{
+	if (!buf || size == 0)
+		return buf;
+	char text[INET6_ADDRSTRLEN];
+	if (!addr || (family != 4 && family != 6) ||
+	    !inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, text, sizeof(text)))
+		snprintf(buf, size, "?");
+	else
+		snprintf(buf, size, "%s", text);
+	return buf;
+}

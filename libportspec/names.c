@@ -86,3 +86,23 @@ PORTSPEC_EXPORT enum portspec_role portspec_role_from_name(const char *name)
 			return all[i];
 	return (enum portspec_role)0;
 }
+
+static const char *const hook_names[] = {NULL, "input", "output", "forward"};
+static const char *const entry_kind_names[] = {NULL, "flow", "loopback", "established",
+					       "neighbor-discovery"};
+static const char *const addr_match_names[] = {"any", "in", "not-in"};
+
+PORTSPEC_EXPORT const char *portspec_hook_name(enum portspec_hook hook)
+{
+	return (unsigned)hook < 4 ? hook_names[hook] : NULL;
+}
+
+PORTSPEC_EXPORT const char *portspec_entry_kind_name(enum portspec_entry_kind kind)
+{
+	return (unsigned)kind < 5 ? entry_kind_names[kind] : NULL;
+}
+
+PORTSPEC_EXPORT const char *portspec_addr_match_name(enum portspec_addr_match match)
+{
+	return (unsigned)match < 3 ? addr_match_names[match] : NULL;
+}

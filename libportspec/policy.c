@@ -84,6 +84,8 @@ PORTSPEC_EXPORT void portspec_policy_free(struct portspec_policy *p)
 {
 	if (!p)
 		return;
+	ps_plan_free(p->plans[0]);
+	ps_plan_free(p->plans[1]);
 	free_flows(p->flows, p->nflows);
 	for (size_t i = 0; i < p->nwarnings; i++)
 		ps_free(p->warnings[i]);
@@ -522,6 +524,10 @@ PORTSPEC_EXPORT enum portspec_status portspec_policy_new(const struct portspec_s
 		st = build_index(p, err);
 	if (!st)
 		st = mark_used_services(p, err);
+	if (!st)
+		st = ps_plan_build(p, PORTSPEC_MODE_HOST, &p->plans[0], err);
+	if (!st)
+		st = ps_plan_build(p, PORTSPEC_MODE_GATEWAY, &p->plans[1], err);
 	if (st)
 		goto fail;
 	*out = p;

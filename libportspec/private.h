@@ -79,6 +79,39 @@ bool ps_map_put(struct ps_map *m, const char *key, size_t value);
 /* Returns SIZE_MAX when absent. */
 size_t ps_map_get(const struct ps_map *m, const char *key);
 
+/* ---- address sets (addrset.c) ---- */
+size_t ps_addr_len(unsigned family);
+const struct portspec_addr_range *ps_full_range(unsigned family);
+/* Network and broadcast ends of a CIDR (host bits masked). */
+void ps_cidr_bounds(const struct portspec_cidr *c, unsigned char *lo, unsigned char *hi);
+
+/* A growing list of ranges of one family; `failed` after an allocation failure. */
+struct ps_ranges {
+	struct portspec_addr_range *v;
+	size_t n, cap;
+	unsigned family;
+	bool failed;
+};
+void ps_ranges_init(struct ps_ranges *r, unsigned family);
+void ps_ranges_release(struct ps_ranges *r);
+/* Appends (only addresses of r's family; others are ignored). */
+void ps_ranges_add_cidr(struct ps_ranges *r, const struct portspec_cidr *c);
+void ps_ranges_add(struct ps_ranges *r, const struct portspec_addr_range *x);
+/* Sorts and folds overlapping and adjacent ranges: the normal form. */
+void ps_ranges_normalize(struct ps_ranges *r);
+/* Of normalized inputs, into a new normalized *out (initialized here). */
+void ps_ranges_complement(const struct ps_ranges *a, struct ps_ranges *out);
+void ps_ranges_intersect(const struct ps_ranges *a, const struct ps_ranges *b,
+			 struct ps_ranges *out);
+bool ps_ranges_equal(const struct portspec_addr_range *a, size_t na,
+		     const struct portspec_addr_range *b, size_t nb);
+/* Binary search in normalized ranges. */
+bool ps_ranges_contain(const struct portspec_addr_range *v, size_t n, unsigned family,
+		       const unsigned char *addr);
+/* The fewest CIDRs covering normalized ranges exactly; *out is new (ps_free). */
+bool ps_ranges_to_cidrs(const struct portspec_addr_range *v, size_t n, unsigned family,
+			struct portspec_cidr **out, size_t *count);
+
 /* ---- the spec ---- */
 struct ps_portrange {
 	uint8_t proto; /* enum portspec_protocol */
@@ -159,14 +192,17 @@ struct portspec_profile {
 	enum portspec_role role;
 	bool *enabled;          /* per service; required services are always on */
 	uint32_t *served_from;  /* per service: mask of zone indices ("either" services) */
-	char *interface;        /* the appliance's interface in host mode */
-	char **zone_interface;  /* per zone, NULL when zones are by address only */
+	char *interface;        /* host mode: the appliance's interface, NULL: any */
+	char **host_interface;  /* host mode, per zone: the appliance's interface facing it */
+	char **zone_interface;  /* gateway mode, per zone: the firewall's interface facing it */
 	char *appliance_interface;
 	struct ps_cidr_list appliance;
 	struct ps_cidr_list *zone_addresses; /* per zone (networks and peers zones) */
 	struct ps_cidr_list *servers;        /* per service: narrows outbound destinations */
 };
 
+/* The one check of interface names (profile keys); the backends rely on it. */
+bool ps_valid_ifname(const char *name);
 enum portspec_status ps_profile_clone(const struct portspec_profile *src,
 				      struct portspec_profile **out);
 bool ps_cidr_contains(const struct portspec_cidr *net, const struct portspec_cidr *addr);
@@ -199,6 +235,7 @@ struct ps_bucket {
 
 struct portspec_policy {
 	struct portspec_spec *spec; /* owns a reference */
+	struct portspec_plan *plans[2]; /* host, gateway */
 	struct portspec_profile *profile; /* own copy */
 	struct portspec_flow *flows;
 	size_t nflows;
@@ -209,6 +246,23 @@ struct portspec_policy {
 	/* per spec service: true if some flow of the policy uses it */
 	bool *service_used;
 };
+
+/* ---- the plan (plan.c) ---- */
+struct portspec_plan {
+	const struct portspec_policy *policy;
+	enum portspec_mode mode;
+	struct portspec_plan_entry **entries;
+	size_t nentries;
+	bool drops[4]; /* by enum portspec_hook */
+	char **warnings; /* the mode's own, after the policy's */
+	size_t nwarnings;
+};
+
+enum portspec_status ps_plan_build(const struct portspec_policy *policy, enum portspec_mode mode,
+				   struct portspec_plan **out, struct portspec_error *err);
+void ps_plan_free(struct portspec_plan *plan);
+/* A profile's host-mode interface for zone z: the zone's own, else the default; NULL: any. */
+const char *ps_profile_host_interface(const struct portspec_profile *pr, size_t z);
 
 /* ---- backends (render.c, backends/) ---- */
 struct ps_render {

@@ -78,6 +78,10 @@ PORTSPEC_EXPORT void portspec_profile_free(struct portspec_profile *pr)
 		for (size_t i = 0; i < spec->nzones; i++)
 			ps_free(pr->zone_interface[i]);
 	ps_free(pr->zone_interface);
+	if (pr->host_interface)
+		for (size_t i = 0; i < spec->nzones; i++)
+			ps_free(pr->host_interface[i]);
+	ps_free(pr->host_interface);
 	ps_free(pr->appliance_interface);
 	list_release(&pr->appliance);
 	if (pr->zone_addresses)
@@ -101,10 +105,11 @@ static struct portspec_profile *profile_alloc(const struct portspec_spec *spec)
 	pr->enabled = ps_calloc(spec->nservices, sizeof(*pr->enabled));
 	pr->served_from = ps_calloc(spec->nservices, sizeof(*pr->served_from));
 	pr->zone_interface = ps_calloc(spec->nzones, sizeof(*pr->zone_interface));
+	pr->host_interface = ps_calloc(spec->nzones, sizeof(*pr->host_interface));
 	pr->zone_addresses = ps_calloc(spec->nzones, sizeof(*pr->zone_addresses));
 	pr->servers = ps_calloc(spec->nservices, sizeof(*pr->servers));
-	if (!pr->enabled || !pr->served_from || !pr->zone_interface || !pr->zone_addresses ||
-	    !pr->servers) {
+	if (!pr->enabled || !pr->served_from || !pr->zone_interface || !pr->host_interface ||
+	    !pr->zone_addresses || !pr->servers) {
 		portspec_profile_free(pr);
 		return NULL;
 	}
@@ -124,10 +129,10 @@ PORTSPEC_EXPORT enum portspec_status portspec_profile_new(const struct portspec_
 		pr->enabled[i] = true;
 		pr->served_from[i] = either_zones(spec, i);
 	}
-	bool ok = true;
-	if (spec->nifaces)
-		ok = (pr->interface = ps_strdup(spec->ifaces[0].name)) != NULL;
-	ok = ok && list_examples(&pr->appliance, example_appliance);
+	/* No interface until the site names one: the spec's interface ("eth1")
+	 * is the vendor's label for the appliance's port, and rules that match a
+	 * name the host does not have would block every connection. */
+	bool ok = list_examples(&pr->appliance, example_appliance);
 	bool networks_done = false, peers_done = false;
 	for (size_t i = 0; ok && i < spec->nzones; i++) {
 		/* Only the first zone of each kind gets examples: two zones with
@@ -167,6 +172,8 @@ enum portspec_status ps_profile_clone(const struct portspec_profile *src,
 	for (size_t i = 0; ok && i < spec->nzones; i++) {
 		if (src->zone_interface[i])
 			ok = (pr->zone_interface[i] = ps_strdup(src->zone_interface[i])) != NULL;
+		if (ok && src->host_interface[i])
+			ok = (pr->host_interface[i] = ps_strdup(src->host_interface[i])) != NULL;
 		ok = ok && list_copy(&pr->zone_addresses[i], &src->zone_addresses[i]);
 	}
 	for (size_t i = 0; ok && i < spec->nservices; i++)
@@ -197,12 +204,16 @@ static enum portspec_status perr(struct portspec_error *err, enum portspec_statu
 	return ps_error_set(err, st, NULL, 0, 0, "%s", text);
 }
 
-/* Interface names go verbatim into rules: allow only what kernels allow
- * and what no target treats specially. */
-static bool valid_ifname(const char *s)
+/*
+ * Interface names go verbatim into rules of every target: allow only what
+ * Linux allows and no target reads as something else.  A leading '-' would
+ * be an option to iptables, a leading '.' is "." or ".." to the kernel.
+ * This is the only check; the backends rely on it.
+ */
+bool ps_valid_ifname(const char *s)
 {
-	size_t n = strlen(s);
-	if (n == 0 || n > 15)
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0 || n > 15 || s[0] == '-' || s[0] == '.')
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
@@ -288,10 +299,10 @@ static enum portspec_status add_address(struct ps_cidr_list *l, const char *valu
 static enum portspec_status set_string(char **slot, const char *value, const char *key,
 				       struct portspec_error *err)
 {
-	if (!valid_ifname(value))
+	if (!ps_valid_ifname(value))
 		return perr(err, PORTSPEC_E_PROFILE,
 			    "%s: '%.64s' is not an interface name (1 to 15 letters, digits, '_', "
-			    "'-' or '.')", key, value);
+			    "'-' or '.', not starting with '-' or '.')", key, value);
 	char *copy = ps_strdup(value);
 	if (!copy)
 		return perr(err, PORTSPEC_E_NOMEM, "out of memory");
@@ -379,8 +390,26 @@ static enum portspec_status set_one(struct portspec_profile *pr, const char *key
 				    value);
 		return portspec_profile_set_role(pr, r);
 	}
-	if (!strcmp(key, "interface"))
-		return set_string(&pr->interface, value, key, err);
+	if (!strcmp(key, "interface")) {
+		/* NAME for every zone, or ZONE:NAME for the zone's own interface */
+		const char *colon = strchr(value, ':');
+		if (!colon)
+			return set_string(&pr->interface, value, key, err);
+		char zone[PS_MAX_NAME + 1];
+		size_t n = (size_t)(colon - value);
+		size_t z = SIZE_MAX;
+		if (n && n <= PS_MAX_NAME) {
+			memcpy(zone, value, n);
+			zone[n] = '\0';
+			z = ps_spec_zone_index(spec, zone);
+		}
+		if (z == SIZE_MAX)
+			return perr(err, PORTSPEC_E_UNKNOWN,
+				    "interface: '%.*s' is not a zone of the spec; use "
+				    "interface=IFNAME, or interface=ZONE:IFNAME for each zone",
+				    (int)(n > PS_MAX_NAME ? PS_MAX_NAME : n), value);
+		return set_string(&pr->host_interface[z], colon + 1, key, err);
+	}
 	if (!strcmp(key, "appliance"))
 		return add_address(&pr->appliance, value, true, key, err);
 	if (!strcmp(key, "appliance-interface"))
@@ -442,7 +471,8 @@ static enum portspec_status set_one(struct portspec_profile *pr, const char *key
 static bool list_key(const struct portspec_profile *pr, const char *key)
 {
 	if (!strcmp(key, "enable") || !strcmp(key, "disable") || !strcmp(key, "appliance") ||
-	    !strcmp(key, "server") || !strcmp(key, "cluster-peer") || !strcmp(key, "cluster-peers"))
+	    !strcmp(key, "server") || !strcmp(key, "cluster-peer") || !strcmp(key, "cluster-peers") ||
+	    !strcmp(key, "interface"))
 		return true;
 	size_t z = ps_spec_zone_index(pr->spec, key);
 	return z != SIZE_MAX;
@@ -640,8 +670,17 @@ PORTSPEC_EXPORT enum portspec_status portspec_profile_to_string(const struct por
 			}
 		ps_buf_putc(&b, '\n');
 	}
-	if (pr->interface)
-		ps_buf_printf(&b, "interface = %s\n", pr->interface);
+	bool iface = pr->interface != NULL;
+	if (iface)
+		ps_buf_printf(&b, "interface = %s", pr->interface);
+	for (size_t z = 0; z < spec->nzones; z++)
+		if (pr->host_interface[z]) {
+			ps_buf_printf(&b, "%s%s:%s", iface ? ", " : "interface = ", spec->zones[z].name,
+				      pr->host_interface[z]);
+			iface = true;
+		}
+	if (iface)
+		ps_buf_putc(&b, '\n');
 	put_list(&b, "appliance", &pr->appliance);
 	if (pr->appliance_interface)
 		ps_buf_printf(&b, "appliance-interface = %s\n", pr->appliance_interface);
@@ -691,6 +730,36 @@ static size_t service_index(const struct portspec_profile *pr, const struct port
 PORTSPEC_EXPORT const char *portspec_profile_interface(const struct portspec_profile *pr)
 {
 	return pr ? pr->interface : NULL;
+}
+
+const char *ps_profile_host_interface(const struct portspec_profile *pr, size_t z)
+{
+	return pr->host_interface[z] ? pr->host_interface[z] : pr->interface;
+}
+
+static bool own_zone(const struct portspec_profile *pr, const struct portspec_zone *zone)
+{
+	return zone >= pr->spec->zones && zone < pr->spec->zones + pr->spec->nzones;
+}
+
+PORTSPEC_EXPORT const char *portspec_profile_host_interface(const struct portspec_profile *pr,
+							    const struct portspec_zone *zone)
+{
+	if (!pr)
+		return NULL;
+	if (!zone)
+		return pr->interface;
+	return own_zone(pr, zone) ? ps_profile_host_interface(pr, zone->index) : NULL;
+}
+
+PORTSPEC_EXPORT const char *portspec_profile_gateway_interface(const struct portspec_profile *pr,
+							       const struct portspec_zone *zone)
+{
+	if (!pr)
+		return NULL;
+	if (!zone)
+		return pr->appliance_interface;
+	return own_zone(pr, zone) ? pr->zone_interface[zone->index] : NULL;
 }
 
 PORTSPEC_EXPORT const char *portspec_profile_zone_interface(const struct portspec_profile *pr,

@@ -19,7 +19,7 @@
  *   verdict, and the rules that decide it.  A match no reader models makes
  *   the verdicts it touches PORTSPEC_VERDICT_INDETERMINATE, naming the rule;
  *   it is never taken as true or false.
- * - Results (struct portspec_trace, struct portspec_diff, struct
+ * - Results (struct portspec_ruleset_trace, struct portspec_ruleset_diff, struct
  *   portspec_matrix, struct portspec_audit) are immutable objects with a few
  *   accessors; portspec_*_write() renders them as text or as JSON (the JSON
  *   is documented by docs/portspec-audit.schema.json).
@@ -52,25 +52,6 @@ extern "C" {
 #define PORTSPEC_AUDIT_EXPORT
 #endif
 
-#ifndef PORTSPEC_HOOK_DEFINED
-#define PORTSPEC_HOOK_DEFINED
-/**
- * Where a packet meets the firewall.  (The same values as the rule plan's
- * hooks: host mode is input and output, gateway mode forward.)
- * @since 0.2
- */
-enum portspec_hook {
-	PORTSPEC_HOOK_INPUT = 1,   /**< to the host itself */
-	PORTSPEC_HOOK_OUTPUT = 2,  /**< from the host itself */
-	PORTSPEC_HOOK_FORWARD = 3, /**< through the host, which routes it */
-};
-#endif
-
-/** "input", "output", "forward"; NULL if out of range.  @since 0.2 */
-PORTSPEC_AUDIT_EXPORT const char *portspec_ruleset_hook_name(enum portspec_hook hook);
-/** The reverse; 0 if @p name is not a hook.  @since 0.2 */
-PORTSPEC_AUDIT_EXPORT enum portspec_hook portspec_ruleset_hook_from_name(const char *name);
-
 /** What a ruleset file is.  @since 0.2 */
 enum portspec_ruleset_format {
 	PORTSPEC_RULESET_AUTO = 0,      /**< decide from the text (see portspec_ruleset_parse()) */
@@ -97,7 +78,7 @@ enum portspec_verdict {
 };
 
 /** "accept", "drop", "reject", "deny", "indeterminate"; NULL if out of range.  @since 0.2 */
-PORTSPEC_AUDIT_EXPORT const char *portspec_verdict_name(enum portspec_verdict v);
+PORTSPEC_AUDIT_EXPORT const char *portspec_ruleset_verdict_name(enum portspec_verdict v);
 
 /** The output formats of the _write functions.  @since 0.2 */
 enum portspec_audit_format {
@@ -191,7 +172,7 @@ struct portspec_packet {
 	const char *oif;                  /**< output interface; NULL: any (input: none) */
 };
 
-struct portspec_trace;
+struct portspec_ruleset_trace;
 
 /**
  * Traces new connections through @p rs: the first packet at the packet's
@@ -204,29 +185,29 @@ struct portspec_trace;
  */
 PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_trace(const struct portspec_ruleset *rs,
 								  const struct portspec_packet *packet,
-								  struct portspec_trace **out,
+								  struct portspec_ruleset_trace **out,
 								  struct portspec_error *err);
-PORTSPEC_AUDIT_EXPORT void portspec_trace_free(struct portspec_trace *trace);
+PORTSPEC_AUDIT_EXPORT void portspec_ruleset_trace_free(struct portspec_ruleset_trace *trace);
 /**
  * The verdict of the connection: the one of every class when all classes
  * agree, PORTSPEC_VERDICT_INDETERMINATE when they do not (the question left
  * a field open that the verdict depends on) or when a class is.
  * @since 0.2
  */
-PORTSPEC_AUDIT_EXPORT enum portspec_verdict portspec_trace_verdict(const struct portspec_trace *trace);
+PORTSPEC_AUDIT_EXPORT enum portspec_verdict portspec_ruleset_trace_verdict(const struct portspec_ruleset_trace *trace);
 /** The classes the question falls into (1 for a fully given connection with no unknown match).  @since 0.2 */
-PORTSPEC_AUDIT_EXPORT size_t portspec_trace_class_count(const struct portspec_trace *trace);
-PORTSPEC_AUDIT_EXPORT enum portspec_verdict portspec_trace_class_verdict(const struct portspec_trace *trace,
+PORTSPEC_AUDIT_EXPORT size_t portspec_ruleset_trace_class_count(const struct portspec_ruleset_trace *trace);
+PORTSPEC_AUDIT_EXPORT enum portspec_verdict portspec_ruleset_trace_class_verdict(const struct portspec_ruleset_trace *trace,
 									 size_t index);
 /** Renders the trace: the verdict, each class, the rules on its way.  @since 0.2 */
-PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_trace_write(const struct portspec_trace *trace,
+PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_trace_write(const struct portspec_ruleset_trace *trace,
 								enum portspec_audit_format format,
 								portspec_sink_fn sink, void *userdata);
 
 /* ------------------------------------------------------------------------ */
 /** @name Diff: what one ruleset accepts and the other does not */
 
-struct portspec_diff;
+struct portspec_ruleset_diff;
 
 /**
  * The semantic difference of two rulesets at every hook, for every family
@@ -236,14 +217,14 @@ struct portspec_diff;
  */
 PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_diff(const struct portspec_ruleset *a,
 								 const struct portspec_ruleset *b,
-								 struct portspec_diff **out,
+								 struct portspec_ruleset_diff **out,
 								 struct portspec_error *err);
-PORTSPEC_AUDIT_EXPORT void portspec_diff_free(struct portspec_diff *diff);
+PORTSPEC_AUDIT_EXPORT void portspec_ruleset_diff_free(struct portspec_ruleset_diff *diff);
 /** Classes accepted by one side only.  @since 0.2 */
-PORTSPEC_AUDIT_EXPORT size_t portspec_diff_count(const struct portspec_diff *diff);
+PORTSPEC_AUDIT_EXPORT size_t portspec_ruleset_diff_count(const struct portspec_ruleset_diff *diff);
 /** Classes where either side is indeterminate and the other is not the same.  @since 0.2 */
-PORTSPEC_AUDIT_EXPORT size_t portspec_diff_indeterminate_count(const struct portspec_diff *diff);
-PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_diff_write(const struct portspec_diff *diff,
+PORTSPEC_AUDIT_EXPORT size_t portspec_ruleset_diff_indeterminate_count(const struct portspec_ruleset_diff *diff);
+PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_diff_write(const struct portspec_ruleset_diff *diff,
 							       enum portspec_audit_format format,
 							       portspec_sink_fn sink, void *userdata);
 
@@ -251,8 +232,8 @@ PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_diff_write(const struct port
 /** @name Service matrix: who may connect to whom on one port */
 
 /** A question for portspec_ruleset_matrix(); zero it and set `size` first.  @since 0.2 */
-struct portspec_matrix_query {
-	size_t size;                     /**< sizeof(struct portspec_matrix_query) */
+struct portspec_ruleset_matrix_query {
+	size_t size;                     /**< sizeof(struct portspec_ruleset_matrix_query) */
 	enum portspec_protocol protocol; /**< PORTSPEC_TCP or PORTSPEC_UDP */
 	unsigned port;                   /**< destination port, 1..65535 */
 	enum portspec_hook hook;         /**< 0: forward */
@@ -260,7 +241,7 @@ struct portspec_matrix_query {
 	unsigned families;               /**< bit 0 IPv4, bit 1 IPv6; 0: what the ruleset covers */
 };
 
-struct portspec_matrix;
+struct portspec_ruleset_matrix;
 
 /**
  * The service matrix for one port: the address space split into the
@@ -272,16 +253,16 @@ struct portspec_matrix;
  * @since 0.2
  */
 PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_matrix(const struct portspec_ruleset *rs,
-								   const struct portspec_matrix_query *query,
-								   struct portspec_matrix **out,
+								   const struct portspec_ruleset_matrix_query *query,
+								   struct portspec_ruleset_matrix **out,
 								   struct portspec_error *err);
-PORTSPEC_AUDIT_EXPORT void portspec_matrix_free(struct portspec_matrix *matrix);
-PORTSPEC_AUDIT_EXPORT size_t portspec_matrix_class_count(const struct portspec_matrix *matrix);
-PORTSPEC_AUDIT_EXPORT size_t portspec_matrix_edge_count(const struct portspec_matrix *matrix);
+PORTSPEC_AUDIT_EXPORT void portspec_ruleset_matrix_free(struct portspec_ruleset_matrix *matrix);
+PORTSPEC_AUDIT_EXPORT size_t portspec_ruleset_matrix_class_count(const struct portspec_ruleset_matrix *matrix);
+PORTSPEC_AUDIT_EXPORT size_t portspec_ruleset_matrix_edge_count(const struct portspec_ruleset_matrix *matrix);
 /** Edge @p index: the class that may connect (@p from) to @p to; false if out of range.  @since 0.2 */
-PORTSPEC_AUDIT_EXPORT bool portspec_matrix_edge(const struct portspec_matrix *matrix, size_t index,
+PORTSPEC_AUDIT_EXPORT bool portspec_ruleset_matrix_edge(const struct portspec_ruleset_matrix *matrix, size_t index,
 						size_t *from, size_t *to);
-PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_matrix_write(const struct portspec_matrix *matrix,
+PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_matrix_write(const struct portspec_ruleset_matrix *matrix,
 								 enum portspec_audit_format format,
 								 portspec_sink_fn sink, void *userdata);
 

@@ -165,6 +165,7 @@ struct portspec_zone;
 struct portspec_policy;
 struct portspec_profile;
 struct portspec_flow;
+struct portspec_plan;
 
 /**
  * Parses a spec from @p len bytes of @p text.  @p filename names the text in
@@ -318,8 +319,23 @@ PORTSPEC_EXPORT const struct portspec_spec *portspec_profile_spec(const struct p
 PORTSPEC_EXPORT enum portspec_role portspec_profile_role(const struct portspec_profile *profile);
 PORTSPEC_EXPORT bool portspec_profile_enabled(const struct portspec_profile *profile,
 					      const struct portspec_service *svc);
-/** The appliance's interface for a spec interface name (default: the same name).  @since 0.1 */
+/** The appliance's default interface for host rules (key interface=NAME); NULL: any.  @since 0.1 */
 PORTSPEC_EXPORT const char *portspec_profile_interface(const struct portspec_profile *profile);
+/**
+ * Host rules: the appliance's interface that faces @p zone (interface=ZONE:NAME,
+ * else interface=NAME); NULL: any interface.  @p zone NULL gives the default.
+ * @since 0.2
+ */
+PORTSPEC_EXPORT const char *portspec_profile_host_interface(const struct portspec_profile *profile,
+							    const struct portspec_zone *zone);
+/**
+ * Gateway rules: the firewall's interface that faces @p zone (key ZONE-interface),
+ * or with @p zone NULL the one that faces the appliance (appliance-interface);
+ * NULL: matched by address only.
+ * @since 0.2
+ */
+PORTSPEC_EXPORT const char *portspec_profile_gateway_interface(const struct portspec_profile *profile,
+							       const struct portspec_zone *zone);
 /** Interface bound to @p zone ("appliance" for the appliance side), or NULL.  @since 0.1 */
 PORTSPEC_EXPORT const char *portspec_profile_zone_interface(const struct portspec_profile *profile,
 							    const char *zone);
@@ -451,13 +467,227 @@ PORTSPEC_EXPORT const struct portspec_cidr *portspec_flow_address(const struct p
 								  size_t index);
 
 /* ------------------------------------------------------------------------ */
-/** @name Rendering */
+/** @name Rule plans
+ * A policy is compiled, once, into a **plan** for each mode: the packets a
+ * firewall must let through, as an ordered list of fully resolved entries.
+ * Every rule backend only formats the plan, and the queries by address read
+ * it, so they cannot disagree about which packets a zone means.  A plan
+ * belongs to its policy (it lives as long as the policy and is never freed
+ * by the caller), is immutable, and may be read from many threads.
+ *
+ * Entries and their arrays are read-only structs the library allocates.
+ * Fields are only ever added at the end: reach entries through
+ * portspec_plan_entry(), never copy, allocate or index arrays of them.
+ */
 
 /** Where rules are enforced.  @since 0.1 */
 enum portspec_mode {
 	PORTSPEC_MODE_HOST = 1,    /**< on the appliance itself (INPUT/OUTPUT) */
 	PORTSPEC_MODE_GATEWAY = 2, /**< on a firewall between the zones and the appliance */
 };
+
+/** The netfilter hook (pf direction, Windows rule direction) an entry applies at.  @since 0.2 */
+enum portspec_hook {
+	PORTSPEC_HOOK_INPUT = 1,   /**< packets to the host itself (host mode, inbound) */
+	PORTSPEC_HOOK_OUTPUT = 2,  /**< packets from the host itself (host mode, outbound) */
+	PORTSPEC_HOOK_FORWARD = 3, /**< packets through a gateway (gateway mode) */
+};
+
+/** What an entry admits.  @since 0.2 */
+enum portspec_entry_kind {
+	PORTSPEC_ENTRY_FLOW = 1,      /**< new connections of the policy's flows */
+	PORTSPEC_ENTRY_LOOPBACK = 2,  /**< baseline: all traffic on the loopback interface */
+	PORTSPEC_ENTRY_ESTABLISHED = 3, /**< baseline: replies and related connections (conntrack) */
+	/** baseline: IPv6 neighbour and router discovery (ICMPv6 types 133 to 136 with hop
+	 *  limit 255), which connection tracking does not follow */
+	PORTSPEC_ENTRY_NEIGHBOR_DISCOVERY = 4,
+};
+
+/** How an address set matches.  @since 0.2 */
+enum portspec_addr_match {
+	PORTSPEC_ADDR_ANY = 0,    /**< every address of the family */
+	PORTSPEC_ADDR_IN = 1,     /**< the addresses listed */
+	PORTSPEC_ADDR_NOT_IN = 2, /**< every address of the family not listed */
+};
+
+/** An inclusive range of addresses of one family (v4 in the first 4 bytes).  @since 0.2 */
+struct portspec_addr_range {
+	unsigned char family; /**< 4 or 6 */
+	unsigned char first[16];
+	unsigned char last[16];
+};
+
+/**
+ * A normalized address set of one family.  The listed addresses are given
+ * twice, as ranges (sorted, disjoint, never adjacent: nested and adjacent
+ * networks are folded) and as the fewest CIDRs that cover exactly them; for
+ * PORTSPEC_ADDR_NOT_IN they are the addresses excluded.  @c matched is what
+ * the set matches, as ranges, for targets that cannot negate.  A set in a
+ * plan entry is never empty.
+ * @since 0.2
+ */
+struct portspec_addrset {
+	enum portspec_addr_match match;
+	unsigned family; /**< 4 or 6 */
+	size_t range_count;
+	const struct portspec_addr_range *ranges;
+	size_t cidr_count;
+	const struct portspec_cidr *cidrs;
+	size_t matched_count;
+	const struct portspec_addr_range *matched;
+	/** A name for the set in rules and comments: the zone it is ("inside"), for
+	 *  PORTSPEC_ADDR_NOT_IN the networks zone it excludes (or "networks" when it
+	 *  excludes several), "appliance" for the appliance's addresses; NULL for
+	 *  addresses that narrow a flow and for PORTSPEC_ADDR_ANY.  Two sets with the
+	 *  same label may still differ (a zone named like one of these): compare
+	 *  their ranges. */
+	const char *label;
+};
+
+/** A destination port range of an entry and the policy flows it serves.  @since 0.2 */
+struct portspec_plan_port {
+	unsigned first;
+	unsigned last;
+	size_t flow_count;
+	const struct portspec_flow *const *flows;
+};
+
+/**
+ * One resolved match.  A FLOW entry accepts the new connections at @c hook
+ * of @c family and @c protocol whose remote address is in @c remote, local
+ * address in @c local, destination port in @c ports, arriving on @c iif and
+ * leaving on @c oif (NULL: any interface).  The remote side is the source of
+ * an inbound connection and the destination of an outbound one.
+ * @since 0.2
+ */
+struct portspec_plan_entry {
+	enum portspec_entry_kind kind;
+	/** A baseline entry that only a complete ruleset has; a fragment leaves it
+	 *  to the ruleset it joins. */
+	bool complete_only;
+	enum portspec_hook hook;
+	enum portspec_direction direction; /**< FLOW: inbound or outbound; else PORTSPEC_DIR_ANY */
+	unsigned family;                   /**< 4 or 6 */
+	enum portspec_protocol protocol;   /**< FLOW: tcp or udp; else PORTSPEC_PROTO_ANY */
+	size_t port_count;                 /**< 0 for baseline entries */
+	const struct portspec_plan_port *ports; /**< sorted, disjoint */
+	struct portspec_addrset remote; /**< the zone's side */
+	/** The appliance's side: PORTSPEC_ADDR_ANY in host mode (the host itself),
+	 *  the appliance's addresses in gateway mode. */
+	struct portspec_addrset local;
+	const char *iif; /**< input interface, or NULL */
+	const char *oif; /**< output interface, or NULL */
+	const char *helper; /**< conntrack helper the connections get ("ftp"), or NULL */
+	const struct portspec_zone *zone; /**< FLOW: the zone; else NULL */
+};
+
+/**
+ * The plan of @p policy for @p mode.  Never NULL for a valid policy and
+ * mode; it belongs to the policy.
+ * @since 0.2
+ */
+PORTSPEC_EXPORT const struct portspec_plan *portspec_policy_plan(const struct portspec_policy *policy,
+								 enum portspec_mode mode);
+PORTSPEC_EXPORT enum portspec_mode portspec_plan_mode(const struct portspec_plan *plan);
+PORTSPEC_EXPORT const struct portspec_policy *portspec_plan_policy(const struct portspec_plan *plan);
+/** Entries in a stable order: baseline first, then the flows.  @since 0.2 */
+PORTSPEC_EXPORT size_t portspec_plan_entry_count(const struct portspec_plan *plan);
+PORTSPEC_EXPORT const struct portspec_plan_entry *portspec_plan_entry(const struct portspec_plan *plan,
+								      size_t index);
+/**
+ * What a complete ruleset does with a packet at @p hook that no entry
+ * accepts: true = drop, false = accept (the hook is left alone; in gateway
+ * mode the firewall's own traffic is not part of the policy).
+ * @since 0.2
+ */
+PORTSPEC_EXPORT bool portspec_plan_hook_drops(const struct portspec_plan *plan,
+					      enum portspec_hook hook);
+/**
+ * Warnings for this plan: the policy's warnings, then the mode's own (keys
+ * this mode does not use, flows that match no packet in this mode).
+ * @since 0.2
+ */
+PORTSPEC_EXPORT size_t portspec_plan_warning_count(const struct portspec_plan *plan);
+PORTSPEC_EXPORT const char *portspec_plan_warning(const struct portspec_plan *plan, size_t index);
+
+/** Names: "input", "output", "forward"; "flow", "loopback", "established",
+ *  "neighbor-discovery"; "any", "in", "not-in".  NULL if out of range.  @since 0.2 */
+PORTSPEC_EXPORT const char *portspec_hook_name(enum portspec_hook hook);
+PORTSPEC_EXPORT const char *portspec_entry_kind_name(enum portspec_entry_kind kind);
+PORTSPEC_EXPORT const char *portspec_addr_match_name(enum portspec_addr_match match);
+/** Whether @p set contains the address @p addr (a full-length prefix).  @since 0.2 */
+PORTSPEC_EXPORT bool portspec_addrset_contains(const struct portspec_addrset *set,
+					       const struct portspec_cidr *addr);
+/** Formats an address (no prefix) of @p family into @p buf (at least 46 bytes).  @since 0.2 */
+PORTSPEC_EXPORT const char *portspec_addr_format(unsigned family, const unsigned char *addr,
+						 char *buf, size_t size);
+
+/**
+ * A new connection to ask a plan about.  Zero-initialize it and set the
+ * fields; fields are only ever added at the end, with zero meaning what it
+ * means today.
+ * @since 0.2
+ */
+struct portspec_connection {
+	enum portspec_direction direction; /**< inbound: the remote side opens it to the appliance */
+	/** The remote address (full-length prefix).  Family 0: ask about @c zone instead. */
+	struct portspec_cidr remote;
+	/** With no remote address: a zone of the spec (any address in it). */
+	const struct portspec_zone *zone;
+	enum portspec_protocol protocol;
+	unsigned port; /**< the destination port, 1..65535 */
+	/** The interface on the remote side (host mode: the appliance's interface; gateway mode:
+	 *  the firewall's interface facing the remote), or NULL for the one the plan expects. */
+	const char *interface;
+};
+
+/**
+ * Is the new connection @p conn allowed by @p plan?  Sets *@p allowed and,
+ * if @p entry is given, *@p entry to the FLOW entry that allows it (NULL when
+ * denied).  With @c conn->zone and no address, answers for the zone (as
+ * portspec_is_allowed() does) and sets no entry.  Allocates nothing.
+ * @since 0.2
+ */
+PORTSPEC_EXPORT enum portspec_status portspec_plan_check(const struct portspec_plan *plan,
+							 const struct portspec_connection *conn,
+							 bool *allowed,
+							 const struct portspec_plan_entry **entry,
+							 struct portspec_error *err);
+
+/**
+ * Why a connection is allowed or denied, and what would change it.
+ * @c reason is one line; each of @c changes is a profile setting
+ * ("enable=snmp", "server=dns:10.0.0.9") that alone would allow a denied
+ * connection.  Free with portspec_explanation_free().
+ * @since 0.2
+ */
+struct portspec_explanation {
+	bool allowed;
+	const struct portspec_plan_entry *entry; /**< the entry that allows it, or NULL */
+	const struct portspec_flow *flow;        /**< its flow for the port, or NULL */
+	/** The zones the remote address is in (or the zone asked about), as a mask of zone
+	 *  indexes (bit = index in portspec_spec_zone()). */
+	unsigned long zones;
+	const char *reason;
+	size_t change_count;
+	const char *const *changes;
+};
+
+/**
+ * Explains @p conn against @p plan.  For a denied connection it tries the
+ * profile changes that could allow it (turning a service on, serving it from
+ * another zone, another cluster role, another server or client address) by
+ * compiling the changed policy, and lists those that do.
+ * @since 0.2
+ */
+PORTSPEC_EXPORT enum portspec_status portspec_plan_explain(const struct portspec_plan *plan,
+							   const struct portspec_connection *conn,
+							   struct portspec_explanation **out,
+							   struct portspec_error *err);
+PORTSPEC_EXPORT void portspec_explanation_free(struct portspec_explanation *explanation);
+
+/* ------------------------------------------------------------------------ */
+/** @name Rendering */
 
 /** Rendering flags.  @since 0.1 */
 enum portspec_render_flags {

@@ -135,33 +135,37 @@ static void header_cidrs(const struct ps_render *r, const char *prefix, const ch
 	list_end(&l);
 }
 
-/* Where the zones are: interfaces and addresses. */
+/* Where the zones are: the interfaces this mode matches, and the addresses. */
 static void header_zones(const struct ps_render *r, const char *prefix)
 {
 	const struct portspec_profile *profile = portspec_policy_profile(r->policy);
 	const struct portspec_spec *spec = portspec_policy_spec(r->policy);
-	const char *ifname = portspec_profile_interface(profile);
-	const char *app_if = portspec_profile_zone_interface(profile, "appliance");
+	bool host = r->mode == PORTSPEC_MODE_HOST;
 	char label[160];
 
-	if (r->mode == PORTSPEC_MODE_HOST)
-		header_printf(r->out, prefix, "  interface: %s", ifname ? ifname : "(any)");
-	else
+	if (host) {
+		const char *ifname = portspec_profile_host_interface(profile, NULL);
+		header_printf(r->out, prefix, "  appliance interface: %s",
+			      ifname ? ifname : "any (interface= is not set)");
+	} else {
+		const char *app_if = portspec_profile_gateway_interface(profile, NULL);
 		header_cidrs(r, prefix, "  appliance", NULL);
-	if (r->mode == PORTSPEC_MODE_GATEWAY && app_if)
-		header_printf(r->out, prefix, "  appliance interface: %s", app_if);
+		if (app_if)
+			header_printf(r->out, prefix, "  interface facing the appliance: %s",
+				      app_if);
+	}
 	for (size_t z = 0; z < portspec_spec_zone_count(spec); z++) {
 		const struct portspec_zone *zone = portspec_spec_zone(spec, z);
 		const char *name = portspec_zone_name(zone);
-		const char *bound = portspec_profile_zone_interface(profile, name);
+		const char *bound = host ? portspec_profile_host_interface(profile, zone)
+					 : portspec_profile_gateway_interface(profile, zone);
 		enum portspec_zone_kind kind = portspec_zone_kind(zone);
 
-		if (bound)
+		if (bound && (!host || bound != portspec_profile_host_interface(profile, NULL)))
 			header_printf(r->out, prefix, "  %s interface: %s", name, bound);
 		if (kind == PORTSPEC_ZONE_COMPLEMENT) {
-			if (!bound)
-				header_printf(r->out, prefix,
-					      "  %s: every address in no networks zone", name);
+			header_printf(r->out, prefix, "  %s: every address in no networks zone",
+				      name);
 			continue;
 		}
 		snprintf(label, sizeof(label), "  %s (%s)", name, portspec_zone_kind_name(kind));
@@ -210,28 +214,9 @@ void ps_render_header(const struct ps_render *r, const char *prefix, const char 
 	header_services(r, prefix, "  cluster (flows by role)", PORTSPEC_CLUSTER, true);
 	header_either(r, prefix);
 	header_zones(r, prefix);
-	for (size_t i = 0; i < portspec_policy_warning_count(r->policy); i++)
-		header_printf(b, prefix, "Warning: %s", portspec_policy_warning(r->policy, i));
-}
-
-bool ps_valid_ifname(const char *name)
-{
-	size_t n = name ? strlen(name) : 0;
-	if (n == 0 || n > 15 || name[0] == '-' || name[0] == '.')
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '-' || c == '.'))
-			return false;
-	}
-	return true;
-}
-
-const char *ps_zone_bound_interface(const struct ps_render *r, const struct portspec_zone *zone)
-{
-	return portspec_profile_zone_interface(portspec_policy_profile(r->policy),
-					       portspec_zone_name(zone));
+	const struct portspec_plan *plan = ps_render_plan(r);
+	for (size_t i = 0; i < portspec_plan_warning_count(plan); i++)
+		header_printf(b, prefix, "Warning: %s", portspec_plan_warning(plan, i));
 }
 
 static const struct {
@@ -257,162 +242,172 @@ bool ps_helper_supports(const char *helper, enum portspec_protocol proto)
 	return false;
 }
 
-static enum portspec_status check_ifname(const struct ps_render *r, const char *backend,
-					 const char *what, const char *name)
+
+const struct portspec_plan *ps_render_plan(const struct ps_render *r)
 {
-	if (!name || ps_valid_ifname(name))
-		return PORTSPEC_OK;
-	return ps_error_set(r->err, PORTSPEC_E_UNSUPPORTED, NULL, 0, 0,
-			    "%s: the %s interface name '%.64s' is not a Linux interface name; "
-			    "use 1 to 15 letters, digits, '_', '-' or '.'",
-			    backend, what, name);
+	return portspec_policy_plan(r->policy, r->mode);
+}
+
+bool ps_render_has(const struct ps_render *r, const struct portspec_plan_entry *e)
+{
+	return !e->complete_only || !(r->flags & PORTSPEC_RENDER_FRAGMENT);
 }
 
 enum portspec_status ps_linux_check(const struct ps_render *r, const char *backend)
 {
-	const struct portspec_profile *profile = portspec_policy_profile(r->policy);
-	const struct portspec_spec *spec = portspec_policy_spec(r->policy);
-	enum portspec_status st;
-
-	/* Host mode without an interface (a spec that names none) matches any. */
-	if (r->mode == PORTSPEC_MODE_HOST &&
-	    (st = check_ifname(r, backend, "appliance", portspec_profile_interface(profile))))
-		return st;
-	if ((st = check_ifname(r, backend, "appliance",
-			       portspec_profile_zone_interface(profile, "appliance"))))
-		return st;
-	for (size_t z = 0; z < portspec_spec_zone_count(spec); z++) {
-		const struct portspec_zone *zone = portspec_spec_zone(spec, z);
-		if ((st = check_ifname(r, backend, portspec_zone_name(zone),
-				       ps_zone_bound_interface(r, zone))))
-			return st;
-	}
-	for (size_t i = 0; i < portspec_policy_flow_count(r->policy); i++) {
-		const struct portspec_flow *f = portspec_policy_flow(r->policy, i);
-		const struct portspec_service *svc = portspec_flow_service(f);
-
-		/* A host fragment is one chain for both directions: only the
-		 * interface (input or output) tells an inbound rule from an
-		 * outbound one there. */
-		if (r->mode == PORTSPEC_MODE_HOST && (r->flags & PORTSPEC_RENDER_FRAGMENT) &&
-		    !portspec_profile_interface(profile) &&
-		    !ps_zone_bound_interface(r, portspec_flow_zone(f)))
-			return ps_error_set(r->err, PORTSPEC_E_UNSUPPORTED, NULL, 0, 0,
-					    "%s: a host-mode fragment needs the appliance's interface "
-					    "to tell inbound from outbound rules in its one chain; set "
-					    "interface=NAME in the profile, or render a complete ruleset",
-					    backend);
-		const char *helper = portspec_service_helper(svc);
-		enum portspec_protocol proto = portspec_flow_protocol(f);
-
-		if (proto != PORTSPEC_TCP && proto != PORTSPEC_UDP)
-			return ps_error_set(r->err, PORTSPEC_E_UNSUPPORTED, NULL, 0, 0,
-					    "%s: service %s has a flow that is neither tcp nor udp",
-					    backend, portspec_service_name(svc));
-		if (helper && !ps_helper_supports(helper, proto))
-			return ps_error_set(r->err, PORTSPEC_E_UNSUPPORTED, NULL, 0, 0,
-					    "%s: service %s needs the conntrack helper '%.64s' for %s, "
-					    "which Linux does not have; the helpers are amanda, ftp, "
-					    "irc, netbios-ns, pptp, sane, sip, snmp and tftp, each "
-					    "for its own protocol",
-					    backend, portspec_service_name(svc), helper,
-					    portspec_protocol_name(proto));
+	const struct portspec_plan *plan = ps_render_plan(r);
+	for (size_t i = 0; i < portspec_plan_entry_count(plan); i++) {
+		const struct portspec_plan_entry *e = portspec_plan_entry(plan, i);
+		if (!e->helper || ps_helper_supports(e->helper, e->protocol))
+			continue;
+		const struct portspec_service *svc =
+			portspec_flow_service(e->ports[0].flows[0]);
+		return ps_error_set(r->err, PORTSPEC_E_UNSUPPORTED, NULL, 0, 0,
+				    "%s: service %s needs the conntrack helper '%.64s' for %s, "
+				    "which Linux does not have; the helpers are amanda, ftp, "
+				    "irc, netbios-ns, pptp, sane, sip, snmp and tftp, each "
+				    "for its own protocol",
+				    backend, portspec_service_name(svc), e->helper,
+				    portspec_protocol_name(e->protocol));
 	}
 	return PORTSPEC_OK;
 }
 
-static bool cidr_equal(const struct portspec_cidr *a, const struct portspec_cidr *b)
-{
-	return a->family == b->family && a->prefix == b->prefix &&
-	       memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
-}
-
-bool ps_flow_same_addresses(const struct portspec_flow *a, const struct portspec_flow *b)
-{
-	size_t n = portspec_flow_address_count(a);
-	if (n != portspec_flow_address_count(b))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!cidr_equal(portspec_flow_address(a, i), portspec_flow_address(b, i)))
-			return false;
-	return true;
-}
-
-void ps_label_add(struct ps_buf *b, const struct portspec_flow *flow)
+static void label_add(struct ps_buf *b, const struct portspec_flow *flow)
 {
 	ps_buf_printf(b, "%s%s %s", b->len ? ", " : "",
 		      portspec_service_name(portspec_flow_service(flow)),
 		      portspec_level_name(portspec_flow_level(flow)));
 }
 
-static bool same_run(const struct portspec_flow *a, const struct portspec_flow *b)
+/*
+ * Each service once, in order; stops once the text is longer than @max, so
+ * that an entry of a hundred thousand services costs no more than a short one
+ * (the caller sees the length and says how many instead).
+ */
+static void labels_of(struct ps_buf *b, const struct portspec_flow *const *flows, size_t n,
+		      size_t max)
 {
-	return portspec_flow_direction(a) == portspec_flow_direction(b) &&
-	       portspec_flow_zone(a) == portspec_flow_zone(b) &&
-	       portspec_flow_protocol(a) == portspec_flow_protocol(b);
+	for (size_t i = 0; i < n && b->len <= max; i++) {
+		const struct portspec_service *svc = portspec_flow_service(flows[i]);
+		bool dup = false;
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = portspec_flow_service(flows[j]) == svc;
+		if (!dup)
+			label_add(b, flows[i]);
+	}
 }
 
-bool ps_flow_groups_build(const struct portspec_policy *policy, struct ps_flow_groups *g)
+void ps_ports_labels(struct ps_buf *b, const struct portspec_plan_port *ports, size_t n,
+		     size_t max)
 {
-	size_t n = portspec_policy_flow_count(policy);
-	bool *taken;
-	size_t used = 0;
+	/* The flows of an entry's ports are consecutive in one array. */
+	if (!n)
+		return;
+	const struct portspec_plan_port *last = &ports[n - 1];
+	labels_of(b, ports[0].flows, (size_t)(last->flows - ports[0].flows) + last->flow_count,
+		  max);
+}
 
-	memset(g, 0, sizeof(*g));
-	if (n == 0)
-		return true;
-	g->items = ps_calloc(n, sizeof(*g->items));
-	g->groups = ps_calloc(n, sizeof(*g->groups));
-	taken = ps_calloc(n, sizeof(*taken));
-	if (!g->items || !g->groups || !taken) {
-		ps_free(taken);
-		ps_flow_groups_release(g);
+void ps_entry_labels(struct ps_buf *b, const struct portspec_plan_entry *e, size_t max)
+{
+	ps_ports_labels(b, e->ports, e->port_count, max);
+}
+
+const char *ps_entry_way(const struct portspec_plan_entry *e)
+{
+	return e->direction == PORTSPEC_INBOUND ? "inbound from" : "outbound to";
+}
+
+bool ps_same_ports(const struct portspec_plan_entry *a, const struct portspec_plan_entry *b)
+{
+	if (a->port_count != b->port_count)
 		return false;
+	for (size_t i = 0; i < a->port_count; i++) {
+		const struct portspec_plan_port *x = &a->ports[i], *y = &b->ports[i];
+		if (x->first != y->first || x->last != y->last || x->flow_count != y->flow_count ||
+		    memcmp(x->flows, y->flows, x->flow_count * sizeof(*x->flows)) != 0)
+			return false;
 	}
-	/* Flows come sorted by direction, zone and protocol: within each such run,
-	 * gather the flows that also share their narrowing addresses. */
-	for (size_t start = 0; start < n;) {
-		const struct portspec_flow *head = portspec_policy_flow(policy, start);
-		size_t end = start + 1;
-		while (end < n && same_run(head, portspec_policy_flow(policy, end)))
-			end++;
-		for (size_t i = start; i < end; i++) {
-			const struct portspec_flow *fi = portspec_policy_flow(policy, i);
-			struct ps_flow_group *grp;
-			if (taken[i])
-				continue;
-			grp = &g->groups[g->count++];
-			grp->flows = &g->items[used];
-			for (size_t j = i; j < end; j++) {
-				const struct portspec_flow *fj = portspec_policy_flow(policy, j);
-				if (taken[j] || !ps_flow_same_addresses(fi, fj))
-					continue;
-				taken[j] = true;
-				g->items[used++] = fj;
-				grp->count++;
-			}
-		}
-		start = end;
-	}
-	ps_free(taken);
 	return true;
 }
 
-void ps_flow_groups_release(struct ps_flow_groups *g)
+void ps_addr_append(struct ps_buf *b, unsigned family, const unsigned char *a)
 {
-	ps_free(g->items);
-	ps_free(g->groups);
-	memset(g, 0, sizeof(*g));
-}
-
-void ps_labels_of(struct ps_buf *b, const struct portspec_flow *const *flows, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		const struct portspec_service *svc = portspec_flow_service(flows[i]);
-		bool seen = false;
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = portspec_flow_service(flows[j]) == svc;
-		if (!seen)
-			ps_label_add(b, flows[i]);
+	if (family == 4) {
+		ps_buf_printf(b, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+		return;
+	}
+	unsigned w[8];
+	for (int i = 0; i < 8; i++)
+		w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+	/* RFC 5952: compress the longest run (first if tied) of two or more zero words. */
+	int best = -1, best_len = 0;
+	for (int i = 0; i < 8;) {
+		if (w[i]) {
+			i++;
+			continue;
+		}
+		int j = i;
+		while (j < 8 && !w[j])
+			j++;
+		if (j - i > best_len && j - i >= 2)
+			best = i, best_len = j - i;
+		i = j;
+	}
+	for (int i = 0; i < 8; i++) {
+		if (i == best) {
+			ps_buf_puts(b, "::");
+			i += best_len - 1;
+			continue;
+		}
+		if (i && i != best + best_len)
+			ps_buf_putc(b, ':');
+		ps_buf_printf(b, "%x", w[i]);
 	}
 }
+
+void ps_addr_range_append(struct ps_buf *b, const struct portspec_addr_range *r)
+{
+	ps_addr_append(b, r->family, r->first);
+	if (memcmp(r->first, r->last, ps_addr_len(r->family)) != 0) {
+		ps_buf_putc(b, '-');
+		ps_addr_append(b, r->family, r->last);
+	}
+}
+
+void ps_addr_cidr_append(struct ps_buf *b, const struct portspec_cidr *c)
+{
+	unsigned char lo[16], hi[16];
+	ps_cidr_bounds(c, lo, hi);
+	ps_addr_append(b, c->family, lo);
+	if (c->prefix < ps_addr_len(c->family) * 8)
+		ps_buf_printf(b, "/%u", c->prefix);
+}
+
+void ps_text_filtered(struct ps_buf *b, const char *text, const char *extra, size_t max)
+{
+	size_t written = 0;
+	bool pending_space = false;
+
+	for (const unsigned char *p = (const unsigned char *)(text ? text : ""); *p; p++) {
+		unsigned char c = *p;
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') ||
+			  (c != 0 && c < 0x80 && extra && strchr(extra, c));
+		if (!ok || c == ' ') {
+			pending_space = written > 0;
+			continue;
+		}
+		if (written + (pending_space ? 2 : 1) > max)
+			break;
+		if (pending_space) {
+			ps_buf_putc(b, ' ');
+			written++;
+			pending_space = false;
+		}
+		ps_buf_putc(b, (char)c);
+		written++;
+	}
+}
+

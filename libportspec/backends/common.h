@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Helpers shared by the backends. */
+/*
+ * Helpers shared by the backends.  A rule backend formats the policy's plan
+ * (portspec_policy_plan()) and nothing else decides what its rules match.
+ */
 #ifndef PORTSPEC_BACKENDS_COMMON_H
 #define PORTSPEC_BACKENDS_COMMON_H
 
@@ -19,59 +22,57 @@
 void ps_comment_line(struct ps_buf *b, const char *prefix, const char *text);
 
 /*
+ * Appends @text keeping only ASCII letters, digits, space and the characters
+ * in @extra; every run of other bytes (quotes, control characters, newlines,
+ * non-ASCII) becomes one space.  Leading and trailing spaces are dropped and
+ * at most @max bytes are written.  This cannot inject: what comes out is
+ * drawn from the whitelist only.
+ */
+void ps_text_filtered(struct ps_buf *b, const char *text, const char *extra, size_t max);
+
+/*
  * The header every rule file starts with: what generated it, the spec's name
- * and version, and the profile (role, the zones the "either" services are
- * served from, enabled and disabled services, warnings), as comment lines
- * beginning with @prefix.  @what describes the output ("iptables-restore
- * input, host mode, complete ruleset").
+ * and version, the profile (role, services on and off, where the "either"
+ * services are served, interfaces and addresses) and the plan's warnings, as
+ * comment lines beginning with @prefix.  @what describes the output
+ * ("iptables-restore input, host mode, complete ruleset").
  */
 void ps_render_header(const struct ps_render *r, const char *prefix, const char *what);
 
-/* True if @name is usable as a Linux interface name in generated rules. */
-bool ps_valid_ifname(const char *name);
+/* The plan the render formats. */
+const struct portspec_plan *ps_render_plan(const struct ps_render *r);
+/* Whether entry @e is part of this render's shape (a fragment leaves out the
+ * complete_only baseline). */
+bool ps_render_has(const struct ps_render *r, const struct portspec_plan_entry *e);
+
+/* Appends an address (RFC 5952 for v6: lowercase, longest zero run as ::). */
+void ps_addr_append(struct ps_buf *b, unsigned family, const unsigned char *addr);
+/* Appends "lo-hi", or just the address when lo == hi. */
+void ps_addr_range_append(struct ps_buf *b, const struct portspec_addr_range *r);
+/* Appends "addr/prefix", or just the address for a full-length prefix. */
+void ps_addr_cidr_append(struct ps_buf *b, const struct portspec_cidr *c);
 
 /*
- * The interface a flow's zone is bound to (zones by interface), or NULL when
- * the zone is matched by address.
+ * "smtp required, smtps optional": the services of @e (or of one port), each
+ * once.  Stops once the text is longer than @max bytes (SIZE_MAX: all).
  */
-const char *ps_zone_bound_interface(const struct ps_render *r, const struct portspec_zone *zone);
-
-/*
- * Checks every interface name the profile gives (appliance interface, zone
- * interfaces) and every helper the policy's services name.  Returns an
- * error for anything a Linux backend could not express.
- */
-enum portspec_status ps_linux_check(const struct ps_render *r, const char *backend);
+void ps_entry_labels(struct ps_buf *b, const struct portspec_plan_entry *e, size_t max);
+/* The same for @n consecutive ports of one entry. */
+void ps_ports_labels(struct ps_buf *b, const struct portspec_plan_port *ports, size_t n,
+		     size_t max);
+/* "inbound from outside" / "outbound to inside" */
+const char *ps_entry_way(const struct portspec_plan_entry *e);
 
 /* Whether the kernel has a conntrack helper @helper for @proto. */
 bool ps_helper_supports(const char *helper, enum portspec_protocol proto);
-
-/* Two flows narrowed to the same addresses (or both to none)? */
-bool ps_flow_same_addresses(const struct portspec_flow *a, const struct portspec_flow *b);
-
-/* "smtp required" style labels, joined: appends ", " between them. */
-void ps_label_add(struct ps_buf *b, const struct portspec_flow *flow);
-/* The labels of @n flows, each service once, in order. */
-void ps_labels_of(struct ps_buf *b, const struct portspec_flow *const *flows, size_t n);
-
-/* Flows of the policy that the Linux backends render as one rule group. */
-struct ps_flow_group {
-	const struct portspec_flow **flows; /* points into ps_flow_groups.items */
-	size_t count;
-};
-
 /*
- * The policy's flows split into groups of the same direction, zone,
- * protocol and narrowing addresses, in flow order: flows that share a group
- * can share one rule (multiport, a port set).
+ * Checks that every helper the plan's entries assign exists in Linux for the
+ * entry's protocol; an error names the backend and the service.
  */
-struct ps_flow_groups {
-	const struct portspec_flow **items;
-	struct ps_flow_group *groups;
-	size_t count;
-};
-bool ps_flow_groups_build(const struct portspec_policy *policy, struct ps_flow_groups *g);
-void ps_flow_groups_release(struct ps_flow_groups *g);
+enum portspec_status ps_linux_check(const struct ps_render *r, const char *backend);
+
+/* Two entries with the same ports (ranges and the flows they serve)? */
+bool ps_same_ports(const struct portspec_plan_entry *a, const struct portspec_plan_entry *b);
 
 /* iptables.c: the iptables-restore renderer for IPv4 (4) or IPv6 (6). */
 enum portspec_status ps_xtables_render(struct ps_render *r, int family);

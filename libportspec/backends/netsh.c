@@ -29,6 +29,7 @@ static const char netsh_text_chars[] = " .,:/()+_-'";
 struct netsh {
 	struct ps_render *r;
 	struct ps_buf *out;
+	const struct portspec_plan *plan;
 	const struct portspec_policy *policy;
 	const struct portspec_spec *spec;
 	const struct portspec_profile *profile;
@@ -50,16 +51,9 @@ static void rem_text(struct netsh *n, const char *prefix, const char *text)
 	ps_buf_puts(n->out, "\r\n");
 }
 
-static void rule_name(struct netsh *n, struct ps_buf *b, const struct portspec_flow *f)
+static bool is_rule(const struct netsh *n, const struct portspec_plan_entry *e)
 {
-	const struct portspec_service *svc = portspec_flow_service(f);
-	ps_buf_printf(b, "%s-%s-%s-%s-%s-%s-%u", n->r->name, portspec_service_name(svc),
-		      portspec_level_name(portspec_flow_level(f)), ps_flow_dir_word(f),
-		      portspec_zone_name(portspec_flow_zone(f)),
-		      portspec_protocol_name(portspec_flow_protocol(f)),
-		      portspec_flow_port_first(f));
-	if (portspec_flow_port_last(f) != portspec_flow_port_first(f))
-		ps_buf_printf(b, "-%u", portspec_flow_port_last(f));
+	return ps_windows_is_rule(n->r, e);
 }
 
 static void header(struct netsh *n)
@@ -93,8 +87,8 @@ static void header(struct netsh *n)
 			"rem firewall is stateful (replies pass) and does not filter loopback.");
 	line(n, "rem Run from an elevated prompt:  SCRIPT.cmd         adds the rules");
 	line(n, "rem                               SCRIPT.cmd remove  deletes exactly them");
-	for (size_t i = 0; i < portspec_policy_warning_count(n->policy); i++)
-		rem_text(n, "rem Note: ", portspec_policy_warning(n->policy, i));
+	for (size_t i = 0; i < portspec_plan_warning_count(n->plan); i++)
+		rem_text(n, "rem Note: ", portspec_plan_warning(n->plan, i));
 	line(n, "");
 	line(n, "setlocal");
 	line(n, "if /i \"%~1\"==\"remove\" goto remove");
@@ -105,62 +99,34 @@ static void header(struct netsh *n)
 	line(n, "");
 }
 
-static enum portspec_status add_rule(struct netsh *n, const struct portspec_flow *f)
+static enum portspec_status add_rule(struct netsh *n, size_t index)
 {
-	const struct portspec_service *svc = portspec_flow_service(f);
-	bool inbound = portspec_flow_direction(f) == PORTSPEC_INBOUND;
-	struct ps_buf addrs, cmd;
-	size_t items = 0;
+	const struct portspec_plan_entry *e = portspec_plan_entry(n->plan, index);
+	bool inbound = e->direction == PORTSPEC_INBOUND;
+	struct ps_buf labels, cmd;
 
-	ps_buf_init(&addrs);
-	enum portspec_status st = ps_flow_remote_list(n->policy, f, &addrs, ",", "", &items);
-	if (st == PORTSPEC_OK && addrs.failed)
-		st = PORTSPEC_E_NOMEM;
-	if (st) {
-		ps_buf_release(&addrs);
-		return st;
-	}
-	if (items == 0) {
-		ps_buf_release(&addrs);
-		return ps_error_set(
-			n->r->err, PORTSPEC_E_UNSUPPORTED, NULL, 0, 0,
-			"netsh: the %s flow %s zone %s matches no address, and an empty "
-			"remoteip would mean any; %s",
-			portspec_service_name(svc), inbound ? "from" : "to",
-			portspec_zone_name(portspec_flow_zone(f)),
-			ps_empty_zone_hint(portspec_flow_zone(f)));
-	}
-
-	ps_buf_printf(n->out, "rem %s (%s): %s %s %s, %s %u", portspec_service_name(svc),
-		      portspec_level_name(portspec_flow_level(f)), inbound ? "inbound" : "outbound",
-		      inbound ? "from" : "to", portspec_zone_name(portspec_flow_zone(f)),
-		      portspec_protocol_name(portspec_flow_protocol(f)),
-		      portspec_flow_port_first(f));
-	if (portspec_flow_port_last(f) != portspec_flow_port_first(f))
-		ps_buf_printf(n->out, "-%u", portspec_flow_port_last(f));
-	if (portspec_flow_either(f))
-		ps_buf_puts(n->out, " (servable from either zone)");
+	ps_buf_init(&labels);
+	ps_entry_labels(&labels, e, NETSH_TEXT_MAX);
+	ps_buf_printf(n->out, "rem %s %s, IPv%u %s: ", ps_entry_way(e),
+		      portspec_zone_name(e->zone), e->family, portspec_protocol_name(e->protocol));
+	ps_text_filtered(n->out, labels.data ? labels.data : "", netsh_text_chars, NETSH_TEXT_MAX);
 	ps_buf_puts(n->out, "\r\n");
 
 	ps_buf_init(&cmd);
 	ps_buf_puts(&cmd, "netsh advfirewall firewall add rule name=\"");
-	rule_name(n, &cmd, f);
-	ps_buf_printf(&cmd, "\" dir=%s action=allow protocol=%s %s=%u", inbound ? "in" : "out",
-		      portspec_flow_protocol(f) == PORTSPEC_TCP ? "TCP" : "UDP",
-		      inbound ? "localport" : "remoteport", portspec_flow_port_first(f));
-	if (portspec_flow_port_last(f) != portspec_flow_port_first(f))
-		ps_buf_printf(&cmd, "-%u", portspec_flow_port_last(f));
-	ps_buf_printf(&cmd, " remoteip=%s profile=any enable=yes description=\"", addrs.data);
-	ps_buf_printf(&cmd, "%s (%s)", portspec_service_name(svc),
-		      portspec_level_name(portspec_flow_level(f)));
-	if (portspec_service_title(svc)) {
-		ps_buf_puts(&cmd, ": ");
-		ps_text_filtered(&cmd, portspec_service_title(svc), netsh_text_chars,
-				 NETSH_TEXT_MAX);
-	}
+	ps_windows_rule_name(&cmd, n->r, index);
+	ps_buf_printf(&cmd, "\" dir=%s action=allow protocol=%s %s=", inbound ? "in" : "out",
+		      e->protocol == PORTSPEC_TCP ? "TCP" : "UDP",
+		      inbound ? "localport" : "remoteport");
+	ps_windows_port_list(&cmd, e, ",", "");
+	ps_buf_puts(&cmd, " remoteip=");
+	ps_windows_remote_list(&cmd, e, ",", "");
+	ps_buf_puts(&cmd, " profile=any enable=yes description=\"");
+	ps_text_filtered(&cmd, labels.data ? labels.data : "", netsh_text_chars, NETSH_TEXT_MAX);
 	ps_buf_puts(&cmd, "\" || goto failed");
-	ps_buf_release(&addrs);
-	if (cmd.failed) {
+	bool failed = labels.failed || cmd.failed;
+	ps_buf_release(&labels);
+	if (failed) {
 		ps_buf_release(&cmd);
 		return PORTSPEC_E_NOMEM;
 	}
@@ -168,11 +134,11 @@ static enum portspec_status add_rule(struct netsh *n, const struct portspec_flow
 		ps_buf_release(&cmd);
 		return ps_error_set(
 			n->r->err, PORTSPEC_E_LIMIT, NULL, 0, 0,
-			"netsh: the rule for %s %s zone %s would be longer than cmd.exe "
-			"accepts (%u characters); use fewer networks or the powershell "
-			"backend",
-			portspec_service_name(svc), inbound ? "from" : "to",
-			portspec_zone_name(portspec_flow_zone(f)), CMD_LINE_MAX);
+			"netsh: the rule %s zone %s (IPv%u %s) would be longer than cmd.exe "
+			"accepts (%u characters); use fewer networks or ports, or the "
+			"powershell backend",
+			ps_entry_way(e), portspec_zone_name(e->zone), e->family,
+			portspec_protocol_name(e->protocol), CMD_LINE_MAX);
 	}
 	ps_buf_add(n->out, cmd.data, cmd.len);
 	ps_buf_puts(n->out, "\r\n");
@@ -182,7 +148,9 @@ static enum portspec_status add_rule(struct netsh *n, const struct portspec_flow
 
 static void trailer(struct netsh *n)
 {
-	size_t nf = portspec_policy_flow_count(n->policy);
+	size_t ne = portspec_plan_entry_count(n->plan), nf = 0;
+	for (size_t i = 0; i < ne; i++)
+		nf += is_rule(n, portspec_plan_entry(n->plan, i));
 	line(n, "");
 	if (!n->fragment) {
 		if (n->ftp) {
@@ -215,9 +183,11 @@ static void trailer(struct netsh *n)
 	line(n, "exit /b 0");
 	line(n, "");
 	line(n, ":delete_rules");
-	for (size_t i = 0; i < nf; i++) {
+	for (size_t i = 0; i < ne; i++) {
+		if (!is_rule(n, portspec_plan_entry(n->plan, i)))
+			continue;
 		ps_buf_puts(n->out, "netsh advfirewall firewall delete rule name=\"");
-		rule_name(n, n->out, portspec_policy_flow(n->policy, i));
+		ps_windows_rule_name(n->out, n->r, i);
 		ps_buf_puts(n->out, "\" >nul 2>&1\r\n");
 	}
 	line(n, "exit /b 0");
@@ -237,17 +207,20 @@ static enum portspec_status render_netsh(struct ps_render *r)
 	struct netsh n = {
 		.r = r,
 		.out = r->out,
+		.plan = ps_render_plan(r),
 		.policy = r->policy,
 		.spec = portspec_policy_spec(r->policy),
 		.profile = portspec_policy_profile(r->policy),
 		.fragment = (r->flags & PORTSPEC_RENDER_FRAGMENT) != 0,
 	};
-	enum portspec_status st = ps_windows_check(r, "netsh", &n.ftp);
+	enum portspec_status st = ps_windows_check(r, "netsh", false, &n.ftp);
 	if (st)
 		return st;
 	header(&n);
-	for (size_t i = 0; i < portspec_policy_flow_count(r->policy); i++) {
-		st = add_rule(&n, portspec_policy_flow(r->policy, i));
+	for (size_t i = 0; i < portspec_plan_entry_count(n.plan); i++) {
+		if (!is_rule(&n, portspec_plan_entry(n.plan, i)))
+			continue;
+		st = add_rule(&n, i);
 		if (st)
 			return st;
 	}

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * An `nft -f` file: one `table inet` for IPv4 and IPv6 alike.  Zone
- * networks, peers and the appliance's addresses are named interval sets
- * (<zone>_v4, <zone>_v6, appliance_v4, appliance_v6); the ports of each rule
- * are a named set whose elements name their service and level.  The
- * complement zone ("outside") is `ip saddr != @inside_v4` for every networks
- * zone.  Conntrack helpers are `ct helper` objects assigned explicitly with
- * `ct helper set`.  The file deletes and recreates its table, so loading it
- * again replaces it atomically and touches no other table.
+ * An `nft -f` file: one `table inet` for IPv4 and IPv6 alike, formatting the
+ * policy's plan.  Each plan entry is one rule.  Address sets the plan names
+ * (zones, the networks a complement excludes, the appliance) are named
+ * interval sets (inside_v4, appliance_v6, ...), narrowing addresses are
+ * anonymous sets, and the ports of each rule are a named set whose elements
+ * name their services.  A complement is `ip saddr != @inside_v4`.  Helper
+ * entries assign their conntrack helper (a `ct helper` object) in the rule
+ * that accepts them.  The file deletes and recreates its table, so loading
+ * it again replaces it atomically and touches no other table.
  */
 #include <string.h>
 
@@ -15,18 +16,25 @@
 
 #define NFT_MAX_COMMENT 127u /* NFTNL_UDATA_COMMENT_MAXLEN - 1 */
 #define NFT_MAX_ELEMENTS 4096u
+#define NFT_MAX_SET_NAME 200u
+
+/* A named set written once and referred to by its rules. */
+struct nft_set {
+	char name[NFT_MAX_SET_NAME];
+	const struct portspec_addrset *addr;   /* an address set, or */
+	const struct portspec_plan_entry *ports; /* the ports of an entry */
+	size_t first, count;                     /* the chunk of ports */
+};
 
 struct nft_ctx {
 	struct ps_render *r;
-	const struct portspec_profile *profile;
-	const struct portspec_spec *spec;
+	const struct portspec_plan *plan;
 	bool fragment;
-	bool gateway;
-	struct ps_buf objects;  /* ct helpers and sets */
-	struct ps_buf in;       /* rules of the input chain (or the fragment / forward chain) */
-	struct ps_buf out;      /* rules of the output chain */
-	struct ps_buf helpers_in;
-	struct ps_buf helpers_out;
+	struct ps_buf objects; /* ct helpers and sets */
+	struct ps_buf chains[4]; /* rules by hook */
+	struct nft_set *sets;
+	size_t nsets, cap;
+	bool failed;
 };
 
 /*
@@ -57,459 +65,337 @@ static bool nft_keyword(const char *name)
 	return false;
 }
 
-static struct ps_buf *rules_for(struct nft_ctx *x, enum portspec_direction dir, bool helper)
+static const char *ip_word(unsigned family)
 {
-	bool in = x->fragment || x->gateway || dir == PORTSPEC_INBOUND;
-	if (helper)
-		return in ? &x->helpers_in : &x->helpers_out;
-	return in ? &x->in : &x->out;
+	return family == 4 ? "ip" : "ip6";
 }
 
-static bool valid_set_base(const char *name)
+/* The chain names: host fragments have one chain per direction. */
+static void chain_name(const struct nft_ctx *x, enum portspec_hook hook, char *buf, size_t size)
 {
-	return (name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z');
+	const char *n = x->r->name;
+	if (!x->fragment)
+		snprintf(buf, size, "%s", portspec_hook_name(hook));
+	else if (hook == PORTSPEC_HOOK_FORWARD)
+		snprintf(buf, size, "%s", n);
+	else
+		snprintf(buf, size, "%s-%s", n, hook == PORTSPEC_HOOK_INPUT ? "in" : "out");
 }
 
-/* One address set: @name_v4 or @name_v6 with the addresses of that family. */
-static void put_address_set(struct nft_ctx *x, const char *name, int family,
-			    const struct portspec_cidr *(*get)(const void *, size_t),
-			    const void *arg, size_t n)
+static bool same_addrs(const struct portspec_addrset *a, const struct portspec_addrset *b)
 {
+	return a->family == b->family &&
+	       ps_ranges_equal(a->ranges, a->range_count, b->ranges, b->range_count);
+}
+
+static bool same_chunk(const struct nft_set *s, const struct portspec_plan_entry *e, size_t first,
+		       size_t count)
+{
+	if (!s->ports || s->count != count)
+		return false;
+	if (s->ports == e && s->first == first)
+		return true;
+	for (size_t i = 0; i < count; i++) {
+		const struct portspec_plan_port *a = &s->ports->ports[s->first + i];
+		const struct portspec_plan_port *b = &e->ports[first + i];
+		if (a->first != b->first || a->last != b->last || a->flow_count != b->flow_count ||
+		    memcmp(a->flows, b->flows, a->flow_count * sizeof(*a->flows)) != 0)
+			return false;
+	}
+	return true;
+}
+
+static bool name_taken(const struct nft_ctx *x, const char *name)
+{
+	for (size_t i = 0; i < x->nsets; i++)
+		if (strcmp(x->sets[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* A new set named @base, or @base_2, @base_3... if another set has that name. */
+static struct nft_set *set_new(struct nft_ctx *x, const char *base)
+{
+	if (x->nsets == x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 16;
+		struct nft_set *v = ps_reallocarray(x->sets, cap, sizeof(*v));
+		if (!v) {
+			x->failed = true;
+			return NULL;
+		}
+		x->sets = v;
+		x->cap = cap;
+	}
+	struct nft_set *s = &x->sets[x->nsets];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "%s", base);
+	for (unsigned k = 2; name_taken(x, s->name); k++)
+		snprintf(s->name, sizeof(s->name), "%s_%u", base, k);
+	x->nsets++;
+	return s;
+}
+
+/*
+ * Sets are found by index: the array moves as it grows, so a name is read
+ * from it only where it is printed.
+ */
+static const char *set_name(const struct nft_ctx *x, size_t i)
+{
+	return i < x->nsets ? x->sets[i].name : "";
+}
+
+/* The named set of a labelled address set: found by content, else written. */
+static size_t addr_set(struct nft_ctx *x, const struct portspec_addrset *a)
+{
+	for (size_t i = 0; i < x->nsets; i++)
+		if (x->sets[i].addr && same_addrs(x->sets[i].addr, a))
+			return i;
+	/* nft names start with a letter; zone names may start with a digit */
+	char base[NFT_MAX_SET_NAME];
+	bool letter = (a->label[0] >= 'a' && a->label[0] <= 'z') ||
+		      (a->label[0] >= 'A' && a->label[0] <= 'Z');
+	snprintf(base, sizeof(base), "%s%s_v%u", letter ? "" : "zone_", a->label, a->family);
+	struct nft_set *s = set_new(x, base);
+	if (!s)
+		return SIZE_MAX;
+	s->addr = a;
 	struct ps_buf *b = &x->objects;
-	size_t done = 0;
-
-	ps_buf_printf(b, "\tset %s_v%d {\n\t\ttype %s\n\t\tflags interval\n", name, family,
-		      family == 4 ? "ipv4_addr" : "ipv6_addr");
-	for (size_t i = 0; i < n; i++) {
-		const struct portspec_cidr *c = get(arg, i);
-		char buf[64];
-		if (c->family != family)
-			continue;
-		portspec_cidr_format(c, buf, sizeof(buf));
-		ps_buf_printf(b, "%s%s", done ? ", " : "\t\telements = { ", buf);
-		done++;
+	ps_buf_printf(b, "\tset %s {\n\t\ttype %s\n\t\tflags interval\n\t\telements = { ", s->name,
+		      a->family == 4 ? "ipv4_addr" : "ipv6_addr");
+	for (size_t i = 0; i < a->cidr_count; i++) {
+		ps_buf_puts(b, i ? ", " : "");
+		ps_addr_cidr_append(b, &a->cidrs[i]);
 	}
-	if (done)
-		ps_buf_puts(b, " }\n");
-	ps_buf_puts(b, "\t}\n\n");
+	ps_buf_puts(b, " }\n\t}\n\n");
+	return x->nsets - 1;
 }
 
-struct zone_ref {
-	const struct portspec_profile *profile;
-	const char *zone;
-};
-
-static const struct portspec_cidr *get_zone_address(const void *ref, size_t i)
-{
-	const struct zone_ref *z = ref;
-	return portspec_profile_zone_address(z->profile, z->zone, i);
-}
-
-static const struct portspec_cidr *get_appliance(const void *profile, size_t i)
-{
-	return portspec_profile_appliance(profile, i);
-}
-
-static enum portspec_status put_zone_sets(struct nft_ctx *x)
-{
-	for (size_t z = 0; z < portspec_spec_zone_count(x->spec); z++) {
-		const struct portspec_zone *zone = portspec_spec_zone(x->spec, z);
-		const char *name = portspec_zone_name(zone);
-		struct zone_ref ref = {x->profile, name};
-		size_t n;
-
-		if (portspec_zone_kind(zone) == PORTSPEC_ZONE_COMPLEMENT)
-			continue;
-		if (!valid_set_base(name) || strcmp(name, "appliance") == 0)
-			return ps_error_set(x->r->err, PORTSPEC_E_UNSUPPORTED, NULL, 0, 0,
-					    "nft: zone '%s' cannot name an nft set; for this "
-					    "backend zone names start with a letter and are not "
-					    "'appliance'", name);
-		n = portspec_profile_zone_address_count(x->profile, name);
-		put_address_set(x, name, 4, get_zone_address, &ref, n);
-		put_address_set(x, name, 6, get_zone_address, &ref, n);
-	}
-	if (x->gateway) {
-		size_t n = portspec_profile_appliance_count(x->profile);
-		put_address_set(x, "appliance", 4, get_appliance, x->profile, n);
-		put_address_set(x, "appliance", 6, get_appliance, x->profile, n);
-	}
-	return PORTSPEC_OK;
-}
-
-/* Helpers the policy uses, one object each, named after the helper. */
-static void put_helpers(struct nft_ctx *x)
-{
-	size_t n = portspec_policy_flow_count(x->r->policy);
-	for (size_t i = 0; i < n; i++) {
-		const struct portspec_flow *f = portspec_policy_flow(x->r->policy, i);
-		const char *h = portspec_service_helper(portspec_flow_service(f));
-		enum portspec_protocol p = portspec_flow_protocol(f);
-		bool seen = false;
-		if (!h)
-			continue;
-		for (size_t j = 0; j < i && !seen; j++) {
-			const struct portspec_flow *g = portspec_policy_flow(x->r->policy, j);
-			const char *hg = portspec_service_helper(portspec_flow_service(g));
-			seen = hg && strcmp(hg, h) == 0 && portspec_flow_protocol(g) == p;
-		}
-		if (seen)
-			continue;
-		ps_buf_printf(&x->objects,
-			      "\tct helper %s-%s {\n\t\ttype \"%s\" protocol %s\n\t\tl3proto inet\n"
-			      "\t}\n\n",
-			      h, portspec_protocol_name(p), h, portspec_protocol_name(p));
-	}
-}
-
-/* A chunk of a group: the flows of one rule and its port set. */
-struct nft_chunk {
-	size_t start, count; /* into the group's flows */
-};
-
-static const char *flow_helper(const struct portspec_flow *f)
-{
-	return portspec_service_helper(portspec_flow_service(f));
-}
-
-/*
- * The services of the flows [start, start + count) (only those with @helper,
- * if given) as "name level, ..." into @labels.  It stops as soon as the text
- * is longer than an nft comment may be, so a large chunk costs no more than
- * a small one; returns whether the text fits.
- */
-static bool collect_labels(struct ps_buf *labels, const struct ps_flow_group *g, size_t start,
-			   size_t count, const char *helper)
-{
-	for (size_t i = start; i < start + count && labels->len <= NFT_MAX_COMMENT; i++) {
-		const struct portspec_service *svc = portspec_flow_service(g->flows[i]);
-		bool seen = false;
-		if (helper) {
-			const char *h = flow_helper(g->flows[i]);
-			if (!h || strcmp(h, helper) != 0)
-				continue;
-		}
-		for (size_t j = start; j < i && !seen; j++)
-			seen = portspec_flow_service(g->flows[j]) == svc;
-		if (!seen)
-			ps_label_add(labels, g->flows[i]);
-	}
-	return labels->len <= NFT_MAX_COMMENT;
-}
-
-/*
- * comment "smtp required, smtps optional", or, when the names do not fit in
- * an nft comment, @what with the number of flows ("12 flows, services in set
- * in_outside_tcp"): the set elements still name their services.
- */
-static void put_labels(struct ps_buf *b, const struct ps_flow_group *g, size_t start,
-		       size_t count, const char *helper, const char *what)
+/* comment "..." for ports or an entry: the services, or how many when they do not fit. */
+static void put_comment(struct ps_buf *b, const struct portspec_plan_entry *e,
+			const struct portspec_plan_port *port, size_t nports, const char *set)
 {
 	struct ps_buf labels;
 	ps_buf_init(&labels);
-	bool fits = collect_labels(&labels, g, start, count, helper);
+	if (port)
+		ps_ports_labels(&labels, port, 1, NFT_MAX_COMMENT);
+	else
+		ps_entry_labels(&labels, e, NFT_MAX_COMMENT);
 	if (labels.failed)
 		b->failed = true;
-	else if (fits)
+	else if (labels.len <= NFT_MAX_COMMENT)
 		ps_buf_printf(b, "comment \"%s\"", labels.data ? labels.data : "");
 	else
-		ps_buf_printf(b, "comment \"%zu flows%s\"", count, what);
+		ps_buf_printf(b, "comment \"%zu port ranges, services in set %s\"", nports, set);
 	ps_buf_release(&labels);
 }
 
-/*
- * The next chunk of @g from @start: at most NFT_MAX_ELEMENTS flows, so that a
- * group is one rule and one set however many services it has.  Overlapping
- * ranges are merged into one set element (the flows of a group all accept).
- */
-static size_t chunk_end(const struct ps_flow_group *g, size_t start)
+/* The port set of a chunk of an entry, shared with entries that have the same ports. */
+static size_t port_set(struct nft_ctx *x, const struct portspec_plan_entry *e, size_t first,
+		       size_t count, size_t chunk)
 {
-	return g->count - start > NFT_MAX_ELEMENTS ? start + NFT_MAX_ELEMENTS : g->count;
-}
-
-/* The port set of a chunk: one element per range (overlapping ones merged), commented with its services. */
-static void put_port_set(struct nft_ctx *x, const char *setname, const struct ps_flow_group *g,
-			 size_t start, size_t end)
-{
+	for (size_t i = 0; i < x->nsets; i++)
+		if (same_chunk(&x->sets[i], e, first, count))
+			return i;
+	char base[NFT_MAX_SET_NAME];
+	size_t n = (size_t)snprintf(base, sizeof(base), "%s_%s_%s%s%s",
+				    e->direction == PORTSPEC_INBOUND ? "in" : "out",
+				    portspec_zone_name(e->zone), portspec_protocol_name(e->protocol),
+				    e->helper ? "_" : "", e->helper ? e->helper : "");
+	if (chunk)
+		snprintf(base + n, sizeof(base) - n, "_part%zu", chunk + 1);
+	struct nft_set *s = set_new(x, base);
+	if (!s)
+		return SIZE_MAX;
+	s->ports = e;
+	s->first = first;
+	s->count = count;
 	struct ps_buf *b = &x->objects;
 	ps_buf_printf(b, "\tset %s {\n\t\ttype inet_service\n\t\tflags interval\n\t\telements = { ",
-		      setname);
-	for (size_t i = start; i < end;) {
-		unsigned first = portspec_flow_port_first(g->flows[i]);
-		unsigned last = portspec_flow_port_last(g->flows[i]);
-		size_t j = i + 1;
-		/* flows are sorted by first port: merge every range that overlaps */
-		while (j < end && portspec_flow_port_first(g->flows[j]) <= last) {
-			if (portspec_flow_port_last(g->flows[j]) > last)
-				last = portspec_flow_port_last(g->flows[j]);
-			j++;
-		}
-		if (i > start)
+		      s->name);
+	for (size_t i = first; i < first + count; i++) {
+		const struct portspec_plan_port *p = &e->ports[i];
+		if (i > first)
 			ps_buf_puts(b, ",\n\t\t\t     ");
-		if (first == last)
-			ps_buf_printf(b, "%u ", first);
+		if (p->first == p->last)
+			ps_buf_printf(b, "%u ", p->first);
 		else
-			ps_buf_printf(b, "%u-%u ", first, last);
-		/* The element comment: the services of this range. */
-		put_labels(b, g, i, j - i, NULL, "");
-		i = j;
+			ps_buf_printf(b, "%u-%u ", p->first, p->last);
+		put_comment(b, e, p, 1, s->name);
 	}
 	ps_buf_puts(b, " }\n\t}\n\n");
+	return x->nsets - 1;
 }
 
-static void put_range(struct ps_buf *b, size_t n, unsigned first, unsigned last)
+static void put_addr_match(struct nft_ctx *x, struct ps_buf *b, const struct portspec_addrset *a,
+			   const char *side)
 {
-	if (first == last)
-		ps_buf_printf(b, "%s%u", n ? ", " : "", first);
-	else
-		ps_buf_printf(b, "%s%u-%u", n ? ", " : "", first, last);
-}
-
-/* "tcp dport { 21, 990 }" for the flows of a chunk with @helper, overlaps merged. */
-static void put_helper_ports(struct ps_buf *b, const struct ps_flow_group *g, size_t start,
-			     size_t end, const char *helper)
-{
-	size_t n = 0;
-	bool open = false;
-	unsigned cf = 0, cl = 0;
-	struct ps_buf list;
-	ps_buf_init(&list);
-	for (size_t i = start; i < end; i++) {
-		const char *h = portspec_service_helper(portspec_flow_service(g->flows[i]));
-		unsigned first = portspec_flow_port_first(g->flows[i]);
-		unsigned last = portspec_flow_port_last(g->flows[i]);
-		if (!h || strcmp(h, helper) != 0)
-			continue;
-		if (open && first <= cl) {
-			if (last > cl)
-				cl = last;
-			continue;
-		}
-		if (open)
-			put_range(&list, n++, cf, cl);
-		cf = first;
-		cl = last;
-		open = true;
-	}
-	if (open)
-		put_range(&list, n++, cf, cl);
-	if (list.failed)
-		b->failed = true;
-	else if (n == 1)
-		ps_buf_printf(b, "%s dport %s ",
-			      portspec_protocol_name(portspec_flow_protocol(g->flows[start])),
-			      list.data);
-	else
-		ps_buf_printf(b, "%s dport { %s } ",
-			      portspec_protocol_name(portspec_flow_protocol(g->flows[start])),
-			      list.data);
-	ps_buf_release(&list);
-}
-
-/* The match of a rule before its ports, for family 4, 6, or 0 (no address match needed). */
-static void put_match(struct nft_ctx *x, struct ps_buf *b, const struct ps_flow_group *g,
-		      int family)
-{
-	const struct portspec_flow *head = g->flows[0];
-	const struct portspec_zone *zone = portspec_flow_zone(head);
-	bool inbound = portspec_flow_direction(head) == PORTSPEC_INBOUND;
-	const char *bound = ps_zone_bound_interface(x->r, zone);
-	const char *zone_if = bound ? bound
-			      : x->gateway ? NULL : portspec_profile_interface(x->profile);
-	const char *app_if =
-		x->gateway ? portspec_profile_zone_interface(x->profile, "appliance") : NULL;
-	const char *ip = family == 4 ? "ip" : "ip6";
-	const char *zone_side = inbound ? "saddr" : "daddr";
-	const char *app_side = inbound ? "daddr" : "saddr";
-	size_t nserv = portspec_flow_address_count(head);
-
-	const char *in_if = inbound ? zone_if : app_if;
-	const char *out_if = inbound ? app_if : zone_if;
-	if (in_if)
-		ps_buf_printf(b, "iifname \"%s\" ", in_if);
-	if (out_if)
-		ps_buf_printf(b, "oifname \"%s\" ", out_if);
-	if (!family)
+	if (a->match == PORTSPEC_ADDR_ANY)
 		return;
-	if (nserv) {
-		size_t n = 0;
-		ps_buf_printf(b, "%s %s { ", ip, zone_side);
-		for (size_t i = 0; i < nserv; i++) {
-			const struct portspec_cidr *c = portspec_flow_address(head, i);
-			char buf[64];
-			if (c->family != family)
-				continue;
-			portspec_cidr_format(c, buf, sizeof(buf));
-			ps_buf_printf(b, "%s%s", n++ ? ", " : "", buf);
-		}
-		ps_buf_puts(b, " } ");
-	} else if (!bound || portspec_zone_kind(zone) == PORTSPEC_ZONE_PEERS) {
-		/* A bound interface is the zone; peers stay their addresses behind it. */
-		if (portspec_zone_kind(zone) == PORTSPEC_ZONE_COMPLEMENT) {
-			for (size_t z = 0; z < portspec_spec_zone_count(x->spec); z++) {
-				const struct portspec_zone *nz = portspec_spec_zone(x->spec, z);
-				if (portspec_zone_kind(nz) == PORTSPEC_ZONE_NETWORKS)
-					ps_buf_printf(b, "%s %s != @%s_v%d ", ip, zone_side,
-						      portspec_zone_name(nz), family);
-			}
-		} else {
-			ps_buf_printf(b, "%s %s @%s_v%d ", ip, zone_side, portspec_zone_name(zone),
-				      family);
-		}
+	ps_buf_printf(b, "%s %s %s", ip_word(a->family), side,
+		      a->match == PORTSPEC_ADDR_NOT_IN ? "!= " : "");
+	if (a->label) {
+		size_t set = addr_set(x, a);
+		ps_buf_printf(b, "@%s ", set_name(x, set));
+		return;
 	}
-	if (x->gateway)
-		ps_buf_printf(b, "%s %s @appliance_v%d ", ip, app_side, family);
+	if (a->cidr_count > 1)
+		ps_buf_puts(b, "{ ");
+	for (size_t i = 0; i < a->cidr_count; i++) {
+		ps_buf_puts(b, i ? ", " : "");
+		ps_addr_cidr_append(b, &a->cidrs[i]);
+	}
+	ps_buf_puts(b, a->cidr_count > 1 ? " } " : " ");
 }
-
-static size_t servers_of_family(const struct portspec_flow *f, int family)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < portspec_flow_address_count(f); i++)
-		n += portspec_flow_address(f, i)->family == family;
-	return n;
-}
-
-
-/* "comment "ftp optional"" for the flows of a chunk with @helper. */
 
 /*
- * The rules of one chunk for @family (0: no address match): the helper
- * assignments first, since they must precede the accept, then the accept.
+ * Entries @a (IPv4) and @b (IPv6) that differ only in their family and match
+ * no address: one rule without a family match says both.
  */
-static void put_chunk_rules(struct nft_ctx *x, const struct ps_flow_group *g, size_t start,
-			    size_t end, const char *setname, int family)
+static bool family_twins(const struct portspec_plan_entry *a, const struct portspec_plan_entry *b)
 {
-	const struct portspec_flow *head = g->flows[0];
-	enum portspec_direction dir = portspec_flow_direction(head);
-	const char *proto = portspec_protocol_name(portspec_flow_protocol(head));
+	return b && a->family == 4 && b->family == 6 && a->kind == b->kind && a->hook == b->hook &&
+	       a->direction == b->direction && a->protocol == b->protocol && a->zone == b->zone &&
+	       a->remote.match == PORTSPEC_ADDR_ANY && b->remote.match == PORTSPEC_ADDR_ANY &&
+	       a->local.match == PORTSPEC_ADDR_ANY && b->local.match == PORTSPEC_ADDR_ANY &&
+	       a->iif == b->iif && a->oif == b->oif && a->helper == b->helper &&
+	       ps_same_ports(a, b);
+}
 
-	if (portspec_flow_address_count(head) && !servers_of_family(head, family)) {
-		ps_buf_printf(rules_for(x, dir, false),
-			      "\t\t# %s %s %s: the profile names no IPv%d servers\n",
-			      dir == PORTSPEC_INBOUND ? "inbound from" : "outbound to",
-			      portspec_zone_name(portspec_flow_zone(head)), setname, family);
-		return;
+/* Interfaces, addresses and, where no address says it, the family. */
+static void put_match(struct nft_ctx *x, struct ps_buf *b, const struct portspec_plan_entry *e,
+		      bool both_families)
+{
+	bool inbound = e->direction != PORTSPEC_OUTBOUND;
+	if (e->iif)
+		ps_buf_printf(b, "iifname \"%s\" ", e->iif);
+	if (e->oif)
+		ps_buf_printf(b, "oifname \"%s\" ", e->oif);
+	if (!both_families && e->remote.match == PORTSPEC_ADDR_ANY &&
+	    e->local.match == PORTSPEC_ADDR_ANY && e->kind != PORTSPEC_ENTRY_NEIGHBOR_DISCOVERY)
+		ps_buf_printf(b, "meta nfproto ipv%u ", e->family);
+	put_addr_match(x, b, &e->remote, inbound ? "saddr" : "daddr");
+	put_addr_match(x, b, &e->local, inbound ? "daddr" : "saddr");
+}
+
+static void put_baseline(struct nft_ctx *x, struct ps_buf *b, const struct portspec_plan_entry *e,
+			 bool both)
+{
+	ps_buf_puts(b, "\t\t");
+	put_match(x, b, e, both);
+	switch (e->kind) {
+	case PORTSPEC_ENTRY_LOOPBACK:
+		ps_buf_puts(b, "accept comment \"loopback\"\n");
+		break;
+	case PORTSPEC_ENTRY_ESTABLISHED:
+		ps_buf_puts(b, "ct state established,related accept comment "
+			       "\"replies and related connections (ftp data, icmp errors)\"\n");
+		break;
+	default: /* neighbour discovery */
+		ps_buf_puts(b, "icmpv6 type { nd-router-solicit, nd-router-advert, "
+			       "nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept "
+			       "comment \"IPv6 neighbour discovery\"\n");
+		break;
 	}
-	for (size_t i = start; i < end; i++) {
-		const char *h = flow_helper(g->flows[i]);
+}
+
+static void put_flow(struct nft_ctx *x, struct ps_buf *b, const struct portspec_plan_entry *e,
+		     bool both)
+{
+	const char *proto = portspec_protocol_name(e->protocol);
+	for (size_t first = 0, chunk = 0; first < e->port_count; first += NFT_MAX_ELEMENTS, chunk++) {
+		size_t count = e->port_count - first;
+		if (count > NFT_MAX_ELEMENTS)
+			count = NFT_MAX_ELEMENTS;
+		size_t set = port_set(x, e, first, count, chunk);
+		ps_buf_puts(b, "\t\t");
+		put_match(x, b, e, both); /* may add sets: the name is read after it */
+		ps_buf_printf(b, "%s dport @%s ct state new ", proto, set_name(x, set));
+		if (e->helper)
+			ps_buf_printf(b, "ct helper set \"%s-%s\" ", e->helper, proto);
+		ps_buf_puts(b, "accept ");
+		put_comment(b, e, NULL, count, set_name(x, set));
+		ps_buf_putc(b, '\n');
+	}
+}
+
+/* One ct helper object per helper and protocol the plan assigns. */
+static void put_helpers(struct nft_ctx *x)
+{
+	size_t n = portspec_plan_entry_count(x->plan);
+	for (size_t i = 0; i < n; i++) {
+		const struct portspec_plan_entry *e = portspec_plan_entry(x->plan, i);
 		bool seen = false;
-		if (!h)
+		if (!e->helper)
 			continue;
-		for (size_t j = start; j < i; j++) {
-			const char *hj = flow_helper(g->flows[j]);
-			seen |= hj && strcmp(hj, h) == 0;
+		for (size_t j = 0; j < i && !seen; j++) {
+			const struct portspec_plan_entry *g = portspec_plan_entry(x->plan, j);
+			seen = g->helper && strcmp(g->helper, e->helper) == 0 &&
+			       g->protocol == e->protocol;
 		}
 		if (seen)
 			continue;
-		struct ps_buf *hb = rules_for(x, dir, true);
-		ps_buf_puts(hb, "\t\t");
-		put_match(x, hb, g, family);
-		put_helper_ports(hb, g, start, end, h);
-		ps_buf_printf(hb, "ct state new ct helper set \"%s-%s\" ", h, proto);
-		put_labels(hb, g, start, end - start, h, " with this helper");
-		ps_buf_putc(hb, '\n');
-	}
-	struct ps_buf *rb = rules_for(x, dir, false);
-	ps_buf_puts(rb, "\t\t");
-	put_match(x, rb, g, family);
-	ps_buf_printf(rb, "%s dport @%s ct state new accept ", proto, setname);
-	char what[96];
-	snprintf(what, sizeof(what), ", services in set %s", setname);
-	put_labels(rb, g, start, end - start, NULL, what);
-	ps_buf_putc(rb, '\n');
-}
-
-static void render_group(struct nft_ctx *x, const struct ps_flow_group *g, size_t *set_counter)
-{
-	const struct portspec_flow *head = g->flows[0];
-	const char *dir = portspec_flow_direction(head) == PORTSPEC_INBOUND ? "in" : "out";
-	const struct portspec_zone *zone = portspec_flow_zone(head);
-	const char *proto = portspec_protocol_name(portspec_flow_protocol(head));
-	bool bound = ps_zone_bound_interface(x->r, zone) != NULL;
-	/* Addresses need one rule per family; interfaces alone do not. */
-	bool split = x->gateway || portspec_flow_address_count(head) || !bound ||
-		     portspec_zone_kind(zone) == PORTSPEC_ZONE_PEERS;
-	size_t nchunk = 0;
-
-	for (size_t start = 0; start < g->count;) {
-		size_t end = chunk_end(g, start);
-		char setname[160];
-		size_t n;
-
-		n = (size_t)snprintf(setname, sizeof(setname), "%s_%s_%s", dir,
-				     portspec_zone_name(zone), proto);
-		if (nchunk++)
-			n += (size_t)snprintf(setname + n, sizeof(setname) - n, "_%zu", nchunk);
-		/* Several groups of the same direction, zone and protocol (narrowed to
-		 * different servers) need distinct set names. */
-		if (portspec_flow_address_count(head))
-			snprintf(setname + n, sizeof(setname) - n, "_s%zu", ++*set_counter);
-		put_port_set(x, setname, g, start, end);
-		if (split) {
-			put_chunk_rules(x, g, start, end, setname, 4);
-			put_chunk_rules(x, g, start, end, setname, 6);
-		} else {
-			put_chunk_rules(x, g, start, end, setname, 0);
-		}
-		start = end;
+		const char *proto = portspec_protocol_name(e->protocol);
+		ps_buf_printf(&x->objects,
+			      "\tct helper %s-%s {\n\t\ttype \"%s\" protocol %s\n\t\tl3proto inet\n"
+			      "\t}\n\n",
+			      e->helper, proto, e->helper, proto);
 	}
 }
 
-static void put_base_rules(struct nft_ctx *x, struct ps_buf *b, bool input)
+static void put_rules(struct nft_ctx *x)
 {
-	if (!x->fragment && !x->gateway)
-		ps_buf_printf(b, "\t\t%s \"lo\" accept comment \"loopback\"\n",
-			      input ? "iifname" : "oifname");
-	ps_buf_puts(b, "\t\tct state established,related accept comment "
-		       "\"replies and related connections (ftp data, icmp errors)\"\n");
-	/* Neighbour discovery is untracked: without it the appliance's IPv6
-	 * stops when its neighbour cache expires, fragment or not. */
-	if (!x->gateway)
-		ps_buf_puts(b, "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, "
-			       "nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept "
-			       "comment \"IPv6 neighbour discovery\"\n");
+	size_t n = portspec_plan_entry_count(x->plan);
+	for (size_t i = 0; i < n; i++) {
+		const struct portspec_plan_entry *e = portspec_plan_entry(x->plan, i);
+		const struct portspec_plan_entry *next = portspec_plan_entry(x->plan, i + 1);
+		if (!ps_render_has(x->r, e))
+			continue;
+		bool both = family_twins(e, next);
+		struct ps_buf *b = &x->chains[e->hook];
+		if (e->kind == PORTSPEC_ENTRY_FLOW)
+			put_flow(x, b, e, both);
+		else
+			put_baseline(x, b, e, both);
+		if (both)
+			i++;
+	}
 }
 
-static void put_chain(struct nft_ctx *x, const char *name, const char *hook, const char *policy,
-		      struct ps_buf *helpers, struct ps_buf *rules, bool input)
+static void put_chain(struct nft_ctx *x, enum portspec_hook hook)
 {
 	struct ps_buf *b = x->r->out;
+	char name[64];
+	chain_name(x, hook, name, sizeof(name));
 	ps_buf_printf(b, "\tchain %s {\n", name);
-	if (hook)
-		ps_buf_printf(b, "\t\ttype filter hook %s priority filter; policy %s;\n", hook,
-			      policy);
-	if (rules) {
-		put_base_rules(x, b, input);
-		if (helpers->len)
-			ps_buf_add(b, helpers->data, helpers->len);
-		if (rules->len)
-			ps_buf_add(b, rules->data, rules->len);
-	}
+	if (!x->fragment)
+		ps_buf_printf(b, "\t\ttype filter hook %s priority filter; policy %s;\n", name,
+			      portspec_plan_hook_drops(x->plan, hook) ? "drop" : "accept");
+	ps_buf_add(b, x->chains[hook].data ? x->chains[hook].data : "", x->chains[hook].len);
 	ps_buf_puts(b, "\t}\n");
 }
 
-static void put_hook_help(struct nft_ctx *x)
+static void put_hook_help(struct nft_ctx *x, bool gateway)
 {
 	const char *n = x->r->name;
 	struct ps_buf *b = x->r->out;
 	ps_buf_printf(b,
-		      "# The chain %s in table inet %s accepts the policy's flows and returns the\n"
-		      "# rest.  nft jumps only within a table: hook it with base chains in the\n"
+		      "# The chains of table inet %s accept the policy's flows and return the\n"
+		      "# rest.  nft jumps only within a table: hook them with base chains in the\n"
 		      "# same table, in a file that includes this one, e.g.\n"
 		      "#   include \"/etc/nftables.d/%s.nft\"\n"
 		      "#   table inet %s {\n",
-		      n, n, n, n);
-	if (x->gateway)
+		      n, n, n);
+	if (gateway)
 		ps_buf_printf(b, "#     chain forward {\n"
 				 "#       type filter hook forward priority filter; policy drop;\n"
 				 "#       jump %s\n#     }\n", n);
 	else
 		ps_buf_printf(b, "#     chain input {\n"
 				 "#       type filter hook input priority filter; policy drop;\n"
-				 "#       iifname \"lo\" accept\n#       jump %s\n#     }\n"
+				 "#       iifname \"lo\" accept\n#       jump %s-in\n#     }\n"
 				 "#     chain output {\n"
 				 "#       type filter hook output priority filter; policy drop;\n"
-				 "#       oifname \"lo\" accept\n#       jump %s\n#     }\n", n, n);
+				 "#       oifname \"lo\" accept\n#       jump %s-out\n#     }\n", n, n);
 	ps_buf_puts(b, "#   }\n");
 }
 
@@ -517,20 +403,15 @@ static enum portspec_status render_nft(struct ps_render *r)
 {
 	struct nft_ctx x = {
 		.r = r,
-		.profile = portspec_policy_profile(r->policy),
-		.spec = portspec_policy_spec(r->policy),
+		.plan = ps_render_plan(r),
 		.fragment = (r->flags & PORTSPEC_RENDER_FRAGMENT) != 0,
-		.gateway = r->mode == PORTSPEC_MODE_GATEWAY,
 	};
-	struct ps_flow_groups groups = {0};
+	bool gateway = r->mode == PORTSPEC_MODE_GATEWAY;
 	enum portspec_status st;
-	size_t set_counter = 0;
 
 	ps_buf_init(&x.objects);
-	ps_buf_init(&x.in);
-	ps_buf_init(&x.out);
-	ps_buf_init(&x.helpers_in);
-	ps_buf_init(&x.helpers_out);
+	for (size_t i = 0; i < 4; i++)
+		ps_buf_init(&x.chains[i]);
 	if ((st = ps_linux_check(r, "nft")))
 		goto out;
 	if (nft_keyword(r->name)) {
@@ -539,61 +420,54 @@ static enum portspec_status render_nft(struct ps_render *r)
 				  "choose another --name", r->name);
 		goto out;
 	}
-	if (!ps_flow_groups_build(r->policy, &groups)) {
-		st = ps_error_set(r->err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
-		goto out;
-	}
 	put_helpers(&x);
-	if ((st = put_zone_sets(&x)))
-		goto out;
-	for (size_t i = 0; i < groups.count; i++)
-		render_group(&x, &groups.groups[i], &set_counter);
-	if (x.objects.failed || x.in.failed || x.out.failed || x.helpers_in.failed ||
-	    x.helpers_out.failed) {
+	put_rules(&x);
+	bool failed = x.failed || x.objects.failed;
+	for (size_t i = 0; i < 4; i++)
+		failed |= x.chains[i].failed;
+	if (failed) {
 		st = ps_error_set(r->err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
 		goto out;
 	}
 
 	char what[160];
 	snprintf(what, sizeof(what), "nft -f input (table inet %s, IPv4 and IPv6), %s mode, %s",
-		 r->name, x.gateway ? "gateway" : "host",
-		 x.fragment ? "fragment (a regular chain)" : "complete ruleset");
+		 r->name, gateway ? "gateway" : "host",
+		 x.fragment ? "fragment (regular chains)" : "complete ruleset");
 	ps_render_header(r, "# ", what);
 	if (x.fragment)
-		put_hook_help(&x);
-	else if (x.gateway)
+		put_hook_help(&x, gateway);
+	else if (gateway)
 		ps_buf_puts(r->out, "# The firewall's own traffic (input, output) is not part of "
 				    "this policy; this table leaves it alone.\n");
 	ps_buf_printf(r->out, "\n# Loading this file replaces the table inet %s atomically.\n"
 			      "table inet %s\ndelete table inet %s\n\ntable inet %s {\n",
 		      r->name, r->name, r->name, r->name);
 	ps_buf_add(r->out, x.objects.data ? x.objects.data : "", x.objects.len);
-	if (x.fragment) {
-		put_chain(&x, r->name, NULL, NULL, &x.helpers_in, &x.in, true);
-	} else if (x.gateway) {
-		put_chain(&x, "forward", "forward", "drop", &x.helpers_in, &x.in, true);
+	if (gateway) {
+		put_chain(&x, PORTSPEC_HOOK_FORWARD);
 	} else {
-		put_chain(&x, "input", "input", "drop", &x.helpers_in, &x.in, true);
+		put_chain(&x, PORTSPEC_HOOK_INPUT);
+		if (!x.fragment) {
+			ps_buf_putc(r->out, '\n');
+			put_chain(&x, PORTSPEC_HOOK_FORWARD);
+		}
 		ps_buf_putc(r->out, '\n');
-		put_chain(&x, "forward", "forward", "drop", NULL, NULL, false);
-		ps_buf_putc(r->out, '\n');
-		put_chain(&x, "output", "output", "drop", &x.helpers_out, &x.out, false);
+		put_chain(&x, PORTSPEC_HOOK_OUTPUT);
 	}
 	ps_buf_puts(r->out, "}\n");
 out:
-	ps_flow_groups_release(&groups);
 	ps_buf_release(&x.objects);
-	ps_buf_release(&x.in);
-	ps_buf_release(&x.out);
-	ps_buf_release(&x.helpers_in);
-	ps_buf_release(&x.helpers_out);
+	for (size_t i = 0; i < 4; i++)
+		ps_buf_release(&x.chains[i]);
+	ps_free(x.sets);
 	return st;
 }
 
 const struct ps_backend ps_backend_nft = {
 	.name = "nft",
 	.description = "an nft -f file: table inet for IPv4 and IPv6, named sets for zones and "
-		       "ports, ct helper objects; complete ruleset or a chain",
+		       "ports, ct helper objects; complete ruleset or regular chains",
 	.modes = PORTSPEC_MODE_HOST | PORTSPEC_MODE_GATEWAY,
 	.render = render_nft,
 };

@@ -28,6 +28,7 @@ static const char ps_comment_chars[] = " !\"#$%&'()*+,-./:;<=>?@[\\]^_{|}~";
 struct pwsh {
 	struct ps_render *r;
 	struct ps_buf *out;
+	const struct portspec_plan *plan;
 	const struct portspec_policy *policy;
 	const struct portspec_spec *spec;
 	const struct portspec_profile *profile;
@@ -99,8 +100,8 @@ static void header(struct pwsh *p)
 		       "# Remove (elevated): powershell -ExecutionPolicy Bypass -File SCRIPT.ps1 "
 		       "-Remove\n");
 	ps_buf_printf(o, "# Remove by hand:    Remove-NetFirewallRule -Group '%s'\n", p->r->name);
-	for (size_t i = 0; i < portspec_policy_warning_count(p->policy); i++)
-		comment_text(p, "# Note: ", portspec_policy_warning(p->policy, i));
+	for (size_t i = 0; i < portspec_plan_warning_count(p->plan); i++)
+		comment_text(p, "# Note: ", portspec_plan_warning(p->plan, i));
 	ps_buf_puts(o, "#Requires -RunAsAdministrator\n"
 		       "#Requires -Modules NetSecurity\n"
 		       "[CmdletBinding()]\n"
@@ -120,65 +121,35 @@ static void header(struct pwsh *p)
 	ps_buf_puts(o, "\treturn\n}\n\n");
 }
 
-static enum portspec_status add_rule(struct pwsh *p, const struct portspec_flow *f)
+static enum portspec_status add_rule(struct pwsh *p, size_t index)
 {
+	const struct portspec_plan_entry *e = portspec_plan_entry(p->plan, index);
 	struct ps_buf *o = p->out;
-	const struct portspec_service *svc = portspec_flow_service(f);
-	bool inbound = portspec_flow_direction(f) == PORTSPEC_INBOUND;
-	unsigned first = portspec_flow_port_first(f), last = portspec_flow_port_last(f);
-	struct ps_buf addrs;
-	size_t items = 0;
+	bool inbound = e->direction == PORTSPEC_INBOUND;
+	const char *zone = portspec_zone_name(e->zone);
+	const char *proto = portspec_protocol_name(e->protocol);
+	struct ps_buf labels;
 
-	ps_buf_init(&addrs);
-	enum portspec_status st = ps_flow_remote_list(p->policy, f, &addrs, ", ", "'", &items);
-	if (st == PORTSPEC_OK && addrs.failed)
-		st = PORTSPEC_E_NOMEM;
-	if (st == PORTSPEC_OK && items == 0)
-		st = ps_error_set(p->r->err, PORTSPEC_E_UNSUPPORTED, NULL, 0, 0,
-				  "powershell: the %s flow %s zone %s matches no address, and an "
-				  "empty -RemoteAddress would mean any; %s",
-				  portspec_service_name(svc), inbound ? "from" : "to",
-				  portspec_zone_name(portspec_flow_zone(f)),
-				  ps_empty_zone_hint(portspec_flow_zone(f)));
-	if (st) {
-		ps_buf_release(&addrs);
-		return st;
-	}
-
-	ps_buf_printf(o, "# %s (%s): %s %s %s, %s %u", portspec_service_name(svc),
-		      portspec_level_name(portspec_flow_level(f)), inbound ? "inbound" : "outbound",
-		      inbound ? "from" : "to", portspec_zone_name(portspec_flow_zone(f)),
-		      portspec_protocol_name(portspec_flow_protocol(f)), first);
-	if (last != first)
-		ps_buf_printf(o, "-%u", last);
-	if (portspec_flow_either(f))
-		ps_buf_puts(o, " (servable from either zone)");
-	ps_buf_putc(o, '\n');
-	ps_buf_printf(o, "New-NetFirewallRule -DisplayName '%s %s %s %s %s %s %u", p->r->name,
-		      portspec_service_name(svc), portspec_level_name(portspec_flow_level(f)),
-		      ps_flow_dir_word(f), portspec_zone_name(portspec_flow_zone(f)),
-		      portspec_protocol_name(portspec_flow_protocol(f)), first);
-	if (last != first)
-		ps_buf_printf(o, "-%u", last);
-	ps_buf_printf(o, "' -Group '%s' -Direction %s -Action Allow -Protocol %s -%s '%u",
+	ps_buf_init(&labels);
+	ps_entry_labels(&labels, e, PS_TEXT_MAX);
+	ps_buf_printf(o, "# %s %s, IPv%u %s: ", ps_entry_way(e), zone, e->family, proto);
+	ps_text_filtered(o, labels.data ? labels.data : "", ps_comment_chars, PS_TEXT_MAX);
+	ps_buf_puts(o, "\nNew-NetFirewallRule -DisplayName '");
+	ps_windows_rule_name(o, p->r, index);
+	ps_buf_printf(o, "' -Group '%s' -Direction %s -Action Allow -Protocol %s -%s @(",
 		      p->r->name, inbound ? "Inbound" : "Outbound",
-		      portspec_flow_protocol(f) == PORTSPEC_TCP ? "TCP" : "UDP",
-		      inbound ? "LocalPort" : "RemotePort", first);
-	if (last != first)
-		ps_buf_printf(o, "-%u", last);
-	ps_buf_printf(o, "' -RemoteAddress @(%s) -Profile Any -Description ", addrs.data);
-	ps_buf_release(&addrs);
-
-	struct ps_buf desc;
-	ps_buf_init(&desc);
-	ps_buf_printf(&desc, "%s (%s)", portspec_service_name(svc),
-		      portspec_level_name(portspec_flow_level(f)));
-	if (portspec_service_title(svc)) {
-		ps_buf_puts(&desc, ": ");
-		ps_buf_puts(&desc, portspec_service_title(svc));
-	}
-	st = desc.failed ? PORTSPEC_E_NOMEM : quoted(o, desc.data);
-	ps_buf_release(&desc);
+		      e->protocol == PORTSPEC_TCP ? "TCP" : "UDP", inbound ? "LocalPort" : "RemotePort");
+	ps_windows_port_list(o, e, ", ", "'");
+	ps_buf_puts(o, ") -RemoteAddress @(");
+	ps_windows_remote_list(o, e, ", ", "'");
+	ps_buf_puts(o, ")");
+	const char *ifname = inbound ? e->iif : e->oif;
+	if (ifname)
+		ps_buf_printf(o, " -InterfaceAlias '%s'", ifname);
+	ps_buf_puts(o, " -Profile Any -Description ");
+	enum portspec_status st = labels.failed ? PORTSPEC_E_NOMEM
+						: quoted(o, labels.data ? labels.data : "");
+	ps_buf_release(&labels);
 	ps_buf_puts(o, " | Out-Null\n");
 	return st;
 }
@@ -188,19 +159,24 @@ static enum portspec_status render_powershell(struct ps_render *r)
 	struct pwsh p = {
 		.r = r,
 		.out = r->out,
+		.plan = ps_render_plan(r),
 		.policy = r->policy,
 		.spec = portspec_policy_spec(r->policy),
 		.profile = portspec_policy_profile(r->policy),
 		.fragment = (r->flags & PORTSPEC_RENDER_FRAGMENT) != 0,
 	};
-	enum portspec_status st = ps_windows_check(r, "powershell", &p.ftp);
+	enum portspec_status st = ps_windows_check(r, "powershell", true, &p.ftp);
+	size_t rules = 0;
 	if (st)
 		return st;
 	header(&p);
-	for (size_t i = 0; i < portspec_policy_flow_count(r->policy); i++) {
-		st = add_rule(&p, portspec_policy_flow(r->policy, i));
+	for (size_t i = 0; i < portspec_plan_entry_count(p.plan); i++) {
+		if (!ps_windows_is_rule(r, portspec_plan_entry(p.plan, i)))
+			continue;
+		st = add_rule(&p, i);
 		if (st)
 			return st;
+		rules++;
 	}
 	ps_buf_putc(r->out, '\n');
 	if (!p.fragment) {
@@ -218,8 +194,7 @@ static enum portspec_status render_powershell(struct ps_render *r)
 			    "firewall\n# (on by default):  Set-NetFirewallSetting "
 			    "-EnableStatefulFtp True\n");
 	}
-	ps_buf_printf(r->out, "Write-Host '%s: %zu firewall rules added.'\n", r->name,
-		      portspec_policy_flow_count(r->policy));
+	ps_buf_printf(r->out, "Write-Host '%s: %zu firewall rules added.'\n", r->name, rules);
 	return PORTSPEC_OK;
 }
 

@@ -103,12 +103,15 @@ check_nft() {
 		sed -n '/^#   include /,/^#   }$/s/^#   //p' "$file" | sed "s|\"/etc/nftables.d/$name.nft\"|\"$file\"|" \
 			> "$tmp/hook.nft"
 		grep -q "jump $name" "$tmp/hook.nft" || fail "$label: no hook example in the header"
+		# Every chain the example jumps to exists: nft refuses the jump otherwise.
 		if ! unshare -n bash -c "
 			set -e
 			nft -c -f '$tmp/hook.nft'
 			nft -f '$tmp/hook.nft'
 			nft -f '$tmp/hook.nft'
-			nft list chain inet '$name' '$name' > /dev/null
+			for chain in \$(sed -n 's/.*jump //p' '$tmp/hook.nft'); do
+				nft list chain inet '$name' \$chain > /dev/null
+			done
 		" > "$tmp/out" 2>&1; then
 			fail "$label: the hook example does not load:"
 			sed 's/^/    /' "$tmp/out" | head -20

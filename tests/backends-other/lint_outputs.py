@@ -49,16 +49,20 @@ PF_FIXED = {
     "block log all",
     "pass quick inet6 proto icmp6 icmp6-type { neighbrsol, neighbradv, routersol, routeradv } no state",
     'anchor "ftp-proxy/*"',
+    "pass in quick to (self) keep state",
+    "pass out quick from (self) keep state",
 }
 PF_RULE = re.compile(
-    r"pass (?P<dir>in|out) quick(?: on \$(?P<macro>[a-z][a-z0-9_]*))? (?P<af>inet6?) "
-    r"proto (?P<proto>tcp|udp) from (?P<src>.+?) to (?P<dst>.+?) port (?P<port>[0-9:]+)"
+    r"pass (?P<dir>in|out) quick(?: on (?P<ifname>[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}))? "
+    r"(?P<af>inet6?) "
+    r"proto (?P<proto>tcp|udp) from (?P<src>.+?) to (?P<dst>.+?) "
+    r"port (?P<port>[0-9:]+|\{ [0-9:]+(?:, [0-9:]+)* \})"
     r"(?P<tail> flags S/SA keep state| keep state| divert-to (?:127\.0\.0\.1|::1) port 8021)$")
 
 
 def pf_addresses(text):
     """The addresses of a pf host expression, or None for tables and (self)."""
-    if text == "(self)" or re.fullmatch(r"!? ?<" + PF_NAME + ">", text):
+    if text in ("(self)", "any") or re.fullmatch(r"!? ?<" + PF_NAME + ">", text):
         return []
     m = re.fullmatch(r"\{ (.+) \}", text)
     items = m.group(1).split(", ") if m else [text]
@@ -93,8 +97,6 @@ def lint_pf(path, text):
         if not m:
             fail(path, n, "not a pf.conf statement the backend may emit", line)
             continue
-        if m.group("macro") and m.group("macro") not in macros:
-            fail(path, n, f"macro ${m.group('macro')} used before it is defined", line)
         for side in ("src", "dst"):
             for t in re.findall(r"<(" + PF_NAME + r")>", m.group(side)):
                 if t not in tables:
@@ -107,7 +109,8 @@ def lint_pf(path, text):
             want = 4 if m.group("af") == "inet" else 6
             if any(a.version != want for a in addrs):
                 fail(path, n, f"{m.group('af')} rule with an IPv{10 - want} address", line)
-        check_port(path, n, m.group("port"), ":")
+        for port in m.group("port").strip("{} ").split(", "):
+            check_port(path, n, port, ":")
         if "flags" in m.group("tail") and m.group("proto") != "tcp":
             fail(path, n, "flags on a rule that is not tcp", line)
         if "divert-to" in m.group("tail") and m.group("dir") != "in":
@@ -156,20 +159,29 @@ def tiles(outside, inside):
 
 
 def tile_zones(path, rules):
-    """rules: (zone, intervals) per rule.  An outside rule never matches an
-    inside address; the whole-zone outside rules (those not narrowed to
-    servers) are exactly the complement of the whole inside zone."""
-    inside = [iv for zone, iv in rules if zone == "inside"]
-    outside = [iv for zone, iv in rules if zone == "outside"]
-    if not inside or not outside:
+    """rules: (zone, intervals) per rule, each of one family.  An outside
+    rule never matches an inside address; per family, the whole-zone outside
+    rules (those not narrowed to servers) are exactly the complement of the
+    whole inside zone."""
+    whole = {}
+    for zone, iv in rules:
+        if zone in ("inside", "outside") and iv:
+            key = (zone, iv[0][0])
+            if size(iv) > size(whole.get(key, [])):
+                whole[key] = iv
+    if not any(k[0] == "inside" for k in whole) or not any(k[0] == "outside" for k in whole):
         return
-    whole_inside = max(inside, key=size)
-    whole_outside = max(outside, key=size)
-    for iv in outside:
-        if overlaps(iv, whole_inside):
+    inside = [x for k, iv in whole.items() if k[0] == "inside" for x in iv]
+    outside = [x for k, iv in whole.items() if k[0] == "outside" for x in iv]
+    for zone, iv in rules:
+        if zone == "outside" and overlaps(iv, inside):
             fail(path, 0, "an outside rule matches an inside address")
-    if not tiles(whole_outside, whole_inside):
+    if not tiles(outside, inside):
         fail(path, 0, "outside and inside do not tile the IPv4 and IPv6 spaces exactly")
+
+
+# NAME-in-inside-tcp-v4, NAME-out-outside-udp-v6-2
+RULE_NAME = re.compile(r"[A-Za-z0-9_-]+?-(?:in|out)-(?P<zone>[a-z0-9][a-z0-9_-]*)-(?:tcp|udp)-v[46](?:-[0-9]+)?")
 
 
 # ---- netsh -------------------------------------------------------------------
@@ -188,7 +200,7 @@ NETSH_SAFE = re.compile(r"[A-Za-z0-9 .,:/()+_'-]*")
 NETSH_ADD = re.compile(
     r'netsh advfirewall firewall add rule name="(?P<name>[A-Za-z0-9_-]+)" '
     r"dir=(?P<dir>in|out) action=allow protocol=(?P<proto>TCP|UDP) "
-    r"(?P<pk>localport|remoteport)=(?P<port>[0-9-]+) remoteip=(?P<ip>[0-9a-f.:/,-]+) "
+    r"(?P<pk>localport|remoteport)=(?P<port>[0-9,-]+) remoteip=(?P<ip>[0-9a-f.:/,-]+) "
     r'profile=any enable=yes description="(?P<desc>[^"]*)" \|\| goto failed')
 NETSH_DEL = re.compile(r'netsh advfirewall firewall delete rule name="([A-Za-z0-9_-]+)" >nul 2>&1')
 
@@ -221,8 +233,13 @@ def lint_netsh(path, raw):
             fail(path, n, "dir=in needs localport, dir=out remoteport", line)
         if not NETSH_SAFE.fullmatch(m.group("desc")):
             fail(path, n, "description with a cmd.exe special character", line)
-        check_port(path, n, m.group("port"), "-")
-        zone = m.group("name").split("-")[-3]
+        for port in m.group("port").split(","):
+            check_port(path, n, port, "-")
+        name = RULE_NAME.fullmatch(m.group("name"))
+        if not name:
+            fail(path, n, "rule name is not NAME-DIR-ZONE-PROTO-vFAMILY", line)
+            continue
+        zone = name.group("zone")
         rules.append((zone, windows_address_set(path, n, m.group("ip").split(","), line)))
     if sorted(added) != sorted(deleted) or len(set(added)) != len(added):
         fail(path, 0, "the script does not delete exactly the rules it adds")
@@ -246,8 +263,9 @@ PS_PARAMS = {
     "Direction": re.compile(r"Inbound|Outbound"),
     "Action": re.compile(r"Allow"),
     "Protocol": re.compile(r"TCP|UDP"),
-    "LocalPort": re.compile(r"'[0-9-]+'"),
-    "RemotePort": re.compile(r"'[0-9-]+'"),
+    "LocalPort": re.compile(r"@\('[0-9-]+'(?:, '[0-9-]+')*\)"),
+    "RemotePort": re.compile(r"@\('[0-9-]+'(?:, '[0-9-]+')*\)"),
+    "InterfaceAlias": re.compile(r"'[A-Za-z0-9_.-]+'"),
     "RemoteAddress": re.compile(r"@\('[0-9a-f.:/-]+'(?:, '[0-9a-f.:/-]+')*\)"),
     "Profile": re.compile(r"Any"),
     "Description": re.compile(PS_STRING),
@@ -288,14 +306,20 @@ def lint_powershell(path, text):
         if pos != len(body):
             fail(path, n, f"cannot read the parameters from column {pos}", line)
             continue
-        if set(args) != set(PS_PARAMS) - {"LocalPort", "RemotePort"} | {
+        if set(args) - {"InterfaceAlias"} != set(PS_PARAMS) - {
+                "LocalPort", "RemotePort", "InterfaceAlias"} | {
                 "LocalPort" if args.get("Direction") == "Inbound" else "RemotePort"}:
             fail(path, n, "wrong parameter set for the direction", line)
             continue
         groups.add(args["Group"])
-        port = args.get("LocalPort") or args.get("RemotePort")
-        check_port(path, n, port.strip("'"), "-")
-        zone = args["DisplayName"].strip("'").split(" ")[4]
+        ports = args.get("LocalPort") or args.get("RemotePort")
+        for port in re.findall(r"'([^']+)'", ports):
+            check_port(path, n, port, "-")
+        name = RULE_NAME.fullmatch(args["DisplayName"].strip("'"))
+        if not name:
+            fail(path, n, "rule name is not NAME-DIR-ZONE-PROTO-vFAMILY", line)
+            continue
+        zone = name.group("zone")
         items = re.findall(r"'([^']+)'", args["RemoteAddress"])
         rules.append((zone, windows_address_set(path, n, items, line)))
     if len(groups) != 1 or groups != removed:

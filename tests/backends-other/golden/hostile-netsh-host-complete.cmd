@@ -18,27 +18,41 @@ if not "%~1"=="" goto usage
 rem Remove earlier copies first, so that running the script twice adds each rule once.
 call :delete_rules
 
-rem web (required): inbound from outside, tcp 443
-netsh advfirewall firewall add rule name="portspec-web-required-in-outside-tcp-443" dir=in action=allow protocol=TCP localport=443 remoteip=0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255,::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff profile=any enable=yes description="web (required): x ' PATH 1 x whoami (rm -rf /) pass in all netsh advfirewall reset ' -Action Block '" || goto failed
-rem web (required): inbound from inside, tcp 443
-netsh advfirewall firewall add rule name="portspec-web-required-in-inside-tcp-443" dir=in action=allow protocol=TCP localport=443 remoteip=192.0.2.0/24,2001:db8:2::/64 profile=any enable=yes description="web (required): x ' PATH 1 x whoami (rm -rf /) pass in all netsh advfirewall reset ' -Action Block '" || goto failed
-rem dns (required): outbound to outside, tcp 53 (servable from either zone)
-netsh advfirewall firewall add rule name="portspec-dns-required-out-outside-tcp-53" dir=out action=allow protocol=TCP remoteport=53 remoteip=0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255,::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff profile=any enable=yes description="dns (required): x ' PATH 1 x whoami (rm -rf /) pass in all netsh advfirewall reset ' -Action Block '" || goto failed
-rem dns (required): outbound to outside, udp 53 (servable from either zone)
-netsh advfirewall firewall add rule name="portspec-dns-required-out-outside-udp-53" dir=out action=allow protocol=UDP remoteport=53 remoteip=0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255,::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff profile=any enable=yes description="dns (required): x ' PATH 1 x whoami (rm -rf /) pass in all netsh advfirewall reset ' -Action Block '" || goto failed
-rem ftp (optional): outbound to inside, tcp 21
-netsh advfirewall firewall add rule name="portspec-ftp-optional-out-inside-tcp-21" dir=out action=allow protocol=TCP remoteport=21 remoteip=192.0.2.0/24,2001:db8:2::/64 profile=any enable=yes description="ftp (optional): x ' PATH 1 x whoami (rm -rf /) pass in all netsh advfirewall reset ' -Action Block '" || goto failed
-rem dns (required): outbound to inside, tcp 53 (servable from either zone)
-netsh advfirewall firewall add rule name="portspec-dns-required-out-inside-tcp-53" dir=out action=allow protocol=TCP remoteport=53 remoteip=192.0.2.0/24,2001:db8:2::/64 profile=any enable=yes description="dns (required): x ' PATH 1 x whoami (rm -rf /) pass in all netsh advfirewall reset ' -Action Block '" || goto failed
-rem dns (required): outbound to inside, udp 53 (servable from either zone)
-netsh advfirewall firewall add rule name="portspec-dns-required-out-inside-udp-53" dir=out action=allow protocol=UDP remoteport=53 remoteip=192.0.2.0/24,2001:db8:2::/64 profile=any enable=yes description="dns (required): x ' PATH 1 x whoami (rm -rf /) pass in all netsh advfirewall reset ' -Action Block '" || goto failed
+rem inbound from outside, IPv4 tcp: web required
+netsh advfirewall firewall add rule name="portspec-in-outside-tcp-v4" dir=in action=allow protocol=TCP localport=443 remoteip=0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255 profile=any enable=yes description="web required" || goto failed
+rem inbound from outside, IPv6 tcp: web required
+netsh advfirewall firewall add rule name="portspec-in-outside-tcp-v6" dir=in action=allow protocol=TCP localport=443 remoteip=::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff profile=any enable=yes description="web required" || goto failed
+rem inbound from inside, IPv4 tcp: web required
+netsh advfirewall firewall add rule name="portspec-in-inside-tcp-v4" dir=in action=allow protocol=TCP localport=443 remoteip=192.0.2.0/24 profile=any enable=yes description="web required" || goto failed
+rem inbound from inside, IPv6 tcp: web required
+netsh advfirewall firewall add rule name="portspec-in-inside-tcp-v6" dir=in action=allow protocol=TCP localport=443 remoteip=2001:db8:2::/64 profile=any enable=yes description="web required" || goto failed
+rem outbound to outside, IPv4 tcp: dns required
+netsh advfirewall firewall add rule name="portspec-out-outside-tcp-v4" dir=out action=allow protocol=TCP remoteport=53 remoteip=0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255 profile=any enable=yes description="dns required" || goto failed
+rem outbound to outside, IPv6 tcp: dns required
+netsh advfirewall firewall add rule name="portspec-out-outside-tcp-v6" dir=out action=allow protocol=TCP remoteport=53 remoteip=::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff profile=any enable=yes description="dns required" || goto failed
+rem outbound to outside, IPv4 udp: dns required
+netsh advfirewall firewall add rule name="portspec-out-outside-udp-v4" dir=out action=allow protocol=UDP remoteport=53 remoteip=0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255 profile=any enable=yes description="dns required" || goto failed
+rem outbound to outside, IPv6 udp: dns required
+netsh advfirewall firewall add rule name="portspec-out-outside-udp-v6" dir=out action=allow protocol=UDP remoteport=53 remoteip=::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff profile=any enable=yes description="dns required" || goto failed
+rem outbound to inside, IPv4 tcp: ftp optional
+netsh advfirewall firewall add rule name="portspec-out-inside-tcp-v4" dir=out action=allow protocol=TCP remoteport=21 remoteip=192.0.2.0/24 profile=any enable=yes description="ftp optional" || goto failed
+rem outbound to inside, IPv6 tcp: ftp optional
+netsh advfirewall firewall add rule name="portspec-out-inside-tcp-v6" dir=out action=allow protocol=TCP remoteport=21 remoteip=2001:db8:2::/64 profile=any enable=yes description="ftp optional" || goto failed
+rem outbound to inside, IPv4 tcp: dns required
+netsh advfirewall firewall add rule name="portspec-out-inside-tcp-v4-2" dir=out action=allow protocol=TCP remoteport=53 remoteip=192.0.2.0/24 profile=any enable=yes description="dns required" || goto failed
+rem outbound to inside, IPv6 tcp: dns required
+netsh advfirewall firewall add rule name="portspec-out-inside-tcp-v6-2" dir=out action=allow protocol=TCP remoteport=53 remoteip=2001:db8:2::/64 profile=any enable=yes description="dns required" || goto failed
+rem outbound to inside, IPv4 udp: dns required
+netsh advfirewall firewall add rule name="portspec-out-inside-udp-v4" dir=out action=allow protocol=UDP remoteport=53 remoteip=192.0.2.0/24 profile=any enable=yes description="dns required" || goto failed
+rem outbound to inside, IPv6 udp: dns required
+netsh advfirewall firewall add rule name="portspec-out-inside-udp-v6" dir=out action=allow protocol=UDP remoteport=53 remoteip=2001:db8:2::/64 profile=any enable=yes description="dns required" || goto failed
 
 rem FTP data connections: the stateful FTP filter of Windows firewall.
 netsh advfirewall set global statefulftp enable || goto failed
 rem Default deny, set last so that a failure above does not cut the host off.
 netsh advfirewall set allprofiles state on || goto failed
 netsh advfirewall set allprofiles firewallpolicy blockinbound,blockoutbound || goto failed
-echo portspec: 7 firewall rules added.
+echo portspec: 14 firewall rules added.
 exit /b 0
 
 :remove
@@ -49,13 +63,20 @@ echo portspec: firewall rules removed.
 exit /b 0
 
 :delete_rules
-netsh advfirewall firewall delete rule name="portspec-web-required-in-outside-tcp-443" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-web-required-in-inside-tcp-443" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-dns-required-out-outside-tcp-53" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-dns-required-out-outside-udp-53" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-ftp-optional-out-inside-tcp-21" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-dns-required-out-inside-tcp-53" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-dns-required-out-inside-udp-53" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-in-outside-tcp-v4" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-in-outside-tcp-v6" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-in-inside-tcp-v4" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-in-inside-tcp-v6" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-out-outside-tcp-v4" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-out-outside-tcp-v6" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-out-outside-udp-v4" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-out-outside-udp-v6" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-out-inside-tcp-v4" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-out-inside-tcp-v6" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-out-inside-tcp-v4-2" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-out-inside-tcp-v6-2" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-out-inside-udp-v4" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-out-inside-udp-v6" >nul 2>&1
 exit /b 0
 
 :failed

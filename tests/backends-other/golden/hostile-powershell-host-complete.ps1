@@ -28,23 +28,37 @@ if ($Remove) {
 	return
 }
 
-# web (required): inbound from outside, tcp 443
-New-NetFirewallRule -DisplayName 'portspec web required in outside tcp 443' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort '443' -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255', '::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'web (required): x" '' ; & | %PATH% %~1 ^ < > !x! `whoami` $(rm -rf /) # pass in all # " netsh advfirewall reset & '' -Action Block ''#>\' | Out-Null
-# web (required): inbound from inside, tcp 443
-New-NetFirewallRule -DisplayName 'portspec web required in inside tcp 443' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort '443' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'web (required): x" '' ; & | %PATH% %~1 ^ < > !x! `whoami` $(rm -rf /) # pass in all # " netsh advfirewall reset & '' -Action Block ''#>\' | Out-Null
-# dns (required): outbound to outside, tcp 53 (servable from either zone)
-New-NetFirewallRule -DisplayName 'portspec dns required out outside tcp 53' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort '53' -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255', '::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'dns (required): x" '' ; & | %PATH% %~1 ^ < > !x! `whoami` $(rm -rf /) # pass in all # " netsh advfirewall reset & '' -Action Block ''#>\' | Out-Null
-# dns (required): outbound to outside, udp 53 (servable from either zone)
-New-NetFirewallRule -DisplayName 'portspec dns required out outside udp 53' -Group 'portspec' -Direction Outbound -Action Allow -Protocol UDP -RemotePort '53' -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255', '::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'dns (required): x" '' ; & | %PATH% %~1 ^ < > !x! `whoami` $(rm -rf /) # pass in all # " netsh advfirewall reset & '' -Action Block ''#>\' | Out-Null
-# ftp (optional): outbound to inside, tcp 21
-New-NetFirewallRule -DisplayName 'portspec ftp optional out inside tcp 21' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort '21' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'ftp (optional): x" '' ; & | %PATH% %~1 ^ < > !x! `whoami` $(rm -rf /) # pass in all # " netsh advfirewall reset & '' -Action Block ''#>\' | Out-Null
-# dns (required): outbound to inside, tcp 53 (servable from either zone)
-New-NetFirewallRule -DisplayName 'portspec dns required out inside tcp 53' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort '53' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'dns (required): x" '' ; & | %PATH% %~1 ^ < > !x! `whoami` $(rm -rf /) # pass in all # " netsh advfirewall reset & '' -Action Block ''#>\' | Out-Null
-# dns (required): outbound to inside, udp 53 (servable from either zone)
-New-NetFirewallRule -DisplayName 'portspec dns required out inside udp 53' -Group 'portspec' -Direction Outbound -Action Allow -Protocol UDP -RemotePort '53' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'dns (required): x" '' ; & | %PATH% %~1 ^ < > !x! `whoami` $(rm -rf /) # pass in all # " netsh advfirewall reset & '' -Action Block ''#>\' | Out-Null
+# inbound from outside, IPv4 tcp: web required
+New-NetFirewallRule -DisplayName 'portspec-in-outside-tcp-v4' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort @('443') -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255') -Profile Any -Description 'web required' | Out-Null
+# inbound from outside, IPv6 tcp: web required
+New-NetFirewallRule -DisplayName 'portspec-in-outside-tcp-v6' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort @('443') -RemoteAddress @('::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'web required' | Out-Null
+# inbound from inside, IPv4 tcp: web required
+New-NetFirewallRule -DisplayName 'portspec-in-inside-tcp-v4' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort @('443') -RemoteAddress @('192.0.2.0/24') -Profile Any -Description 'web required' | Out-Null
+# inbound from inside, IPv6 tcp: web required
+New-NetFirewallRule -DisplayName 'portspec-in-inside-tcp-v6' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort @('443') -RemoteAddress @('2001:db8:2::/64') -Profile Any -Description 'web required' | Out-Null
+# outbound to outside, IPv4 tcp: dns required
+New-NetFirewallRule -DisplayName 'portspec-out-outside-tcp-v4' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort @('53') -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255') -Profile Any -Description 'dns required' | Out-Null
+# outbound to outside, IPv6 tcp: dns required
+New-NetFirewallRule -DisplayName 'portspec-out-outside-tcp-v6' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort @('53') -RemoteAddress @('::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'dns required' | Out-Null
+# outbound to outside, IPv4 udp: dns required
+New-NetFirewallRule -DisplayName 'portspec-out-outside-udp-v4' -Group 'portspec' -Direction Outbound -Action Allow -Protocol UDP -RemotePort @('53') -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255') -Profile Any -Description 'dns required' | Out-Null
+# outbound to outside, IPv6 udp: dns required
+New-NetFirewallRule -DisplayName 'portspec-out-outside-udp-v6' -Group 'portspec' -Direction Outbound -Action Allow -Protocol UDP -RemotePort @('53') -RemoteAddress @('::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'dns required' | Out-Null
+# outbound to inside, IPv4 tcp: ftp optional
+New-NetFirewallRule -DisplayName 'portspec-out-inside-tcp-v4' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort @('21') -RemoteAddress @('192.0.2.0/24') -Profile Any -Description 'ftp optional' | Out-Null
+# outbound to inside, IPv6 tcp: ftp optional
+New-NetFirewallRule -DisplayName 'portspec-out-inside-tcp-v6' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort @('21') -RemoteAddress @('2001:db8:2::/64') -Profile Any -Description 'ftp optional' | Out-Null
+# outbound to inside, IPv4 tcp: dns required
+New-NetFirewallRule -DisplayName 'portspec-out-inside-tcp-v4-2' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort @('53') -RemoteAddress @('192.0.2.0/24') -Profile Any -Description 'dns required' | Out-Null
+# outbound to inside, IPv6 tcp: dns required
+New-NetFirewallRule -DisplayName 'portspec-out-inside-tcp-v6-2' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort @('53') -RemoteAddress @('2001:db8:2::/64') -Profile Any -Description 'dns required' | Out-Null
+# outbound to inside, IPv4 udp: dns required
+New-NetFirewallRule -DisplayName 'portspec-out-inside-udp-v4' -Group 'portspec' -Direction Outbound -Action Allow -Protocol UDP -RemotePort @('53') -RemoteAddress @('192.0.2.0/24') -Profile Any -Description 'dns required' | Out-Null
+# outbound to inside, IPv6 udp: dns required
+New-NetFirewallRule -DisplayName 'portspec-out-inside-udp-v6' -Group 'portspec' -Direction Outbound -Action Allow -Protocol UDP -RemotePort @('53') -RemoteAddress @('2001:db8:2::/64') -Profile Any -Description 'dns required' | Out-Null
 
 # FTP data connections: the stateful FTP filter of Windows firewall.
 Set-NetFirewallSetting -EnableStatefulFtp True
 # Default deny, set last so that a failure above does not cut the host off.
 Set-NetFirewallProfile -All -Enabled True -DefaultInboundAction Block -DefaultOutboundAction Block
-Write-Host 'portspec: 7 firewall rules added.'
+Write-Host 'portspec: 14 firewall rules added.'

@@ -20,55 +20,51 @@ if not "%~1"=="" goto usage
 rem Remove earlier copies first, so that running the script twice adds each rule once.
 call :delete_rules
 
-rem smtp (required): inbound from outside, tcp 25
-netsh advfirewall firewall add rule name="portspec-smtp-required-in-outside-tcp-25" dir=in action=allow protocol=TCP localport=25 remoteip=0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255,::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff profile=any enable=yes description="smtp (required): SMTP (Simple Mail Transfer Protocol)" || goto failed
-rem smtps (optional): inbound from outside, tcp 465
-netsh advfirewall firewall add rule name="portspec-smtps-optional-in-outside-tcp-465" dir=in action=allow protocol=TCP localport=465 remoteip=0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255,::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff profile=any enable=yes description="smtps (optional): SMTP (Simple Mail Transfer Protocol, Secure)" || goto failed
-rem ssh (optional): inbound from inside, tcp 22
-netsh advfirewall firewall add rule name="portspec-ssh-optional-in-inside-tcp-22" dir=in action=allow protocol=TCP localport=22 remoteip=192.0.2.0/24,2001:db8:2::/64 profile=any enable=yes description="ssh (optional): SSH (Secure Shell)" || goto failed
-rem smtp (required): inbound from inside, tcp 25
-netsh advfirewall firewall add rule name="portspec-smtp-required-in-inside-tcp-25" dir=in action=allow protocol=TCP localport=25 remoteip=192.0.2.0/24,2001:db8:2::/64 profile=any enable=yes description="smtp (required): SMTP (Simple Mail Transfer Protocol)" || goto failed
-rem https (required): inbound from inside, tcp 443
-netsh advfirewall firewall add rule name="portspec-https-required-in-inside-tcp-443" dir=in action=allow protocol=TCP localport=443 remoteip=192.0.2.0/24,2001:db8:2::/64 profile=any enable=yes description="https (required): HTTPS (HyperText Transfer Protocol, Secure)" || goto failed
-rem smtps (optional): inbound from inside, tcp 465
-netsh advfirewall firewall add rule name="portspec-smtps-optional-in-inside-tcp-465" dir=in action=allow protocol=TCP localport=465 remoteip=192.0.2.0/24,2001:db8:2::/64 profile=any enable=yes description="smtps (optional): SMTP (Simple Mail Transfer Protocol, Secure)" || goto failed
-rem https-user (required): inbound from inside, tcp 4443
-netsh advfirewall firewall add rule name="portspec-https-user-required-in-inside-tcp-4443" dir=in action=allow protocol=TCP localport=4443 remoteip=192.0.2.0/24,2001:db8:2::/64 profile=any enable=yes description="https-user (required): HTTPS (HyperText Transfer Protocol, Secure)" || goto failed
-rem snmp (optional): inbound from inside, udp 161
-netsh advfirewall firewall add rule name="portspec-snmp-optional-in-inside-udp-161" dir=in action=allow protocol=UDP localport=161 remoteip=192.0.2.0/24,2001:db8:2::/64 profile=any enable=yes description="snmp (optional): SNMP (Simple Network Management Protocol)" || goto failed
-rem cluster-access (cluster): inbound from cluster, tcp 4990
-netsh advfirewall firewall add rule name="portspec-cluster-access-cluster-in-cluster-tcp-4990" dir=in action=allow protocol=TCP localport=4990 remoteip=198.51.100.20,2001:db8:100::20 profile=any enable=yes description="cluster-access (cluster): Custom Port (Cluster Communication)" || goto failed
-rem cluster-db (cluster): inbound from cluster, tcp 5432
-netsh advfirewall firewall add rule name="portspec-cluster-db-cluster-in-cluster-tcp-5432" dir=in action=allow protocol=TCP localport=5432 remoteip=198.51.100.20,2001:db8:100::20 profile=any enable=yes description="cluster-db (cluster): Custom Port (Database Access)" || goto failed
-rem smtp (required): outbound to outside, tcp 25
-netsh advfirewall firewall add rule name="portspec-smtp-required-out-outside-tcp-25" dir=out action=allow protocol=TCP remoteport=25 remoteip=0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255,::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff profile=any enable=yes description="smtp (required): SMTP (Simple Mail Transfer Protocol)" || goto failed
-rem https (required): outbound to outside, tcp 443
-netsh advfirewall firewall add rule name="portspec-https-required-out-outside-tcp-443" dir=out action=allow protocol=TCP remoteport=443 remoteip=0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255,::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff profile=any enable=yes description="https (required): HTTPS (HyperText Transfer Protocol, Secure)" || goto failed
-rem smtps (optional): outbound to outside, tcp 465
-netsh advfirewall firewall add rule name="portspec-smtps-optional-out-outside-tcp-465" dir=out action=allow protocol=TCP remoteport=465 remoteip=0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255,::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff profile=any enable=yes description="smtps (optional): SMTP (Simple Mail Transfer Protocol, Secure)" || goto failed
-rem ntp (required): outbound to outside, udp 123 (servable from either zone)
-netsh advfirewall firewall add rule name="portspec-ntp-required-out-outside-udp-123" dir=out action=allow protocol=UDP remoteport=123 remoteip=203.0.113.123 profile=any enable=yes description="ntp (required): NTP (Network Time Protocol)" || goto failed
-rem ftp (optional): outbound to inside, tcp 21
-netsh advfirewall firewall add rule name="portspec-ftp-optional-out-inside-tcp-21" dir=out action=allow protocol=TCP remoteport=21 remoteip=192.0.2.0/24,2001:db8:2::/64 profile=any enable=yes description="ftp (optional): FTP (File Transfer Protocol)" || goto failed
-rem smtp (required): outbound to inside, tcp 25
-netsh advfirewall firewall add rule name="portspec-smtp-required-out-inside-tcp-25" dir=out action=allow protocol=TCP remoteport=25 remoteip=192.0.2.0/24,2001:db8:2::/64 profile=any enable=yes description="smtp (required): SMTP (Simple Mail Transfer Protocol)" || goto failed
-rem dns (required): outbound to inside, tcp 53 (servable from either zone)
-netsh advfirewall firewall add rule name="portspec-dns-required-out-inside-tcp-53" dir=out action=allow protocol=TCP remoteport=53 remoteip=192.0.2.53,2001:db8:2::53 profile=any enable=yes description="dns (required): DNS (Domain Name Service)" || goto failed
-rem ldap (required): outbound to inside, tcp 389
-netsh advfirewall firewall add rule name="portspec-ldap-required-out-inside-tcp-389" dir=out action=allow protocol=TCP remoteport=389 remoteip=192.0.2.0/24,2001:db8:2::/64 profile=any enable=yes description="ldap (required): LDAP (Lightweight Directory Access Protocol)" || goto failed
-rem smtps (optional): outbound to inside, tcp 465
-netsh advfirewall firewall add rule name="portspec-smtps-optional-out-inside-tcp-465" dir=out action=allow protocol=TCP remoteport=465 remoteip=192.0.2.0/24,2001:db8:2::/64 profile=any enable=yes description="smtps (optional): SMTP (Simple Mail Transfer Protocol, Secure)" || goto failed
-rem ldaps (optional): outbound to inside, tcp 636
-netsh advfirewall firewall add rule name="portspec-ldaps-optional-out-inside-tcp-636" dir=out action=allow protocol=TCP remoteport=636 remoteip=192.0.2.0/24,2001:db8:2::/64 profile=any enable=yes description="ldaps (optional): LDAPS (Lightweight Directory Access Protocol, Secure)" || goto failed
-rem dns (required): outbound to inside, udp 53 (servable from either zone)
-netsh advfirewall firewall add rule name="portspec-dns-required-out-inside-udp-53" dir=out action=allow protocol=UDP remoteport=53 remoteip=192.0.2.53,2001:db8:2::53 profile=any enable=yes description="dns (required): DNS (Domain Name Service)" || goto failed
+rem inbound from outside, IPv4 tcp: smtp required, smtps optional
+netsh advfirewall firewall add rule name="portspec-in-outside-tcp-v4" dir=in action=allow protocol=TCP localport=25,465 remoteip=0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255 profile=any enable=yes description="smtp required, smtps optional" || goto failed
+rem inbound from outside, IPv6 tcp: smtp required, smtps optional
+netsh advfirewall firewall add rule name="portspec-in-outside-tcp-v6" dir=in action=allow protocol=TCP localport=25,465 remoteip=::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff profile=any enable=yes description="smtp required, smtps optional" || goto failed
+rem inbound from inside, IPv4 tcp: ssh optional, smtp required, https required, smtps optional, https-user required
+netsh advfirewall firewall add rule name="portspec-in-inside-tcp-v4" dir=in action=allow protocol=TCP localport=22,25,443,465,4443 remoteip=192.0.2.0/24 profile=any enable=yes description="ssh optional, smtp required, https required, smtps optional, https-user required" || goto failed
+rem inbound from inside, IPv6 tcp: ssh optional, smtp required, https required, smtps optional, https-user required
+netsh advfirewall firewall add rule name="portspec-in-inside-tcp-v6" dir=in action=allow protocol=TCP localport=22,25,443,465,4443 remoteip=2001:db8:2::/64 profile=any enable=yes description="ssh optional, smtp required, https required, smtps optional, https-user required" || goto failed
+rem inbound from inside, IPv4 udp: snmp optional
+netsh advfirewall firewall add rule name="portspec-in-inside-udp-v4" dir=in action=allow protocol=UDP localport=161 remoteip=192.0.2.0/24 profile=any enable=yes description="snmp optional" || goto failed
+rem inbound from inside, IPv6 udp: snmp optional
+netsh advfirewall firewall add rule name="portspec-in-inside-udp-v6" dir=in action=allow protocol=UDP localport=161 remoteip=2001:db8:2::/64 profile=any enable=yes description="snmp optional" || goto failed
+rem inbound from cluster, IPv4 tcp: cluster-access cluster, cluster-db cluster
+netsh advfirewall firewall add rule name="portspec-in-cluster-tcp-v4" dir=in action=allow protocol=TCP localport=4990,5432 remoteip=198.51.100.20 profile=any enable=yes description="cluster-access cluster, cluster-db cluster" || goto failed
+rem inbound from cluster, IPv6 tcp: cluster-access cluster, cluster-db cluster
+netsh advfirewall firewall add rule name="portspec-in-cluster-tcp-v6" dir=in action=allow protocol=TCP localport=4990,5432 remoteip=2001:db8:100::20 profile=any enable=yes description="cluster-access cluster, cluster-db cluster" || goto failed
+rem outbound to outside, IPv4 tcp: smtp required, https required, smtps optional
+netsh advfirewall firewall add rule name="portspec-out-outside-tcp-v4" dir=out action=allow protocol=TCP remoteport=25,443,465 remoteip=0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255 profile=any enable=yes description="smtp required, https required, smtps optional" || goto failed
+rem outbound to outside, IPv6 tcp: smtp required, https required, smtps optional
+netsh advfirewall firewall add rule name="portspec-out-outside-tcp-v6" dir=out action=allow protocol=TCP remoteport=25,443,465 remoteip=::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff profile=any enable=yes description="smtp required, https required, smtps optional" || goto failed
+rem outbound to outside, IPv4 udp: ntp required
+netsh advfirewall firewall add rule name="portspec-out-outside-udp-v4" dir=out action=allow protocol=UDP remoteport=123 remoteip=203.0.113.123 profile=any enable=yes description="ntp required" || goto failed
+rem outbound to inside, IPv4 tcp: ftp optional
+netsh advfirewall firewall add rule name="portspec-out-inside-tcp-v4" dir=out action=allow protocol=TCP remoteport=21 remoteip=192.0.2.0/24 profile=any enable=yes description="ftp optional" || goto failed
+rem outbound to inside, IPv6 tcp: ftp optional
+netsh advfirewall firewall add rule name="portspec-out-inside-tcp-v6" dir=out action=allow protocol=TCP remoteport=21 remoteip=2001:db8:2::/64 profile=any enable=yes description="ftp optional" || goto failed
+rem outbound to inside, IPv4 tcp: smtp required, ldap required, smtps optional, ldaps optional
+netsh advfirewall firewall add rule name="portspec-out-inside-tcp-v4-2" dir=out action=allow protocol=TCP remoteport=25,389,465,636 remoteip=192.0.2.0/24 profile=any enable=yes description="smtp required, ldap required, smtps optional, ldaps optional" || goto failed
+rem outbound to inside, IPv6 tcp: smtp required, ldap required, smtps optional, ldaps optional
+netsh advfirewall firewall add rule name="portspec-out-inside-tcp-v6-2" dir=out action=allow protocol=TCP remoteport=25,389,465,636 remoteip=2001:db8:2::/64 profile=any enable=yes description="smtp required, ldap required, smtps optional, ldaps optional" || goto failed
+rem outbound to inside, IPv4 tcp: dns required
+netsh advfirewall firewall add rule name="portspec-out-inside-tcp-v4-3" dir=out action=allow protocol=TCP remoteport=53 remoteip=192.0.2.53 profile=any enable=yes description="dns required" || goto failed
+rem outbound to inside, IPv6 tcp: dns required
+netsh advfirewall firewall add rule name="portspec-out-inside-tcp-v6-3" dir=out action=allow protocol=TCP remoteport=53 remoteip=2001:db8:2::53 profile=any enable=yes description="dns required" || goto failed
+rem outbound to inside, IPv4 udp: dns required
+netsh advfirewall firewall add rule name="portspec-out-inside-udp-v4" dir=out action=allow protocol=UDP remoteport=53 remoteip=192.0.2.53 profile=any enable=yes description="dns required" || goto failed
+rem outbound to inside, IPv6 udp: dns required
+netsh advfirewall firewall add rule name="portspec-out-inside-udp-v6" dir=out action=allow protocol=UDP remoteport=53 remoteip=2001:db8:2::53 profile=any enable=yes description="dns required" || goto failed
 
 rem FTP data connections: the stateful FTP filter of Windows firewall.
 netsh advfirewall set global statefulftp enable || goto failed
 rem Default deny, set last so that a failure above does not cut the host off.
 netsh advfirewall set allprofiles state on || goto failed
 netsh advfirewall set allprofiles firewallpolicy blockinbound,blockoutbound || goto failed
-echo portspec: 21 firewall rules added.
+echo portspec: 19 firewall rules added.
 exit /b 0
 
 :remove
@@ -79,27 +75,25 @@ echo portspec: firewall rules removed.
 exit /b 0
 
 :delete_rules
-netsh advfirewall firewall delete rule name="portspec-smtp-required-in-outside-tcp-25" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-smtps-optional-in-outside-tcp-465" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-ssh-optional-in-inside-tcp-22" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-smtp-required-in-inside-tcp-25" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-https-required-in-inside-tcp-443" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-smtps-optional-in-inside-tcp-465" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-https-user-required-in-inside-tcp-4443" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-snmp-optional-in-inside-udp-161" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-cluster-access-cluster-in-cluster-tcp-4990" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-cluster-db-cluster-in-cluster-tcp-5432" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-smtp-required-out-outside-tcp-25" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-https-required-out-outside-tcp-443" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-smtps-optional-out-outside-tcp-465" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-ntp-required-out-outside-udp-123" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-ftp-optional-out-inside-tcp-21" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-smtp-required-out-inside-tcp-25" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-dns-required-out-inside-tcp-53" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-ldap-required-out-inside-tcp-389" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-smtps-optional-out-inside-tcp-465" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-ldaps-optional-out-inside-tcp-636" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-dns-required-out-inside-udp-53" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-in-outside-tcp-v4" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-in-outside-tcp-v6" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-in-inside-tcp-v4" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-in-inside-tcp-v6" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-in-inside-udp-v4" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-in-inside-udp-v6" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-in-cluster-tcp-v4" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-in-cluster-tcp-v6" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-out-outside-tcp-v4" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-out-outside-tcp-v6" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-out-outside-udp-v4" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-out-inside-tcp-v4" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-out-inside-tcp-v6" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-out-inside-tcp-v4-2" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-out-inside-tcp-v6-2" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-out-inside-tcp-v4-3" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-out-inside-tcp-v6-3" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-out-inside-udp-v4" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec-out-inside-udp-v6" >nul 2>&1
 exit /b 0
 
 :failed

@@ -24,51 +24,39 @@ if ($Remove) {
 	return
 }
 
-# smtp (required): inbound from outside, tcp 25
-New-NetFirewallRule -DisplayName 'portspec smtp required in outside tcp 25' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort '25' -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255', '::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'smtp (required): SMTP (Simple Mail Transfer Protocol)' | Out-Null
-# smtps (optional): inbound from outside, tcp 465
-New-NetFirewallRule -DisplayName 'portspec smtps optional in outside tcp 465' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort '465' -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255', '::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'smtps (optional): SMTP (Simple Mail Transfer Protocol, Secure)' | Out-Null
-# ssh (optional): inbound from inside, tcp 22
-New-NetFirewallRule -DisplayName 'portspec ssh optional in inside tcp 22' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort '22' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'ssh (optional): SSH (Secure Shell)' | Out-Null
-# smtp (required): inbound from inside, tcp 25
-New-NetFirewallRule -DisplayName 'portspec smtp required in inside tcp 25' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort '25' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'smtp (required): SMTP (Simple Mail Transfer Protocol)' | Out-Null
-# https (required): inbound from inside, tcp 443
-New-NetFirewallRule -DisplayName 'portspec https required in inside tcp 443' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort '443' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'https (required): HTTPS (HyperText Transfer Protocol, Secure)' | Out-Null
-# smtps (optional): inbound from inside, tcp 465
-New-NetFirewallRule -DisplayName 'portspec smtps optional in inside tcp 465' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort '465' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'smtps (optional): SMTP (Simple Mail Transfer Protocol, Secure)' | Out-Null
-# https-user (required): inbound from inside, tcp 4443
-New-NetFirewallRule -DisplayName 'portspec https-user required in inside tcp 4443' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort '4443' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'https-user (required): HTTPS (HyperText Transfer Protocol, Secure)' | Out-Null
-# snmp (optional): inbound from inside, udp 161
-New-NetFirewallRule -DisplayName 'portspec snmp optional in inside udp 161' -Group 'portspec' -Direction Inbound -Action Allow -Protocol UDP -LocalPort '161' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'snmp (optional): SNMP (Simple Network Management Protocol)' | Out-Null
-# smtp (required): outbound to outside, tcp 25
-New-NetFirewallRule -DisplayName 'portspec smtp required out outside tcp 25' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort '25' -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255', '::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'smtp (required): SMTP (Simple Mail Transfer Protocol)' | Out-Null
-# dns (required): outbound to outside, tcp 53 (servable from either zone)
-New-NetFirewallRule -DisplayName 'portspec dns required out outside tcp 53' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort '53' -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255', '::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'dns (required): DNS (Domain Name Service)' | Out-Null
-# https (required): outbound to outside, tcp 443
-New-NetFirewallRule -DisplayName 'portspec https required out outside tcp 443' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort '443' -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255', '::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'https (required): HTTPS (HyperText Transfer Protocol, Secure)' | Out-Null
-# smtps (optional): outbound to outside, tcp 465
-New-NetFirewallRule -DisplayName 'portspec smtps optional out outside tcp 465' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort '465' -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255', '::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'smtps (optional): SMTP (Simple Mail Transfer Protocol, Secure)' | Out-Null
-# dns (required): outbound to outside, udp 53 (servable from either zone)
-New-NetFirewallRule -DisplayName 'portspec dns required out outside udp 53' -Group 'portspec' -Direction Outbound -Action Allow -Protocol UDP -RemotePort '53' -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255', '::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'dns (required): DNS (Domain Name Service)' | Out-Null
-# ntp (required): outbound to outside, udp 123 (servable from either zone)
-New-NetFirewallRule -DisplayName 'portspec ntp required out outside udp 123' -Group 'portspec' -Direction Outbound -Action Allow -Protocol UDP -RemotePort '123' -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255', '::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'ntp (required): NTP (Network Time Protocol)' | Out-Null
-# ftp (optional): outbound to inside, tcp 21
-New-NetFirewallRule -DisplayName 'portspec ftp optional out inside tcp 21' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort '21' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'ftp (optional): FTP (File Transfer Protocol)' | Out-Null
-# smtp (required): outbound to inside, tcp 25
-New-NetFirewallRule -DisplayName 'portspec smtp required out inside tcp 25' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort '25' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'smtp (required): SMTP (Simple Mail Transfer Protocol)' | Out-Null
-# dns (required): outbound to inside, tcp 53 (servable from either zone)
-New-NetFirewallRule -DisplayName 'portspec dns required out inside tcp 53' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort '53' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'dns (required): DNS (Domain Name Service)' | Out-Null
-# ldap (required): outbound to inside, tcp 389
-New-NetFirewallRule -DisplayName 'portspec ldap required out inside tcp 389' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort '389' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'ldap (required): LDAP (Lightweight Directory Access Protocol)' | Out-Null
-# smtps (optional): outbound to inside, tcp 465
-New-NetFirewallRule -DisplayName 'portspec smtps optional out inside tcp 465' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort '465' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'smtps (optional): SMTP (Simple Mail Transfer Protocol, Secure)' | Out-Null
-# ldaps (optional): outbound to inside, tcp 636
-New-NetFirewallRule -DisplayName 'portspec ldaps optional out inside tcp 636' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort '636' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'ldaps (optional): LDAPS (Lightweight Directory Access Protocol, Secure)' | Out-Null
-# dns (required): outbound to inside, udp 53 (servable from either zone)
-New-NetFirewallRule -DisplayName 'portspec dns required out inside udp 53' -Group 'portspec' -Direction Outbound -Action Allow -Protocol UDP -RemotePort '53' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'dns (required): DNS (Domain Name Service)' | Out-Null
-# ntp (required): outbound to inside, udp 123 (servable from either zone)
-New-NetFirewallRule -DisplayName 'portspec ntp required out inside udp 123' -Group 'portspec' -Direction Outbound -Action Allow -Protocol UDP -RemotePort '123' -RemoteAddress @('192.0.2.0/24', '2001:db8:2::/64') -Profile Any -Description 'ntp (required): NTP (Network Time Protocol)' | Out-Null
+# inbound from outside, IPv4 tcp: smtp required, smtps optional
+New-NetFirewallRule -DisplayName 'portspec-in-outside-tcp-v4' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort @('25', '465') -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255') -Profile Any -Description 'smtp required, smtps optional' | Out-Null
+# inbound from outside, IPv6 tcp: smtp required, smtps optional
+New-NetFirewallRule -DisplayName 'portspec-in-outside-tcp-v6' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort @('25', '465') -RemoteAddress @('::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'smtp required, smtps optional' | Out-Null
+# inbound from inside, IPv4 tcp: ssh optional, smtp required, https required, smtps optional, https-user required
+New-NetFirewallRule -DisplayName 'portspec-in-inside-tcp-v4' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort @('22', '25', '443', '465', '4443') -RemoteAddress @('192.0.2.0/24') -Profile Any -Description 'ssh optional, smtp required, https required, smtps optional, https-user required' | Out-Null
+# inbound from inside, IPv6 tcp: ssh optional, smtp required, https required, smtps optional, https-user required
+New-NetFirewallRule -DisplayName 'portspec-in-inside-tcp-v6' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort @('22', '25', '443', '465', '4443') -RemoteAddress @('2001:db8:2::/64') -Profile Any -Description 'ssh optional, smtp required, https required, smtps optional, https-user required' | Out-Null
+# inbound from inside, IPv4 udp: snmp optional
+New-NetFirewallRule -DisplayName 'portspec-in-inside-udp-v4' -Group 'portspec' -Direction Inbound -Action Allow -Protocol UDP -LocalPort @('161') -RemoteAddress @('192.0.2.0/24') -Profile Any -Description 'snmp optional' | Out-Null
+# inbound from inside, IPv6 udp: snmp optional
+New-NetFirewallRule -DisplayName 'portspec-in-inside-udp-v6' -Group 'portspec' -Direction Inbound -Action Allow -Protocol UDP -LocalPort @('161') -RemoteAddress @('2001:db8:2::/64') -Profile Any -Description 'snmp optional' | Out-Null
+# outbound to outside, IPv4 tcp: smtp required, dns required, https required, smtps optional
+New-NetFirewallRule -DisplayName 'portspec-out-outside-tcp-v4' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort @('25', '53', '443', '465') -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255') -Profile Any -Description 'smtp required, dns required, https required, smtps optional' | Out-Null
+# outbound to outside, IPv6 tcp: smtp required, dns required, https required, smtps optional
+New-NetFirewallRule -DisplayName 'portspec-out-outside-tcp-v6' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort @('25', '53', '443', '465') -RemoteAddress @('::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'smtp required, dns required, https required, smtps optional' | Out-Null
+# outbound to outside, IPv4 udp: dns required, ntp required
+New-NetFirewallRule -DisplayName 'portspec-out-outside-udp-v4' -Group 'portspec' -Direction Outbound -Action Allow -Protocol UDP -RemotePort @('53', '123') -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255') -Profile Any -Description 'dns required, ntp required' | Out-Null
+# outbound to outside, IPv6 udp: dns required, ntp required
+New-NetFirewallRule -DisplayName 'portspec-out-outside-udp-v6' -Group 'portspec' -Direction Outbound -Action Allow -Protocol UDP -RemotePort @('53', '123') -RemoteAddress @('::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'dns required, ntp required' | Out-Null
+# outbound to inside, IPv4 tcp: ftp optional
+New-NetFirewallRule -DisplayName 'portspec-out-inside-tcp-v4' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort @('21') -RemoteAddress @('192.0.2.0/24') -Profile Any -Description 'ftp optional' | Out-Null
+# outbound to inside, IPv6 tcp: ftp optional
+New-NetFirewallRule -DisplayName 'portspec-out-inside-tcp-v6' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort @('21') -RemoteAddress @('2001:db8:2::/64') -Profile Any -Description 'ftp optional' | Out-Null
+# outbound to inside, IPv4 tcp: smtp required, dns required, ldap required, smtps optional, ldaps optional
+New-NetFirewallRule -DisplayName 'portspec-out-inside-tcp-v4-2' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort @('25', '53', '389', '465', '636') -RemoteAddress @('192.0.2.0/24') -Profile Any -Description 'smtp required, dns required, ldap required, smtps optional, ldaps optional' | Out-Null
+# outbound to inside, IPv6 tcp: smtp required, dns required, ldap required, smtps optional, ldaps optional
+New-NetFirewallRule -DisplayName 'portspec-out-inside-tcp-v6-2' -Group 'portspec' -Direction Outbound -Action Allow -Protocol TCP -RemotePort @('25', '53', '389', '465', '636') -RemoteAddress @('2001:db8:2::/64') -Profile Any -Description 'smtp required, dns required, ldap required, smtps optional, ldaps optional' | Out-Null
+# outbound to inside, IPv4 udp: dns required, ntp required
+New-NetFirewallRule -DisplayName 'portspec-out-inside-udp-v4' -Group 'portspec' -Direction Outbound -Action Allow -Protocol UDP -RemotePort @('53', '123') -RemoteAddress @('192.0.2.0/24') -Profile Any -Description 'dns required, ntp required' | Out-Null
+# outbound to inside, IPv6 udp: dns required, ntp required
+New-NetFirewallRule -DisplayName 'portspec-out-inside-udp-v6' -Group 'portspec' -Direction Outbound -Action Allow -Protocol UDP -RemotePort @('53', '123') -RemoteAddress @('2001:db8:2::/64') -Profile Any -Description 'dns required, ntp required' | Out-Null
 
 # FTP data connections need the stateful FTP filter of Windows firewall
 # (on by default):  Set-NetFirewallSetting -EnableStatefulFtp True
-Write-Host 'portspec: 22 firewall rules added.'
+Write-Host 'portspec: 16 firewall rules added.'

@@ -26,15 +26,13 @@ if ($Remove) {
 	return
 }
 
-# web (required): inbound from outside, tcp 443
-New-NetFirewallRule -DisplayName 'portspec web required in outside tcp 443' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort '443' -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255', '::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'web (required): Web' | Out-Null
-# web (required): inbound from outside, tcp 8000-8010
-New-NetFirewallRule -DisplayName 'portspec web required in outside tcp 8000-8010' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort '8000-8010' -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255', '::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'web (required): Web' | Out-Null
-# web (required): inbound from dmz, tcp 443
-New-NetFirewallRule -DisplayName 'portspec web required in dmz tcp 443' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort '443' -RemoteAddress @('192.0.2.128/25') -Profile Any -Description 'web (required): Web' | Out-Null
-# web (required): inbound from dmz, tcp 8000-8010
-New-NetFirewallRule -DisplayName 'portspec web required in dmz tcp 8000-8010' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort '8000-8010' -RemoteAddress @('192.0.2.128/25') -Profile Any -Description 'web (required): Web' | Out-Null
+# inbound from outside, IPv4 tcp: web required
+New-NetFirewallRule -DisplayName 'portspec-in-outside-tcp-v4' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort @('443', '8000-8010') -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255') -Profile Any -Description 'web required' | Out-Null
+# inbound from outside, IPv6 tcp: web required
+New-NetFirewallRule -DisplayName 'portspec-in-outside-tcp-v6' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort @('443', '8000-8010') -RemoteAddress @('::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'web required' | Out-Null
+# inbound from dmz, IPv4 tcp: web required
+New-NetFirewallRule -DisplayName 'portspec-in-dmz-tcp-v4' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort @('443', '8000-8010') -RemoteAddress @('192.0.2.128/25') -Profile Any -Description 'web required' | Out-Null
 
 # Default deny, set last so that a failure above does not cut the host off.
 Set-NetFirewallProfile -All -Enabled True -DefaultInboundAction Block -DefaultOutboundAction Block
-Write-Host 'portspec: 4 firewall rules added.'
+Write-Host 'portspec: 3 firewall rules added.'
