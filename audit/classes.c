@@ -93,24 +93,16 @@ static void icmp_value(struct ps_buf *out, struct pa_u128 lo, struct pa_u128 hi)
 		ps_buf_printf(out, "-%u/%u", b >> 8, b & 0xff);
 }
 
-void pa_dim_text(const struct pa_ctx *ctx, const struct pa_box *b, enum pa_dim d,
-		 struct ps_buf *out)
+/* Writes the atoms of one interval list of dimension d. */
+static void intervals_text(const struct pa_ctx *ctx, enum pa_dim d, const struct pa_iv *v,
+			   uint32_t n, struct ps_buf *out)
 {
-	const struct pa_ivs *s = &b->d[d];
-	if (pa_dim_full(ctx, b, d)) {
-		ps_buf_puts(out, "any");
-		return;
-	}
-	if (!s->n) {
-		ps_buf_puts(out, "nothing");
-		return;
-	}
-	for (uint32_t i = 0; i < s->n; i++) {
+	for (uint32_t i = 0; i < n; i++) {
 		if (i)
 			ps_buf_puts(out, d == PA_SRC || d == PA_DST ? " " : ",");
 		if (d == PA_IIF || d == PA_OIF || d == PA_STATE) {
-			for (uint32_t a = s->v[i].lo; a <= s->v[i].hi; a++) {
-				if (a > s->v[i].lo)
+			for (uint32_t a = v[i].lo; a <= v[i].hi; a++) {
+				if (a > v[i].lo)
 					ps_buf_putc(out, ',');
 				if (d == PA_STATE)
 					ps_buf_puts(out, state_names[pa_atom_first(&ctx->atoms[d], a).lo]);
@@ -120,7 +112,7 @@ void pa_dim_text(const struct pa_ctx *ctx, const struct pa_box *b, enum pa_dim d
 			continue;
 		}
 		struct pa_u128 lo, hi;
-		value_range(ctx, d, &s->v[i], &lo, &hi);
+		value_range(ctx, d, &v[i], &lo, &hi);
 		if (d == PA_SRC || d == PA_DST) {
 			pa_range_cidrs(out, ctx->family, lo, hi, " ", false);
 		} else if (d == PA_ICMP) {
@@ -135,6 +127,60 @@ void pa_dim_text(const struct pa_ctx *ctx, const struct pa_box *b, enum pa_dim d
 				      (unsigned long long)hi.lo);
 		}
 	}
+}
+
+/* The gaps of s within [first, last], at most `cap` of them into v. */
+static uint32_t gaps(const struct pa_ivs *s, uint32_t first, uint32_t last, struct pa_iv *v,
+		     uint32_t cap)
+{
+	uint32_t n = 0, next = first;
+	for (uint32_t i = 0; i < s->n && next <= last; i++) {
+		if (s->v[i].hi < next)
+			continue;
+		if (s->v[i].lo > next) {
+			if (n < cap)
+				v[n] = (struct pa_iv){next, s->v[i].lo - 1 < last ? s->v[i].lo - 1 : last};
+			n++;
+		}
+		if (s->v[i].hi >= last)
+			return n;
+		next = s->v[i].hi + 1;
+	}
+	if (next <= last) {
+		if (n < cap)
+			v[n] = (struct pa_iv){next, last};
+		n++;
+	}
+	return n;
+}
+
+void pa_dim_text(const struct pa_ctx *ctx, const struct pa_box *b, enum pa_dim d,
+		 struct ps_buf *out)
+{
+	const struct pa_ivs *s = &b->d[d];
+	if (pa_dim_full(ctx, b, d)) {
+		ps_buf_puts(out, "any");
+		return;
+	}
+	if (!s->n) {
+		ps_buf_puts(out, "nothing");
+		return;
+	}
+	/* "not X" when what is left out is shorter to say: the complement in
+	 * the dimension (for interfaces, of the real ones when "no interface"
+	 * is not in the set either). */
+	uint32_t first = 0, last = ctx->atoms[d].n - 1;
+	if ((d == PA_IIF || d == PA_OIF) && s->v[0].lo > 0)
+		first = 1;
+	struct pa_iv g[8];
+	uint32_t ng = gaps(s, first, last, g, 8);
+	bool iface = d == PA_IIF || d == PA_OIF;
+	if ((ng < s->n || (iface && ng == s->n)) && ng <= 8 && ng > 0) {
+		ps_buf_puts(out, "not ");
+		intervals_text(ctx, d, g, ng, out);
+		return;
+	}
+	intervals_text(ctx, d, s->v, s->n, out);
 }
 
 void pa_dim_json(const struct pa_ctx *ctx, const struct pa_box *b, enum pa_dim d,

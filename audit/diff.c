@@ -19,7 +19,7 @@ struct portspec_ruleset_diff {
 static const enum portspec_hook hooks[] = {PORTSPEC_HOOK_INPUT, PORTSPEC_HOOK_FORWARD,
 					   PORTSPEC_HOOK_OUTPUT};
 
-enum kind { ONLY_A, ONLY_B, UNKNOWN, NKINDS };
+#define NKINDS PA_NKINDS
 
 static const char *const kind_keys[NKINDS] = {"only_a", "only_b", "indeterminate"};
 static const char *const kind_titles[NKINDS] = {
@@ -29,6 +29,12 @@ static const char *const kind_titles[NKINDS] = {
 struct side_cuts {
 	const struct portspec_ruleset *rs;
 	unsigned family;
+};
+
+struct pair_cuts {
+	struct side_cuts other;
+	pa_cut_fn more;
+	void *userdata;
 };
 
 /* The other ruleset's boundaries, so that both contexts have the same atoms. */
@@ -45,6 +51,14 @@ static void cuts_of(struct pa_atom_builder *ab, void *userdata)
 	}
 }
 
+static void pair_cuts(struct pa_atom_builder *ab, void *userdata)
+{
+	struct pair_cuts *p = userdata;
+	cuts_of(ab, &p->other);
+	if (p->more)
+		p->more(ab, p->userdata);
+}
+
 static bool same_atoms(const struct pa_ctx *a, const struct pa_ctx *b)
 {
 	for (int d = 0; d < PA_NDIMS; d++)
@@ -53,12 +67,31 @@ static bool same_atoms(const struct pa_ctx *a, const struct pa_ctx *b)
 	return true;
 }
 
-static enum portspec_status compare(struct pa_ctx *a, struct pa_ctx *b, enum portspec_hook hook,
-				    struct pa_results out[NKINDS])
+enum portspec_status pa_ctx_pair(struct pa_ctx *ca, struct pa_ctx *cb,
+				 const struct portspec_ruleset *a, const struct portspec_ruleset *b,
+				 unsigned family, pa_cut_fn cuts, void *userdata,
+				 struct portspec_error *err)
+{
+	struct pair_cuts pa = {{b, family}, cuts, userdata}, pb = {{a, family}, cuts, userdata};
+	memset(cb, 0, sizeof(*cb));
+	enum portspec_status st = pa_ctx_init(ca, a, family, pair_cuts, &pa, err);
+	if (!st)
+		st = pa_ctx_init(cb, b, family, pair_cuts, &pb, err);
+	if (!st && !same_atoms(ca, cb))
+		st = ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0,
+				  "the two rulesets' classes do not line up");
+	if (st) {
+		pa_ctx_release(ca);
+		pa_ctx_release(cb);
+	}
+	return st;
+}
+
+enum portspec_status pa_compare(struct pa_ctx *a, struct pa_ctx *b, enum portspec_hook hook,
+				const struct pa_box *region, struct pa_results out[PA_NKINDS])
 {
 	struct pa_results ra = {0};
-	struct pa_box all;
-	if (!pa_ctx_region_all(a, hook, &all) || pa_eval(a, hook, &all, &ra)) {
+	if (pa_eval(a, hook, region, &ra)) {
 		pa_results_release(&ra);
 		return a->status;
 	}
@@ -74,15 +107,15 @@ static enum portspec_status compare(struct pa_ctx *a, struct pa_ctx *b, enum por
 			const struct pa_result *x = &ra.r[i], *y = &rb.r[j];
 			bool ia = x->v == PORTSPEC_VERDICT_INDETERMINATE;
 			bool ib = y->v == PORTSPEC_VERDICT_INDETERMINATE;
-			enum kind k;
+			enum pa_kind k;
 			if (ia && ib)
 				continue; /* neither side can tell: nothing to compare */
 			if (ia || ib)
-				k = UNKNOWN;
+				k = PA_UNKNOWN;
 			else if (pa_accepted(x->v) == pa_accepted(y->v))
 				continue;
 			else
-				k = pa_accepted(x->v) ? ONLY_A : ONLY_B;
+				k = pa_accepted(x->v) ? PA_ONLY_A : PA_ONLY_B;
 			struct pa_result d = *x;
 			d.b = y->b;
 			d.rule = ia ? x->unknown_rule : x->rule;
@@ -166,17 +199,15 @@ static enum portspec_status diff_family(const struct portspec_ruleset *a,
 					struct output *o, struct portspec_error *err)
 {
 	struct pa_ctx ca, cb;
-	struct side_cuts sa = {a, family}, sb = {b, family};
-	memset(&cb, 0, sizeof(cb));
-	enum portspec_status st = pa_ctx_init(&ca, a, family, cuts_of, &sb, err);
-	if (!st)
-		st = pa_ctx_init(&cb, b, family, cuts_of, &sa, err);
-	if (!st && !same_atoms(&ca, &cb))
-		st = ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0,
-				  "the two rulesets' classes do not line up");
+	enum portspec_status st = pa_ctx_pair(&ca, &cb, a, b, family, NULL, NULL, err);
+	if (st)
+		return st;
 	struct pa_results c[NKINDS] = {{0}};
-	for (size_t h = 0; !st && h < sizeof(hooks) / sizeof(hooks[0]); h++)
-		st = compare(&ca, &cb, hooks[h], c);
+	for (size_t h = 0; !st && h < sizeof(hooks) / sizeof(hooks[0]); h++) {
+		struct pa_box all;
+		st = pa_ctx_region_all(&ca, hooks[h], &all) ? pa_compare(&ca, &cb, hooks[h], &all, c)
+							     : ca.status;
+	}
 	for (int k = 0; !st && k < NKINDS; k++) {
 		if ((st = pa_results_merge(&ca, &c[k], true))) {
 			ps_error_set(err, st, NULL, 0, 0, "out of memory");
@@ -220,12 +251,12 @@ static void assemble(const struct portspec_ruleset *a, const struct portspec_rul
 		     unsigned both, unsigned either, struct output *o, struct ps_buf *text,
 		     struct ps_buf *json)
 {
-	size_t nd = o->count[ONLY_A] + o->count[ONLY_B];
+	size_t nd = o->count[PA_ONLY_A] + o->count[PA_ONLY_B];
 	ps_buf_puts(text, "A: ");
 	files_text(a, text);
 	ps_buf_puts(text, "\nB: ");
 	files_text(b, text);
-	ps_buf_printf(text, "\n%s\n", nd ? "different" : o->count[UNKNOWN] ? "no difference found, "
+	ps_buf_printf(text, "\n%s\n", nd ? "different" : o->count[PA_UNKNOWN] ? "no difference found, "
 		      "but some classes are indeterminate" : "equal");
 	for (int k = 0; k < NKINDS; k++) {
 		if (!o->count[k])
@@ -237,7 +268,7 @@ static void assemble(const struct portspec_ruleset *a, const struct portspec_rul
 	files_json(a, json);
 	ps_buf_puts(json, ", \"b\": ");
 	files_json(b, json);
-	ps_buf_printf(json, ", \"equal\": %s, \"families\": [", nd || o->count[UNKNOWN] ? "false"
+	ps_buf_printf(json, ", \"equal\": %s, \"families\": [", nd || o->count[PA_UNKNOWN] ? "false"
 										   : "true");
 	bool first = true;
 	for (unsigned f = 4; f <= 6; f += 2)
@@ -305,8 +336,8 @@ PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_diff(const struct po
 		assemble(a, b, both, either, &o, &text, &json);
 		d = ps_calloc(1, sizeof(*d));
 		if (d && pa_rendered_take(&d->out, &text, &json)) {
-			d->ndiff = o.count[ONLY_A] + o.count[ONLY_B];
-			d->nindet = o.count[UNKNOWN];
+			d->ndiff = o.count[PA_ONLY_A] + o.count[PA_ONLY_B];
+			d->nindet = o.count[PA_UNKNOWN];
 		} else {
 			ps_free(d);
 			d = NULL;
@@ -321,6 +352,22 @@ PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_diff(const struct po
 	}
 	if (!st)
 		*out = d;
+	return st;
+}
+
+PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_diff_plan(const struct portspec_ruleset *rs,
+								      const struct portspec_plan *plan,
+								      struct portspec_ruleset_diff **out,
+								      struct portspec_error *err)
+{
+	if (!rs || !plan || !out)
+		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "no ruleset or plan given");
+	struct portspec_ruleset p;
+	enum portspec_status st = pa_ruleset_from_plan(plan, &p, err);
+	if (st)
+		return st;
+	st = portspec_ruleset_diff(rs, &p, out, err);
+	pa_ruleset_clear(&p);
 	return st;
 }
 

@@ -258,6 +258,7 @@ struct portspec_ruleset {
 	char **notes;
 	size_t nnotes;
 	size_t nfirst_rules;   /* rules read from files (not counting pseudo-rules) */
+	bool helpers;          /* a format with conntrack helpers was read (not pf alone) */
 };
 
 /* Building (readers). */
@@ -537,6 +538,29 @@ enum portspec_status pa_eval_chain(struct pa_ctx *ctx, enum portspec_hook hook, 
 void pa_results_release(struct pa_results *r);
 bool pa_results_push(struct pa_results *r, const struct pa_result *x);
 bool pa_accepted(enum portspec_verdict v);
+
+/* ---- two rulesets on the same atoms (diff.c) ------------------------------ */
+
+enum pa_kind { PA_ONLY_A, PA_ONLY_B, PA_UNKNOWN, PA_NKINDS };
+
+/* Contexts for both rulesets with the same atoms: the cuts of both, and of
+ * `cuts` (may be NULL).  On failure both are released. */
+enum portspec_status pa_ctx_pair(struct pa_ctx *ca, struct pa_ctx *cb,
+				 const struct portspec_ruleset *a, const struct portspec_ruleset *b,
+				 unsigned family, pa_cut_fn cuts, void *userdata,
+				 struct portspec_error *err);
+/* The classes of `region` at `hook` that a accepts and b does not (and the
+ * other way round, and where one side is indeterminate), appended to out. */
+enum portspec_status pa_compare(struct pa_ctx *a, struct pa_ctx *b, enum portspec_hook hook,
+				const struct pa_box *region, struct pa_results out[PA_NKINDS]);
+
+/* ---- the policy's plan as a ruleset (plan.c) ------------------------------ */
+
+/* A complete ruleset that accepts what the plan's entries admit, with the
+ * plan's hook policies: rule i + 1 of file "<policy, MODE mode>" is entry i. */
+enum portspec_status pa_ruleset_from_plan(const struct portspec_plan *plan,
+					  struct portspec_ruleset *out, struct portspec_error *err);
+/* Entry i's rules (ACCEPT, and a helper rule before it). */
 
 /* ---- classes for people (classes.c) --------------------------------------- */
 

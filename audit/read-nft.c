@@ -1803,8 +1803,10 @@ enum portspec_status pa_read_nft_json(struct portspec_ruleset *rs, const char *t
 		st = first_pass(&rd, list);
 	if (!st)
 		st = second_pass(&rd, list);
-	if (!st)
+	if (!st) {
 		rs->families |= PA_FAMS;
+		rs->helpers = true;
+	}
 	positions_release(&rd.pos);
 	for (size_t i = 0; i < rd.ntables; i++) {
 		ps_free(rd.tables[i].family);

@@ -453,6 +453,7 @@ enum portspec_status pa_ruleset_absorb(struct portspec_ruleset *dst, struct port
 	}
 	dst->ntables += src->ntables;
 	dst->families |= src->families;
+	dst->helpers |= src->helpers;
 	dst->nfirst_rules += src->nfirst_rules;
 	for (int f = 0; f < 2; f++) {
 		/* Host addresses belong to the ruleset being filled, not a file. */

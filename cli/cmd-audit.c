@@ -19,6 +19,15 @@ static const char usage[] =
 static void help(void)
 {
 	fputs(usage, stdout);
+	fputs("\nDoes the firewall we already have let the appliance work, and what does it\n"
+	      "open beyond that?  For every flow of the policy (with the profile's\n"
+	      "addresses; see 'portspec plan') and every family the rulesets cover: allowed,\n"
+	      "partial (what is missing), blocked or indeterminate, with the rules that\n"
+	      "decide.  A connection works when its first packet, its later packets and\n"
+	      "its replies pass (and, for FTP, the conntrack helper is assigned).  Then the\n"
+	      "baseline a complete ruleset needs (loopback, replies, IPv6 neighbour\n"
+	      "discovery), and every class of new connections accepted beyond the policy,\n"
+	      "with the rules that accept it.\n", stdout);
 	fputs("\nWith --matrix: the service matrix for one port, as in Diekmann et al.'s\n"
 	      "verified iptables analysis: the address space split into the classes treated\n"
 	      "alike as sources and as destinations, and the edges 'class A may open a\n"
@@ -27,6 +36,9 @@ static void help(void)
 	      "modelled, are listed apart.\n"
 	      "\noptions:\n"
 	      CLI_RULESET_HELP
+	      "  -m, --mode MODE        host (default: the rules on the appliance itself) or\n"
+	      "                         gateway (a firewall between the zones and it)\n"
+	      CLI_POLICY_HELP
 	      "  -x, --matrix PROTO/PORT  the service matrix for tcp/N or udp/N\n"
 	      "  -k, --hook HOOK        the matrix's hook: forward (default), input or output\n"
 	      "  -c, --chain NAME       the matrix of one chain alone (TABLE:NAME if the name\n"
@@ -34,11 +46,14 @@ static void help(void)
 	      "                         indeterminate\n"
 	      "      --family 4|6       one family only\n"
 	      "  -f, --format FORMAT    text (default) or json (docs/portspec-audit.schema.json)\n"
-	      "  -q, --quiet            no notes on stderr\n"
 	      "  -h, --help             this help\n"
 	      "\nexit status: 0 no findings, 1 findings, 2 usage, 65 unreadable ruleset or bad\n"
 	      "spec or profile, 74 I/O error.\n"
 	      "\nexamples:\n"
+	      "  iptables-save > rules.v4; ip6tables-save > rules.v6\n"
+	      "  portspec audit -r rules.v4 -r rules.v6 --set inside=10.0.0.0/8 --set appliance=10.0.0.5\n"
+	      "  nft -j list ruleset > rules.json\n"
+	      "  portspec audit -r rules.json --mode gateway --profile site.profile --format json\n"
 	      "  portspec audit --matrix tcp/22 --ruleset rules.v4\n"
 	      "  portspec audit --matrix tcp/443 -r rules.json --hook input --format json\n",
 	      stdout);
@@ -85,6 +100,42 @@ static int matrix(const struct cli_rulesets *rr, const char *service, const char
 	}
 	portspec_ruleset_matrix_free(m);
 	portspec_ruleset_free(rs);
+	int o = cli_finish_output("audit");
+	return o ? o : rc;
+}
+
+static int policy_audit(const struct cli_rulesets *rr, const struct cli_policy_opts *po,
+			const char *mode, enum portspec_audit_format fmt)
+{
+	enum portspec_mode m = !mode || !strcmp(mode, "host") ? PORTSPEC_MODE_HOST
+			       : !strcmp(mode, "gateway") ? PORTSPEC_MODE_GATEWAY : 0;
+	if (!m)
+		return cli_usage_error("audit", usage, "--mode is host or gateway");
+	struct portspec_spec *spec = NULL;
+	struct portspec_policy *policy = NULL;
+	int rc = cli_load_policy(po, po->quiet, &spec, &policy);
+	if (rc)
+		return rc;
+	struct portspec_ruleset *rs = NULL;
+	if ((rc = cli_rulesets_load(rr, po->quiet, &rs))) {
+		portspec_policy_free(policy);
+		portspec_spec_free(spec);
+		return rc;
+	}
+	struct portspec_audit *a = NULL;
+	struct portspec_error err = {0};
+	if (portspec_audit_new(policy, m, rs, &a, &err)) {
+		fprintf(stderr, "portspec audit: %s\n", err.text);
+		rc = err.status == PORTSPEC_E_INVALID ? EXIT_USAGE : cli_exit_code(err.status);
+	} else if (portspec_audit_write(a, fmt, cli_stdout_sink, NULL)) {
+		rc = EXIT_IOERR;
+	} else {
+		rc = portspec_audit_clean(a) ? EXIT_OK : EXIT_DENIED;
+	}
+	portspec_audit_free(a);
+	portspec_ruleset_free(rs);
+	portspec_policy_free(policy);
+	portspec_spec_free(spec);
 	int o = cli_finish_output("audit");
 	return o ? o : rc;
 }
@@ -157,7 +208,7 @@ int cmd_audit(int argc, char **argv)
 		rc = matrix(&rr, service, hook, chain, family, fmt, po.quiet);
 		goto out;
 	}
-	rc = cli_usage_error("audit", usage, "auditing against the policy needs the rule plan");
+	rc = policy_audit(&rr, &po, mode, fmt);
 out:
 	cli_rulesets_release(&rr);
 	cli_policy_opts_release(&po);

@@ -266,6 +266,68 @@ PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_matrix_write(const s
 								 enum portspec_audit_format format,
 								 portspec_sink_fn sink, void *userdata);
 
+/* ------------------------------------------------------------------------ */
+/** @name Audit: an existing ruleset against the policy's plan */
+
+/** What a ruleset does to one flow of the policy.  @since 0.2 */
+enum portspec_audit_verdict {
+	PORTSPEC_AUDIT_ALLOWED = 1,       /**< every connection of the flow works */
+	PORTSPEC_AUDIT_PARTIAL = 2,       /**< some addresses, ports or interfaces do not */
+	PORTSPEC_AUDIT_BLOCKED = 3,       /**< none works */
+	PORTSPEC_AUDIT_INDETERMINATE = 4, /**< depends on a match or target not modelled */
+};
+
+/** "allowed", "partial", "blocked", "indeterminate"; NULL if out of range.  @since 0.2 */
+PORTSPEC_AUDIT_EXPORT const char *portspec_audit_verdict_name(enum portspec_audit_verdict v);
+
+struct portspec_audit;
+
+/**
+ * Audits @p rs against the plan of @p policy for @p mode: for every flow of
+ * the plan and every family the ruleset covers, whether its connections
+ * work (the first packet, the later ones and the replies all pass, and the
+ * conntrack helper the flow needs is assigned), with the rules that decide;
+ * whether the baseline a complete ruleset needs (loopback, replies, IPv6
+ * neighbour discovery) passes; and every class of new connections the
+ * ruleset accepts beyond the plan, with the rules that accept it.  The audit
+ * points at the policy's flows: free it before the policy.
+ * @since 0.2
+ */
+PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_audit_new(const struct portspec_policy *policy,
+							      enum portspec_mode mode,
+							      const struct portspec_ruleset *rs,
+							      struct portspec_audit **out,
+							      struct portspec_error *err);
+PORTSPEC_AUDIT_EXPORT void portspec_audit_free(struct portspec_audit *audit);
+/** True when every flow and the baseline are allowed and nothing more is open.  @since 0.2 */
+PORTSPEC_AUDIT_EXPORT bool portspec_audit_clean(const struct portspec_audit *audit);
+/** The audited flows: one per flow of the policy and family.  @since 0.2 */
+PORTSPEC_AUDIT_EXPORT size_t portspec_audit_flow_count(const struct portspec_audit *audit);
+PORTSPEC_AUDIT_EXPORT const struct portspec_flow *portspec_audit_flow(const struct portspec_audit *audit,
+								      size_t index);
+PORTSPEC_AUDIT_EXPORT unsigned portspec_audit_flow_family(const struct portspec_audit *audit,
+							  size_t index);
+PORTSPEC_AUDIT_EXPORT enum portspec_audit_verdict portspec_audit_flow_verdict(const struct portspec_audit *audit,
+									      size_t index);
+/** Classes of new connections accepted beyond the plan.  @since 0.2 */
+PORTSPEC_AUDIT_EXPORT size_t portspec_audit_extra_count(const struct portspec_audit *audit);
+/** Baseline entries checked, and how many of them are not allowed.  @since 0.2 */
+PORTSPEC_AUDIT_EXPORT size_t portspec_audit_baseline_count(const struct portspec_audit *audit);
+PORTSPEC_AUDIT_EXPORT size_t portspec_audit_baseline_failures(const struct portspec_audit *audit);
+PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_audit_write(const struct portspec_audit *audit,
+								enum portspec_audit_format format,
+								portspec_sink_fn sink, void *userdata);
+
+/**
+ * portspec_ruleset_diff() of @p rs (side A) and what the plan admits (side
+ * B: a complete ruleset rendered from the policy for the plan's mode).
+ * @since 0.2
+ */
+PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_diff_plan(const struct portspec_ruleset *rs,
+								      const struct portspec_plan *plan,
+								      struct portspec_ruleset_diff **out,
+								      struct portspec_error *err);
+
 /** The library's release, "MAJOR.MINOR.PATCH".  @since 0.2 */
 PORTSPEC_AUDIT_EXPORT const char *portspec_audit_version(void);
 
