@@ -27,8 +27,8 @@ static bool failed(struct pa_ctx *ctx, enum portspec_status st)
 		ctx->status = st;
 		if (st == PORTSPEC_E_LIMIT)
 			ps_error_set(ctx->err, st, NULL, 0, 0,
-				     "the ruleset splits the packets into more than %u classes",
-				     PA_MAX_PIECES);
+				     "the ruleset splits the packets of one question into more than "
+				     "%u classes", PA_MAX_PIECES);
 		else
 			ps_error_set(ctx->err, st, NULL, 0, 0, "out of memory");
 	}
@@ -37,8 +37,6 @@ static bool failed(struct pa_ctx *ctx, enum portspec_status st)
 
 static bool plist_push(struct pa_ctx *ctx, struct pa_plist *l, const struct pa_piece *p)
 {
-	if (++ctx->live > PA_MAX_PIECES)
-		return failed(ctx, PORTSPEC_E_LIMIT);
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 8;
 		struct pa_piece *v = ps_reallocarray(l->p, cap, sizeof(*v));
@@ -149,6 +147,9 @@ static bool split(struct pa_ctx *ctx, struct pa_piece *p, const struct pa_box *m
 		r.b.owned = bit;
 		cur.b.d[d] = in;
 		cur.b.owned = bit;
+		/* A new piece: an evaluation that makes too many has no useful answer. */
+		if (++ctx->live > PA_MAX_PIECES)
+			return failed(ctx, PORTSPEC_E_LIMIT);
 		if (!plist_push(ctx, rest, &r))
 			return false;
 	}
@@ -554,6 +555,7 @@ enum portspec_status pa_eval(struct pa_ctx *ctx, enum portspec_hook hook,
 			     const struct pa_box *region, struct pa_results *out)
 {
 	struct pa_plist pieces = {0};
+	ctx->live = 0;
 	bool ok = build_path(ctx, hook) && start(ctx, region, &pieces);
 	for (size_t b = 0; ok && b < ctx->nbases && pieces.n; b++)
 		ok = run_base(ctx, &ctx->bases[b], &pieces, out);

@@ -292,6 +292,10 @@ void pa_ruleset_clear(struct portspec_ruleset *rs);
 /* Moves everything of `src` into `dst` (which keeps what it had); src is emptied. */
 enum portspec_status pa_ruleset_absorb(struct portspec_ruleset *dst, struct portspec_ruleset *src);
 
+/* The model as canonical text, for golden tests and fuzzers: every chain,
+ * rule, predicate and action. */
+void pa_ruleset_dump(const struct portspec_ruleset *rs, struct ps_buf *out);
+
 /* The readers: fill an empty ruleset from one file's text. */
 enum portspec_status pa_read_iptables(struct portspec_ruleset *rs, unsigned family,
 				      const char *text, size_t len, uint32_t file,

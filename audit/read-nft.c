@@ -1461,6 +1461,43 @@ static enum portspec_status xt(struct nrule *nr, const json_t *x, bool *done)
 	return add_unknown(nr, -1, what);
 }
 
+/* Payload expressions inside a statement (set elements, mangled values)
+ * carry their header's dependency, as in matches: "update @s { ip saddr }"
+ * runs for IPv4 packets only, "{ tcp dport }" for TCP. */
+static enum portspec_status implied(struct nrule *nr, const json_t *e, unsigned depth)
+{
+	if (depth > 32)
+		return PORTSPEC_OK;
+	const json_t *p = json_object_get(e, "payload");
+	if (p) {
+		struct lhs l;
+		memset(&l, 0, sizeof(l));
+		payload(&l, p);
+		if (l.families) {
+			nr->preds->families &= (uint8_t)l.families;
+			if (!nr->preds->families)
+				nr->dead = true;
+		}
+		return l.proto > 0 && !l.th ? add_proto(nr, l.proto) : PORTSPEC_OK;
+	}
+	if (json_is_array(e)) {
+		for (size_t i = 0; i < json_array_size(e); i++) {
+			enum portspec_status st = implied(nr, json_array_get(e, i), depth + 1);
+			if (st)
+				return st;
+		}
+	} else if (json_is_object(e)) {
+		const char *k;
+		const json_t *v;
+		json_object_foreach((json_t *)e, k, v) {
+			enum portspec_status st = implied(nr, v, depth + 1);
+			if (st)
+				return st;
+		}
+	}
+	return PORTSPEC_OK;
+}
+
 /* One statement; *done when it ends the rule. */
 static enum portspec_status statement(struct nrule *nr, const json_t *s, bool *done)
 {
@@ -1481,6 +1518,11 @@ static enum portspec_status statement(struct nrule *nr, const json_t *s, bool *d
 					    "flow"};
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
 		if (!strcmp(key, plain[i])) {
+			if (!strcmp(key, "set") || !strcmp(key, "mangle")) {
+				enum portspec_status st2 = implied(nr, val, 0);
+				if (st2)
+					return st2;
+			}
 			if (!strcmp(key, "mangle")) {
 				/* Changing the packet's header: the rest is not followed. */
 				const json_t *k = json_object_get(val, "key");
@@ -1749,8 +1791,8 @@ static enum portspec_status first_pass(struct reader *rd, const json_t *list)
 		} else if (!strcmp(kind, "add") || !strcmp(kind, "insert") || !strcmp(kind, "delete") ||
 			   !strcmp(kind, "flush") || !strcmp(kind, "replace") ||
 			   !strcmp(kind, "create")) {
-			st = fail(rd, "a '%s' command: this is nft JSON input; give the output of "
-				  "nft -j list ruleset", kind);
+			st = fail(rd, "an nft JSON command ('%s'): this is input to nft, not the "
+				  "output of nft -j list ruleset", kind);
 		}
 		if (st)
 			return st;

@@ -804,3 +804,127 @@ unsigned pa_addrtype_bit(const char *name)
 			return 1u << i;
 	return 0;
 }
+
+/* ---- the model as text ---- */
+
+static const char *const dim_labels[PA_NDIMS] = {"proto", "src", "dst", "sport", "dport", "icmp",
+						 "iif", "oif", "state", "ttl"};
+
+static void dump_value(unsigned family, enum pa_dim d, struct pa_u128 v, struct ps_buf *out)
+{
+	if ((d == PA_SRC || d == PA_DST) && family) {
+		char buf[64];
+		pa_addr_format(family, v, buf, sizeof(buf));
+		ps_buf_puts(out, buf);
+	} else {
+		ps_buf_printf(out, "%llu", (unsigned long long)v.lo);
+	}
+}
+
+static void dump_pred(const struct pa_pred *p, struct ps_buf *out)
+{
+	static const char *const states[PA_NSTATES] = {"invalid", "new", "established", "reply",
+						       "related", "untracked"};
+	ps_buf_puts(out, p->negate ? " !" : " ");
+	switch (p->kind) {
+	case PA_PRED_SET:
+		ps_buf_printf(out, "%s{", dim_labels[p->dim]);
+		for (size_t i = 0; i < p->set.n; i++) {
+			ps_buf_puts(out, i ? "," : "");
+			dump_value(p->family, p->dim, p->set.r[i].lo, out);
+			if (pa_cmp(p->set.r[i].lo, p->set.r[i].hi)) {
+				ps_buf_putc(out, '-');
+				dump_value(p->family, p->dim, p->set.r[i].hi, out);
+			}
+		}
+		ps_buf_putc(out, '}');
+		return;
+	case PA_PRED_IFACE:
+		ps_buf_printf(out, "%s{", dim_labels[p->dim]);
+		for (size_t i = 0; i < p->npats; i++) {
+			ps_buf_puts(out, i ? "," : "");
+			pa_put_text(out, p->pats[i].name);
+			if (p->pats[i].prefix)
+				ps_buf_putc(out, '*');
+		}
+		ps_buf_putc(out, '}');
+		return;
+	case PA_PRED_ADDRTYPE:
+		ps_buf_printf(out, "%s-type{0x%x}", dim_labels[p->dim], p->mask);
+		return;
+	case PA_PRED_TCPFLAGS:
+		ps_buf_printf(out, "tcp-flags{0x%02x/0x%02x}", p->cmp, p->mask);
+		return;
+	case PA_PRED_CTSTATE:
+		ps_buf_puts(out, "ct{");
+		for (unsigned s = 0, n = 0; s < PA_NSTATES; s++)
+			if (p->mask & PA_STBIT(s))
+				ps_buf_printf(out, "%s%s", n++ ? "," : "", states[s]);
+		ps_buf_putc(out, '}');
+		return;
+	case PA_PRED_UNKNOWN:
+		ps_buf_puts(out, "unknown{");
+		pa_put_text(out, p->text);
+		if (p->proto)
+			ps_buf_printf(out, " proto %u", p->proto);
+		ps_buf_putc(out, '}');
+		return;
+	}
+}
+
+static void dump_action(const struct portspec_ruleset *rs, const struct pa_rule *r,
+			struct ps_buf *out)
+{
+	static const char *const names[] = {"continue", "accept", "drop", "reject", "return",
+					    "jump", "goto", "helper", "nat-accept", "indeterminate",
+					    "policy"};
+	ps_buf_printf(out, " -> %s", names[r->action]);
+	if ((r->action == PA_ACT_JUMP || r->action == PA_ACT_GOTO) && r->target != PA_NONE) {
+		ps_buf_putc(out, ' ');
+		pa_put_text(out, rs->chains[r->target].name);
+	}
+	if (r->arg) {
+		ps_buf_puts(out, " (");
+		pa_put_text(out, r->arg);
+		ps_buf_putc(out, ')');
+	}
+}
+
+void pa_ruleset_dump(const struct portspec_ruleset *rs, struct ps_buf *out)
+{
+	static const char *const hooks[] = {"user", "ingress", "prerouting", "input", "forward",
+					    "output", "postrouting"};
+	static const char *const types[] = {"filter", "nat", "route"};
+	ps_buf_printf(out, "families %s%s%s\n", rs->families & PA_FAM4 ? "4" : "",
+		      rs->families == PA_FAMS ? "," : "", rs->families & PA_FAM6 ? "6" : "");
+	for (size_t c = 0; c < rs->nchains; c++) {
+		const struct pa_chain *ch = &rs->chains[c];
+		ps_buf_puts(out, "chain ");
+		pa_put_text(out, ch->table);
+		ps_buf_putc(out, ' ');
+		pa_put_text(out, ch->name);
+		ps_buf_printf(out, " fam %u %s", ch->families, hooks[ch->hook]);
+		if (ch->hook != PA_HK_NONE)
+			ps_buf_printf(out, " prio %d %s policy %s", ch->priority, types[ch->type],
+				      rs->rules[ch->policy_rule].policy == PA_ACT_DROP ? "drop"
+											: "accept");
+		if (ch->device) {
+			ps_buf_puts(out, " device ");
+			pa_put_text(out, ch->device);
+		}
+		ps_buf_printf(out, " at %u:%u\n", ch->line, ch->column);
+		for (size_t k = 0; k < ch->nrules; k++) {
+			const struct pa_rule *r = &rs->rules[ch->rules[k]];
+			ps_buf_printf(out, "  %u:%u fam %u", r->line, r->column, r->families);
+			for (size_t i = 0; i < r->npreds; i++)
+				dump_pred(&r->preds[i], out);
+			dump_action(rs, r, out);
+			ps_buf_putc(out, '\n');
+		}
+	}
+	for (size_t i = 0; i < rs->nnotes; i++) {
+		ps_buf_puts(out, "note ");
+		pa_put_text(out, rs->notes[i]);
+		ps_buf_putc(out, '\n');
+	}
+}
