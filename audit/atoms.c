@@ -115,13 +115,18 @@ void pa_atoms_ruleset(struct pa_atom_builder *ab, const struct portspec_ruleset 
 			pa_atoms_name(ab, rs->chains[i].device, false);
 }
 
+static void same_cuts(struct pa_atom_builder *ab, enum pa_dim a, enum pa_dim b)
+{
+	size_t na = ab->ncuts[a], nb = ab->ncuts[b];
+	for (size_t i = 0; i < na; i++)
+		add_cut(ab, b, ab->cuts[a][i]);
+	for (size_t i = 0; i < nb && !ab->failed; i++)
+		add_cut(ab, a, ab->cuts[b][i]);
+}
+
 void pa_atoms_same_addresses(struct pa_atom_builder *ab)
 {
-	size_t ns = ab->ncuts[PA_SRC], nd = ab->ncuts[PA_DST];
-	for (size_t i = 0; i < ns; i++)
-		add_cut(ab, PA_DST, ab->cuts[PA_SRC][i]);
-	for (size_t i = 0; i < nd && !ab->failed; i++)
-		add_cut(ab, PA_SRC, ab->cuts[PA_DST][i]);
+	same_cuts(ab, PA_SRC, PA_DST);
 }
 
 static int cmp_u128(const void *a, const void *b)
@@ -208,6 +213,10 @@ static bool finish_iface(struct pa_atom_builder *ab, struct pa_atoms *iif, struc
 enum portspec_status pa_atoms_finish(struct pa_atom_builder *ab, unsigned family,
 				     struct pa_atoms atoms[PA_NDIMS])
 {
+	/* A reply swaps source and destination: both dimensions of a pair
+	 * must have the same atoms, so that a box can be turned around. */
+	same_cuts(ab, PA_SRC, PA_DST);
+	same_cuts(ab, PA_SPORT, PA_DPORT);
 	memset(atoms, 0, sizeof(struct pa_atoms) * PA_NDIMS);
 	bool ok = !ab->failed;
 	for (int d = 0; ok && d < PA_NDIMS; d++)

@@ -697,6 +697,14 @@ static bool combine(struct pa_ctx *ctx, enum portspec_hook hook, const struct pa
 	return ok;
 }
 
+static bool udp_only(struct pa_ctx *ctx, const struct pa_box *b)
+{
+	uint32_t a = pa_atom_of(&ctx->atoms[PA_PROTO], pa_u(17));
+	const struct pa_ivs *p = &b->d[PA_PROTO];
+	return p->n == 1 && p->v[0].lo == a && p->v[0].hi == a &&
+	       pa_cmp(pa_atom_first(&ctx->atoms[PA_PROTO], a), pa_atom_last(&ctx->atoms[PA_PROTO], a)) == 0;
+}
+
 enum portspec_status pa_eval_connection(struct pa_ctx *ctx, enum portspec_hook hook,
 					const struct pa_box *region, struct pa_results *out)
 {
@@ -713,7 +721,18 @@ enum portspec_status pa_eval_connection(struct pa_ctx *ctx, enum portspec_hook h
 				failed(ctx, PORTSPEC_E_NOMEM);
 			continue;
 		}
-		/* The connection's later packets, at the same hook. */
+		/* The connection's later packets, at the same hook.  A UDP
+		 * exchange is a request and its reply: further requests are
+		 * not needed for it to work. */
+		if (udp_only(ctx, &f->b)) {
+			struct pa_result later = *f;
+			later.path = NULL;
+			if (!state_only(ctx, &later.b, PA_ST_ESTABLISHED))
+				failed(ctx, PORTSPEC_E_NOMEM);
+			else
+				combine(ctx, hook, f, &later, &f->b, out);
+			continue;
+		}
 		struct pa_results later = {0};
 		struct pa_box e = f->b;
 		if (!state_only(ctx, &e, PA_ST_ESTABLISHED) || pa_eval(ctx, hook, &e, &later)) {

@@ -1051,6 +1051,7 @@ struct nrule {
 	unsigned line, column;
 	const char *text;
 	struct pa_rule *preds;    /* the matches so far, on a scratch rule */
+	unsigned table_families;
 	bool dead;                /* a match that is always false */
 	int th_ports;             /* a th port match: split per protocol (see emit) */
 };
@@ -1545,6 +1546,27 @@ static enum portspec_status statement(struct nrule *nr, const json_t *s, bool *d
 	if (!strcmp(key, "reject")) {
 		*done = true;
 		const char *type = str(val, "type");
+		/* nft adds what the reply needs, and the listing hides it: "icmp"
+		 * rejects IPv4 packets only, "icmpv6" IPv6 ones, "tcp reset" TCP. */
+		if (type && !strcmp(type, "icmp"))
+			nr->preds->families &= PA_FAM4;
+		else if (type && !strcmp(type, "icmpv6"))
+			nr->preds->families &= PA_FAM6;
+		else if (type && !strcmp(type, "tcp reset")) {
+			enum portspec_status st2 = add_proto(nr, 6);
+			if (st2)
+				return st2;
+			/* ... but for "tcp reset" the listing also hides a meta
+			 * nfproto the rule may have had: in a table of both
+			 * families, which family it rejects is not known. */
+			if (nr->preds->families == PA_FAMS && nr->table_families == PA_FAMS &&
+			    (st2 = add_unknown(nr, 6, "which family a 'reject with tcp reset' of an "
+					       "inet table rejects (nft lists it without its meta "
+					       "nfproto)")))
+				return st2;
+		}
+		if (!nr->preds->families)
+			nr->dead = true;
 		return emit(nr, PA_ACT_REJECT, PA_NONE, type ? type : "icmp port-unreachable");
 	}
 	if (!strcmp(key, "ct helper")) {
@@ -1722,7 +1744,7 @@ static enum portspec_status read_rule(struct reader *rd, const json_t *o, size_t
 		return fail(rd, "a rule needs a list of statements (expr)");
 	struct pa_rule scratch = {0};
 	scratch.families = (uint8_t)t->families;
-	struct nrule nr = {rd, c, t->id, line, col, NULL, &scratch, false, 0};
+	struct nrule nr = {rd, c, t->id, line, col, NULL, &scratch, t->families, false, 0};
 	char *text = rule_text(o, expr);
 	if (!text)
 		return nomem(rd);

@@ -9,7 +9,7 @@ answers the others while it probes.  Every wait is bounded.
 Requests (each carries an "id" the reply repeats):
   {"op": "listen", "tcp": [ports], "udp": [ports]}
   {"op": "unlisten", "tcp": [ports]}
-  {"op": "probe", "probes": [{"key", "proto", "dst", "port", "sport", "pass"}],
+  {"op": "probe", "probes": [{"key", "proto", "dst", "port", "sport", "src", "pass"}],
    "min_wait": s, "max_wait": s}
   {"op": "ftp_serve", "port": p, "pasv_port": p, "data": hex, "timeout": s}
   {"op": "ftp_get", "host": addr, "port": p, "timeout": s}
@@ -183,8 +183,9 @@ class Batch:
         try:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.setblocking(False)
-            if p.get("sport"):
-                s.bind((wildcard(fam), int(p["sport"])))
+            if p.get("sport") or p.get("src"):
+                # "src": one of the namespace's addresses to send from.
+                s.bind((p.get("src") or wildcard(fam), int(p.get("sport") or 0)))
             if udp:
                 s.connect((p["dst"], int(p["port"])))
                 s.send(token)
