@@ -588,6 +588,42 @@ static void ps_py_set_type(PyObject **slot, PyObject *value)
 		SWIG_fail;
 }
 
+%{
+/* The tuple Plan.check() turns into a Verdict: (allowed, entry index or
+ * None, flow, zone names, reason, ((setting, reason), ...)). */
+static PyObject *ps_py_explanation(const struct portspec_plan *plan,
+				   const struct portspec_explanation *x)
+{
+	const struct portspec_spec *spec = portspec_policy_spec(portspec_plan_policy(plan));
+	PyObject *zones = PyList_New(0);
+	for (size_t z = 0; zones && z < portspec_spec_zone_count(spec); z++)
+		if (x->zones & (1ul << z))
+			zones = ps_py_list_append(zones,
+						  ps_py_str(portspec_zone_name(portspec_spec_zone(spec, z))));
+	PyObject *changes = PyList_New(0);
+	for (size_t i = 0; changes && i < x->change_count; i++)
+		changes = ps_py_list_append(changes, Py_BuildValue("(NN)",
+						ps_py_str(x->changes[i].setting),
+						ps_py_str(x->changes[i].reason)));
+	PyObject *entry = NULL;
+	for (size_t i = 0; x->entry && i < portspec_plan_entry_count(plan); i++)
+		if (portspec_plan_entry(plan, i) == x->entry)
+			entry = PyLong_FromSize_t(i);
+	if (!entry) {
+		entry = Py_None;
+		Py_INCREF(entry);
+	}
+	if (!zones || !changes) {
+		Py_XDECREF(zones);
+		Py_XDECREF(changes);
+		Py_DECREF(entry);
+		return NULL;
+	}
+	return Py_BuildValue("(ONNNNN)", x->allowed ? Py_True : Py_False, entry, ps_py_flow(x->flow),
+			     zones, ps_py_str(x->reason), changes);
+}
+%}
+
 %inline %{
 /* Called once by portspec/__init__.py. */
 static void register_types(PyObject *error_factory, PyObject *flow, PyObject *service,
@@ -1139,6 +1175,43 @@ The flow that allows the connection, or None when it is denied.";
 					  ps_b_warning_item };
 		return l;
 	}
+
+#if defined(SWIGPYTHON)
+	/* Plan.check(): the plan of @mode asked about one connection, by remote
+	 * address or (address None) by zone. */
+	PyObject *_explain(const char *mode, const char *direction, const char *address,
+			   const char *zone, const char *protocol, long port, const char *interface,
+			   struct portspec_error *err)
+	{
+		enum portspec_mode m = PORTSPEC_MODE_HOST;
+		struct portspec_connection c = {.interface = interface};
+		struct portspec_explanation *x = NULL;
+		if (!ps_b_mode(mode, &m, err) || !ps_b_direction(direction, false, &c.direction, err) ||
+		    !ps_b_protocol(protocol, false, &c.protocol, err))
+			return NULL;
+		if (port < 1 || port > 65535) {
+			ps_b_fail(err, PORTSPEC_E_INVALID, "port %ld is out of range 1..65535", port);
+			return NULL;
+		}
+		c.port = (unsigned)port;
+		if (address && portspec_cidr_parse(address, &c.remote, NULL)) {
+			ps_b_fail(err, PORTSPEC_E_INVALID,
+				  "'%.64s' is not an IPv4 or IPv6 address", address);
+			return NULL;
+		}
+		if (!address) {
+			if (!ps_b_zone(portspec_policy_spec($self), zone, false, err))
+				return NULL;
+			c.zone = portspec_spec_find_zone(portspec_policy_spec($self), zone);
+		}
+		const struct portspec_plan *plan = portspec_policy_plan($self, m);
+		if (!ps_b_check(err, portspec_plan_explain(plan, &c, &x, err)))
+			return NULL;
+		PyObject *r = ps_py_explanation(plan, x);
+		portspec_explanation_free(x);
+		return r;
+	}
+#endif
 
 	void render(const char *backend, const char *mode, bool fragment, const char *name,
 		    char **out, size_t *outlen, struct portspec_error *err)

@@ -18,7 +18,10 @@ enum {
 	EXIT_DENIED = 1, /* denied, or findings */
 	EXIT_USAGE = 2,
 	EXIT_DATAERR = 65, /* bad spec or profile */
+	EXIT_UNAVAILABLE = 69, /* apply: the firewall tool is missing or refused; nothing changed */
+	EXIT_RESTORE_FAILED = 70, /* apply: the rollback failed; the new rules may be loaded */
 	EXIT_IOERR = 74,
+	EXIT_ROLLED_BACK = EXIT_DENIED, /* apply: not confirmed, the previous ruleset is back */
 };
 
 /* Options every subcommand that needs a policy takes. */
@@ -107,6 +110,7 @@ int cmd_fmt(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_backends(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_audit(int argc, char **argv);

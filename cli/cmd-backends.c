@@ -44,20 +44,22 @@ int cmd_backends(int argc, char **argv)
 		return cli_usage_error("backends", usage, "unexpected argument");
 	static const struct cli_column cols[] = {
 		{"name", "NAME", CLI_WORD, CLI_TABLE | CLI_JSON | CLI_CSV},
+		{"kind", "KIND", CLI_WORD, CLI_TABLE | CLI_JSON | CLI_CSV},
 		{"modes", "MODES", CLI_LIST, CLI_TABLE | CLI_JSON | CLI_CSV},
 		{"description", "DESCRIPTION", CLI_STR, CLI_TABLE | CLI_JSON | CLI_CSV},
 	};
 	struct cli_rows rows;
-	cli_rows_init(&rows, cols, 3);
+	cli_rows_init(&rows, cols, 4);
 	for (size_t i = 0; i < portspec_backend_count(); i++) {
 		const char *name = portspec_backend_name(i);
 		unsigned modes = portspec_backend_modes(name);
 		cli_rows_add(&rows);
 		cli_rows_set(&rows, 0, name);
-		cli_rows_setf(&rows, 1, "%s%s%s", modes & PORTSPEC_MODE_HOST ? "host" : "",
+		cli_rows_set(&rows, 1, portspec_backend_kind_name(portspec_backend_kind(name)));
+		cli_rows_setf(&rows, 2, "%s%s%s", modes & PORTSPEC_MODE_HOST ? "host" : "",
 			      modes == (PORTSPEC_MODE_HOST | PORTSPEC_MODE_GATEWAY) ? " " : "",
 			      modes & PORTSPEC_MODE_GATEWAY ? "gateway" : "");
-		cli_rows_set(&rows, 2, portspec_backend_description(name));
+		cli_rows_set(&rows, 3, portspec_backend_description(name));
 	}
 	int rc = cli_rows_print(&rows, format, "backends");
 	cli_rows_release(&rows);

@@ -9,8 +9,39 @@
 #include "output.h"
 
 static const char usage[] =
-	"usage: portspec check --zone ZONE --direction inbound|outbound --proto tcp|udp --port N\n"
+	"usage: portspec check (--zone ZONE | --address ADDR [--mode host|gateway] [--interface IF])\n"
+	"                      --direction inbound|outbound --proto tcp|udp --port N\n"
 	"                      [--spec FILE] [--profile FILE] [--set KEY=VALUE]... [--quiet]\n";
+
+/* By address: the plan's verdict, the entry, and the reason. */
+static int check_address(const struct portspec_policy *policy, enum portspec_mode mode,
+			 const struct portspec_connection *conn)
+{
+	const struct portspec_plan *plan = portspec_policy_plan(policy, mode);
+	struct portspec_explanation *x = NULL;
+	struct portspec_error err = {0};
+	if (portspec_plan_explain(plan, conn, &x, &err))
+		return cli_report(&err);
+	cli_put_text(stdout, x->reason);
+	printf("\n");
+	if (x->entry) {
+		size_t index = 0;
+		while (portspec_plan_entry(plan, index) != x->entry)
+			index++;
+		printf("    plan entry %zu (portspec plan --mode %s)\n", index,
+		       mode == PORTSPEC_MODE_HOST ? "host" : "gateway");
+	}
+	for (size_t i = 0; i < x->change_count; i++) {
+		printf("    allowed with");
+		cli_put_sets(stdout, x->changes[i].setting);
+		printf(" (");
+		cli_put_text(stdout, x->changes[i].reason);
+		printf(")\n");
+	}
+	int rc = x->allowed ? EXIT_OK : EXIT_DENIED;
+	portspec_explanation_free(x);
+	return rc;
+}
 
 int cmd_check(int argc, char **argv)
 {
@@ -19,16 +50,21 @@ int cmd_check(int argc, char **argv)
 		{"direction", required_argument, NULL, 'd'},
 		{"proto", required_argument, NULL, 'P'},
 		{"port", required_argument, NULL, 'n'},
+		{"address", required_argument, NULL, 'a'},
+		{"mode", required_argument, NULL, 'm'},
+		{"interface", required_argument, NULL, 'i'},
 		CLI_POLICY_LONGOPTS,
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct cli_policy_opts po = {0};
-	const char *zone = NULL, *dir = NULL, *proto = NULL, *port = NULL;
+	const char *zone = NULL, *dir = NULL, *proto = NULL, *port = NULL, *address = NULL;
+	const char *iface = NULL, *mode_name = NULL;
 	int c;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "z:d:P:n:h" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "z:d:P:n:a:m:i:h" CLI_POLICY_SHORTOPTS, opts, NULL)) !=
+	       -1) {
 		int handled = cli_policy_opt(&po, c, optarg);
 		if (handled < 0) {
 			cli_policy_opts_release(&po);
@@ -41,14 +77,23 @@ int cmd_check(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'P': proto = optarg; break;
 		case 'n': port = optarg; break;
+		case 'a': address = optarg; break;
+		case 'm': mode_name = optarg; break;
+		case 'i': iface = optarg; break;
 		case 'h':
 			fputs(usage, stdout);
 			fputs("\nIs a new connection allowed by the policy?  Prints the matching flow\n"
 			      "and exits 0 if it is, prints 'denied' and exits 1 if not.  Directions\n"
 			      "are relative to the appliance: inbound = the zone connects to it,\n"
-			      "outbound = it connects to the zone.  'portspec explain' says why.\n"
+			      "outbound = it connects to the zone.  With --address, the rule plan\n"
+			      "answers for that remote address (the source of an inbound connection,\n"
+			      "the destination of an outbound one): the zones it is in, the plan entry\n"
+			      "that allows it, or why not and which --set would allow it.\n"
 			      "\noptions:\n"
 			      "  -z, --zone ZONE        outside, inside or cluster (the spec's zones)\n"
+			      "  -a, --address ADDR     the remote IPv4 or IPv6 address instead of a zone\n"
+			      "  -m, --mode MODE        with --address: host (default) or gateway rules\n"
+			      "  -i, --interface IF     with --address: the interface on the remote's side\n"
 			      "  -d, --direction DIR    inbound or outbound\n"
 			      "  -P, --proto PROTO      tcp or udp\n"
 			      "  -n, --port N           1 to 65535\n"
@@ -56,7 +101,9 @@ int cmd_check(int argc, char **argv)
 			      "  -h, --help             this help\n"
 			      "\nexamples:\n"
 			      "  portspec check --zone outside --direction inbound --proto tcp --port 22\n"
-			      "  portspec check -z inside -d outbound -P udp -n 53 --set dns=outside\n",
+			      "  portspec check -z inside -d outbound -P udp -n 53 --set dns=outside\n"
+			      "  portspec check --address 10.20.9.5 -d inbound -P udp -n 161 \\\n"
+			      "      --set inside=10.20.0.0/16\n",
 			      stdout);
 			cli_policy_opts_release(&po);
 			return EXIT_OK;
@@ -68,8 +115,17 @@ int cmd_check(int argc, char **argv)
 	enum portspec_direction d = portspec_direction_from_name(dir);
 	enum portspec_protocol pr = portspec_protocol_from_name(proto);
 	unsigned n = 0;
+	enum portspec_mode mode = PORTSPEC_MODE_HOST;
+	struct portspec_connection conn = {.direction = d, .protocol = pr, .interface = iface};
+	struct portspec_error aerr = {0};
 	const char *bad = optind < argc ? "unexpected argument"
-			  : !zone ? "--zone is required"
+			  : !zone == !address ? "give --zone or --address"
+			  : zone && (mode_name || iface) ? "--mode and --interface go with --address"
+			  : mode_name && !cli_parse_mode(mode_name, &mode) ? "--mode is host or gateway"
+			  : address && portspec_cidr_parse(address, &conn.remote, &aerr)
+				  ? "--address is one IPv4 or IPv6 address, as 10.20.9.5"
+			  : address && conn.remote.prefix != (conn.remote.family == 4 ? 32 : 128)
+				  ? "--address is one address, not a network"
 			  : !d ? "--direction is inbound or outbound"
 			  : !pr ? "--proto is tcp or udp"
 			  : !cli_parse_port(port, &n) ? "--port is a number from 1 to 65535" : NULL;
@@ -79,10 +135,18 @@ int cmd_check(int argc, char **argv)
 	}
 	struct portspec_spec *spec;
 	struct portspec_policy *policy;
-	int rc = cli_load_policy(&po, false, &spec, &policy);
+	int rc = address ? cli_load_policy_mode(&po, mode, &spec, &policy)
+			 : cli_load_policy(&po, false, &spec, &policy);
 	cli_policy_opts_release(&po);
 	if (rc)
 		return rc;
+	if (address) {
+		conn.port = n;
+		rc = check_address(policy, mode, &conn);
+		portspec_policy_free(policy);
+		portspec_spec_free(spec);
+		return rc;
+	}
 	const struct portspec_flow *f;
 	int allowed = portspec_is_allowed(policy, zone, d, pr, n, &f);
 	if (allowed < 0) {

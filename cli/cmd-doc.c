@@ -17,22 +17,34 @@
 #include "cli.h"
 
 static const char usage[] =
-	"usage: portspec doc [--format markdown|csv|json|dot|svg] [--output FILE] [--fragment]\n"
+	"usage: portspec doc [--format FORMAT] [--output FILE] [--fragment]\n"
 	"                    [--spec FILE] [--profile FILE] [--set KEY=VALUE]... [--quiet]\n";
+
+/* The formats: the library's document backends, and svg. */
+static void list_formats(FILE *fp, bool described)
+{
+	for (size_t i = 0; i < portspec_backend_count(); i++) {
+		const char *name = portspec_backend_name(i);
+		if (portspec_backend_kind(name) != PORTSPEC_BACKEND_DOCUMENT)
+			continue;
+		if (described)
+			fprintf(fp, "  %-9s %s\n", name, portspec_backend_description(name));
+		else
+			fprintf(fp, "%s, ", name);
+	}
+	fputs(described ? "  svg       the dot picture drawn by Graphviz dot(1), which must be "
+			  "installed\n"
+			: "svg", fp);
+}
 
 static void help(void)
 {
 	fputs(usage, stdout);
-	fputs("\nDocuments the policy for a firewall team:\n"
-	      "  markdown  the vendor's document regenerated: the picture's port lists per zone\n"
-	      "            and direction, the required, optional and cluster tables, every\n"
-	      "            flow, the site's profile and the warnings (default)\n"
-	      "  csv       one row per flow, for spreadsheets and change requests\n"
-	      "  json      flows, services, zones and profile; see portspec-policy.schema.json\n"
-	      "  dot       the \"how to set up the firewall\" picture for Graphviz\n"
-	      "  svg       the same picture drawn by Graphviz dot(1), which must be installed\n"
-	      "\noptions:\n"
-	      "  -f, --format FORMAT    markdown (default), csv, json, dot or svg\n"
+	fputs("\nDocuments the policy for a firewall team, in one of these formats\n"
+	      "(markdown is the default):\n", stdout);
+	list_formats(stdout, true);
+	fputs("\noptions:\n"
+	      "  -f, --format FORMAT    one of the formats above\n"
 	      "  -o, --output FILE      write to FILE instead of stdout\n"
 	      "  -F, --fragment         a part for a larger document: markdown without its\n"
 	      "                         title, csv without its header, json the bare flow\n"
@@ -135,16 +147,20 @@ int cmd_doc(int argc, char **argv)
 			goto out;
 		}
 	}
-	static const char *const formats[] = {"markdown", "csv", "json", "dot", "svg"};
-	bool known = false;
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
-		known |= !strcmp(format, formats[i]);
+	/* The document backends of the library, and svg: dot drawn by Graphviz. */
 	if (!strcmp(format, "md"))
-		format = "markdown", known = true;
-	if (optind < argc || !known) {
-		rc = cli_usage_error("doc", usage,
-				     optind < argc ? "unexpected argument"
-						   : "--format is markdown, csv, json, dot or svg");
+		format = "markdown";
+	bool known = !strcmp(format, "svg") ||
+		     portspec_backend_kind(format) == PORTSPEC_BACKEND_DOCUMENT;
+	if (optind < argc) {
+		rc = cli_usage_error("doc", usage, "unexpected argument");
+		goto out;
+	}
+	if (!known) {
+		fputs("portspec doc: --format is one of: ", stderr);
+		list_formats(stderr, false);
+		fputs("\n", stderr);
+		rc = cli_usage_error("doc", usage, NULL);
 		goto out;
 	}
 	bool svg = !strcmp(format, "svg");

@@ -110,76 +110,11 @@ static int explain_service(const struct portspec_spec *spec,
 	return EXIT_OK;
 }
 
-struct variant {
-	const char *fmt;  /* one --set, %s = service name */
-	const char *head; /* after the service name */
-	const char *tail; /* after the setting */
-};
-
-static const struct variant variants[] = {
-	{"enable=%s", " is turned off in this profile; --set ", " turns it on"},
-	{"%s=all", " is served from another zone in this profile; --set ", " serves it here too"},
-	{"role=central", " is opened here only on a central cluster appliance (--set ", ")"},
-	{"role=member", " is opened here only on a cluster member (--set ", ")"},
-	{"role=standalone", " is opened here only on a standalone appliance (--set ", ")"},
-};
-
-/*
- * Why is (zone, dir, proto, port) denied although `svc` uses the port?  Writes
- * the profile change that would allow it into `out`; false if none would.
- */
-static bool explain_denied(const struct cli_policy_opts *po, const struct portspec_spec *spec,
-			   const struct portspec_service *svc, const char *zone,
-			   enum portspec_direction d, enum portspec_protocol p, unsigned port,
-			   char *out, size_t size)
+static int explain_port(const struct portspec_spec *spec, const struct portspec_policy *policy,
+			const char *zone, enum portspec_direction dir, enum portspec_protocol proto,
+			unsigned port)
 {
-	for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
-		char set[128];
-		const char *extra[] = {set};
-		const char *fmt = variants[v].fmt;
-		if (strncmp(fmt, "%s", 2) == 0)
-			snprintf(set, sizeof(set), "%s%s", portspec_service_name(svc), fmt + 2);
-		else if (strchr(fmt, '%'))
-			snprintf(set, sizeof(set), "%.*s%s", (int)(strchr(fmt, '%') - fmt), fmt,
-				 portspec_service_name(svc));
-		else
-			snprintf(set, sizeof(set), "%s", fmt);
-		struct portspec_policy *alt = NULL;
-		struct portspec_error err;
-		if (cli_build_policy(po, extra, 1, spec, &alt, &err))
-			continue;
-		const struct portspec_flow *m = NULL;
-		bool ok = portspec_is_allowed(alt, zone, d, p, port, &m) == 1 &&
-			  portspec_flow_service(m) == svc;
-		portspec_policy_free(alt);
-		if (ok) {
-			snprintf(out, size, "%s%s%s%s", portspec_service_name(svc), variants[v].head,
-				 set, variants[v].tail);
-			return true;
-		}
-	}
-	snprintf(out, size, "the spec has no %s flow of %s with zone %s",
-		 portspec_direction_name(d), portspec_service_name(svc), zone);
-	return false;
-}
-
-static bool service_uses(const struct portspec_service *svc, enum portspec_protocol p,
-			 unsigned port)
-{
-	for (size_t i = 0; i < portspec_service_port_count(svc); i++) {
-		enum portspec_protocol sp;
-		unsigned a, b;
-		portspec_service_port(svc, i, &sp, &a, &b);
-		if (sp == p && port >= a && port <= b)
-			return true;
-	}
-	return false;
-}
-
-static int explain_port(const struct cli_policy_opts *po, const struct portspec_spec *spec,
-			const struct portspec_policy *policy, const char *zone,
-			enum portspec_direction dir, enum portspec_protocol proto, unsigned port)
-{
+	const struct portspec_plan *plan = portspec_policy_plan(policy, PORTSPEC_MODE_HOST);
 	bool any_allowed = false;
 	for (size_t z = 0; z < portspec_spec_zone_count(spec); z++) {
 		const char *zn = portspec_zone_name(portspec_spec_zone(spec, z));
@@ -215,39 +150,44 @@ static int explain_port(const struct cli_policy_opts *po, const struct portspec_
 					}
 					continue;
 				}
-				/* Denied.  A line for each service of the spec that uses the
-				 * port and a profile change would allow; every reason when the
-				 * question names zone and direction. */
-				bool exact = zone && dir;
-				bool header = false;
-				bool used = false;
-				for (size_t s = 0; s < portspec_spec_service_count(spec); s++) {
-					const struct portspec_service *svc = portspec_spec_service(spec, s);
-					if (!service_uses(svc, (enum portspec_protocol)p, port))
-						continue;
-					used = true;
-					char why[512];
-					if (!explain_denied(po, spec, svc, zn, (enum portspec_direction)d,
-							    (enum portspec_protocol)p, port, why,
-							    sizeof(why)) && !exact)
-						continue;
-					if (!header)
-						printf("denied: %s/%u %s %s %s\n",
-						       portspec_protocol_name((enum portspec_protocol)p),
-						       port,
-						       portspec_direction_name((enum portspec_direction)d),
-						       what, zn);
-					header = true;
-					printf("    %s\n", why);
+				/* Denied: the library's explanation, with each setting
+				 * that would allow it; the reason alone when the question
+				 * names zone and direction and no setting helps. */
+				struct portspec_connection conn = {
+					.direction = (enum portspec_direction)d,
+					.zone = portspec_spec_zone(spec, z),
+					.protocol = (enum portspec_protocol)p,
+					.port = port,
+				};
+				struct portspec_explanation *x = NULL;
+				struct portspec_error err = {0};
+				if (portspec_plan_explain(plan, &conn, &x, &err)) {
+					cli_report(&err);
+					return EXIT_IOERR;
 				}
-				if (!used && exact && (proto || p == PORTSPEC_TCP)) {
-					printf("denied: %s%s%u %s %s %s\n", proto ? portspec_protocol_name(proto) : "",
-					       proto ? "/" : "port ", port,
-					       portspec_direction_name((enum portspec_direction)d), what, zn);
-					printf("    no service of the spec uses %s%s%u\n",
-					       proto ? portspec_protocol_name(proto) : "", proto ? "/" : "port ",
-					       port);
+				bool exact = zone && dir && (proto || p == PORTSPEC_TCP);
+				if (x->change_count || exact)
+					printf("denied: %s/%u %s %s %s\n",
+					       portspec_protocol_name((enum portspec_protocol)p), port,
+					       portspec_direction_name((enum portspec_direction)d), what,
+					       zn);
+				for (size_t i = 0; i < x->change_count; i++) {
+					printf("    ");
+					cli_put_text(stdout, x->changes[i].reason);
+					printf(";");
+					cli_put_sets(stdout, x->changes[i].setting);
+					printf(" allows it\n");
 				}
+				/* the reason's last part says why */
+				const char *why = NULL;
+				for (const char *c = strstr(x->reason, ": "); c; c = strstr(c + 1, ": "))
+					why = c + 2;
+				if (!x->change_count && exact && why) {
+					printf("    ");
+					cli_put_text(stdout, why);
+					printf("\n");
+				}
+				portspec_explanation_free(x);
 			}
 		}
 	}
@@ -358,7 +298,7 @@ int cmd_explain(int argc, char **argv)
 		if (p && pp != p) {
 			rc = cli_usage_error("explain", usage, "--proto contradicts PROTO/PORT");
 		} else {
-			rc = explain_port(&po, spec, policy, zone, d, pp, port);
+			rc = explain_port(spec, policy, zone, d, pp, port);
 			rc = rc == EXIT_OK ? cli_finish_output("explain")
 					   : (cli_finish_output("explain") ? EXIT_IOERR : rc);
 		}

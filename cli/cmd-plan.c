@@ -19,7 +19,8 @@ static void help(void)
 	      "and local address sets, interfaces, conntrack helper, the services), after\n"
 	      "the baseline a complete ruleset has (loopback, established and related\n"
 	      "connections, IPv6 neighbour discovery) and the hooks' default verdicts.\n"
-	      "The JSON form is described by portspec-plan.schema.json.\n"
+	      "The JSON form (also 'portspec doc --format plan') is described by\n"
+	      "portspec-plan.schema.json.\n"
 	      "\noptions:\n"
 	      "  -m, --mode MODE        host (default: rules on the appliance) or gateway\n"
 	      "  -f, --format FORMAT    text (default) or json\n"
@@ -31,126 +32,21 @@ static void help(void)
 	      stdout);
 }
 
-static void put_range(FILE *fp, const struct portspec_addr_range *r, bool json)
-{
-	char a[64], b[64];
-	portspec_addr_format(r->family, r->first, a, sizeof(a));
-	portspec_addr_format(r->family, r->last, b, sizeof(b));
-	if (json)
-		fprintf(fp, "[\"%s\", \"%s\"]", a, b);
-	else if (strcmp(a, b) == 0)
-		fprintf(fp, "%s", a);
-	else
-		fprintf(fp, "%s-%s", a, b);
-}
-
-static void json_ranges(const struct portspec_addr_range *v, size_t n)
-{
-	printf("[");
-	for (size_t i = 0; i < n; i++) {
-		printf("%s", i ? ", " : "");
-		put_range(stdout, &v[i], true);
-	}
-	printf("]");
-}
-
-static void json_addrset(const struct portspec_addrset *s)
-{
-	printf("{\"match\": \"%s\", \"ranges\": ", portspec_addr_match_name(s->match));
-	json_ranges(s->ranges, s->range_count);
-	printf(", \"cidrs\": [");
-	for (size_t i = 0; i < s->cidr_count; i++) {
-		char buf[64];
-		printf("%s\"%s\"", i ? ", " : "", portspec_cidr_format(&s->cidrs[i], buf, sizeof(buf)));
-	}
-	printf("], \"matched\": ");
-	json_ranges(s->matched, s->matched_count);
-	printf("}");
-}
-
 /* The services of an entry, each once, in order. */
-static void put_services(const struct portspec_plan_entry *e, bool json)
+static void put_services(const struct portspec_plan_entry *e)
 {
 	size_t n = 0;
 	for (size_t p = 0; p < e->port_count; p++)
 		for (size_t f = 0; f < e->ports[p].flow_count; f++) {
-			const struct portspec_service *svc =
-				portspec_flow_service(e->ports[p].flows[f]);
+			const struct portspec_flow *const *all = e->ports[0].flows;
+			const struct portspec_flow *const *here = &e->ports[p].flows[f];
+			const struct portspec_service *svc = portspec_flow_service(*here);
 			bool seen = false;
-			for (size_t q = 0; q <= p && !seen; q++)
-				for (size_t g = 0; g < (q < p ? e->ports[q].flow_count : f) && !seen;
-				     g++)
-					seen = portspec_flow_service(e->ports[q].flows[g]) == svc;
-			if (seen)
-				continue;
-			if (json) {
-				printf("%s", n ? ", " : "");
-				cli_json_string(stdout, portspec_service_name(svc));
-			} else {
-				printf("%s%s", n ? "," : "", portspec_service_name(svc));
-			}
-			n++;
+			for (const struct portspec_flow *const *g = all; g < here && !seen; g++)
+				seen = portspec_flow_service(*g) == svc;
+			if (!seen)
+				printf("%s%s", n++ ? "," : "", portspec_service_name(svc));
 		}
-}
-
-static void json_entry(const struct portspec_plan_entry *e)
-{
-	printf("    {\"kind\": \"%s\", \"complete_only\": %s, \"hook\": \"%s\", \"direction\": ",
-	       portspec_entry_kind_name(e->kind), e->complete_only ? "true" : "false",
-	       portspec_hook_name(e->hook));
-	cli_json_string(stdout, portspec_direction_name(e->direction));
-	printf(", \"family\": %u, \"protocol\": ", e->family);
-	cli_json_string(stdout, portspec_protocol_name(e->protocol));
-	printf(",\n     \"ports\": [");
-	for (size_t p = 0; p < e->port_count; p++) {
-		const struct portspec_plan_port *port = &e->ports[p];
-		printf("%s{\"first\": %u, \"last\": %u, \"services\": [", p ? ", " : "", port->first,
-		       port->last);
-		for (size_t f = 0; f < port->flow_count; f++) {
-			printf("%s", f ? ", " : "");
-			cli_json_string(stdout, portspec_service_name(portspec_flow_service(port->flows[f])));
-		}
-		printf("]}");
-	}
-	printf("],\n     \"remote\": ");
-	json_addrset(&e->remote);
-	printf(",\n     \"local\": ");
-	json_addrset(&e->local);
-	printf(",\n     \"iif\": ");
-	cli_json_string(stdout, e->iif);
-	printf(", \"oif\": ");
-	cli_json_string(stdout, e->oif);
-	printf(", \"helper\": ");
-	cli_json_string(stdout, e->helper);
-	printf(", \"zone\": ");
-	cli_json_string(stdout, e->zone ? portspec_zone_name(e->zone) : NULL);
-	printf(", \"services\": [");
-	put_services(e, true);
-	printf("]}");
-}
-
-static void print_json(const struct portspec_plan *plan)
-{
-	static const enum portspec_hook hooks[] = {PORTSPEC_HOOK_INPUT, PORTSPEC_HOOK_FORWARD,
-						   PORTSPEC_HOOK_OUTPUT};
-	printf("{\"mode\": \"%s\",\n \"hooks\": [",
-	       portspec_plan_mode(plan) == PORTSPEC_MODE_HOST ? "host" : "gateway");
-	for (size_t h = 0; h < 3; h++)
-		printf("%s{\"hook\": \"%s\", \"drop\": %s}", h ? ", " : "",
-		       portspec_hook_name(hooks[h]),
-		       portspec_plan_hook_drops(plan, hooks[h]) ? "true" : "false");
-	printf("],\n \"entries\": [\n");
-	for (size_t i = 0; i < portspec_plan_entry_count(plan); i++) {
-		if (i)
-			printf(",\n");
-		json_entry(portspec_plan_entry(plan, i));
-	}
-	printf("\n ],\n \"warnings\": [");
-	for (size_t i = 0; i < portspec_plan_warning_count(plan); i++) {
-		printf("%s\n  ", i ? "," : "");
-		cli_json_string(stdout, portspec_plan_warning(plan, i));
-	}
-	printf("]}\n");
 }
 
 static void text_addrset(const char *label, const struct portspec_addrset *s)
@@ -194,7 +90,7 @@ static void text_entry(size_t i, const struct portspec_plan_entry *e)
 		printf(" (complete rulesets only)");
 	if (e->kind == PORTSPEC_ENTRY_FLOW) {
 		printf(" [");
-		put_services(e, false);
+		put_services(e);
 		printf("]");
 	}
 	printf("\n");
@@ -269,11 +165,13 @@ int cmd_plan(int argc, char **argv)
 	if (rc)
 		goto out;
 	const struct portspec_plan *plan = portspec_policy_plan(policy, mode);
-	if (json)
-		print_json(plan);
-	else
+	struct portspec_error err = {0};
+	if (json && portspec_render_to_file(policy, "plan", mode, 0, NULL, stdout, &err))
+		rc = cli_report(&err);
+	else if (!json)
 		print_text(plan);
-	rc = cli_finish_output("plan");
+	if (!rc)
+		rc = cli_finish_output("plan");
 	portspec_policy_free(policy);
 	portspec_spec_free(spec);
 out:

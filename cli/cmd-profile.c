@@ -57,7 +57,7 @@ static void print_json(const struct portspec_policy *policy)
 	       portspec_profile_uses_examples(pr) ? "true" : "false");
 	cli_json_string(stdout, portspec_profile_interface(pr));
 	printf(",\n  \"appliance_interface\": ");
-	cli_json_string(stdout, portspec_profile_zone_interface(pr, "appliance"));
+	cli_json_string(stdout, portspec_profile_gateway_interface(pr, NULL));
 	printf(",\n  \"appliance\": ");
 	json_cidrs(appliance_at, pr, NULL, portspec_profile_appliance_count(pr));
 	printf(",\n  \"zones\": [");
@@ -66,7 +66,9 @@ static void print_json(const struct portspec_policy *policy)
 		const char *name = portspec_zone_name(zone);
 		printf("%s\n    {\"zone\": \"%s\", \"kind\": \"%s\", \"interface\": ", z ? "," : "",
 		       name, portspec_zone_kind_name(portspec_zone_kind(zone)));
-		cli_json_string(stdout, portspec_profile_zone_interface(pr, name));
+		cli_json_string(stdout, portspec_profile_gateway_interface(pr, zone));
+		printf(", \"host_interface\": ");
+		cli_json_string(stdout, portspec_profile_host_interface(pr, zone));
 		printf(", \"addresses\": ");
 		json_cidrs(portspec_profile_zone_address, pr, name,
 			   portspec_profile_zone_address_count(pr, name));

@@ -88,9 +88,14 @@ static void help(void)
 	       "  -N, --name NAME        the fragment's name (default portspec)\n"
 	       "  -o, --output FILE      write FILE, replaced only when the render succeeds\n"
 	       CLI_POLICY_HELP
-	       "\nbackends:", usage);
+	       "\nbackends (rules):", usage);
 	for (size_t i = 0; i < portspec_backend_count(); i++)
-		printf(" %s", portspec_backend_name(i));
+		if (portspec_backend_kind(portspec_backend_name(i)) == PORTSPEC_BACKEND_RULES)
+			printf(" %s", portspec_backend_name(i));
+	printf("\nand the documents of 'portspec doc':");
+	for (size_t i = 0; i < portspec_backend_count(); i++)
+		if (portspec_backend_kind(portspec_backend_name(i)) == PORTSPEC_BACKEND_DOCUMENT)
+			printf(" %s", portspec_backend_name(i));
 	printf("\n");
 }
 

@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	{"cluster", cmd_cluster, "the cluster ports for a central or member appliance"},
 	{"plan", cmd_plan, "the rule plan: the packets every backend's rules let through"},
 	{"render", cmd_render, "firewall rules: iptables, ip6tables, nft, pf, netsh, powershell"},
+	{"apply", cmd_apply, "load nft or iptables rules; keep them only when confirmed"},
 	{"doc", cmd_doc, "document the policy: markdown, csv, json, dot or svg"},
 	{"validate", cmd_validate, "check a spec or profile file; exit 1 on findings"},
 	{"fmt", cmd_fmt, "write a spec in canonical form"},
@@ -48,6 +49,7 @@ static void usage(FILE *fp)
 		"  portspec check --zone outside --direction inbound --proto tcp --port 22\n"
 		"  portspec cluster --role central\n"
 		"  portspec render --backend nft --set inside=10.0.0.0/8 --set appliance=10.0.0.25\n"
+		"  portspec apply --backend nft --profile site.profile\n"
 		"  portspec doc --profile site.profile > firewall-ports.md\n"
 		"  portspec doc --format svg > firewall-ports.svg\n"
 		"\n"

@@ -331,3 +331,17 @@ void cli_rows_add_flow(struct cli_rows *r, const struct portspec_flow *f, const 
 	free(addrs);
 	cli_rows_set(r, c++, portspec_service_title(svc) ? portspec_service_title(svc) : "");
 }
+
+void cli_put_sets(FILE *fp, const char *settings)
+{
+	const char *s = settings;
+	while (*s) {
+		size_t n = strcspn(s, " ");
+		fputs(" --set ", fp);
+		for (size_t i = 0; i < n; i++)
+			fputc((unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i], fp);
+		s += n;
+		while (*s == ' ')
+			s++;
+	}
+}

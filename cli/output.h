@@ -62,6 +62,8 @@ void cli_rows_add_flow(struct cli_rows *r, const struct portspec_flow *f, const 
 void cli_json_string(FILE *fp, const char *s);
 /* Replaces control characters (terminal escapes) so spec text is safe on a terminal. */
 void cli_put_text(FILE *fp, const char *s);
+/* " --set A --set B" for a change of the library ("A B"). */
+void cli_put_sets(FILE *fp, const char *settings);
 /* Flushes stdout; on failure prints "portspec CMD: write error" and returns EXIT_IOERR. */
 int cli_finish_output(const char *cmd);
 

@@ -111,3 +111,23 @@ char *ps_buf_steal(struct ps_buf *b, size_t *len)
 	ps_buf_init(b);
 	return p;
 }
+
+enum portspec_status ps_strings_add(char ***list, size_t *count, struct portspec_error *err,
+				    const char *fmt, ...)
+{
+	struct ps_buf b;
+	ps_buf_init(&b);
+	va_list ap;
+	va_start(ap, fmt);
+	ps_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	char *text = ps_buf_steal(&b, NULL);
+	char **v = text ? ps_reallocarray(*list, *count + 1, sizeof(*v)) : NULL;
+	if (!v) {
+		ps_free(text);
+		return ps_error_set(err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
+	}
+	*list = v;
+	v[(*count)++] = text;
+	return PORTSPEC_OK;
+}

@@ -207,28 +207,8 @@ static bool push_entry(struct build *b, struct ps_entry *e)
 	return true;
 }
 
-static enum portspec_status add_warning(struct portspec_plan *p, struct portspec_error *err,
-					const char *fmt, ...) PS_PRINTF(3, 4);
-
-static enum portspec_status add_warning(struct portspec_plan *p, struct portspec_error *err,
-					const char *fmt, ...)
-{
-	struct ps_buf b;
-	ps_buf_init(&b);
-	va_list ap;
-	va_start(ap, fmt);
-	ps_buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	char *text = ps_buf_steal(&b, NULL);
-	char **w = text ? ps_reallocarray(p->warnings, p->nwarnings + 1, sizeof(*w)) : NULL;
-	if (!w) {
-		ps_free(text);
-		return ps_error_set(err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
-	}
-	p->warnings = w;
-	w[p->nwarnings++] = text;
-	return PORTSPEC_OK;
-}
+/* The policy's (or plan's) warnings: a list of strings it owns. */
+#define add_warning(p, err, ...) ps_strings_add(&(p)->warnings, &(p)->nwarnings, err, __VA_ARGS__)
 
 /* ---- baseline ---- */
 

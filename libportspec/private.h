@@ -66,6 +66,10 @@ enum portspec_status ps_error_set(struct portspec_error *err, enum portspec_stat
 				  const char *file, unsigned line, unsigned column,
 				  const char *fmt, ...) PS_PRINTF(6, 7);
 
+/* Appends a formatted text to a growing list of strings (warnings). */
+enum portspec_status ps_strings_add(char ***list, size_t *count, struct portspec_error *err,
+				    const char *fmt, ...) PS_PRINTF(4, 5);
+
 /* ---- string -> index map (map.c): open addressing, keys are borrowed ---- */
 struct ps_map {
 	const char **keys;
@@ -276,6 +280,7 @@ struct ps_render {
 
 struct ps_backend {
 	const char *name;
+	enum portspec_backend_kind kind;
 	const char *description;
 	unsigned modes; /* mask of enum portspec_mode */
 	enum portspec_status (*render)(struct ps_render *r);

@@ -12,7 +12,7 @@
 struct ps_explanation {
 	struct portspec_explanation pub;
 	char *reason;
-	char **changes;
+	struct portspec_change *changes; /* strings owned */
 	size_t nchanges;
 };
 
@@ -155,19 +155,21 @@ static bool in_zone(const struct portspec_policy *p, size_t z, const struct port
 	return false;
 }
 
-static bool add_change(struct ps_explanation *x, const char *setting)
+static bool add_change(struct ps_explanation *x, const char *setting, const char *reason)
 {
 	for (size_t i = 0; i < x->nchanges; i++)
-		if (strcmp(x->changes[i], setting) == 0)
+		if (strcmp(x->changes[i].setting, setting) == 0)
 			return true;
-	char *copy = ps_strdup(setting);
-	char **v = copy ? ps_reallocarray(x->changes, x->nchanges + 1, sizeof(*v)) : NULL;
+	char *a = ps_strdup(setting), *b = ps_strdup(reason);
+	struct portspec_change *v =
+		a && b ? ps_reallocarray(x->changes, x->nchanges + 1, sizeof(*v)) : NULL;
 	if (!v) {
-		ps_free(copy);
+		ps_free(a);
+		ps_free(b);
 		return false;
 	}
 	x->changes = v;
-	v[x->nchanges++] = copy;
+	v[x->nchanges++] = (struct portspec_change){a, b};
 	return true;
 }
 
@@ -211,10 +213,13 @@ static const struct variant variants[] = {
 	{"role", "standalone", "is opened here only on a standalone appliance"},
 };
 
-/* Compiles the policy with one more setting; true if it allows @c. */
+/*
+ * Compiles the policy with one more setting (and, if @server is given, the
+ * narrowing address server=@server too); true if it allows @c.
+ */
 static enum portspec_status try_setting(const struct portspec_plan *plan,
 					const struct portspec_connection *c, const char *key,
-					const char *value, bool *allows)
+					const char *value, const char *server, bool *allows)
 {
 	const struct portspec_policy *p = plan->policy;
 	struct portspec_profile *alt = NULL;
@@ -226,6 +231,8 @@ static enum portspec_status try_setting(const struct portspec_plan *plan,
 	if (st)
 		return st;
 	st = portspec_profile_set(alt, key, value, &ignored);
+	if (st == PORTSPEC_OK && server)
+		st = portspec_profile_set(alt, "server", server, &ignored);
 	if (st == PORTSPEC_OK)
 		st = portspec_policy_new(p->spec, alt, &altp, &ignored);
 	portspec_profile_free(alt);
@@ -259,25 +266,51 @@ static enum portspec_status suggest(struct ps_explanation *x, const struct ports
 			const char *key = variants[v].key ? variants[v].key : svc->name;
 			const char *value = variants[v].value ? variants[v].value : svc->name;
 			bool allows;
-			enum portspec_status st = try_setting(plan, c, key, value, &allows);
+			enum portspec_status st = try_setting(plan, c, key, value, NULL, &allows);
 			if (st)
 				return st;
+			/* A narrowed service needs the address as a server too. */
+			char server[160] = "";
+			if (!allows && c->remote.family && c->direction == PORTSPEC_OUTBOUND &&
+			    plan->policy->profile->servers[s].count) {
+				char a[64];
+				snprintf(server, sizeof(server), "%s:%s", svc->name,
+					 portspec_cidr_format(&c->remote, a, sizeof(a)));
+				st = try_setting(plan, c, key, value, server, &allows);
+				if (st)
+					return st;
+			}
 			if (!allows)
 				continue;
-			char setting[160];
-			snprintf(setting, sizeof(setting), "%s=%s", key, value);
-			if (!add_change(x, setting))
+			char setting[320], why[160];
+			snprintf(setting, sizeof(setting), "%s=%s%s%s", key, value,
+				 server[0] ? " server=" : "", server);
+			snprintf(why, sizeof(why), "%s %s%s", svc->name, variants[v].why,
+				 server[0] ? ", and narrowed to other servers" : "");
+			if (!add_change(x, setting, why))
 				return PORTSPEC_E_NOMEM;
 			if (!said)
-				ps_buf_printf(reason, ": %s %s", svc->name, variants[v].why);
+				ps_buf_printf(reason, ": %s", why);
 			said = true;
 		}
 	}
-	if (!used)
+	if (!used) {
 		ps_buf_printf(reason, ": no service of the spec uses %s/%u",
 			      portspec_protocol_name(c->protocol), c->port);
-	else if (!said)
-		ps_buf_printf(reason, ": no flow of the spec allows it in any profile");
+		return PORTSPEC_OK;
+	}
+	if (said)
+		return PORTSPEC_OK;
+	/* No setting helps here: say where the port is open, if anywhere. */
+	ps_buf_puts(reason, ": no single profile change allows it");
+	size_t n = 0;
+	for (size_t z = 0; z < spec->nzones; z++)
+		if (portspec_is_allowed(plan->policy, spec->zones[z].name, c->direction, c->protocol,
+					c->port, NULL) == 1)
+			ps_buf_printf(reason, "%s%s", n++ ? ", " : c->direction == PORTSPEC_INBOUND
+									? "; it is allowed from zone "
+									: "; it is allowed to zone ",
+				      spec->zones[z].name);
 	return PORTSPEC_OK;
 }
 
@@ -312,7 +345,7 @@ static enum portspec_status near_miss(struct ps_explanation *x, const struct por
 		if (c->direction == PORTSPEC_OUTBOUND) {
 			ps_buf_printf(reason, " (server=%s:...)", flow->service->name);
 			snprintf(setting, sizeof(setting), "server=%s:%s", flow->service->name, addr);
-			if (!add_change(x, setting))
+			if (!add_change(x, setting, "the service is narrowed to other servers"))
 				return PORTSPEC_E_NOMEM;
 		}
 		return PORTSPEC_OK;
@@ -324,7 +357,9 @@ static enum portspec_status near_miss(struct ps_explanation *x, const struct por
 		snprintf(setting, sizeof(setting), "interface=%s:%s", zone->name, c->interface);
 	else
 		snprintf(setting, sizeof(setting), "%s-interface=%s", zone->name, c->interface);
-	return add_change(x, setting) ? PORTSPEC_OK : PORTSPEC_E_NOMEM;
+	return add_change(x, setting, "the zone is reached through another interface")
+		       ? PORTSPEC_OK
+		       : PORTSPEC_E_NOMEM;
 }
 
 static enum portspec_status explain_denied(struct ps_explanation *x,
@@ -370,8 +405,10 @@ PORTSPEC_EXPORT void portspec_explanation_free(struct portspec_explanation *e)
 		return;
 	struct ps_explanation *x = (struct ps_explanation *)e;
 	ps_free(x->reason);
-	for (size_t i = 0; i < x->nchanges; i++)
-		ps_free(x->changes[i]);
+	for (size_t i = 0; i < x->nchanges; i++) {
+		ps_free((char *)x->changes[i].setting);
+		ps_free((char *)x->changes[i].reason);
+	}
 	ps_free(x->changes);
 	ps_free(x);
 }
@@ -427,7 +464,7 @@ PORTSPEC_EXPORT enum portspec_status portspec_plan_explain(const struct portspec
 		return ps_error_set(err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
 	}
 	x->pub.reason = x->reason;
-	x->pub.changes = (const char *const *)x->changes;
+	x->pub.changes = x->changes;
 	x->pub.change_count = x->nchanges;
 	*out = &x->pub;
 	return PORTSPEC_OK;

@@ -34,6 +34,21 @@ PORTSPEC_EXPORT unsigned portspec_backend_modes(const char *backend)
 	return b ? b->modes : 0;
 }
 
+PORTSPEC_EXPORT enum portspec_backend_kind portspec_backend_kind(const char *backend)
+{
+	const struct ps_backend *b = find_backend(backend);
+	return b ? b->kind : (enum portspec_backend_kind)0;
+}
+
+PORTSPEC_EXPORT const char *portspec_backend_kind_name(enum portspec_backend_kind kind)
+{
+	switch (kind) {
+	case PORTSPEC_BACKEND_RULES: return "rules";
+	case PORTSPEC_BACKEND_DOCUMENT: return "document";
+	default: return NULL;
+	}
+}
+
 /* Fragment names become chain, anchor and group names in every target. */
 static bool valid_fragment_name(const char *name)
 {

@@ -654,11 +654,17 @@ PORTSPEC_EXPORT enum portspec_status portspec_plan_check(const struct portspec_p
 							 const struct portspec_plan_entry **entry,
 							 struct portspec_error *err);
 
+/** A profile change that would allow a denied connection.  @since 0.2 */
+struct portspec_change {
+	/** One setting as for --set ("enable=snmp", "server=dns:10.0.0.9"), or two that are
+	 *  needed together, separated by a space ("dns=all server=dns:8.8.8.8"). */
+	const char *setting;
+	const char *reason;  /**< why it is denied without it: "snmp is turned off in this profile" */
+};
+
 /**
  * Why a connection is allowed or denied, and what would change it.
- * @c reason is one line; each of @c changes is a profile setting
- * ("enable=snmp", "server=dns:10.0.0.9") that alone would allow a denied
- * connection.  Free with portspec_explanation_free().
+ * @c reason is one line.  Free with portspec_explanation_free().
  * @since 0.2
  */
 struct portspec_explanation {
@@ -670,7 +676,7 @@ struct portspec_explanation {
 	unsigned long zones;
 	const char *reason;
 	size_t change_count;
-	const char *const *changes;
+	const struct portspec_change *changes;
 };
 
 /**
@@ -724,6 +730,12 @@ PORTSPEC_EXPORT enum portspec_status portspec_render_to_file(const struct portsp
 							     const char *name, FILE *fp,
 							     struct portspec_error *err);
 
+/** What a backend writes.  @since 0.2 */
+enum portspec_backend_kind {
+	PORTSPEC_BACKEND_RULES = 1,    /**< firewall rules: formats the rule plan */
+	PORTSPEC_BACKEND_DOCUMENT = 2, /**< a document of the policy for people */
+};
+
 /** The backends, in a stable order.  @since 0.1 */
 PORTSPEC_EXPORT size_t portspec_backend_count(void);
 PORTSPEC_EXPORT const char *portspec_backend_name(size_t index);
@@ -731,6 +743,10 @@ PORTSPEC_EXPORT const char *portspec_backend_name(size_t index);
 PORTSPEC_EXPORT const char *portspec_backend_description(const char *backend);
 /** Mask of enum portspec_mode the backend supports; 0 if unknown.  @since 0.1 */
 PORTSPEC_EXPORT unsigned portspec_backend_modes(const char *backend);
+/** Rules or a document; 0 if @p backend is unknown.  @since 0.2 */
+PORTSPEC_EXPORT enum portspec_backend_kind portspec_backend_kind(const char *backend);
+/** "rules", "document"; NULL if out of range.  @since 0.2 */
+PORTSPEC_EXPORT const char *portspec_backend_kind_name(enum portspec_backend_kind kind);
 
 #ifdef __cplusplus
 }

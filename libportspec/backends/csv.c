@@ -83,6 +83,7 @@ static enum portspec_status render_csv(struct ps_render *r)
 
 const struct ps_backend ps_backend_csv = {
 	.name = "csv",
+	.kind = PORTSPEC_BACKEND_DOCUMENT,
 	.description = "CSV: one row per flow, for spreadsheets and change requests",
 	.modes = PORTSPEC_MODE_HOST | PORTSPEC_MODE_GATEWAY,
 	.render = render_csv,

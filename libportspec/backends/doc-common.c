@@ -160,3 +160,51 @@ void ps_doc_service_ports(struct ps_buf *b, const struct portspec_service *svc)
 		ps_buf_printf(b, "/%s", portspec_protocol_name((enum portspec_protocol)p->proto));
 	}
 }
+
+/*
+ * A JSON string.  Quotes, backslashes and control characters are escaped;
+ * bytes that are not UTF-8 become U+FFFD; U+2028 and U+2029 are escaped too,
+ * so the text is also safe to paste into JavaScript.
+ */
+void ps_doc_json_str(struct ps_buf *b, const char *s)
+{
+	if (!s) {
+		ps_buf_puts(b, "null");
+		return;
+	}
+	ps_buf_putc(b, '"');
+	while (*s) {
+		unsigned char c = (unsigned char)*s;
+		size_t n = ps_doc_utf8_len(s);
+		if (n == 0) {
+			ps_buf_puts(b, "\\ufffd");
+			s++;
+			continue;
+		}
+		if (n == 3 && (unsigned char)s[0] == 0xe2 && (unsigned char)s[1] == 0x80 &&
+		    ((unsigned char)s[2] == 0xa8 || (unsigned char)s[2] == 0xa9)) {
+			ps_buf_printf(b, "\\u%04x", (unsigned char)s[2] == 0xa8 ? 0x2028u : 0x2029u);
+			s += 3;
+			continue;
+		}
+		if (n > 1) {
+			ps_buf_add(b, s, n);
+			s += n;
+			continue;
+		}
+		switch (c) {
+		case '"': ps_buf_puts(b, "\\\""); break;
+		case '\\': ps_buf_puts(b, "\\\\"); break;
+		case '\n': ps_buf_puts(b, "\\n"); break;
+		case '\r': ps_buf_puts(b, "\\r"); break;
+		case '\t': ps_buf_puts(b, "\\t"); break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				ps_buf_printf(b, "\\u%04x", (unsigned)c);
+			else
+				ps_buf_putc(b, (char)c);
+		}
+		s++;
+	}
+	ps_buf_putc(b, '"');
+}

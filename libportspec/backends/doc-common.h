@@ -45,6 +45,13 @@ bool ps_doc_service_used(const struct portspec_policy *policy, const struct port
  */
 size_t ps_doc_utf8_len(const char *s);
 
+/*
+ * Appends a JSON string (or null for NULL).  Quotes, backslashes and control
+ * characters are escaped; bytes that are not UTF-8 become U+FFFD; U+2028 and
+ * U+2029 are escaped too, so the text is also safe to paste into JavaScript.
+ */
+void ps_doc_json_str(struct ps_buf *b, const char *s);
+
 /* Appends the service's port ranges as "53/udp, 53/tcp". */
 void ps_doc_service_ports(struct ps_buf *b, const struct portspec_service *svc);
 

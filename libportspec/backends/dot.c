@@ -246,6 +246,7 @@ static enum portspec_status render_dot(struct ps_render *r)
 
 const struct ps_backend ps_backend_dot = {
 	.name = "dot",
+	.kind = PORTSPEC_BACKEND_DOCUMENT,
 	.description = "Graphviz DOT: the \"how to set up the firewall\" picture (dot -Tsvg)",
 	.modes = PORTSPEC_MODE_HOST | PORTSPEC_MODE_GATEWAY,
 	.render = render_dot,

@@ -9,8 +9,9 @@ static enum portspec_status render_ip6tables(struct ps_render *r)
 
 const struct ps_backend ps_backend_ip6tables = {
 	.name = "ip6tables",
+	.kind = PORTSPEC_BACKEND_RULES,
 	.description = "ip6tables-restore input for IPv6: filter table, raw table for "
-		       "conntrack helpers; complete ruleset or a chain",
+		       "conntrack helpers; complete ruleset or chains",
 	.modes = PORTSPEC_MODE_HOST | PORTSPEC_MODE_GATEWAY,
 	.render = render_ip6tables,
 };

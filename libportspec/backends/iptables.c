@@ -524,6 +524,7 @@ static enum portspec_status render_iptables(struct ps_render *r)
 
 const struct ps_backend ps_backend_iptables = {
 	.name = "iptables",
+	.kind = PORTSPEC_BACKEND_RULES,
 	.description = "iptables-restore input for IPv4: filter table, raw table for "
 		       "conntrack helpers; complete ruleset or chains",
 	.modes = PORTSPEC_MODE_HOST | PORTSPEC_MODE_GATEWAY,

@@ -13,53 +13,6 @@
 /* Format number of the document (the "portspec" key). */
 #define PS_JSON_FORMAT 1
 
-/*
- * A JSON string.  Quotes, backslashes and control characters are escaped;
- * bytes that are not UTF-8 become U+FFFD; U+2028 and U+2029 are escaped too,
- * so the text is also safe to paste into JavaScript.
- */
-static void json_str(struct ps_buf *b, const char *s)
-{
-	if (!s) {
-		ps_buf_puts(b, "null");
-		return;
-	}
-	ps_buf_putc(b, '"');
-	while (*s) {
-		unsigned char c = (unsigned char)*s;
-		size_t n = ps_doc_utf8_len(s);
-		if (n == 0) {
-			ps_buf_puts(b, "\\ufffd");
-			s++;
-			continue;
-		}
-		if (n == 3 && (unsigned char)s[0] == 0xe2 && (unsigned char)s[1] == 0x80 &&
-		    ((unsigned char)s[2] == 0xa8 || (unsigned char)s[2] == 0xa9)) {
-			ps_buf_printf(b, "\\u%04x", (unsigned char)s[2] == 0xa8 ? 0x2028u : 0x2029u);
-			s += 3;
-			continue;
-		}
-		if (n > 1) {
-			ps_buf_add(b, s, n);
-			s += n;
-			continue;
-		}
-		switch (c) {
-		case '"': ps_buf_puts(b, "\\\""); break;
-		case '\\': ps_buf_puts(b, "\\\\"); break;
-		case '\n': ps_buf_puts(b, "\\n"); break;
-		case '\r': ps_buf_puts(b, "\\r"); break;
-		case '\t': ps_buf_puts(b, "\\t"); break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				ps_buf_printf(b, "\\u%04x", (unsigned)c);
-			else
-				ps_buf_putc(b, (char)c);
-		}
-		s++;
-	}
-	ps_buf_putc(b, '"');
-}
 
 static void json_cidrs(struct ps_buf *b, const struct portspec_cidr *items, size_t count)
 {
@@ -67,7 +20,7 @@ static void json_cidrs(struct ps_buf *b, const struct portspec_cidr *items, size
 	for (size_t i = 0; i < count; i++) {
 		char text[64];
 		ps_buf_puts(b, i ? ", " : "");
-		json_str(b, portspec_cidr_format(&items[i], text, sizeof(text)));
+		ps_doc_json_str(b, portspec_cidr_format(&items[i], text, sizeof(text)));
 	}
 	ps_buf_putc(b, ']');
 }
@@ -76,13 +29,13 @@ static void json_flow(struct ps_buf *b, const struct portspec_flow *f)
 {
 	ps_buf_printf(b, "{\"direction\": \"%s\", \"zone\": ",
 		      portspec_direction_name((enum portspec_direction)f->direction));
-	json_str(b, f->zone->name);
+	ps_doc_json_str(b, f->zone->name);
 	ps_buf_puts(b, ", \"interface\": ");
-	json_str(b, f->interface);
+	ps_doc_json_str(b, f->interface);
 	ps_buf_printf(b, ", \"protocol\": \"%s\", \"port\": %u, \"port_last\": %u, \"service\": ",
 		      portspec_protocol_name((enum portspec_protocol)f->protocol),
 		      (unsigned)f->first, (unsigned)f->last);
-	json_str(b, f->service->name);
+	ps_doc_json_str(b, f->service->name);
 	ps_buf_printf(b, ", \"level\": \"%s\", \"either\": %s, \"addresses\": ",
 		      portspec_level_name(f->service->level), f->either ? "true" : "false");
 	json_cidrs(b, f->addresses, f->naddresses);
@@ -104,24 +57,24 @@ static void json_flows(struct ps_buf *b, const struct portspec_policy *p, const 
 static void json_spec(struct ps_buf *b, const struct portspec_spec *spec)
 {
 	ps_buf_puts(b, "  \"spec\": {\"name\": ");
-	json_str(b, spec->name);
+	ps_doc_json_str(b, spec->name);
 	ps_buf_puts(b, ", \"version\": ");
-	json_str(b, spec->version);
+	ps_doc_json_str(b, spec->version);
 	ps_buf_puts(b, ", \"source\": ");
-	json_str(b, spec->source);
+	ps_doc_json_str(b, spec->source);
 	ps_buf_puts(b, ", \"file\": ");
-	json_str(b, spec->filename);
+	ps_doc_json_str(b, spec->filename);
 	ps_buf_puts(b, ", \"either_note\": ");
-	json_str(b, spec->either_note);
+	ps_doc_json_str(b, spec->either_note);
 	ps_buf_puts(b, "},\n");
 
 	ps_buf_puts(b, "  \"zones\": [");
 	for (size_t i = 0; i < spec->nzones; i++) {
 		const struct portspec_zone *z = &spec->zones[i];
 		ps_buf_printf(b, "%s\n    {\"name\": ", i ? "," : "");
-		json_str(b, z->name);
+		ps_doc_json_str(b, z->name);
 		ps_buf_puts(b, ", \"title\": ");
-		json_str(b, z->title);
+		ps_doc_json_str(b, z->title);
 		ps_buf_printf(b, ", \"kind\": \"%s\"}", portspec_zone_kind_name(z->kind));
 	}
 	ps_buf_puts(b, spec->nzones ? "\n  ],\n" : "],\n");
@@ -129,9 +82,9 @@ static void json_spec(struct ps_buf *b, const struct portspec_spec *spec)
 	ps_buf_puts(b, "  \"interfaces\": [");
 	for (size_t i = 0; i < spec->nifaces; i++) {
 		ps_buf_printf(b, "%s\n    {\"name\": ", i ? "," : "");
-		json_str(b, spec->ifaces[i].name);
+		ps_doc_json_str(b, spec->ifaces[i].name);
 		ps_buf_puts(b, ", \"title\": ");
-		json_str(b, spec->ifaces[i].title);
+		ps_doc_json_str(b, spec->ifaces[i].title);
 		ps_buf_puts(b, "}");
 	}
 	ps_buf_puts(b, spec->nifaces ? "\n  ],\n" : "],\n");
@@ -144,7 +97,7 @@ static void json_services(struct ps_buf *b, const struct portspec_policy *p)
 	for (size_t i = 0; i < spec->nservices; i++) {
 		const struct portspec_service *s = &spec->services[i];
 		ps_buf_printf(b, "%s\n    {\"name\": ", i ? "," : "");
-		json_str(b, s->name);
+		ps_doc_json_str(b, s->name);
 		ps_buf_printf(b, ", \"level\": \"%s\", \"in_policy\": %s, \"ports\": [",
 			      portspec_level_name(s->level),
 			      ps_doc_service_used(p, s) ? "true" : "false");
@@ -154,13 +107,13 @@ static void json_services(struct ps_buf *b, const struct portspec_policy *p)
 				      portspec_protocol_name((enum portspec_protocol)s->ports[k].proto),
 				      (unsigned)s->ports[k].first, (unsigned)s->ports[k].last);
 		ps_buf_puts(b, "], \"helper\": ");
-		json_str(b, s->helper);
+		ps_doc_json_str(b, s->helper);
 		ps_buf_puts(b, ", \"title\": ");
-		json_str(b, s->title);
+		ps_doc_json_str(b, s->title);
 		ps_buf_puts(b, ", \"description\": ");
-		json_str(b, s->description);
+		ps_doc_json_str(b, s->description);
 		ps_buf_puts(b, ", \"note\": ");
-		json_str(b, s->note);
+		ps_doc_json_str(b, s->note);
 		ps_buf_puts(b, "}");
 	}
 	ps_buf_puts(b, spec->nservices ? "\n  ],\n" : "],\n");
@@ -173,17 +126,17 @@ static void json_profile(struct ps_buf *b, const struct portspec_policy *p)
 	ps_buf_printf(b, "  \"profile\": {\"role\": \"%s\", \"examples\": %s, \"interface\": ",
 		      portspec_role_name(pr->role),
 		      portspec_profile_uses_examples(pr) ? "true" : "false");
-	json_str(b, pr->interface);
+	ps_doc_json_str(b, pr->interface);
 	ps_buf_puts(b, ", \"appliance_interface\": ");
-	json_str(b, pr->appliance_interface);
+	ps_doc_json_str(b, pr->appliance_interface);
 	ps_buf_puts(b, ", \"appliance\": ");
 	json_cidrs(b, pr->appliance.items, pr->appliance.count);
 	ps_buf_puts(b, ", \"zones\": [");
 	for (size_t z = 0; z < spec->nzones; z++) {
 		ps_buf_printf(b, "%s\n    {\"zone\": ", z ? "," : "");
-		json_str(b, spec->zones[z].name);
+		ps_doc_json_str(b, spec->zones[z].name);
 		ps_buf_puts(b, ", \"interface\": ");
-		json_str(b, pr->zone_interface ? pr->zone_interface[z] : NULL);
+		ps_doc_json_str(b, pr->zone_interface ? pr->zone_interface[z] : NULL);
 		ps_buf_puts(b, ", \"addresses\": ");
 		if (pr->zone_addresses)
 			json_cidrs(b, pr->zone_addresses[z].items, pr->zone_addresses[z].count);
@@ -213,7 +166,7 @@ static enum portspec_status render_json(struct ps_render *r)
 	ps_buf_puts(b, ",\n  \"warnings\": [");
 	for (size_t i = 0; i < p->nwarnings; i++) {
 		ps_buf_printf(b, "%s\n    ", i ? "," : "");
-		json_str(b, p->warnings[i]);
+		ps_doc_json_str(b, p->warnings[i]);
 	}
 	ps_buf_puts(b, p->nwarnings ? "\n  ]\n}\n" : "]\n}\n");
 	return PORTSPEC_OK;
@@ -221,6 +174,7 @@ static enum portspec_status render_json(struct ps_render *r)
 
 const struct ps_backend ps_backend_json = {
 	.name = "json",
+	.kind = PORTSPEC_BACKEND_DOCUMENT,
 	.description = "JSON: the policy's flows, services, zones and profile "
 		       "(docs/portspec-policy.schema.json)",
 	.modes = PORTSPEC_MODE_HOST | PORTSPEC_MODE_GATEWAY,

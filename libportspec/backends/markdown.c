@@ -307,6 +307,7 @@ static enum portspec_status render_markdown(struct ps_render *r)
 
 const struct ps_backend ps_backend_markdown = {
 	.name = "markdown",
+	.kind = PORTSPEC_BACKEND_DOCUMENT,
 	.description = "Markdown document: the vendor's tables and port lists, every flow, the profile",
 	.modes = PORTSPEC_MODE_HOST | PORTSPEC_MODE_GATEWAY,
 	.render = render_markdown,

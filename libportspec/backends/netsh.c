@@ -230,6 +230,7 @@ static enum portspec_status render_netsh(struct ps_render *r)
 
 const struct ps_backend ps_backend_netsh = {
 	.name = "netsh",
+	.kind = PORTSPEC_BACKEND_RULES,
 	.description = "Windows firewall: netsh advfirewall .cmd script (host mode)",
 	.modes = PORTSPEC_MODE_HOST,
 	.render = render_netsh,

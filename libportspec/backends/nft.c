@@ -466,6 +466,7 @@ out:
 
 const struct ps_backend ps_backend_nft = {
 	.name = "nft",
+	.kind = PORTSPEC_BACKEND_RULES,
 	.description = "an nft -f file: table inet for IPv4 and IPv6, named sets for zones and "
 		       "ports, ct helper objects; complete ruleset or regular chains",
 	.modes = PORTSPEC_MODE_HOST | PORTSPEC_MODE_GATEWAY,

@@ -404,6 +404,7 @@ static enum portspec_status render_pf(struct ps_render *r)
 
 const struct ps_backend ps_backend_pf = {
 	.name = "pf",
+	.kind = PORTSPEC_BACKEND_RULES,
 	.description = "OpenBSD pf.conf ruleset or anchor (tables for zones, keep state)",
 	.modes = PORTSPEC_MODE_HOST | PORTSPEC_MODE_GATEWAY,
 	.render = render_pf,

@@ -200,6 +200,7 @@ static enum portspec_status render_powershell(struct ps_render *r)
 
 const struct ps_backend ps_backend_powershell = {
 	.name = "powershell",
+	.kind = PORTSPEC_BACKEND_RULES,
 	.description = "Windows firewall: PowerShell New-NetFirewallRule -Group script (host mode)",
 	.modes = PORTSPEC_MODE_HOST,
 	.render = render_powershell,

@@ -44,7 +44,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "netns"))
-import lab  # noqa: E402  (the packet lab: its probe agent and helpers)
+from failures import LabError  # noqa: E402  (the packet lab: its probe agent and helpers)
+from shell import fail_or_skip, run  # noqa: E402
+from topology import Agent, kill_netns_pids, netns_list, pid_alive  # noqa: E402
 
 PREFIX = "psdiff-"
 CLIENT4 = [ipaddress.ip_address("198.18.1.%d" % i) for i in range(16, 48)]
@@ -86,18 +88,18 @@ class Lab:
         return self.tag + role
 
     def sh(self, role, script):
-        return lab.run(["ip", "netns", "exec", self.ns[role], "sh", "-ec", script])
+        return run(["ip", "netns", "exec", self.ns[role], "sh", "-ec", script])
 
     def nsrun(self, role, argv, **kw):
-        return lab.run(["ip", "netns", "exec", self.ns[role]] + argv, **kw)
+        return run(["ip", "netns", "exec", self.ns[role]] + argv, **kw)
 
     def build(self):
         for role in ("client", "firewall", "server"):
             self.ns[role] = self.name(role)
-            lab.run(["ip", "netns", "add", self.ns[role]])
-        lab.run(["ip", "link", "add", "eth0", "netns", self.ns["client"], "type", "veth",
+            run(["ip", "netns", "add", self.ns[role]])
+        run(["ip", "link", "add", "eth0", "netns", self.ns["client"], "type", "veth",
                  "peer", "name", "vc", "netns", self.ns["firewall"]])
-        lab.run(["ip", "link", "add", "eth0", "netns", self.ns["server"], "type", "veth",
+        run(["ip", "link", "add", "eth0", "netns", self.ns["server"], "type", "veth",
                  "peer", "name", "vs", "netns", self.ns["firewall"]])
         common = ("echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad\n"
                   "echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad\nip link set lo up\n")
@@ -123,14 +125,14 @@ class Lab:
                 + addrs("vc", FW4, FW6, 24, 64)
                 + addrs("vs", ["198.18.2.1"], ["2001:db8:b::1"], 24, 64))
         for role in self.ns:
-            self.agents[role] = lab.Agent(self.ns[role])
+            self.agents[role] = Agent(self.ns[role])
         for agent in self.agents.values():
             agent.wait(0, 30)
         ports = sorted(set(PORTS) | {p + d for p in PORTS for d in (-1, 1)})
         for role, agent in self.agents.items():
             rep = agent.call({"op": "listen", "tcp": ports, "udp": ports})
             if rep["errors"]:
-                raise lab.LabError("listeners in %s: %s" % (role, "; ".join(rep["errors"])))
+                raise LabError("listeners in %s: %s" % (role, "; ".join(rep["errors"])))
         return ports
 
     def close(self):
@@ -139,18 +141,18 @@ class Lab:
                 agent.stop()
             except Exception:  # cleanup goes on whatever happens
                 pass
-        for name in list(self.ns.values()) + [n for n in lab.netns_list()
+        for name in list(self.ns.values()) + [n for n in netns_list()
                                                if n.startswith(self.tag)]:
-            lab.kill_netns_pids(name)
-            lab.run(["ip", "netns", "del", name], check=False)
+            kill_netns_pids(name)
+            run(["ip", "netns", "del", name], check=False)
 
 
 def remove_stale():
-    for name in lab.netns_list():
+    for name in netns_list():
         m = re.match(r"^%s(\d+)-" % re.escape(PREFIX), name)
-        if m and not lab.pid_alive(int(m.group(1))):
-            lab.kill_netns_pids(name)
-            lab.run(["ip", "netns", "del", name], check=False)
+        if m and not pid_alive(int(m.group(1))):
+            kill_netns_pids(name)
+            run(["ip", "netns", "del", name], check=False)
 
 
 # ---- rulesets -----------------------------------------------------------------
@@ -456,7 +458,7 @@ def classes(exe, files, hook, proto, family):
         argv += ["--oif", oif]
     p = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     if p.returncode not in (0, 1, 3):
-        raise lab.LabError("%s failed (%d): %s" % (" ".join(argv), p.returncode, p.stderr))
+        raise LabError("%s failed (%d): %s" % (" ".join(argv), p.returncode, p.stderr))
     return json.loads(p.stdout)["classes"]
 
 
@@ -604,7 +606,7 @@ def run_ruleset(lb, exe, kind, gen, rnd, ports, budget, tmpdir, index, verbose):
                     p.src, p.dst, p.sport, p.dport = src, dst, sport, dport
                     found = [k for k in klasses if k.contains(src, dst, sport, dport)]
                     if len(found) != 1:
-                        raise lab.LabError("%s: %d classes contain %s" % (files, len(found),
+                        raise LabError("%s: %d classes contain %s" % (files, len(found),
                                                                          (hook, src, dst)))
                     p.klass = found[0]
                     probes.append(p)
@@ -643,7 +645,7 @@ def run_ruleset(lb, exe, kind, gen, rnd, ports, budget, tmpdir, index, verbose):
         one = subprocess.run(argv, capture_output=True, text=True, timeout=60)
         got = json.loads(one.stdout)["verdict"] if one.stdout else "error %d" % one.returncode
         if got != p.klass.verdict:
-            raise lab.LabError("trace of one connection says %s, its class %s: %s"
+            raise LabError("trace of one connection says %s, its class %s: %s"
                                % (got, p.klass.verdict, " ".join(argv)))
     bad = [p for p in probes if not agrees(p, strict)]
     indet = sum(1 for p in probes if expectation(p, strict) is None)
@@ -679,14 +681,14 @@ def main(argv=None):
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
     if os.geteuid() != 0:
-        lab.fail_or_skip("the differential test needs root (network namespaces)")
+        fail_or_skip("the differential test needs root (network namespaces)")
     for tool in ("ip", "nft", "iptables-restore", "ip6tables-restore", "iptables-legacy-restore",
                  "conntrack"):
         if not any(os.access(os.path.join(d, tool), os.X_OK)
                    for d in os.environ.get("PATH", "/usr/sbin:/usr/bin").split(":") + ["/usr/sbin"]):
-            lab.fail_or_skip("%s is not installed" % tool)
-    if lab.run(["ip", "netns", "list"], check=False).returncode != 0:
-        lab.fail_or_skip("ip netns does not work here")
+            fail_or_skip("%s is not installed" % tool)
+    if run(["ip", "netns", "list"], check=False).returncode != 0:
+        fail_or_skip("ip netns does not work here")
     seed = args.seed if args.seed is not None else int(time.time())
     log("seed %d (rerun with --seed %d)" % (seed, seed))
     rnd = random.Random(seed)
@@ -723,6 +725,6 @@ if __name__ == "__main__":
     signal.signal(signal.SIGTERM, lambda s, f: sys.exit(128 + s))
     try:
         sys.exit(main())
-    except lab.LabError as e:
+    except LabError as e:
         log("ERROR: %s" % e)
         sys.exit(1)

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
 """portspec subcommands: behaviour, exit codes, every format, errors on stderr."""
+import re
 import csv
 import io
 import os
@@ -8,7 +9,7 @@ import pytest
 
 from conftest import EXE, SRCDIR, run, schema, validate
 
-COMMANDS = ["list", "check", "explain", "required", "cluster", "render", "doc", "validate",
+COMMANDS = ["list", "check", "explain", "required", "cluster", "plan", "render", "doc", "validate",
             "fmt", "profile", "backends"]
 LISTINGS = ["list", "required", "cluster", "backends"]
 SSH_NOTE = "Not required unless otherwise directed by IBM Lotus Support"
@@ -183,6 +184,80 @@ def test_default_policy_warns_only_about_ssh():
     r = run("list")
     assert SSH_NOTE in r.err and FQDN_NOTE not in r.err
     assert run("list", "--quiet").err == ""
+
+
+# ---- check by address, and the plan ---------------------------------------
+
+SITE = ["--set", "inside=10.20.0.0/16", "--set", "inside=fd12:3456::/48",
+        "--set", "appliance=10.20.5.25", "--set", "appliance=fd12:3456::25", "-q"]
+
+
+def test_check_by_address_names_the_zone_and_the_entry():
+    r = run("check", "--address", "10.20.9.5", "--direction", "inbound", "--proto", "udp",
+            "--port", "161", *SITE)
+    assert r.rc == 0, r
+    assert r.out.startswith("allowed: inbound udp/161 from 10.20.9.5 (zone inside): service snmp")
+    entry = int(re.search(r"plan entry (\d+)", r.out).group(1))
+    plan = run("plan", "--format", "json", *SITE).json()
+    e = plan["entries"][entry]
+    assert (e["kind"], e["hook"], e["family"], e["protocol"], e["zone"]) == (
+        "flow", "input", 4, "udp", "inside")
+
+
+def test_check_by_address_denied_says_which_setting_allows_it():
+    r = run("check", "--address", "10.20.9.5", "-d", "inbound", "-P", "udp", "-n", "161",
+            *SITE, "--set", "disable=snmp")
+    assert r.rc == 1 and "snmp is turned off" in r.out and "--set enable=snmp" in r.out
+    # outside the inside networks, snmp is not allowed in any profile
+    r = run("check", "--address", "192.0.2.7", "-d", "inbound", "-P", "udp", "-n", "161", *SITE)
+    assert r.rc == 1 and "(zone outside)" in r.out and "allowed from zone inside" in r.out
+
+
+def test_check_by_address_honours_server_narrowing():
+    narrow = [*SITE, "--set", "dns=inside", "--set", "server=dns:10.20.0.53"]
+    assert run("check", "--address", "10.20.0.53", "-d", "outbound", "-P", "udp", "-n", "53",
+               *narrow).rc == 0
+    r = run("check", "--address", "10.20.0.9", "-d", "outbound", "-P", "udp", "-n", "53", *narrow)
+    assert r.rc == 1 and "narrowed" in r.out and "--set server=dns:10.20.0.9" in r.out
+    # dns is served inside only: an outside resolver is denied too
+    assert run("check", "--address", "8.8.8.8", "-d", "outbound", "-P", "udp", "-n", "53",
+               *narrow).rc == 1
+
+
+def test_check_by_address_in_gateway_mode_with_interfaces():
+    gw = [*SITE, "--mode", "gateway", "--set", "inside-interface=lan0",
+          "--set", "outside-interface=wan0"]
+    assert run("check", "--address", "10.20.9.5", "-d", "inbound", "-P", "tcp", "-n", "22",
+               "--interface", "lan0", *gw).rc == 0
+    # an inside source arriving on the outside interface: spoofed, denied
+    r = run("check", "--address", "10.20.9.5", "-d", "inbound", "-P", "tcp", "-n", "22",
+            "--interface", "wan0", *gw)
+    assert r.rc == 1 and "interface lan0, not wan0" in r.out
+
+
+@pytest.mark.parametrize("args", [
+    ["--address", "10.0.0.0/8"], ["--address", "nonsense"], ["--zone", "inside", "--address", "10.0.0.1"],
+    ["--zone", "inside", "--mode", "gateway"], ["--address", "10.0.0.1", "--mode", "router"]])
+def test_check_bad_address_arguments(args):
+    r = run("check", *args, "-d", "inbound", "-P", "tcp", "-n", "22")
+    assert r.rc == 2 and r.out == "" and r.err
+
+
+def test_plan_json_matches_its_schema_and_folds_networks():
+    plan = run("plan", "--format", "json", "--set", "inside=10.0.0.0/8,10.1.0.0/16,192.168.0.0/24,"
+               "192.168.1.0/24", "-q").json()
+    validate(plan, schema("portspec-plan.schema.json"))
+    inside = [e for e in plan["entries"] if e["zone"] == "inside" and e["family"] == 4]
+    assert inside and all(e["remote"]["cidrs"] == ["10.0.0.0/8", "192.168.0.0/23"] for e in inside)
+    assert plan["hooks"] == [{"hook": "input", "drop": True}, {"hook": "forward", "drop": True},
+                             {"hook": "output", "drop": True}]
+
+
+def test_plan_warns_of_keys_the_mode_does_not_use():
+    r = run("plan", "--set", "outside-interface=wan0", "--set", "interface=ens3")
+    assert r.rc == 0 and "host rules do not use the gateway keys outside-interface=wan0" in r.err
+    r = run("plan", "--mode", "gateway", "--set", "outside-interface=wan0", "--set", "interface=ens3")
+    assert r.rc == 0 and "gateway rules do not use interface=ens3" in r.err
 
 
 # ---- explain -------------------------------------------------------------
@@ -407,7 +482,7 @@ def test_fmt_usage():
 
 def test_backends_every_format():
     t = run("backends")
-    assert t.rc == 0 and t.out.splitlines()[0].split() == ["NAME", "MODES", "DESCRIPTION"]
+    assert t.rc == 0 and t.out.splitlines()[0].split() == ["NAME", "KIND", "MODES", "DESCRIPTION"]
     names = [line.split()[0] for line in t.out.splitlines()[1:]]
     for b in ["iptables", "ip6tables", "nft", "pf", "netsh", "powershell", "markdown", "csv",
               "json", "dot"]:
@@ -415,6 +490,10 @@ def test_backends_every_format():
     js = run("backends", "--format", "json").json()
     assert [b["name"] for b in js] == names
     assert all(set(b["modes"]) <= {"host", "gateway"} and b["modes"] for b in js)
+    kinds = {b["name"]: b["kind"] for b in js}
+    assert all(kinds[b] == "rules" for b in ["iptables", "ip6tables", "nft", "pf", "netsh",
+                                              "powershell"])
+    assert all(kinds[b] == "document" for b in ["markdown", "csv", "json", "dot"])
     rows = list(csv.DictReader(io.StringIO(run("backends", "--format", "csv").out)))
     assert [r["name"] for r in rows] == names
 

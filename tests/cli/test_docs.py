@@ -159,8 +159,9 @@ def scd(name):
 
 def test_portspec1_documents_every_command_and_option():
     page = scd("portspec.1")
-    for cmd in ["list", "check", "explain", "required", "cluster", "render", "doc", "validate",
-                "fmt", "profile", "backends"]:
+    commands = re.findall(r"^  ([a-z]+)  ", run("--help").out, re.M)
+    assert "plan" in commands and "check" in commands
+    for cmd in commands:
         assert f"\n*{cmd}*" in page, cmd
         help_text = run(cmd, "--help").out
         for opt in set(re.findall(r"--[a-z][a-z-]+", help_text)):

@@ -9,7 +9,7 @@ answers the others while it probes.  Every wait is bounded.
 Requests (each carries an "id" the reply repeats):
   {"op": "listen", "tcp": [ports], "udp": [ports]}
   {"op": "unlisten", "tcp": [ports]}
-  {"op": "probe", "probes": [{"key", "proto", "dst", "port", "sport", "src", "pass"}],
+  {"op": "probe", "probes": [{"key", "proto", "dst", "port", "sport", "pass", "src"?}],
    "min_wait": s, "max_wait": s}
   {"op": "ftp_serve", "port": p, "pasv_port": p, "data": hex, "timeout": s}
   {"op": "ftp_get", "host": addr, "port": p, "timeout": s}
@@ -184,7 +184,8 @@ class Batch:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.setblocking(False)
             if p.get("sport") or p.get("src"):
-                # "src": one of the namespace's addresses to send from.
+                # "src": send from that address of this host (the lab's
+                # spoofed source), not the one the route would pick.
                 s.bind((p.get("src") or wildcard(fam), int(p.get("sport") or 0)))
             if udp:
                 s.connect((p["dst"], int(p["port"])))

@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""The packet lab's own test: it passes a correct hand-written ruleset and
-catches each deliberately broken variant of it (a missing flow, an extra
-port, a wrong zone, blocked IPv6 neighbour discovery, a missing FTP helper).  Needs no renderer."""
+"""The packet lab's own test: it passes correct hand-written rulesets and
+catches each deliberately broken variant of them (a missing flow, an extra
+port, a wrong zone, blocked IPv6 neighbour discovery, a missing FTP helper,
+and, with an interface per zone, a zone matched by its interface alone,
+which lets a spoofed source in, or by its addresses alone).  Needs no
+renderer."""
 
 import os
 import subprocess
@@ -13,6 +16,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 LAB = os.path.join(HERE, "lab.py")
 RULES = os.path.join(HERE, "fixtures", "host-central.nft")
+IF_RULES = os.path.join(HERE, "fixtures", "host-central-interfaces.nft")
 FLOWS = os.path.join(HERE, "fixtures", "flows-central.json")
 
 # name, (old, new) edit of the ruleset or None, what the lab must report
@@ -30,31 +34,43 @@ CASES = [
     ("no FTP helper", ('ct helper set "ftp-std"', "accept"),
      "FTP (IPv4) from the appliance to 192.0.2.10 failed"),
 ]
+# The same with an interface per zone (host mode, --zones interface).
+IF_CASES = [
+    ("interfaces correct", None, None),
+    ("inside by interface only", ("ip saddr @inside4 tcp", "tcp"),
+     "MUST FAIL, got through: spoof [198.51.100.99] -> appliance [203.0.113.10] tcp/22"),
+    ("outside by address only", ('iifname "eth2" jump in-inside',
+                                 'iifname "eth2" jump in-inside\n\t\tjump in-outside'),
+     "MUST FAIL, got through: spoof [198.51.100.99] -> appliance [203.0.113.10] tcp/25"),
+]
+
+
+def start(tmp, i, rules_path, zones, edit, expect):
+    with open(rules_path) as f:
+        text = f.read()
+    if edit:
+        assert edit[0] in text, edit[0]
+        text = text.replace(edit[0], edit[1])
+    path = os.path.join(tmp, "rules%d.nft" % i)
+    with open(path, "w") as f:
+        f.write(text)
+    argv = [sys.executable, LAB, "--backend", "nft", "--mode", "host", "--zones", zones,
+            "--role", "central", "--ruleset", path, "--flows", FLOWS, "--timeout", "5"]
+    if expect is not None and "FTP" not in expect:
+        argv.append("--no-ftp")
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def main():
-    with open(RULES) as f:
-        rules = f.read()
     failures = 0
+    cases = [(RULES, "address") + c for c in CASES] + [(IF_RULES, "interface") + c
+                                                       for c in IF_CASES]
     with tempfile.TemporaryDirectory() as tmp:
-        procs = []
         # The cases run at the same time, each in its own namespaces.
-        for i, (name, edit, expect) in enumerate(CASES):
-            text = rules
-            if edit:
-                assert edit[0] in text, edit[0]
-                text = text.replace(edit[0], edit[1])
-            path = os.path.join(tmp, "rules%d.nft" % i)
-            with open(path, "w") as f:
-                f.write(text)
-            argv = [sys.executable, LAB, "--backend", "nft", "--mode", "host",
-                    "--role", "central", "--ruleset", path, "--flows", FLOWS, "--timeout", "5"]
-            if expect is not None and "FTP" not in expect:
-                argv.append("--no-ftp")
-            procs.append(subprocess.Popen(argv, stdout=subprocess.PIPE,
-                                          stderr=subprocess.STDOUT, text=True))
+        procs = [start(tmp, i, rules, zones, edit, expect)
+                 for i, (rules, zones, _name, edit, expect) in enumerate(cases)]
         deadline = time.monotonic() + 120
-        for (name, edit, expect), p in zip(CASES, procs):
+        for (_rules, _zones, name, edit, expect), p in zip(cases, procs):
             try:
                 out, _ = p.communicate(timeout=max(1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:

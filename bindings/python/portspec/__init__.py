@@ -21,12 +21,16 @@ subclasses of :class:`Error`.
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import os
+from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union
 
 from . import _core
 
 __all__ = [
+    "AddressSet",
     "Backend",
     "Error",
     "FileError",
@@ -35,6 +39,9 @@ __all__ = [
     "LimitError",
     "OutOfMemoryError",
     "ParseError",
+    "Plan",
+    "PlanEntry",
+    "PlanPort",
     "Policy",
     "Profile",
     "ProfileError",
@@ -42,6 +49,7 @@ __all__ = [
     "Spec",
     "UnknownError",
     "UnsupportedError",
+    "Verdict",
     "Zone",
     "backend_info",
     "backends",
@@ -188,6 +196,141 @@ class Service(NamedTuple):
     helper: Optional[str]
     level: str
     ports: Tuple[Tuple[str, int, int], ...]
+
+
+_Address = Union[str, ipaddress.IPv4Address, ipaddress.IPv6Address]
+
+
+@dataclass(frozen=True)
+class AddressSet:
+    """A normalized address set of one family in a plan entry.
+
+    ``match`` is "any" (every address of the family), "in" (the listed
+    addresses) or "not-in" (every address of the family but the listed ones).
+    ``cidrs`` lists the addresses as the fewest networks (nested and adjacent
+    ones folded); ``matched`` is what the set matches, as (first, last)
+    address pairs; ``label`` names the set (the zone, "appliance"; None for
+    addresses that narrow a flow).  ``address in entry.remote`` tests
+    membership.
+    """
+
+    match: str
+    family: int
+    cidrs: Tuple[str, ...]
+    matched: Tuple[Tuple[str, str], ...]
+    label: Optional[str]
+
+    def __contains__(self, address: _Address) -> bool:
+        a = ipaddress.ip_address(address)
+        return a.version == self.family and any(
+            ipaddress.ip_address(lo) <= a <= ipaddress.ip_address(hi) for lo, hi in self.matched)
+
+
+@dataclass(frozen=True)
+class PlanPort:
+    """A destination port range of a plan entry and the services it serves."""
+
+    first: int
+    last: int
+    services: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    """One resolved match of a rule plan (libportspec(3), portspec_plan_entry).
+
+    ``kind`` is "flow" (new connections of the policy's flows) or a baseline
+    kind: "loopback", "established", "neighbor-discovery".  A flow entry
+    accepts new connections at ``hook`` ("input", "output", "forward") of
+    ``family`` (4, 6) and ``protocol`` whose remote address is in ``remote``,
+    local address in ``local``, destination port in ``ports``, on ``iif`` and
+    ``oif`` (None: any interface).
+    """
+
+    kind: str
+    complete_only: bool
+    hook: str
+    direction: Optional[str]
+    family: int
+    protocol: Optional[str]
+    ports: Tuple[PlanPort, ...]
+    remote: AddressSet
+    local: AddressSet
+    iif: Optional[str]
+    oif: Optional[str]
+    helper: Optional[str]
+    zone: Optional[str]
+    services: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The answer of :meth:`Plan.check`: whether a new connection is allowed,
+    by which plan entry and flow, the zones of the remote address, the reason
+    in one line, and the profile settings (``--set`` form, with why each is
+    needed) each of which would allow a denied connection."""
+
+    allowed: bool
+    entry: Optional[PlanEntry]
+    flow: Optional["Flow"]
+    zones: Tuple[str, ...]
+    reason: str
+    changes: Tuple[Tuple[str, str], ...]
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def _addrset(d: dict, family: int) -> AddressSet:
+    return AddressSet(d["match"], family, tuple(d["cidrs"]),
+                      tuple((lo, hi) for lo, hi in d["matched"]), d["label"])
+
+
+def _entry(d: dict) -> PlanEntry:
+    return PlanEntry(
+        d["kind"], d["complete_only"], d["hook"], d["direction"], d["family"], d["protocol"],
+        tuple(PlanPort(p["first"], p["last"], tuple(p["services"])) for p in d["ports"]),
+        _addrset(d["remote"], d["family"]), _addrset(d["local"], d["family"]),
+        d["iif"], d["oif"], d["helper"], d["zone"], tuple(d["services"]))
+
+
+class Plan:
+    """The rule plan of a policy for one mode: the packets every rule backend
+    lets through, as :class:`PlanEntry` values (baseline first), each hook's
+    default verdict in a complete ruleset, and the mode's warnings.  Get it
+    with :meth:`Policy.plan`."""
+
+    def __init__(self, policy: "Policy", mode: str) -> None:
+        data = json.loads(policy.render("plan", mode))
+        self._policy = policy
+        self.mode: str = data["mode"]
+        self.entries: Tuple[PlanEntry, ...] = tuple(_entry(e) for e in data["entries"])
+        self.hook_drops = {h["hook"]: h["drop"] for h in data["hooks"]}
+        self.warnings: Tuple[str, ...] = tuple(data["warnings"])
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __iter__(self) -> Iterator[PlanEntry]:
+        return iter(self.entries)
+
+    def check(self, direction: str, protocol: str, port: int, address: Optional[_Address] = None,
+              *, zone: Optional[str] = None, interface: Optional[str] = None) -> Verdict:
+        """Is a new connection allowed?  ``address`` is the remote side (the
+        source of an inbound connection, the destination of an outbound one);
+        without it, ``zone`` asks about a zone as :meth:`Policy.is_allowed`
+        does.  ``interface`` is the interface on the remote's side (None: the
+        one the plan expects)."""
+        if (address is None) == (zone is None):
+            raise InvalidArgumentError("give an address or a zone")
+        allowed, index, flow, zones, reason, changes = self._policy._explain(
+            self.mode, direction, None if address is None else str(address), zone, protocol,
+            int(port), interface)
+        return Verdict(allowed, None if index is None else self.entries[index], flow,
+                       tuple(zones), reason, tuple(changes))
+
+    def __repr__(self) -> str:
+        return f"<portspec.Plan {self.mode}, {len(self.entries)} entries>"
 
 
 class Zone(NamedTuple):
@@ -420,6 +563,11 @@ class Policy(_core.Policy):
         called ``name`` (default "portspec") instead of a complete ruleset.
         """
         return _core.Policy.render(self, backend, mode, bool(fragment), name)
+
+    def plan(self, mode: str = "host") -> Plan:
+        """The rule plan for ``mode`` ("host" or "gateway"): the packets every
+        rule backend's output lets through."""
+        return Plan(self, mode)
 
     def __len__(self) -> int:
         return self.flow_count()

@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: MIT
 # Type stub of the portspec package (libportspec's Python bindings).
+import ipaddress
 import os
-from typing import Any, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union, overload
+from dataclasses import dataclass
+from typing import (Any, Dict, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union,
+                    overload)
 
 _Path = Union[str, bytes, os.PathLike[str], os.PathLike[bytes]]
 _Levels = Union[None, str, Iterable[str]]
@@ -104,6 +107,60 @@ class Profile:
     @property
     def uses_examples(self) -> bool: ...
 
+_Address = Union[str, "ipaddress.IPv4Address", "ipaddress.IPv6Address"]
+
+@dataclass(frozen=True)
+class AddressSet:
+    match: str
+    family: int
+    cidrs: Tuple[str, ...]
+    matched: Tuple[Tuple[str, str], ...]
+    label: Optional[str]
+    def __contains__(self, address: _Address) -> bool: ...
+
+@dataclass(frozen=True)
+class PlanPort:
+    first: int
+    last: int
+    services: Tuple[str, ...]
+
+@dataclass(frozen=True)
+class PlanEntry:
+    kind: str
+    complete_only: bool
+    hook: str
+    direction: Optional[str]
+    family: int
+    protocol: Optional[str]
+    ports: Tuple[PlanPort, ...]
+    remote: AddressSet
+    local: AddressSet
+    iif: Optional[str]
+    oif: Optional[str]
+    helper: Optional[str]
+    zone: Optional[str]
+    services: Tuple[str, ...]
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    entry: Optional[PlanEntry]
+    flow: Optional[Flow]
+    zones: Tuple[str, ...]
+    reason: str
+    changes: Tuple[Tuple[str, str], ...]
+    def __bool__(self) -> bool: ...
+
+class Plan:
+    mode: str
+    entries: Tuple[PlanEntry, ...]
+    hook_drops: Dict[str, bool]
+    warnings: Tuple[str, ...]
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[PlanEntry]: ...
+    def check(self, direction: str, protocol: str, port: int, address: Optional[_Address] = ...,
+              *, zone: Optional[str] = ..., interface: Optional[str] = ...) -> Verdict: ...
+
 class Policy:
     def __init__(self, spec: Spec, profile: Optional[Profile] = ...) -> None: ...
     @property
@@ -121,6 +178,7 @@ class Policy:
     def flow(self, index: int, /) -> Flow: ...
     def render(self, backend: str, mode: str = ..., fragment: bool = ...,
                name: Optional[str] = ...) -> str: ...
+    def plan(self, mode: str = ...) -> Plan: ...
     def __len__(self) -> int: ...
     def __iter__(self) -> Iterator[Flow]: ...
     @overload
