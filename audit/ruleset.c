@@ -490,6 +490,22 @@ static bool has_table_line(const char *text, size_t len)
 	return false;
 }
 
+/* Nothing but blanks and # comments. */
+static bool only_comments(const char *text, size_t len)
+{
+	bool comment = false;
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (c == '\n')
+			comment = false;
+		else if (c == '#')
+			comment = true;
+		else if (!comment && c != ' ' && c != '\t' && c != '\r')
+			return false;
+	}
+	return true;
+}
+
 static enum portspec_ruleset_format detect(const char *text, size_t len)
 {
 	if (starts_json(text, len))
@@ -527,11 +543,22 @@ PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_parse(struct portspe
 		return ps_error_set(err, PORTSPEC_E_PARSE, filename, line, col,
 				    "a NUL byte; a ruleset is text");
 	}
-	if (format == PORTSPEC_RULESET_AUTO)
+	if (format == PORTSPEC_RULESET_AUTO && only_comments(text, len))
+		return ps_error_set(err, PORTSPEC_E_PARSE, filename, 1, 1,
+				    "an empty ruleset says nothing of its format: name it, as in "
+				    "iptables:FILE, ip6tables:FILE, nft-json:FILE or pf:FILE");
+	bool guessed = false;
+	if (format == PORTSPEC_RULESET_AUTO) {
 		format = detect(text, len);
+		guessed = format == PORTSPEC_RULESET_IPTABLES && pa_iptables_family(text, len) == 0;
+	}
 	struct portspec_ruleset tmp = {0};
 	uint32_t file;
 	enum portspec_status st = pa_ruleset_add_file(&tmp, filename, &file);
+	if (!st && guessed && !pa_ruleset_add_note(&tmp, "%s: nothing in it tells IPv4 from IPv6; "
+						    "read as IPv4 (name it ip6tables:FILE if it "
+						    "is IPv6)", filename))
+		st = PORTSPEC_E_NOMEM;
 	if (st) {
 		pa_ruleset_clear(&tmp);
 		return ps_error_set(err, st, NULL, 0, 0, "out of memory");
