@@ -114,14 +114,23 @@ static void start_chain(const struct xt_ctx *x, bool raw, enum portspec_hook hoo
 struct xt_match {
 	const char *in, *out;
 	const struct portspec_cidr *src, *dst;
+	/* the raw table runs before filter: what filter would take first */
+	const char *not_in, *not_out; /* the loopback entries' interface */
+	bool forwarded_only;          /* gateway: not the firewall's own address */
 };
 
 static void put_match(struct ps_buf *b, const struct xt_match *m)
 {
 	if (m->in)
 		ps_buf_printf(b, " -i %s", m->in);
+	if (m->not_in)
+		ps_buf_printf(b, " ! -i %s", m->not_in);
 	if (m->out)
 		ps_buf_printf(b, " -o %s", m->out);
+	if (m->not_out)
+		ps_buf_printf(b, " ! -o %s", m->not_out);
+	if (m->forwarded_only)
+		ps_buf_puts(b, " -m addrtype ! --dst-type LOCAL");
 	if (m->src) {
 		ps_buf_puts(b, " -s ");
 		ps_addr_cidr_append(b, m->src);
@@ -226,14 +235,27 @@ static const struct portspec_cidr *local_at(const struct portspec_plan_entry *e,
 	return e->local.match == PORTSPEC_ADDR_ANY ? NULL : &e->local.cidrs[i];
 }
 
-/* Interfaces and the local side of a rule; in the raw table of a gateway, no
- * output interface is known yet (PREROUTING comes before routing). */
-static struct xt_match base_match(const struct portspec_plan_entry *e, bool raw, size_t local)
+/*
+ * Interfaces and the local side of a rule.  In the raw table, which sees a
+ * connection before filter decides, a helper goes only to what the entry
+ * itself accepts: not to loopback traffic, which the loopback entry takes
+ * first in a complete ruleset, and in a gateway not to connections to the
+ * firewall itself; and PREROUTING comes before routing, so no output
+ * interface is known yet.
+ */
+static struct xt_match base_match(const struct xt_ctx *x, const struct portspec_plan_entry *e,
+				  bool raw, size_t local)
 {
 	bool inbound = e->direction == PORTSPEC_INBOUND;
 	struct xt_match m = {.in = e->iif, .out = e->oif};
-	if (raw && e->hook == PORTSPEC_HOOK_FORWARD)
+	if (raw && e->hook == PORTSPEC_HOOK_FORWARD) {
 		m.out = NULL;
+		m.forwarded_only = true;
+	}
+	if (raw && !x->fragment && e->hook == PORTSPEC_HOOK_INPUT && !m.in)
+		m.not_in = "lo";
+	if (raw && !x->fragment && e->hook == PORTSPEC_HOOK_OUTPUT && !m.out)
+		m.not_out = "lo";
 	if (inbound)
 		m.dst = local_at(e, local);
 	else
@@ -303,7 +325,7 @@ static enum portspec_status complement_chain(struct xt_ctx *x, struct xt_table *
 		ps_buf_puts(&c->rules, " -j RETURN\n");
 	}
 	for (size_t a = 0; a < local_count(e); a++) {
-		struct xt_match m = base_match(e, raw, a);
+		struct xt_match m = base_match(x, e, raw, a);
 		ps_buf_printf(&from->rules, "-A %s", from->name);
 		put_match(&from->rules, &m);
 		ps_buf_printf(&from->rules, " -m comment --comment \"zone %s\" -j %s\n",
@@ -334,7 +356,7 @@ static enum portspec_status put_flow(struct xt_ctx *x, struct xt_table *t,
 	size_t nremote = e->remote.match == PORTSPEC_ADDR_ANY ? 1 : e->remote.cidr_count;
 	for (size_t a = 0; a < local_count(e); a++)
 		for (size_t i = 0; i < nremote; i++) {
-			struct xt_match m = base_match(e, raw, a);
+			struct xt_match m = base_match(x, e, raw, a);
 			const struct portspec_cidr *rc =
 				e->remote.match == PORTSPEC_ADDR_ANY ? NULL : &e->remote.cidrs[i];
 			if (inbound)

@@ -26,10 +26,23 @@
 /* Printable ASCII without the backslash. */
 static const char pf_comment_chars[] = " !\"#$%&'()*+,-./:;<=>?@[]^_`{|}~";
 
-/* A table: the sets of one name, at most one per family. */
+/*
+ * How a table holds the firewall's own addresses.  A gateway's rules are
+ * about forwarded traffic only: the plan leaves the firewall's own (input,
+ * output) to the ruleset around them.  pf has no forward hook, so in gateway
+ * mode the remote side of every rule excludes `self`: a table of listed
+ * addresses gets `!self`, the table a complement excludes gets `self`.
+ * Table entries "self" and "!self" are pf.conf(5) TABLES syntax; they stand
+ * for the addresses the firewall has when the ruleset is loaded.
+ */
+enum pf_self { PF_PLAIN, PF_NOT_SELF, PF_WITH_SELF };
+
+/* A table: the sets of one name, at most one per family, and its self entry. */
 struct pf_table {
 	char name[160]; /* checked against PF_TABLE_MAX */
 	const struct portspec_addrset *fam[2];
+	enum pf_self self;
+	const char *base; /* the label or zone it is named after */
 };
 
 struct pf {
@@ -59,23 +72,46 @@ static bool same_set(const struct portspec_addrset *a, const struct portspec_add
 	return ps_ranges_equal(a->ranges, a->range_count, b->ranges, b->range_count);
 }
 
-/* The table of labelled set @a: one of the same name that holds it or has room, else new. */
-static enum portspec_status table_for(struct pf *pf, const struct portspec_addrset *a,
-				      const char **name)
+/* How the address set @a of entry @e is written: its table's self entry. */
+static enum pf_self self_of(const struct pf *pf, const struct portspec_plan_entry *e,
+			    const struct portspec_addrset *a)
+{
+	if (!pf->gateway || a != &e->remote)
+		return PF_PLAIN;
+	return a->match == PORTSPEC_ADDR_NOT_IN ? PF_WITH_SELF : PF_NOT_SELF;
+}
+
+/* What a table of set @a is named after: its label, or for narrowing
+ * addresses the zone. */
+static const char *table_base(const struct portspec_plan_entry *e,
+			      const struct portspec_addrset *a)
+{
+	return a->label ? a->label : portspec_zone_name(e->zone);
+}
+
+/*
+ * The table of set @a of entry @e: one of the same base and self entry that
+ * holds it or has room for its family, else a new one.  Named after the base,
+ * with "_self" when it holds the firewall's addresses, "_servers" for
+ * narrowing addresses, and a number when the name is taken.
+ */
+static enum portspec_status table_for(struct pf *pf, const struct portspec_plan_entry *e,
+				      const struct portspec_addrset *a, const char **name)
 {
 	unsigned f = fam_index(a->family);
+	enum pf_self self = self_of(pf, e, a);
+	const char *base = table_base(e, a);
 	for (size_t i = 0; i < pf->ntables; i++) {
 		struct pf_table *t = &pf->tables[i];
-		if (t->fam[f] && same_set(t->fam[f], a)) {
+		if (t->self == self && t->fam[f] && same_set(t->fam[f], a)) {
 			*name = t->name;
 			return PORTSPEC_OK;
 		}
 	}
-	/* a table of this base name with no set of this family yet */
 	for (size_t i = 0; i < pf->ntables; i++) {
 		struct pf_table *t = &pf->tables[i];
-		if (!t->fam[f] && t->fam[1 - f] && t->fam[1 - f]->label &&
-		    strcmp(t->fam[1 - f]->label, a->label) == 0) {
+		if (t->self == self && !t->fam[f] && strcmp(t->base, base) == 0 &&
+		    (t->fam[1 - f]->label != NULL) == (a->label != NULL)) {
 			t->fam[f] = a;
 			*name = t->name;
 			return PORTSPEC_OK;
@@ -87,28 +123,38 @@ static enum portspec_status table_for(struct pf *pf, const struct portspec_addrs
 	pf->tables = v;
 	struct pf_table *t = &v[pf->ntables];
 	memset(t, 0, sizeof(*t));
-	char base[128];
-	snprintf(base, sizeof(base), "%s", a->label);
-	snprintf(t->name, sizeof(t->name), "%s", base);
+	char want[128];
+	snprintf(want, sizeof(want), "%s%s%s", base, a->label ? "" : "_servers",
+		 self == PF_WITH_SELF ? "_self" : "");
+	snprintf(t->name, sizeof(t->name), "%s", want);
 	for (unsigned k = 2;; k++) {
 		bool taken = false;
 		for (size_t i = 0; i < pf->ntables && !taken; i++)
 			taken = strcmp(pf->tables[i].name, t->name) == 0;
 		if (!taken)
 			break;
-		snprintf(t->name, sizeof(t->name), "%s_%u", base, k);
+		snprintf(t->name, sizeof(t->name), "%s_%u", want, k);
 	}
-	if (strlen(base) > PF_TABLE_MAX || strlen(t->name) > PF_TABLE_MAX ||
-	    strcmp(t->name, "self") == 0)
+	if (strlen(t->name) > PF_TABLE_MAX || strcmp(t->name, "self") == 0)
 		return ps_error_set(pf->r->err, PORTSPEC_E_UNSUPPORTED, NULL, 0, 0,
 				    "pf: the table for '%s' would be called '%s', which pf cannot "
 				    "take (at most %u characters, not 'self'); rename the zone in "
 				    "the spec",
-				    a->label, t->name, PF_TABLE_MAX);
+				    base, t->name, PF_TABLE_MAX);
 	t->fam[f] = a;
+	t->self = self;
+	t->base = base;
 	pf->ntables++;
 	*name = t->name;
 	return PORTSPEC_OK;
+}
+
+/* Does the side need a table: a label, or (gateway) narrowing addresses that
+ * must leave out the firewall's own? */
+static bool needs_table(const struct pf *pf, const struct portspec_plan_entry *e,
+			const struct portspec_addrset *a)
+{
+	return a->match != PORTSPEC_ADDR_ANY && (a->label || self_of(pf, e, a) != PF_PLAIN);
 }
 
 /* Every table the entries use, found before the rules so they come first. */
@@ -120,9 +166,9 @@ static enum portspec_status collect_tables(struct pf *pf)
 		enum portspec_status st;
 		if (!ps_render_has(pf->r, e) || e->kind != PORTSPEC_ENTRY_FLOW)
 			continue;
-		if (e->remote.label && (st = table_for(pf, &e->remote, &name)))
+		if (needs_table(pf, e, &e->remote) && (st = table_for(pf, e, &e->remote, &name)))
 			return st;
-		if (e->local.label && (st = table_for(pf, &e->local, &name)))
+		if (needs_table(pf, e, &e->local) && (st = table_for(pf, e, &e->local, &name)))
 			return st;
 	}
 	return PORTSPEC_OK;
@@ -134,6 +180,10 @@ static void put_tables(struct pf *pf)
 	if (!pf->ntables)
 		return;
 	ps_buf_puts(o, "# Address sets of the plan, both families of a name in one table.\n");
+	if (pf->gateway)
+		ps_buf_puts(o, "# Forwarded traffic only: \"!self\" leaves the firewall's own addresses\n"
+			       "# out of a zone, \"self\" adds them to what a complement excludes\n"
+			       "# (reload the ruleset when the firewall's addresses change).\n");
 	for (size_t i = 0; i < pf->ntables; i++) {
 		const struct pf_table *t = &pf->tables[i];
 		ps_buf_printf(o, "table <%s> const {", t->name);
@@ -142,22 +192,32 @@ static void put_tables(struct pf *pf)
 				ps_buf_putc(o, ' ');
 				ps_addr_cidr_append(o, &t->fam[f]->cidrs[k]);
 			}
+		if (t->self != PF_PLAIN)
+			ps_buf_puts(o, t->self == PF_WITH_SELF ? " self" : " !self");
 		ps_buf_puts(o, " }\n");
 	}
 	ps_buf_putc(o, '\n');
 }
 
-/* An address side of a rule: "<inside>", "! <inside>", "{ a, b }", "any", "(self)". */
-static void put_side(struct pf *pf, const struct portspec_addrset *a, bool self)
+/*
+ * An address side of rule @e: "<inside>", "! <inside_self>", "{ a, b }",
+ * "any", "(self)" for the host itself, "! (self)" for any address but the
+ * firewall's in gateway mode.
+ */
+static void put_side(struct pf *pf, const struct portspec_plan_entry *e,
+		     const struct portspec_addrset *a)
 {
 	struct ps_buf *o = pf->out;
 	const char *table = NULL;
 	if (a->match == PORTSPEC_ADDR_ANY) {
-		ps_buf_puts(o, self ? "(self)" : "any");
+		if (a == &e->local && !pf->gateway)
+			ps_buf_puts(o, "(self)");
+		else
+			ps_buf_puts(o, pf->gateway ? "! (self)" : "any");
 		return;
 	}
-	if (a->label)
-		table_for(pf, a, &table); /* found: collect_tables made them all */
+	if (needs_table(pf, e, a))
+		table_for(pf, e, a, &table); /* found: collect_tables made them all */
 	if (a->match == PORTSPEC_ADDR_NOT_IN)
 		ps_buf_puts(o, "! ");
 	if (table) {
@@ -212,9 +272,9 @@ static void pass_rule(struct pf *pf, const struct portspec_plan_entry *e, const 
 	if (from_self)
 		ps_buf_puts(o, "(self)");
 	else
-		put_side(pf, inbound ? &e->remote : &e->local, !pf->gateway);
+		put_side(pf, e, inbound ? &e->remote : &e->local);
 	ps_buf_puts(o, " to ");
-	put_side(pf, inbound ? &e->local : &e->remote, !pf->gateway);
+	put_side(pf, e, inbound ? &e->local : &e->remote);
 	put_ports(o, e);
 	ps_buf_puts(o, tail ? tail : state_opts(e));
 	ps_buf_putc(o, '\n');
@@ -248,12 +308,6 @@ static void flow_rules(struct pf *pf, const struct portspec_plan_entry *e)
 
 	entry_comment(pf, e);
 	if (!pf->gateway) {
-		if (ftp)
-			ps_buf_puts(o, "# FTP: pf has no FTP helper for the host's own connections\n"
-				       "# (ftp-proxy(8) serves clients behind a pf router).  This passes "
-				       "the\n# control connection; data connections need the server's "
-				       "passive\n# port range in a rule of their own, or use gateway "
-				       "mode with\n# ftp-proxy on the router.\n");
 		pass_rule(pf, e, e->direction == PORTSPEC_INBOUND ? "in" : "out",
 			  e->direction == PORTSPEC_INBOUND ? e->iif : e->oif, false, NULL);
 	} else if (ftp) {
@@ -276,8 +330,17 @@ static enum portspec_status check_helpers(struct pf *pf)
 {
 	for (size_t i = 0; i < portspec_plan_entry_count(pf->plan); i++) {
 		const struct portspec_plan_entry *e = portspec_plan_entry(pf->plan, i);
-		if (!e->helper || is_ftp(e))
+		if (!e->helper || (is_ftp(e) && pf->gateway))
 			continue;
+		if (is_ftp(e))
+			return ps_error_set(
+				pf->r->err, PORTSPEC_E_UNSUPPORTED, NULL, 0, 0,
+				"pf: service %s needs its FTP data connections tracked for the "
+				"host's own connections, which pf cannot do (ftp-proxy(8) serves "
+				"clients behind a pf router); render --mode gateway for a pf "
+				"router, or --set disable=%s",
+				portspec_service_name(portspec_flow_service(e->ports[0].flows[0])),
+				portspec_service_name(portspec_flow_service(e->ports[0].flows[0])));
 		return ps_error_set(pf->r->err, PORTSPEC_E_UNSUPPORTED, NULL, 0, 0,
 				    "pf: service %s needs the '%.32s' connection helper, which pf "
 				    "cannot provide",
@@ -357,10 +420,15 @@ static void baseline(struct pf *pf)
 			ps_buf_puts(o, "pass out quick from (self) keep state\n");
 		nd |= pf->gateway; /* the router's own interfaces */
 	}
+	/* To and from this host only (its addresses, the link-local multicast
+	 * groups, the unspecified source of duplicate address detection): never
+	 * forwarded. */
 	if (nd)
 		ps_buf_puts(o, "# IPv6 cannot work without neighbour and router discovery.\n"
-			       "pass quick inet6 proto icmp6 icmp6-type { neighbrsol, neighbradv, "
-			       "routersol, routeradv } no state\n");
+			       "pass in quick inet6 proto icmp6 from any to { (self), ff02::/16 } "
+			       "icmp6-type { neighbrsol, neighbradv, routersol, routeradv } no state\n"
+			       "pass out quick inet6 proto icmp6 from { (self), :: } to any "
+			       "icmp6-type { neighbrsol, neighbradv, routersol, routeradv } no state\n");
 	if (pf->ftp_proxy)
 		ps_buf_puts(o, pf->fragment
 				       ? "# FTP: run ftp-proxy(8) on this router, and evaluate its "

@@ -486,9 +486,16 @@ static void test_ftp_helper(void **state)
 	size_t len;
 	char *out = render(policy, "iptables", H, 0, NULL, &len);
 	assert_non_null(strstr(out, "*raw\n"));
-	assert_non_null(strstr(out, "-A OUTPUT -d 192.0.2.0/24 -p tcp -m tcp --dport 21 "
+	/* not to the appliance's own inside address over loopback, which the
+	 * loopback rule accepts first */
+	assert_non_null(strstr(out, "-A OUTPUT ! -o lo -d 192.0.2.0/24 -p tcp -m tcp --dport 21 "
 				    "-m comment --comment \"ftp optional\" -j CT --helper ftp\n"));
 	assert_non_null(strstr(out, "--ctstate ESTABLISHED,RELATED"));
+	portspec_free(out);
+	/* a gateway's helper is for forwarded connections, not the firewall's own */
+	out = render(policy, "iptables", G, 0, NULL, &len);
+	assert_non_null(strstr(out, "-A PREROUTING -m addrtype ! --dst-type LOCAL -s 198.51.100.10 "
+				    "-d 192.0.2.0/24 -p tcp -m tcp --dport 21 "));
 	portspec_free(out);
 	out = render(policy, "nft", H, 0, NULL, &len);
 	assert_non_null(strstr(out, "ct helper ftp-tcp {\n\t\ttype \"ftp\" protocol tcp\n"));

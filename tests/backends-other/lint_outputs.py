@@ -47,7 +47,10 @@ PF_NAME = r"[a-z0-9][a-z0-9_-]{0,30}"
 PF_FIXED = {
     "set skip on lo",
     "block log all",
-    "pass quick inet6 proto icmp6 icmp6-type { neighbrsol, neighbradv, routersol, routeradv } no state",
+    "pass in quick inet6 proto icmp6 from any to { (self), ff02::/16 } icmp6-type "
+    "{ neighbrsol, neighbradv, routersol, routeradv } no state",
+    "pass out quick inet6 proto icmp6 from { (self), :: } to any icmp6-type "
+    "{ neighbrsol, neighbradv, routersol, routeradv } no state",
     'anchor "ftp-proxy/*"',
     "pass in quick to (self) keep state",
     "pass out quick from (self) keep state",
@@ -62,7 +65,7 @@ PF_RULE = re.compile(
 
 def pf_addresses(text):
     """The addresses of a pf host expression, or None for tables and (self)."""
-    if text in ("(self)", "any") or re.fullmatch(r"!? ?<" + PF_NAME + ">", text):
+    if text in ("(self)", "! (self)", "any") or re.fullmatch(r"!? ?<" + PF_NAME + ">", text):
         return []
     m = re.fullmatch(r"\{ (.+) \}", text)
     items = m.group(1).split(", ") if m else [text]
@@ -88,6 +91,8 @@ def lint_pf(path, text):
         if m:
             tables.add(m.group(1))
             for a in (m.group(2) or "").split():
+                if a in ("self", "!self"):
+                    continue
                 try:
                     ipaddress.ip_network(a, strict=True)
                 except ValueError:

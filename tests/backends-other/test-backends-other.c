@@ -300,14 +300,29 @@ static const char *const central[] = {
 	NULL,
 };
 
+/* pf cannot track a host's own FTP data connections: its host renders turn FTP off. */
+static const char *const no_ftp[] = {"disable", "ftp", NULL};
+static const char *const central_no_ftp[] = {
+	"role",		"central",
+	"cluster-peer", "198.51.100.20",
+	"cluster-peer", "2001:db8:100::20",
+	"appliance",	"198.51.100.10",
+	"appliance",	"2001:db8:100::10",
+	"server",	"dns:192.0.2.53",
+	"server",	"dns:2001:db8:2::53",
+	"server",	"ntp:203.0.113.123",
+	"disable",	"ftp",
+	NULL,
+};
+
 static const struct golden_case golden[] = {
-	{"pf", PORTSPEC_MODE_HOST, 0, "pf-host-complete-central.conf", central},
+	{"pf", PORTSPEC_MODE_HOST, 0, "pf-host-complete-central.conf", central_no_ftp},
 	{"pf", PORTSPEC_MODE_GATEWAY, PORTSPEC_RENDER_FRAGMENT, "pf-gateway-fragment-central.conf",
 	 central},
 	{"netsh", PORTSPEC_MODE_HOST, 0, "netsh-host-complete-central.cmd", central},
 	{"powershell", PORTSPEC_MODE_HOST, 0, "powershell-host-complete-central.ps1", central},
-	{"pf", PORTSPEC_MODE_HOST, 0, "pf-host-complete.conf", NULL},
-	{"pf", PORTSPEC_MODE_HOST, PORTSPEC_RENDER_FRAGMENT, "pf-host-fragment.conf", NULL},
+	{"pf", PORTSPEC_MODE_HOST, 0, "pf-host-complete.conf", no_ftp},
+	{"pf", PORTSPEC_MODE_HOST, PORTSPEC_RENDER_FRAGMENT, "pf-host-fragment.conf", no_ftp},
 	{"pf", PORTSPEC_MODE_GATEWAY, 0, "pf-gateway-complete.conf", NULL},
 	{"pf", PORTSPEC_MODE_GATEWAY, PORTSPEC_RENDER_FRAGMENT, "pf-gateway-fragment.conf", NULL},
 	{"pf", PORTSPEC_MODE_GATEWAY, 0, "pf-gateway-complete-interfaces.conf", bound_ifs},
@@ -424,6 +439,9 @@ static void test_inexpressible_is_an_error(void **state)
 		"service boot {\n\tlevel required\n\tudp 69\n\thelper tftp\n}\n"
 		"flow outbound inside interface eth1 services boot\n";
 	expect_unsupported(tftp_spec, "pf", PORTSPEC_MODE_HOST, NULL, "tftp");
+	/* FTP on the pf host itself: the data connections cannot be tracked */
+	expect_unsupported(NULL, "pf", PORTSPEC_MODE_HOST, NULL, "--set disable=ftp");
+	expect_unsupported(NULL, "pf", PORTSPEC_MODE_HOST, NULL, "--mode gateway");
 	expect_unsupported(tftp_spec, "netsh", PORTSPEC_MODE_HOST, NULL, "tftp");
 	expect_unsupported(tftp_spec, "powershell", PORTSPEC_MODE_HOST, NULL, "tftp");
 
@@ -470,7 +488,7 @@ static void test_allocation_failure(void **state)
 		enum portspec_mode mode;
 		unsigned flags;
 	} cases[] = {
-		{"pf", PORTSPEC_MODE_HOST, 0},
+		{"pf", PORTSPEC_MODE_GATEWAY, 0},
 		{"pf", PORTSPEC_MODE_GATEWAY, PORTSPEC_RENDER_FRAGMENT},
 		{"netsh", PORTSPEC_MODE_HOST, 0},
 		{"powershell", PORTSPEC_MODE_HOST, PORTSPEC_RENDER_FRAGMENT},
@@ -591,7 +609,8 @@ static void test_rules_name_service_and_level(void **state)
 	(void)state;
 	const char *backends[] = {"pf", "netsh", "powershell"};
 	for (size_t b = 0; b < 3; b++) {
-		char *out = render(NULL, backends[b], PORTSPEC_MODE_HOST, 0, NULL, NULL);
+		char *out = render(NULL, backends[b], PORTSPEC_MODE_HOST, 0, b == 0 ? no_ftp : NULL,
+				   NULL);
 		size_t rules = 0;
 		const char *prev = NULL; /* the comment line above a pf rule group */
 		for (char *line = strtok(out, "\r\n"); line; line = strtok(NULL, "\r\n")) {
@@ -610,8 +629,8 @@ static void test_rules_name_service_and_level(void **state)
 			assert_true(strstr(where, "required") || strstr(where, "optional") ||
 				    strstr(where, "cluster"));
 		}
-		/* one rule per plan entry: 16 in the default host plan */
-		assert_int_equal(rules, 16);
+		/* one rule per plan entry: 16 in the default host plan, 14 without ftp */
+		assert_int_equal(rules, b == 0 ? 14 : 16);
 		portspec_free(out);
 	}
 }
@@ -744,8 +763,10 @@ static void test_hostile_strings(void **state)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *be = cases[i].backend;
-		char *good = render(benign_spec, be, cases[i].mode, cases[i].flags, NULL, NULL);
-		char *evil = render(hostile_spec, be, cases[i].mode, cases[i].flags, NULL, NULL);
+		const char *const *sets =
+			!strcmp(be, "pf") && cases[i].mode == PORTSPEC_MODE_HOST ? no_ftp : NULL;
+		char *good = render(benign_spec, be, cases[i].mode, cases[i].flags, sets, NULL);
+		char *evil = render(hostile_spec, be, cases[i].mode, cases[i].flags, sets, NULL);
 		if (cases[i].golden)
 			check_golden(cases[i].golden, evil);
 		assert_int_equal(count_lines(good), count_lines(evil));

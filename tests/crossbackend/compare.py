@@ -96,7 +96,7 @@ def packet_classes(plan, ruleset, families):
                 srcs = [a for a in srcs if a not in appliance]
             routes = [(dests, oif) for fam, dests, oif in getattr(plan, "routes", ())
                       if fam == family]
-            possible = _possible(hook, appliance, routes)
+            possible = _possible(hook, appliance, routes, family)
             icmp = "icmp" if family == 4 else "icmpv6"
             kinds = [("tcp", None, 64), ("udp", None, 64)]
             types = ICMP4_TYPES if family == 4 else ICMP6_TYPES
@@ -117,12 +117,25 @@ def packet_classes(plan, ruleset, families):
                                                  dst_self=hook == "input")
 
 
-def _possible(hook, appliance, routes):
-    """Whether a packet can exist in gateway mode: the loopback interface
-    carries only the firewall's own addresses; the appliance does not send
-    to itself through the firewall; a packet leaves on the interface its
-    destination is routed to (the one facing the appliance or the zone)."""
+def _link_scope(family, src, dst):
+    """IPv6 packets a router never forwards (RFC 4291 2.5.6, 2.7; RFC 4861):
+    from the unspecified or a link-local address, or to a link-local address
+    or an interface- or link-local multicast group."""
+    if family != 6:
+        return False
+    return (src == 0 or src >> 118 == 0x3fa or dst >> 118 == 0x3fa
+            or dst >> 112 in (0xff01, 0xff02))
+
+
+def _possible(hook, appliance, routes, family):
+    """Whether a packet can exist: a router forwards no link-scope IPv6
+    packet; in gateway mode, the loopback interface carries only the
+    firewall's own addresses; the appliance does not send to itself through
+    the firewall; a packet leaves on the interface its destination is routed
+    to (the one facing the appliance or the zone)."""
     if appliance is None:
+        if hook == "forward":
+            return lambda src, dst, iif, oif: not _link_scope(family, src, dst)
         return lambda src, dst, iif, oif: True
     if hook == "input":
         return lambda src, dst, iif, oif: not (iif == "lo" and src in appliance)
@@ -130,7 +143,7 @@ def _possible(hook, appliance, routes):
         return lambda src, dst, iif, oif: not (oif == "lo" and dst in appliance)
 
     def forwarded(src, dst, iif, oif):
-        if src in appliance and dst in appliance:
+        if _link_scope(family, src, dst) or (src in appliance and dst in appliance):
             return False
         wanted = {out for dests, out in routes if dst in dests}
         return len(wanted) != 1 or oif in wanted

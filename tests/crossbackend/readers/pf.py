@@ -3,9 +3,11 @@
 
 No pf runs here, so the text is read by this parser: strictly the subset
 the backend emits (macros, tables, `set skip on`, `block`, `pass` with
-direction, quick, on, inet/inet6, proto, icmp6-type, from/to with tables,
-negated tables, (self), any, addresses and ports, flags S/SA, keep state or
-no state, divert-to, and anchors); anything else raises ParseError.
+direction, quick, on, inet/inet6, proto, icmp6-type, from/to with tables
+(whose entries may be `self` or `!self`), negated tables, (self) and
+! (self), any, addresses and address lists (which may hold (self)), ports,
+flags S/SA, keep state or no state, divert-to, and anchors); anything else
+raises ParseError.
 
 How pf decides, as modelled here (pf.conf(5), "PACKET FILTERING"):
 * the last matching rule wins, unless a matching rule is quick; with no
@@ -17,7 +19,10 @@ How pf decides, as modelled here (pf.conf(5), "PACKET FILTERING"):
 * a forwarded packet is filtered twice, in on its input interface and out
   on its output interface, and must pass both;
 * `(self)` is the filtering host's own addresses: true for the destination
-  of a packet to the host, the source of one from it;
+  of a packet to the host, the source of one from it; a table entry `self`
+  puts those addresses in the table, `!self` takes them out (pf.conf(5)
+  TABLES: the most specific entry decides, and a host address is more
+  specific than any network);
 * `divert-to` hands the connection to a local proxy (ftp-proxy, which opens
   the FTP data connections in its anchor): the proxy's own connection,
   from (self), must then pass out.
@@ -49,15 +54,27 @@ def tokenize(line, where):
 
 
 class Host:
-    """One side of a rule: any, (self), a table, an address list; maybe negated."""
+    """One side of a rule: any, (self), a table, an address list; maybe negated.
+    ``self_entry``: True when the firewall's own addresses are in the set
+    (a table's `self`, a list's `(self)`), False when a table takes them out
+    (`!self`), None when the addresses alone decide."""
 
-    def __init__(self, kind, sets=None, neg=False, text=""):
+    def __init__(self, kind, sets=None, neg=False, text="", self_entry=None):
         self.kind = kind          # any, self, addrs
         self.sets = sets or {}    # family -> IntervalSet
         self.neg = neg
         self.text = text
+        self.self_entry = self_entry
+
+    def only_self(self):
+        """(self) itself: the firewall's own addresses and nothing else."""
+        return self.kind == "self" and not self.neg
 
     def matches(self, family, addr, is_self):
+        if self.kind == "self" and self.neg:
+            return not is_self
+        if self.kind == "addrs" and is_self and self.self_entry is not None:
+            return self.self_entry != self.neg
         if self.kind == "any":
             return True
         if self.kind == "self":
@@ -145,12 +162,21 @@ class PfRuleset:
         if not m:
             raise ParseError("%s: table name" % where)
         sets = {}
+        self_entry = None
         if t[2:] == ["persist"]:
             pass
         elif t[2:4] == ["const", "{"] and t[-1] == "}":
-            for item in t[4:-1]:
-                if item == ",":
+            items = t[4:-1]
+            for k, item in enumerate(items):
+                if item in (",", "!"):
                     continue
+                if item == "self":
+                    if self_entry is not None:
+                        raise ParseError("%s: self twice in a table" % where)
+                    self_entry = not (k and items[k - 1] == "!")
+                    continue
+                if k and items[k - 1] == "!":
+                    raise ParseError("%s: a negated table address %s" % (where, item))
                 try:
                     fam, s = parse_network(item)
                 except ValueError as e:
@@ -158,7 +184,7 @@ class PfRuleset:
                 sets[fam] = sets.get(fam, IntervalSet()) | s
         else:
             raise ParseError("%s: table form %s" % (where, " ".join(t[2:])))
-        self.tables[m.group(1)] = sets
+        self.tables[m.group(1)] = (sets, self_entry)
 
     def _iface(self, name, where):
         if name.startswith("$"):
@@ -204,14 +230,7 @@ class PfRuleset:
                 raise ParseError("%s: proto %s" % (where, p))
             r.protos = {"icmpv6" if p == "icmp6" else p}
             i += 2
-        if t[i:i + 1] == ["icmp6-type"]:
-            if r.protos != {"icmpv6"}:
-                raise ParseError("%s: icmp6-type without proto icmp6" % where)
-            types, i = self._list(t, i + 1, where)
-            try:
-                r.icmp_types = {ICMP6_TYPES[x] for x in types}
-            except KeyError as e:
-                raise ParseError("%s: icmp6-type %s" % (where, e))
+        i = self._icmp6_type(t, i, r, where)
         # "all", or "from HOST" and/or "to HOST [port P]" (a side left out is any).
         if t[i:i + 1] == ["all"]:
             i += 1
@@ -226,6 +245,9 @@ class PfRuleset:
                     if r.protos is None or not r.protos <= {"tcp", "udp"}:
                         raise ParseError("%s: port without proto tcp or udp" % where)
                     r.ports, i = self._ports(t, i + 1, where)
+        # icmp6-type is a filter option: after the hosts (pf.conf(5) GRAMMAR),
+        # or alone when there are none.
+        i = self._icmp6_type(t, i, r, where)
         while i < len(t):
             if t[i:i + 2] == ["flags", "S/SA"]:
                 if r.protos != {"tcp"}:
@@ -259,6 +281,18 @@ class PfRuleset:
             self.dead_rules.append("%s (%s)" % (where, line))
         return r
 
+    def _icmp6_type(self, t, i, r, where):
+        if t[i:i + 1] != ["icmp6-type"]:
+            return i
+        if r.protos != {"icmpv6"} or r.icmp_types is not None:
+            raise ParseError("%s: icmp6-type without proto icmp6, or twice" % where)
+        types, i = self._list(t, i + 1, where)
+        try:
+            r.icmp_types = {ICMP6_TYPES[x] for x in types}
+        except KeyError as e:
+            raise ParseError("%s: icmp6-type %s" % (where, e))
+        return i
+
     def _list(self, t, i, where):
         if t[i] != "{":
             return [t[i]], i + 1
@@ -278,26 +312,31 @@ class PfRuleset:
             neg = True
             i += 1
         tok = t[i]
+        self_entry = None
         if tok == "any" and not neg:
             return Host("any", text="any"), i + 1
-        if tok == "(self)" and not neg:
-            return Host("self", text="(self)"), i + 1
+        if tok == "(self)":
+            return Host("self", neg=neg, text=("! " if neg else "") + "(self)"), i + 1
         if tok.startswith("<"):
             name = tok[1:-1]
             if name not in self.tables:
                 raise ParseError("%s: table <%s> used before it is defined" % (where, name))
-            sets = self.tables[name]
+            sets, self_entry = self.tables[name]
             text = ("! " if neg else "") + tok
         elif tok == "{":
             if neg:
                 raise ParseError("%s: a negated list" % where)
             items, j = self._list(t, i, where)
+            if "(self)" in items:
+                items = [x for x in items if x != "(self)"]
+                self_entry = True
             sets = self._addrs(items, where)
-            return self._record(Host("addrs", sets, False, " ".join(items)), field), j
+            return self._record(Host("addrs", sets, False, " ".join(items), self_entry),
+                                field), j
         else:
             sets = self._addrs([tok], where)
             text = ("! " if neg else "") + tok
-        return self._record(Host("addrs", sets, neg, text), field), i + 1
+        return self._record(Host("addrs", sets, neg, text, self_entry), field), i + 1
 
     def _record(self, host, field):
         for fam, s in host.sets.items():
@@ -320,7 +359,7 @@ class PfRuleset:
             raise ParseError("%s: %s" % (where, e))
 
     def _explain(self):
-        for fam_set in self.tables.values():
+        for fam_set, _ in self.tables.values():
             for fam, s in fam_set.items():
                 self.atoms.add_addrs("src", fam, s)
                 self.atoms.add_addrs("dst", fam, s)
@@ -385,11 +424,11 @@ class PfRuleset:
         for r in self.rules:
             if r.action != "pass" or r.state != "keep" or r.family not in (None, family):
                 continue
-            if hook == "input" and r.direction in (None, "in") and r.src.kind != "self":
+            if hook == "input" and r.direction in (None, "in") and not r.src.only_self():
                 return True
-            if hook == "output" and r.direction in (None, "out") and r.dst.kind != "self":
+            if hook == "output" and r.direction in (None, "out") and not r.dst.only_self():
                 return True
-            if hook == "forward" and r.src.kind != "self" and r.dst.kind != "self":
+            if hook == "forward" and not r.src.only_self() and not r.dst.only_self():
                 return True
         return False
 
@@ -434,7 +473,7 @@ class PfRuleset:
 
     def _verdict(self, rule):
         if rule not in (None, "skip") and rule.action == "pass" and rule.direction == "out" \
-                and rule.src.kind == "self" and self._proxy_port(rule):
+                and rule.src.only_self() and self._proxy_port(rule):
             return Outcome("accept", rule="%s: %s (divert-proxy)" % (self.label, rule.text))
         if rule == "skip":
             return Outcome("accept", rule="%s: set skip" % self.label, implicit=None)

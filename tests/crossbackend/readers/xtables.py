@@ -3,7 +3,8 @@
 
 Only what the backends emit is understood: tables raw and filter; -s, -d,
 -i, -o, -p and their negations; the tcp, udp, multiport, conntrack, state,
-comment, icmp, icmp6 and hl matches with the options listed below; the
+comment, icmp, icmp6, hl and addrtype (--dst-type LOCAL: the firewall's own
+addresses) matches with the options listed below; the
 targets ACCEPT, DROP, RETURN, CT --helper and jumps or gotos to user
 chains.  Anything else raises ParseError.
 """
@@ -33,6 +34,7 @@ MODULE_OPTIONS = {
     "tcp": {"--dport"}, "udp": {"--dport"}, "multiport": {"--dports"},
     "conntrack": {"--ctstate"}, "state": {"--state"}, "comment": {"--comment"},
     "icmp6": {"--icmpv6-type"}, "icmp": {"--icmp-type"}, "hl": {"--hl-eq"},
+    "addrtype": {"--dst-type"},
 }
 
 
@@ -198,6 +200,10 @@ class XtablesRuleset:
                     if want is None or neg:
                         raise ParseError("%s: icmp type %s" % (where, v))
                     preds.append(lambda p, want=want: p.icmp_type == want)
+                elif t == "--dst-type":
+                    if v != "LOCAL":
+                        raise ParseError("%s: address type %s" % (where, v))
+                    preds.append(lambda p, neg=neg: p.dst_self != neg)
                 elif t == "--hl-eq":
                     hl = int(v)
                     preds.append(lambda p, hl=hl, neg=neg: (p.hoplimit == hl) != neg)
