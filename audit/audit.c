@@ -63,8 +63,18 @@ struct build {
 
 static void cut_lo(struct pa_atom_builder *ab, void *userdata)
 {
-	(void)userdata;
 	pa_atoms_name(ab, "lo", false);
+	/* The link-local multicast groups of neighbour discovery, and IPv6's
+	 * link scope (routable()). */
+	if (*(const unsigned *)userdata == 6) {
+		pa_atoms_cut(ab, PA_DST, (struct pa_u128){0xff02000000000000ull, 0},
+			     (struct pa_u128){0xff02ffffffffffffull, UINT64_MAX});
+		pa_atoms_cut(ab, PA_DST, (struct pa_u128){0xff01000000000000ull, 0},
+			     (struct pa_u128){0xff01ffffffffffffull, UINT64_MAX});
+		pa_atoms_cut(ab, PA_DST, (struct pa_u128){0xfe80000000000000ull, 0},
+			     (struct pa_u128){0xfebfffffffffffffull, UINT64_MAX});
+		pa_atoms_cut(ab, PA_DST, (struct pa_u128){0, 0}, (struct pa_u128){0, 0});
+	}
 }
 
 static struct pa_u128 addr_value(unsigned family, const unsigned char *b)
@@ -103,6 +113,46 @@ static bool addrset_atoms(struct pa_ctx *ctx, enum pa_dim d, const struct portsp
 	return true;
 }
 
+/* Whether an interface name is a loopback: lo, or pf's lo0, lo1 (and the
+ * group lo, read as every name that begins with it). */
+static bool loopback_name(const char *name)
+{
+	if (strncmp(name, "lo", 2))
+		return false;
+	for (const char *c = name + 2; *c; c++)
+		if (*c < '0' || *c > '9')
+			return false;
+	return true;
+}
+
+/* The atoms of loopback interfaces, which the audit leaves out. */
+static bool loopback_atoms(struct pa_ctx *ctx, enum pa_dim d, struct pa_ivs *out)
+{
+	const struct pa_atoms *a = &ctx->atoms[d];
+	struct pa_ivs acc = {0};
+	for (uint32_t i = 0; i < a->n; i++) {
+		if ((a->kinds[i] != PA_IFA_NAME && a->kinds[i] != PA_IFA_PREFIX) ||
+		    !loopback_name(a->names[i]))
+			continue;
+		struct pa_ivs one, u;
+		if (!pa_ivs_single(&ctx->arena, &one, i, i) ||
+		    !pa_ivs_union(&ctx->arena, &u, &acc, &one))
+			return false;
+		acc = u;
+	}
+	*out = acc;
+	return true;
+}
+
+static bool without_loopback(struct pa_ctx *ctx, struct pa_box *b, enum pa_dim d)
+{
+	struct pa_ivs lo, out;
+	if (!loopback_atoms(ctx, d, &lo) || !pa_ivs_subtract(&ctx->arena, &out, &b->d[d], &lo))
+		return false;
+	b->d[d] = out;
+	return true;
+}
+
 static bool restrict_iface(struct pa_ctx *ctx, struct pa_box *b, enum pa_dim d, const char *name)
 {
 	struct pa_ivs s;
@@ -110,13 +160,91 @@ static bool restrict_iface(struct pa_ctx *ctx, struct pa_box *b, enum pa_dim d, 
 		uint32_t a = pa_atom_iface(&ctx->atoms[d], name);
 		return pa_ivs_single(&ctx->arena, &s, a, a) && pa_box_restrict_atoms(ctx, b, d, &s);
 	}
-	/* Every interface but lo (and none, which the region has left out). */
-	uint32_t lo = pa_atom_iface(&ctx->atoms[d], "lo");
-	struct pa_ivs out;
-	if (!pa_ivs_single(&ctx->arena, &s, lo, lo) ||
-	    !pa_ivs_subtract(&ctx->arena, &out, &b->d[d], &s))
-		return false;
-	b->d[d] = out;
+	/* Every interface but the loopback (and none, which the region has
+	 * left out). */
+	return without_loopback(ctx, b, d);
+}
+
+/* Leaves out of b's dimension d the addresses no connection is made to:
+ * multicast and broadcast (the category cuts of every context). */
+static bool unicast_only(struct pa_ctx *ctx, struct pa_box *b, enum pa_dim d)
+{
+	struct pa_set s = {0};
+	bool ok;
+	if (ctx->family == 4)
+		ok = pa_set_add(&s, pa_u(0xe0000000u), pa_u(0xefffffffu)) &&
+		     pa_set_add(&s, pa_u(0xffffffffu), pa_u(0xffffffffu)) &&
+		     pa_set_add_set(&s, &ctx->rs->bcast[0]);
+	else
+		ok = pa_set_add(&s, (struct pa_u128){0xff00000000000000ull, 0},
+				(struct pa_u128){UINT64_MAX, UINT64_MAX});
+	for (size_t i = 0; ok && i < s.n; i++) {
+		struct pa_ivs one, out;
+		ok = pa_ivs_single(&ctx->arena, &one, pa_atom_of(&ctx->atoms[d], s.r[i].lo),
+				   pa_atom_of(&ctx->atoms[d], s.r[i].hi)) &&
+		     pa_ivs_subtract(&ctx->arena, &out, &b->d[d], &one);
+		if (ok)
+			b->d[d] = out;
+	}
+	pa_set_release(&s);
+	return ok;
+}
+
+/* Whether every value of dimension d of the box is in [lo, hi]. */
+static bool within(const struct pa_ctx *ctx, const struct pa_box *b, enum pa_dim d,
+		   struct pa_u128 lo, struct pa_u128 hi)
+{
+	const struct pa_ivs *s = &b->d[d];
+	for (uint32_t i = 0; i < s->n; i++)
+		if (pa_cmp(pa_atom_first(&ctx->atoms[d], s->v[i].lo), lo) < 0 ||
+		    pa_cmp(pa_atom_last(&ctx->atoms[d], s->v[i].hi), hi) > 0)
+			return false;
+	return s->n > 0;
+}
+
+/* Neighbour discovery at a hop limit other than 255: the host sends none,
+ * and its IPv6 stack discards those it receives (RFC 4861, 7.1.1), so that
+ * a firewall that cannot match the hop limit (pf) opens nothing by them. */
+static bool nd_off_link(const struct pa_ctx *ctx, const struct pa_result *x)
+{
+	return ctx->family == 6 && within(ctx, &x->b, PA_PROTO, pa_u(58), pa_u(58)) &&
+	       within(ctx, &x->b, PA_ICMP, pa_u(133u << 8), pa_u(137u << 8 | 0xff)) &&
+	       within(ctx, &x->b, PA_TTL, pa_u(0), pa_u(254));
+}
+
+/* Leaves out of b what the kernel drops before any flow could use it:
+ * loopback addresses off the loopback interface (martian), and at
+ * forwarding IPv6's link scope, which a router never forwards (RFC 4291):
+ * from the unspecified or a link-local address, to a link-local address or
+ * an interface- or link-local group. */
+static bool routable(struct pa_ctx *ctx, struct pa_box *b, enum portspec_hook hook)
+{
+	struct {
+		enum pa_dim d;
+		struct pa_u128 lo, hi;
+	} v4[] = {
+		{PA_SRC, {0, 0x7f000000u}, {0, 0x7fffffffu}},
+		{PA_DST, {0, 0x7f000000u}, {0, 0x7fffffffu}},
+	}, v6[] = {
+		{PA_SRC, {0, 1}, {0, 1}},
+		{PA_DST, {0, 1}, {0, 1}},
+		{PA_SRC, {0, 0}, {0, 0}},
+		{PA_SRC, {0xfe80000000000000ull, 0}, {0xfebfffffffffffffull, UINT64_MAX}},
+		{PA_DST, {0xfe80000000000000ull, 0}, {0xfebfffffffffffffull, UINT64_MAX}},
+		{PA_DST, {0xff01000000000000ull, 0}, {0xff02ffffffffffffull, UINT64_MAX}},
+	};
+	size_t n = ctx->family == 4 ? 2 : hook == PORTSPEC_HOOK_FORWARD ? 6 : 2;
+	for (size_t i = 0; i < n; i++) {
+		enum pa_dim d = ctx->family == 4 ? v4[i].d : v6[i].d;
+		struct pa_u128 lo = ctx->family == 4 ? v4[i].lo : v6[i].lo;
+		struct pa_u128 hi = ctx->family == 4 ? v4[i].hi : v6[i].hi;
+		struct pa_ivs one, out;
+		if (!pa_ivs_single(&ctx->arena, &one, pa_atom_of(&ctx->atoms[d], lo),
+				   pa_atom_of(&ctx->atoms[d], hi)) ||
+		    !pa_ivs_subtract(&ctx->arena, &out, &b->d[d], &one))
+			return false;
+		b->d[d] = out;
+	}
 	return true;
 }
 
@@ -138,7 +266,10 @@ static bool flow_region(struct pa_ctx *ctx, const struct portspec_plan_entry *e,
 		ok = restrict_iface(ctx, b, PA_IIF, e->iif);
 	if (ok && e->hook != PORTSPEC_HOOK_INPUT)
 		ok = restrict_iface(ctx, b, PA_OIF, e->oif);
-	return ok;
+	/* A connection to the host is to one of its unicast addresses. */
+	if (ok && e->hook == PORTSPEC_HOOK_INPUT)
+		ok = unicast_only(ctx, b, PA_DST);
+	return ok && routable(ctx, b, e->hook);
 }
 
 /* The packets a baseline entry admits. */
@@ -160,10 +291,28 @@ static bool baseline_region(struct pa_ctx *ctx, const struct portspec_plan_entry
 		return pa_ivs_single(&ctx->arena, &s, a, z) &&
 		       pa_box_restrict_atoms(ctx, b, PA_STATE, &s);
 	}
-	case PORTSPEC_ENTRY_NEIGHBOR_DISCOVERY:
-		return pa_box_restrict(ctx, b, PA_PROTO, pa_u(58), pa_u(58)) &&
-		       pa_box_restrict(ctx, b, PA_ICMP, pa_u(133u << 8), pa_u(136u << 8 | 0xff)) &&
-		       pa_box_restrict(ctx, b, PA_TTL, pa_u(255), pa_u(255));
+	case PORTSPEC_ENTRY_NEIGHBOR_DISCOVERY: {
+		ok = pa_box_restrict(ctx, b, PA_PROTO, pa_u(58), pa_u(58)) &&
+			  pa_box_restrict(ctx, b, PA_ICMP, pa_u(133u << 8), pa_u(136u << 8 | 0xff)) &&
+			  pa_box_restrict(ctx, b, PA_TTL, pa_u(255), pa_u(255));
+		if (ok && e->hook == PORTSPEC_HOOK_INPUT) {
+			/* Sent to a unicast address or a link-local group (RFC 4861). */
+			const struct pa_atoms *a = &ctx->atoms[PA_DST];
+			struct pa_ivs m1, m2, o1, o2;
+			ok = pa_ivs_single(&ctx->arena, &m1,
+					   pa_atom_of(a, (struct pa_u128){0xff00000000000000ull, 0}),
+					   pa_atom_of(a, (struct pa_u128){0xff01ffffffffffffull,
+									  UINT64_MAX})) &&
+			     pa_ivs_single(&ctx->arena, &m2,
+					   pa_atom_of(a, (struct pa_u128){0xff03000000000000ull, 0}),
+					   a->n - 1) &&
+			     pa_ivs_subtract(&ctx->arena, &o1, &b->d[PA_DST], &m1) &&
+			     pa_ivs_subtract(&ctx->arena, &o2, &o1, &m2);
+			if (ok)
+				b->d[PA_DST] = o2;
+		}
+		return ok;
+	}
 	default:
 		return true;
 	}
@@ -326,6 +475,68 @@ static bool add_item(struct build *bd, const struct portspec_flow *f, unsigned f
 
 /* Every (entry, port range) of one flow and family: a flow may be served by
  * several when ranges of flows overlap. */
+/* pf: a divert-to rule in a ruleset with the anchor of ftp-proxy(8) hands
+ * FTP control connections to the proxy, which connects to the server
+ * itself: that connection's verdict is the flow's (the proxy taken as
+ * running, as the anchor says). */
+static bool ftp_proxied(const struct portspec_ruleset *rs)
+{
+	for (size_t i = 0; i < rs->nrules; i++)
+		if (rs->rules[i].action == PA_ACT_ACCEPT && rs->rules[i].arg &&
+		    !strncmp(rs->rules[i].arg, "ftp-proxy(8)", 12))
+			return true;
+	return false;
+}
+
+static enum portspec_status follow_proxy(struct pa_ctx *ctx, struct pa_results *r, size_t from)
+{
+	const struct portspec_ruleset *rs = ctx->rs;
+	struct pa_results out = {0};
+	enum portspec_status st = PORTSPEC_OK;
+	for (size_t i = from; !st && i < r->n; i++) {
+		const struct pa_result *x = &r->r[i];
+		const struct pa_rule *rule = x->rule != PA_NONE ? &rs->rules[x->rule] : NULL;
+		if (x->v != PORTSPEC_VERDICT_INDETERMINATE || !rule ||
+		    rule->action != PA_ACT_INDET || !rule->arg || strncmp(rule->arg, "divert-to", 9) ||
+		    !within(ctx, &x->b, PA_DPORT, pa_u(21), pa_u(21))) {
+			if (!pa_results_push(&out, x))
+				st = PORTSPEC_E_NOMEM;
+			continue;
+		}
+		struct pa_box b;
+		struct pa_results y = {0};
+		struct pa_result keep = *x;
+		if (!pa_ctx_region_all(ctx, PORTSPEC_HOOK_OUTPUT, &b) ||
+		    !pa_box_restrict_atoms(ctx, &b, PA_OIF, &keep.b.d[PA_OIF])) {
+			st = PORTSPEC_E_NOMEM;
+			break;
+		}
+		b.d[PA_PROTO] = keep.b.d[PA_PROTO];
+		b.d[PA_DST] = keep.b.d[PA_DST];
+		b.d[PA_DPORT] = keep.b.d[PA_DPORT];
+		st = pa_eval_connection(ctx, PORTSPEC_HOOK_OUTPUT, &b, &y);
+		for (size_t j = 0; !st && j < y.n; j++) {
+			struct pa_result z = y.r[j];
+			z.b.d[PA_SRC] = keep.b.d[PA_SRC];
+			z.b.d[PA_SPORT] = keep.b.d[PA_SPORT];
+			z.b.d[PA_IIF] = keep.b.d[PA_IIF];
+			z.b.d[PA_STATE] = keep.b.d[PA_STATE];
+			z.b.owned = 0;
+			if (!pa_results_push(&out, &z))
+				st = PORTSPEC_E_NOMEM;
+		}
+		pa_results_release(&y);
+	}
+	if (!st) {
+		r->n = from;
+		for (size_t i = 0; !st && i < out.n; i++)
+			if (!pa_results_push(r, &out.r[i]))
+				st = PORTSPEC_E_NOMEM;
+	}
+	pa_results_release(&out);
+	return st;
+}
+
 static enum portspec_status audit_flow(struct build *bd, struct pa_ctx *ctx,
 				       const struct portspec_flow *f, unsigned family)
 {
@@ -349,8 +560,13 @@ static enum portspec_status audit_flow(struct build *bd, struct pa_ctx *ctx,
 			struct pa_box b;
 			if (!flow_region(ctx, e, p, &b))
 				st = ctx->status ? ctx->status : PORTSPEC_E_NOMEM;
-			else
+			else {
+				size_t from = r.n;
 				st = pa_eval_connection(ctx, e->hook, &b, &r);
+				if (!st && e->hook == PORTSPEC_HOOK_FORWARD && !bd->rs->helpers &&
+				    ftp_proxied(bd->rs))
+					st = follow_proxy(ctx, &r, from);
+			}
 		}
 	}
 	if (!st && (st = pa_results_merge(ctx, &r, true)))
@@ -482,14 +698,19 @@ static bool local_atoms(struct pa_ctx *ctx, const struct portspec_plan *plan, un
 
 /* The zone whose addresses are exactly `remote`, or NULL. */
 static const char *zone_of(struct pa_ctx *ctx, const struct portspec_plan *plan, unsigned family,
-			   enum pa_dim d, const struct pa_ivs *remote)
+			   enum portspec_hook hook, enum pa_dim d, const struct pa_ivs *remote)
 {
 	for (size_t i = 0; i < portspec_plan_entry_count(plan); i++) {
 		const struct portspec_plan_entry *e = portspec_plan_entry(plan, i);
 		if (e->kind != PORTSPEC_ENTRY_FLOW || e->family != family || !e->zone)
 			continue;
-		struct pa_ivs s;
-		if (addrset_atoms(ctx, d, &e->remote, &s) && pa_ivs_equal(&s, remote))
+		/* The zone's addresses, as the audit's regions have them. */
+		struct pa_box b;
+		for (int k = 0; k < PA_NDIMS; k++)
+			b.d[k] = ctx->full[k];
+		b.owned = 0;
+		if (addrset_atoms(ctx, d, &e->remote, &b.d[d]) && routable(ctx, &b, hook) &&
+		    pa_ivs_equal(&b.d[d], remote))
 			return portspec_zone_name(e->zone);
 	}
 	return NULL;
@@ -501,7 +722,8 @@ static void extra_item(struct build *bd, struct pa_ctx *ctx, const struct pa_res
 	struct ps_buf *j = indet ? &bd->indet_json : &bd->extra_json;
 	struct ps_buf *t = indet ? &bd->indet_text : &bd->extra_text;
 	size_t *n = indet ? &bd->nindet_json : &bd->nextra_json;
-	const char *zone = zone_of(ctx, bd->plan, ctx->family, remote, &x->b.d[remote]);
+	const char *zone = zone_of(ctx, bd->plan, ctx->family, (enum portspec_hook)x->hook, remote,
+				   &x->b.d[remote]);
 	/* One item per protocol atom: "tcp", "udp", "icmp", or a range. */
 	const struct pa_ivs *ps = &x->b.d[PA_PROTO];
 	for (uint32_t i = 0; i < ps->n; i++)
@@ -575,8 +797,12 @@ static enum portspec_status audit_extra(struct build *bd, struct pa_ctx *ca, str
 	uint32_t a = pa_atom_of(&ca->atoms[PA_STATE], pa_u(PA_ST_NEW));
 	struct pa_ivs s;
 	enum portspec_status st = PORTSPEC_OK;
+	/* Loopback traffic is the baseline's, not a flow's. */
 	if (!pa_ctx_region_all(ca, hook, &all) || !pa_ivs_single(&ca->arena, &s, a, a) ||
-	    !pa_box_restrict_atoms(ca, &all, PA_STATE, &s))
+	    !pa_box_restrict_atoms(ca, &all, PA_STATE, &s) ||
+	    (hook != PORTSPEC_HOOK_OUTPUT && !without_loopback(ca, &all, PA_IIF)) ||
+	    (hook != PORTSPEC_HOOK_INPUT && !without_loopback(ca, &all, PA_OIF)) ||
+	    !routable(ca, &all, hook))
 		st = ca->status ? ca->status : PORTSPEC_E_NOMEM;
 	if (!st)
 		st = pa_compare(ca, cb, hook, &all, c);
@@ -595,6 +821,13 @@ static enum portspec_status audit_extra(struct build *bd, struct pa_ctx *ca, str
 			for (size_t i = 0; i < r->n; i++)
 				if (r->r[i].v == PORTSPEC_VERDICT_INDETERMINATE &&
 				    !pa_accepted((enum portspec_verdict)r->r[i].v_b))
+					r->r[o++] = r->r[i];
+			r->n = o;
+		}
+		if (!gateway) {
+			size_t o = 0;
+			for (size_t i = 0; i < r->n; i++)
+				if (!nd_off_link(ca, &r->r[i]))
 					r->r[o++] = r->r[i];
 			r->n = o;
 		}
@@ -633,11 +866,12 @@ static enum portspec_status audit_extra(struct build *bd, struct pa_ctx *ca, str
 static enum portspec_status audit_family(struct build *bd, unsigned family)
 {
 	struct pa_ctx ca, cb;
-	enum portspec_status st = pa_ctx_pair(&ca, &cb, bd->rs, &bd->policy, family, cut_lo, NULL,
+	enum portspec_status st = pa_ctx_pair(&ca, &cb, bd->rs, &bd->policy, family, cut_lo, &family,
 					      bd->err);
 	if (st)
 		return st;
 	ca.err = cb.err = bd->err;
+	ca.assume_host = cb.assume_host = true;
 	const struct portspec_plan *plan = bd->plan;
 	/* Flows, in the order of the plan's entries and ports. */
 	for (size_t i = 0; !st && i < portspec_plan_entry_count(plan); i++) {
@@ -746,8 +980,12 @@ static void assemble(struct build *bd, unsigned fams, struct ps_buf *text, struc
 		first = false;
 	}
 	if (!bd->rs->helpers) {
-		const char *n = "pf assigns no conntrack helpers: FTP data connections need "
-				"ftp-proxy(8), which the audit does not check";
+		const char *n = ftp_proxied(bd->rs)
+				? "pf assigns no conntrack helpers: FTP goes through ftp-proxy(8) "
+				  "(divert-to, and its anchor for the data connections), which the "
+				  "audit takes as running"
+				: "pf assigns no conntrack helpers: FTP data connections need "
+				  "ftp-proxy(8), which the audit does not check";
 		ps_buf_printf(text, "note: %s\n", n);
 		ps_buf_puts(json, first ? "" : ", ");
 		pa_json_string(json, n);

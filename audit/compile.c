@@ -235,7 +235,7 @@ static void addrtype(struct build *bd, const struct pa_pred *p)
 		bd->failed = true;
 		return;
 	}
-	bool given = ctx->rs->host_given[pa_fam_index(ctx->family)];
+	bool given = ctx->rs->host_given[pa_fam_index(ctx->family)] || ctx->assume_host;
 	unsigned want = p->negate ? ALL_TYPES & ~p->mask : p->mask;
 	struct pa_ivs t = {0}, u = {0};
 	for (int c = 0; c < NCATS; c++) {

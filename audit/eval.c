@@ -197,6 +197,7 @@ static bool finish(struct pa_ctx *ctx, struct pa_piece *p, enum portspec_verdict
 	else
 		r.unknown_rule = PA_NONE;
 	r.helper = p->helper;
+	r.nostate = p->nostate;
 	r.path = p->path;
 	if (!pa_results_push(done, &r))
 		return failed(ctx, PORTSPEC_E_NOMEM);
@@ -216,6 +217,7 @@ static bool act(struct pa_ctx *ctx, const struct pa_rule *r, uint32_t rule, unsi
 	switch (r->action) {
 	case PA_ACT_ACCEPT:
 		q->decided = rule;
+		q->nostate |= r->nostate;
 		return plist_push(ctx, o->accepted, q);
 	case PA_ACT_NAT_ACCEPT:
 		return plist_push(ctx, o->accepted, q);
@@ -367,6 +369,8 @@ static bool eval_rules(struct pa_ctx *ctx, uint32_t chain, unsigned variant, str
 	for (size_t k = 0; ok && k < ch->nrules && cur.n; k++) {
 		uint32_t rule = ch->rules[k];
 		const struct pa_rule *r = &ctx->rs->rules[rule];
+		if (r->needs_state & ctx->nostate)
+			continue; /* pf: no state was made for this connection */
 		const struct pa_crule *cr = pa_compile(ctx, rule, variant);
 		if (!cr) {
 			ok = failed(ctx, PORTSPEC_E_NOMEM);
@@ -528,6 +532,7 @@ static bool run_base(struct pa_ctx *ctx, const struct pa_base *b, struct pa_plis
 		}
 		if (p->decided == PA_NONE || ctx->rs->rules[p->decided].action == PA_ACT_POLICY)
 			p->decided = c->policy_rule;
+		p->nostate |= pol->nostate; /* pf passes what no rule matches, without state */
 		ok = passed(ctx, p, &next, out);
 	}
 	for (size_t i = 0; ok && i < acc.n; i++)
@@ -710,6 +715,7 @@ enum portspec_status pa_eval_connection(struct pa_ctx *ctx, enum portspec_hook h
 {
 	struct pa_results first = {0};
 	struct pa_box r = *region;
+	ctx->nostate = 0;
 	if (!state_only(ctx, &r, PA_ST_NEW))
 		return failed(ctx, PORTSPEC_E_NOMEM), ctx->status;
 	if (pa_eval(ctx, hook, &r, &first))
@@ -721,6 +727,7 @@ enum portspec_status pa_eval_connection(struct pa_ctx *ctx, enum portspec_hook h
 				failed(ctx, PORTSPEC_E_NOMEM);
 			continue;
 		}
+		ctx->nostate = f->nostate;
 		/* The connection's later packets, at the same hook.  A UDP
 		 * exchange is a request and its reply: further requests are
 		 * not needed for it to work. */
@@ -745,6 +752,7 @@ enum portspec_status pa_eval_connection(struct pa_ctx *ctx, enum portspec_hook h
 		pa_results_release(&later);
 	}
 out:
+	ctx->nostate = 0;
 	pa_results_release(&first);
 	return ctx->status;
 }

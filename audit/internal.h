@@ -212,6 +212,10 @@ struct pa_rule {
 	enum pa_action policy; /* POLICY: ACCEPT or DROP */
 	char *arg;           /* REJECT: how; HELPER: the helper type; INDET: what */
 	char *text;          /* the rule as written, one line */
+	/* pf's state table, per direction (bit 0 in, bit 1 out): an ACCEPT that
+	 * keeps no state sets `nostate` on the connection; a rule with
+	 * `needs_state` applies only to connections without those bits. */
+	uint8_t nostate, needs_state;
 };
 
 /* Where a chain is hooked.  User chains have PA_HK_NONE. */
@@ -455,6 +459,7 @@ struct pa_piece {
 	uint32_t unknown_rule;  /* the first such rule */
 	uint32_t decided;       /* the explicit accept so far, or a policy */
 	uint32_t helper;        /* rule that assigned a conntrack helper; PA_NONE; PA_HELPER_MIXED */
+	uint8_t nostate;        /* pf: the directions that passed it without keeping state */
 	const struct pa_step *path;
 };
 #define PA_HELPER_MIXED (PA_NONE - 1)
@@ -470,6 +475,7 @@ struct pa_result {
 	uint32_t rule;          /* the deciding rule (or policy pseudo-rule) */
 	uint32_t unknown_rule;  /* INDETERMINATE, DENY: the rule not modelled */
 	uint32_t helper;
+	uint8_t nostate;        /* pf: as in struct pa_piece */
 	uint8_t stage;          /* connection verdicts: 0 new, 1 established, 2 replies */
 	uint8_t v_b;            /* diff: the other ruleset's verdict and rule */
 	uint32_t rule_b;
@@ -503,6 +509,12 @@ struct pa_ctx {
 	size_t live;                   /* pieces made, against PA_MAX_PIECES */
 	struct portspec_error *err;
 	enum portspec_status status;
+	uint8_t nostate;               /* the later packets of a connection: its pa_piece.nostate */
+	/* Addresses not given as the host's are neither local nor broadcast, as
+	 * if the host's addresses were given (the audit: its flows are to and
+	 * from the host's unicast addresses, and forwarded packets never have a
+	 * local source, which the kernel drops as martian). */
+	bool assume_host;
 	/* the path of the current hook */
 	struct pa_base *bases;
 	size_t nbases;

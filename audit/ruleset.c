@@ -269,6 +269,8 @@ enum portspec_status pa_ruleset_dup_rule(struct portspec_ruleset *rs, uint32_t s
 	r->families = s->families;
 	r->action = s->action;
 	r->target = s->target;
+	r->nostate = s->nostate;
+	r->needs_state = s->needs_state;
 	if ((s->arg && !(r->arg = ps_strdup(s->arg))) || (s->text && !(r->text = ps_strdup(s->text))))
 		return PORTSPEC_E_NOMEM;
 	if (s->npreds) {
@@ -915,6 +917,10 @@ static void dump_action(const struct portspec_ruleset *rs, const struct pa_rule 
 		pa_put_text(out, r->arg);
 		ps_buf_putc(out, ')');
 	}
+	if (r->nostate)
+		ps_buf_printf(out, " no-state %u", r->nostate);
+	if (r->needs_state)
+		ps_buf_printf(out, " needs-state %u", r->needs_state);
 }
 
 void pa_ruleset_dump(const struct portspec_ruleset *rs, struct ps_buf *out)
