@@ -16,6 +16,7 @@
  * flow whose entry names no interface is every interface but lo.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -488,44 +489,57 @@ static bool ftp_proxied(const struct portspec_ruleset *rs)
 	return false;
 }
 
+/* Whether x is a connection diverted to ftp-proxy(8). */
+static bool diverted(const struct pa_ctx *ctx, const struct pa_result *x)
+{
+	const struct pa_rule *rule = x->rule != PA_NONE ? &ctx->rs->rules[x->rule] : NULL;
+	return x->v == PORTSPEC_VERDICT_INDETERMINATE && rule && rule->action == PA_ACT_INDET &&
+	       rule->arg && !strncmp(rule->arg, "divert-to", 9) &&
+	       within(ctx, &x->b, PA_DPORT, pa_u(21), pa_u(21));
+}
+
+/* The proxy's own connection for the diverted x: from the host to x's
+ * destination and port, out by x's output interface; its results, in x's
+ * terms, are appended to out. */
+static enum portspec_status proxy_connection(struct pa_ctx *ctx, const struct pa_result *x,
+					     struct pa_results *out)
+{
+	struct pa_box b;
+	struct pa_results y = {0};
+	struct pa_result keep = *x;
+	if (!pa_ctx_region_all(ctx, PORTSPEC_HOOK_OUTPUT, &b) ||
+	    !pa_box_restrict_atoms(ctx, &b, PA_OIF, &keep.b.d[PA_OIF]))
+		return PORTSPEC_E_NOMEM;
+	b.d[PA_PROTO] = keep.b.d[PA_PROTO];
+	b.d[PA_DST] = keep.b.d[PA_DST];
+	b.d[PA_DPORT] = keep.b.d[PA_DPORT];
+	enum portspec_status st = pa_eval_connection(ctx, PORTSPEC_HOOK_OUTPUT, &b, &y);
+	for (size_t j = 0; !st && j < y.n; j++) {
+		struct pa_result z = y.r[j];
+		z.b.d[PA_SRC] = keep.b.d[PA_SRC];
+		z.b.d[PA_SPORT] = keep.b.d[PA_SPORT];
+		z.b.d[PA_IIF] = keep.b.d[PA_IIF];
+		z.b.d[PA_STATE] = keep.b.d[PA_STATE];
+		z.b.owned = 0;
+		z.hook = keep.hook;
+		z.v_b = keep.v_b;
+		z.rule_b = keep.rule_b;
+		if (!pa_results_push(out, &z))
+			st = PORTSPEC_E_NOMEM;
+	}
+	pa_results_release(&y);
+	return st;
+}
+
 static enum portspec_status follow_proxy(struct pa_ctx *ctx, struct pa_results *r, size_t from)
 {
-	const struct portspec_ruleset *rs = ctx->rs;
 	struct pa_results out = {0};
 	enum portspec_status st = PORTSPEC_OK;
 	for (size_t i = from; !st && i < r->n; i++) {
-		const struct pa_result *x = &r->r[i];
-		const struct pa_rule *rule = x->rule != PA_NONE ? &rs->rules[x->rule] : NULL;
-		if (x->v != PORTSPEC_VERDICT_INDETERMINATE || !rule ||
-		    rule->action != PA_ACT_INDET || !rule->arg || strncmp(rule->arg, "divert-to", 9) ||
-		    !within(ctx, &x->b, PA_DPORT, pa_u(21), pa_u(21))) {
-			if (!pa_results_push(&out, x))
-				st = PORTSPEC_E_NOMEM;
-			continue;
-		}
-		struct pa_box b;
-		struct pa_results y = {0};
-		struct pa_result keep = *x;
-		if (!pa_ctx_region_all(ctx, PORTSPEC_HOOK_OUTPUT, &b) ||
-		    !pa_box_restrict_atoms(ctx, &b, PA_OIF, &keep.b.d[PA_OIF])) {
-			st = PORTSPEC_E_NOMEM;
-			break;
-		}
-		b.d[PA_PROTO] = keep.b.d[PA_PROTO];
-		b.d[PA_DST] = keep.b.d[PA_DST];
-		b.d[PA_DPORT] = keep.b.d[PA_DPORT];
-		st = pa_eval_connection(ctx, PORTSPEC_HOOK_OUTPUT, &b, &y);
-		for (size_t j = 0; !st && j < y.n; j++) {
-			struct pa_result z = y.r[j];
-			z.b.d[PA_SRC] = keep.b.d[PA_SRC];
-			z.b.d[PA_SPORT] = keep.b.d[PA_SPORT];
-			z.b.d[PA_IIF] = keep.b.d[PA_IIF];
-			z.b.d[PA_STATE] = keep.b.d[PA_STATE];
-			z.b.owned = 0;
-			if (!pa_results_push(&out, &z))
-				st = PORTSPEC_E_NOMEM;
-		}
-		pa_results_release(&y);
+		if (!diverted(ctx, &r->r[i]))
+			st = pa_results_push(&out, &r->r[i]) ? PORTSPEC_OK : PORTSPEC_E_NOMEM;
+		else
+			st = proxy_connection(ctx, &r->r[i], &out);
 	}
 	if (!st) {
 		r->n = from;
@@ -789,6 +803,106 @@ static bool split_by(struct pa_ctx *ctx, const struct pa_result *x, enum pa_dim 
 	       pa_ivs_subtract(&ctx->arena, &out->b.d[d], &x->b.d[d], s);
 }
 
+/* Gateway mode with zones on interfaces: routing is taken to agree with
+ * the policy's topology, so that a packet to a zone's addresses (or the
+ * appliance's) leaves by that zone's interface; the most specific
+ * destination decides, as a route would.  `all` becomes boxes in *out. */
+struct route {
+	struct pa_ivs dst, oifs;
+	double size;
+};
+
+static double ivs_size(const struct pa_ctx *ctx, enum pa_dim d, const struct pa_ivs *s)
+{
+	double n = 0;
+	for (uint32_t i = 0; i < s->n; i++) {
+		struct pa_u128 lo = pa_atom_first(&ctx->atoms[d], s->v[i].lo);
+		struct pa_u128 hi = pa_atom_last(&ctx->atoms[d], s->v[i].hi);
+		n += ((double)hi.hi - (double)lo.hi) * 18446744073709551616.0 +
+		     ((double)hi.lo - (double)lo.lo) + 1;
+	}
+	return n;
+}
+
+static int by_size(const void *a, const void *b)
+{
+	const struct route *x = a, *y = b;
+	return x->size < y->size ? -1 : x->size > y->size;
+}
+
+static bool routed(struct pa_ctx *ctx, const struct portspec_plan *plan, const struct pa_box *all,
+		   struct pa_box **out, size_t *nout)
+{
+	struct route *rt = NULL;
+	size_t nrt = 0;
+	bool ok = true;
+	for (size_t i = 0; ok && i < portspec_plan_entry_count(plan); i++) {
+		const struct portspec_plan_entry *e = portspec_plan_entry(plan, i);
+		if (e->kind != PORTSPEC_ENTRY_FLOW || e->family != ctx->family ||
+		    e->hook != PORTSPEC_HOOK_FORWARD || !e->oif)
+			continue;
+		struct pa_ivs d, o;
+		uint32_t a = pa_atom_iface(&ctx->atoms[PA_OIF], e->oif);
+		ok = addrset_atoms(ctx, PA_DST, e->direction == PORTSPEC_INBOUND ? &e->local : &e->remote,
+				   &d) && pa_ivs_single(&ctx->arena, &o, a, a);
+		size_t k = 0;
+		while (ok && k < nrt && !pa_ivs_equal(&rt[k].dst, &d))
+			k++;
+		if (ok && k < nrt) {
+			ok = pa_ivs_union(&ctx->arena, &rt[k].oifs, &rt[k].oifs, &o);
+			continue;
+		}
+		struct route *n = ok ? ps_reallocarray(rt, nrt + 1, sizeof(*rt)) : NULL;
+		if (!n) {
+			ok = false;
+			break;
+		}
+		rt = n;
+		rt[nrt].dst = d;
+		rt[nrt].oifs = o;
+		rt[nrt].size = ivs_size(ctx, PA_DST, &d);
+		nrt++;
+	}
+	if (ok && nrt)
+		qsort(rt, nrt, sizeof(*rt), by_size);
+	struct pa_box *v = ps_calloc(1, sizeof(*v));
+	size_t n = 1;
+	ok = ok && v;
+	if (ok)
+		v[0] = *all;
+	struct pa_ivs covered = {0};
+	for (size_t r = 0; ok && r < nrt; r++) {
+		struct pa_ivs eff;
+		ok = pa_ivs_subtract(&ctx->arena, &eff, &rt[r].dst, &covered) &&
+		     pa_ivs_union(&ctx->arena, &covered, &covered, &rt[r].dst);
+		struct pa_box *w = ok ? ps_calloc(2 * n, sizeof(*w)) : NULL;
+		size_t m = 0;
+		ok = ok && w;
+		for (size_t i = 0; ok && i < n; i++) {
+			struct pa_box out1 = v[i], in1 = v[i];
+			ok = pa_ivs_subtract(&ctx->arena, &out1.d[PA_DST], &v[i].d[PA_DST], &eff) &&
+			     pa_ivs_intersect(&ctx->arena, &in1.d[PA_DST], &v[i].d[PA_DST], &eff) &&
+			     pa_ivs_intersect(&ctx->arena, &in1.d[PA_OIF], &v[i].d[PA_OIF], &rt[r].oifs);
+			out1.owned = in1.owned = 0;
+			if (ok && !pa_box_empty(&out1))
+				w[m++] = out1;
+			if (ok && !pa_box_empty(&in1))
+				w[m++] = in1;
+		}
+		ps_free(v);
+		v = w;
+		n = m;
+	}
+	ps_free(rt);
+	if (!ok) {
+		ps_free(v);
+		return false;
+	}
+	*out = v;
+	*nout = n;
+	return true;
+}
+
 static enum portspec_status audit_extra(struct build *bd, struct pa_ctx *ca, struct pa_ctx *cb,
 					enum portspec_hook hook)
 {
@@ -804,12 +918,38 @@ static enum portspec_status audit_extra(struct build *bd, struct pa_ctx *ca, str
 	    (hook != PORTSPEC_HOOK_INPUT && !without_loopback(ca, &all, PA_OIF)) ||
 	    !routable(ca, &all, hook))
 		st = ca->status ? ca->status : PORTSPEC_E_NOMEM;
-	if (!st)
-		st = pa_compare(ca, cb, hook, &all, c);
-	struct pa_ivs appl;
 	bool gateway = hook == PORTSPEC_HOOK_FORWARD;
+	struct pa_box *boxes = NULL;
+	size_t nboxes = 0;
+	if (!st && gateway && !routed(ca, bd->plan, &all, &boxes, &nboxes))
+		st = PORTSPEC_E_NOMEM;
+	if (!st && !gateway)
+		st = pa_compare(ca, cb, hook, &all, c);
+	for (size_t i = 0; !st && i < nboxes; i++)
+		st = pa_compare(ca, cb, hook, &boxes[i], c);
+	ps_free(boxes);
+	struct pa_ivs appl;
 	if (!st && gateway && (!local_atoms(ca, bd->plan, ca->family, PA_DST, &appl)))
 		st = PORTSPEC_E_NOMEM;
+	if (!st && gateway && !bd->rs->helpers && ftp_proxied(bd->rs)) {
+		/* Connections diverted to ftp-proxy(8): the proxy's own decides. */
+		struct pa_results *u = &c[PA_UNKNOWN], rest = {0}, y = {0};
+		for (size_t i = 0; !st && i < u->n; i++)
+			st = diverted(ca, &u->r[i]) ? proxy_connection(ca, &u->r[i], &y)
+				: pa_results_push(&rest, &u->r[i]) ? PORTSPEC_OK : PORTSPEC_E_NOMEM;
+		for (size_t i = 0; !st && i < y.n; i++) {
+			const struct pa_result *z = &y.r[i];
+			bool za = pa_accepted(z->v), zb = pa_accepted((enum portspec_verdict)z->v_b);
+			struct pa_results *to = z->v == PORTSPEC_VERDICT_INDETERMINATE ? &rest
+						: za && !zb ? &c[PA_ONLY_A] : !za && zb ? &c[PA_ONLY_B]
+						: NULL;
+			if (to && !pa_results_push(to, z))
+				st = PORTSPEC_E_NOMEM;
+		}
+		pa_results_release(&y);
+		pa_results_release(u);
+		*u = rest;
+	}
 	for (int k = 0; !st && k < PA_NKINDS; k++) {
 		if (k == PA_ONLY_B)
 			continue; /* what the policy wants and the ruleset does not: the flows */
@@ -841,18 +981,20 @@ static enum portspec_status audit_extra(struct build *bd, struct pa_ctx *ca, str
 					   k == PA_UNKNOWN);
 				continue;
 			}
-			/* Gateway: to the appliance, from it, or between others. */
-			struct pa_result to, rest, from, through;
+			/* Gateway: to the appliance, from it, or between others; never
+			 * from the appliance to itself, which it does not route. */
+			struct pa_result to, to_self, to_others, rest, from, through;
 			if (!split_by(ca, x, PA_DST, &appl, &to, &rest) ||
+			    !split_by(ca, &to, PA_SRC, &appl, &to_self, &to_others) ||
 			    !split_by(ca, &rest, PA_SRC, &appl, &from, &through)) {
 				st = PORTSPEC_E_NOMEM;
 				break;
 			}
-			if (to.b.d[PA_DST].n)
-				extra_item(bd, ca, &to, "inbound", PA_SRC, k == PA_UNKNOWN);
-			if (from.b.d[PA_SRC].n)
+			if (!pa_box_empty(&to_others.b))
+				extra_item(bd, ca, &to_others, "inbound", PA_SRC, k == PA_UNKNOWN);
+			if (!pa_box_empty(&from.b))
 				extra_item(bd, ca, &from, "outbound", PA_DST, k == PA_UNKNOWN);
-			if (through.b.d[PA_SRC].n)
+			if (!pa_box_empty(&through.b))
 				extra_item(bd, ca, &through, "through", PA_SRC, k == PA_UNKNOWN);
 		}
 	}

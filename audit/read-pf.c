@@ -2011,8 +2011,8 @@ static enum portspec_status trans_stmt(struct reader *rd, const struct tok *kw)
 	}
 	if (!(r->text = stmt_text(rd, kw->off, rd->t.v[rd->at - 1].end)))
 		return nomem(rd);
-	if (!no && !(r->indet = keepf(rd, "%s: the %s rules see translated addresses", what->s,
-				      r->chains == 1 ? "in" : r->chains == 2 ? "out" : "")))
+	if (!no && !(r->indet = keepf(rd, "%s: the%s rules see translated addresses", what->s,
+				      r->chains == 1 ? " in" : r->chains == 2 ? " out" : "")))
 		return nomem(rd);
 	rd->nstatements++;
 	return PORTSPEC_OK;
@@ -2387,7 +2387,7 @@ static void note_table(struct reader *rd, struct ptable *tb)
 		ok = pa_ruleset_add_note(rd->rs, "%s:%u: table <%s> is filled at run time "
 					 "(overload): read with the entries the file gives",
 					 rd->filename, tb->line, tb->name);
-	else if (!tb->konst)
+	else if (!tb->konst && !tb->unknown)
 		ok = pa_ruleset_add_note(rd->rs, "%s:%u: table <%s> is not const: read with the "
 					 "entries the file gives (pfctl -t %s -T can change them)",
 					 rd->filename, tb->line, tb->name, tb->name);
@@ -2531,7 +2531,19 @@ static bool ports_tpls(struct alt *x, const struct prule *p)
 	return true;
 }
 
-static bool proto_alts(const struct prule *p, bool top, struct altv *a)
+static bool sets_meet(const struct pa_set *a, const struct pa_set *b)
+{
+	for (size_t i = 0; i < a->n; i++)
+		for (size_t j = 0; j < b->n; j++)
+			if (pa_cmp(a->r[i].lo, b->r[j].hi) <= 0 && pa_cmp(b->r[j].lo, a->r[i].hi) <= 0)
+				return true;
+	return false;
+}
+
+/* anc: the protocols the rule's anchors allow (NULL: any), so that a
+ * rule's alternatives for other protocols are left out. */
+static bool proto_alts(const struct prule *p, bool top, const struct pa_set *anc,
+		       struct altv *a)
 {
 	bool flags = p->has_flags;
 	unsigned cmp = p->fcmp, mask = p->fmask;
@@ -2544,6 +2556,8 @@ static bool proto_alts(const struct prule *p, bool top, struct altv *a)
 	bool tcp = !p->has_proto || pa_set_contains(&p->protos, pa_u(6));
 	struct alt *x;
 	if (flags && tcp) {
+		if (anc && !pa_set_contains(anc, pa_u(6)))
+			goto rest;
 		if (!(x = altv_add(a)))
 			return false;
 		struct tpl *t = alt_tpl(x, PA_PRED_SET, PA_PROTO);
@@ -2554,9 +2568,15 @@ static bool proto_alts(const struct prule *p, bool top, struct altv *a)
 		t->cmp = cmp;
 		if (!ports_tpls(x, p))
 			return false;
-		struct pa_set rest = {0};
+	rest:;
+		struct pa_set rest = {0}, in = {0};
 		bool ok = p->has_proto ? set_subtract_copy(&rest, &p->protos, 6)
 				       : set_add_complement(&rest, pa_u(6), pa_u(6), pa_u(255));
+		if (ok && anc) {
+			ok = pa_set_intersect(&in, &rest, anc);
+			pa_set_release(&rest);
+			rest = in;
+		}
 		if (ok && rest.n) {
 			if (!(x = altv_add(a)))
 				ok = false;
@@ -2570,6 +2590,8 @@ static bool proto_alts(const struct prule *p, bool top, struct altv *a)
 		pa_set_release(&rest);
 		return ok;
 	}
+	if (anc && p->has_proto && !sets_meet(anc, &p->protos))
+		return true;
 	if (!(x = altv_add(a)))
 		return false;
 	if (p->has_proto) {
@@ -2695,7 +2717,22 @@ static enum portspec_status emit_item(struct emit *e, const struct item *it, uns
 		if (!(fams & (family == 6 ? PA_FAM6 : PA_FAM4)))
 			continue;
 		e->ncomps = 0;
-		bool ok = true;
+		bool ok = true, anc_any = true;
+		struct pa_set anc = {0};
+		for (unsigned i = 0; ok && i + 1 < it->depth; i++) {
+			const struct pa_set *ps = &it->stack[i]->protos;
+			if (!it->stack[i]->has_proto)
+				continue;
+			if (anc_any) {
+				ok = pa_set_copy(&anc, ps);
+			} else {
+				struct pa_set t = {0};
+				ok = pa_set_intersect(&t, &anc, ps);
+				pa_set_release(&anc);
+				anc = t;
+			}
+			anc_any = false;
+		}
 		for (unsigned i = 0; ok && i < it->depth; i++) {
 			const struct prule *p = it->stack[i];
 			if (p->nifs)
@@ -2705,8 +2742,10 @@ static enum portspec_status emit_item(struct emit *e, const struct item *it, uns
 			if (ok && p->to.n)
 				ok = host_alts(e, &p->to, PA_DST, family, new_comp(e));
 			if (ok)
-				ok = proto_alts(p, p == top, new_comp(e));
+				ok = proto_alts(p, p == top, anc_any || p != top ? NULL : &anc,
+						new_comp(e));
 		}
+		pa_set_release(&anc);
 		if (!ok) {
 			st = nomem(rd);
 			break;

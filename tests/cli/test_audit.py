@@ -201,6 +201,74 @@ def test_own_renders_audit_clean(tmp_path, profile, mode):
     assert {(f["service"], f["family"]) for f in doc["flows"]} == flows
 
 
+def pf_args(mode, args):
+    """The profile's arguments for pf, which refuses FTP for the host's own
+    connections (host mode): without it there."""
+    args = list(args)
+    while True:
+        r = run("render", "-q", "--backend", "pf", "--mode", mode, *args)
+        m = re.search(r"service (\S+) needs its FTP data connections", r.err)
+        if r.rc == 0 or not m:
+            return args
+        args += ["--set", "disable=" + m.group(1)]
+
+
+@pytest.mark.parametrize("profile", PROFILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("mode", ["host", "gateway"])
+def test_own_pf_renders_audit_clean(tmp_path, profile, mode):
+    if mode not in profile.modes:
+        pytest.skip("the profile has no %s mode" % mode)
+    args = pf_args(mode, profile.args)
+    conf = write(tmp_path, "pf.conf", render("pf", mode, args))
+    r = audit("-r", "pf:" + conf, "--mode", mode, "--format", "json", *args)
+    assert r.rc == 0, r
+    doc = r.json()
+    validate(doc, schema("portspec-audit.schema.json"), "#/$defs/audit")
+    assert doc["clean"] and not doc["extra"] and not doc["indeterminate"]
+    assert all(f["verdict"] == "allowed" for f in doc["flows"])
+    assert all(b["verdict"] == "allowed" for b in doc["baseline"])
+    plan = run("plan", "-q", "--mode", mode, "--format", "json", *args).json()
+    flows = {(svc, e["family"]) for e in plan["entries"] if e["kind"] == "flow"
+             for p in e["ports"] for svc in p["services"]}
+    assert {(f["service"], f["family"]) for f in doc["flows"]} == flows
+
+
+def pf_host(tmp_path, edit):
+    text = render("pf", "host", ["--set", "disable=ftp"])
+    mutant = edit(text)
+    assert mutant != text
+    r = audit("-r", "pf:" + write(tmp_path, "m.conf", mutant), "--set", "disable=ftp",
+              "--format", "json")
+    assert r.rc == 1, r
+    return r.json()
+
+
+def test_pf_mutant_without_a_flow_rule_blocks_exactly_that_flow(tmp_path):
+    doc = pf_host(tmp_path, lambda t: "\n".join(
+        line for line in t.splitlines() if not line.startswith("pass in quick inet proto udp")))
+    bad = [(f["service"], f["family"], f["verdict"]) for f in doc["flows"] if f["verdict"] != "allowed"]
+    assert bad == [("snmp", 4, "blocked")]
+    assert not doc["extra"]
+
+
+def test_pf_mutant_with_a_widened_port_opens_exactly_that_port(tmp_path):
+    doc = pf_host(tmp_path, lambda t: t.replace(
+        "inet proto tcp from <inside> to (self) port { 22, 25, 443, 465, 4443 }",
+        "inet proto tcp from <inside> to (self) port { 22, 25, 443, 465, 4443, 8080 }"))
+    assert all(f["verdict"] == "allowed" for f in doc["flows"])
+    assert [(e["direction"], e["family"], e["protocol"], e["ports"], e["zone"])
+            for e in doc["extra"]] == [("inbound", 4, "tcp", [[8080, 8080]], "inside")]
+
+
+def test_pf_mutant_without_a_source_opens_the_flows_to_everyone(tmp_path):
+    doc = pf_host(tmp_path, lambda t: t.replace(
+        "pass in quick inet6 proto tcp from <inside> to (self)",
+        "pass in quick inet6 proto tcp from any to (self)"))
+    assert all(f["verdict"] == "allowed" for f in doc["flows"])
+    assert [(e["direction"], e["family"], e["zone"], e["ports"]) for e in doc["extra"]] == \
+        [("inbound", 6, "outside", [[22, 22], [443, 443], [4443, 4443]])]
+
+
 def host_render(tmp_path):
     return render("iptables", "host", [])
 
