@@ -3,7 +3,8 @@
  * The analysis on small rulesets whose verdicts are known by hand: chain
  * semantics (jump, goto, return, policies), three-valued unknown matches,
  * connections (replies must pass too), NAT and the order of tables, address
- * types, several base chains on one hook, diff and the service matrix.
+ * types, several base chains on one hook, diff and the service matrix; pf's
+ * last match, quick, anchors and state table.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -322,6 +323,55 @@ static void test_matrix(void **state)
 	portspec_ruleset_free(rs);
 }
 
+static void test_pf_last_match_quick_and_state(void **state)
+{
+	(void)state;
+	struct portspec_ruleset *rs = load(PORTSPEC_RULESET_PF,
+		"block all\n"
+		"pass in proto tcp to port { 22 23 }\n"
+		"block in proto tcp from 192.0.2.66 to port 22\n"
+		"pass in quick proto tcp from 192.0.2.0/24 to port 23\n"
+		"block in quick proto tcp to port 23\n"
+		"pass in proto tcp to port 24 no state\n"
+		"pass in proto tcp to port 25 no state\n"
+		"pass out proto tcp from port 25 no state\n"
+		"anchor \"x\" in proto tcp to port 26 {\n"
+		"\tpass\n"
+		"}\n"
+		"anchor \"y\" in proto tcp to port 27\n");
+	/* the last match: the block after the pass, for one source */
+	assert_int_equal(trace(rs, IN4("192.0.2.1", PORTSPEC_TCP, 22, "em0")), PORTSPEC_VERDICT_ACCEPT);
+	assert_int_equal(trace(rs, IN4("192.0.2.66", PORTSPEC_TCP, 22, "em0")), PORTSPEC_VERDICT_DROP);
+	/* quick: the first quick match, whatever follows */
+	assert_int_equal(trace(rs, IN4("192.0.2.9", PORTSPEC_TCP, 23, "em0")), PORTSPEC_VERDICT_ACCEPT);
+	assert_int_equal(trace(rs, IN4("203.0.113.9", PORTSPEC_TCP, 23, "em0")), PORTSPEC_VERDICT_DROP);
+	/* no state: the replies meet "block all" unless a rule passes them */
+	assert_int_equal(trace(rs, IN4("192.0.2.1", PORTSPEC_TCP, 24, "em0")), PORTSPEC_VERDICT_DROP);
+	assert_int_equal(trace(rs, IN4("192.0.2.1", PORTSPEC_TCP, 25, "em0")), PORTSPEC_VERDICT_ACCEPT);
+	/* an anchor's rules with its conditions; one loaded at run time is unknown */
+	assert_int_equal(trace(rs, IN4("192.0.2.1", PORTSPEC_TCP, 26, "em0")), PORTSPEC_VERDICT_ACCEPT);
+	assert_int_equal(trace(rs, IN4("192.0.2.1", PORTSPEC_TCP, 27, "em0")),
+			 PORTSPEC_VERDICT_INDETERMINATE);
+	assert_int_equal(trace(rs, IN4("192.0.2.1", PORTSPEC_TCP, 28, "em0")), PORTSPEC_VERDICT_DROP);
+	portspec_ruleset_free(rs);
+}
+
+static void test_pf_default_pass_makes_no_state(void **state)
+{
+	(void)state;
+	/* Nothing matches the first packet: pf passes it, but keeps no state,
+	 * and the reply meets the block. */
+	struct portspec_ruleset *rs = load(PORTSPEC_RULESET_PF,
+		"block out all\n"
+		"pass out proto tcp to port 22\n");
+	assert_int_equal(trace(rs, IN4("192.0.2.1", PORTSPEC_TCP, 80, "em0")), PORTSPEC_VERDICT_DROP);
+	/* ... while a pass rule that keeps state lets the replies out */
+	assert_int_equal(trace(rs, ((struct q){PORTSPEC_HOOK_OUTPUT, PORTSPEC_TCP, "198.51.100.1",
+					       "192.0.2.1", 22, 40000, NULL, "em0"})),
+			 PORTSPEC_VERDICT_ACCEPT);
+	portspec_ruleset_free(rs);
+}
+
 static void test_empty_ruleset_accepts_everything(void **state)
 {
 	(void)state;
@@ -371,6 +421,8 @@ int main(void)
 		cmocka_unit_test(test_a_failed_read_leaves_the_ruleset_alone),
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_matrix),
+		cmocka_unit_test(test_pf_last_match_quick_and_state),
+		cmocka_unit_test(test_pf_default_pass_makes_no_state),
 		cmocka_unit_test(test_empty_ruleset_accepts_everything),
 		cmocka_unit_test(test_questions_are_checked),
 	};
