@@ -978,6 +978,25 @@ static enum portspec_status split_either(struct reader *rd, uint32_t rule)
 	enum portspec_status st = pa_ruleset_dup_rule(rd->rs, rule, &copy);
 	if (st)
 		return st == PORTSPEC_E_LIMIT ? fail(rd, 1, "too many rules") : nomem(rd);
+	/* A jump resolved at COMMIT: the copy's too. */
+	for (size_t i = rd->npend; i-- > 0;) {
+		if (rd->pend[i].rule != rule)
+			continue;
+		if (rd->npend == rd->cappend) {
+			size_t cap = rd->cappend * 2;
+			struct pending *p = ps_reallocarray(rd->pend, cap, sizeof(*p));
+			if (!p)
+				return nomem(rd);
+			rd->pend = p;
+			rd->cappend = cap;
+		}
+		rd->pend[rd->npend] = rd->pend[i];
+		rd->pend[rd->npend].rule = copy;
+		if (!(rd->pend[rd->npend].target = ps_strdup(rd->pend[i].target)))
+			return nomem(rd);
+		rd->npend++;
+		break;
+	}
 	/* In the first: drop the destination-port half. */
 	r = &rd->rs->rules[rule];
 	struct pa_pred *dp = &r->preds[k];

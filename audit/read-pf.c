@@ -1896,7 +1896,8 @@ static enum portspec_status table_stmt(struct reader *rd, const struct tok *kw)
 		}
 	}
 	if (!st) {
-		qsort(ev, ne, sizeof(*ev), by_plen);
+		if (ne)
+			qsort(ev, ne, sizeof(*ev), by_plen);
 		for (size_t i = 0; i < ne && !st; i++) {
 			unsigned f = pa_fam_index(ev[i].family);
 			bool ok = ev[i].neg ? set_subtract(&tb->set[f], ev[i].r, pa_addr_max(ev[i].family))
