@@ -429,6 +429,8 @@ static void missing(const struct pa_ctx *ctx, const struct pa_results *r, size_t
 		ps_buf_puts(json, "}, \"rule\": ");
 		pa_rule_json(ctx->rs, deciding(x), json);
 		ps_buf_putc(json, '}');
+		if (!text)
+			continue; /* the text only for a partial flow */
 		ps_buf_puts(text, "      not: ");
 		pa_class_text(ctx, &x->b, text);
 		ps_buf_printf(text, "\n          %s", portspec_ruleset_verdict_name(x->v));
@@ -647,10 +649,7 @@ static enum portspec_status audit_flow(struct build *bd, struct pa_ctx *ctx,
 			    "connections will not pass\n");
 	}
 	ps_buf_puts(j, ", \"missing\": ");
-	struct ps_buf ignored;
-	ps_buf_init(&ignored);
-	missing(ctx, &r, 0, inbound, j, v == PORTSPEC_AUDIT_PARTIAL ? t : &ignored);
-	ps_buf_release(&ignored);
+	missing(ctx, &r, 0, inbound, j, v == PORTSPEC_AUDIT_PARTIAL ? t : NULL);
 	ps_buf_putc(j, '}');
 	pa_results_release(&r);
 	return PORTSPEC_OK;
@@ -1050,8 +1049,8 @@ static void section(struct ps_buf *out, const char *title, const struct ps_buf *
 		    const char *empty)
 {
 	ps_buf_printf(out, "%s:\n", title);
-	if (body->len)
-		ps_buf_add(out, body->data, body->len);
+	if (body->len || body->failed)
+		pa_buf_append(out, body);
 	else
 		ps_buf_printf(out, "  %s\n", empty);
 }
@@ -1078,7 +1077,7 @@ static void assemble(struct build *bd, unsigned fams, struct ps_buf *text, struc
 	section(text, "flows", &bd->flows_text, "none");
 	section(text, "baseline", &bd->base_text, "none");
 	section(text, "open beyond the policy", &bd->extra_text, "nothing");
-	if (bd->indet_text.len)
+	if (bd->indet_text.len || bd->indet_text.failed)
 		section(text, "indeterminate beyond the policy", &bd->indet_text, "nothing");
 	ps_buf_printf(json, "{\"mode\": \"%s\", \"rulesets\": [", mode);
 	for (size_t i = 0; i < bd->rs->nfiles; i++) {
@@ -1088,13 +1087,13 @@ static void assemble(struct build *bd, unsigned fams, struct ps_buf *text, struc
 	ps_buf_puts(json, "], \"families\": [");
 	ps_buf_puts(json, fams == PA_FAMS ? "4, 6" : fams == PA_FAM4 ? "4" : "6");
 	ps_buf_printf(json, "], \"clean\": %s, \"flows\": [", clean ? "true" : "false");
-	ps_buf_add(json, bd->flows_json.data ? bd->flows_json.data : "", bd->flows_json.len);
+	pa_buf_append(json, &bd->flows_json);
 	ps_buf_puts(json, "], \"baseline\": [");
-	ps_buf_add(json, bd->base_json.data ? bd->base_json.data : "", bd->base_json.len);
+	pa_buf_append(json, &bd->base_json);
 	ps_buf_puts(json, "], \"extra\": [");
-	ps_buf_add(json, bd->extra_json.data ? bd->extra_json.data : "", bd->extra_json.len);
+	pa_buf_append(json, &bd->extra_json);
 	ps_buf_puts(json, "], \"indeterminate\": [");
-	ps_buf_add(json, bd->indet_json.data ? bd->indet_json.data : "", bd->indet_json.len);
+	pa_buf_append(json, &bd->indet_json);
 	ps_buf_printf(json, "], \"summary\": {\"flows\": %zu, \"allowed\": %zu, \"partial\": %zu, "
 		      "\"blocked\": %zu, \"indeterminate\": %zu, \"baseline_failures\": %zu, "
 		      "\"extra\": %zu, \"extra_indeterminate\": %zu}, \"notes\": [",

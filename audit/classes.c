@@ -228,6 +228,14 @@ void pa_dim_json(const struct pa_ctx *ctx, const struct pa_box *b, enum pa_dim d
 	ps_buf_putc(out, ']');
 }
 
+void pa_buf_append(struct ps_buf *out, const struct ps_buf *part)
+{
+	if (part->failed)
+		out->failed = true;
+	else if (part->len)
+		ps_buf_add(out, part->data, part->len);
+}
+
 void pa_rule_json(const struct portspec_ruleset *rs, uint32_t rule, struct ps_buf *out)
 {
 	if (rule == PA_NONE) {
@@ -240,6 +248,8 @@ void pa_rule_json(const struct portspec_ruleset *rs, uint32_t rule, struct ps_bu
 	ps_buf_init(&where);
 	pa_rule_where(rs, rule, &where);
 	ps_buf_puts(out, "{\"where\": ");
+	if (where.failed)
+		out->failed = true;
 	pa_json_string(out, where.data ? where.data : "");
 	ps_buf_release(&where);
 	ps_buf_puts(out, ", \"file\": ");

@@ -262,7 +262,7 @@ static void assemble(const struct portspec_ruleset *a, const struct portspec_rul
 		if (!o->count[k])
 			continue;
 		ps_buf_printf(text, "%s (%zu):\n", kind_titles[k], o->count[k]);
-		ps_buf_add(text, o->text[k].data ? o->text[k].data : "", o->text[k].len);
+		pa_buf_append(text, &o->text[k]);
 	}
 	ps_buf_puts(json, "{\"a\": ");
 	files_json(a, json);
@@ -279,7 +279,7 @@ static void assemble(const struct portspec_ruleset *a, const struct portspec_rul
 	ps_buf_putc(json, ']');
 	for (int k = 0; k < NKINDS; k++) {
 		ps_buf_printf(json, ", \"%s\": [", kind_keys[k]);
-		ps_buf_add(json, o->json[k].data ? o->json[k].data : "", o->json[k].len);
+		pa_buf_append(json, &o->json[k]);
 		ps_buf_putc(json, ']');
 	}
 	ps_buf_puts(json, ", \"notes\": [");

@@ -598,6 +598,8 @@ void pa_result_text(const struct pa_ctx *ctx, const struct pa_result *r, struct 
 		    const char *indent);
 void pa_rule_json(const struct portspec_ruleset *rs, uint32_t rule, struct ps_buf *out);
 void pa_json_string(struct ps_buf *b, const char *s);
+/* Appends part to out; a part that failed makes out fail. */
+void pa_buf_append(struct ps_buf *out, const struct ps_buf *part);
 /* The text of a rule for people: no control characters. */
 void pa_put_text(struct ps_buf *b, const char *s);
 const char *pa_dim_name(enum pa_dim d);

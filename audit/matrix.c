@@ -340,11 +340,11 @@ PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_matrix(const struct 
 			ps_buf_printf(&bd.text, "indeterminate (a match not modelled): %s\n",
 				      bd.indet.data);
 		ps_buf_puts(&bd.json, "], \"edges\": [");
-		ps_buf_add(&bd.json, bd.edges_json.data ? bd.edges_json.data : "", bd.edges_json.len);
+		pa_buf_append(&bd.json, &bd.edges_json);
 		ps_buf_puts(&bd.json, "], \"partial\": [");
-		ps_buf_add(&bd.json, bd.partial.data ? bd.partial.data : "", bd.partial.len);
+		pa_buf_append(&bd.json, &bd.partial);
 		ps_buf_puts(&bd.json, "], \"indeterminate\": [");
-		ps_buf_add(&bd.json, bd.indet.data ? bd.indet.data : "", bd.indet.len);
+		pa_buf_append(&bd.json, &bd.indet);
 		ps_buf_puts(&bd.json, "]}\n");
 		m = ps_calloc(1, sizeof(*m));
 		if (m && pa_rendered_take(&m->out, &bd.text, &bd.json)) {

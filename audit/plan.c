@@ -163,7 +163,7 @@ static enum portspec_status add_entry(struct portspec_ruleset *rs, const uint32_
 	struct ps_buf text;
 	ps_buf_init(&text);
 	entry_text(e, index, &text);
-	enum portspec_status st = PORTSPEC_OK;
+	enum portspec_status st = text.failed ? PORTSPEC_E_NOMEM : PORTSPEC_OK;
 	for (int pass = e->helper ? 0 : 1; !st && pass < 2; pass++) {
 		struct pa_rule *r;
 		st = pa_ruleset_add_rule(rs, c, SIZE_MAX, 0, (unsigned)index + 1, 1, &r);

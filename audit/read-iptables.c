@@ -202,8 +202,9 @@ static bool parse_port(const char *s, size_t n, unsigned *out)
 	return false;
 }
 
-/* "N", "N:M", ":M", "N:" into set. */
-static bool add_port_range(struct pa_set *set, const char *s)
+/* "N", "N:M", ":M", "N:" into set; false if s is none of them (*nomem:
+ * it is, but the set could not grow). */
+static bool add_port_range(struct pa_set *set, const char *s, bool *nomem)
 {
 	const char *colon = strchr(s, ':');
 	unsigned lo = 0, hi = 65535;
@@ -219,7 +220,9 @@ static bool add_port_range(struct pa_set *set, const char *s)
 		if (lo > hi)
 			return false;
 	}
-	return pa_set_add(set, pa_u(lo), pa_u(hi));
+	if (!pa_set_add(set, pa_u(lo), pa_u(hi)))
+		*nomem = true;
+	return true;
 }
 
 /* ---- predicates ---- */
@@ -372,9 +375,12 @@ static enum portspec_status port_pred(struct reader *rd, struct rule_ctx *rc, en
 			return fail(rd, v->column, "'%s' is not a port list", v->s);
 		memcpy(item, s, n);
 		item[n] = '\0';
-		if (!add_port_range(&p->set, item))
+		bool oom = false;
+		if (!add_port_range(&p->set, item, &oom))
 			return fail(rd, v->column, "'%s' is not a port or a range of ports "
 				    "(N, N:M)", item);
+		if (oom)
+			return nomem(rd);
 		count++;
 		s += n;
 		if (*s == ',')

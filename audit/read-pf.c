@@ -2648,53 +2648,53 @@ struct items {
 	size_t n, cap;
 };
 
-static bool items_push(struct items *q, const struct item *it)
+static enum portspec_status items_push(struct items *q, const struct item *it)
 {
-	if (q->n >= PA_MAX_RULES || !grow((void **)&q->v, &q->cap, q->n + 1, sizeof(*q->v)))
-		return false;
+	if (q->n >= PA_MAX_RULES)
+		return PORTSPEC_E_LIMIT;
+	if (!grow((void **)&q->v, &q->cap, q->n + 1, sizeof(*q->v)))
+		return PORTSPEC_E_NOMEM;
 	q->v[q->n++] = *it;
-	return true;
+	return PORTSPEC_OK;
 }
 
 /* pf's order as first match: quick rules where they are, the others last
  * and reversed (see the top of the file). */
-static bool collect(const struct pblock *b, const struct item *ctx, struct items *q,
-		    struct items *nq)
+static enum portspec_status collect(const struct pblock *b, const struct item *ctx,
+				    struct items *q, struct items *nq)
 {
-	for (size_t i = 0; i < b->n; i++) {
+	enum portspec_status st = PORTSPEC_OK;
+	for (size_t i = 0; !st && i < b->n; i++) {
 		const struct prule *r = &b->r[i];
 		struct item it = *ctx;
 		if (it.depth >= sizeof(it.stack) / sizeof(it.stack[0]))
-			return false;
+			return PORTSPEC_E_LIMIT;
 		it.stack[it.depth++] = r;
-		bool ok = true;
 		switch (r->kind) {
 		case K_ANCHOR:
 			if (r->quick) {
 				struct items sq = {0}, snq = {0};
-				ok = collect(r->body, &it, &sq, &snq);
-				for (size_t j = 0; ok && j < sq.n; j++)
-					ok = items_push(q, &sq.v[j]);
-				for (size_t j = snq.n; ok && j-- > 0;)
-					ok = items_push(q, &snq.v[j]);
+				st = collect(r->body, &it, &sq, &snq);
+				for (size_t k = 0; !st && k < sq.n; k++)
+					st = items_push(q, &sq.v[k]);
+				for (size_t k = snq.n; !st && k-- > 0;)
+					st = items_push(q, &snq.v[k]);
 				ps_free(sq.v);
 				ps_free(snq.v);
 			} else {
-				ok = collect(r->body, &it, q, nq);
+				st = collect(r->body, &it, q, nq);
 			}
 			break;
 		case K_PASS:
 		case K_BLOCK:
-			ok = items_push(r->quick ? q : nq, &it);
+			st = items_push(r->quick ? q : nq, &it);
 			break;
 		default:
-			ok = items_push(q, &it);
+			st = items_push(q, &it);
 			break;
 		}
-		if (!ok)
-			return false;
 	}
-	return true;
+	return st;
 }
 
 static enum portspec_status emit_item(struct emit *e, const struct item *it, unsigned dir,
@@ -2748,6 +2748,9 @@ static enum portspec_status emit_item(struct emit *e, const struct item *it, uns
 		}
 		pa_set_release(&anc);
 		if (!ok) {
+			for (size_t c = 0; c < e->ncomps; c++)
+				altv_release(&e->comps[c]);
+			e->ncomps = 0;
 			st = nomem(rd);
 			break;
 		}
@@ -2765,8 +2768,14 @@ static enum portspec_status emit_item(struct emit *e, const struct item *it, uns
 		for (size_t k = 0; k < total && !st; k++) {
 			struct pa_rule *r;
 			if ((st = pa_ruleset_add_rule(rd->rs, chain, SIZE_MAX, rd->file, top->line,
-						      top->col, &r)))
+						      top->col, &r))) {
+				if (st == PORTSPEC_E_NOMEM)
+					nomem(rd);
+				else
+					ps_error_set(rd->err, st, rd->filename, top->line, top->col,
+						     "more than %u rules", PA_MAX_RULES);
 				break;
+			}
 			r->families = family == 6 ? PA_FAM6 : PA_FAM4;
 			ok = (r->text = ps_strdup(top->text ? top->text : "")) != NULL;
 			for (size_t c = 0; ok && c < e->ncomps; c++) {
@@ -2833,7 +2842,7 @@ static enum portspec_status new_chain(struct reader *rd, const char *name, enum 
 {
 	enum portspec_status st = pa_ruleset_add_chain(rd->rs, name, "pf", 0, out);
 	if (st)
-		return st == PORTSPEC_E_NOMEM ? nomem(rd) : st;
+		return nomem(rd); /* a few chains: never the limit */
 	rd->rs->chains[*out].file = rd->file;
 	if ((st = pa_chain_set_base(rd->rs, *out, hook, prio, type, PA_ACT_ACCEPT)))
 		return nomem(rd);
@@ -2855,7 +2864,7 @@ static enum portspec_status chain_head(struct reader *rd, uint32_t chain, unsign
 			if ((st = pa_ruleset_add_rule(rs, chain, SIZE_MAX, rd->file, rd->skip_line,
 						      rd->skip_col, &r))) {
 				altv_release(a);
-				return st == PORTSPEC_E_NOMEM ? nomem(rd) : st;
+				return nomem(rd); /* the first rules: never the limit */
 			}
 			rs->nfirst_rules--;
 			r->action = PA_ACT_ACCEPT;
@@ -2870,7 +2879,7 @@ static enum portspec_status chain_head(struct reader *rd, uint32_t chain, unsign
 	}
 	for (int reply = 0; reply < 2; reply++) {
 		if ((st = pa_ruleset_add_rule(rs, chain, SIZE_MAX, rd->file, 0, 0, &r)))
-			return st == PORTSPEC_E_NOMEM ? nomem(rd) : st;
+			return nomem(rd); /* the first rules: never the limit */
 		rs->nfirst_rules--;
 		r->action = PA_ACT_ACCEPT;
 		/* A packet of the original direction needs the state made in
@@ -2903,16 +2912,17 @@ static enum portspec_status build(struct reader *rd)
 	    (st = new_chain(rd, "pf-out", PA_HK_POSTROUTING, 0, PA_CHAIN_FILTER, DIR_OUT, &out)) ||
 	    (st = chain_head(rd, in, DIR_IN)) || (st = chain_head(rd, out, DIR_OUT)))
 		return st;
-	if (!collect(&rd->top, &root, &q, &nq)) {
-		st = ps_error_set(rd->err, PORTSPEC_E_LIMIT, rd->filename, 0, 0,
-				  "the anchors expand to too many rules");
+	st = collect(&rd->top, &root, &q, &nq);
+	for (size_t j = nq.n; !st && j-- > 0;)
+		st = items_push(&q, &nq.v[j]);
+	if (st) {
+		if (st == PORTSPEC_E_NOMEM)
+			nomem(rd);
+		else
+			ps_error_set(rd->err, st, rd->filename, 0, 0,
+				     "the anchors expand to too many rules");
 		goto out;
 	}
-	for (size_t j = nq.n; j-- > 0;)
-		if (!items_push(&q, &nq.v[j])) {
-			st = nomem(rd);
-			goto out;
-		}
 	struct emit *e = ps_calloc(1, sizeof(*e));
 	if (!e) {
 		st = nomem(rd);

@@ -20,6 +20,15 @@ PORTSPEC_AUDIT_EXPORT const char *portspec_audit_version(void)
 	return PORTSPEC_VERSION;
 }
 
+/* This library's copy of the core's allocator (alloc.c, compiled in): its
+ * portspec_set_allocator is local to this library. */
+PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_audit_set_allocator(portspec_malloc_fn m,
+									 portspec_realloc_fn r,
+									 portspec_free_fn f)
+{
+	return portspec_set_allocator(m, r, f);
+}
+
 static const char *const format_names[] = {"auto", "iptables", "ip6tables", "nft-json", "pf"};
 
 PORTSPEC_AUDIT_EXPORT const char *portspec_ruleset_format_name(enum portspec_ruleset_format f)

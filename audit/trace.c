@@ -334,6 +334,8 @@ PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_trace(const struct p
 	struct ps_buf d;
 	ps_buf_init(&d);
 	describe(packet, &d);
+	if (d.failed)
+		rd.json.failed = true;
 	pa_json_string(&rd.json, d.data ? d.data : "");
 	ps_buf_printf(&rd.json, ", \"hook\": \"%s\", \"protocol\": \"%s\", \"classes\": [",
 		      portspec_hook_name(q.hook), q.protocol == 6 ? "tcp" : "udp");
@@ -346,11 +348,11 @@ PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_trace(const struct p
 		struct ps_buf head;
 		ps_buf_init(&head);
 		ps_buf_printf(&head, "%s: ", portspec_ruleset_verdict_name(v));
-		ps_buf_add(&head, d.data ? d.data : "", d.len);
+		pa_buf_append(&head, &d);
 		if (v == PORTSPEC_VERDICT_INDETERMINATE && rd.nclasses > 1)
 			ps_buf_puts(&head, " (the classes below differ: narrow the question)");
 		ps_buf_putc(&head, '\n');
-		ps_buf_add(&head, rd.text.data ? rd.text.data : "", rd.text.len);
+		pa_buf_append(&head, &rd.text);
 		for (size_t i = 0; i < rs->nnotes; i++) {
 			ps_buf_puts(&head, "note: ");
 			pa_put_text(&head, rs->notes[i]);

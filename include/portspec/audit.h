@@ -331,6 +331,16 @@ PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_diff_plan(const stru
 /** The library's release, "MAJOR.MINOR.PATCH".  @since 0.2 */
 PORTSPEC_AUDIT_EXPORT const char *portspec_audit_version(void);
 
+/** Routes this library's allocations through the given allocator, as
+ * portspec_set_allocator() does for libportspec's (call both; set them
+ * before any other call, they are process-wide).  NULL for all three restores
+ * malloc, realloc and free; PORTSPEC_E_INVALID unless all three are set or
+ * all three are NULL.  The nft JSON reader's parser (jansson) keeps its own
+ * allocator.  @since 0.2 */
+PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_audit_set_allocator(portspec_malloc_fn m,
+									 portspec_realloc_fn r,
+									 portspec_free_fn f);
+
 #ifdef __cplusplus
 }
 #endif
