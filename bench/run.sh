@@ -11,6 +11,8 @@
 #                 (BUILD/bindings/python); the binding rows need it
 #   BENCH_CALLGRIND=1 also count instructions per stage (valgrind; minutes)
 #   BENCH_NETNS=1 also run the packet-path lab (root; CONNRATE=path of connrate)
+#   QUERY_BENCH, INDEX_SIZE  portspec-query-bench and portspec-index-size:
+#                 the queries against the floor (bench/queries.sh)
 set -eu
 
 bench=$1
@@ -40,6 +42,15 @@ echo
 for n in $sizes; do
 	"$bench" query --reps "$reps" --spec "$specdir/bench-$n.portspec"
 done
+
+if [ -n "${QUERY_BENCH:-}" ]; then
+	echo "# queries against the floor"
+	echo
+	qspecs=default
+	for n in $sizes; do qspecs="$qspecs $specdir/bench-$n.portspec"; done
+	# shellcheck disable=SC2086
+	REPS=$reps "$(dirname "$0")/queries.sh" "$QUERY_BENCH" "$INDEX_SIZE" $qspecs
+fi
 
 echo "# parse, compile, render (in process)"
 echo

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "index.h"
 #include "private.h"
 
 struct build {
@@ -90,10 +91,7 @@ PORTSPEC_EXPORT void portspec_policy_free(struct portspec_policy *p)
 	for (size_t i = 0; i < p->nwarnings; i++)
 		ps_free(p->warnings[i]);
 	ps_free(p->warnings);
-	if (p->buckets)
-		for (size_t i = 0; i < p->spec->nzones * 4; i++)
-			ps_free(p->buckets[i].iv);
-	ps_free(p->buckets);
+	ps_index_free(p->index);
 	ps_free(p->service_used);
 	portspec_profile_free(p->profile);
 	portspec_spec_free(p->spec);
@@ -318,127 +316,6 @@ out:
 	return st;
 }
 
-/* A binary heap of flow indices, smallest first. */
-struct heap {
-	uint32_t *v;
-	size_t n;
-};
-
-static void heap_push(struct heap *h, uint32_t x)
-{
-	size_t i = h->n++;
-	while (i && h->v[(i - 1) / 2] > x) {
-		h->v[i] = h->v[(i - 1) / 2];
-		i = (i - 1) / 2;
-	}
-	h->v[i] = x;
-}
-
-static void heap_pop(struct heap *h)
-{
-	uint32_t x = h->v[--h->n];
-	size_t i = 0;
-	for (;;) {
-		size_t c = 2 * i + 1;
-		if (c >= h->n)
-			break;
-		if (c + 1 < h->n && h->v[c + 1] < h->v[c])
-			c++;
-		if (h->v[c] >= x)
-			break;
-		h->v[i] = h->v[c];
-		i = c;
-	}
-	if (h->n)
-		h->v[i] = x;
-}
-
-/*
- * Builds one bucket's disjoint intervals from flows [lo, hi), which are
- * sorted by first port.  Each interval points at the lowest-index flow that
- * covers it, so is_allowed() reports the same flow a linear scan would.
- */
-static bool build_bucket(const struct portspec_policy *p, size_t lo, size_t hi,
-			 struct ps_bucket *bk)
-{
-	size_t n = hi - lo;
-	if (!n)
-		return true;
-	struct heap h = {ps_calloc(n, sizeof(uint32_t)), 0};
-	struct ps_interval *iv = ps_calloc(2 * n, sizeof(*iv));
-	if (!h.v || !iv) {
-		ps_free(h.v);
-		ps_free(iv);
-		return false;
-	}
-	size_t count = 0, next = lo;
-	unsigned port = p->flows[lo].first;
-	while (port <= 65535) {
-		while (next < hi && p->flows[next].first <= port)
-			heap_push(&h, (uint32_t)next++);
-		while (h.n && p->flows[h.v[0]].last < port)
-			heap_pop(&h);
-		if (!h.n) {
-			if (next == hi)
-				break;
-			port = p->flows[next].first;
-			continue;
-		}
-		uint32_t top = h.v[0];
-		/* the interval ends where the top flow ends or a new flow starts */
-		unsigned end = p->flows[top].last;
-		if (next < hi && p->flows[next].first <= end)
-			end = p->flows[next].first - 1u;
-		/* a lower-index flow cannot start later (sorted), but an
-		 * already-active one may end earlier than top and change nothing */
-		if (count && iv[count - 1].flow == top && iv[count - 1].last + 1u == port) {
-			iv[count - 1].last = (uint16_t)end;
-		} else {
-			if (count == 2 * n) {
-				struct ps_interval *g = ps_reallocarray(iv, 4 * n, sizeof(*iv));
-				if (!g) {
-					ps_free(iv);
-					ps_free(h.v);
-					return false;
-				}
-				iv = g;
-				n *= 2;
-			}
-			iv[count++] = (struct ps_interval){(uint16_t)port, (uint16_t)end, top};
-		}
-		port = end + 1u;
-	}
-	ps_free(h.v);
-	bk->iv = iv;
-	bk->count = count;
-	return true;
-}
-
-static size_t bucket_index(size_t zone, unsigned dir, unsigned proto)
-{
-	return zone * 4 + (dir - 1) * 2 + (proto - 1);
-}
-
-static enum portspec_status build_index(struct portspec_policy *p, struct portspec_error *err)
-{
-	p->buckets = ps_calloc(p->spec->nzones * 4, sizeof(*p->buckets));
-	if (!p->buckets)
-		return ps_error_set(err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
-	/* flows are sorted by direction, zone, protocol: buckets are runs */
-	for (size_t lo = 0; lo < p->nflows;) {
-		const struct portspec_flow *f = &p->flows[lo];
-		size_t hi = lo + 1;
-		while (hi < p->nflows && p->flows[hi].direction == f->direction &&
-		       p->flows[hi].zone == f->zone && p->flows[hi].protocol == f->protocol)
-			hi++;
-		if (!build_bucket(p, lo, hi,
-				  &p->buckets[bucket_index(f->zone->index, f->direction, f->protocol)]))
-			return ps_error_set(err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
-		lo = hi;
-	}
-	return PORTSPEC_OK;
-}
-
 /* Which services have flows, so that renders ask in O(1) rather than O(flows). */
 static enum portspec_status mark_used_services(struct portspec_policy *p,
 					       struct portspec_error *err)
@@ -501,13 +378,13 @@ PORTSPEC_EXPORT enum portspec_status portspec_policy_new(const struct portspec_s
 	if (!st)
 		st = collect_warnings(p, err);
 	if (!st)
-		st = build_index(p, err);
-	if (!st)
 		st = mark_used_services(p, err);
 	if (!st)
 		st = ps_plan_build(p, PORTSPEC_MODE_HOST, &p->plans[0], err);
 	if (!st)
 		st = ps_plan_build(p, PORTSPEC_MODE_GATEWAY, &p->plans[1], err);
+	if (!st)
+		st = ps_index_build(p, err);
 	if (st)
 		goto fail;
 	*out = p;
@@ -540,10 +417,9 @@ PORTSPEC_EXPORT const struct portspec_flow *portspec_policy_flow(const struct po
 }
 
 /*
- * The zone lookup of portspec_is_allowed(), kept here so that the query is one
- * leaf function.  Callers often pass the spec's own name (portspec_zone_name())
- * and zone names usually differ in their first byte, so strcmp() runs only
- * for the zone that matches.
+ * The by-name query: the zone by name (the spec has at most 32; zone names
+ * usually differ in their first byte, so strcmp() runs only for the one that
+ * matches), then the by-handle one (index.c).
  */
 static inline size_t query_zone_index(const struct portspec_spec *spec, const char *name)
 {
@@ -569,24 +445,7 @@ PORTSPEC_EXPORT int portspec_is_allowed(const struct portspec_policy *p, const c
 	size_t z = query_zone_index(p->spec, zone);
 	if (z == SIZE_MAX)
 		return -PORTSPEC_E_UNKNOWN;
-	const struct ps_bucket *bk = &p->buckets[bucket_index(z, direction, protocol)];
-	if (bk->count == 0)
-		return 0;
-	/* The first interval that ends at or after the port: a binary search
-	 * whose steps compile to conditional moves, so that a stream of unrelated
-	 * queries costs no branch mispredictions. */
-	const struct ps_interval *iv = bk->iv;
-	size_t n = bk->count;
-	while (n > 1) {
-		size_t half = n / 2;
-		iv = iv[half - 1].last < port ? iv + half : iv;
-		n -= half;
-	}
-	if (iv->last < port || iv->first > port)
-		return 0;
-	if (match)
-		*match = &p->flows[iv->flow];
-	return 1;
+	return ps_index_zone_allowed(p->index, z, direction, protocol, port, match);
 }
 
 PORTSPEC_EXPORT const struct portspec_flow *

@@ -225,17 +225,8 @@ struct portspec_flow {
 	size_t naddresses;
 };
 
-/* A disjoint port interval pointing at the first flow that allows it. */
-struct ps_interval {
-	uint16_t first;
-	uint16_t last;
-	uint32_t flow;
-};
-
-struct ps_bucket {
-	struct ps_interval *iv;
-	size_t count;
-};
+struct ps_index; /* index.h */
+struct ps_small;
 
 struct portspec_policy {
 	struct portspec_spec *spec; /* owns a reference */
@@ -245,8 +236,8 @@ struct portspec_policy {
 	size_t nflows;
 	char **warnings;
 	size_t nwarnings;
-	/* index: [zone][direction-1][protocol-1] */
-	struct ps_bucket *buckets;
+	/* the query index (index.c), built last */
+	struct ps_index *index;
 	/* per spec service: true if some flow of the policy uses it */
 	bool *service_used;
 };
@@ -260,6 +251,12 @@ struct portspec_plan {
 	bool drops[4]; /* by enum portspec_hook */
 	char **warnings; /* the mode's own, after the policy's */
 	size_t nwarnings;
+	/* the policy's query index, and what this plan's queries read of it
+	 * first, here to spare them a load (index.c) */
+	const struct ps_index *index;
+	const uint16_t *index_top;
+	const uint16_t *index_leaves;
+	const struct ps_small *index_small;
 };
 
 enum portspec_status ps_plan_build(const struct portspec_policy *policy, enum portspec_mode mode,

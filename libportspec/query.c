@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "index.h"
 #include "private.h"
 
 struct ps_explanation {
@@ -59,15 +60,7 @@ static enum portspec_hook hook_of(const struct portspec_plan *plan, enum portspe
 static const struct portspec_plan_port *entry_port(const struct portspec_plan_entry *e,
 						   unsigned port)
 {
-	size_t lo = 0, hi = e->port_count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (e->ports[mid].last < port)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < e->port_count && e->ports[lo].first <= port ? &e->ports[lo] : NULL;
+	return ps_entry_port(e, port);
 }
 
 /* The interface an entry wants on the remote's side (NULL: any). */
@@ -105,27 +98,55 @@ find_entry(const struct portspec_plan *plan, const struct portspec_connection *c
 	return NULL;
 }
 
+/* Kept out of portspec_plan_check(), so that its hot path saves no register. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define PS_COLD __attribute__((noipa))
+#elif defined(__GNUC__)
+#define PS_COLD __attribute__((noinline))
+#else
+#define PS_COLD
+#endif
+
+/* portspec_plan_check() but for the plain queries the index answers at once. */
+PS_COLD static enum portspec_status check_long(const struct portspec_plan *plan,
+					       const struct portspec_connection *conn,
+					       bool *allowed,
+					       const struct portspec_plan_entry **entry,
+					       struct portspec_error *err)
+{
+	if (entry)
+		*entry = NULL;
+	enum portspec_status st = check_args(plan, conn, err);
+	if (st)
+		return st;
+	if (!allowed)
+		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "no result pointer given");
+	if (conn->remote.family == 0) {
+		*allowed = ps_index_zone_allowed(plan->policy->index, conn->zone->index,
+						 conn->direction, conn->protocol, conn->port,
+						 NULL) == 1;
+		return PORTSPEC_OK;
+	}
+	const struct portspec_plan_entry *e = ps_index_plan_find(plan, conn);
+	*allowed = e != NULL;
+	if (entry)
+		*entry = e;
+	return PORTSPEC_OK;
+}
+
 PORTSPEC_EXPORT enum portspec_status portspec_plan_check(const struct portspec_plan *plan,
 							 const struct portspec_connection *conn,
 							 bool *allowed,
 							 const struct portspec_plan_entry **entry,
 							 struct portspec_error *err)
 {
-	enum portspec_status st = check_args(plan, conn, err);
-	if (entry)
-		*entry = NULL;
-	if (st)
-		return st;
-	if (!allowed)
-		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "no result pointer given");
-	if (conn->remote.family == 0) {
-		const struct portspec_flow *f = NULL;
-		int a = portspec_is_allowed(plan->policy, conn->zone->name, conn->direction,
-					    conn->protocol, conn->port, &f);
-		*allowed = a == 1;
-		return PORTSPEC_OK;
-	}
-	const struct portspec_plan_entry *e = find_entry(plan, conn, NULL, MATCH_ALL, NULL);
+	/* The hot path (index.h): no interface to compare, a small partition.
+	 * It calls nothing and so saves no register; the rest goes the long way. */
+	uint32_t v;
+	if (!plan || !conn || !allowed || !ps_index_hot(plan, conn, &v))
+		return check_long(plan, conn, allowed, entry, err);
+	const struct portspec_plan_entry *e =
+		ps_index_small(&plan->index_small[v >> 1], ps_be64(conn->remote.addr));
 	*allowed = e != NULL;
 	if (entry)
 		*entry = e;

@@ -413,13 +413,27 @@ PORTSPEC_EXPORT const struct portspec_flow *portspec_policy_flow(const struct po
  * @p direction relative to the appliance, @p port 1..65535.
  * Returns 1 if allowed (and sets *@p match, if given, to the first matching
  * flow), 0 if denied (*@p match = NULL), or -PORTSPEC_E_INVALID /
- * -PORTSPEC_E_UNKNOWN for bad arguments.  O(log n), allocates nothing.
+ * -PORTSPEC_E_UNKNOWN for bad arguments.  Finds the zone by name, then
+ * answers as portspec_is_allowed_zone().  Allocates nothing.
  * @since 0.1
  */
 PORTSPEC_EXPORT int portspec_is_allowed(const struct portspec_policy *policy, const char *zone,
 					enum portspec_direction direction,
 					enum portspec_protocol protocol, unsigned port,
 					const struct portspec_flow **match);
+
+/**
+ * portspec_is_allowed() for a zone handle of the policy's spec
+ * (portspec_spec_zone(), portspec_spec_find_zone(), portspec_flow_zone()):
+ * two table lookups, whatever the size of the policy, no string compared,
+ * nothing allocated.  A zone of another spec gives -PORTSPEC_E_UNKNOWN.
+ * @since 0.2
+ */
+PORTSPEC_EXPORT int portspec_is_allowed_zone(const struct portspec_policy *policy,
+					     const struct portspec_zone *zone,
+					     enum portspec_direction direction,
+					     enum portspec_protocol protocol, unsigned port,
+					     const struct portspec_flow **match);
 
 /**
  * Iterates the flows that match a filter: @p levels is a mask of enum

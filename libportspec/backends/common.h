@@ -35,9 +35,12 @@ void ps_text_filtered(struct ps_buf *b, const char *text, const char *extra, siz
  * and version, the profile (role, services on and off, where the "either"
  * services are served, interfaces and addresses) and the plan's warnings, as
  * comment lines beginning with @prefix.  @what describes the output
- * ("iptables-restore input, host mode, complete ruleset").
+ * ("iptables-restore input, host mode, complete ruleset"); @replaces, if not
+ * NULL, says in one line what loading it replaces and what that cuts, as
+ * "Replaces: ..." (every complete ruleset has one).
  */
-void ps_render_header(const struct ps_render *r, const char *prefix, const char *what);
+void ps_render_header(const struct ps_render *r, const char *prefix, const char *what,
+		      const char *replaces);
 
 /* The plan the render formats. */
 const struct portspec_plan *ps_render_plan(const struct ps_render *r);

@@ -481,6 +481,28 @@ static void put_hook_help(struct xt_ctx *x, const bool *raw_hooks)
 		       "caller.\n");
 }
 
+/* What loading a complete ruleset replaces (iptables-restore without
+ * --noflush flushes every table the file names). */
+static const char *xt_replaces(const struct xt_ctx *x)
+{
+	if (x->fragment)
+		return NULL;
+	if (x->gateway)
+		return x->family == 4
+			       ? "the whole filter and raw tables (every chain and rule in them), "
+				 "FORWARD included: all other forwarded traffic is dropped; INPUT "
+				 "and OUTPUT accept everything."
+			       : "the whole ip6tables filter and raw tables (every chain and rule "
+				 "in them), FORWARD included: all other forwarded traffic is "
+				 "dropped; INPUT and OUTPUT accept everything.";
+	return x->family == 4 ? "the whole filter and raw tables (every chain and rule in them); "
+				"INPUT, FORWARD and OUTPUT then drop what the policy does not "
+				"allow."
+			      : "the whole ip6tables filter and raw tables (every chain and rule "
+				"in them); INPUT, FORWARD and OUTPUT then drop what the policy does "
+				"not allow.";
+}
+
 enum portspec_status ps_xtables_render(struct ps_render *r, int family)
 {
 	struct xt_ctx x = {
@@ -524,7 +546,7 @@ enum portspec_status ps_xtables_render(struct ps_render *r, int family)
 			 x.backend, family == 4 ? "IPv4" : "IPv6", x.gateway ? "gateway" : "host",
 			 x.fragment ? "fragment (chains " : "complete ruleset",
 			 x.fragment ? r->name : "", x.fragment ? "*)" : "");
-		ps_render_header(r, "# ", what);
+		ps_render_header(r, "# ", what, xt_replaces(&x));
 		if (x.fragment)
 			put_hook_help(&x, raw_hooks);
 		else if (x.gateway)

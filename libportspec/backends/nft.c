@@ -434,7 +434,14 @@ static enum portspec_status render_nft(struct ps_render *r)
 	snprintf(what, sizeof(what), "nft -f input (table inet %s, IPv4 and IPv6), %s mode, %s",
 		 r->name, gateway ? "gateway" : "host",
 		 x.fragment ? "fragment (regular chains)" : "complete ruleset");
-	ps_render_header(r, "# ", what);
+	char replaces[200];
+	snprintf(replaces, sizeof(replaces),
+		 "the table inet %s (and no other); its %s drop%s %s, whatever other tables "
+		 "accept.",
+		 r->name, gateway ? "forward chain" : "input, forward and output chains",
+		 gateway ? "s" : "", gateway ? "all other forwarded traffic" : "what the policy "
+		 "does not allow");
+	ps_render_header(r, "# ", what, x.fragment ? NULL : replaces);
 	if (x.fragment)
 		put_hook_help(&x, gateway);
 	else if (gateway)

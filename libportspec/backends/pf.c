@@ -350,10 +350,46 @@ static enum portspec_status check_helpers(struct pf *pf)
 	return PORTSPEC_OK;
 }
 
+/* How to load an anchor now and at every boot, and what loading it replaces. */
+static void header_fragment(struct pf *pf)
+{
+	const char *name = pf->r->name;
+	ps_buf_printf(pf->out,
+		      "# Shape: fragment for the anchor \"%s\".\n"
+		      "# Replaces: only the anchor's rules and tables.\n"
+		      "# Check: pfctl -n -a %s -f FILE   Load now: pfctl -a %s -f FILE\n"
+		      "# Load at every boot: save FILE as /etc/pf.%s.conf and put into "
+		      "/etc/pf.conf\n"
+		      "#   anchor \"%s\"\n"
+		      "#   load anchor \"%s\" from \"/etc/pf.%s.conf\"\n"
+		      "# Show:  pfctl -a %s -s rules\n"
+		      "# Remove: pfctl -a %s -F rules; pfctl -a %s -F Tables\n",
+		      name, name, name, name, name, name, name, name, name, name);
+}
+
+static void header_complete(struct pf *pf)
+{
+	ps_buf_printf(pf->out,
+		      "# Shape: complete ruleset: default deny%s, loopback skipped,\n"
+		      "# IPv6 neighbour discovery, replies through keep state, the flows "
+		      "below.\n",
+		      pf->gateway ? " for forwarded traffic (the router's own passes)" : "");
+	ps_buf_puts(pf->out,
+		    pf->gateway
+			    ? "# Replaces: the whole pf ruleset (every rule, table and anchor): all "
+			      "other forwarded traffic is blocked and logged; the router's own "
+			      "traffic passes.\n"
+			    : "# Replaces: the whole pf ruleset (every rule, table and anchor): all "
+			      "the host's other traffic is blocked and logged.\n");
+	ps_buf_puts(pf->out, "# Check: pfctl -nf FILE   Load now: pfctl -f FILE   Show: pfctl -s "
+			     "rules\n"
+			     "# Load at every boot: save FILE as /etc/pf.conf (pf loads it at "
+			     "startup).\n");
+}
+
 static void header(struct pf *pf)
 {
 	struct ps_buf *o = pf->out;
-	const char *name = pf->r->name;
 	const struct portspec_profile *profile = portspec_policy_profile(pf->r->policy);
 
 	ps_buf_printf(o,
@@ -378,21 +414,10 @@ static void header(struct pf *pf)
 			       "appliance; matches the appliance's addresses.\n");
 	else
 		ps_buf_puts(o, "# Mode: host, for pf on the appliance itself.\n");
-	if (pf->fragment) {
-		ps_buf_printf(o,
-			      "# Shape: fragment for the anchor \"%s\".  The main ruleset needs\n"
-			      "#   anchor \"%s\"\n"
-			      "# Check: pfctl -n -a %s -f FILE   Load: pfctl -a %s -f FILE\n"
-			      "# Show:  pfctl -a %s -s rules\n"
-			      "# Remove: pfctl -a %s -F rules; pfctl -a %s -F Tables\n",
-			      name, name, name, name, name, name, name);
-	} else {
-		ps_buf_printf(o, "# Shape: complete ruleset: default deny%s, loopback skipped,\n"
-				 "# IPv6 neighbour discovery, replies through keep state, the flows "
-				 "below.\n"
-				 "# Check: pfctl -nf FILE   Load: pfctl -f FILE   Show: pfctl -s rules\n",
-			      pf->gateway ? " for forwarded traffic (the router's own passes)" : "");
-	}
+	if (pf->fragment)
+		header_fragment(pf);
+	else
+		header_complete(pf);
 	const struct portspec_plan *plan = pf->plan;
 	for (size_t i = 0; i < portspec_plan_warning_count(plan); i++) {
 		ps_buf_puts(o, "# Note: ");
@@ -400,6 +425,42 @@ static void header(struct pf *pf)
 		ps_buf_putc(o, '\n');
 	}
 	ps_buf_putc(o, '\n');
+}
+
+/*
+ * A complete ruleset of a router (gateway mode) leaves the router's own
+ * traffic alone: what is addressed to it or sent by it, and link-local
+ * multicast (224.0.0.0/24, ff02::/16: OSPF, RIP, CARP and VRRP, pfsync,
+ * IGMP and MLD), which is the router's own by definition since it is never
+ * forwarded: it passes in, and out only from the router (MLD also from ::,
+ * during duplicate address detection), so that pf forwards none of it even
+ * if the stack did; allow-opts lets IGMP and MLD carry their router-alert
+ * option.
+ * These come before the `from (self)` rule, which would otherwise match the
+ * router's own multicast first (quick) without allow-opts.  DHCP clients and
+ * servers on OpenBSD read and send through bpf(4), which pf does not filter.
+ */
+static void router_own(struct pf *pf)
+{
+	struct ps_buf *o = pf->out;
+	bool in = !portspec_plan_hook_drops(pf->plan, PORTSPEC_HOOK_INPUT);
+	bool out = !portspec_plan_hook_drops(pf->plan, PORTSPEC_HOOK_OUTPUT);
+	if (!in && !out)
+		return;
+	ps_buf_puts(o, "# The router's own traffic is not part of this policy: link-local "
+		       "multicast\n# (routing protocols, CARP, IGMP, MLD; never forwarded), "
+		       "then what is for it or from it.\n");
+	if (in)
+		ps_buf_puts(o, "pass in quick inet to 224.0.0.0/24 allow-opts no state\n"
+			       "pass in quick inet6 to ff02::/16 allow-opts no state\n");
+	if (out)
+		ps_buf_puts(o, "pass out quick inet from (self) to 224.0.0.0/24 allow-opts no state\n"
+			       "pass out quick inet6 from { (self), :: } to ff02::/16 allow-opts no "
+			       "state\n");
+	if (in)
+		ps_buf_puts(o, "pass in quick to (self) keep state\n");
+	if (out)
+		ps_buf_puts(o, "pass out quick from (self) keep state\n");
 }
 
 /* The baseline: loopback, what a complete ruleset drops, and neighbour discovery. */
@@ -413,11 +474,7 @@ static void baseline(struct pf *pf)
 	}
 	if (!pf->fragment) {
 		ps_buf_puts(o, "set skip on lo\nblock log all\n");
-		if (!portspec_plan_hook_drops(pf->plan, PORTSPEC_HOOK_INPUT))
-			ps_buf_puts(o, "# The router's own traffic is not part of this policy.\n"
-				       "pass in quick to (self) keep state\n");
-		if (!portspec_plan_hook_drops(pf->plan, PORTSPEC_HOOK_OUTPUT))
-			ps_buf_puts(o, "pass out quick from (self) keep state\n");
+		router_own(pf);
 		nd |= pf->gateway; /* the router's own interfaces */
 	}
 	/* To and from this host only (its addresses, the link-local multicast

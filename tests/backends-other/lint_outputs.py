@@ -10,9 +10,12 @@ top of the syntax:
   IPv4 addresses and inet6 rules only IPv6 ones, `flags` only on tcp, and no
   list of negations ("{ !") ever appears;
 * netsh: CRLF line ends, `dir=in` goes with `localport` and `dir=out` with
-  `remoteport`, and the script deletes exactly the rule names it adds;
+  `remoteport`, every rule is added as NAME.staging, the script deletes
+  NAME and renames NAME.staging to NAME, and its snapshot commands are one
+  cmd.exe argument with nothing cmd would expand;
 * PowerShell: only documented New-NetFirewallRule parameters and values,
-  one group for every rule, the same group removed;
+  one group for every rule, the script's own $Group, and every NetSecurity
+  call sent to @Store (so that -GPO reaches all of them);
 * Windows: every address parses, every range is ordered, and the addresses
   of each rule "to/from outside" together with the inside networks tile
   the IPv4 and the IPv6 address space exactly (no gap, no overlap).
@@ -54,6 +57,10 @@ PF_FIXED = {
     'anchor "ftp-proxy/*"',
     "pass in quick to (self) keep state",
     "pass out quick from (self) keep state",
+    "pass in quick inet to 224.0.0.0/24 allow-opts no state",
+    "pass in quick inet6 to ff02::/16 allow-opts no state",
+    "pass out quick inet from (self) to 224.0.0.0/24 allow-opts no state",
+    "pass out quick inet6 from { (self), :: } to ff02::/16 allow-opts no state",
 }
 PF_RULE = re.compile(
     r"pass (?P<dir>in|out) quick(?: on (?P<ifname>[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}))? "
@@ -191,63 +198,109 @@ RULE_NAME = re.compile(r"[A-Za-z0-9_-]+?-(?:in|out)-(?P<zone>[a-z0-9][a-z0-9_-]*
 
 # ---- netsh -------------------------------------------------------------------
 
+# NAME stands for the rule set's name (the fragment name).
 NETSH_FIXED = {
-    "@echo off", "setlocal", "", "exit /b 0", "exit /b 1", "exit /b 2", "call :delete_rules",
-    ':remove', ':delete_rules', ':failed', ':usage',
+    "@echo off", "", "exit /b 0", "exit /b 1", "exit /b 2",
+    "setlocal EnableExtensions DisableDelayedExpansion",
+    ':remove', ':failed', ':restore_failed', ':remove_failed', ':need_admin', ':usage',
     'if /i "%~1"=="remove" goto remove', 'if not "%~1"=="" goto usage',
+    "fltmc >nul 2>&1 || goto need_admin",
     "netsh advfirewall set allprofiles state on || goto failed",
     "netsh advfirewall set allprofiles firewallpolicy blockinbound,blockoutbound || goto failed",
-    "netsh advfirewall set allprofiles firewallpolicy blockinbound,allowoutbound",
     "netsh advfirewall set global statefulftp enable || goto failed",
     "echo usage: %~nx0 [remove] 1>&2",
+    'netsh advfirewall firewall set rule name="NAME.staging" new name="NAME" >nul 2>&1',
+    'netsh advfirewall firewall set rule name="NAME.staging" new name="NAME" >nul || goto failed',
+    'netsh advfirewall firewall show rule name="NAME.staging" >nul 2>&1 && goto failed',
+    'netsh advfirewall firewall show rule name="NAME" >nul 2>&1 && goto failed',
+    'netsh advfirewall firewall show rule name="NAME" >nul 2>&1 && goto remove_failed',
+    'netsh advfirewall firewall show rule name="NAME.staging" >nul 2>&1 && goto remove_failed',
+    'netsh advfirewall firewall delete rule name="NAME" >nul 2>&1',
+    'netsh advfirewall firewall delete rule name="NAME.staging" >nul 2>&1',
+    r'reg delete "HKLM\SOFTWARE\libportspec\firewall\NAME\netsh" /f >nul 2>&1 || goto remove_failed',
+    "echo NAME: rules removed; the settings of before the first run are back.",
+    "echo NAME: stopped; the rules of the last run or of this one are in force. "
+    "Run it again to finish, or: %~nx0 remove 1>&2",
+    "echo NAME: cannot restore the settings of before the first run; nothing was removed. 1>&2",
+    "echo NAME: the settings are back, but not every rule is gone; run: %~nx0 remove 1>&2",
+    "echo NAME: run this from an elevated prompt (Run as administrator); nothing was changed. 1>&2",
 }
 NETSH_SAFE = re.compile(r"[A-Za-z0-9 .,:/()+_'-]*")
+# Fixed rem lines may also name registry keys and parameters.
+NETSH_REM_SAFE = re.compile(r"[A-Za-z0-9 .,:/()+_'\\=-]*")
 NETSH_ADD = re.compile(
-    r'netsh advfirewall firewall add rule name="(?P<name>[A-Za-z0-9_-]+)" '
+    r'netsh advfirewall firewall add rule name="(?P<name>[A-Za-z0-9_-]+)\.staging" '
     r"dir=(?P<dir>in|out) action=allow protocol=(?P<proto>TCP|UDP) "
     r"(?P<pk>localport|remoteport)=(?P<port>[0-9,-]+) remoteip=(?P<ip>[0-9a-f.:/,-]+) "
-    r'profile=any enable=yes description="(?P<desc>[^"]*)" \|\| goto failed')
-NETSH_DEL = re.compile(r'netsh advfirewall firewall delete rule name="([A-Za-z0-9_-]+)" >nul 2>&1')
+    r'profile=any enable=yes description="(?P<tag>[a-z0-9_-]+): (?P<desc>[^"]*)" \|\| goto failed')
+# The settings snapshot, taken and restored by Windows PowerShell: one
+# argument in double quotes, with nothing inside that cmd.exe would expand
+# or end the argument with.
+NETSH_PS = re.compile(
+    r'powershell -NoProfile -NonInteractive -Command "(?P<body>[^"%!^]*)" '
+    r"\|\| goto (?P<on_error>failed|restore_failed)")
+RULE_TAG = re.compile(r"(?:in|out)-(?P<zone>[a-z0-9][a-z0-9_-]*)-(?:tcp|udp)-v[46](?:-[0-9]+)?")
+
+
+def netsh_name(text):
+    m = re.search(r'firewall set rule name="([A-Za-z0-9_-]+)\.staging" new', text)
+    return m.group(1) if m else None
 
 
 def lint_netsh(path, raw):
     if re.search(rb"(?<!\r)\n", raw):
         fail(path, 0, "a line does not end in CRLF")
     text = raw.decode("ascii")
-    added, deleted, rules = [], [], []
+    name = netsh_name(text)
+    if name is None:
+        fail(path, 0, "no staging rename: cannot tell the rule set's name")
+        return
+    fixed = {line.replace("NAME", name) for line in NETSH_FIXED}
+    key = "HKLM:\\SOFTWARE\\libportspec\\firewall\\" + name + "\\netsh"
+    rules, seen, snapshots = [], set(), []
     for n, line in enumerate(text.split("\r\n")[:-1], 1):
         if line.startswith("rem "):
-            if not NETSH_SAFE.fullmatch(line[4:].replace("*", "").replace(";", "")):
+            if not NETSH_REM_SAFE.fullmatch(line[4:].replace("*", "").replace(";", "")):
                 fail(path, n, "rem line with a cmd.exe special character", line)
             continue
-        if line in NETSH_FIXED:
+        if line in fixed:
+            seen.add(line)
             continue
-        m = re.fullmatch(r"echo [A-Za-z0-9_-]+: (?:[0-9]+ firewall rules added|firewall rules removed)\.", line)
-        if m or re.fullmatch(r"echo [A-Za-z0-9_-]+: netsh failed; to undo, run: %~nx0 remove 1>&2", line):
+        if re.fullmatch(r"echo [A-Za-z0-9_-]+: [0-9]+ firewall rules in force\.", line):
             continue
-        m = NETSH_DEL.fullmatch(line)
+        m = NETSH_PS.fullmatch(line)
         if m:
-            deleted.append(m.group(1))
+            if f"$Key = '{key}'; " not in m.group("body"):
+                fail(path, n, f"snapshot command without $Key = '{key}'", line[:120])
+            snapshots.append(m.group("on_error"))
             continue
         m = NETSH_ADD.fullmatch(line)
         if not m:
             fail(path, n, "not a netsh command the backend may emit", line)
             continue
-        added.append(m.group("name"))
+        if m.group("name") != name:
+            fail(path, n, f"rule of set {m.group('name')!r} in the script of {name!r}", line)
         if (m.group("dir") == "in") != (m.group("pk") == "localport"):
             fail(path, n, "dir=in needs localport, dir=out remoteport", line)
         if not NETSH_SAFE.fullmatch(m.group("desc")):
             fail(path, n, "description with a cmd.exe special character", line)
         for port in m.group("port").split(","):
             check_port(path, n, port, "-")
-        name = RULE_NAME.fullmatch(m.group("name"))
-        if not name:
-            fail(path, n, "rule name is not NAME-DIR-ZONE-PROTO-vFAMILY", line)
+        tag = RULE_TAG.fullmatch(m.group("tag"))
+        if not tag:
+            fail(path, n, "rule tag is not DIR-ZONE-PROTO-vFAMILY", line)
             continue
-        zone = name.group("zone")
-        rules.append((zone, windows_address_set(path, n, m.group("ip").split(","), line)))
-    if sorted(added) != sorted(deleted) or len(set(added)) != len(added):
-        fail(path, 0, "the script does not delete exactly the rules it adds")
+        rules.append((tag.group("zone"), windows_address_set(path, n, m.group("ip").split(","), line)))
+    if snapshots != ["failed", "restore_failed"]:
+        fail(path, 0, f"expected one snapshot and one restore command, got {snapshots}")
+    musts = ['netsh advfirewall firewall delete rule name="NAME" >nul 2>&1',
+             'netsh advfirewall firewall delete rule name="NAME.staging" >nul 2>&1']
+    if rules:  # a rename of no rule fails
+        musts.append('netsh advfirewall firewall set rule name="NAME.staging" new name="NAME" '
+                     '>nul || goto failed')
+    for must in musts:
+        if must.replace("NAME", name) not in seen:
+            fail(path, 0, f"missing: {must}")
     tile_zones(path, rules)
 
 
@@ -255,12 +308,39 @@ def lint_netsh(path, raw):
 
 PS_FIXED = {
     "#Requires -RunAsAdministrator", "#Requires -Modules NetSecurity", "[CmdletBinding()]",
-    "param([switch]$Remove)", "Set-StrictMode -Version 3.0", "$ErrorActionPreference = 'Stop'",
-    "if ($Remove) {", "\treturn", "}", "",
-    "Set-NetFirewallSetting -EnableStatefulFtp True",
-    "Set-NetFirewallProfile -All -Enabled True -DefaultInboundAction Block -DefaultOutboundAction Block",
-    "\tSet-NetFirewallProfile -All -DefaultInboundAction Block -DefaultOutboundAction Allow",
+    "param(", "\t[switch]$Remove,", "\t[string]$GPO = '',", "\t[switch]$OnlyTheseRules", ")",
+    "Set-StrictMode -Version 3.0", "$ErrorActionPreference = 'Stop'",
+    "$Settings = @('Enabled', 'DefaultInboundAction', 'DefaultOutboundAction', "
+    "'AllowLocalFirewallRules', 'LogAllowed', 'LogBlocked', 'LogFileName', 'LogMaxSizeKilobytes')",
+    "", "}", "} else {", "\treturn",
+    "if ($GPO) {", "\t$Session = Open-NetGPO -PolicyStore $GPO", "\t$Store = @{ GPOSession = $Session }",
+    "\t$Key = 'HKLM:\\SOFTWARE\\libportspec\\firewall\\NAME\\powershell-gpo\\' + $GPO",
+    "\tif ($OnlyTheseRules) { throw '-OnlyTheseRules needs -GPO: only a GPO makes computers ignore "
+    "their local rules' }",
+    "\t$Session = $null", "\t$Store = @{ PolicyStore = 'PersistentStore' }",
+    "\t$Key = 'HKLM:\\SOFTWARE\\libportspec\\firewall\\NAME\\powershell'",
+    "function Test-Snapshot {", "function Save-Snapshot {", "function Restore-Snapshot {",
+    "if ($Remove) {",
+    "\tif (-not (Test-Snapshot)) { throw ('no snapshot of the firewall settings at ' + $Key + "
+    "'; nothing was changed') }",
+    "\tRestore-Snapshot",
+    "\t$Old = @(Get-NetFirewallRule -All @Store | Where-Object { $_.Group -eq $Group })",
+    "\tif ($Old.Count) { Remove-NetFirewallRule -Name @($Old | ForEach-Object { $_.Name }) @Store }",
+    "\tif ($Session) { Save-NetGPO -GPOSession $Session }",
+    "\tRemove-Item -LiteralPath $Key",
+    "\tWrite-Host 'NAME: rules removed; the settings of before the first run are back.'",
+    "if (-not (Test-Snapshot)) { Save-Snapshot }",
+    "$Old = @(Get-NetFirewallRule -All @Store | Where-Object { $_.Group -eq $Group })",
+    "Set-NetFirewallSetting -EnableStatefulFtp True @Store",
+    "if ($Old.Count) { Remove-NetFirewallRule -Name @($Old | ForEach-Object { $_.Name }) @Store }",
+    "Set-NetFirewallProfile -All -Enabled True -DefaultInboundAction Block "
+    "-DefaultOutboundAction Block @Store",
+    "if ($OnlyTheseRules) { Set-NetFirewallProfile -All -AllowLocalFirewallRules False @Store }",
+    "if ($Session) { Save-NetGPO -GPOSession $Session }",
 }
+# The bodies of the three snapshot functions: tab-indented statements whose
+# every NetSecurity call goes to @Store and every registry call to $Key.
+PS_FUNCTION_LINE = re.compile(r"\t(?:New-Item|New-ItemProperty|foreach|\$Snap =|\$v =|if |\(\(Test-Path).*")
 PS_STRING = r"'(?:[^'\x00-\x1f\x7f-\uffff]|'')*'"
 PS_PARAMS = {
     "DisplayName": re.compile(PS_STRING),
@@ -276,38 +356,54 @@ PS_PARAMS = {
     "Description": re.compile(PS_STRING),
 }
 PS_ARG = re.compile(r" -(?P<name>[A-Za-z]+) (?P<value>" + PS_STRING + r"|@\([^)]*\)|[A-Za-z]+)")
+NETSECURITY_CALL = re.compile(r"\b(?:Get|Set|New|Remove)-NetFirewall[A-Za-z]+\b")
 
 
 def lint_powershell(path, text):
-    groups, removed, rules = set(), set(), []
+    m = re.search(r"^\$Group = '([A-Za-z0-9_-]+)'$", text, re.M)
+    if not m:
+        fail(path, 0, "no $Group = 'NAME' line")
+        return
+    name = m.group(1)
+    fixed = {line.replace("NAME", name) for line in PS_FIXED}
+    groups, rules, in_function = set(), [], False
     for n, line in enumerate(text.split("\n")[:-1], 1):
         if line.lstrip("\t").startswith("# "):
             if "`" in line:
                 fail(path, n, "backtick in a comment", line)
             continue
-        if line in PS_FIXED:
+        calls = NETSECURITY_CALL.findall(line)
+        if len(calls) != line.count(" @Store"):
+            fail(path, n, f"{len(calls)} NetSecurity calls, {line.count(' @Store')} of them to "
+                 "@Store (each must go there, or -GPO misses it)", line)
+        if in_function:
+            if line == "}":
+                in_function = False
+            elif not PS_FUNCTION_LINE.fullmatch(line) or '"' in line or "`" in line:
+                fail(path, n, "not a statement of the snapshot functions", line)
             continue
-        m = re.fullmatch(r"Remove-NetFirewallRule -Group ('[A-Za-z0-9_-]+') -ErrorAction SilentlyContinue", line)
-        if m:
-            removed.add(m.group(1))
+        if line in fixed:
+            in_function = line.startswith("function ")
             continue
-        if re.fullmatch(r"\t?Write-Host '[A-Za-z0-9_-]+: (?:[0-9]+ firewall rules added|firewall rules removed)\.'", line):
+        if line == f"$Group = '{name}'":
             continue
-        if not line.startswith("New-NetFirewallRule -") or not line.endswith(" | Out-Null"):
+        if re.fullmatch(r"Write-Host '[A-Za-z0-9_-]+: [0-9]+ firewall rules in force\.'", line):
+            continue
+        if not line.startswith("New-NetFirewallRule -") or not line.endswith(" @Store | Out-Null"):
             fail(path, n, "not a statement the backend may emit", line)
             continue
-        body = line[len("New-NetFirewallRule"):-len(" | Out-Null")]
+        body = line[len("New-NetFirewallRule"):-len(" @Store | Out-Null")]
         args, pos = {}, 0
         for m in PS_ARG.finditer(body):
             if m.start() != pos:
                 break
             pos = m.end()
-            name, value = m.group("name"), m.group("value")
-            if name not in PS_PARAMS or not PS_PARAMS[name].fullmatch(value):
-                fail(path, n, f"parameter -{name} {value[:40]} is not allowed", line)
-            if name in args:
-                fail(path, n, f"parameter -{name} given twice", line)
-            args[name] = value
+            pname, value = m.group("name"), m.group("value")
+            if pname not in PS_PARAMS or not PS_PARAMS[pname].fullmatch(value):
+                fail(path, n, f"parameter -{pname} {value[:40]} is not allowed", line)
+            if pname in args:
+                fail(path, n, f"parameter -{pname} given twice", line)
+            args[pname] = value
         if pos != len(body):
             fail(path, n, f"cannot read the parameters from column {pos}", line)
             continue
@@ -320,15 +416,15 @@ def lint_powershell(path, text):
         ports = args.get("LocalPort") or args.get("RemotePort")
         for port in re.findall(r"'([^']+)'", ports):
             check_port(path, n, port, "-")
-        name = RULE_NAME.fullmatch(args["DisplayName"].strip("'"))
-        if not name:
+        display = args["DisplayName"].strip("'")
+        tag = RULE_TAG.fullmatch(display[len(name) + 1:]) if display.startswith(name + "-") else None
+        if not tag:
             fail(path, n, "rule name is not NAME-DIR-ZONE-PROTO-vFAMILY", line)
             continue
-        zone = name.group("zone")
         items = re.findall(r"'([^']+)'", args["RemoteAddress"])
-        rules.append((zone, windows_address_set(path, n, items, line)))
-    if len(groups) != 1 or groups != removed:
-        fail(path, 0, f"rules in groups {sorted(groups)}, removal of {sorted(removed)}")
+        rules.append((tag.group("zone"), windows_address_set(path, n, items, line)))
+    if groups and groups != {f"'{name}'"}:
+        fail(path, 0, f"rules in groups {sorted(groups)}, the script's set is {name!r}")
     tile_zones(path, rules)
 
 

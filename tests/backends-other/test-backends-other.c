@@ -569,7 +569,8 @@ static void test_hostile_fragment_names(void **state)
 						   PORTSPEC_RENDER_FRAGMENT, "Mail_Sec-2", &out,
 						   NULL, &err),
 			 PORTSPEC_OK);
-	assert_non_null(strstr(out, "Remove-NetFirewallRule -Group 'Mail_Sec-2' "));
+	assert_non_null(strstr(out, "$Group = 'Mail_Sec-2'\n"));
+	assert_non_null(strstr(out, "-DisplayName 'Mail_Sec-2-in-inside-tcp-v4' -Group 'Mail_Sec-2' "));
 	assert_null(strstr(out, "'portspec'"));
 	portspec_free(out);
 	portspec_policy_free(policy);
@@ -633,6 +634,55 @@ static void test_rules_name_service_and_level(void **state)
 		assert_int_equal(rules, b == 0 ? 14 : 16);
 		portspec_free(out);
 	}
+}
+
+/*
+ * Every complete ruleset of every rule backend says, in its header (before
+ * the first rule), what loading or running it replaces; a complete gateway
+ * ruleset also says what it does to other forwarded traffic.
+ */
+static void test_complete_rulesets_say_what_they_replace(void **state)
+{
+	(void)state;
+	static const struct {
+		enum portspec_mode mode;
+		const char *must; /* in the Replaces: line */
+	} modes[] = {
+		{PORTSPEC_MODE_HOST, "Replaces: "},
+		{PORTSPEC_MODE_GATEWAY, "forwarded traffic"},
+	};
+	size_t checked = 0;
+	for (size_t b = 0; b < portspec_backend_count(); b++) {
+		const char *be = portspec_backend_name(b);
+		if (portspec_backend_kind(be) != PORTSPEC_BACKEND_RULES)
+			continue;
+		for (size_t m = 0; m < 2; m++) {
+			if (!(portspec_backend_modes(be) & modes[m].mode))
+				continue;
+			char *out = render(NULL, be, modes[m].mode, 0, no_ftp, NULL);
+			char *line = strstr(out, "Replaces: ");
+			/* the header ends where the first non-comment line starts */
+			char *first_rule = out;
+			while (*first_rule == '#' || *first_rule == '@' ||
+			       strncmp(first_rule, "rem ", 4) == 0) {
+				first_rule = strchr(first_rule, '\n');
+				assert_non_null(first_rule);
+				first_rule++;
+			}
+			if (!line || line > first_rule)
+				fail_msg("%s %s: no Replaces: line in the header", be,
+					 modes[m].mode == PORTSPEC_MODE_HOST ? "host" : "gateway");
+			char *end = strchr(line, '\n');
+			assert_non_null(end);
+			*end = '\0';
+			if (!strstr(line, modes[m].must))
+				fail_msg("%s %s: '%s' does not say what happens to %s", be,
+					 modes[m].mode == PORTSPEC_MODE_HOST ? "host" : "gateway", line, modes[m].must);
+			portspec_free(out);
+			checked++;
+		}
+	}
+	assert_int_equal(checked, 10); /* iptables, ip6tables, nft, pf: 2 modes; Windows: 1 */
 }
 
 /* ---- hostile strings --------------------------------------------------- */
@@ -812,6 +862,7 @@ int main(void)
 		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_windows_refuses_gateway),
 		cmocka_unit_test(test_rules_name_service_and_level),
+		cmocka_unit_test(test_complete_rulesets_say_what_they_replace),
 		cmocka_unit_test(test_hostile_strings),
 		cmocka_unit_test(test_two_networks_zones),
 		cmocka_unit_test(test_inexpressible_is_an_error),

@@ -118,11 +118,13 @@ def packet_classes(plan, ruleset, families):
 
 
 def _link_scope(family, src, dst):
-    """IPv6 packets a router never forwards (RFC 4291 2.5.6, 2.7; RFC 4861):
+    """Packets a router never forwards.  IPv6 (RFC 4291 2.5.6, 2.7; RFC 4861):
     from the unspecified or a link-local address, or to a link-local address
-    or an interface- or link-local multicast group."""
-    if family != 6:
-        return False
+    or an interface- or link-local multicast group.  IPv4: to the Local
+    Network Control Block 224.0.0.0/24 (RFC 5771 4: never forwarded off the
+    link; Linux and the BSDs deliver it locally only)."""
+    if family == 4:
+        return dst >> 8 == 0xE00000
     return (src == 0 or src >> 118 == 0x3fa or dst >> 118 == 0x3fa
             or dst >> 112 in (0xff01, 0xff02))
 

@@ -278,16 +278,24 @@ def test_pf_anchor_rules_must_be_quick():
 
 # ---- Windows ---------------------------------------------------------------------
 
-NETSH = ("@echo off\r\nsetlocal\r\n"
-         'netsh advfirewall firewall add rule name="a" dir=in action=allow protocol=TCP '
+NETSH = ("@echo off\r\nsetlocal EnableExtensions DisableDelayedExpansion\r\n"
+         'powershell -NoProfile -NonInteractive -Command "snapshot" || goto failed\r\n'
+         'netsh advfirewall firewall set rule name="t.staging" new name="t" >nul 2>&1\r\n'
+         'netsh advfirewall firewall show rule name="t.staging" >nul 2>&1 && goto failed\r\n'
+         'netsh advfirewall firewall add rule name="t.staging" dir=in action=allow protocol=TCP '
          'localport=25 remoteip=0.0.0.0-9.255.255.255,11.0.0.0-255.255.255.255 profile=any '
          'enable=yes description="x" || goto failed\r\n'
-         'netsh advfirewall firewall add rule name="b" dir=out action=allow protocol=TCP '
+         'netsh advfirewall firewall add rule name="t.staging" dir=out action=allow protocol=TCP '
          'remoteport=21 remoteip=10.0.0.0/8 profile=any enable=yes description="y" '
          "|| goto failed\r\n"
+         'netsh advfirewall firewall delete rule name="t" >nul 2>&1\r\n'
+         'netsh advfirewall firewall show rule name="t" >nul 2>&1 && goto failed\r\n'
+         'netsh advfirewall firewall set rule name="t.staging" new name="t" >nul || goto failed\r\n'
          "netsh advfirewall set allprofiles state on || goto failed\r\n"
          "netsh advfirewall set allprofiles firewallpolicy blockinbound,blockoutbound "
-         "|| goto failed\r\nexit /b 0\r\n")
+         "|| goto failed\r\nexit /b 0\r\n:remove\r\n"
+         'powershell -NoProfile -NonInteractive -Command "restore" || goto restore_failed\r\n'
+         "exit /b 0\r\n")
 
 
 def test_netsh_decides_like_the_windows_firewall():
@@ -307,6 +315,9 @@ def test_netsh_decides_like_the_windows_firewall():
     ("remoteip=10.0.0.0/8", "remoteip=localsubnet"),
     ("localport=25", "localport=25 interfacetype=lan"),
     ("setlocal", "set PATH=x"),
+    ('name="t.staging" dir=out', 'name="u" dir=out'),
+    ('netsh advfirewall firewall delete rule name="t" >nul 2>&1\r\n', ""),
+    ('-Command "restore"', '-Command "%PATH%"'),
 ])
 def test_netsh_refuses_what_the_backend_does_not_write(edit):
     with pytest.raises(ParseError):
@@ -316,7 +327,7 @@ def test_netsh_refuses_what_the_backend_does_not_write(edit):
 PS = ("$ErrorActionPreference = 'Stop'\n"
       "New-NetFirewallRule -DisplayName 'a' -Group 'portspec' -Direction Inbound -Action Allow "
       "-Protocol UDP -LocalPort '53' -RemoteAddress @('10.0.0.0/8', '2001:db8::/32') "
-      "-Profile Any -Description 'it''s' | Out-Null\n")
+      "-Profile Any -Description 'it''s' @Store | Out-Null\n")
 
 
 def test_powershell_decides_like_the_windows_firewall():
@@ -332,6 +343,7 @@ def test_powershell_decides_like_the_windows_firewall():
     ("'a'", '"a"'),
     ("-Profile Any", "-Profile Any -InterfaceType Wired"),
     ("| Out-Null", "| Out-Null; Remove-Item x"),
+    (" @Store | Out-Null", " | Out-Null"),
     ("-Group 'portspec'", "-Group 'other'"),
     ("'it''s'", "'it`s'"),
 ])

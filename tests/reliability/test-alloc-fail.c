@@ -83,9 +83,18 @@ static const char profile_text[] =
 	"appliance = 2001:db8::1\n"
 	"disable = ssh\n";
 
+/* Twelve inside networks and an IPv6 server: the query index then builds
+ * partitions of every kind but the scanned one. */
+static const char partitions_text[] =
+	"inside = 10.0.0.0/24, 10.0.2.0/24, 10.0.4.0/24, 10.0.6.0/24, 10.0.8.0/24\n"
+	"inside = 10.0.10.0/24, 10.0.12.0/24, 10.0.14.0/24, 10.0.16.0/24, 10.0.18.0/24\n"
+	"inside = 10.0.20.0/24, 10.0.22.0/24, 2001:db8:1::/48\n"
+	"server = dns:2001:4860:4860::8888\n";
+
 struct fixture {
 	struct portspec_spec *spec;
 	struct portspec_profile *profile;
+	struct portspec_profile *partitions; /* partitions_text */
 	struct portspec_policy *policy;
 	const char *backend;
 	enum portspec_mode mode;
@@ -299,6 +308,11 @@ static enum portspec_status step_policy_profile(struct fixture *f)
 	return compile(f, f->profile);
 }
 
+static enum portspec_status step_policy_partitions(struct fixture *f)
+{
+	return compile(f, f->partitions);
+}
+
 struct sink {
 	size_t calls;
 };
@@ -356,7 +370,10 @@ static int setup(void **state)
 	    portspec_profile_new(fx.spec, &fx.profile) != PORTSPEC_OK ||
 	    portspec_profile_parse(fx.profile, profile_text, strlen(profile_text), "site.profile",
 				   &err) != PORTSPEC_OK ||
-	    portspec_policy_new(fx.spec, fx.profile, &fx.policy, &err) != PORTSPEC_OK) {
+	    portspec_policy_new(fx.spec, fx.profile, &fx.policy, &err) != PORTSPEC_OK ||
+	    portspec_profile_new(fx.spec, &fx.partitions) != PORTSPEC_OK ||
+	    portspec_profile_parse(fx.partitions, partitions_text, strlen(partitions_text),
+				   "partitions.profile", &err) != PORTSPEC_OK) {
 		fprintf(stderr, "fixture: %s:%u:%u: %s\n", err.file, err.line, err.column,
 			err.text);
 		return -1;
@@ -372,6 +389,7 @@ static int teardown(void **state)
 	}
 	portspec_policy_free(fx.policy);
 	portspec_profile_free(fx.profile);
+	portspec_profile_free(fx.partitions);
 	portspec_spec_free(fx.spec);
 	memset(&fx, 0, sizeof(fx));
 	long left = live;
@@ -417,6 +435,7 @@ static void test_policy(void **state)
 {
 	assert_true(chaos("policy_new (default profile)", step_policy_default, true) > 0);
 	assert_true(chaos("policy_new (site profile)", step_policy_profile, true) > 0);
+	assert_true(chaos("policy_new (index partitions)", step_policy_partitions, true) > 0);
 }
 
 /* Queries allocate nothing, so they cannot fail for lack of memory. */

@@ -5,82 +5,98 @@ rem Version: x ' PATH 1 x whoami (rm -rf /) pass in all netsh advfirewall reset 
 rem Spec file: hostile.portspec
 rem Profile: role standalone, example addresses (documentation ranges): set your own
 rem Mode: host (the Windows host firewall of the appliance).
-rem Shape: complete: allow rules, then inbound and outbound default block.
+rem Target: Windows Defender Firewall, which filters through the Windows Filtering Platform.
+rem Shape: complete: allow rules named portspec, then inbound and outbound default block.
 rem Rules that already exist and allow traffic stay in effect; Windows
 rem firewall is stateful (replies pass) and does not filter loopback.
-rem Run from an elevated prompt:  SCRIPT.cmd         adds the rules
-rem                               SCRIPT.cmd remove  deletes exactly them
+rem Replaces: every rule of an earlier run of portspec, whatever its profile; then every firewall profile is on with default block inbound and outbound: traffic no allow rule admits is dropped, Windows Update and name resolution included.
+rem Run from an elevated prompt:  SCRIPT.cmd         adds the rules; they replace those of the last run
+rem                               SCRIPT.cmd remove  restores the settings of before the first run, then deletes the rules
+rem The first run keeps those settings in the registry key HKLM\SOFTWARE\libportspec\firewall\portspec\netsh
+rem (read and restored with Windows PowerShell, which cmd needs for that).
+rem Check: netsh advfirewall firewall show rule name=portspec verbose
 rem Note: web: x ' PATH 1 x whoami (rm -rf /) pass in all netsh advfirewall reset ' -Action Block '
 
-setlocal
+setlocal EnableExtensions DisableDelayedExpansion
 if /i "%~1"=="remove" goto remove
 if not "%~1"=="" goto usage
-rem Remove earlier copies first, so that running the script twice adds each rule once.
-call :delete_rules
+fltmc >nul 2>&1 || goto need_admin
 
+rem 1. The settings of before the first run, unless they are kept already.
+powershell -NoProfile -NonInteractive -Command "$ErrorActionPreference = 'Stop'; $Store = @{ PolicyStore = 'PersistentStore' }; $Key = 'HKLM:\SOFTWARE\libportspec\firewall\portspec\netsh'; $Settings = @('Enabled', 'DefaultInboundAction', 'DefaultOutboundAction', 'AllowLocalFirewallRules', 'LogAllowed', 'LogBlocked', 'LogFileName', 'LogMaxSizeKilobytes'); if (-not ((Test-Path -LiteralPath $Key) -and ((Get-Item -LiteralPath $Key).Property -contains 'Complete'))) { New-Item -Path $Key -Force | Out-Null; foreach ($p in @(Get-NetFirewallProfile @Store)) { foreach ($s in $Settings) { New-ItemProperty -LiteralPath $Key -Name ($p.Name + '.' + $s) -PropertyType String -Value ([string]$p.$s) -Force | Out-Null } }; New-ItemProperty -LiteralPath $Key -Name 'Global.EnableStatefulFtp' -PropertyType String -Value ([string](Get-NetFirewallSetting @Store).EnableStatefulFtp) -Force | Out-Null; New-ItemProperty -LiteralPath $Key -Name 'Complete' -PropertyType String -Value 'yes' -Force | Out-Null }" || goto failed
+rem 2. Rules that an interrupted run left under the staging name join the live set,
+rem so that nothing in force is deleted before its replacement is complete.
+netsh advfirewall firewall set rule name="portspec.staging" new name="portspec" >nul 2>&1
+netsh advfirewall firewall show rule name="portspec.staging" >nul 2>&1 && goto failed
+rem 3. The new rules, under the staging name; the last run's rules stay in force meanwhile.
 rem inbound from outside, IPv4 tcp: web required
-netsh advfirewall firewall add rule name="portspec-in-outside-tcp-v4" dir=in action=allow protocol=TCP localport=443 remoteip=0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255 profile=any enable=yes description="web required" || goto failed
+netsh advfirewall firewall add rule name="portspec.staging" dir=in action=allow protocol=TCP localport=443 remoteip=0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255 profile=any enable=yes description="in-outside-tcp-v4: web required" || goto failed
 rem inbound from outside, IPv6 tcp: web required
-netsh advfirewall firewall add rule name="portspec-in-outside-tcp-v6" dir=in action=allow protocol=TCP localport=443 remoteip=::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff profile=any enable=yes description="web required" || goto failed
+netsh advfirewall firewall add rule name="portspec.staging" dir=in action=allow protocol=TCP localport=443 remoteip=::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff profile=any enable=yes description="in-outside-tcp-v6: web required" || goto failed
 rem inbound from inside, IPv4 tcp: web required
-netsh advfirewall firewall add rule name="portspec-in-inside-tcp-v4" dir=in action=allow protocol=TCP localport=443 remoteip=192.0.2.0/24 profile=any enable=yes description="web required" || goto failed
+netsh advfirewall firewall add rule name="portspec.staging" dir=in action=allow protocol=TCP localport=443 remoteip=192.0.2.0/24 profile=any enable=yes description="in-inside-tcp-v4: web required" || goto failed
 rem inbound from inside, IPv6 tcp: web required
-netsh advfirewall firewall add rule name="portspec-in-inside-tcp-v6" dir=in action=allow protocol=TCP localport=443 remoteip=2001:db8:2::/64 profile=any enable=yes description="web required" || goto failed
+netsh advfirewall firewall add rule name="portspec.staging" dir=in action=allow protocol=TCP localport=443 remoteip=2001:db8:2::/64 profile=any enable=yes description="in-inside-tcp-v6: web required" || goto failed
 rem outbound to outside, IPv4 tcp: dns required
-netsh advfirewall firewall add rule name="portspec-out-outside-tcp-v4" dir=out action=allow protocol=TCP remoteport=53 remoteip=0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255 profile=any enable=yes description="dns required" || goto failed
+netsh advfirewall firewall add rule name="portspec.staging" dir=out action=allow protocol=TCP remoteport=53 remoteip=0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255 profile=any enable=yes description="out-outside-tcp-v4: dns required" || goto failed
 rem outbound to outside, IPv6 tcp: dns required
-netsh advfirewall firewall add rule name="portspec-out-outside-tcp-v6" dir=out action=allow protocol=TCP remoteport=53 remoteip=::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff profile=any enable=yes description="dns required" || goto failed
+netsh advfirewall firewall add rule name="portspec.staging" dir=out action=allow protocol=TCP remoteport=53 remoteip=::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff profile=any enable=yes description="out-outside-tcp-v6: dns required" || goto failed
 rem outbound to outside, IPv4 udp: dns required
-netsh advfirewall firewall add rule name="portspec-out-outside-udp-v4" dir=out action=allow protocol=UDP remoteport=53 remoteip=0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255 profile=any enable=yes description="dns required" || goto failed
+netsh advfirewall firewall add rule name="portspec.staging" dir=out action=allow protocol=UDP remoteport=53 remoteip=0.0.0.0-192.0.1.255,192.0.3.0-255.255.255.255 profile=any enable=yes description="out-outside-udp-v4: dns required" || goto failed
 rem outbound to outside, IPv6 udp: dns required
-netsh advfirewall firewall add rule name="portspec-out-outside-udp-v6" dir=out action=allow protocol=UDP remoteport=53 remoteip=::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff profile=any enable=yes description="dns required" || goto failed
+netsh advfirewall firewall add rule name="portspec.staging" dir=out action=allow protocol=UDP remoteport=53 remoteip=::-2001:db8:1:ffff:ffff:ffff:ffff:ffff,2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff profile=any enable=yes description="out-outside-udp-v6: dns required" || goto failed
 rem outbound to inside, IPv4 tcp: ftp optional
-netsh advfirewall firewall add rule name="portspec-out-inside-tcp-v4" dir=out action=allow protocol=TCP remoteport=21 remoteip=192.0.2.0/24 profile=any enable=yes description="ftp optional" || goto failed
+netsh advfirewall firewall add rule name="portspec.staging" dir=out action=allow protocol=TCP remoteport=21 remoteip=192.0.2.0/24 profile=any enable=yes description="out-inside-tcp-v4: ftp optional" || goto failed
 rem outbound to inside, IPv6 tcp: ftp optional
-netsh advfirewall firewall add rule name="portspec-out-inside-tcp-v6" dir=out action=allow protocol=TCP remoteport=21 remoteip=2001:db8:2::/64 profile=any enable=yes description="ftp optional" || goto failed
+netsh advfirewall firewall add rule name="portspec.staging" dir=out action=allow protocol=TCP remoteport=21 remoteip=2001:db8:2::/64 profile=any enable=yes description="out-inside-tcp-v6: ftp optional" || goto failed
 rem outbound to inside, IPv4 tcp: dns required
-netsh advfirewall firewall add rule name="portspec-out-inside-tcp-v4-2" dir=out action=allow protocol=TCP remoteport=53 remoteip=192.0.2.0/24 profile=any enable=yes description="dns required" || goto failed
+netsh advfirewall firewall add rule name="portspec.staging" dir=out action=allow protocol=TCP remoteport=53 remoteip=192.0.2.0/24 profile=any enable=yes description="out-inside-tcp-v4-2: dns required" || goto failed
 rem outbound to inside, IPv6 tcp: dns required
-netsh advfirewall firewall add rule name="portspec-out-inside-tcp-v6-2" dir=out action=allow protocol=TCP remoteport=53 remoteip=2001:db8:2::/64 profile=any enable=yes description="dns required" || goto failed
+netsh advfirewall firewall add rule name="portspec.staging" dir=out action=allow protocol=TCP remoteport=53 remoteip=2001:db8:2::/64 profile=any enable=yes description="out-inside-tcp-v6-2: dns required" || goto failed
 rem outbound to inside, IPv4 udp: dns required
-netsh advfirewall firewall add rule name="portspec-out-inside-udp-v4" dir=out action=allow protocol=UDP remoteport=53 remoteip=192.0.2.0/24 profile=any enable=yes description="dns required" || goto failed
+netsh advfirewall firewall add rule name="portspec.staging" dir=out action=allow protocol=UDP remoteport=53 remoteip=192.0.2.0/24 profile=any enable=yes description="out-inside-udp-v4: dns required" || goto failed
 rem outbound to inside, IPv6 udp: dns required
-netsh advfirewall firewall add rule name="portspec-out-inside-udp-v6" dir=out action=allow protocol=UDP remoteport=53 remoteip=2001:db8:2::/64 profile=any enable=yes description="dns required" || goto failed
+netsh advfirewall firewall add rule name="portspec.staging" dir=out action=allow protocol=UDP remoteport=53 remoteip=2001:db8:2::/64 profile=any enable=yes description="out-inside-udp-v6: dns required" || goto failed
 
-rem FTP data connections: the stateful FTP filter of Windows firewall.
+rem 4. Settings. FTP data connections: the stateful FTP filter of Windows firewall.
 netsh advfirewall set global statefulftp enable || goto failed
-rem Default deny, set last so that a failure above does not cut the host off.
+rem 5. The last run's rules go, whatever profile made them; the new ones take the name.
+netsh advfirewall firewall delete rule name="portspec" >nul 2>&1
+netsh advfirewall firewall show rule name="portspec" >nul 2>&1 && goto failed
+netsh advfirewall firewall set rule name="portspec.staging" new name="portspec" >nul || goto failed
+rem 6. Default deny, last: every rule is in force by now.
 netsh advfirewall set allprofiles state on || goto failed
 netsh advfirewall set allprofiles firewallpolicy blockinbound,blockoutbound || goto failed
-echo portspec: 14 firewall rules added.
+echo portspec: 14 firewall rules in force.
 exit /b 0
 
 :remove
-call :delete_rules
-rem Back to the Windows defaults: block inbound, allow outbound.
-netsh advfirewall set allprofiles firewallpolicy blockinbound,allowoutbound
-echo portspec: firewall rules removed.
-exit /b 0
-
-:delete_rules
-netsh advfirewall firewall delete rule name="portspec-in-outside-tcp-v4" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-in-outside-tcp-v6" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-in-inside-tcp-v4" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-in-inside-tcp-v6" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-out-outside-tcp-v4" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-out-outside-tcp-v6" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-out-outside-udp-v4" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-out-outside-udp-v6" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-out-inside-tcp-v4" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-out-inside-tcp-v6" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-out-inside-tcp-v4-2" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-out-inside-tcp-v6-2" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-out-inside-udp-v4" >nul 2>&1
-netsh advfirewall firewall delete rule name="portspec-out-inside-udp-v6" >nul 2>&1
+fltmc >nul 2>&1 || goto need_admin
+rem The settings of before the first run come back first, so that no default block
+rem of this script outlives its rules; then the rules go.
+powershell -NoProfile -NonInteractive -Command "$ErrorActionPreference = 'Stop'; $Store = @{ PolicyStore = 'PersistentStore' }; $Key = 'HKLM:\SOFTWARE\libportspec\firewall\portspec\netsh'; $Settings = @('Enabled', 'DefaultInboundAction', 'DefaultOutboundAction', 'AllowLocalFirewallRules', 'LogAllowed', 'LogBlocked', 'LogFileName', 'LogMaxSizeKilobytes'); if (-not ((Test-Path -LiteralPath $Key) -and ((Get-Item -LiteralPath $Key).Property -contains 'Complete'))) { throw ('no snapshot of the firewall settings at ' + $Key) }; $Snap = Get-ItemProperty -LiteralPath $Key; foreach ($p in @(Get-NetFirewallProfile @Store)) { foreach ($s in $Settings) { $v = $Snap.($p.Name + '.' + $s); if ([string]$p.$s -ne $v) { $a = @{ Name = $p.Name }; $a[$s] = $v; Set-NetFirewallProfile @a @Store } } }; $v = $Snap.'Global.EnableStatefulFtp'; if ([string](Get-NetFirewallSetting @Store).EnableStatefulFtp -ne $v) { Set-NetFirewallSetting -EnableStatefulFtp $v @Store }" || goto restore_failed
+netsh advfirewall firewall delete rule name="portspec" >nul 2>&1
+netsh advfirewall firewall delete rule name="portspec.staging" >nul 2>&1
+netsh advfirewall firewall show rule name="portspec" >nul 2>&1 && goto remove_failed
+netsh advfirewall firewall show rule name="portspec.staging" >nul 2>&1 && goto remove_failed
+reg delete "HKLM\SOFTWARE\libportspec\firewall\portspec\netsh" /f >nul 2>&1 || goto remove_failed
+echo portspec: rules removed; the settings of before the first run are back.
 exit /b 0
 
 :failed
-echo portspec: netsh failed; to undo, run: %~nx0 remove 1>&2
+echo portspec: stopped; the rules of the last run or of this one are in force. Run it again to finish, or: %~nx0 remove 1>&2
+exit /b 1
+
+:restore_failed
+echo portspec: cannot restore the settings of before the first run; nothing was removed. 1>&2
+exit /b 1
+
+:remove_failed
+echo portspec: the settings are back, but not every rule is gone; run: %~nx0 remove 1>&2
+exit /b 1
+
+:need_admin
+echo portspec: run this from an elevated prompt (Run as administrator); nothing was changed. 1>&2
 exit /b 1
 
 :usage

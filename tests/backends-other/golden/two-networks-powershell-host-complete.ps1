@@ -4,35 +4,89 @@
 # Spec file: hostile.portspec
 # Profile: role standalone, example addresses (documentation ranges): set your own
 # Mode: host (the Windows host firewall of the appliance).
+# Target: Windows Defender Firewall, which filters through the Windows Filtering Platform.
 # Shape: complete: allow rules in the group 'portspec', then inbound and outbound
 # default block.  Rules that already exist and allow traffic stay in effect;
 # Windows firewall is stateful (replies pass) and does not filter loopback.
+# Replaces: every rule of an earlier run of portspec, whatever its profile; then every firewall profile is on with default block inbound and outbound: traffic no allow rule admits is dropped, Windows Update and name resolution included.
 # Apply (elevated):  powershell -ExecutionPolicy Bypass -File SCRIPT.ps1
 # Remove (elevated): powershell -ExecutionPolicy Bypass -File SCRIPT.ps1 -Remove
-# Remove by hand:    Remove-NetFirewallRule -Group 'portspec'
+#   (restores the settings of before the first run, then deletes the group)
+# Into a GPO: add -GPO 'DOMAIN\GPO NAME' to either; with -OnlyTheseRules the GPO also
+#   sets AllowLocalFirewallRules False, so that its computers ignore their local rules.
+# The first run keeps those settings in the registry key
+#   HKLM\SOFTWARE\libportspec\firewall\portspec\powershell (-GPO: ...\powershell-gpo\DOMAIN\GPO NAME).
+# Check: Get-NetFirewallRule -Group 'portspec' | Format-Table DisplayName, Direction, Enabled, Action
 #Requires -RunAsAdministrator
 #Requires -Modules NetSecurity
 [CmdletBinding()]
-param([switch]$Remove)
+param(
+	[switch]$Remove,
+	[string]$GPO = '',
+	[switch]$OnlyTheseRules
+)
 Set-StrictMode -Version 3.0
 $ErrorActionPreference = 'Stop'
+$Group = 'portspec'
+$Settings = @('Enabled', 'DefaultInboundAction', 'DefaultOutboundAction', 'AllowLocalFirewallRules', 'LogAllowed', 'LogBlocked', 'LogFileName', 'LogMaxSizeKilobytes')
 
-# Remove earlier copies first, so that running the script twice adds each rule once.
-Remove-NetFirewallRule -Group 'portspec' -ErrorAction SilentlyContinue
+# The local store, or a GPO, which Save-NetGPO writes at once at the end.
+if ($GPO) {
+	$Session = Open-NetGPO -PolicyStore $GPO
+	$Store = @{ GPOSession = $Session }
+	$Key = 'HKLM:\SOFTWARE\libportspec\firewall\portspec\powershell-gpo\' + $GPO
+} else {
+	if ($OnlyTheseRules) { throw '-OnlyTheseRules needs -GPO: only a GPO makes computers ignore their local rules' }
+	$Session = $null
+	$Store = @{ PolicyStore = 'PersistentStore' }
+	$Key = 'HKLM:\SOFTWARE\libportspec\firewall\portspec\powershell'
+}
+
+# The settings of before the first run (the snapshot), restored by -Remove.
+function Test-Snapshot {
+	((Test-Path -LiteralPath $Key) -and ((Get-Item -LiteralPath $Key).Property -contains 'Complete'))
+}
+function Save-Snapshot {
+	New-Item -Path $Key -Force | Out-Null
+	foreach ($p in @(Get-NetFirewallProfile @Store)) { foreach ($s in $Settings) { New-ItemProperty -LiteralPath $Key -Name ($p.Name + '.' + $s) -PropertyType String -Value ([string]$p.$s) -Force | Out-Null } }
+	New-ItemProperty -LiteralPath $Key -Name 'Global.EnableStatefulFtp' -PropertyType String -Value ([string](Get-NetFirewallSetting @Store).EnableStatefulFtp) -Force | Out-Null
+	New-ItemProperty -LiteralPath $Key -Name 'Complete' -PropertyType String -Value 'yes' -Force | Out-Null
+}
+function Restore-Snapshot {
+	$Snap = Get-ItemProperty -LiteralPath $Key
+	foreach ($p in @(Get-NetFirewallProfile @Store)) { foreach ($s in $Settings) { $v = $Snap.($p.Name + '.' + $s); if ([string]$p.$s -ne $v) { $a = @{ Name = $p.Name }; $a[$s] = $v; Set-NetFirewallProfile @a @Store } } }
+	$v = $Snap.'Global.EnableStatefulFtp'
+	if ([string](Get-NetFirewallSetting @Store).EnableStatefulFtp -ne $v) { Set-NetFirewallSetting -EnableStatefulFtp $v @Store }
+}
+
 if ($Remove) {
-	# Back to the Windows defaults: block inbound, allow outbound.
-	Set-NetFirewallProfile -All -DefaultInboundAction Block -DefaultOutboundAction Allow
-	Write-Host 'portspec: firewall rules removed.'
+	if (-not (Test-Snapshot)) { throw ('no snapshot of the firewall settings at ' + $Key + '; nothing was changed') }
+	# The settings first, so that no default block of this script outlives its rules.
+	Restore-Snapshot
+	$Old = @(Get-NetFirewallRule -All @Store | Where-Object { $_.Group -eq $Group })
+	if ($Old.Count) { Remove-NetFirewallRule -Name @($Old | ForEach-Object { $_.Name }) @Store }
+	if ($Session) { Save-NetGPO -GPOSession $Session }
+	Remove-Item -LiteralPath $Key
+	Write-Host 'portspec: rules removed; the settings of before the first run are back.'
 	return
 }
 
+# 1. The settings of before the first run, unless they are kept already.
+if (-not (Test-Snapshot)) { Save-Snapshot }
+# 2. The group's rules now: the last run's, whatever profile made them (an
+# interrupted run's too); they stay in force until the new ones are all in.
+$Old = @(Get-NetFirewallRule -All @Store | Where-Object { $_.Group -eq $Group })
+# 3. The new rules.
 # inbound from outside, IPv4 tcp: web required
-New-NetFirewallRule -DisplayName 'portspec-in-outside-tcp-v4' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort @('443', '8000-8010') -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255') -Profile Any -Description 'web required' | Out-Null
+New-NetFirewallRule -DisplayName 'portspec-in-outside-tcp-v4' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort @('443', '8000-8010') -RemoteAddress @('0.0.0.0-192.0.1.255', '192.0.3.0-255.255.255.255') -Profile Any -Description 'web required' @Store | Out-Null
 # inbound from outside, IPv6 tcp: web required
-New-NetFirewallRule -DisplayName 'portspec-in-outside-tcp-v6' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort @('443', '8000-8010') -RemoteAddress @('::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'web required' | Out-Null
+New-NetFirewallRule -DisplayName 'portspec-in-outside-tcp-v6' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort @('443', '8000-8010') -RemoteAddress @('::-2001:db8:1:ffff:ffff:ffff:ffff:ffff', '2001:db8:2:1::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff') -Profile Any -Description 'web required' @Store | Out-Null
 # inbound from dmz, IPv4 tcp: web required
-New-NetFirewallRule -DisplayName 'portspec-in-dmz-tcp-v4' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort @('443', '8000-8010') -RemoteAddress @('192.0.2.128/25') -Profile Any -Description 'web required' | Out-Null
-
-# Default deny, set last so that a failure above does not cut the host off.
-Set-NetFirewallProfile -All -Enabled True -DefaultInboundAction Block -DefaultOutboundAction Block
-Write-Host 'portspec: 3 firewall rules added.'
+New-NetFirewallRule -DisplayName 'portspec-in-dmz-tcp-v4' -Group 'portspec' -Direction Inbound -Action Allow -Protocol TCP -LocalPort @('443', '8000-8010') -RemoteAddress @('192.0.2.128/25') -Profile Any -Description 'web required' @Store | Out-Null
+# 5. The last run's rules go.
+if ($Old.Count) { Remove-NetFirewallRule -Name @($Old | ForEach-Object { $_.Name }) @Store }
+# 6. Default deny, last: every rule is in force by now.
+Set-NetFirewallProfile -All -Enabled True -DefaultInboundAction Block -DefaultOutboundAction Block @Store
+if ($OnlyTheseRules) { Set-NetFirewallProfile -All -AllowLocalFirewallRules False @Store }
+if ($Session) { Save-NetGPO -GPOSession $Session }
+Write-Host 'portspec: 3 firewall rules in force.'

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Parses PowerShell files with tree-sitter-powershell and fails on any
-// ERROR or MISSING node.  Usage: node check.cjs FILE.ps1...
+// ERROR or MISSING node.  Usage: node check.cjs FILE.ps1|FILE.cmd...
+// Of a .cmd file it parses the PowerShell commands the script runs
+// (powershell ... -Command "..."), each on its own; a .cmd without one fails.
 'use strict';
 const fs = require('fs');
 const { Parser, Language } = require('web-tree-sitter');
@@ -41,14 +43,26 @@ function problems(tree) {
     process.exit(1);
   }
   for (const f of files) {
-    const tree = parser.parse(fs.readFileSync(f, 'utf8'));
-    if (tree.rootNode.hasError) {
+    const text = fs.readFileSync(f, 'utf8');
+    const sources = f.endsWith('.cmd')
+      ? [...text.matchAll(/^powershell [^"\r\n]*-Command "([^"\r\n]*)"/gm)].map((m) => m[1])
+      : [text];
+    if (sources.length === 0) {
       failed++;
-      console.error(`${f}: does not parse as PowerShell`);
-      for (const p of problems(tree)) console.error(`  ${p}`);
-    } else {
-      console.log(`${f}: ok`);
+      console.error(`${f}: no PowerShell command in it`);
+      continue;
     }
+    let bad = false;
+    for (const source of sources) {
+      const tree = parser.parse(source);
+      if (tree.rootNode.hasError) {
+        bad = true;
+        console.error(`${f}: does not parse as PowerShell: ${source.slice(0, 80)}`);
+        for (const p of problems(tree)) console.error(`  ${p}`);
+      }
+    }
+    failed += bad;
+    if (!bad) console.log(`${f}: ok (${sources.length} PowerShell source${sources.length > 1 ? 's' : ''})`);
   }
   process.exit(failed ? 1 : 0);
 })().catch((e) => { console.error(e); process.exit(1); });

@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Runs check.cjs over every .ps1 file in the folder given ($1).
+# Runs check.cjs over every .ps1 file in the folder given ($1), and over the
+# PowerShell commands of every .cmd file there.
 # Exit 77 (skip) when node or the grammar is not installed, unless CI=true:
 # then it installs the grammar (install.sh, npm) or fails.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,6 +26,9 @@ if [ -n "$missing" ]; then
 fi
 set -- "$dir"/*.ps1
 [ -e "$1" ] || { echo "no .ps1 files in $dir" >&2; exit 1; }
+for f in "$dir"/*.cmd; do
+	[ -e "$f" ] && set -- "$@" "$f"
+done
 # V8 compiles the grammar's WebAssembly a second time, optimised, in the
 # background and waits for that at exit (over a minute on a busy machine);
 # the baseline compiler alone parses these files in milliseconds.

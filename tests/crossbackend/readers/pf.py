@@ -259,6 +259,10 @@ class PfRuleset:
             elif t[i:i + 2] == ["no", "state"]:
                 r.state = "no"
                 i += 2
+            elif t[i] == "allow-opts":
+                # IP options and IPv6 extension headers are not part of the
+                # packet model: the rule decides as it would without them.
+                i += 1
             elif t[i] == "divert-to" and len(t) == i + 4 and t[i + 2] == "port":
                 if r.direction != "in" or r.action != "pass":
                     raise ParseError("%s: divert-to on a rule that is not pass in" % where)

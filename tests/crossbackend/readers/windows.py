@@ -157,9 +157,43 @@ class WindowsRuleset:
 
 NETSH_KEYS = {"name", "dir", "action", "protocol", "localport", "remoteport", "remoteip",
               "profile", "enable", "description"}
-NETSH_FIXED_MAIN = {"@echo off", "setlocal", 'if /i "%~1"=="remove" goto remove',
-                    'if not "%~1"=="" goto usage', "call :delete_rules"}
+NETSH_FIXED_MAIN = {"@echo off", "setlocal EnableExtensions DisableDelayedExpansion",
+                    'if /i "%~1"=="remove" goto remove', 'if not "%~1"=="" goto usage',
+                    "fltmc >nul 2>&1 || goto need_admin"}
 NETSH_KV = re.compile(r'\s*([a-z]+)=("[^"]*"|[^\s"]+)')
+# The settings snapshot: one PowerShell argument cmd cannot expand or end.
+NETSH_SNAPSHOT = re.compile(r'powershell -NoProfile -NonInteractive -Command "[^"%!^]*" '
+                            r"\|\| goto (failed|restore_failed)")
+# The rule set's lifecycle: N is its name; its rules are added as N.staging,
+# then N (the last run's rules) is deleted and N.staging renamed to N.
+NETSH_SET_MAIN = {
+    'netsh advfirewall firewall set rule name="N.staging" new name="N" >nul 2>&1',
+    'netsh advfirewall firewall show rule name="N.staging" >nul 2>&1 && goto failed',
+    'netsh advfirewall firewall delete rule name="N" >nul 2>&1',
+    'netsh advfirewall firewall show rule name="N" >nul 2>&1 && goto failed',
+    'netsh advfirewall firewall set rule name="N.staging" new name="N" >nul || goto failed',
+}
+NETSH_LABELS = {
+    ":remove": {
+        "fltmc >nul 2>&1 || goto need_admin",
+        'netsh advfirewall firewall delete rule name="N" >nul 2>&1',
+        'netsh advfirewall firewall delete rule name="N.staging" >nul 2>&1',
+        'netsh advfirewall firewall show rule name="N" >nul 2>&1 && goto remove_failed',
+        'netsh advfirewall firewall show rule name="N.staging" >nul 2>&1 && goto remove_failed',
+        'reg delete "HKLM\\SOFTWARE\\libportspec\\firewall\\N\\netsh" /f >nul 2>&1 '
+        "|| goto remove_failed",
+        "echo N: rules removed; the settings of before the first run are back.",
+        "exit /b 0"},
+    ":failed": {"echo N: stopped; the rules of the last run or of this one are in force. "
+                "Run it again to finish, or: %~nx0 remove 1>&2", "exit /b 1"},
+    ":restore_failed": {"echo N: cannot restore the settings of before the first run; "
+                        "nothing was removed. 1>&2", "exit /b 1"},
+    ":remove_failed": {"echo N: the settings are back, but not every rule is gone; run: "
+                       "%~nx0 remove 1>&2", "exit /b 1"},
+    ":need_admin": {"echo N: run this from an elevated prompt (Run as administrator); "
+                    "nothing was changed. 1>&2", "exit /b 1"},
+    ":usage": {"exit /b 2", "echo usage: %~nx0 [remove] 1>&2"},
+}
 
 
 def strict(reader):
@@ -176,28 +210,49 @@ def strict(reader):
 
 @strict
 def parse_netsh(raw, label, fragment):
-    """The add path of the script (from the top to its first `exit /b 0`),
-    and the forms of the labels after it."""
+    """The rules in force after the add path of the script (from the top to
+    its first `exit /b 0`) ran, and the forms of the labels after it."""
     if isinstance(raw, str):
         raw = raw.encode()
     if re.search(rb"(?<!\r)\n", raw):
         raise ParseError("%s: a line does not end in CRLF" % label)
     ws = WindowsRuleset(label, fragment)
-    lines = raw.decode("ascii").split("\r\n")
+    text = raw.decode("ascii")
+    m = re.search(r'^netsh advfirewall firewall set rule name="([A-Za-z0-9_-]+)\.staging" '
+                  r'new name="\1" >nul 2>&1\r$', text, re.M)
+    if not m:
+        raise ParseError("%s: no rule set name (the staging rename)" % label)
+    name = m.group(1)
+    main_set = {x.replace('"N', '"' + name) for x in NETSH_SET_MAIN}
+    labels = {k: {x.replace('"N', '"' + name).replace("echo N:", "echo %s:" % name)
+                  .replace("\\N\\", "\\%s\\" % name) for x in v}
+              for k, v in NETSH_LABELS.items()}
     main = True
     label_now = None
-    for n, line in enumerate(lines, 1):
+    seen = set()
+    snapshots = []
+    for n, line in enumerate(text.split("\r\n"), 1):
         where = "%s line %d" % (label, n)
         if not line or line.startswith("rem ") or line == "rem":
             continue
+        m = NETSH_SNAPSHOT.fullmatch(line)
+        if m:
+            snapshots.append(m.group(1))
+            continue
         if main:
             if line in NETSH_FIXED_MAIN:
+                continue
+            if line in main_set:
+                seen.add(line)
                 continue
             if line == "exit /b 0":
                 main = False
                 continue
             if line.startswith("netsh advfirewall firewall add rule "):
-                ws.add(_netsh_rule(ws, line, where), where)
+                r = _netsh_rule(ws, line, where)
+                if r.name != name + ".staging":
+                    raise ParseError("%s: a rule named %s, not %s.staging" % (where, r.name, name))
+                ws.add(r, where)
             elif line == "netsh advfirewall set global statefulftp enable || goto failed":
                 ws.stateful_ftp = True
             elif line == "netsh advfirewall set allprofiles state on || goto failed":
@@ -209,32 +264,30 @@ def parse_netsh(raw, label, fragment):
                 if not m:
                     raise ParseError("%s: %r" % (where, line))
                 ws.default_in, ws.default_out = m.group(1), m.group(2)
-            elif re.fullmatch(r"echo portspec: [0-9]+ firewall rules added\.", line):
+            elif re.fullmatch(r"echo %s: [0-9]+ firewall rules in force\." % re.escape(name),
+                              line):
                 pass
             else:
                 raise ParseError("%s: not a statement the backend writes: %r" % (where, line))
             continue
         if line.startswith(":"):
             label_now = line
-            if label_now not in (":remove", ":delete_rules", ":failed", ":usage"):
+            if label_now not in labels:
                 raise ParseError("%s: label %s" % (where, line))
             continue
-        ok = {
-            ":remove": lambda s: s in ("call :delete_rules", "exit /b 0",
-                                       "echo portspec: firewall rules removed.",
-                                       "netsh advfirewall set allprofiles firewallpolicy "
-                                       "blockinbound,allowoutbound"),
-            ":delete_rules": lambda s: s == "exit /b 0" or re.fullmatch(
-                r'netsh advfirewall firewall delete rule name="[A-Za-z0-9_-]+" >nul 2>&1', s),
-            ":failed": lambda s: s in ("exit /b 1", "echo portspec: netsh failed; to undo, run: "
-                                       "%~nx0 remove 1>&2"),
-            ":usage": lambda s: s in ("exit /b 2", "echo usage: %~nx0 [remove] 1>&2"),
-        }.get(label_now)
-        if ok is None or not ok(line):
+        if label_now is None or line not in labels[label_now]:
             raise ParseError("%s: not a statement the backend writes under %s: %r"
                              % (where, label_now, line))
     if main:
         raise ParseError("%s: the add path never ends (no exit /b 0)" % label)
+    if not ws.rules:  # a rename of no rule fails: the script has none
+        main_set.discard('netsh advfirewall firewall set rule name="%s.staging" new name="%s" '
+                         '>nul || goto failed' % (name, name))
+    if seen != main_set:
+        raise ParseError("%s: the rule set's lifecycle is incomplete: %s" % (
+            label, sorted(main_set - seen)))
+    if snapshots != ["failed", "restore_failed"]:
+        raise ParseError("%s: snapshot commands %s" % (label, snapshots))
     if not fragment and ws.enabled is not True:
         raise ParseError("%s: a complete script that does not turn the firewall on" % label)
     return ws
@@ -275,11 +328,40 @@ def _netsh_rule(ws, line, where):
 # ---- PowerShell ---------------------------------------------------------------------
 
 PS_FIXED = {"#Requires -RunAsAdministrator", "#Requires -Modules NetSecurity",
-            "[CmdletBinding()]", "param([switch]$Remove)", "Set-StrictMode -Version 3.0",
+            "[CmdletBinding()]", "param(", "[switch]$Remove,", "[string]$GPO = '',",
+            "[switch]$OnlyTheseRules", ")", "Set-StrictMode -Version 3.0",
             "$ErrorActionPreference = 'Stop'",
-            "Remove-NetFirewallRule -Group 'portspec' -ErrorAction SilentlyContinue"}
-PS_REMOVE_BLOCK = {"Set-NetFirewallProfile -All -DefaultInboundAction Block "
-                   "-DefaultOutboundAction Allow", "return"}
+            "$Settings = @('Enabled', 'DefaultInboundAction', 'DefaultOutboundAction', "
+            "'AllowLocalFirewallRules', 'LogAllowed', 'LogBlocked', 'LogFileName', "
+            "'LogMaxSizeKilobytes')",
+            "if (-not (Test-Snapshot)) { Save-Snapshot }",
+            "$Old = @(Get-NetFirewallRule -All @Store | Where-Object { $_.Group -eq $Group })",
+            "if ($Old.Count) { Remove-NetFirewallRule -Name @($Old | ForEach-Object "
+            "{ $_.Name }) @Store }",
+            "if ($OnlyTheseRules) { Set-NetFirewallProfile -All -AllowLocalFirewallRules "
+            "False @Store }",
+            "if ($Session) { Save-NetGPO -GPOSession $Session }"}
+# Blocks that change no rule of the add path: where the rules go (-GPO), the
+# settings snapshot, and -Remove (which returns).  Their statements, by form.
+PS_BLOCKS = {
+    "if ($GPO) {": re.compile(
+        r"\$Session = Open-NetGPO -PolicyStore \$GPO|\$Store = @\{ GPOSession = \$Session \}|"
+        r"\$Key = 'HKLM:\\SOFTWARE\\libportspec\\firewall\\[A-Za-z0-9_-]+\\powershell-gpo\\' "
+        r"\+ \$GPO|\} else \{|"
+        r"if \(\$OnlyTheseRules\) \{ throw '[^']*' \}|\$Session = \$null|"
+        r"\$Store = @\{ PolicyStore = 'PersistentStore' \}|"
+        r"\$Key = 'HKLM:\\SOFTWARE\\libportspec\\firewall\\[A-Za-z0-9_-]+\\powershell'"),
+    "function Test-Snapshot {": re.compile(r"\(\(Test-Path -LiteralPath \$Key\) -and .*"),
+    "function Save-Snapshot {": re.compile(r"(?:New-Item|foreach|New-ItemProperty) .*"),
+    "function Restore-Snapshot {": re.compile(r"(?:\$Snap =|foreach|\$v =|if) .*"),
+    "if ($Remove) {": re.compile(
+        r"if \(-not \(Test-Snapshot\)\) \{ throw \(.*\) \}|Restore-Snapshot|"
+        r"\$Old = @\(Get-NetFirewallRule -All @Store \| Where-Object \{ \$_\.Group -eq "
+        r"\$Group \}\)|if \(\$Old\.Count\) \{ Remove-NetFirewallRule -Name @\(\$Old \| "
+        r"ForEach-Object \{ \$_\.Name \}\) @Store \}|"
+        r"if \(\$Session\) \{ Save-NetGPO -GPOSession \$Session \}|"
+        r"Remove-Item -LiteralPath \$Key|Write-Host '[^']*'|return"),
+}
 PS_TOKEN = re.compile(r"\s*(?:('(?:[^']|'')*')|(@\()|(\))|(,)|(\|)|(-[A-Za-z]+)|([A-Za-z0-9_.-]+))")
 PS_PARAMS = {"-DisplayName", "-Group", "-Direction", "-Action", "-Protocol", "-LocalPort",
              "-RemotePort", "-RemoteAddress", "-Profile", "-Description", "-InterfaceAlias"}
@@ -303,8 +385,10 @@ def _ps_tokens(line, where):
 
 @strict
 def parse_powershell(text, label, fragment, group="portspec"):
+    """The rules in force after the script ran without -Remove, in the local
+    store (with -GPO, the same rules go to the GPO)."""
     ws = WindowsRuleset(label, fragment)
-    in_remove = False
+    block = None
     for n, line in enumerate(text.split("\n"), 1):
         where = "%s line %d" % (label, n)
         s = line.strip()
@@ -312,23 +396,25 @@ def parse_powershell(text, label, fragment, group="portspec"):
             raise ParseError("%s: a backtick" % where)
         if not s or (s.startswith("#") and not s.startswith("#Requires")):
             continue
-        if in_remove:
+        if block is not None:
             if s == "}":
-                in_remove = False
-            elif s not in PS_REMOVE_BLOCK and not re.fullmatch(r"Write-Host '[^']*'", s):
-                raise ParseError("%s: not a statement of the -Remove block: %r" % (where, s))
+                block = None
+            elif not PS_BLOCKS[block].fullmatch(s):
+                raise ParseError("%s: not a statement of the %r block: %r" % (where, block, s))
             continue
         if s in PS_FIXED:
             continue
-        if s == "if ($Remove) {":
-            in_remove = True
+        if s in PS_BLOCKS:
+            block = s
+        elif s == "$Group = '%s'" % group:
+            pass
         elif s.startswith("New-NetFirewallRule "):
             ws.add(_ps_rule(ws, s, where, group), where)
-        elif s == "Set-NetFirewallSetting -EnableStatefulFtp True":
+        elif s == "Set-NetFirewallSetting -EnableStatefulFtp True @Store":
             ws.stateful_ftp = True
         elif s.startswith("Set-NetFirewallProfile "):
             m = re.fullmatch(r"Set-NetFirewallProfile -All -Enabled True -DefaultInboundAction "
-                             r"(Block|Allow) -DefaultOutboundAction (Block|Allow)", s)
+                             r"(Block|Allow) -DefaultOutboundAction (Block|Allow) @Store", s)
             if not m:
                 raise ParseError("%s: %r" % (where, s))
             ws.enabled = True
@@ -337,13 +423,15 @@ def parse_powershell(text, label, fragment, group="portspec"):
             pass
         else:
             raise ParseError("%s: not a statement the backend writes: %r" % (where, s))
-    if in_remove:
-        raise ParseError("%s: unclosed if ($Remove) block" % label)
+    if block is not None:
+        raise ParseError("%s: unclosed %s block" % (label, block))
     return ws
 
 
 def _ps_rule(ws, line, where, group):
-    toks = _ps_tokens(line, where)
+    if not line.endswith(" @Store | Out-Null"):
+        raise ParseError("%s: a rule that does not go to @Store: %r" % (where, line))
+    toks = _ps_tokens(line[:-len(" @Store | Out-Null")] + " | Out-Null", where)
     if toks[0] != ("word", "New-NetFirewallRule") or toks[-2:] != [("pipe", "|"),
                                                                     ("word", "Out-Null")]:
         raise ParseError("%s: %r" % (where, line))

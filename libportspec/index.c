@@ -1,0 +1,1023 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The query index: port maps built when the policy is compiled, so that a
+ * query by zone costs two table lookups and a query by address two table
+ * lookups plus a binary search over the remote addresses of the few
+ * entries that hold the port, whatever the size of the policy.
+ *
+ * Zone maps: per (zone, direction, protocol), port -> the first flow (in
+ * policy order) whose range holds the port, + 1.
+ * Plan maps: per (mode, direction, protocol), port -> a candidate list: the
+ * plan's FLOW entries whose ports hold it, per family, in plan order, so
+ * that the first one whose remote set holds the address (and whose
+ * interface fits) is the entry the scan of the plan would find.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "index.h"
+
+_Static_assert(1u + PS_MAX_ZONES * 4u * PS_INDEX_CHUNKS <= 65536u,
+	       "leaf numbers fit in 16 bits");
+
+/* ---- growing arrays ---- */
+
+/* Room for @more elements of @size bytes after the first @n of *@v. */
+static bool reserve(void **v, size_t *cap, size_t n, size_t more, size_t size)
+{
+	if (n + more <= *cap)
+		return true;
+	size_t c = *cap ? *cap : 16;
+	while (c < n + more)
+		c *= 2;
+	void *g = ps_reallocarray(*v, c, size);
+	if (!g)
+		return false;
+	*v = g;
+	*cap = c;
+	return true;
+}
+
+/* Shrinks *@v of capacity *@cap to its @n elements of @size bytes. */
+static bool fit(void **v, size_t *cap, size_t n, size_t size)
+{
+	if (n == 0) {
+		ps_free(*v);
+		*v = NULL;
+		*cap = 0;
+		return true;
+	}
+	if (n == *cap)
+		return true;
+	void *g = ps_reallocarray(*v, n, size);
+	if (!g)
+		return false;
+	*v = g;
+	*cap = n;
+	return true;
+}
+
+#define RESERVE(arr, cap, n, more) reserve((void **)&(arr), &(cap), (n), (more), sizeof(*(arr)))
+
+/*
+ * Blocks of bytes, each stored once: interning a block equal to one already
+ * stored gives that one's offset.  Leaves (PS_INDEX_LEAF values of 4 or 2
+ * bytes) and candidate lists (their length in their head) are the kinds; a
+ * block is compared from byte @skip on (a list's values are not its
+ * identity).  Blocks are multiples of 2 bytes.
+ */
+struct pool {
+	unsigned char *v;
+	size_t n, cap;
+	uint32_t *slots; /* open addressing: offset + 1, 0 empty */
+	size_t nslots, used;
+	size_t skip;
+	size_t (*len)(const struct pool *p, const unsigned char *block);
+	size_t leaf; /* leaves: their size in bytes */
+};
+
+static size_t leaf_len(const struct pool *p, const unsigned char *block)
+{
+	(void)block;
+	return p->leaf;
+}
+
+static size_t list_len(const struct pool *p, const unsigned char *block)
+{
+	uint32_t n;
+	(void)p;
+	memcpy(&n, block + 2 * sizeof(n), sizeof(n));
+	return (PS_CAND_HEAD + (n & ~PS_CAND_SCAN)) * sizeof(n);
+}
+
+static uint32_t hash_block(const unsigned char *v, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15u;
+	for (size_t i = 0; i + 2 <= n; i += 2) {
+		uint16_t x;
+		memcpy(&x, v + i, sizeof(x));
+		h = (h ^ x) * 0x100000001b3u;
+	}
+	return (uint32_t)(h ^ (h >> 29));
+}
+
+static bool pool_rehash(struct pool *p)
+{
+	size_t n = p->nslots ? p->nslots * 2 : 64;
+	uint32_t *s = ps_calloc(n, sizeof(*s));
+	if (!s)
+		return false;
+	for (size_t i = 0; i < p->nslots; i++) {
+		if (!p->slots[i])
+			continue;
+		const unsigned char *b = p->v + p->slots[i] - 1;
+		size_t j = hash_block(b + p->skip, p->len(p, b) - p->skip) & (n - 1);
+		while (s[j])
+			j = (j + 1) & (n - 1);
+		s[j] = p->slots[i];
+	}
+	ps_free(p->slots);
+	p->slots = s;
+	p->nslots = n;
+	return true;
+}
+
+/* The offset of a block equal to v[0..n) (bytes), stored if new (*fresh);
+ * SIZE_MAX: no memory. */
+static size_t pool_intern(struct pool *p, const void *v, size_t n, bool *fresh)
+{
+	const unsigned char *x = v;
+	*fresh = false;
+	if ((p->used + 1) * 2 > p->nslots && !pool_rehash(p))
+		return SIZE_MAX;
+	size_t j = hash_block(x + p->skip, n - p->skip) & (p->nslots - 1);
+	for (; p->slots[j]; j = (j + 1) & (p->nslots - 1)) {
+		const unsigned char *b = p->v + p->slots[j] - 1;
+		if (p->len(p, b) == n && memcmp(b + p->skip, x + p->skip, n - p->skip) == 0)
+			return p->slots[j] - 1u;
+	}
+	if (p->n + n >= UINT32_MAX || !RESERVE(p->v, p->cap, p->n, n))
+		return SIZE_MAX;
+	memcpy(p->v + p->n, x, n);
+	p->slots[j] = (uint32_t)(p->n + 1);
+	p->used++;
+	p->n += n;
+	*fresh = true;
+	return p->n - n;
+}
+
+/* ---- port maps ---- */
+
+/* Disjoint, sorted ports first..last holding one nonzero value. */
+struct seg {
+	uint32_t first, last, value;
+};
+
+struct segs {
+	struct seg *v;
+	size_t n, cap;
+};
+
+static bool seg_push(struct segs *s, unsigned first, unsigned last, uint32_t value)
+{
+	if (s->n && s->v[s->n - 1].value == value && s->v[s->n - 1].last + 1 == first) {
+		s->v[s->n - 1].last = last;
+		return true;
+	}
+	if (!RESERVE(s->v, s->cap, s->n, 1))
+		return false;
+	s->v[s->n++] = (struct seg){first, last, value};
+	return true;
+}
+
+/* Stores value @v of port @x (0..255) in a leaf of 4- or 2-byte values. */
+static void leaf_set(unsigned char *leaf, size_t width, unsigned x, uint32_t v)
+{
+	if (width == 4) {
+		memcpy(leaf + 4 * x, &v, 4);
+	} else {
+		uint16_t h = (uint16_t)v;
+		memcpy(leaf + 2 * x, &h, 2);
+	}
+}
+
+/* Fills the 256 leaf numbers @top from @s: chunks no segment touches stay leaf 0. */
+static bool map_fill(struct pool *leaves, const struct segs *s, uint16_t *top)
+{
+	uint32_t buf[PS_INDEX_LEAF]; /* written and copied as bytes */
+	unsigned char *leaf = (unsigned char *)buf;
+	size_t width = leaves->leaf / PS_INDEX_LEAF;
+	unsigned c = 0;
+	for (size_t i = 0; i < s->n; c++) {
+		if (s->v[i].first >> 8 > c)
+			c = s->v[i].first >> 8;
+		unsigned base = c << 8, end = base + PS_INDEX_LEAF - 1;
+		size_t j = i;
+		memset(leaf, 0, leaves->leaf);
+		while (j < s->n && s->v[j].first <= end) {
+			unsigned a = s->v[j].first > base ? s->v[j].first : base;
+			unsigned b = s->v[j].last < end ? s->v[j].last : end;
+			for (unsigned x = a; x <= b; x++)
+				leaf_set(leaf, width, x - base, s->v[j].value);
+			if (s->v[j].last > end)
+				break; /* it goes on in the next chunk */
+			j++;
+		}
+		bool fresh;
+		size_t off = pool_intern(leaves, leaf, leaves->leaf, &fresh);
+		if (off == SIZE_MAX)
+			return false;
+		top[c] = (uint16_t)(off / leaves->leaf);
+		i = j;
+	}
+	return true;
+}
+
+/* ---- zone maps ---- */
+
+/* A binary heap of flow indices, smallest first. */
+struct heap {
+	uint32_t *v;
+	size_t n;
+};
+
+static void heap_push(struct heap *h, uint32_t x)
+{
+	size_t i = h->n++;
+	while (i && h->v[(i - 1) / 2] > x) {
+		h->v[i] = h->v[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	h->v[i] = x;
+}
+
+static void heap_pop(struct heap *h)
+{
+	uint32_t x = h->v[--h->n];
+	size_t i = 0;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= h->n)
+			break;
+		if (c + 1 < h->n && h->v[c + 1] < h->v[c])
+			c++;
+		if (h->v[c] >= x)
+			break;
+		h->v[i] = h->v[c];
+		i = c;
+	}
+	if (h->n)
+		h->v[i] = x;
+}
+
+/*
+ * Segments of flows [lo, hi) of one bucket, which are sorted by first port:
+ * each port goes to the lowest-index flow that holds it, the one a scan of
+ * the flows would report, counted from lo + 1.  @h has room for hi - lo
+ * indices.
+ */
+static bool zone_segments(const struct portspec_flow *flows, size_t lo, size_t hi,
+			  struct heap *h, struct segs *out)
+{
+	size_t next = lo;
+	unsigned port = flows[lo].first;
+	h->n = 0;
+	out->n = 0;
+	while (port <= 65535) {
+		while (next < hi && flows[next].first <= port)
+			heap_push(h, (uint32_t)next++);
+		while (h->n && flows[h->v[0]].last < port)
+			heap_pop(h);
+		if (!h->n) {
+			if (next == hi)
+				break;
+			port = flows[next].first;
+			continue;
+		}
+		uint32_t top = h->v[0];
+		/* until the top flow ends or a flow starts that may come first */
+		unsigned end = flows[top].last;
+		if (next < hi && flows[next].first <= end)
+			end = flows[next].first - 1u;
+		if (!seg_push(out, port, end, (uint32_t)(top - lo) + 1))
+			return false;
+		port = end + 1u;
+	}
+	return true;
+}
+
+struct build {
+	struct ps_index *ix;
+	uint32_t *zone_base; /* in the same block as ix */
+	const struct portspec_policy *p;
+	struct pool leaves, pleaves, cand; /* zone maps' leaves, plan maps', lists */
+	uint32_t *longv;
+	size_t nlong, lcap;
+	struct segs segs;
+	struct ps_qentry *q;
+	size_t nq, qcap;
+	struct ps_arange *ranges;
+	size_t nranges, rcap;
+	struct ps_apart *parts;
+	size_t nparts, pcap;
+	struct ps_small *small;
+	size_t nsmall, scap;
+	struct heap heap; /* room for the most events of a partition */
+	size_t heap_cap;
+	bool *active;
+	size_t active_cap;
+};
+
+/* The end of the bucket (a run of flows of one direction, zone, protocol) at @lo. */
+static size_t bucket_end(const struct portspec_policy *p, size_t lo)
+{
+	const struct portspec_flow *f = &p->flows[lo];
+	size_t hi = lo + 1;
+	while (hi < p->nflows && p->flows[hi].direction == f->direction &&
+	       p->flows[hi].zone == f->zone && p->flows[hi].protocol == f->protocol)
+		hi++;
+	return hi;
+}
+
+/* Leaves of 16-bit values, unless a bucket has more flows than they count. */
+static bool zone_wide(const struct portspec_policy *p)
+{
+	for (size_t lo = 0, hi; lo < p->nflows; lo = hi)
+		if ((hi = bucket_end(p, lo)) - lo > UINT16_MAX)
+			return true;
+	return false;
+}
+
+static bool zone_maps(struct build *b)
+{
+	const struct portspec_policy *p = b->p;
+	struct heap h = {NULL, 0};
+	bool ok = true;
+	if (!p->nflows)
+		return true;
+	h.v = ps_calloc(p->nflows, sizeof(*h.v));
+	if (!h.v)
+		return false;
+	/* flows are sorted by direction, zone, protocol: buckets are runs */
+	for (size_t lo = 0, hi; lo < p->nflows && ok; lo = hi) {
+		const struct portspec_flow *f = &p->flows[lo];
+		hi = bucket_end(p, lo);
+		size_t map = ps_index_zone_map(f->zone->index, f->direction, f->protocol);
+		b->zone_base[map] = (uint32_t)lo;
+		ok = zone_segments(p->flows, lo, hi, &h, &b->segs) &&
+		     map_fill(&b->leaves, &b->segs, b->ix->top + map * PS_INDEX_CHUNKS);
+	}
+	ps_free(h.v);
+	return ok;
+}
+
+/* ---- addresses as numbers ---- */
+
+static struct ps_akey akey_of(unsigned family, const unsigned char *a)
+{
+	if (family == 4)
+		return (struct ps_akey){ps_be64(a) & ~(uint64_t)0xffffffffu, 0};
+	return (struct ps_akey){ps_be64(a), ps_be64(a + 8)};
+}
+
+static bool akey_le(struct ps_akey a, struct ps_akey b)
+{
+	return a.hi < b.hi || (a.hi == b.hi && a.lo <= b.lo);
+}
+
+static bool akey_eq(struct ps_akey a, struct ps_akey b)
+{
+	return a.hi == b.hi && a.lo == b.lo;
+}
+
+/* The next address of the family; false after the last one. */
+static bool akey_next(unsigned family, struct ps_akey a, struct ps_akey *out)
+{
+	if (family == 4) {
+		out->hi = a.hi + ((uint64_t)1 << 32);
+		out->lo = 0;
+		return out->hi != 0;
+	}
+	out->lo = a.lo + 1;
+	out->hi = a.hi + (out->lo == 0);
+	return a.lo != UINT64_MAX || a.hi != UINT64_MAX;
+}
+
+/* ---- plan maps ---- */
+
+/* The list at @off (in 32-bit values) of the list pool. */
+static uint32_t *list_at(const struct build *b, size_t off)
+{
+	return (uint32_t *)(void *)b->cand.v + off;
+}
+
+/* Interns list @list of @n entries; its offset in 32-bit values, SIZE_MAX: no memory. */
+static size_t list_intern(struct build *b, const uint32_t *list, size_t n, bool *fresh)
+{
+	size_t off = pool_intern(&b->cand, list, (PS_CAND_HEAD + n) * sizeof(*list), fresh);
+	return off == SIZE_MAX ? off : off / sizeof(*list);
+}
+
+/*
+ * The 16-bit map value of the list at @off, in its [1]: its value itself
+ * when that is a small partition below 32768, else a slot of
+ * ps_index.longv.  The last PS_INDEX_PLAN_MAPS slots are kept for the
+ * lists of scanned buckets (@scan).  1: no slot is left; -1: no memory.
+ */
+static int list_short(struct build *b, size_t off, bool scan)
+{
+	uint32_t *list = list_at(b, off);
+	if (list[1]) /* only the empty list has 0, and it is never interned */
+		return 0;
+	uint32_t v = list[0];
+	if (!(v & PS_PLAN_LARGE) && v <= UINT16_MAX) {
+		list[1] = v;
+		return 0;
+	}
+	if (b->nlong >= PS_INDEX_LONG - (scan ? 0 : PS_INDEX_PLAN_MAPS))
+		return 1;
+	if (!RESERVE(b->longv, b->lcap, b->nlong, 1))
+		return -1;
+	list = list_at(b, off);
+	b->longv[b->nlong] = v;
+	list[1] = (uint32_t)(b->nlong++ << 1 | 1);
+	return 0;
+}
+
+/* The plan's hook for a direction: an entry of another can never match. */
+static enum portspec_hook hook_for(enum portspec_mode mode, enum portspec_direction d)
+{
+	if (mode == PORTSPEC_MODE_GATEWAY)
+		return PORTSPEC_HOOK_FORWARD;
+	return d == PORTSPEC_INBOUND ? PORTSPEC_HOOK_INPUT : PORTSPEC_HOOK_OUTPUT;
+}
+
+/*
+ * The entries the address query can return: FLOW entries of tcp or udp with
+ * ports, at the hook of their direction.  Baseline entries are not
+ * connections of the policy, and an entry without ports (ICMP) never answers
+ * a question about a port.
+ */
+static bool indexed(const struct portspec_plan *plan, const struct portspec_plan_entry *e)
+{
+	return e->kind == PORTSPEC_ENTRY_FLOW &&
+	       (e->protocol == PORTSPEC_TCP || e->protocol == PORTSPEC_UDP) &&
+	       (e->direction == PORTSPEC_INBOUND || e->direction == PORTSPEC_OUTBOUND) &&
+	       (e->family == 4 || e->family == 6) && e->port_count > 0 &&
+	       e->hook == hook_for(plan->mode, e->direction);
+}
+
+/* Appends the matcher of @e (NULL: entry 0, none): its remote set's matched
+ * ranges as numbers. */
+static bool add_qentry(struct build *b, const struct portspec_plan_entry *e)
+{
+	const struct portspec_addrset *r = e ? &e->remote : NULL;
+	size_t n = r ? r->matched_count : 0;
+	if (!RESERVE(b->q, b->qcap, b->nq, 1) || !RESERVE(b->ranges, b->rcap, b->nranges, n))
+		return false;
+	struct ps_qentry *q = &b->q[b->nq++];
+	q->entry = e;
+	q->iface = !e ? NULL : e->direction == PORTSPEC_INBOUND ? e->iif : e->oif;
+	q->off = (uint32_t)b->nranges;
+	q->n = (uint32_t)n;
+	for (size_t i = 0; i < n; i++)
+		b->ranges[b->nranges++] = (struct ps_arange){akey_of(e->family, r->matched[i].first),
+							     akey_of(e->family, r->matched[i].last)};
+	return true;
+}
+
+/* Where a port range or an address range begins (start) or ends (one past its last). */
+struct event {
+	struct ps_akey key;
+	uint32_t start; /* 0: ends, 1: starts */
+	uint32_t member;
+};
+
+static int cmp_event(const void *pa, const void *pb)
+{
+	const struct event *a = pa, *b = pb;
+	if (!akey_eq(a->key, b->key))
+		return akey_le(a->key, b->key) ? -1 : 1;
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	return a->member < b->member ? -1 : a->member > b->member;
+}
+
+/* Partitions are numbered in 24 bits of a map value: a limit no policy within
+ * portspec(5) LIMITS reaches, treated as memory running out. */
+static bool parts_push(struct build *b, struct ps_akey start,
+		       const struct portspec_plan_entry *e, uint32_t list)
+{
+	if (b->nparts >= (size_t)1 << (32 - PS_PLAN_SHIFT) ||
+	    !RESERVE(b->parts, b->pcap, b->nparts, 1))
+		return false;
+	b->parts[b->nparts++] = (struct ps_apart){start, e, list};
+	return true;
+}
+
+/*
+ * Completes the large partition begun at @first: padded to a power of two
+ * by repeating its last element (a search that lands on a copy finds the
+ * same entry).  Its map value, without the steps beyond what the search of
+ * a large partition needs, is returned in *value.
+ */
+static bool parts_finish(struct build *b, size_t first, uint32_t flags, uint32_t *value)
+{
+	uint32_t s = 3;
+	while (((size_t)1 << s) < b->nparts - first)
+		s++;
+	while (b->nparts - first < (size_t)1 << s) {
+		struct ps_apart last = b->parts[b->nparts - 1];
+		if (!parts_push(b, last.start, last.entry, last.list))
+			return false;
+	}
+	*value = (uint32_t)first << PS_PLAN_SHIFT | (s - 3) << PS_PLAN_STEPS_SHIFT | flags |
+		 PS_PLAN_LARGE;
+	return true;
+}
+
+/*
+ * The partition just built from @first, of list @off, as a small one if it
+ * can be: at most 8 elements that start on /64 boundaries.  Its elements
+ * are then dropped.
+ */
+static bool parts_small(struct build *b, size_t first, uint32_t off, uint32_t *value)
+{
+	size_t n = b->nparts - first;
+	bool wide = false;
+	for (size_t i = first + 1; i < b->nparts; i++)
+		wide |= b->parts[i].start.lo != 0;
+	if (n > 8 || wide)
+		return parts_finish(b, first, wide ? PS_PLAN_WIDE : 0, value);
+	if (b->nsmall >= (size_t)1 << 31 || !RESERVE(b->small, b->scap, b->nsmall, 1))
+		return false;
+	struct ps_small *s = &b->small[b->nsmall];
+	const struct ps_apart *e = b->parts + first;
+	/* UINT64_MAX past the end sends only the last address of the space
+	 * there, which the entry repeated there holds */
+	s->key[0] = off;
+	for (size_t i = 0; i < 8; i++) {
+		uint64_t start = i < n ? e[i].start.hi : UINT64_MAX;
+		if (i % 2)
+			s->key[4 + i / 2] = start;
+		else if (i)
+			s->key[i / 2] = start;
+		s->entry[i] = e[i < n ? i : n - 1].entry;
+	}
+	*value = (uint32_t)b->nsmall++ << 1;
+	b->nparts = first;
+	return true;
+}
+
+/*
+ * The address partition of the list at @off (PS_CAND_HEAD, then entry
+ * numbers): sweeping the members' ranges in address order, each stretch
+ * goes to the member of lowest rank (plan order) that holds it.  Stores the
+ * list's map value in its [0].
+ */
+static bool list_partition(struct build *b, uint32_t off, size_t *work)
+{
+	const uint32_t *list = list_at(b, off); /* the pool does not grow here */
+	size_t n = list[2], nev = 0;
+	for (size_t r = 0; r < n; r++)
+		nev += 2 * b->q[list[PS_CAND_HEAD + r]].n;
+	struct event *ev = ps_calloc(nev ? nev : 1, sizeof(*ev));
+	if (!ev || !RESERVE(b->heap.v, b->heap_cap, 0, nev) ||
+	    !RESERVE(b->active, b->active_cap, 0, n)) {
+		ps_free(ev);
+		return false;
+	}
+	nev = 0;
+	for (size_t r = 0; r < n; r++) {
+		const struct ps_qentry *q = &b->q[list[PS_CAND_HEAD + r]];
+		for (size_t i = 0; i < q->n; i++) {
+			const struct ps_arange *x = &b->ranges[q->off + i];
+			struct ps_akey end;
+			ev[nev++] = (struct event){x->first, 1, (uint32_t)r};
+			if (akey_next(q->entry->family, x->last, &end))
+				ev[nev++] = (struct event){end, 0, (uint32_t)r};
+		}
+		b->active[r] = false;
+	}
+	*work += nev;
+	qsort(ev, nev, sizeof(*ev), cmp_event);
+	size_t first = b->nparts;
+	bool ok = parts_push(b, (struct ps_akey){0, 0}, NULL, off);
+	b->heap.n = 0;
+	for (size_t i = 0; i < nev && ok;) {
+		struct ps_akey key = ev[i].key;
+		for (; i < nev && akey_eq(ev[i].key, key); i++) {
+			b->active[ev[i].member] = ev[i].start != 0;
+			if (ev[i].start)
+				heap_push(&b->heap, ev[i].member);
+		}
+		/* members whose range ended leave the heap lazily */
+		while (b->heap.n && !b->active[b->heap.v[0]])
+			heap_pop(&b->heap);
+		const struct portspec_plan_entry *e =
+			b->heap.n ? b->q[list[PS_CAND_HEAD + b->heap.v[0]]].entry : NULL;
+		struct ps_apart *last = &b->parts[b->nparts - 1];
+		if (akey_eq(last->start, key))
+			last->entry = e;
+		else if (last->entry != e)
+			ok = parts_push(b, key, e, off);
+	}
+	ps_free(ev);
+	return ok && parts_small(b, first, off, &list_at(b, off)[0]);
+}
+
+/* One (mode, direction, protocol, family) bucket while it is built. */
+struct bucket {
+	uint32_t *members; /* entry numbers, in plan order */
+	size_t n;
+	struct event *ev;
+	size_t nev;
+	uint32_t *active; /* member numbers, sorted */
+	size_t nactive;
+	uint32_t *list;   /* room for a list of every member */
+	size_t ranges;    /* of the members' remote sets */
+};
+
+static size_t find_active(const struct bucket *k, uint32_t m)
+{
+	size_t lo = 0, hi = k->nactive;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (k->active[mid] < m)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void apply_event(struct bucket *k, const struct event *e)
+{
+	size_t i = find_active(k, e->member);
+	if (e->start) {
+		memmove(k->active + i + 1, k->active + i, (k->nactive - i) * sizeof(*k->active));
+		k->active[i] = e->member;
+		k->nactive++;
+	} else {
+		k->nactive--;
+		memmove(k->active + i, k->active + i + 1, (k->nactive - i) * sizeof(*k->active));
+	}
+}
+
+/*
+ * Every port of the bucket goes to the one list of all its entries, each of
+ * which checks its ports: for a bucket whose per-port lists and partitions
+ * would cost more than PS_LIST_BUDGET times the bucket's port and address
+ * ranges (many narrowed services whose port ranges overlap in a
+ * staircase), what a scan of the plan does.
+ */
+#define PS_LIST_BUDGET 32u
+
+static bool scan_bucket(struct build *b, struct bucket *k)
+{
+	bool fresh;
+	k->list[0] = k->list[1] = 0;
+	k->list[2] = (uint32_t)k->n | PS_CAND_SCAN;
+	memcpy(k->list + PS_CAND_HEAD, k->members, k->n * sizeof(*k->members));
+	size_t off = list_intern(b, k->list, k->n, &fresh);
+	b->segs.n = 0;
+	if (off == SIZE_MAX)
+		return false;
+	/* its partition: one element, no entry */
+	if (fresh && (!parts_push(b, (struct ps_akey){0, 0}, NULL, (uint32_t)off) ||
+		      !parts_finish(b, b->nparts - 1, PS_PLAN_SCAN, &list_at(b, off)[0])))
+		return false;
+	return list_short(b, off, true) == 0 && seg_push(&b->segs, 1, 65535, list_at(b, off)[1]);
+}
+
+/* Sweeps the bucket's port boundaries: one list per run of ports. */
+static bool plan_segments(struct build *b, struct bucket *k)
+{
+	const size_t budget = PS_LIST_BUDGET * (k->nev + k->ranges + 2048);
+	size_t work = 0;
+	b->segs.n = 0;
+	k->nactive = 0;
+	qsort(k->ev, k->nev, sizeof(*k->ev), cmp_event);
+	for (size_t i = 0; i < k->nev;) {
+		uint64_t pos = k->ev[i].key.lo;
+		for (; i < k->nev && k->ev[i].key.lo == pos; i++) {
+			apply_event(k, &k->ev[i]);
+			work += k->nactive;
+		}
+		if (!k->nactive || pos > 65535)
+			continue;
+		work += k->nactive;
+		k->list[0] = k->list[1] = 0;
+		k->list[2] = (uint32_t)k->nactive;
+		for (size_t a = 0; a < k->nactive; a++)
+			k->list[PS_CAND_HEAD + a] = k->members[k->active[a]];
+		bool fresh;
+		size_t off = list_intern(b, k->list, k->nactive, &fresh);
+		if (off == SIZE_MAX || (fresh && !list_partition(b, (uint32_t)off, &work)))
+			return false;
+		int full = work > budget ? 1 : list_short(b, off, false);
+		if (full)
+			return full > 0 && scan_bucket(b, k);
+		uint64_t next = i < k->nev ? k->ev[i].key.lo : 65536;
+		if (!seg_push(&b->segs, (unsigned)pos, (unsigned)next - 1, list_at(b, off)[1]))
+			return false;
+	}
+	return true;
+}
+
+static void bucket_release(struct bucket *k)
+{
+	ps_free(k->members);
+	ps_free(k->ev);
+	ps_free(k->active);
+	ps_free(k->list);
+	memset(k, 0, sizeof(*k));
+}
+
+/* Collects the members of bucket (d, proto, family) from entries [q0, nq). */
+static bool bucket_collect(const struct build *b, size_t q0, unsigned d, unsigned proto,
+			   unsigned family, struct bucket *k)
+{
+	size_t nev = 0;
+	for (size_t i = q0; i < b->nq; i++) {
+		const struct portspec_plan_entry *e = b->q[i].entry;
+		if (e->direction == d && e->protocol == proto && e->family == family) {
+			k->n++;
+			k->ranges += b->q[i].n;
+			nev += 2 * e->port_count;
+		}
+	}
+	if (!k->n)
+		return true;
+	k->members = ps_calloc(k->n, sizeof(*k->members));
+	k->ev = ps_calloc(nev, sizeof(*k->ev));
+	k->active = ps_calloc(k->n, sizeof(*k->active));
+	k->list = ps_calloc(k->n + PS_CAND_HEAD, sizeof(*k->list));
+	if (!k->members || !k->ev || !k->active || !k->list)
+		return false;
+	k->n = 0;
+	for (size_t i = q0; i < b->nq; i++) {
+		const struct portspec_plan_entry *e = b->q[i].entry;
+		if (e->direction != d || e->protocol != proto || e->family != family)
+			continue;
+		uint32_t m = (uint32_t)k->n;
+		k->members[k->n++] = (uint32_t)i;
+		for (size_t r = 0; r < e->port_count; r++) {
+			k->ev[k->nev++] = (struct event){{0, e->ports[r].first}, 1, m};
+			k->ev[k->nev++] = (struct event){{0, e->ports[r].last + 1u}, 0, m};
+		}
+	}
+	return true;
+}
+
+static size_t plan_map(size_t nzones, size_t mode_index, unsigned d, unsigned proto,
+		       unsigned family)
+{
+	return nzones * 4 + mode_index * 8 + (d - 1u) * 4 + (proto - 1u) * 2 + (family == 6);
+}
+
+static bool plan_maps(struct build *b, size_t mode_index)
+{
+	const struct portspec_plan *plan = b->p->plans[mode_index];
+	size_t q0 = b->nq;
+	for (size_t i = 0; i < plan->nentries; i++)
+		if (indexed(plan, plan->entries[i]) && !add_qentry(b, plan->entries[i]))
+			return false;
+	for (unsigned d = 1; d <= 2; d++)
+		for (unsigned proto = 1; proto <= 2; proto++)
+			for (unsigned family = 4; family <= 6; family += 2) {
+				struct bucket k;
+				memset(&k, 0, sizeof(k));
+				bool ok = bucket_collect(b, q0, d, proto, family, &k);
+				if (ok && k.n) {
+					size_t map = plan_map(b->ix->nzones, mode_index, d, proto,
+							      family);
+					ok = plan_segments(b, &k) &&
+					     map_fill(&b->pleaves, &b->segs,
+						      b->ix->top + map * PS_INDEX_CHUNKS);
+				}
+				bucket_release(&k);
+				if (!ok)
+					return false;
+			}
+	return true;
+}
+
+/* ---- building ---- */
+
+static const void *zone_pool(const struct ps_index *ix)
+{
+	return ix->zone_wide ? (const void *)ix->zpool32 : (const void *)ix->zpool16;
+}
+
+void ps_index_free(struct ps_index *ix)
+{
+	if (!ix)
+		return;
+	ps_free((void *)zone_pool(ix));
+	ps_free((void *)ix->pool16);
+	ps_free((void *)ix->cand);
+	ps_free((void *)ix->longv);
+	ps_free((void *)ix->small);
+	ps_free((void *)ix->parts);
+	ps_free((void *)ix->q);
+	ps_free((void *)ix->ranges);
+	ps_free(ix);
+}
+
+/* Leaf 0 of each pool, entry 0, the empty list and its small partition 0:
+ * "nothing". */
+static bool build_nothing(struct build *b)
+{
+	uint32_t zero[PS_INDEX_LEAF] = {0};
+	bool fresh;
+	if (pool_intern(&b->leaves, zero, b->leaves.leaf, &fresh) != 0 ||
+	    pool_intern(&b->pleaves, zero, b->pleaves.leaf, &fresh) != 0 || !add_qentry(b, NULL) ||
+	    !RESERVE(b->small, b->scap, 0, 1) ||
+	    !RESERVE(b->cand.v, b->cand.cap, 0, PS_CAND_HEAD * sizeof(uint32_t)))
+		return false;
+	memset(&b->small[0], 0, sizeof(b->small[0]));
+	for (size_t i = 1; i < 8; i++)
+		b->small[0].key[i] = UINT64_MAX;
+	b->nsmall = 1;
+	/* not interned: no list of the plan is empty */
+	memset(b->cand.v, 0, PS_CAND_HEAD * sizeof(uint32_t));
+	b->cand.n = PS_CAND_HEAD * sizeof(uint32_t);
+	return true;
+}
+
+static void build_release(struct build *b, bool keep)
+{
+	ps_free(b->segs.v);
+	ps_free(b->heap.v);
+	ps_free(b->active);
+	ps_free(b->leaves.slots);
+	ps_free(b->pleaves.slots);
+	ps_free(b->cand.slots);
+	if (keep)
+		return;
+	ps_free(b->leaves.v);
+	ps_free(b->pleaves.v);
+	ps_free(b->cand.v);
+	ps_free(b->longv);
+	ps_free(b->small);
+	ps_free(b->parts);
+	ps_free(b->q);
+	ps_free(b->ranges);
+	ps_free(b->ix);
+}
+
+enum portspec_status ps_index_build(struct portspec_policy *p, struct portspec_error *err)
+{
+	size_t nzones = p->spec->nzones;
+	size_t ntop = (nzones * 4 + PS_INDEX_PLAN_MAPS) * PS_INDEX_CHUNKS;
+	/* the tops, then the zone maps' bases (aligned: ntop is a multiple of 256) */
+	size_t top_bytes = ntop * sizeof(uint16_t) + nzones * 4 * sizeof(uint32_t);
+	struct build b;
+	memset(&b, 0, sizeof(b));
+	b.p = p;
+	b.leaves.len = b.pleaves.len = leaf_len;
+	bool wide = zone_wide(p);
+	b.leaves.leaf = PS_INDEX_LEAF * (wide ? sizeof(uint32_t) : sizeof(uint16_t));
+	b.pleaves.leaf = PS_INDEX_LEAF * sizeof(uint16_t);
+	b.cand.len = list_len;
+	b.cand.skip = 2 * sizeof(uint32_t);
+	b.ix = ps_calloc(1, sizeof(*b.ix) + top_bytes);
+	if (b.ix)
+		b.zone_base = (uint32_t *)(void *)(b.ix->top + ntop);
+	bool ok = b.ix && build_nothing(&b);
+	if (ok) {
+		b.ix->zones = p->spec->zones;
+		b.ix->nzones = nzones;
+		b.ix->flows = p->flows;
+		ok = zone_maps(&b) && plan_maps(&b, 0) && plan_maps(&b, 1);
+	}
+	/* the arrays grew by doubling: give back what they do not use */
+	ok = ok && fit((void **)&b.leaves.v, &b.leaves.cap, b.leaves.n, 1) &&
+	     fit((void **)&b.pleaves.v, &b.pleaves.cap, b.pleaves.n, 1) &&
+	     fit((void **)&b.cand.v, &b.cand.cap, b.cand.n, 1) &&
+	     fit((void **)&b.longv, &b.lcap, b.nlong, sizeof(*b.longv)) &&
+	     fit((void **)&b.small, &b.scap, b.nsmall, sizeof(*b.small)) &&
+	     fit((void **)&b.parts, &b.pcap, b.nparts, sizeof(*b.parts)) &&
+	     fit((void **)&b.q, &b.qcap, b.nq, sizeof(*b.q)) &&
+	     fit((void **)&b.ranges, &b.rcap, b.nranges, sizeof(*b.ranges));
+	build_release(&b, ok);
+	if (!ok)
+		return ps_error_set(err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
+	struct ps_index *ix = b.ix;
+	ix->zone_wide = wide;
+	ix->zone_base = b.zone_base;
+	if (wide)
+		ix->zpool32 = (const uint32_t *)(void *)b.leaves.v;
+	else
+		ix->zpool16 = (const uint16_t *)(void *)b.leaves.v;
+	ix->pool16 = (const uint16_t *)(void *)b.pleaves.v;
+	ix->cand = (const uint32_t *)(void *)b.cand.v;
+	ix->longv = b.longv;
+	ix->small = b.small;
+	ix->nsmall = b.nsmall;
+	ix->parts = b.parts;
+	ix->q = b.q;
+	ix->ranges = b.ranges;
+	ix->bytes = sizeof(*ix) + top_bytes + b.leaves.cap + b.pleaves.cap + b.cand.cap +
+		    b.lcap * sizeof(*b.longv) + b.scap * sizeof(*b.small) +
+		    b.pcap * sizeof(*b.parts) + b.qcap * sizeof(*b.q) +
+		    b.rcap * sizeof(*b.ranges);
+	ix->zone_leaf_bytes = b.leaves.cap;
+	ix->plan_leaf_bytes = b.pleaves.cap;
+	for (size_t m = 0; m < 2; m++) {
+		p->plans[m]->index = ix;
+		p->plans[m]->index_top = ix->top + plan_map(nzones, m, 1, 1, 4) * PS_INDEX_CHUNKS;
+		p->plans[m]->index_leaves = ix->pool16;
+		p->plans[m]->index_small = ix->small;
+	}
+	p->index = ix;
+	return PORTSPEC_OK;
+}
+
+/* ---- queries ---- */
+
+/* Does one of the sorted ranges r[0..n) hold a? */
+static bool ranges_hold(const struct ps_arange *r, size_t n, struct ps_akey a)
+{
+	if (!n)
+		return false;
+	while (n > 1) {
+		size_t half = n / 2;
+		r = akey_le(r[half].first, a) ? r + half : r;
+		n -= half;
+	}
+	return akey_le(r->first, a) && akey_le(a, r->last);
+}
+
+const struct portspec_plan_port *ps_entry_port(const struct portspec_plan_entry *e,
+					       unsigned port)
+{
+	size_t lo = 0, hi = e->port_count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (e->ports[mid].last < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < e->port_count && e->ports[lo].first <= port ? &e->ports[lo] : NULL;
+}
+
+static bool iface_fits(const char *want, const char *given)
+{
+	return !given || !want || strcmp(want, given) == 0;
+}
+
+/* The list's members in plan order, tested as the plan's scan tests them:
+ * address, interface, and for a scanned bucket the ports. */
+static const struct portspec_plan_entry *scan_list(const struct ps_index *ix,
+						   const uint32_t *list, struct ps_akey a,
+						   const struct portspec_connection *c)
+{
+	uint32_t n = list[2] & ~PS_CAND_SCAN;
+	bool ports = (list[2] & PS_CAND_SCAN) != 0;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct ps_qentry *q = &ix->q[list[PS_CAND_HEAD + i]];
+		if ((!ports || ps_entry_port(q->entry, c->port)) &&
+		    ranges_hold(ix->ranges + q->off, q->n, a) && iface_fits(q->iface, c->interface))
+			return q->entry;
+	}
+	return NULL;
+}
+
+/* The last element of large partition @v that starts at or before @a. */
+static const struct ps_apart *large_search(const struct ps_index *ix, uint32_t v,
+					   struct ps_akey a)
+{
+	const struct ps_apart *part = ix->parts + (v >> PS_PLAN_SHIFT);
+	for (uint32_t s = ((v >> PS_PLAN_STEPS_SHIFT) & PS_PLAN_STEPS) + 3; s-- > 0;) {
+		size_t half = (size_t)1 << s;
+		part = akey_le(part[half].start, a) ? part + half : part;
+	}
+	return part;
+}
+
+const struct portspec_plan_entry *ps_index_plan_find(const struct portspec_plan *plan,
+						      const struct portspec_connection *c)
+{
+	const struct ps_index *ix = plan->index;
+	uint32_t v = ps_index_plan_value(plan, c);
+	if (v & 1)
+		v = ix->longv[v >> 1];
+	struct ps_akey a = akey_of(c->remote.family, c->remote.addr);
+	const struct portspec_plan_entry *e;
+	const uint32_t *list;
+	if (v & PS_PLAN_LARGE) {
+		const struct ps_apart *part = large_search(ix, v, a);
+		e = part->entry;
+		list = ix->cand + part->list;
+	} else {
+		const struct ps_small *s = &ix->small[v >> 1];
+		e = ps_index_small(s, a.hi);
+		list = ix->cand + s->key[0];
+	}
+	/* the first candidate by address wants another interface: a later one may not */
+	const char *want = !e ? NULL : e->direction == PORTSPEC_INBOUND ? e->iif : e->oif;
+	if ((v & PS_PLAN_SCAN) || !iface_fits(want, c->interface))
+		return scan_list(ix, list, a, c);
+	return e;
+}
+
+PORTSPEC_EXPORT int portspec_is_allowed_zone(const struct portspec_policy *p,
+					     const struct portspec_zone *zone,
+					     enum portspec_direction direction,
+					     enum portspec_protocol protocol, unsigned port,
+					     const struct portspec_flow **match)
+{
+	unsigned d = (unsigned)direction, proto = (unsigned)protocol;
+	if (match)
+		*match = NULL;
+	if (!p || !zone || port - 1u > 65534u || d - 1u > 1u || proto - 1u > 1u)
+		return -PORTSPEC_E_INVALID;
+	const struct ps_index *ix = p->index;
+	size_t z = zone->index;
+	if (z >= ix->nzones || ix->zones + z != zone)
+		return -PORTSPEC_E_UNKNOWN;
+	return ps_index_zone_allowed(ix, z, d, proto, port, match);
+}

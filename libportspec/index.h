@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The query index (index.c): built once by portspec_policy_new(), after the
+ * plans, and read by the zone query (portspec_is_allowed_zone()) and the
+ * address query of the plans (portspec_plan_check()).  Both answer in a
+ * number of steps that does not depend on the policy's size.
+ *
+ * A port map sends each port 1..65535 of one bucket to a 32-bit value (0:
+ * nothing) in two steps: the port's chunk of 256 ports gives a leaf number,
+ * the leaf holds the 256 values.  Leaves live in one pool per policy and are
+ * shared wherever two chunks hold the same values (every chunk without a
+ * flow is leaf 0), so a small policy costs a few leaves, a large one at most
+ * 256 per bucket that has flows.
+ *
+ * Zone maps ([zone][direction-1][protocol-1]): the value is the first flow
+ * (policy order) whose range holds the port, + 1, counted from the map's
+ * first flow (ps_index.zone_base): 16 bits, or 32 in a policy with a
+ * bucket of more than 65535 flows (ps_index.zone_wide).
+ *
+ * Plan maps ([mode][direction-1][protocol-1][family]): the value names the
+ * candidate list of the port, the plan's FLOW entries whose ports hold it,
+ * in plan order, through a partition of the address space that gives for
+ * each address the first candidate whose remote set holds it.  That is the
+ * entry the scan of the plan finds, unless it and the connection name an
+ * interface (a later candidate may fit), or the bucket is scanned.
+ */
+#ifndef PORTSPEC_INDEX_H
+#define PORTSPEC_INDEX_H
+
+#include <string.h>
+
+#include "private.h"
+
+#define PS_INDEX_CHUNKS 256u
+#define PS_INDEX_LEAF 256u
+#define PS_INDEX_PLAN_MAPS 16u
+
+/*
+ * A plan map holds 16-bit values: an even one is the value itself, an odd
+ * one v names the value ps_index.longv[v >> 1] (at most PS_INDEX_LONG).
+ * A value is either
+ *   (n << 1): small partition n (ps_index.small): at most 8 elements, each
+ *     starting on a /64 boundary, so the first 64 bits of an address decide
+ *     (every IPv4 partition: an IPv4 address is the first 32 bits); or
+ *   (n << 8) | steps - 3 << 3 | PS_PLAN_WIDE? | PS_PLAN_SCAN? | PS_PLAN_LARGE:
+ *     partition n of ps_index.parts, of 1 << steps elements.
+ * Value 0 is small partition 0: no entry for any address (the empty list).
+ * PS_PLAN_SCAN: the list is every entry of the bucket, each of which checks
+ * its ports too, and its partition says nothing: a bucket whose lists would
+ * cost more than the plan itself (index.c).
+ *
+ * A candidate list (ps_index.cand): [0] its value, [1] its 16-bit one, [2] n (|
+ * PS_CAND_SCAN), then n entry numbers (ps_index.q) in plan order.
+ */
+#define PS_INDEX_LONG 32768u
+#define PS_PLAN_LARGE 1u
+#define PS_PLAN_SCAN 2u
+#define PS_PLAN_WIDE 4u
+#define PS_PLAN_STEPS_SHIFT 3u
+#define PS_PLAN_STEPS 31u
+#define PS_PLAN_SHIFT 8u
+#define PS_CAND_SCAN 0x80000000u
+#define PS_CAND_HEAD 3u
+
+/* An address as a 128-bit number in two halves: IPv4 is the first 32 bits. */
+struct ps_akey {
+	uint64_t hi, lo;
+};
+
+struct ps_arange {
+	struct ps_akey first, last;
+};
+
+/* A partition element: from start to the next element's start, the first
+ * candidate (plan order) whose remote set holds the address.  The first
+ * element starts at 0; its start is never read. */
+struct ps_apart {
+	struct ps_akey start;
+	const struct portspec_plan_entry *entry; /* NULL: none */
+	uint32_t list; /* the candidate list (offset in ps_index.cand) */
+};
+
+/*
+ * A small partition: 8 elements (the last one repeated) in four pairs.
+ * key[] holds the first 64 bits of element starts, UINT64_MAX past the last
+ * element: key[1..3] those of elements 2, 4 and 6, where the pairs begin,
+ * key[4 + q] that of element 2q + 1, the second of pair q.  key[0] is not a
+ * start: it holds the candidate list (offset in ps_index.cand).
+ */
+struct ps_small {
+	uint64_t key[8];
+	const struct portspec_plan_entry *entry[8];
+};
+
+/* One FLOW entry of a plan as the address query tests it; q[0] is none. */
+struct ps_qentry {
+	const struct portspec_plan_entry *entry;
+	const char *iface; /* the interface the entry wants on the remote's side, or NULL */
+	uint32_t off;      /* first range in ps_index.ranges */
+	uint32_t n;        /* ranges: what the remote set matches, sorted */
+};
+
+struct ps_index {
+	const struct portspec_zone *zones; /* the spec's, to check a zone handle */
+	size_t nzones;
+	const struct portspec_flow *flows;
+	const uint16_t *zpool16; /* zone maps' leaves of PS_INDEX_LEAF values; leaf 0 is all zero */
+	const uint32_t *zpool32; /* the same when zone_wide */
+	const uint32_t *zone_base; /* per zone map: the index of its first flow */
+	bool zone_wide;
+	const uint16_t *pool16; /* plan maps' leaves, the same */
+	const uint32_t *longv;
+	const uint32_t *cand;
+	const struct ps_small *small;
+	size_t nsmall;
+	const struct ps_apart *parts;
+	const struct ps_qentry *q;
+	const struct ps_arange *ranges;
+	/* what the index allocated, for docs/performance.md: in all, and of it
+	 * the leaves of the zone maps and of the plan maps */
+	size_t bytes, zone_leaf_bytes, plan_leaf_bytes;
+	/* (nzones * 4 + PS_INDEX_PLAN_MAPS) * PS_INDEX_CHUNKS leaf numbers */
+	uint16_t top[];
+};
+
+enum portspec_status ps_index_build(struct portspec_policy *p, struct portspec_error *err);
+void ps_index_free(struct ps_index *ix);
+
+/* The FLOW entry of @plan that accepts valid connection @c (an address of
+ * family 4 or 6), as the scan of the plan in order finds it; NULL if none. */
+const struct portspec_plan_entry *ps_index_plan_find(const struct portspec_plan *plan,
+						      const struct portspec_connection *c);
+
+/* The port range of plan entry @e that holds @port, or NULL (a binary search). */
+const struct portspec_plan_port *ps_entry_port(const struct portspec_plan_entry *e,
+					       unsigned port);
+
+/* Zone bucket z's map: direction and protocol are 1 or 2. */
+static inline size_t ps_index_zone_map(size_t z, unsigned direction, unsigned protocol)
+{
+	return z * 4 + (direction - 1u) * 2 + (protocol - 1u);
+}
+
+/* The zone query of zone number @z, arguments checked: 1 allowed (*@match: the
+ * first flow that allows it), 0 denied. */
+static inline int ps_index_zone_allowed(const struct ps_index *ix, size_t z, unsigned direction,
+					unsigned protocol, unsigned port,
+					const struct portspec_flow **match)
+{
+	size_t map = ps_index_zone_map(z, direction, protocol);
+	size_t i = (size_t)ix->top[map * PS_INDEX_CHUNKS + (port >> 8)] * PS_INDEX_LEAF + (port & 255u);
+	/* (the same for every query of a policy: predicted) */
+	uint32_t v = ix->zone_wide ? ix->zpool32[i] : ix->zpool16[i];
+	/* no branch on the answer: a stream of queries allowed and denied at
+	 * random costs no misprediction */
+	if (match) {
+		/* the flow or NULL by a mask, as compilers make a branch of v ? : */
+		uintptr_t f = (uintptr_t)ix->flows +
+			      ((uintptr_t)ix->zone_base[map] + v - 1u) * sizeof(*ix->flows);
+		*match = (const struct portspec_flow *)(f & ((uintptr_t)0 - (v != 0)));
+	}
+	return v != 0;
+}
+
+static inline uint64_t ps_be64(const unsigned char *a)
+{
+	return (uint64_t)a[0] << 56 | (uint64_t)a[1] << 48 | (uint64_t)a[2] << 40 |
+	       (uint64_t)a[3] << 32 | (uint64_t)a[4] << 24 | (uint64_t)a[5] << 16 |
+	       (uint64_t)a[6] << 8 | (uint64_t)a[7];
+}
+
+/* Family and prefix of a connection's address, as one number. */
+#define PS_FP(family, prefix) ((family) | (prefix) << 8)
+
+/*
+ * The hot path's first half: if @c is a connection the index answers at
+ * once (direction, protocol and port valid, one IPv4 or IPv6 address, no
+ * interface, a small partition), its value in @plan's maps (two table
+ * lookups); otherwise false, and the query goes the long way, to its error
+ * message or to ps_index_plan_find().
+ */
+static inline bool ps_index_hot(const struct portspec_plan *plan,
+				const struct portspec_connection *c, uint32_t *value)
+{
+	unsigned d = (unsigned)c->direction - 1u, p = (unsigned)c->protocol - 1u, port = c->port;
+	unsigned fp = PS_FP(c->remote.family, (unsigned)c->remote.prefix);
+	if (!(!c->interface & ((d | p) <= 1u) & (port - 1u <= 65534u) &
+	      ((fp == PS_FP(4u, 32u)) | (fp == PS_FP(6u, 128u)))))
+		return false;
+	/* (fp >> 15: 1 for IPv6, whose prefix 128 is the only one with bit 7) */
+	size_t map = (size_t)(d * 4 + p * 2 + (fp >> 15)) * PS_INDEX_CHUNKS + (port >> 8);
+	uint32_t v = plan->index_leaves[(size_t)plan->index_top[map] * PS_INDEX_LEAF + (port & 255u)];
+	*value = v;
+	return !(v & 1); /* a small partition */
+}
+
+/* A valid connection's 16-bit value in @plan's maps. */
+static inline uint32_t ps_index_plan_value(const struct portspec_plan *plan,
+					   const struct portspec_connection *c)
+{
+	const uint16_t *top = plan->index_top + (((unsigned)c->direction - 1u) * 4 +
+						 ((unsigned)c->protocol - 1u) * 2 +
+						 (c->remote.family == 6)) * PS_INDEX_CHUNKS;
+	uint32_t leaf = top[c->port >> 8];
+	return plan->index_leaves[(size_t)leaf * PS_INDEX_LEAF + (c->port & 255u)];
+}
+
+/*
+ * The entry of small partition @s for an address whose first 64 bits are
+ * @hi: the pair is the number of pair starts at or below it (three
+ * independent comparisons), the element one more comparison in the pair.
+ * For IPv4 the last 32 of the 64 bits may be anything: every key of an
+ * IPv4 partition is a multiple of 2^32, so they never decide a comparison.
+ */
+static inline const struct portspec_plan_entry *ps_index_small(const struct ps_small *s,
+							       uint64_t hi)
+{
+	size_t q = (size_t)(s->key[1] <= hi) + (s->key[2] <= hi) + (s->key[3] <= hi);
+	return s->entry[2 * q + (s->key[4 + q] <= hi)];
+}
+
+#endif /* PORTSPEC_INDEX_H */
