@@ -67,6 +67,8 @@ static void cut_lo(struct pa_atom_builder *ab, void *userdata)
 	pa_atoms_name(ab, "lo", false);
 	/* The link-local multicast groups of neighbour discovery, and IPv6's
 	 * link scope (routable()). */
+	if (*(const unsigned *)userdata == 4)
+		pa_atoms_cut(ab, PA_DST, pa_u(0xe0000000u), pa_u(0xe00000ffu));
 	if (*(const unsigned *)userdata == 6) {
 		pa_atoms_cut(ab, PA_DST, (struct pa_u128){0xff02000000000000ull, 0},
 			     (struct pa_u128){0xff02ffffffffffffull, UINT64_MAX});
@@ -215,9 +217,10 @@ static bool nd_off_link(const struct pa_ctx *ctx, const struct pa_result *x)
 
 /* Leaves out of b what the kernel drops before any flow could use it:
  * loopback addresses off the loopback interface (martian), and at
- * forwarding IPv6's link scope, which a router never forwards (RFC 4291):
- * from the unspecified or a link-local address, to a link-local address or
- * an interface- or link-local group. */
+ * forwarding the link scope, which a router never forwards: IPv4's
+ * link-local groups 224.0.0.0/24 (RFC 5771), and in IPv6 (RFC 4291) from the
+ * unspecified or a link-local address, to a link-local address or an
+ * interface- or link-local group. */
 static bool routable(struct pa_ctx *ctx, struct pa_box *b, enum portspec_hook hook)
 {
 	struct {
@@ -226,6 +229,7 @@ static bool routable(struct pa_ctx *ctx, struct pa_box *b, enum portspec_hook ho
 	} v4[] = {
 		{PA_SRC, {0, 0x7f000000u}, {0, 0x7fffffffu}},
 		{PA_DST, {0, 0x7f000000u}, {0, 0x7fffffffu}},
+		{PA_DST, {0, 0xe0000000u}, {0, 0xe00000ffu}},
 	}, v6[] = {
 		{PA_SRC, {0, 1}, {0, 1}},
 		{PA_DST, {0, 1}, {0, 1}},
@@ -234,7 +238,8 @@ static bool routable(struct pa_ctx *ctx, struct pa_box *b, enum portspec_hook ho
 		{PA_DST, {0xfe80000000000000ull, 0}, {0xfebfffffffffffffull, UINT64_MAX}},
 		{PA_DST, {0xff01000000000000ull, 0}, {0xff02ffffffffffffull, UINT64_MAX}},
 	};
-	size_t n = ctx->family == 4 ? 2 : hook == PORTSPEC_HOOK_FORWARD ? 6 : 2;
+	size_t n = ctx->family == 4 ? (hook == PORTSPEC_HOOK_FORWARD ? 3 : 2)
+				    : hook == PORTSPEC_HOOK_FORWARD ? 6 : 2;
 	for (size_t i = 0; i < n; i++) {
 		enum pa_dim d = ctx->family == 4 ? v4[i].d : v6[i].d;
 		struct pa_u128 lo = ctx->family == 4 ? v4[i].lo : v6[i].lo;
