@@ -198,10 +198,20 @@ static bool finish(struct pa_ctx *ctx, struct pa_piece *p, enum portspec_verdict
 		r.unknown_rule = PA_NONE;
 	r.helper = p->helper;
 	r.nostate = p->nostate;
+	r.origin = p->origin;
 	r.path = p->path;
 	if (!pa_results_push(done, &r))
 		return failed(ctx, PORTSPEC_E_NOMEM);
 	return true;
+}
+
+/* Whether the box holds only first packets (state new): only they make
+ * states, or make none (pa_piece.nostate). */
+static bool first_packets(const struct pa_ctx *ctx, const struct pa_box *b)
+{
+	uint32_t a = pa_atom_of(&ctx->atoms[PA_STATE], pa_u(PA_ST_NEW));
+	const struct pa_ivs *s = &b->d[PA_STATE];
+	return s->n == 1 && s->v[0].lo == a && s->v[0].hi == a;
 }
 
 /* ---- chains ---- */
@@ -217,7 +227,8 @@ static bool act(struct pa_ctx *ctx, const struct pa_rule *r, uint32_t rule, unsi
 	switch (r->action) {
 	case PA_ACT_ACCEPT:
 		q->decided = rule;
-		q->nostate |= r->nostate;
+		if (r->nostate && first_packets(ctx, &q->b))
+			q->nostate |= r->nostate;
 		return plist_push(ctx, o->accepted, q);
 	case PA_ACT_NAT_ACCEPT:
 		return plist_push(ctx, o->accepted, q);
@@ -359,18 +370,313 @@ static bool matched(struct pa_ctx *ctx, const struct pa_crule *cr, const struct 
 	return ok;
 }
 
+/* The pieces of cur through one rule: what goes on past it is appended to
+ * next. */
+static bool rule_pass(struct pa_ctx *ctx, const struct pa_crule *cr, const struct pa_rule *r,
+		      uint32_t rule, unsigned variant, struct pa_plist *cur, struct pa_plist *next,
+		      struct pa_plist *ret, struct outs *o)
+{
+	bool ok = true;
+	for (size_t i = 0; ok && i < cur->n; i++) {
+		struct pa_piece q;
+		bool hit;
+		if (r->needs_state & cur->p[i].nostate) {
+			/* pf: no state was made for this piece's connection */
+			ok = plist_push(ctx, next, &cur->p[i]);
+			continue;
+		}
+		ok = split(ctx, &cur->p[i], &cr->m, cr->dims, &q, &hit, next) &&
+		     (!hit || matched(ctx, cr, r, rule, variant, &q, next, ret, o));
+	}
+	return ok;
+}
+
+/* ---- runs ----
+ * Many consecutive rules that each narrow one dimension to a few values
+ * (a blocklist of single sources, per-host allow lists, published ports)
+ * are indexed by that dimension: a piece meets only the rules of the run
+ * whose values it has, in order, instead of every rule of the run.  A rule
+ * the index leaves out cannot match any part of the piece, since the
+ * analysis only ever narrows pieces. */
+#define RUN_MIN 24       /* rules in a run */
+#define RUN_MAX_IVS 4    /* intervals of a rule's set along the run's dimension */
+
+struct run_ent {
+	uint32_t lo, hi, k; /* an interval of the set of the rule at chain position k */
+};
+
+struct pa_run {
+	uint32_t k0, k1;    /* chain positions [k0, k1) */
+	uint8_t dim;
+	uint32_t width;     /* the widest interval */
+	struct run_ent *e;  /* sorted by lo */
+	size_t n;
+};
+
+struct pa_runs {
+	uint32_t *at;       /* per chain position: run index + 1, or 0 */
+	struct pa_run *run;
+	size_t n;
+};
+
+static void runs_free(struct pa_runs *rr)
+{
+	if (!rr)
+		return;
+	for (size_t i = 0; i < rr->n; i++)
+		ps_free(rr->run[i].e);
+	ps_free(rr->run);
+	ps_free(rr->at);
+	ps_free(rr);
+}
+
+static int by_lo(const void *a, const void *b)
+{
+	const struct run_ent *x = a, *y = b;
+	return x->lo < y->lo ? -1 : x->lo > y->lo ? 1 : x->k < y->k ? -1 : x->k > y->k;
+}
+
+/* Whether the rule at position k can be in a run along d. */
+static int run_member(struct pa_ctx *ctx, uint32_t rule, unsigned variant, int d)
+{
+	const struct pa_crule *cr = pa_compile(ctx, rule, variant);
+	if (!cr)
+		return -1;
+	if (cr->never)
+		return 1;
+	if (ctx->rs->rules[rule].needs_state || !(cr->dims & (1u << d)) ||
+	    cr->m.d[d].n > RUN_MAX_IVS || !cr->m.d[d].n)
+		return 0;
+	uint32_t limit = ctx->atoms[d].n / 64 + 1;
+	for (uint32_t i = 0; i < cr->m.d[d].n; i++)
+		if (cr->m.d[d].v[i].hi - cr->m.d[d].v[i].lo > limit)
+			return 0;
+	return 1;
+}
+
+static bool build_runs(struct pa_ctx *ctx, uint32_t chain, unsigned variant, struct pa_runs **out)
+{
+	static const int dims[] = {PA_SRC, PA_DST, PA_DPORT, PA_SPORT, PA_IIF, PA_OIF};
+	const struct pa_chain *ch = &ctx->rs->chains[chain];
+	struct pa_runs *rr = ps_calloc(1, sizeof(*rr));
+	if (!rr || !(rr->at = ps_calloc(ch->nrules + 1, sizeof(*rr->at)))) {
+		ps_free(rr);
+		return false;
+	}
+	size_t k = 0;
+	while (k < ch->nrules) {
+		size_t best = k;
+		int bd = -1;
+		for (size_t t = 0; t < sizeof(dims) / sizeof(dims[0]); t++) {
+			size_t j = k;
+			int m = 1;
+			while (j < ch->nrules && (m = run_member(ctx, ch->rules[j], variant, dims[t])) == 1)
+				j++;
+			if (j < ch->nrules && m < 0) {
+				runs_free(rr);
+				return false;
+			}
+			if (j > best) {
+				best = j;
+				bd = dims[t];
+			}
+		}
+		if (bd < 0 || best - k < RUN_MIN) {
+			k++;
+			continue;
+		}
+		struct pa_run *v = ps_reallocarray(rr->run, rr->n + 1, sizeof(*v));
+		if (!v) {
+			runs_free(rr);
+			return false;
+		}
+		rr->run = v;
+		struct pa_run *run = &rr->run[rr->n];
+		memset(run, 0, sizeof(*run));
+		run->k0 = (uint32_t)k;
+		run->k1 = (uint32_t)best;
+		run->dim = (uint8_t)bd;
+		rr->n++;
+		size_t cap = (best - k) * RUN_MAX_IVS;
+		if (!(run->e = ps_calloc(cap, sizeof(*run->e)))) {
+			runs_free(rr);
+			return false;
+		}
+		for (size_t j = k; j < best; j++) {
+			const struct pa_crule *cr = pa_compile(ctx, ch->rules[j], variant);
+			if (cr->never)
+				continue;
+			for (uint32_t i = 0; i < cr->m.d[bd].n; i++) {
+				struct run_ent *e = &run->e[run->n++];
+				e->lo = cr->m.d[bd].v[i].lo;
+				e->hi = cr->m.d[bd].v[i].hi;
+				e->k = (uint32_t)j;
+				if (e->hi - e->lo > run->width)
+					run->width = e->hi - e->lo;
+			}
+		}
+		qsort(run->e, run->n, sizeof(*run->e), by_lo);
+		for (size_t j = k; j < best; j++)
+			rr->at[j] = (uint32_t)rr->n;
+		k = best;
+	}
+	*out = rr;
+	return true;
+}
+
+static const struct pa_runs *chain_runs(struct pa_ctx *ctx, uint32_t chain, unsigned variant)
+{
+	unsigned h = ctx->hook == PORTSPEC_HOOK_INPUT ? 0 : ctx->hook == PORTSPEC_HOOK_FORWARD ? 1 : 2;
+	if (!ctx->runs[h] &&
+	    !(ctx->runs[h] = ps_calloc(ctx->rs->nchains * PA_NVARIANTS, sizeof(*ctx->runs[h]))))
+		return NULL;
+	struct pa_runs **slot = &ctx->runs[h][(size_t)chain * PA_NVARIANTS + variant];
+	if (!*slot && !build_runs(ctx, chain, variant, slot))
+		return NULL;
+	return *slot;
+}
+
+void pa_runs_release(struct pa_ctx *ctx)
+{
+	for (int h = 0; h < 3; h++) {
+		if (!ctx->runs[h])
+			continue;
+		for (size_t i = 0; i < ctx->rs->nchains * PA_NVARIANTS; i++)
+			runs_free(ctx->runs[h][i]);
+		ps_free(ctx->runs[h]);
+		ctx->runs[h] = NULL;
+	}
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static bool ks_push(uint32_t **ks, size_t *nks, size_t *cap, uint32_t k)
+{
+	if (*nks == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		uint32_t *v = ps_reallocarray(*ks, c, sizeof(*v));
+		if (!v)
+			return false;
+		*ks = v;
+		*cap = c;
+	}
+	(*ks)[(*nks)++] = k;
+	return true;
+}
+
+/* The positions of the run's rules whose sets meet s, ascending, unique. */
+static bool run_candidates(const struct pa_run *run, const struct pa_ivs *s, uint32_t **ks,
+			   size_t *nks, size_t *cap)
+{
+	*nks = 0;
+	if (s->n <= run->n) {
+		for (uint32_t i = 0; i < s->n; i++) {
+			uint32_t a = s->v[i].lo, b = s->v[i].hi;
+			uint32_t from = a > run->width ? a - run->width : 0;
+			size_t lo = 0, hi = run->n;
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+				if (run->e[mid].lo < from)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			for (size_t j = lo; j < run->n && run->e[j].lo <= b; j++) {
+				if (run->e[j].hi < a)
+					continue;
+				if (!ks_push(ks, nks, cap, run->e[j].k))
+					return false;
+			}
+		}
+	} else {
+		for (size_t j = 0; j < run->n; j++) {
+			struct pa_iv one = {run->e[j].lo, run->e[j].hi};
+			struct pa_ivs t = {&one, 1, 1};
+			if (!pa_ivs_overlap(s, &t))
+				continue;
+			if (!ks_push(ks, nks, cap, run->e[j].k))
+				return false;
+		}
+	}
+	if (*nks > 1)
+		qsort(*ks, *nks, sizeof(**ks), cmp_u32);
+	size_t o = 0;
+	for (size_t i = 0; i < *nks; i++)
+		if (!o || (*ks)[o - 1] != (*ks)[i])
+			(*ks)[o++] = (*ks)[i];
+	*nks = o;
+	return true;
+}
+
+/* The pieces of cur through the run's rules, piece by piece; what goes on
+ * past the run is appended to next. */
+static bool eval_run(struct pa_ctx *ctx, const struct pa_chain *ch, const struct pa_run *run,
+		     unsigned variant, struct pa_plist *cur, struct pa_plist *next,
+		     struct pa_plist *ret, struct outs *o)
+{
+	uint32_t *ks = NULL;
+	size_t nks = 0, cap = 0;
+	struct pa_plist f = {0}, g = {0};
+	bool ok = true;
+	for (size_t i = 0; ok && i < cur->n; i++) {
+		ok = run_candidates(run, &cur->p[i].b.d[run->dim], &ks, &nks, &cap) ||
+		     failed(ctx, PORTSPEC_E_NOMEM);
+		if (!ok)
+			break;
+		if (!nks) {
+			ok = plist_push(ctx, next, &cur->p[i]);
+			continue;
+		}
+		f.n = 0;
+		ok = plist_push(ctx, &f, &cur->p[i]);
+		for (size_t c = 0; ok && c < nks && f.n; c++) {
+			uint32_t rule = ch->rules[ks[c]];
+			const struct pa_rule *r = &ctx->rs->rules[rule];
+			const struct pa_crule *cr = pa_compile(ctx, rule, variant);
+			if (!cr) {
+				ok = failed(ctx, PORTSPEC_E_NOMEM);
+				break;
+			}
+			g.n = 0;
+			ok = rule_pass(ctx, cr, r, rule, variant, &f, &g, ret, o);
+			struct pa_plist t = f;
+			f = g;
+			g = t;
+		}
+		for (size_t j = 0; ok && j < f.n; j++)
+			ok = plist_push(ctx, next, &f.p[j]);
+	}
+	plist_release(&f);
+	plist_release(&g);
+	ps_free(ks);
+	return ok;
+}
+
 static bool eval_rules(struct pa_ctx *ctx, uint32_t chain, unsigned variant, struct pa_plist *in,
 		       struct pa_plist *ret, struct outs *o)
 {
 	const struct pa_chain *ch = &ctx->rs->chains[chain];
 	struct pa_plist cur = *in, next = {0};
 	*in = (struct pa_plist){0};
-	bool ok = true;
+	const struct pa_runs *runs = ch->nrules >= RUN_MIN ? chain_runs(ctx, chain, variant) : NULL;
+	bool ok = ch->nrules < RUN_MIN || runs || failed(ctx, PORTSPEC_E_NOMEM);
 	for (size_t k = 0; ok && k < ch->nrules && cur.n; k++) {
+		if (runs && runs->at[k]) {
+			const struct pa_run *run = &runs->run[runs->at[k] - 1];
+			next.n = 0;
+			ok = eval_run(ctx, ch, run, variant, &cur, &next, ret, o);
+			struct pa_plist t = cur;
+			cur = next;
+			next = t;
+			k = run->k1 - 1;
+			continue;
+		}
 		uint32_t rule = ch->rules[k];
 		const struct pa_rule *r = &ctx->rs->rules[rule];
-		if (r->needs_state & ctx->nostate)
-			continue; /* pf: no state was made for this connection */
 		const struct pa_crule *cr = pa_compile(ctx, rule, variant);
 		if (!cr) {
 			ok = failed(ctx, PORTSPEC_E_NOMEM);
@@ -379,12 +685,7 @@ static bool eval_rules(struct pa_ctx *ctx, uint32_t chain, unsigned variant, str
 		if (cr->never)
 			continue;
 		next.n = 0;
-		for (size_t i = 0; ok && i < cur.n; i++) {
-			struct pa_piece q;
-			bool hit;
-			ok = split(ctx, &cur.p[i], &cr->m, cr->dims, &q, &hit, &next) &&
-			     (!hit || matched(ctx, cr, r, rule, variant, &q, &next, ret, o));
-		}
+		ok = rule_pass(ctx, cr, r, rule, variant, &cur, &next, ret, o);
 		struct pa_plist t = cur;
 		cur = next;
 		next = t;
@@ -532,7 +833,8 @@ static bool run_base(struct pa_ctx *ctx, const struct pa_base *b, struct pa_plis
 		}
 		if (p->decided == PA_NONE || ctx->rs->rules[p->decided].action == PA_ACT_POLICY)
 			p->decided = c->policy_rule;
-		p->nostate |= pol->nostate; /* pf passes what no rule matches, without state */
+		if (pol->nostate && first_packets(ctx, &p->b))
+			p->nostate |= pol->nostate; /* pf passes what no rule matches, without state */
 		ok = passed(ctx, p, &next, out);
 	}
 	for (size_t i = 0; ok && i < acc.n; i++)
@@ -545,7 +847,8 @@ static bool run_base(struct pa_ctx *ctx, const struct pa_base *b, struct pa_plis
 	return ok;
 }
 
-static bool start(struct pa_ctx *ctx, const struct pa_box *region, struct pa_plist *pieces)
+static bool start(struct pa_ctx *ctx, const struct pa_box *region, uint32_t origin,
+		  uint8_t nostate, struct pa_plist *pieces)
 {
 	struct pa_piece p = {0};
 	p.b = *region;
@@ -553,7 +856,24 @@ static bool start(struct pa_ctx *ctx, const struct pa_box *region, struct pa_pli
 	p.unknown_rule = PA_NONE;
 	p.decided = PA_NONE;
 	p.helper = PA_NONE;
+	p.origin = origin;
+	p.nostate = nostate;
 	return !pa_box_empty(region) ? plist_push(ctx, pieces, &p) : true;
+}
+
+/* The pieces, started, through the hook's path. */
+static enum portspec_status eval_pieces(struct pa_ctx *ctx, struct pa_plist *pieces,
+					struct pa_results *out)
+{
+	bool ok = true;
+	for (size_t b = 0; ok && b < ctx->nbases && pieces->n; b++)
+		ok = run_base(ctx, &ctx->bases[b], pieces, out);
+	for (size_t i = 0; ok && i < pieces->n; i++)
+		ok = finish(ctx, &pieces->p[i], PORTSPEC_VERDICT_ACCEPT, pieces->p[i].decided, out);
+	plist_release(pieces);
+	if (!ok && !ctx->status)
+		failed(ctx, PORTSPEC_E_NOMEM);
+	return ctx->status;
 }
 
 enum portspec_status pa_eval(struct pa_ctx *ctx, enum portspec_hook hook,
@@ -561,13 +881,11 @@ enum portspec_status pa_eval(struct pa_ctx *ctx, enum portspec_hook hook,
 {
 	struct pa_plist pieces = {0};
 	ctx->live = 0;
-	bool ok = build_path(ctx, hook) && start(ctx, region, &pieces);
-	for (size_t b = 0; ok && b < ctx->nbases && pieces.n; b++)
-		ok = run_base(ctx, &ctx->bases[b], &pieces, out);
-	for (size_t i = 0; ok && i < pieces.n; i++)
-		ok = finish(ctx, &pieces.p[i], PORTSPEC_VERDICT_ACCEPT, pieces.p[i].decided, out);
+	bool ok = build_path(ctx, hook) && start(ctx, region, 0, 0, &pieces);
+	if (ok)
+		return eval_pieces(ctx, &pieces, out);
 	plist_release(&pieces);
-	if (!ok && !ctx->status)
+	if (!ctx->status)
 		failed(ctx, PORTSPEC_E_NOMEM);
 	return ctx->status;
 }
@@ -585,7 +903,7 @@ enum portspec_status pa_eval_chain(struct pa_ctx *ctx, enum portspec_hook hook, 
 	if (c->hook != PA_HK_NONE && c->priority <= -200 &&
 	    (c->hook == PA_HK_PREROUTING || c->hook == PA_HK_OUTPUT))
 		v |= PA_VAR_NO_CT;
-	bool ok = start(ctx, region, &in) && eval_rules(ctx, chain, v, &in, &ret, &o);
+	bool ok = start(ctx, region, 0, 0, &in) && eval_rules(ctx, chain, v, &in, &ret, &o);
 	for (size_t i = 0; ok && i < acc.n; i++)
 		ok = finish(ctx, &acc.p[i], PORTSPEC_VERDICT_ACCEPT, acc.p[i].decided, out);
 	for (size_t i = 0; ok && i < ret.n; i++) {
@@ -644,64 +962,6 @@ static void reverse(struct pa_ctx *ctx, enum portspec_hook hook, const struct pa
 		out->d[PA_OIF] = ctx->none[PA_OIF];
 }
 
-static bool combine(struct pa_ctx *ctx, enum portspec_hook hook, const struct pa_result *first,
-		    const struct pa_result *later, const struct pa_box *orig, struct pa_results *out)
-{
-	struct pa_results rep = {0};
-	struct pa_box back;
-	if (!pa_accepted(later->v)) {
-		struct pa_result x = *later;
-		x.stage = 1;
-		x.b.d[PA_STATE] = first->b.d[PA_STATE];
-		x.path2 = later->path;
-		x.path = first->path;
-		return pa_results_push(out, &x) || failed(ctx, PORTSPEC_E_NOMEM);
-	}
-	struct pa_box rb;
-	reverse(ctx, hook, &later->b, &rb);
-	if (!state_only(ctx, &rb, PA_ST_REPLY))
-		return failed(ctx, PORTSPEC_E_NOMEM);
-	if (pa_eval(ctx, reverse_hook(hook), &rb, &rep))
-		return false;
-	bool ok = true;
-	for (size_t i = 0; ok && i < rep.n; i++) {
-		const struct pa_result *t = &rep.r[i];
-		struct pa_result x = *first;
-		reverse(ctx, reverse_hook(hook), &t->b, &back);
-		x.b = *orig;
-		x.b.owned = 0;
-		/* Back in the request's terms, narrowed to what the replies split. */
-		x.b.d[PA_SRC] = back.d[PA_SRC];
-		x.b.d[PA_DST] = back.d[PA_DST];
-		x.b.d[PA_SPORT] = back.d[PA_SPORT];
-		x.b.d[PA_DPORT] = back.d[PA_DPORT];
-		if (hook != PORTSPEC_HOOK_OUTPUT)
-			x.b.d[PA_IIF] = back.d[PA_IIF];
-		if (hook != PORTSPEC_HOOK_INPUT)
-			x.b.d[PA_OIF] = back.d[PA_OIF];
-		x.b.d[PA_STATE] = first->b.d[PA_STATE];
-		x.b.d[PA_TTL] = later->b.d[PA_TTL];
-		x.b.d[PA_ICMP] = later->b.d[PA_ICMP];
-		x.path2 = later->path;
-		x.path3 = t->path;
-		if (!pa_accepted(t->v)) {
-			x.v = t->v;
-			x.rule = t->rule;
-			x.unknown_rule = t->unknown_rule;
-			x.stage = 2;
-		} else if (!pa_dim_full(ctx, &t->b, PA_TTL)) {
-			/* The replies' verdict depends on their hop limit. */
-			x.v = PORTSPEC_VERDICT_INDETERMINATE;
-			x.rule = t->rule;
-			x.unknown_rule = t->rule;
-			x.stage = 2;
-		}
-		ok = pa_results_push(out, &x) || failed(ctx, PORTSPEC_E_NOMEM);
-	}
-	pa_results_release(&rep);
-	return ok;
-}
-
 static bool udp_only(struct pa_ctx *ctx, const struct pa_box *b)
 {
 	uint32_t a = pa_atom_of(&ctx->atoms[PA_PROTO], pa_u(17));
@@ -710,50 +970,160 @@ static bool udp_only(struct pa_ctx *ctx, const struct pa_box *b)
 	       pa_cmp(pa_atom_first(&ctx->atoms[PA_PROTO], a), pa_atom_last(&ctx->atoms[PA_PROTO], a)) == 0;
 }
 
+/* The three stages of connections are evaluated one batch each, every start
+ * box tagged with the result it comes from (pa_piece.origin): one walk of
+ * the rules per stage, however many pieces the first packets make. */
+static bool push_start(struct pa_ctx *ctx, struct pa_plist *pl, const struct pa_box *b,
+		       uint32_t origin, uint8_t nostate)
+{
+	return start(ctx, b, origin, nostate, pl) || failed(ctx, PORTSPEC_E_NOMEM);
+}
+
+/* A later packet's verdict that is not an accept, as the connection's. */
+static bool later_refused(struct pa_ctx *ctx, const struct pa_result *first,
+			  const struct pa_result *later, struct pa_results *out)
+{
+	struct pa_result x = *later;
+	x.stage = 1;
+	x.b.d[PA_STATE] = first->b.d[PA_STATE];
+	x.path2 = later->path;
+	x.path = first->path;
+	x.origin = first->origin;
+	return pa_results_push(out, &x) || failed(ctx, PORTSPEC_E_NOMEM);
+}
+
+/* The connection of `first` whose later packets `later` had, and whose
+ * replies `t` had, back in the request's terms. */
+static bool compose(struct pa_ctx *ctx, enum portspec_hook hook, const struct pa_result *first,
+		    const struct pa_result *later, const struct pa_result *t, struct pa_results *out)
+{
+	struct pa_result x = *first;
+	/* Back in the request's terms, narrowed to what the later packets and
+	 * the replies split; the reply's own hop limit and ICMP type are not
+	 * the request's. */
+	reverse(ctx, reverse_hook(hook), &t->b, &x.b);
+	x.b.owned = 0;
+	x.b.d[PA_STATE] = first->b.d[PA_STATE];
+	x.b.d[PA_TTL] = later->b.d[PA_TTL];
+	x.b.d[PA_ICMP] = later->b.d[PA_ICMP];
+	x.path2 = later->path;
+	x.path3 = t->path;
+	if (!pa_accepted(t->v)) {
+		x.v = t->v;
+		x.rule = t->rule;
+		x.unknown_rule = t->unknown_rule;
+		x.stage = 2;
+	} else if (!pa_dim_full(ctx, &t->b, PA_TTL)) {
+		/* The replies' verdict depends on their hop limit. */
+		x.v = PORTSPEC_VERDICT_INDETERMINATE;
+		x.rule = t->rule;
+		x.unknown_rule = t->rule;
+		x.stage = 2;
+	}
+	return pa_results_push(out, &x) || failed(ctx, PORTSPEC_E_NOMEM);
+}
+
 enum portspec_status pa_eval_connection(struct pa_ctx *ctx, enum portspec_hook hook,
 					const struct pa_box *region, struct pa_results *out)
 {
-	struct pa_results first = {0};
+	struct pa_results first = {0}, later = {0}, rep = {0};
+	struct pa_plist pl = {0};
+	/* later[i] of first[later[i].origin]; pairs[k]: the (first, later) of reply origin k */
+	struct pa_result *pairs_later = NULL;
+	uint32_t *pairs_first = NULL;
+	size_t npairs = 0;
 	struct pa_box r = *region;
-	ctx->nostate = 0;
-	if (!state_only(ctx, &r, PA_ST_NEW))
-		return failed(ctx, PORTSPEC_E_NOMEM), ctx->status;
-	if (pa_eval(ctx, hook, &r, &first))
+	bool ok = state_only(ctx, &r, PA_ST_NEW) || failed(ctx, PORTSPEC_E_NOMEM);
+	if (!ok || pa_eval(ctx, hook, &r, &first))
 		goto out;
-	for (size_t i = 0; i < first.n && !ctx->status; i++) {
-		const struct pa_result *f = &first.r[i];
+	/* The original direction's later packets, at the same hook.  A UDP
+	 * exchange is a request and its reply: further requests are not needed
+	 * for it to work. */
+	ctx->live = 0;
+	ok = build_path(ctx, hook);
+	pairs_later = ps_calloc(first.n + 1, sizeof(*pairs_later));
+	pairs_first = ps_calloc(first.n + 1, sizeof(*pairs_first));
+	size_t cap = first.n + 1;
+	if (!pairs_later || !pairs_first) {
+		failed(ctx, PORTSPEC_E_NOMEM);
+		goto out;
+	}
+	for (size_t i = 0; ok && i < first.n; i++) {
+		struct pa_result *f = &first.r[i];
+		f->origin = (uint32_t)i;
 		if (!pa_accepted(f->v)) {
-			if (!pa_results_push(out, f))
-				failed(ctx, PORTSPEC_E_NOMEM);
+			ok = pa_results_push(out, f) || failed(ctx, PORTSPEC_E_NOMEM);
 			continue;
 		}
-		ctx->nostate = f->nostate;
-		/* The connection's later packets, at the same hook.  A UDP
-		 * exchange is a request and its reply: further requests are
-		 * not needed for it to work. */
-		if (udp_only(ctx, &f->b)) {
-			struct pa_result later = *f;
-			later.path = NULL;
-			if (!state_only(ctx, &later.b, PA_ST_ESTABLISHED))
-				failed(ctx, PORTSPEC_E_NOMEM);
-			else
-				combine(ctx, hook, f, &later, &f->b, out);
-			continue;
-		}
-		struct pa_results later = {0};
+		if (udp_only(ctx, &f->b))
+			continue; /* its replies come next */
 		struct pa_box e = f->b;
-		if (!state_only(ctx, &e, PA_ST_ESTABLISHED) || pa_eval(ctx, hook, &e, &later)) {
-			pa_results_release(&later);
-			failed(ctx, PORTSPEC_E_NOMEM);
-			break;
+		ok = (state_only(ctx, &e, PA_ST_ESTABLISHED) || failed(ctx, PORTSPEC_E_NOMEM)) &&
+		     push_start(ctx, &pl, &e, (uint32_t)i, f->nostate);
+	}
+	if (!ok || eval_pieces(ctx, &pl, &later))
+		goto out;
+	/* The replies: addresses and ports swapped, at the reverse hook. */
+	for (size_t i = 0; ok && i < first.n; i++) {
+		const struct pa_result *f = &first.r[i];
+		if (!pa_accepted(f->v) || !udp_only(ctx, &f->b))
+			continue;
+		struct pa_result l = *f;
+		l.path = NULL;
+		ok = state_only(ctx, &l.b, PA_ST_ESTABLISHED) || failed(ctx, PORTSPEC_E_NOMEM);
+		if (ok) {
+			pairs_later[npairs] = l;
+			pairs_first[npairs++] = (uint32_t)i;
 		}
-		for (size_t j = 0; j < later.n && !ctx->status; j++)
-			combine(ctx, hook, f, &later.r[j], &f->b, out);
-		pa_results_release(&later);
+	}
+	for (size_t j = 0; ok && j < later.n; j++) {
+		const struct pa_result *l = &later.r[j];
+		const struct pa_result *f = &first.r[l->origin];
+		if (!pa_accepted(l->v)) {
+			ok = later_refused(ctx, f, l, out);
+			continue;
+		}
+		if (npairs == cap) {
+			size_t c = cap * 2;
+			struct pa_result *a = ps_reallocarray(pairs_later, c, sizeof(*a));
+			if (a)
+				pairs_later = a;
+			uint32_t *b = a ? ps_reallocarray(pairs_first, c, sizeof(*b)) : NULL;
+			if (!b) {
+				ok = failed(ctx, PORTSPEC_E_NOMEM);
+				break;
+			}
+			pairs_first = b;
+			cap = c;
+		}
+		pairs_later[npairs] = *l;
+		pairs_first[npairs++] = l->origin;
+	}
+	pa_results_release(&later);
+	ctx->live = 0;
+	ok = ok && build_path(ctx, reverse_hook(hook));
+	for (size_t k = 0; ok && k < npairs; k++) {
+		struct pa_box rb;
+		reverse(ctx, hook, &pairs_later[k].b, &rb);
+		ok = (state_only(ctx, &rb, PA_ST_REPLY) || failed(ctx, PORTSPEC_E_NOMEM)) &&
+		     push_start(ctx, &pl, &rb, (uint32_t)k, first.r[pairs_first[k]].nostate);
+	}
+	if (!ok || eval_pieces(ctx, &pl, &rep))
+		goto out;
+	for (size_t j = 0; ok && j < rep.n; j++) {
+		const struct pa_result *t = &rep.r[j];
+		ok = compose(ctx, hook, &first.r[pairs_first[t->origin]], &pairs_later[t->origin], t,
+			     out);
 	}
 out:
-	ctx->nostate = 0;
+	plist_release(&pl);
 	pa_results_release(&first);
+	pa_results_release(&later);
+	pa_results_release(&rep);
+	ps_free(pairs_later);
+	ps_free(pairs_first);
+	if (!ok && !ctx->status)
+		failed(ctx, PORTSPEC_E_NOMEM);
 	return ctx->status;
 }
 
@@ -816,6 +1186,7 @@ void pa_ctx_release(struct pa_ctx *ctx)
 {
 	pa_atoms_release(ctx->atoms);
 	pa_arena_release(&ctx->arena);
+	pa_runs_release(ctx);
 	for (int h = 0; h < 3; h++)
 		ps_free(ctx->crules[h]);
 	ps_free(ctx->bases);

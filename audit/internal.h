@@ -460,6 +460,7 @@ struct pa_piece {
 	uint32_t decided;       /* the explicit accept so far, or a policy */
 	uint32_t helper;        /* rule that assigned a conntrack helper; PA_NONE; PA_HELPER_MIXED */
 	uint8_t nostate;        /* pf: the directions that passed it without keeping state */
+	uint32_t origin;        /* the start box it comes from (pa_eval_many) */
 	const struct pa_step *path;
 };
 #define PA_HELPER_MIXED (PA_NONE - 1)
@@ -476,6 +477,7 @@ struct pa_result {
 	uint32_t unknown_rule;  /* INDETERMINATE, DENY: the rule not modelled */
 	uint32_t helper;
 	uint8_t nostate;        /* pf: as in struct pa_piece */
+	uint32_t origin;        /* as in struct pa_piece */
 	uint8_t stage;          /* connection verdicts: 0 new, 1 established, 2 replies */
 	uint8_t v_b;            /* diff: the other ruleset's verdict and rule */
 	uint32_t rule_b;
@@ -505,11 +507,11 @@ struct pa_ctx {
 	struct pa_ivs none[PA_NDIMS];  /* PA_IIF, PA_OIF: the atom of no interface */
 	struct pa_arena arena;         /* boxes and pieces: freed with the context */
 	struct pa_crule *crules[3];    /* per hook: [rule * PA_NVARIANTS], made on first use */
+	struct pa_runs **runs[3];      /* per hook: [chain * PA_NVARIANTS], made on first use (eval.c) */
 	bool trace;                    /* record paths */
 	size_t live;                   /* pieces made, against PA_MAX_PIECES */
 	struct portspec_error *err;
 	enum portspec_status status;
-	uint8_t nostate;               /* the later packets of a connection: its pa_piece.nostate */
 	/* Addresses not given as the host's are neither local nor broadcast, as
 	 * if the host's addresses were given (the audit: its flows are to and
 	 * from the host's unicast addresses, and forwarded packets never have a
@@ -532,6 +534,8 @@ enum portspec_status pa_ctx_init(struct pa_ctx *ctx, const struct portspec_rules
 				 unsigned family, pa_cut_fn cuts, void *userdata,
 				 struct portspec_error *err);
 void pa_ctx_release(struct pa_ctx *ctx);
+/* The rule indexes of pa_ctx.runs (eval.c). */
+void pa_runs_release(struct pa_ctx *ctx);
 /* The box of every packet at the hook: no output interface at input, no
  * input interface at output. */
 bool pa_ctx_region_all(struct pa_ctx *ctx, enum portspec_hook hook, struct pa_box *out);
