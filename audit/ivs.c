@@ -131,12 +131,20 @@ bool pa_ivs_intersect(struct pa_arena *ar, struct pa_ivs *out, const struct pa_i
 		a = b;
 		b = t;
 	}
-	struct pa_iv *v = iv_alloc(ar, a->n + b->n);
+	/* Driven by the shorter list: each of its intervals against the part
+	 * of the longer one it overlaps, found by binary search; counted first,
+	 * so that a narrow set cut from a long list costs what it keeps. */
+	uint32_t room = 0;
+	for (uint32_t i = 0; i < a->n; i++) {
+		uint32_t j = lower(b, a->v[i].lo), k = j;
+		while (k < b->n && b->v[k].lo <= a->v[i].hi)
+			k++;
+		room += k - j;
+	}
+	struct pa_iv *v = iv_alloc(ar, room);
 	if (!v)
 		return false;
 	uint32_t n = 0;
-	/* Driven by the shorter list: each of its intervals against the part
-	 * of the longer one it overlaps. */
 	for (uint32_t i = 0; i < a->n; i++) {
 		for (uint32_t j = lower(b, a->v[i].lo); j < b->n && b->v[j].lo <= a->v[i].hi; j++) {
 			uint32_t lo = a->v[i].lo > b->v[j].lo ? a->v[i].lo : b->v[j].lo;
@@ -146,7 +154,7 @@ bool pa_ivs_intersect(struct pa_arena *ar, struct pa_ivs *out, const struct pa_i
 	}
 	out->v = v;
 	out->n = n;
-	out->cap = a->n + b->n;
+	out->cap = room ? room : 1;
 	return true;
 }
 
@@ -279,6 +287,8 @@ bool pa_ivs_equal(const struct pa_ivs *a, const struct pa_ivs *b)
 
 int pa_ivs_compare(const struct pa_ivs *a, const struct pa_ivs *b)
 {
+	if (a->v == b->v && a->n == b->n)
+		return 0; /* one shared list: sorting the pieces of one evaluation */
 	for (uint32_t i = 0; i < a->n && i < b->n; i++) {
 		if (a->v[i].lo != b->v[i].lo)
 			return a->v[i].lo < b->v[i].lo ? -1 : 1;

@@ -271,14 +271,32 @@ bool pa_cidr_parse(const char *text, unsigned family, unsigned *family_out,
 	return true;
 }
 
+/* Writes n (at most 255 for an octet, 128 for a prefix) at p; the end. */
+static char *put_small(char *p, unsigned n)
+{
+	if (n >= 100)
+		*p++ = (char)('0' + n / 100);
+	if (n >= 10)
+		*p++ = (char)('0' + n / 10 % 10);
+	*p++ = (char)('0' + n % 10);
+	return p;
+}
+
 void pa_addr_format(unsigned family, struct pa_u128 v, char *buf, size_t size)
 {
 	unsigned char b[16];
 	if (family == 4) {
-		for (int i = 0; i < 4; i++)
-			b[i] = (unsigned char)(v.lo >> (24 - 8 * i));
-		if (!inet_ntop(AF_INET, b, buf, (socklen_t)size))
+		/* By hand: classes list thousands of addresses, and inet_ntop's
+		 * printf is most of the time they take to write. */
+		if (size < 16) {
 			snprintf(buf, size, "?");
+			return;
+		}
+		char *p = buf;
+		for (int i = 0; i < 4; i++) {
+			p = put_small(p, (unsigned)(v.lo >> (24 - 8 * i)) & 0xff);
+			*p++ = i < 3 ? '.' : '\0';
+		}
 		return;
 	}
 	for (int i = 0; i < 8; i++) {
@@ -318,13 +336,21 @@ void pa_range_cidrs(struct ps_buf *b, unsigned family, struct pa_u128 lo, struct
 				break;
 			bits--;
 		}
-		char a[64];
-		pa_addr_format(family, lo, a, sizeof(a));
-		ps_buf_printf(b, "%s%s%s", first ? "" : sep, json ? "\"" : "", a);
-		if (bits > 0)
-			ps_buf_printf(b, "/%u", width - bits);
+		char a[80];
+		if (!first)
+			ps_buf_puts(b, sep);
+		char *p = a;
 		if (json)
-			ps_buf_putc(b, '"');
+			*p++ = '"';
+		pa_addr_format(family, lo, p, sizeof(a) - 8);
+		p += strlen(p);
+		if (bits > 0) {
+			*p++ = '/';
+			p = put_small(p, width - bits);
+		}
+		if (json)
+			*p++ = '"';
+		ps_buf_add(b, a, (size_t)(p - a));
 		first = false;
 		struct pa_u128 m = host_mask(family, width - bits);
 		struct pa_u128 end = {lo.hi | m.hi, lo.lo | m.lo};
