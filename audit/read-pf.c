@@ -227,7 +227,8 @@ static const char *keep(struct reader *rd, const char *s, size_t n)
 {
 	if (!grow((void **)&rd->strs, &rd->capstrs, rd->nstrs + 1, sizeof(*rd->strs)))
 		return NULL;
-	char *c = ps_strndup(s, n);
+	/* The empty word of a failed buffer has no text at all. */
+	char *c = ps_strndup(n ? s : "", n);
 	if (c)
 		rd->strs[rd->nstrs++] = c;
 	return c;
