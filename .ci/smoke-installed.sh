@@ -25,7 +25,7 @@ cli=$(command -v portspec) || fail "portspec is not on PATH"
 lib=$(ldd "$cli" | sed -n 's/^[[:space:]]*libportspec\.so\.0 => \([^ ]*\) .*/\1/p')
 case $(readlink -f "$lib") in
 "$prefix"/lib/*) ;;
-*) fail "$cli loads libportspec.so.0 from '$lib', not from $prefix/lib" ;;
+*) fail "$cli loads libportspec.so.1 from '$lib', not from $prefix/lib" ;;
 esac
 portspec render --backend iptables >"$tmp/rules" 2>"$tmp/stderr" || fail "portspec render: $(cat "$tmp/stderr")"
 cmp -s "$tmp/rules" "$srcdir/tests/backends-linux/golden/iptables-host-complete.rules" ||

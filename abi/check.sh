@@ -1,17 +1,20 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Compares a built libportspec.so with the committed ABI baseline.
+# Compares a built library with its committed ABI baseline: abi/NAME.abi for
+# NAME.so (libportspec, libportspec-audit).
 #
 #   abi/check.sh BUILD/libportspec/libportspec.so
+#   abi/check.sh BUILD/audit/libportspec-audit.so
 #
 # Any difference fails: an incompatible one must not ship; an addition is
-# fine but needs abi_current bumped in meson.build and a new baseline
+# fine but needs abi_current bumped in meson.build (audit/meson.build for
+# libportspec-audit) and a new baseline
 # (abi/update.sh), reviewed as a diff.
 set -eu
 [ $# -eq 1 ] || { echo "usage: $0 LIBRARY" >&2; exit 2; }
 lib=$1
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
-baseline=$srcdir/abi/libportspec.abi
+baseline=$srcdir/abi/$(basename "$lib" | sed 's/\.so.*$//').abi
 set +e
 abidiff --headers-dir2 "$srcdir/include/portspec" --no-show-locs \
 	"$baseline" "$lib"
@@ -25,7 +28,7 @@ if [ $((rc & 8)) -ne 0 ]; then
 	echo "INCOMPATIBLE ABI change against $baseline (abidiff exit $rc)" >&2
 elif [ $((rc & 4)) -ne 0 ]; then
 	echo "ABI changed compatibly against $baseline (abidiff exit $rc): bump abi_current" \
-		"in meson.build and run abi/update.sh $lib" >&2
+		"(meson.build, audit/meson.build) and run abi/update.sh $lib" >&2
 else
 	echo "abidiff failed (exit $rc)" >&2
 fi

@@ -16,6 +16,10 @@
 #   BENCH_NETNS=1 also run the packet-path lab (root; CONNRATE=path of connrate)
 #   QUERY_BENCH, INDEX_SIZE  portspec-query-bench and portspec-index-size:
 #                 the queries against the floor (bench/queries.sh)
+#   AUDIT_BENCH, GEN_RULESET  portspec-audit-bench and bench/gen-ruleset.py:
+#                 the audit of generated rulesets (AUDIT_SIZES, default
+#                 "1000 2000 5000 10000"; with BENCH_CALLGRIND=1 also its
+#                 instructions, bench/audit-instructions.sh)
 set -eu
 
 bench=$1
@@ -130,6 +134,30 @@ if [ -n "$pydir" ] && [ -d "$pydir/portspec" ]; then
 	echo
 	PYTHONPATH=$pydir "$python" "$here/py-overhead.py" --reps "$reps"
 	echo
+fi
+
+if [ -n "${AUDIT_BENCH:-}" ] && [ -n "${GEN_RULESET:-}" ]; then
+	echo "# audit of existing rulesets"
+	echo
+	audit_sizes=${AUDIT_SIZES:-1000 2000 5000 10000}
+	echo "| rules | chains | read ms | audit ms | diff ms | trace ms | max RSS MiB |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|"
+	for n in $audit_sizes; do
+		for fam in 4 6; do
+			f="$specdir/audit-$n.v$fam"
+			[ -s "$f" ] || "$python" "$GEN_RULESET" --rules "$n" --family "$fam" --output "$f"
+		done
+		"$AUDIT_BENCH" --reps "$((reps / 4 + 1))" "iptables:$specdir/audit-$n.v4"
+		"$AUDIT_BENCH" --reps "$((reps / 4 + 1))" "iptables:$specdir/audit-$n.v4" \
+			"ip6tables:$specdir/audit-$n.v6"
+	done
+	echo
+	if [ "${BENCH_CALLGRIND:-0}" = 1 ] && command -v valgrind >/dev/null 2>&1; then
+		# shellcheck disable=SC2086
+		"$(dirname "$0")/audit-instructions.sh" "$AUDIT_BENCH" "$python" "$GEN_RULESET" \
+			"$specdir" $audit_sizes
+		echo
+	fi
 fi
 
 if [ "${BENCH_NETNS:-0}" = 1 ] && [ -n "${CONNRATE:-}" ]; then

@@ -147,5 +147,8 @@ int cmd_profile(int argc, char **argv);
 int cmd_backends(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 #endif

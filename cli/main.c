@@ -25,6 +25,9 @@ static const struct command commands[] = {
 	{"fmt", cmd_fmt, "write a spec in canonical form"},
 	{"profile", cmd_profile, "print the effective profile (text or json)"},
 	{"backends", cmd_backends, "list the output backends"},
+	{"audit", cmd_audit, "does an existing ruleset let the policy's flows through? what else?"},
+	{"trace", cmd_trace, "what a ruleset does with a connection, and which rules decide"},
+	{"diff", cmd_diff, "what one ruleset accepts and another does not"},
 };
 
 static void usage(FILE *fp)

@@ -13,7 +13,7 @@
 set -eu
 
 usage() {
-	echo "usage: $0 SECONDS [spec-parse|spec-load|profile-parse|render...]" >&2
+	echo "usage: $0 SECONDS [spec-parse|spec-load|profile-parse|render|ruleset-iptables|ruleset-nft|ruleset-pf...]" >&2
 	exit 2
 }
 [ $# -ge 1 ] || usage
@@ -24,7 +24,7 @@ case $seconds in '' | *[!0-9]*) usage ;; esac
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 builddir=${FUZZ_BUILDDIR:-$srcdir/build-fuzz}
 workdir=${FUZZ_WORKDIR:-$builddir/fuzz-work}
-harnesses=${*:-spec-parse spec-load profile-parse render}
+harnesses=${*:-spec-parse spec-load profile-parse render ruleset-iptables ruleset-nft ruleset-pf}
 
 if [ ! -f "$builddir/build.ninja" ]; then
 	CC=clang meson setup "$builddir" "$srcdir" -Dfuzzers=true -Db_lundef=false \
@@ -37,6 +37,7 @@ corpus_of() {
 	spec-parse | spec-load) echo spec ;;
 	profile-parse) echo profile ;;
 	render) echo render ;;
+	ruleset-iptables | ruleset-nft | ruleset-pf) echo "$1" ;;
 	*) echo "unknown harness $1" >&2; exit 2 ;;
 	esac
 }

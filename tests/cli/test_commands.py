@@ -11,7 +11,7 @@ import pytest
 from conftest import EXE, SRCDIR, run, schema, validate
 
 COMMANDS = ["list", "check", "explain", "required", "cluster", "plan", "render", "doc", "validate",
-            "fmt", "profile", "backends"]
+            "fmt", "profile", "backends", "audit", "trace", "diff"]
 LISTINGS = ["list", "required", "cluster", "backends"]
 SSH_NOTE = "Not required unless otherwise directed by IBM Lotus Support"
 FQDN_NOTE = "you must set up FQDNs of internal hosts externally"

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
 """The library exports exactly what the version script lists, and the version
-script lists exactly what the public headers declare with PORTSPEC_EXPORT.
+script lists exactly what the public headers declare with PORTSPEC_EXPORT
+(PORTSPEC_AUDIT_EXPORT in audit.h, for libportspec-audit).
 
 usage: check-symbols.py LIBRARY MAPFILE HEADER...
 """
@@ -41,7 +42,7 @@ def header_symbols(paths):
     for p in paths:
         text = open(p, encoding='utf-8').read()
         text = re.sub(r'/\*.*?\*/', '', text, flags=re.S)
-        for m in re.finditer(r'PORTSPEC_EXPORT\b([^;{]*?)\b(portspec_\w+)\s*\(', text):
+        for m in re.finditer(r'PORTSPEC_(?:AUDIT_)?EXPORT\b([^;{]*?)\b(portspec_\w+)\s*\(', text):
             syms.add(m.group(2))
     return syms
 
