@@ -39,9 +39,12 @@ static enum portspec_ruleset_format format_of(const struct apply_target *t)
 						  : PORTSPEC_RULESET_IPTABLES;
 }
 
-/* Runs a listing tool and reads its output into @rs; @name names it in errors. */
+/*
+ * Runs a listing tool and reads its output into @rs; @name names it in
+ * errors.  The text is kept in @keep when that is not NULL.
+ */
 static int read_listing(const struct apply_target *t, const char *const *argv, const char *name,
-			struct portspec_ruleset *rs)
+			struct portspec_ruleset *rs, struct apply_text *keep)
 {
 	struct tool_result r;
 	int rc = tool_output(argv, "cannot list the ruleset", &r);
@@ -51,16 +54,19 @@ static int read_listing(const struct apply_target *t, const char *const *argv, c
 	if (portspec_ruleset_parse(rs, format_of(t), r.out.s ? r.out.s : "", r.out.len, name,
 				   &err))
 		rc = cli_report(&err);
+	else if (keep && !text_add(keep, r.out.s ? r.out.s : "", r.out.len))
+		rc = EXIT_IOERR;
 	tool_result_release(&r);
 	return rc;
 }
 
-static int read_live(const struct apply_target *t, struct portspec_ruleset *rs)
+/* iptables: the live listing stays in t->before, to be copied into the scratch namespace. */
+static int read_live(struct apply_target *t, struct portspec_ruleset *rs)
 {
 	const char *const nft[] = {t->tool, "-j", "list", "ruleset", NULL};
 	const char *const ipt[] = {t->save_tool, NULL};
-	return read_listing(t, t->kind == APPLY_NFT ? nft : ipt,
-			    "<live ruleset>", rs);
+	return t->kind == APPLY_NFT ? read_listing(t, nft, "<live ruleset>", rs, NULL)
+				    : read_listing(t, ipt, "<live ruleset>", rs, &t->before);
 }
 
 struct other_table {
@@ -72,7 +78,7 @@ static int read_other_table(const char *family, const char *name, void *ud)
 {
 	const struct other_table *o = ud;
 	const char *const argv[] = {o->t->tool, "-j", "list", "table", family, name, NULL};
-	return read_listing(o->t, argv, "<live ruleset>", o->rs);
+	return read_listing(o->t, argv, "<live ruleset>", o->rs, NULL);
 }
 
 /*
@@ -88,24 +94,20 @@ static int read_loaded(const struct apply_target *t, struct portspec_ruleset *af
 	const char *const nft[] = {t->tool, "-j", "list", "ruleset", NULL};
 	const char *const ipt[] = {t->save_tool, NULL};
 	int rc = EXIT_OK;
-	if (t->kind == APPLY_IPTABLES) {
-		struct tool_result live;
-		if ((rc = tool_output(ipt, "cannot list the live ruleset", &live)))
-			return rc;
-		struct apply_load l = {.text = live.out};
-		/* iptables-save lists nothing (not even *filter) until a table is used. */
-		if (live.out.len && (live.out.s[0] == '*' || text_contains(live.out.s, live.out.len, "\n*")))
-			rc = target_run_load(t, &l, false, "cannot copy the live ruleset into the "
-							   "scratch network namespace");
-		tool_result_release(&live);
-	}
+	const struct apply_text *live = &t->before;
+	/* iptables-save lists nothing (not even *filter) until a table is used. */
+	if (t->kind == APPLY_IPTABLES && live->len &&
+	    (live->s[0] == '*' || text_contains(live->s, live->len, "\n*")))
+		rc = target_run_load(t, &(struct apply_load){.text = *live}, false,
+				     "cannot copy the live ruleset into the scratch network "
+				     "namespace");
 	if (!rc)
 		rc = target_run_load(t, &t->rules, true, "the rules do not check; nothing changed");
 	if (!rc)
 		rc = target_run_load(t, &t->rules, false,
 				     "cannot load the rules in the scratch network namespace");
 	if (!rc)
-		rc = read_listing(t, t->kind == APPLY_NFT ? nft : ipt, "<new ruleset>", after);
+		rc = read_listing(t, t->kind == APPLY_NFT ? nft : ipt, "<new ruleset>", after, NULL);
 	return rc;
 }
 
@@ -115,7 +117,12 @@ static int read_live_sides(struct apply_target *ts, size_t n, struct portspec_ru
 {
 	int rc = EXIT_OK;
 	for (size_t i = 0; !rc && i < n; i++) {
-		rc = read_live(&ts[i], before);
+		/* nft: the refusals a load would meet (a fragment over base chains
+		 * without --hooks); it only reads the listing. */
+		if (ts[i].kind == APPLY_NFT)
+			rc = nft_save(&ts[i]);
+		if (!rc)
+			rc = read_live(&ts[i], before);
 		struct other_table o = {&ts[i], after};
 		if (!rc && ts[i].kind == APPLY_NFT)
 			rc = nft_each_other_table(&ts[i], read_other_table, &o);
