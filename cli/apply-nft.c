@@ -418,3 +418,33 @@ int nft_save(struct apply_target *t)
 	tool_result_release(&r);
 	return rc;
 }
+
+int nft_each_other_table(const struct apply_target *t,
+			 int (*fn)(const char *family, const char *name, void *ud), void *ud)
+{
+	const char *const argv[] = {t->tool, "list", "tables", NULL};
+	struct tool_result r;
+	int rc = tool_output(argv, "cannot list the live tables", &r);
+	if (rc)
+		return rc;
+	size_t pos = 0, n;
+	const char *line;
+	while (!rc && text_next_line(r.out.s, r.out.len, &pos, &line, &n)) {
+		struct nft_table tb = {0};
+		char header[300];
+		if (!n)
+			continue;
+		/* "table FAMILY NAME", read as the header of a listed block. */
+		snprintf(header, sizeof(header), "%.*s {", (int)(n > 290 ? 290 : n), line);
+		if (n > 290 || !table_header(header, strlen(header), &tb) ||
+		    !nft_family(tb.family) || !nft_identifier(tb.name)) {
+			fprintf(stderr, "portspec apply: cannot read 'nft list tables' at '%.*s'\n",
+				(int)(n > 60 ? 60 : n), line);
+			rc = EXIT_DATAERR;
+		} else if (strcmp(tb.family, "inet") || strcmp(tb.name, t->name)) {
+			rc = fn(tb.family, tb.name, ud);
+		}
+	}
+	tool_result_release(&r);
+	return rc;
+}

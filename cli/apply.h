@@ -21,6 +21,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <portspec/audit.h>
+
 /* A NUL-terminated text that grows; {0} is an empty one. */
 struct apply_text {
 	char *s;
@@ -119,6 +121,21 @@ int target_run_load(const struct apply_target *t, const struct apply_load *l, bo
  * it to the rules; only `table inet NAME { ... }` blocks are allowed.
  */
 int nft_add_hooks(struct apply_target *t, const char *path);
+
+/*
+ * Calls @fn with each live nft table but table inet NAME (the one a load
+ * replaces), in the order `nft list tables` gives; stops at the first
+ * non-zero return and returns it.
+ */
+int nft_each_other_table(const struct apply_target *t,
+			 int (*fn)(const char *family, const char *name, void *ud), void *ud);
+/*
+ * --dry-run: what the live ruleset and the one a load would leave differ in
+ * (libportspec-audit's diff, as portspec diff prints it), with nothing loaded:
+ * the new ruleset is built in a network namespace of its own.  Exit codes as
+ * for portspec diff.
+ */
+int apply_dry_run(struct apply_target *ts, size_t n, enum portspec_audit_format fmt);
 
 /* The ruleset that drops everything but loopback, for --on-failure=closed. */
 bool closed_ruleset(const struct apply_target *t, struct apply_load *out);

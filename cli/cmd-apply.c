@@ -13,6 +13,7 @@
 
 #include "apply.h"
 #include "cli.h"
+#include "rulesets.h"
 
 #define MAX_TARGETS 3
 
@@ -21,7 +22,9 @@ struct apply_opts {
 	const char *backends[MAX_TARGETS];
 	size_t nbackends;
 	enum portspec_mode mode;
-	bool fragment, replace_forwarding, yes, closed;
+	bool fragment, replace_forwarding, yes, closed, dry_run;
+	enum portspec_audit_format format; /* --dry-run's output */
+	bool format_set;
 	const char *name; /* NULL: the library's default, "portspec" */
 	unsigned timeout;
 	const char *hooks;
@@ -32,6 +35,7 @@ static const char usage[] =
 	"usage: portspec apply [--backend NAME[,NAME]] [--mode host|gateway] [--fragment]\n"
 	"                      [--name NAME] [--timeout SECONDS] [--yes]\n"
 	"                      [--replace-forwarding] [--on-failure open|closed]\n"
+	"                      [--dry-run [--format text|json]]\n"
 	"                      [--spec FILE] [--profile FILE] [--set KEY=VALUE]...\n";
 
 static void help(void)
@@ -51,6 +55,11 @@ static void help(void)
 	       "                         (default portspec)\n"
 	       "  -t, --timeout SECONDS  how long to wait for 'yes' (default 30)\n"
 	       "  -y, --yes              keep the new rules without asking (scripts, boot)\n"
+	       "  -n, --dry-run          render and check the rules, then print how the live\n"
+	       "                         ruleset and the one the load would leave differ\n"
+	       "                         (as portspec diff does) and stop: nothing is saved,\n"
+	       "                         loaded or asked\n"
+	       "      --format FORMAT    --dry-run's output: text (default) or json\n"
 	       "      --replace-forwarding\n"
 	       "                         allow a complete gateway ruleset: it drops all other\n"
 	       "                         forwarded traffic\n"
@@ -69,10 +78,13 @@ static void help(void)
 	       "\nExit status: 0 applied, 1 not confirmed: the previous ruleset is back,\n"
 	       "2 usage, 65 bad spec or profile, 69 the firewall tool is missing or refused\n"
 	       "the rules: nothing changed, 70 the rollback failed (the message says how to\n"
-	       "restore by hand), 74 I/O error.\n"
+	       "restore by hand), 74 I/O error.  With --dry-run: 0 no difference, 1 the load\n"
+	       "would change what passes, 3 no certain difference but some classes\n"
+	       "indeterminate; nothing is ever changed.\n"
 	       "\nexamples:\n"
 	       "  portspec apply --backend nft --profile site.profile\n"
 	       "  portspec apply --backend iptables,ip6tables --timeout 60\n"
+	       "  portspec apply --backend nft --profile site.profile --dry-run\n"
 	       "  portspec apply --backend iptables --fragment \\\n"
 	       "          --iptables-restore iptables-legacy-restore\n",
 	       usage);
@@ -85,6 +97,7 @@ enum {
 	OPT_IPTABLES_RESTORE,
 	OPT_IP6TABLES_RESTORE,
 	OPT_ON_FAILURE,
+	OPT_FORMAT,
 };
 
 /* Letters, digits, '_' and '-', a letter first, at most 28: as render takes it. */
@@ -146,6 +159,12 @@ static const char *take_option(struct apply_opts *o, int c, char *arg)
 	case 't': return parse_seconds(arg, &o->timeout) ? NULL :
 		"--timeout is a number of seconds, 1 to 86400";
 	case 'y': o->yes = true; return NULL;
+	case 'n': o->dry_run = true; return NULL;
+	case OPT_FORMAT:
+		o->format_set = true;
+		return !strcmp(arg, "text") ? (o->format = PORTSPEC_AUDIT_TEXT, NULL)
+		       : !strcmp(arg, "json") ? (o->format = PORTSPEC_AUDIT_JSON, NULL)
+					      : "--format is text or json";
 	case OPT_REPLACE_FORWARDING: o->replace_forwarding = true; return NULL;
 	case OPT_HOOKS: o->hooks = arg; return NULL;
 	case OPT_NFT: o->nft = arg; return NULL;
@@ -174,6 +193,10 @@ static const char *conflicts(const struct apply_opts *o)
 		return "--replace-forwarding is for a complete gateway ruleset only";
 	if (o->hooks && (!nft_only || !o->fragment))
 		return "--hooks is for an nft fragment (--backend nft --fragment)";
+	if (o->format_set && !o->dry_run)
+		return "--format is for --dry-run's output";
+	if (o->dry_run && o->closed)
+		return "--on-failure=closed is for a load, and --dry-run loads nothing";
 	return NULL;
 }
 
@@ -451,6 +474,8 @@ static int run(struct apply_opts *o, struct apply_target *ts)
 		rc = render_target(o, policy, &ts[i]);
 	portspec_policy_free(policy);
 	portspec_spec_free(spec);
+	if (!rc && o->dry_run)
+		return apply_dry_run(ts, o->nbackends, o->format);
 	if (!rc && !signals_hold())
 		rc = EXIT_IOERR;
 	if (!rc)
@@ -468,6 +493,8 @@ int cmd_apply(int argc, char **argv)
 		{"name", required_argument, NULL, 'N'},
 		{"timeout", required_argument, NULL, 't'},
 		{"yes", no_argument, NULL, 'y'},
+		{"dry-run", no_argument, NULL, 'n'},
+		{"format", required_argument, NULL, OPT_FORMAT},
 		{"replace-forwarding", no_argument, NULL, OPT_REPLACE_FORWARDING},
 		{"hooks", required_argument, NULL, OPT_HOOKS},
 		{"nft", required_argument, NULL, OPT_NFT},
@@ -478,13 +505,14 @@ int cmd_apply(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct apply_opts o = {.mode = PORTSPEC_MODE_HOST, .timeout = 30};
+	struct apply_opts o = {.mode = PORTSPEC_MODE_HOST, .timeout = 30,
+			       .format = PORTSPEC_AUDIT_TEXT};
 	struct apply_target ts[MAX_TARGETS] = {0};
 	const char *why = NULL;
 	int c, rc = EXIT_OK, bad_optind = 0, bad_optopt = 0;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "b:m:FN:t:yh" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:m:FN:t:ynh" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
 		int handled = cli_policy_opt(&o.po, c, optarg);
 		if (handled < 0) {
 			rc = -handled;
@@ -512,7 +540,7 @@ int cmd_apply(int argc, char **argv)
 		o.backends[o.nbackends++] = "nft";
 	if (!why)
 		why = conflicts(&o);
-	if (!why && !o.yes && !isatty(STDIN_FILENO))
+	if (!why && !o.yes && !o.dry_run && !isatty(STDIN_FILENO))
 		why = "no terminal to confirm on, so nothing was changed: run it on a terminal "
 		      "(ssh -t), or pass --yes to keep the rules without asking";
 	rc = setup_targets(&o, ts);

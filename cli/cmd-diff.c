@@ -145,21 +145,11 @@ int cmd_diff(int argc, char **argv)
 	enum portspec_status st = with_policy
 		? portspec_ruleset_diff_plan(a, portspec_policy_plan(policy, m), &d, &err)
 		: portspec_ruleset_diff(a, b, &d, &err);
-	if (st) {
-		fprintf(stderr, "portspec diff: %s\n", err.text);
-		rc = err.status == PORTSPEC_E_INVALID ? EXIT_USAGE : cli_exit_code(err.status);
-	} else if (portspec_ruleset_diff_write(d, fmt, cli_stdout_sink, NULL)) {
-		rc = EXIT_IOERR;
-	} else {
-		rc = portspec_ruleset_diff_count(d) ? EXIT_DENIED : portspec_ruleset_diff_indeterminate_count(d) ? 3 : EXIT_OK;
-	}
-	portspec_ruleset_diff_free(d);
+	rc = cli_diff_report("diff", st, d, &err, fmt);
 	portspec_ruleset_free(a);
 	portspec_ruleset_free(b);
 	portspec_policy_free(policy);
 	portspec_spec_free(spec);
-	int o = cli_finish_output("diff");
-	rc = o ? o : rc;
 out:
 	cli_rulesets_release(&ra);
 	cli_rulesets_release(&rb);

@@ -104,6 +104,24 @@ bool cli_audit_format(const char *cmd, const char *name, enum portspec_audit_for
 	return true;
 }
 
+int cli_diff_report(const char *cmd, enum portspec_status st, struct portspec_ruleset_diff *d,
+		    const struct portspec_error *err, enum portspec_audit_format fmt)
+{
+	int rc;
+	if (st) {
+		fprintf(stderr, "portspec %s: %s\n", cmd, err->text);
+		rc = err->status == PORTSPEC_E_INVALID ? EXIT_USAGE : cli_exit_code(err->status);
+	} else if (portspec_ruleset_diff_write(d, fmt, cli_stdout_sink, NULL)) {
+		rc = EXIT_IOERR;
+	} else {
+		rc = portspec_ruleset_diff_count(d) ? EXIT_DENIED
+		     : portspec_ruleset_diff_indeterminate_count(d) ? 3 : EXIT_OK;
+	}
+	portspec_ruleset_diff_free(d);
+	int o = cli_finish_output(cmd);
+	return o ? o : rc;
+}
+
 int cli_stdout_sink(void *userdata, const char *data, size_t len)
 {
 	(void)userdata;

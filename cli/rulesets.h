@@ -36,6 +36,14 @@ void cli_rulesets_release(struct cli_rulesets *r);
 int cli_rulesets_load(const struct cli_rulesets *r, bool quiet, struct portspec_ruleset **out);
 /* "text" or "json"; prints the error and returns false otherwise. */
 bool cli_audit_format(const char *cmd, const char *name, enum portspec_audit_format *out);
+/*
+ * The end of a diff (portspec diff, apply --dry-run): prints the failure of
+ * @st, or the diff @d in @fmt on stdout; frees @d and flushes stdout.
+ * Returns the exit code: 0 equal, EXIT_DENIED different, 3 no certain
+ * difference but some classes indeterminate, or the error's.
+ */
+int cli_diff_report(const char *cmd, enum portspec_status st, struct portspec_ruleset_diff *d,
+		    const struct portspec_error *err, enum portspec_audit_format fmt);
 /* A sink that writes to stdout. */
 int cli_stdout_sink(void *userdata, const char *data, size_t len);
 /* "input", "output", "forward"; 0 for anything else. */

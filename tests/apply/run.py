@@ -44,7 +44,8 @@ def main():
     import pytest
     return pytest.main(["-q", "-p", "no:cacheprovider", "--rootdir", HERE,
                         os.path.join(HERE, "test_apply.py"),
-                        os.path.join(HERE, "test_boot.py")] + sys.argv[2:])
+                        os.path.join(HERE, "test_boot.py"),
+                        os.path.join(HERE, "test_dryrun.py")] + sys.argv[2:])
 
 
 if __name__ == "__main__":

@@ -37,6 +37,9 @@ def apply(*args):
     (["--yes", "extra"], "unexpected argument"),
     (["--frobnicate"], "unknown option '--frobnicate'"),
     ([], "no terminal to confirm on, so nothing was changed"),
+    (["--format", "json", "--yes"], "--format is for --dry-run's output"),
+    (["--dry-run", "--format", "yaml"], "--format is text or json"),
+    (["--dry-run", "--on-failure=closed"], "--dry-run loads nothing"),
 ])
 def test_refused(args, says):
     rc, err = apply(*args)
@@ -48,7 +51,8 @@ def test_help_names_every_exit_status():
     p = subprocess.run([EXE, "apply", "--help"], capture_output=True, text=True)
     assert p.returncode == 0
     for code in ("0 applied", "1 not confirmed", "2 usage", "65 bad", "69 the firewall tool",
-                 "70 the rollback failed", "74 I/O"):
+                 "70 the rollback failed", "74 I/O", "With --dry-run: 0 no difference",
+                 "1 the load would change what passes", "3 no certain difference"):
         assert code in " ".join(p.stdout.split()), code
     assert subprocess.run([EXE, "help", "apply"], capture_output=True, text=True).stdout == p.stdout
 
