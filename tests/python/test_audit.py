@@ -276,3 +276,27 @@ def test_no_leaks_over_many_cycles(small):
     assert sys.getallocatedblocks() - blocks < 500
     if heap is not None and not _UNDER_ASAN:
         assert _c_heap_in_use() - heap < 256 * 1024
+
+
+# ---- the documentation's examples, run as written ------------------------------
+
+def _python_blocks(path, section):
+    text = (SRCDIR / path).read_text(encoding="utf-8")
+    text = text.split(section, 1)[1].split("\n## ", 1)[0]
+    return [b.split("\n", 1)[1] for b in text.split("```python")[1:]
+            for b in [b.split("```", 1)[0]]]
+
+
+@pytest.mark.parametrize("path, section", [("docs/audit.md", "## Python"),
+                                           ("README.md", "## Python (and Lua)")])
+def test_documented_examples_run(tmp_path, monkeypatch, path, section):
+    blocks = _python_blocks(path, section)
+    assert blocks and any("Ruleset(" in b for b in blocks)
+    site = portspec.load_default().policy(inside=["10.0.0.0/8"], appliance="10.0.0.5")
+    (tmp_path / "rules.v4").write_text(site.render("iptables"))
+    (tmp_path / "rules.v6").write_text(site.render("ip6tables"))
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    for block in blocks:
+        exec(compile(block, f"{path} (Python example)", "exec"), namespace)
+    assert isinstance(namespace["rules"], portspec.Ruleset)
