@@ -140,28 +140,20 @@ def test_audit_takes_paths_and_writes_text(policy, tmp_path):
         policy.audit(rendered(policy), "host", "xml")
 
 
-def _cli():
-    builddir = os.environ.get("PORTSPEC_BUILDDIR")
-    path = os.path.join(builddir, "cli", "portspec") if builddir else None
-    if not path or not os.access(path, os.X_OK):
-        pytest.fail("the portspec CLI is not built (PORTSPEC_BUILDDIR/cli/portspec)")
-    return path
-
-
-def test_documents_are_the_cli_s(policy, tmp_path):
+def test_documents_are_the_cli_s(cli, policy, tmp_path):
     # The same library writes both: the same document for the same input.
     v4 = tmp_path / "r.v4"
     v4.write_text(policy.render("iptables").replace("--dport 161", "--dport 162"))
     sets = [a for k, v in SITE.items() for item in ([v] if isinstance(v, str) else v)
             for a in ("--set", f"{k}={item}")]
-    cli = subprocess.run([_cli(), "audit", "-q", "-r", str(v4), "--format", "json", *sets],
-                         capture_output=True, text=True)
-    assert cli.returncode == 1, cli.stderr
-    assert json.loads(cli.stdout) == policy.audit(portspec.Ruleset(v4))
-    cli = subprocess.run([_cli(), "trace", "-q", "-r", str(v4), "--hook", "input", "--proto",
-                          "udp", "--dport", "162", "--format", "json"],
-                         capture_output=True, text=True)
-    assert json.loads(cli.stdout) == portspec.Ruleset(v4).trace("input", "udp", dport=162)
+    r = subprocess.run([cli, "audit", "-q", "-r", str(v4), "--format", "json", *sets],
+                       capture_output=True, text=True)
+    assert r.returncode == 1, r.stderr
+    assert json.loads(r.stdout) == policy.audit(portspec.Ruleset(v4))
+    r = subprocess.run([cli, "trace", "-q", "-r", str(v4), "--hook", "input", "--proto",
+                        "udp", "--dport", "162", "--format", "json"],
+                       capture_output=True, text=True)
+    assert json.loads(r.stdout) == portspec.Ruleset(v4).trace("input", "udp", dport=162)
 
 
 # ---- trace -----------------------------------------------------------------
