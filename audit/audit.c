@@ -80,20 +80,6 @@ static void cut_lo(struct pa_atom_builder *ab, void *userdata)
 	}
 }
 
-static struct pa_u128 addr_value(unsigned family, const unsigned char *b)
-{
-	struct pa_u128 v = {0, 0};
-	if (family == 4) {
-		v.lo = (uint64_t)b[0] << 24 | (uint64_t)b[1] << 16 | (uint64_t)b[2] << 8 | b[3];
-		return v;
-	}
-	for (int i = 0; i < 8; i++) {
-		v.hi = v.hi << 8 | b[i];
-		v.lo = v.lo << 8 | b[8 + i];
-	}
-	return v;
-}
-
 /* The atoms of an address set's matched addresses. */
 static bool addrset_atoms(struct pa_ctx *ctx, enum pa_dim d, const struct portspec_addrset *s,
 			  struct pa_ivs *out)
@@ -105,8 +91,8 @@ static bool addrset_atoms(struct pa_ctx *ctx, enum pa_dim d, const struct portsp
 	struct pa_ivs acc = {0};
 	for (size_t i = 0; i < s->matched_count; i++) {
 		struct pa_ivs one, u;
-		uint32_t lo = pa_atom_of(&ctx->atoms[d], addr_value(s->family, s->matched[i].first));
-		uint32_t hi = pa_atom_of(&ctx->atoms[d], addr_value(s->family, s->matched[i].last));
+		uint32_t lo = pa_atom_of(&ctx->atoms[d], pa_addr_value(s->family, s->matched[i].first));
+		uint32_t hi = pa_atom_of(&ctx->atoms[d], pa_addr_value(s->family, s->matched[i].last));
 		if (!pa_ivs_single(&ctx->arena, &one, lo, hi) ||
 		    !pa_ivs_union(&ctx->arena, &u, &acc, &one))
 			return false;

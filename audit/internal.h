@@ -83,6 +83,7 @@ bool pa_set_intersect(struct pa_set *dst, const struct pa_set *a, const struct p
 bool pa_set_contains(const struct pa_set *s, struct pa_u128 v);
 
 /* Addresses: text to value (family 4 or 6, or 0 to accept either). */
+struct pa_u128 pa_addr_value(unsigned family, const unsigned char *bytes);
 bool pa_addr_parse(const char *text, unsigned family, unsigned *family_out,
 		   struct pa_u128 *out);
 /* "a.b.c.d[/n]", "x::y[/n]" or a dotted netmask "a.b.c.d/m.m.m.m" (contiguous

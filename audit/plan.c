@@ -13,20 +13,6 @@
 
 #include "internal.h"
 
-static struct pa_u128 bytes_value(unsigned family, const unsigned char *b)
-{
-	struct pa_u128 v = {0, 0};
-	if (family == 4) {
-		v.lo = (uint64_t)b[0] << 24 | (uint64_t)b[1] << 16 | (uint64_t)b[2] << 8 | b[3];
-		return v;
-	}
-	for (int i = 0; i < 8; i++) {
-		v.hi = v.hi << 8 | b[i];
-		v.lo = v.lo << 8 | b[8 + i];
-	}
-	return v;
-}
-
 static bool add_set(struct pa_rule *r, enum pa_dim d, unsigned family, bool negate,
 		    const struct portspec_addr_range *ranges, size_t n)
 {
@@ -37,8 +23,8 @@ static bool add_set(struct pa_rule *r, enum pa_dim d, unsigned family, bool nega
 	p->family = (uint8_t)family;
 	p->negate = negate;
 	for (size_t i = 0; i < n; i++)
-		if (!pa_set_add(&p->set, bytes_value(family, ranges[i].first),
-				bytes_value(family, ranges[i].last)))
+		if (!pa_set_add(&p->set, pa_addr_value(family, ranges[i].first),
+				pa_addr_value(family, ranges[i].last)))
 			return false;
 	return true;
 }

@@ -171,7 +171,8 @@ bool pa_set_contains(const struct pa_set *s, struct pa_u128 v)
 
 /* ---- addresses ---- */
 
-static struct pa_u128 from_bytes(const unsigned char *b, unsigned family)
+/* An address in network byte order (4 or 16 bytes) as a value. */
+struct pa_u128 pa_addr_value(unsigned family, const unsigned char *b)
 {
 	struct pa_u128 v = {0, 0};
 	if (family == 4) {
@@ -192,13 +193,13 @@ bool pa_addr_parse(const char *text, unsigned family, unsigned *family_out,
 	if (strlen(text) >= 64)
 		return false;
 	if (family != 6 && inet_pton(AF_INET, text, bytes) == 1) {
-		*out = from_bytes(bytes, 4);
+		*out = pa_addr_value(4, bytes);
 		if (family_out)
 			*family_out = 4;
 		return true;
 	}
 	if (family != 4 && inet_pton(AF_INET6, text, bytes) == 1) {
-		*out = from_bytes(bytes, 6);
+		*out = pa_addr_value(6, bytes);
 		if (family_out)
 			*family_out = 6;
 		return true;

@@ -67,21 +67,12 @@ static bool ps_b_check(struct portspec_error *err, enum portspec_status status)
 	return false;
 }
 
-/* The status names the scripting languages see ("parse", "unknown", ...). */
+/* The status names the scripting languages see ("parse", "unknown", ...):
+ * the library's own, so that they cannot drift apart. */
 static const char *ps_b_status_name(enum portspec_status status)
 {
-	switch (status) {
-	case PORTSPEC_OK: return "ok";
-	case PORTSPEC_E_INVALID: return "invalid";
-	case PORTSPEC_E_NOMEM: return "nomem";
-	case PORTSPEC_E_IO: return "io";
-	case PORTSPEC_E_PARSE: return "parse";
-	case PORTSPEC_E_UNKNOWN: return "unknown";
-	case PORTSPEC_E_PROFILE: return "profile";
-	case PORTSPEC_E_UNSUPPORTED: return "unsupported";
-	case PORTSPEC_E_LIMIT: return "limit";
-	}
-	return "error";
+	const char *name = portspec_status_name(status);
+	return name ? name : "error";
 }
 
 /* The queries that hand back a list: evaluated while the list is built, so

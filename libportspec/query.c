@@ -351,6 +351,59 @@ static enum portspec_status suggest_ping(struct ps_explanation *x,
 	return PORTSPEC_OK;
 }
 
+/* A role variant's answers, without and with the cluster peers it needs. */
+struct memo {
+	signed char plain, peers; /* 0 not asked yet, 1 allows, -1 does not */
+};
+
+/*
+ * Whether variant @v of service @s changes nothing, so that @c stays denied
+ * without compiling: enabling an enabled service, serving a service that
+ * has no "either" flows from every zone (the key does not exist), a role
+ * the profile already has.
+ */
+static bool variant_is_noop(const struct portspec_plan *plan, size_t s, size_t v)
+{
+	const struct portspec_profile *pr = plan->policy->profile;
+	const struct variant *var = &variants[v];
+	if (var->key && !strcmp(var->key, "enable"))
+		return pr->enabled[s];
+	if (!var->key)
+		return plan->policy->spec->services[s].either_zones == 0;
+	return !strcmp(var->key, "role") && pr->role == portspec_role_from_name(var->value);
+}
+
+/*
+ * try_setting() for variant @v of service @s.  A profile change compiles the
+ * whole policy, so for a port that thousands of services use, asking each
+ * service each variant was quadratic; no-ops are answered at once and a role
+ * change (whose answer is the same for every service, unless the service's
+ * own narrowing is the extra setting) is compiled once.
+ */
+static enum portspec_status try_variant(const struct portspec_plan *plan,
+					const struct portspec_connection *c, size_t s, size_t v,
+					const char *key, const char *value, const char *extra_key,
+					const char *extra_value, struct memo *memo, bool *allows)
+{
+	*allows = false;
+	if (!extra_key && variant_is_noop(plan, s, v))
+		return PORTSPEC_OK;
+	bool role = variants[v].key && !strcmp(variants[v].key, "role");
+	/* the extra setting is the service's own narrowing (see extra_for) or the
+	 * cluster peers, the same for every service */
+	bool own = extra_key && c->remote.family && narrowed(plan, c, s);
+	bool shared = role && !own;
+	signed char *slot = shared ? (extra_key ? &memo[v].peers : &memo[v].plain) : NULL;
+	if (slot && *slot) {
+		*allows = *slot > 0;
+		return PORTSPEC_OK;
+	}
+	enum portspec_status st = try_setting(plan, c, key, value, extra_key, extra_value, allows);
+	if (!st && slot)
+		*slot = *allows ? 1 : -1;
+	return st;
+}
+
 /* The settings that would allow @c: services that use the port, each variant. */
 static enum portspec_status suggest(struct ps_explanation *x, const struct portspec_plan *plan,
 				    const struct portspec_connection *c, struct ps_buf *reason)
@@ -360,6 +413,8 @@ static enum portspec_status suggest(struct ps_explanation *x, const struct ports
 	enum portspec_status st = suggest_ping(x, plan, c, reason, &used, &said);
 	if (st)
 		return st;
+	/* What a role change gives does not depend on the service: asked once. */
+	struct memo memo[sizeof(variants) / sizeof(variants[0])] = {{0}};
 	for (size_t s = 0; s < spec->nservices; s++) {
 		const struct portspec_service *svc = &spec->services[s];
 		if (!service_uses(svc, c->protocol, c->port))
@@ -369,13 +424,14 @@ static enum portspec_status suggest(struct ps_explanation *x, const struct ports
 			const char *key = variants[v].key ? variants[v].key : svc->name;
 			const char *value = variants[v].value ? variants[v].value : svc->name;
 			bool allows, extra = false;
-			st = try_setting(plan, c, key, value, NULL, NULL, &allows);
+			st = try_variant(plan, c, s, v, key, value, NULL, NULL, memo, &allows);
 			if (st)
 				return st;
 			struct extra e = {0};
 			if (!allows && extra_for(plan, c, s, &variants[v], &e)) {
 				extra = true;
-				st = try_setting(plan, c, key, value, e.key, e.value, &allows);
+				st = try_variant(plan, c, s, v, key, value, e.key, e.value, memo,
+						 &allows);
 				if (st)
 					return st;
 			}

@@ -100,6 +100,11 @@ struct portspec_spec *ps_spec_ref(const struct portspec_spec *spec)
 	return s;
 }
 
+PORTSPEC_EXPORT struct portspec_spec *portspec_spec_ref(const struct portspec_spec *spec)
+{
+	return spec ? ps_spec_ref(spec) : NULL;
+}
+
 size_t ps_spec_service_index(const struct portspec_spec *spec, const struct portspec_service *svc)
 {
 	/* compared as integers: a service may lie outside the array */

@@ -208,6 +208,13 @@ PORTSPEC_EXPORT enum portspec_status portspec_spec_new_default(struct portspec_s
 							       struct portspec_error *err);
 /** The text of the built-in spec (NUL-terminated, static).  @since 0.1 */
 PORTSPEC_EXPORT const char *portspec_default_spec_text(void);
+/**
+ * Takes one more reference to @p spec (thread-safe) and returns it; each
+ * reference is dropped by one portspec_spec_free().  For holders that
+ * outlive the code that loaded the spec, without a copy.  NULL gives NULL.
+ * @since 0.2
+ */
+PORTSPEC_EXPORT struct portspec_spec *portspec_spec_ref(const struct portspec_spec *spec);
 /** Drops the caller's reference; policies compiled from it keep it alive.  @since 0.1 */
 PORTSPEC_EXPORT void portspec_spec_free(struct portspec_spec *spec);
 

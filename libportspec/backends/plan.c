@@ -5,6 +5,9 @@
  * data every rule backend formats, for tools, tests and the audit.  Keys are
  * only ever added.
  */
+#include <stdint.h>
+#include <stdlib.h>
+
 #include "doc-common.h"
 
 static void range(struct ps_buf *b, const struct portspec_addr_range *r)
@@ -43,21 +46,53 @@ static void addrset(struct ps_buf *b, const struct portspec_addrset *s)
 	ps_buf_putc(b, '}');
 }
 
+struct svc_at {
+	const struct portspec_service *svc;
+	size_t at; /* position of the flow in the entry */
+};
+
+static int by_service_then_position(const void *a, const void *b)
+{
+	const struct svc_at *x = a, *y = b;
+	uintptr_t sx = (uintptr_t)x->svc, sy = (uintptr_t)y->svc;
+	if (sx != sy)
+		return sx < sy ? -1 : 1;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+static int by_position(const void *a, const void *b)
+{
+	const struct svc_at *x = a, *y = b;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* Each service of the ranges once, in the order of its first flow.  Sorting
+ * keeps this n log n: an entry of a large spec serves thousands of flows,
+ * and comparing each with all before it was quadratic. */
 static void services(struct ps_buf *b, const struct portspec_plan_port *ports, size_t nports)
 {
-	/* each service once: the flows of an entry are consecutive, check the earlier ones */
-	size_t n = 0, total;
+	size_t total;
 	const struct portspec_flow *const *all = ps_ranges_flows(ports, nports, &total);
-	for (size_t i = 0; i < total; i++) {
-		const struct portspec_service *svc = portspec_flow_service(all[i]);
-		bool seen = false;
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = portspec_flow_service(all[j]) == svc;
-		if (seen)
-			continue;
-		ps_buf_puts(b, n++ ? ", " : "");
-		ps_doc_json_str(b, portspec_service_name(svc));
+	if (!total)
+		return;
+	struct svc_at *v = ps_malloc(total * sizeof(*v));
+	if (!v) {
+		b->failed = true;
+		return;
 	}
+	for (size_t i = 0; i < total; i++)
+		v[i] = (struct svc_at){portspec_flow_service(all[i]), i};
+	qsort(v, total, sizeof(*v), by_service_then_position);
+	size_t n = 0;
+	for (size_t i = 0; i < total; i++)
+		if (i == 0 || v[i].svc != v[i - 1].svc)
+			v[n++] = v[i];
+	qsort(v, n, sizeof(*v), by_position);
+	for (size_t i = 0; i < n; i++) {
+		ps_buf_puts(b, i ? ", " : "");
+		ps_doc_json_str(b, portspec_service_name(v[i].svc));
+	}
+	ps_free(v);
 }
 
 static void ranges_json(struct ps_buf *b, const struct portspec_plan_port *v, size_t n)

@@ -14,6 +14,28 @@
 
 #include "testutil.h"
 
+/* A reference taken with portspec_spec_ref() keeps the spec alive after the
+ * loader's portspec_spec_free(); the last free releases it (ASan and valgrind
+ * see a leak or a use after free otherwise). */
+static void test_spec_ref(void **state)
+{
+	(void)state;
+	struct portspec_error err;
+	struct portspec_spec *spec = NULL;
+	assert_null(portspec_spec_ref(NULL));
+	assert_int_equal(portspec_spec_new_default(&spec, &err), PORTSPEC_OK);
+	struct portspec_spec *held = portspec_spec_ref(spec);
+	assert_ptr_equal(held, spec);
+	portspec_spec_free(spec);
+	assert_non_null(portspec_spec_find_zone(held, "inside"));
+	struct portspec_policy *policy = NULL;
+	assert_int_equal(portspec_policy_new(held, NULL, &policy, &err), PORTSPEC_OK);
+	portspec_spec_free(held);
+	assert_ptr_equal(portspec_policy_spec(policy), held);
+	assert_non_null(portspec_spec_find_zone(portspec_policy_spec(policy), "outside"));
+	portspec_policy_free(policy);
+}
+
 static void test_null_handles(void **state)
 {
 	(void)state;
@@ -207,6 +229,7 @@ static void test_allocator_hooks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_spec_ref),
 		cmocka_unit_test(test_null_handles),
 		cmocka_unit_test(test_bad_query_arguments),
 		cmocka_unit_test(test_names),

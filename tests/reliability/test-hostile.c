@@ -26,15 +26,7 @@
 
 #include <portspec/portspec.h>
 
-static const char *const status_names[] = {
-	"ok", "invalid", "nomem", "io", "parse", "unknown", "profile", "unsupported", "limit",
-};
-
-static const char *status_name(enum portspec_status st)
-{
-	return (size_t)st < sizeof(status_names) / sizeof(status_names[0]) ? status_names[st]
-									    : "?";
-}
+#include "testutil.h"
 
 static bool regen(void)
 {
@@ -49,30 +41,6 @@ static char *corpus_dir(void)
 	static char dir[4096];
 	snprintf(dir, sizeof(dir), "%s/tests/reliability/hostile", src);
 	return dir;
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		return NULL;
-	size_t cap = 1 << 16, n = 0, r;
-	char *buf = malloc(cap + 1);
-	while (buf && (r = fread(buf + n, 1, cap - n, fp)) > 0) {
-		n += r;
-		if (n == cap) {
-			char *p = realloc(buf, (cap *= 2) + 1);
-			if (!p)
-				free(buf);
-			buf = p;
-		}
-	}
-	fclose(fp);
-	if (buf) {
-		buf[n] = '\0';
-		*len = n;
-	}
-	return buf;
 }
 
 static bool write_file(const char *path, const char *data, size_t len)
@@ -239,7 +207,7 @@ static unsigned render_golden(const char *dir, const char *name,
 				&err);
 			APPEND("=== %s %s (%s) ===\n", backend, mode, label);
 			if (st != PORTSPEC_OK) {
-				APPEND("error: %s: %s\n", status_name(st), err.text);
+				APPEND("error: %s: %s\n", portspec_status_name(st), err.text);
 				continue;
 			}
 			bad += check_marker(name, backend, mode, out);
@@ -255,7 +223,7 @@ static unsigned render_golden(const char *dir, const char *name,
 		assert_true(write_file(path, all, len));
 	} else {
 		size_t glen = 0;
-		char *golden = read_file(path, &glen);
+		char *golden = tu_read_file(path, &glen);
 		if (!golden || glen != len || memcmp(golden, all, len) != 0) {
 			/* The text we got, next to the build, for a diff. */
 			char actual[4200];
@@ -283,7 +251,7 @@ static unsigned run_case(const char *dir, const char *file)
 	snprintf(name, sizeof(name), "%.*s", (int)(dot - file), file);
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	size_t len = 0;
-	char *text = read_file(path, &len);
+	char *text = tu_read_file(path, &len);
 	assert_non_null(text);
 
 	struct outcome o;
@@ -317,14 +285,14 @@ static unsigned run_case(const char *dir, const char *file)
 			      o.status ? portspec_error_format(&o.err, buf, sizeof(buf)) : "ok");
 	}
 	char got[128], expect_path[4200];
-	snprintf(got, sizeof(got), "%s %u %u\n", status_name(o.status),
+	snprintf(got, sizeof(got), "%s %u %u\n", portspec_status_name(o.status),
 		 o.status ? o.err.line : 0, o.status ? o.err.column : 0);
 	snprintf(expect_path, sizeof(expect_path), "%s/%s.expect", dir, name);
 	if (regen()) {
 		assert_true(write_file(expect_path, got, strlen(got)));
 	} else {
 		size_t elen = 0;
-		char *want = read_file(expect_path, &elen);
+		char *want = tu_read_file(expect_path, &elen);
 		if (!want || strcmp(want, got) != 0) {
 			print_error("%s: expected %s got %s  (%s)\n", file,
 				    want ? want : "(no .expect file)\n", got, o.err.text);
@@ -420,8 +388,8 @@ static void expect_status(enum portspec_status st, enum portspec_status want,
 			  const struct portspec_error *err, const char *what)
 {
 	if (st != want)
-		fail_msg("%s: got %s (%s), want %s", what, status_name(st), err->text,
-			 status_name(want));
+		fail_msg("%s: got %s (%s), want %s", what, portspec_status_name(st), err->text,
+			 portspec_status_name(want));
 }
 
 static void test_huge_input(void **state)
