@@ -1241,3 +1241,9 @@ The flow that allows the connection, or None when it is denied.";
 								  err));
 	}
 }
+
+/* ------------------------------------------------------------------------ */
+/* libportspec-audit: rulesets, and the audit, trace, diff and matrix. */
+#if defined(SWIGPYTHON)
+%include "audit.i"
+#endif

@@ -138,7 +138,8 @@ def test_readme_shows_the_picture():
 
 # ---- manuals ---------------------------------------------------------------
 
-MANUALS = ["portspec.1", "portspec.5", "portspec-profile.5", "libportspec.3"]
+MANUALS = ["portspec.1", "portspec.5", "portspec-profile.5", "libportspec.3",
+           "libportspec-audit.3"]
 
 
 def built_manual(page):
@@ -267,6 +268,37 @@ def test_example_cluster_ports():
     assert r.rc == 0
     assert "tcp/4990  cluster-access" in r.out and "tcp/5432  cluster-db" in r.out
     assert "inbound cluster tcp/4990" in r.out
+
+
+def test_example_audit(tmp_path):
+    rules = tmp_path / "rules.v4"
+    rules.write_text(run("render", "-q", "--backend", "iptables").out, encoding="utf-8")
+    r = run(str(rules), exe=example("audit"))
+    assert r.rc == 0, r
+    assert "22 flows: 22 allowed" in r.out
+    rules.write_text(rules.read_text().replace("--dport 161", "--dport 162"))
+    r = run(str(rules), exe=example("audit"))
+    assert r.rc == 1 and "blocked" in r.out and "udp/161" in r.out
+    r = run(str(tmp_path / "missing.v4"), exe=example("audit"))
+    assert r.rc == 2 and "missing.v4" in r.err
+
+
+def test_libportspec_audit3_example_is_the_example_program():
+    page = scd("libportspec-audit.3")
+    shown = page.split("# EXAMPLE")[1].split("```")[1].replace("\\\\n", "\\n")
+    with open(os.path.join(SRCDIR, "examples", "audit.c"), encoding="utf-8") as f:
+        source = f.read()
+    assert shown.strip() in source and "int main" in shown
+    # every public function of the audit header is named in the manual
+    with open(os.path.join(SRCDIR, "include", "portspec", "audit.h"), encoding="utf-8") as f:
+        header = f.read()
+    functions = set(re.findall(r"\b(portspec_(?:ruleset|audit)_[a-z_]+)\(", header))
+    assert len(functions) > 40
+    for fn in functions:
+        # in full, or as the suffix after a name given before: *\_class_count*
+        parts = fn.split("_")
+        forms = [f"*{fn}*"] + ["*\\_" + "_".join(parts[k:]) + "*" for k in range(2, len(parts))]
+        assert any(form in page for form in forms), fn
 
 
 def test_example_render():

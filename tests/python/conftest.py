@@ -32,3 +32,13 @@ def spec():
 @pytest.fixture(scope="session")
 def policy(spec):
     return spec.policy()
+
+
+@pytest.fixture(scope="session")
+def cli():
+    """The path of the build's portspec CLI, which some tests compare with."""
+    builddir = os.environ.get("PORTSPEC_BUILDDIR")
+    path = os.path.join(builddir, "cli", "portspec") if builddir else None
+    if not path or not os.access(path, os.X_OK):
+        pytest.fail("the portspec CLI is not built (PORTSPEC_BUILDDIR/cli/portspec)")
+    return path

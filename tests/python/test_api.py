@@ -11,7 +11,7 @@ import pytest
 import portspec
 
 STUB = pathlib.Path(portspec.__file__).with_name("__init__.pyi")
-CLASSES = (portspec.Spec, portspec.Profile, portspec.Policy)
+CLASSES = (portspec.Spec, portspec.Profile, portspec.Policy, portspec.Ruleset)
 
 
 # What SWIG's built-in types inherit from its pointer object (the pointer

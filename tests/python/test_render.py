@@ -1,6 +1,5 @@
 # SPDX-License-Identifier: MIT
 """Rendering through the binding: every backend renders or refuses cleanly."""
-import os
 import subprocess
 
 import pytest
@@ -76,31 +75,23 @@ SITE_SETTINGS = ["dns=outside", "role=central", "cluster-peer=192.0.2.50",
                  "inside=10.0.0.0/8", "appliance=192.0.2.1"]
 
 
-def _cli():
-    builddir = os.environ.get("PORTSPEC_BUILDDIR")
-    path = os.path.join(builddir, "cli", "portspec") if builddir else None
-    if not path or not os.access(path, os.X_OK):
-        pytest.fail("the portspec CLI is not built (PORTSPEC_BUILDDIR/cli/portspec)")
-    return path
-
-
 @pytest.mark.parametrize("backend", portspec.backends())
 @pytest.mark.parametrize("mode", ["host", "gateway"])
-def test_render_is_what_the_cli_renders(site, backend, mode):
+def test_render_is_what_the_cli_renders(cli, site, backend, mode):
     # The binding hands the library's text through unchanged: the same bytes
     # as `portspec render` for the same site.
-    args = [_cli(), "render", "--backend", backend, "--mode", mode, "--fragment",
+    args = [cli, "render", "--backend", backend, "--mode", mode, "--fragment",
             "--name", "mailsec"]
     for setting in SITE_SETTINGS:
         args += ["--set", setting]
-    cli = subprocess.run(args, capture_output=True)
+    out = subprocess.run(args, capture_output=True)
     try:
         text = site.render(backend, mode=mode, fragment=True, name="mailsec")
     except portspec.UnsupportedError:
-        assert cli.returncode != 0
+        assert out.returncode != 0
         return
-    assert cli.returncode == 0, cli.stderr
-    assert cli.stdout == text.encode()
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == text.encode()
 
 
 @pytest.mark.parametrize("backend", ["iptables", "nft"])

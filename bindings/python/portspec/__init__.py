@@ -17,6 +17,18 @@ A :class:`Spec` is the vendor's table, a :class:`Profile` one site's choices
 (portspec-profile(5)), a :class:`Policy` both compiled into concrete flows.
 Every query and every backend reads the policy.  Errors are raised as
 subclasses of :class:`Error`.
+
+The other direction, libportspec-audit: a :class:`Ruleset` is an existing
+firewall's rules (``iptables-save``, ``nft -j list ruleset``, pf.conf);
+:meth:`Policy.audit` says what it does to the policy's flows and what it
+opens beyond them, :meth:`Ruleset.trace`, :meth:`Ruleset.diff` and
+:meth:`Ruleset.matrix` answer the questions of ``portspec trace``, ``diff``
+and ``audit --matrix``.  Results are the documents of
+docs/portspec-audit.schema.json as dicts (docs/audit.md)::
+
+    >>> rules = portspec.Ruleset("rules.v4", "rules.v6")   # doctest: +SKIP
+    >>> policy.audit(rules)["clean"]                        # doctest: +SKIP
+    True
 """
 
 from __future__ import annotations
@@ -46,6 +58,7 @@ __all__ = [
     "PolicyWarning",
     "Profile",
     "ProfileError",
+    "Ruleset",
     "Service",
     "Spec",
     "UnknownError",
@@ -609,6 +622,22 @@ class Policy(_core.Policy):
         rule backend's output lets through."""
         return Plan(self, mode)
 
+    def audit(self, ruleset: Union["Ruleset", str, bytes, os.PathLike,
+                                   Iterable[Union[str, bytes, os.PathLike]]],
+              mode: str = "host", format: str = "json") -> Union[dict, str]:
+        """Audits an existing ruleset against the plan of ``mode``: for every
+        flow and family, "allowed", "partial", "blocked" or "indeterminate"
+        with the rules that decide; the baseline; the connections accepted
+        beyond the policy ("extra").  ``ruleset`` is a :class:`Ruleset`, or
+        the path (or paths) of ruleset files to read.  Returns the audit
+        document (docs/portspec-audit.schema.json, ``$defs/audit``) as a dict,
+        or with ``format="text"`` the report ``portspec audit`` prints."""
+        if not isinstance(ruleset, Ruleset):
+            paths = ruleset if isinstance(ruleset, Iterable) and not isinstance(
+                ruleset, (str, bytes)) else [ruleset]
+            ruleset = Ruleset(*paths)
+        return _audit_result(ruleset._audit(self, mode, format), format)
+
     def __len__(self) -> int:
         return self.flow_count()
 
@@ -628,6 +657,137 @@ class Policy(_core.Policy):
             return f"<portspec.Policy {self._spec.name!r}, {self.flow_count()} flows>"
         except (ValueError, AttributeError):
             return "<portspec.Policy (not created)>"
+
+
+# --------------------------------------------------------------------------
+# libportspec-audit: existing rulesets.
+
+_RulesetPath = Union[str, bytes, os.PathLike]
+_Ports = Union[None, int, Tuple[int, int], str]
+
+
+def _audit_result(text: str, format: str) -> Union[dict, str]:
+    return json.loads(text) if format == "json" else text
+
+
+def _port_range(value: _Ports, what: str) -> Tuple[int, int]:
+    """None (every port), a port, (first, last) or "first-last"."""
+    if value is None:
+        return 0, 0
+    if isinstance(value, str):
+        first, _, last = value.partition("-")
+        try:
+            value = (int(first), int(last or first))
+        except ValueError:
+            raise InvalidArgumentError(
+                f"{what} ports {value!r}: give a port or a range first-last") from None
+    if isinstance(value, int):
+        value = (value, value)
+    first, last = value
+    if not 1 <= first <= last <= 65535:
+        raise InvalidArgumentError(
+            f"{what} ports {first}-{last}: ports are 1 to 65535, first <= last")
+    return first, last
+
+
+def _fspath(path: _RulesetPath) -> bytes:
+    path = os.fspath(path)
+    return os.fsencode(path) if isinstance(path, str) else path
+
+
+class Ruleset(_core.Ruleset):
+    """An existing firewall ruleset: one or more files read into one model
+    (libportspec-audit, docs/audit.md).
+
+    ``Ruleset("rules.v4", "rules.v6")`` reads files; :meth:`parse` and
+    :meth:`load` add more.  Formats: "iptables", "ip6tables" (iptables-save
+    output), "nft-json" (``nft -j list ruleset``), "pf" (pf.conf) or "auto"
+    (decided from the text).  A packet passes only if every file lets it
+    through.  Text that cannot be read raises :class:`ParseError` with the
+    file, line and column.
+    """
+
+    def __init__(self, *paths: _RulesetPath, format: str = "auto",
+                 host_addresses: Iterable[str] = ()) -> None:
+        super().__init__()
+        for path in paths:
+            self.load(path, format)
+        for address in host_addresses:
+            self.add_host_address(address)
+
+    def parse(self, text: Union[str, bytes], format: str = "auto",
+              filename: Optional[str] = None) -> "Ruleset":
+        """Reads one file's text; ``filename`` names it in errors and in
+        the results (default "<string>").  Returns the ruleset."""
+        if text is None:
+            raise TypeError("parse() needs the ruleset text")
+        _core.Ruleset.parse(self, text, format, filename)
+        return self
+
+    def load(self, path: _RulesetPath, format: str = "auto") -> "Ruleset":
+        """Reads the ruleset file at ``path``.  Returns the ruleset."""
+        _core.Ruleset.load(self, _fspath(path), format)
+        return self
+
+    def add_host_address(self, address: str) -> "Ruleset":
+        """Names one of the host's own addresses with its network
+        ("192.0.2.10/24"), for address-type matches (``-m addrtype``, nft
+        ``fib``).  Returns the ruleset."""
+        _core.Ruleset.add_host_address(self, str(address))
+        return self
+
+    @property
+    def families(self) -> Tuple[int, ...]:
+        """The families the files cover: (4,), (6,) or (4, 6)."""
+        bits = _core.Ruleset.families(self)
+        return tuple(f for bit, f in ((1, 4), (2, 6)) if bits & bit)
+
+    notes = property(_core.Ruleset.notes,
+                     doc="What the readers noticed (a family assumed, a table another tool "
+                         "manages), one line each.")
+
+    def trace(self, hook: str, protocol: str = "tcp", *, src: Optional[str] = None,
+              dst: Optional[str] = None, sport: _Ports = None, dport: _Ports = None,
+              iif: Optional[str] = None, oif: Optional[str] = None,
+              family: Optional[int] = None, format: str = "json") -> Union[dict, str]:
+        """Traces new connections at ``hook`` ("input", "output", "forward")
+        as ``portspec trace`` does; what is left None means every value.
+        Ports are a port, (first, last) or "first-last".  Returns the trace
+        document (``$defs/trace``: its ``verdict`` is "accept", "drop",
+        "reject", "deny" or "indeterminate") or, with ``format="text"``, the
+        report."""
+        s = _port_range(sport, "source")
+        d = _port_range(dport, "destination")
+        return _audit_result(self._trace(hook, protocol, int(family or 0), src, dst, s[0], s[1],
+                                         d[0], d[1], iif, oif, format), format)
+
+    def diff(self, other: Union["Ruleset", Plan], format: str = "json") -> Union[dict, str]:
+        """What this ruleset (side a) and ``other`` (side b: a ruleset, or a
+        :class:`Plan` for what the policy admits in its mode) accept
+        differently, as ``portspec diff`` says.  Returns the diff document
+        (``$defs/diff``: ``equal``, ``only_a``, ``only_b``, ...) or the text."""
+        if isinstance(other, Plan):
+            text = self._diff_plan(other._policy, other.mode, format)
+        else:
+            text = self._diff(other, format)
+        return _audit_result(text, format)
+
+    def matrix(self, protocol: str, port: int, *, hook: Optional[str] = None,
+               chain: Optional[str] = None, family: Optional[int] = None,
+               format: str = "json") -> Union[dict, str]:
+        """The service matrix of one port, as ``portspec audit --matrix``:
+        which address classes may open connections to which.  ``hook``
+        defaults to "forward"; ``chain`` evaluates one chain alone.  Returns
+        the matrix document (``$defs/matrix``) or the text."""
+        return _audit_result(self._matrix(protocol, int(port), hook, chain, int(family or 0),
+                                          format), format)
+
+    def __repr__(self) -> str:
+        try:
+            return (f"<portspec.Ruleset {self.rule_count()} rules, "
+                    f"{self.chain_count()} chains>")
+        except ValueError:
+            return "<portspec.Ruleset (not created)>"
 
 
 # --------------------------------------------------------------------------
