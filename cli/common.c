@@ -31,6 +31,8 @@ int cli_exit_code(enum portspec_status st)
 	switch (st) {
 	case PORTSPEC_OK: return EXIT_OK;
 	case PORTSPEC_E_IO: return EXIT_IOERR;
+	/* as the command's own allocations: not a fault of the input */
+	case PORTSPEC_E_NOMEM: return EXIT_IOERR;
 	case PORTSPEC_E_INVALID: return EXIT_USAGE;
 	case PORTSPEC_E_UNSUPPORTED: return EXIT_USAGE;
 	default: return EXIT_DATAERR;

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from conftest import EXE, SRCDIR, run, schema, validate
+from conftest import EXE, SRCDIR, need_tool, run, schema, validate
 
 COMMANDS = ["list", "check", "explain", "required", "cluster", "plan", "render", "doc", "validate",
             "fmt", "profile", "backends", "audit", "trace", "diff"]
@@ -605,3 +605,33 @@ def test_strings_are_escaped_in_every_output(tmp_path):
     assert [r[:11] for r in csv.reader(io.StringIO(table))][1:] == [r[:11] for r in rows[1:]]
     r = run("explain", "web", "--spec", spec, "-q")
     assert r.rc == 0 and "\x1b" not in r.out
+
+
+def _asan_instrumented(exe):
+    import subprocess
+    out = subprocess.run(["ldd", exe], capture_output=True, text=True).stdout
+    return "libasan" in out
+
+
+@pytest.mark.parametrize("limit", [20_000_000, 60_000_000])
+def test_out_of_memory_is_74_wherever_it_happens(tmp_path, limit):
+    """Out of memory in the library (while parsing, at the first limit) and
+    in the command's own buffers exits 74 with a message, as the CLI's own
+    allocations do: never 65, which would blame the input.  Memory is capped
+    by an address-space limit, or, for an AddressSanitizer build (whose
+    shadow memory needs the address space), by ASan's largest allocation."""
+    import subprocess
+    import sys
+    spec = tmp_path / "big.portspec"
+    subprocess.run([sys.executable, os.path.join(SRCDIR, "bench", "gen-spec.py"),
+                    "--services", "100000", "--output", str(spec)], check=True)
+    args = ["render", "-q", "--backend", "nft", "--spec", str(spec)]
+    if _asan_instrumented(EXE):
+        env = dict(os.environ)
+        env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":allocator_may_return_null=1"
+                               ":max_allocation_size_mb=%d" % (limit // 10_000_000))
+        r = run(*args, env=env)
+    else:
+        r = run(f"--as={limit}", EXE, *args, exe=need_tool("prlimit"))
+    assert r.rc == 74, r
+    assert "out of memory" in r.err and r.out == ""
