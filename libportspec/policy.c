@@ -14,8 +14,6 @@
 struct build {
 	struct portspec_flow *flows;
 	size_t n, cap;
-	/* service index of each flow, for sorting */
-	const struct portspec_spec *spec;
 };
 
 static bool push_flow(struct build *b, const struct portspec_flow *f)
@@ -467,7 +465,7 @@ PORTSPEC_EXPORT enum portspec_status portspec_policy_new(const struct portspec_s
 		ps_error_set(err, st, NULL, 0, 0, "%s", portspec_strerror(st));
 		goto fail;
 	}
-	struct build b = {.spec = spec};
+	struct build b = {0};
 	st = expand(p->profile, &b, err);
 	if (st) {
 		free_flows(b.flows, b.n);
