@@ -3,7 +3,7 @@
 # Run by `meson install` after it copied the files, unless it installs into a
 # DESTDIR (packagers, the install test, pip): refreshes the dynamic linker's
 # cache, so that programs linked with plain `pkg-config --libs libportspec`
-# find libportspec.so.0 in LIBDIR (Debian searches /usr/local/lib/<triplet>,
+# find libportspec.so.1 in LIBDIR (Debian searches /usr/local/lib/<triplet>,
 # but only through the cache).  Never fails the install: it says what to do.
 #
 #   build-aux/ldconfig.sh LIBDIR
@@ -18,7 +18,7 @@ if [ "$(id -u)" != 0 ]; then
 	exit 0
 fi
 "$ldconfig" || { echo "libportspec: ldconfig failed; run it by hand" >&2; exit 0; }
-if ! "$ldconfig" -p | grep -q " => $libdir/libportspec\.so\.0\$"; then
+if ! "$ldconfig" -p | grep -q " => $libdir/libportspec\.so\.[0-9]*\$"; then
 	echo "libportspec: $libdir is not a directory the dynamic linker searches:" \
 		"add it to /etc/ld.so.conf.d/ and run ldconfig, or link programs with -Wl,-rpath,$libdir" >&2
 fi
