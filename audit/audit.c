@@ -240,25 +240,12 @@ static bool routable(struct pa_ctx *ctx, struct pa_box *b, enum portspec_hook ho
 	return true;
 }
 
-static bool entry_is_icmp(const struct portspec_plan_entry *e)
-{
-	return e->protocol == PORTSPEC_ICMP || e->protocol == PORTSPEC_ICMPV6;
-}
-
-/* A FLOW entry's ranges: destination ports, or ICMP message types. */
-static const struct portspec_plan_port *entry_ranges(const struct portspec_plan_entry *e,
-						     size_t *n)
-{
-	*n = entry_is_icmp(e) ? e->icmp_type_count : e->port_count;
-	return entry_is_icmp(e) ? e->icmp_types : e->ports;
-}
-
 /* The first packets of a FLOW entry's range: a port range of TCP or UDP, or
  * ICMP messages of a range of types with any code (PA_ICMP is type << 8 | code). */
 static bool flow_packets(struct pa_ctx *ctx, const struct portspec_plan_entry *e,
 			 const struct portspec_plan_port *p, struct pa_box *b)
 {
-	if (!entry_is_icmp(e)) {
+	if (!pa_entry_is_icmp(e)) {
 		unsigned proto = e->protocol == PORTSPEC_TCP ? 6 : 17;
 		return pa_box_restrict(ctx, b, PA_PROTO, pa_u(proto), pa_u(proto)) &&
 		       pa_box_restrict(ctx, b, PA_DPORT, pa_u(p->first), pa_u(p->last));
@@ -581,7 +568,7 @@ static enum portspec_status audit_flow(struct build *bd, struct pa_ctx *ctx,
 		if (e->kind != PORTSPEC_ENTRY_FLOW || e->family != family)
 			continue;
 		size_t nranges;
-		const struct portspec_plan_port *ranges = entry_ranges(e, &nranges);
+		const struct portspec_plan_port *ranges = pa_entry_ranges(e, &nranges);
 		for (size_t k = 0; !st && k < nranges; k++) {
 			const struct portspec_plan_port *p = &ranges[k];
 			bool serves = false;
@@ -1042,7 +1029,7 @@ static enum portspec_status audit_family(struct build *bd, unsigned family)
 			continue;
 		}
 		size_t nranges;
-		const struct portspec_plan_port *ranges = entry_ranges(e, &nranges);
+		const struct portspec_plan_port *ranges = pa_entry_ranges(e, &nranges);
 		for (size_t k = 0; !st && k < nranges; k++)
 			for (size_t j = 0; !st && j < ranges[k].flow_count; j++) {
 				const struct portspec_flow *f = ranges[k].flows[j];

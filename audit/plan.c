@@ -88,7 +88,7 @@ static bool entry_preds(struct pa_rule *r, const struct portspec_plan_entry *e)
 	case PORTSPEC_ENTRY_FLOW:
 		break;
 	}
-	bool icmp = e->protocol == PORTSPEC_ICMP || e->protocol == PORTSPEC_ICMPV6;
+	bool icmp = pa_entry_is_icmp(e);
 	unsigned proto = e->protocol == PORTSPEC_TCP   ? 6
 			 : e->protocol == PORTSPEC_UDP ? 17
 			 : e->protocol == PORTSPEC_ICMP ? 1
@@ -105,8 +105,8 @@ static bool entry_preds(struct pa_rule *r, const struct portspec_plan_entry *e)
 	if (!p)
 		return false;
 	p->dim = icmp ? PA_ICMP : PA_DPORT;
-	size_t n = icmp ? e->icmp_type_count : e->port_count;
-	const struct portspec_plan_port *v = icmp ? e->icmp_types : e->ports;
+	size_t n;
+	const struct portspec_plan_port *v = pa_entry_ranges(e, &n);
 	for (size_t i = 0; i < n; i++) {
 		/* PA_ICMP holds type << 8 | code: every code of the types. */
 		struct pa_u128 lo = pa_u(icmp ? v[i].first << 8 : v[i].first);
@@ -125,17 +125,19 @@ static void entry_text(const struct portspec_plan_entry *e, size_t index, struct
 		ps_buf_printf(b, " %s %s %s", portspec_direction_name(e->direction),
 			      e->zone ? portspec_zone_name(e->zone) : "?",
 			      portspec_protocol_name(e->protocol));
-		for (size_t i = 0; i < e->port_count; i++) {
-			ps_buf_printf(b, "%s%u", i ? "," : " ", e->ports[i].first);
-			if (e->ports[i].last != e->ports[i].first)
-				ps_buf_printf(b, "-%u", e->ports[i].last);
+		size_t n;
+		const struct portspec_plan_port *v = pa_entry_ranges(e, &n);
+		for (size_t i = 0; i < n; i++) {
+			ps_buf_printf(b, "%s%u", i ? "," : " ", v[i].first);
+			if (v[i].last != v[i].first)
+				ps_buf_printf(b, "-%u", v[i].last);
 		}
 		ps_buf_puts(b, " (");
 		bool first = true;
-		for (size_t i = 0; i < e->port_count; i++)
-			for (size_t k = 0; k < e->ports[i].flow_count; k++) {
+		for (size_t i = 0; i < n; i++)
+			for (size_t k = 0; k < v[i].flow_count; k++) {
 				const struct portspec_service *s =
-					portspec_flow_service(e->ports[i].flows[k]);
+					portspec_flow_service(v[i].flows[k]);
 				ps_buf_printf(b, "%s", first ? "" : ", ");
 				pa_put_text(b, portspec_service_name(s));
 				first = false;

@@ -379,3 +379,17 @@ bool pa_parse_uint(const char *s, size_t n, unsigned long max, unsigned long *ou
 	*out = v;
 	return true;
 }
+
+/* ---- plan entries ---- */
+
+bool pa_entry_is_icmp(const struct portspec_plan_entry *e)
+{
+	return e->protocol == PORTSPEC_ICMP || e->protocol == PORTSPEC_ICMPV6;
+}
+
+/* A FLOW entry's ranges: destination ports, or ICMP message types. */
+const struct portspec_plan_port *pa_entry_ranges(const struct portspec_plan_entry *e, size_t *n)
+{
+	*n = pa_entry_is_icmp(e) ? e->icmp_type_count : e->port_count;
+	return pa_entry_is_icmp(e) ? e->icmp_types : e->ports;
+}

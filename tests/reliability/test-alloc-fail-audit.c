@@ -18,23 +18,12 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <execinfo.h>
 
 #include <portspec/audit.h>
 
+#include "failalloc.h"
+
 #define SAMPLE 1500
-
-static size_t calls, fail_at = SIZE_MAX;
-static bool injected;
-static long live;
-static void *injected_at[16]; /* the stack of the failed allocation */
-static int injected_depth;
-
-static void note_injection(void)
-{
-	injected = true;
-	injected_depth = backtrace(injected_at, 16);
-}
 
 /* PORTSPEC_CHAOS_KEEP_GOING=1: every broken allocation site of a step, with
  * the stack of the allocation that failed, instead of the first (the test
@@ -46,50 +35,13 @@ static unsigned broken;
 		if (getenv("PORTSPEC_CHAOS_KEEP_GOING")) {                                         \
 			print_error(__VA_ARGS__);                                                  \
 			print_error("\n");                                                         \
-			backtrace_symbols_fd(injected_at, injected_depth, 2);                      \
+			tu_fa_print_stack();                                                       \
 			broken++;                                                                  \
 		} else {                                                                           \
 			fail_msg(__VA_ARGS__);                                                     \
 		}                                                                                  \
 	} while (0)
 
-static void *t_malloc(size_t n)
-{
-	if (calls++ == fail_at) {
-		note_injection();
-		return NULL;
-	}
-	void *p = malloc(n);
-	if (p)
-		live++;
-	return p;
-}
-
-static void *t_realloc(void *p, size_t n)
-{
-	if (calls++ == fail_at) {
-		note_injection();
-		return NULL;
-	}
-	void *q = realloc(p, n);
-	if (q && !p)
-		live++;
-	return q;
-}
-
-static void t_free(void *p)
-{
-	if (p)
-		live--;
-	free(p);
-}
-
-static void arm(size_t at)
-{
-	calls = 0;
-	fail_at = at;
-	injected = false;
-}
 
 static const char iptables_text[] =
 	"*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
@@ -162,37 +114,37 @@ static void check_err(enum portspec_status st, const struct portspec_error *err)
 
 static void chaos(const char *what, step_fn step)
 {
-	long base = live;
-	arm(SIZE_MAX);
+	long base = tu_fa.live;
+	tu_fa_arm(SIZE_MAX);
 	enum portspec_status st = step();
-	size_t total = calls;
+	size_t total = tu_fa.calls;
 	if (st != PORTSPEC_OK)
 		fail_msg("%s: fails without injected failures: %s", what, portspec_strerror(st));
-	if (live != base)
-		fail_msg("%s: %ld blocks leaked on a normal run", what, live - base);
+	if (tu_fa.live != base)
+		fail_msg("%s: %ld blocks leaked on a normal run", what, tu_fa.live - base);
 	if (total == 0)
 		fail_msg("%s: no allocations counted (is the allocator of libportspec-audit set?)",
 			 what);
 	size_t stride = total > SAMPLE ? total / SAMPLE : 1, runs = 0;
 	for (size_t i = 0; i < total; i = i + stride < total || i == total - 1 ? i + stride : total - 1) {
-		arm(i);
+		tu_fa_arm(i);
 		st = step();
 		runs++;
-		if (!injected)
+		if (!tu_fa.injected)
 			CHAOS_FAIL("%s: allocation %zu of %zu not reached on the second pass", what, i,
 				   total);
 		if (st != PORTSPEC_E_NOMEM)
 			CHAOS_FAIL("%s: allocation %zu of %zu failed but the call returned %s", what, i,
 				   total, st == PORTSPEC_OK ? "success" : portspec_strerror(st));
-		if (live != base) {
+		if (tu_fa.live != base) {
 			CHAOS_FAIL("%s: allocation %zu of %zu failed and %ld blocks leaked", what, i,
-				   total, live - base);
-			base = live;
+				   total, tu_fa.live - base);
+			base = tu_fa.live;
 		}
 		if (i == total - 1)
 			break;
 	}
-	arm(SIZE_MAX);
+	tu_fa_arm(SIZE_MAX);
 	print_message("%-28s %6zu allocations, %4zu of them failed once\n", what, total, runs);
 }
 
@@ -349,9 +301,9 @@ static struct portspec_ruleset *load(enum portspec_ruleset_format f, const char 
 static int setup(void **state)
 {
 	(void)state;
-	assert_int_equal(portspec_set_allocator(t_malloc, t_realloc, t_free), PORTSPEC_OK);
-	assert_int_equal(portspec_audit_set_allocator(t_malloc, t_realloc, t_free), PORTSPEC_OK);
-	assert_int_equal(portspec_audit_set_allocator(t_malloc, NULL, t_free), PORTSPEC_E_INVALID);
+	assert_int_equal(portspec_set_allocator(tu_fa_malloc, tu_fa_realloc, tu_fa_free), PORTSPEC_OK);
+	assert_int_equal(portspec_audit_set_allocator(tu_fa_malloc, tu_fa_realloc, tu_fa_free), PORTSPEC_OK);
+	assert_int_equal(portspec_audit_set_allocator(tu_fa_malloc, NULL, tu_fa_free), PORTSPEC_E_INVALID);
 	fx.v4 = load(PORTSPEC_RULESET_IPTABLES, iptables_text, NULL);
 	fx.both = load(PORTSPEC_RULESET_IPTABLES, iptables_text, NULL);
 	load(PORTSPEC_RULESET_IP6TABLES, ip6tables_text, fx.both);

@@ -15,63 +15,11 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <execinfo.h>
 
 #include <portspec/portspec.h>
 
+#include "failalloc.h"
 #include "testutil.h"
-
-/* ---- counting, failing allocator ---- */
-static size_t calls;           /* allocations (malloc, realloc) since the last reset */
-static size_t fail_at = SIZE_MAX;
-static bool injected;
-static long live;              /* blocks allocated and not yet freed */
-static void *injected_at[16];  /* the stack of the failed allocation */
-static int injected_depth;
-
-static void note_injection(void)
-{
-	injected = true;
-	injected_depth = backtrace(injected_at, 16);
-}
-
-static void *t_malloc(size_t n)
-{
-	if (calls++ == fail_at) {
-		note_injection();
-		return NULL;
-	}
-	void *p = malloc(n);
-	if (p)
-		live++;
-	return p;
-}
-
-static void *t_realloc(void *p, size_t n)
-{
-	if (calls++ == fail_at) {
-		note_injection();
-		return NULL;
-	}
-	void *q = realloc(p, n);
-	if (q && !p)
-		live++;
-	return q;
-}
-
-static void t_free(void *p)
-{
-	if (p)
-		live--;
-	free(p);
-}
-
-static void arm(size_t at)
-{
-	calls = 0;
-	fail_at = at;
-	injected = false;
-}
 
 /* ---- fixture: the inputs of each step, made without failures ---- */
 static const char profile_text[] =
@@ -119,7 +67,7 @@ static unsigned broken;
 		if (getenv("PORTSPEC_CHAOS_KEEP_GOING")) {                                         \
 			print_error(__VA_ARGS__);                                                  \
 			print_error("\n");                                                         \
-			backtrace_symbols_fd(injected_at, injected_depth, 2);                      \
+			tu_fa_print_stack();                                                       \
 			broken++;                                                                  \
 		} else {                                                                           \
 			fail_msg(__VA_ARGS__);                                                     \
@@ -133,12 +81,12 @@ static unsigned broken;
  */
 static long chaos(const char *what, step_fn step, bool expect_ok)
 {
-	long base = live;
-	arm(SIZE_MAX);
+	long base = tu_fa.live;
+	tu_fa_arm(SIZE_MAX);
 	enum portspec_status st = step(&fx);
-	size_t total = calls;
-	if (live != base)
-		fail_msg("%s: %ld blocks leaked on a normal run", what, live - base);
+	size_t total = tu_fa.calls;
+	if (tu_fa.live != base)
+		fail_msg("%s: %ld blocks leaked on a normal run", what, tu_fa.live - base);
 	if (st != PORTSPEC_OK) {
 		if (expect_ok)
 			fail_msg("%s: fails without injected failures: %s", what,
@@ -146,21 +94,21 @@ static long chaos(const char *what, step_fn step, bool expect_ok)
 		return -1;
 	}
 	for (size_t i = 0; i < total; i++) {
-		arm(i);
+		tu_fa_arm(i);
 		st = step(&fx);
-		if (!injected)
+		if (!tu_fa.injected)
 			CHAOS_FAIL("%s: allocation %zu of %zu not reached on the second pass", what, i,
 				 total);
 		if (st != PORTSPEC_E_NOMEM)
 			CHAOS_FAIL("%s: allocation %zu of %zu failed but the call returned %s", what,
 				 i, total, st == PORTSPEC_OK ? "success" : portspec_strerror(st));
-		if (live != base) {
+		if (tu_fa.live != base) {
 			CHAOS_FAIL("%s: allocation %zu of %zu failed and %ld blocks leaked", what, i,
-				   total, live - base);
-			base = live;
+				   total, tu_fa.live - base);
+			base = tu_fa.live;
 		}
 	}
-	arm(SIZE_MAX);
+	tu_fa_arm(SIZE_MAX);
 	print_message("%-40s %4zu allocations, each failed once\n", what, total);
 	return (long)total;
 }
@@ -254,21 +202,21 @@ static enum portspec_status step_profile_new(struct fixture *f)
 /* The profile is made outside the armed region, so only parsing counts. */
 static enum portspec_status step_profile_parse(struct fixture *f)
 {
-	size_t at = fail_at;
-	fail_at = SIZE_MAX;
+	size_t at = tu_fa.fail_at;
+	tu_fa.fail_at = SIZE_MAX;
 	struct portspec_profile *p = NULL;
 	assert_int_equal(portspec_profile_new(f->spec, &p, NULL), PORTSPEC_OK);
-	calls = 0;
-	fail_at = at;
+	tu_fa.calls = 0;
+	tu_fa.fail_at = at;
 	struct portspec_error err;
 	memset(&err, 0xff, sizeof(err)); /* a failure must fill it */
 	enum portspec_status st =
 		portspec_profile_parse(p, profile_text, strlen(profile_text), "site.profile", &err);
 	check_err(st, &err);
-	size_t seen = calls;
-	fail_at = SIZE_MAX;
+	size_t seen = tu_fa.calls;
+	tu_fa.fail_at = SIZE_MAX;
 	portspec_profile_free(p);
-	calls = seen;
+	tu_fa.calls = seen;
 	return st;
 }
 
@@ -369,7 +317,7 @@ static enum portspec_status step_render_sink(struct fixture *f)
 /* ---- tests ---- */
 static int setup(void **state)
 {
-	if (portspec_set_allocator(t_malloc, t_realloc, t_free) != PORTSPEC_OK)
+	if (portspec_set_allocator(tu_fa_malloc, tu_fa_realloc, tu_fa_free) != PORTSPEC_OK)
 		return -1;
 	struct portspec_error err;
 	memset(&err, 0xff, sizeof(err)); /* a failure must fill it */
@@ -399,7 +347,7 @@ static int teardown(void **state)
 	portspec_profile_free(fx.partitions);
 	portspec_spec_free(fx.spec);
 	memset(&fx, 0, sizeof(fx));
-	long left = live;
+	long left = tu_fa.live;
 	portspec_set_allocator(NULL, NULL, NULL);
 	if (left != 0) {
 		fprintf(stderr, "%ld blocks still allocated after freeing everything\n", left);
@@ -410,16 +358,16 @@ static int teardown(void **state)
 
 static void test_allocator_hooks(void **state)
 {
-	assert_int_equal(portspec_set_allocator(t_malloc, NULL, t_free), PORTSPEC_E_INVALID);
-	assert_int_equal(portspec_set_allocator(NULL, NULL, t_free), PORTSPEC_E_INVALID);
-	assert_int_equal(portspec_set_allocator(t_malloc, t_realloc, t_free), PORTSPEC_OK);
+	assert_int_equal(portspec_set_allocator(tu_fa_malloc, NULL, tu_fa_free), PORTSPEC_E_INVALID);
+	assert_int_equal(portspec_set_allocator(NULL, NULL, tu_fa_free), PORTSPEC_E_INVALID);
+	assert_int_equal(portspec_set_allocator(tu_fa_malloc, tu_fa_realloc, tu_fa_free), PORTSPEC_OK);
 	/* Memory the library hands out comes from the hooks. */
-	long before = live;
+	long before = tu_fa.live;
 	char *s = NULL;
 	assert_int_equal(portspec_spec_to_string(fx.spec, &s, NULL, NULL), PORTSPEC_OK);
-	assert_true(live > before);
+	assert_true(tu_fa.live > before);
 	portspec_free(s);
-	assert_int_equal(live, before);
+	assert_int_equal(tu_fa.live, before);
 	portspec_free(NULL);
 }
 
@@ -448,7 +396,7 @@ static void test_policy(void **state)
 /* Queries allocate nothing, so they cannot fail for lack of memory. */
 static void test_queries(void **state)
 {
-	arm(0);
+	tu_fa_arm(0);
 	const struct portspec_flow *m = NULL;
 	assert_int_equal(tu_allowed(fx.policy, "outside", PORTSPEC_INBOUND, PORTSPEC_TCP,
 					     25, &m), 1);
@@ -467,9 +415,9 @@ static void test_queries(void **state)
 		;
 	for (size_t i = 0; i < portspec_policy_warning_count(fx.policy); i++)
 		assert_non_null(portspec_policy_warning(fx.policy, i));
-	assert_int_equal(calls, 0);
-	assert_false(injected);
-	arm(SIZE_MAX);
+	assert_int_equal(tu_fa.calls, 0);
+	assert_false(tu_fa.injected);
+	tu_fa_arm(SIZE_MAX);
 }
 
 static void test_render(void **state)
