@@ -81,7 +81,7 @@ struct ps_b_flows {
 	const struct portspec_policy *policy;
 	bool required;   /* portspec_list_required() */
 	unsigned levels; /* otherwise portspec_policy_find() with this filter */
-	const char *zone;
+	const struct portspec_zone *zone;
 	enum portspec_direction direction;
 	enum portspec_protocol protocol;
 };
@@ -138,7 +138,7 @@ static const char *ps_b_warning_severity_item(const void *owner, size_t index)
 
 static const char *ps_b_interface_item(const void *owner, size_t index)
 {
-	return portspec_spec_interface(owner, index);
+	return portspec_interface_name(portspec_spec_interface(owner, index));
 }
 
 static const char *ps_b_backend_item(const void *owner, size_t index)
@@ -365,7 +365,7 @@ static PyObject *ps_py_flow(const struct portspec_flow *f)
 		ps_py_str(portspec_direction_name(portspec_flow_direction(f))),
 		ps_py_str(portspec_zone_name(portspec_flow_zone(f))),
 		ps_py_str(portspec_level_name(portspec_flow_level(f))),
-		ps_py_str(portspec_flow_interface(f)),
+		ps_py_str(portspec_interface_name(portspec_flow_interface(f))),
 		portspec_flow_either(f) ? Py_True : Py_False,
 		ps_py_cidrs(portspec_flow_address_count(f), ps_py_flow_address, f),
 		ps_py_str(portspec_service_title(s)),
@@ -700,7 +700,7 @@ static void ps_lua_push_flow(lua_State *L, const struct portspec_flow *f)
 	ps_lua_setstr(L, "direction", portspec_direction_name(portspec_flow_direction(f)));
 	ps_lua_setstr(L, "zone", portspec_zone_name(portspec_flow_zone(f)));
 	ps_lua_setstr(L, "level", portspec_level_name(portspec_flow_level(f)));
-	ps_lua_setstr(L, "interface", portspec_flow_interface(f));
+	ps_lua_setstr(L, "interface", portspec_interface_name(portspec_flow_interface(f)));
 	lua_pushboolean(L, portspec_flow_either(f));
 	lua_setfield(L, -2, "either");
 	ps_lua_setstr(L, "title", portspec_service_title(s));
@@ -1142,8 +1142,10 @@ The flow that allows the connection, or None when it is denied.";
 	struct ps_b_flows find(const char *levels, const char *zone, const char *direction,
 			       const char *protocol, struct portspec_error *err)
 	{
-		struct ps_b_flows q = { $self, false, 0, zone, PORTSPEC_DIR_ANY,
-					PORTSPEC_PROTO_ANY };
+		struct ps_b_flows q = { $self, false, 0,
+					zone ? portspec_spec_find_zone(portspec_policy_spec($self), zone)
+					     : NULL,
+					PORTSPEC_DIR_ANY, PORTSPEC_PROTO_ANY };
 		if (ps_b_levels(levels, &q.levels, err) &&
 		    ps_b_zone(portspec_policy_spec($self), zone, true, err) &&
 		    ps_b_direction(direction, true, &q.direction, err))

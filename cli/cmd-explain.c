@@ -56,7 +56,7 @@ static void put_flow(const struct portspec_flow *f)
 	if (portspec_flow_port_last(f) != portspec_flow_port_first(f))
 		printf("-%u", portspec_flow_port_last(f));
 	if (portspec_flow_interface(f))
-		printf(" via %s", portspec_flow_interface(f));
+		printf(" via %s", portspec_interface_name(portspec_flow_interface(f)));
 	if (portspec_flow_either(f))
 		printf(" (either zone)");
 	for (size_t k = 0; k < portspec_flow_address_count(f); k++) {

@@ -151,7 +151,8 @@ static int list_main(const char *cmd, unsigned fixed_levels, int argc, char **ar
 		cli_rows_init(&rows, cli_flow_columns, cli_flow_ncolumns);
 		size_t cursor = 0;
 		const struct portspec_flow *f;
-		while ((f = portspec_policy_find(policy, levels, zone, d, pr, &cursor)))
+		const struct portspec_zone *z = zone ? portspec_spec_find_zone(spec, zone) : NULL;
+		while ((f = portspec_policy_find(policy, levels, z, d, pr, &cursor)))
 			cli_rows_add_flow(&rows, f, NULL);
 		rc = cli_rows_print(&rows, format, cmd);
 		cli_rows_release(&rows);

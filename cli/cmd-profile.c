@@ -30,8 +30,8 @@ static void help(void)
 }
 
 static void json_cidrs(const struct portspec_cidr *(*get)(const struct portspec_profile *,
-							      const char *, size_t),
-		       const struct portspec_profile *pr, const char *zone, size_t n)
+							      const struct portspec_zone *, size_t),
+		       const struct portspec_profile *pr, const struct portspec_zone *zone, size_t n)
 {
 	printf("[");
 	for (size_t i = 0; i < n; i++) {
@@ -43,7 +43,7 @@ static void json_cidrs(const struct portspec_cidr *(*get)(const struct portspec_
 }
 
 static const struct portspec_cidr *appliance_at(const struct portspec_profile *pr,
-						const char *zone, size_t i)
+						const struct portspec_zone *zone, size_t i)
 {
 	(void)zone;
 	return portspec_profile_appliance(pr, i);
@@ -121,8 +121,8 @@ static int print_json(const struct portspec_policy *policy)
 		printf(", \"host_interface\": ");
 		cli_json_string(stdout, portspec_profile_host_interface(pr, zone));
 		printf(", \"addresses\": ");
-		json_cidrs(portspec_profile_zone_address, pr, name,
-			   portspec_profile_zone_address_count(pr, name));
+		json_cidrs(portspec_profile_zone_address, pr, zone,
+			   portspec_profile_zone_address_count(pr, zone));
 		printf("}");
 	}
 	printf("\n  ],\n  \"services\": [");

@@ -69,8 +69,7 @@ static void mark_used(const struct portspec_spec *spec, const struct portspec_po
 		if (z < 64)
 			zone_used[z] = true;
 		for (size_t k = 0; k < nif && k < 64; k++)
-			if (portspec_flow_interface(f) &&
-			    !strcmp(portspec_spec_interface(spec, k), portspec_flow_interface(f)))
+			if (portspec_flow_interface(f) == portspec_spec_interface(spec, k))
 				if_used[k] = true;
 	}
 }
@@ -121,7 +120,9 @@ static void lint_spec(struct lint *l, const struct cli_policy_opts *none,
 				"is in no flow");
 	for (size_t k = 0; k < nif && k < 64; k++)
 		if (!if_used[k])
-			finding(l, "interface", portspec_spec_interface(spec, k), "is in no flow");
+			finding(l, "interface",
+				portspec_interface_name(portspec_spec_interface(spec, k)),
+				"is in no flow");
 }
 
 int cmd_validate(int argc, char **argv)

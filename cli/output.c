@@ -309,7 +309,7 @@ void cli_rows_add_flow(struct cli_rows *r, const struct portspec_flow *f, const 
 	unsigned a = portspec_flow_port_first(f), b = portspec_flow_port_last(f);
 	cli_rows_set(r, c++, portspec_direction_name(portspec_flow_direction(f)));
 	cli_rows_set(r, c++, portspec_zone_name(portspec_flow_zone(f)));
-	cli_rows_set(r, c++, portspec_flow_interface(f));
+	cli_rows_set(r, c++, portspec_interface_name(portspec_flow_interface(f)));
 	cli_rows_set(r, c++, portspec_protocol_name(portspec_flow_protocol(f)));
 	if (a == b)
 		cli_rows_setf(r, c++, "%u", a);

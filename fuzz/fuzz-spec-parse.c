@@ -36,7 +36,8 @@ static void walk(const struct portspec_spec *spec)
 		FUZZ_CHECK(portspec_zone_kind_name(portspec_zone_kind(z)) != NULL, "zone kind");
 	}
 	for (size_t i = 0; i < portspec_spec_interface_count(spec); i++)
-		FUZZ_CHECK(portspec_spec_interface(spec, i) != NULL, "interface %zu", i);
+		FUZZ_CHECK(portspec_interface_name(portspec_spec_interface(spec, i)) != NULL,
+			   "interface %zu", i);
 	size_t cursor = 0, n = 0;
 	while (portspec_spec_next_service(spec, PORTSPEC_LEVEL_ANY, &cursor))
 		n++;

@@ -231,6 +231,7 @@ static enum portspec_status expand(const struct portspec_profile *pr, struct bui
 					.zone = zone,
 					.interface = sf->iface != SIZE_MAX ? spec->ifaces[sf->iface].name
 									   : NULL,
+					.iface = sf->iface != SIZE_MAX ? &spec->ifaces[sf->iface] : NULL,
 					.protocol = svc->ports[r].proto,
 					.direction = (uint8_t)sf->direction,
 					.first = svc->ports[r].first,
@@ -653,7 +654,8 @@ portspec_is_allowed_zone(const struct portspec_policy *p, const struct portspec_
 }
 
 PORTSPEC_EXPORT const struct portspec_flow *
-portspec_policy_find(const struct portspec_policy *p, unsigned levels, const char *zone,
+portspec_policy_find(const struct portspec_policy *p, unsigned levels,
+		     const struct portspec_zone *zone,
 		     enum portspec_direction direction, enum portspec_protocol protocol,
 		     size_t *cursor)
 {
@@ -663,7 +665,7 @@ portspec_policy_find(const struct portspec_policy *p, unsigned levels, const cha
 		const struct portspec_flow *f = &p->flows[(*cursor)++];
 		if (!((unsigned)f->service->level & levels))
 			continue;
-		if (zone && strcmp(zone, f->zone->name) != 0)
+		if (zone && zone != f->zone)
 			continue;
 		if (direction && f->direction != direction)
 			continue;
@@ -733,9 +735,10 @@ PORTSPEC_EXPORT enum portspec_level portspec_flow_level(const struct portspec_fl
 	return f ? f->service->level : (enum portspec_level)0;
 }
 
-PORTSPEC_EXPORT const char *portspec_flow_interface(const struct portspec_flow *f)
+PORTSPEC_EXPORT const struct portspec_interface *
+portspec_flow_interface(const struct portspec_flow *f)
 {
-	return f ? f->interface : NULL;
+	return f ? f->iface : NULL;
 }
 
 PORTSPEC_EXPORT bool portspec_flow_either(const struct portspec_flow *f)

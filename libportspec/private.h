@@ -200,7 +200,7 @@ struct portspec_zone {
 	size_t index;
 };
 
-struct ps_interface {
+struct portspec_interface {
 	char *name;
 	char *title;
 };
@@ -231,7 +231,7 @@ struct portspec_spec {
 	size_t nservices;
 	struct portspec_zone *zones;
 	size_t nzones;
-	struct ps_interface *ifaces;
+	struct portspec_interface *ifaces;
 	size_t nifaces;
 	struct ps_spec_flow *flows;
 	size_t nflows;
@@ -304,6 +304,13 @@ enum portspec_status ps_profile_error_at(const struct portspec_profile *pr,
 bool ps_profile_in_zone(const struct portspec_profile *pr, size_t z,
 			const struct portspec_cidr *addr);
 
+/* Is @name one of the profile's own keys (role, interface, appliance, ...)?  A zone or
+ * service may not take such a name: profiles set zones and services by name, beside
+ * these keys (portspec(5) NAMES). */
+bool ps_profile_fixed_key(const char *name);
+/* The suffix of a gateway interface key (ZONE-interface); no zone or service ends in it. */
+#define PS_INTERFACE_KEY_SUFFIX "-interface"
+
 /* The one check of interface names (profile keys); the backends rely on it. */
 bool ps_valid_ifname(const char *name);
 enum portspec_status ps_profile_clone(const struct portspec_profile *src,
@@ -315,6 +322,7 @@ struct portspec_flow {
 	const struct portspec_service *service;
 	const struct portspec_zone *zone;
 	const char *interface; /* spec interface name, or NULL */
+	const struct portspec_interface *iface; /* the same, as a handle */
 	uint8_t protocol;
 	uint8_t direction;
 	uint16_t first;

@@ -580,14 +580,29 @@ static enum portspec_status set_log(struct portspec_profile *pr, const char *val
 /* "<zone>-interface" keys: the zone's index, or SIZE_MAX. */
 static size_t interface_key_zone(const struct portspec_spec *spec, const char *key)
 {
+	const size_t suffix = sizeof(PS_INTERFACE_KEY_SUFFIX) - 1;
 	size_t keylen = strlen(key);
-	if (keylen <= 10 || strcmp(key + keylen - 10, "-interface") != 0 ||
-	    keylen - 10 > PS_MAX_NAME)
+	if (keylen <= suffix || strcmp(key + keylen - suffix, PS_INTERFACE_KEY_SUFFIX) != 0 ||
+	    keylen - suffix > PS_MAX_NAME)
 		return SIZE_MAX;
 	char zone[PS_MAX_NAME + 1];
-	memcpy(zone, key, keylen - 10);
-	zone[keylen - 10] = '\0';
+	memcpy(zone, key, keylen - suffix);
+	zone[keylen - suffix] = '\0';
 	return ps_spec_zone_index(spec, zone);
+}
+
+/* The keys that are neither a zone's nor a service's name; set_one() tries them first. */
+static const char *const fixed_keys[] = {
+	"enable", "disable", "required-only", "role", "interface", "appliance",
+	"appliance-interface", "server", "client", "ping", "log", "cluster-peer", "cluster-peers",
+};
+
+bool ps_profile_fixed_key(const char *name)
+{
+	for (size_t i = 0; i < sizeof(fixed_keys) / sizeof(fixed_keys[0]); i++)
+		if (strcmp(name, fixed_keys[i]) == 0)
+			return true;
+	return false;
 }
 
 /* Sets one key to one value (lists are split by the caller). */
@@ -801,28 +816,16 @@ PORTSPEC_EXPORT const char *portspec_profile_gateway_interface(const struct port
 	return own_zone(pr, zone) ? pr->zone_interface[zone->index] : NULL;
 }
 
-PORTSPEC_EXPORT const char *portspec_profile_zone_interface(const struct portspec_profile *pr,
-							    const char *zone)
-{
-	if (!pr || !zone)
-		return NULL;
-	if (!strcmp(zone, "appliance"))
-		return pr->appliance_interface;
-	size_t z = ps_spec_zone_index(pr->spec, zone);
-	return z == SIZE_MAX ? NULL : pr->zone_interface[z];
-}
-
 PORTSPEC_EXPORT bool portspec_profile_served_from(const struct portspec_profile *pr,
 						  const struct portspec_service *svc,
-						  const char *zone)
+						  const struct portspec_zone *zone)
 {
 	size_t i = service_index(pr, svc);
-	size_t z = i == SIZE_MAX ? SIZE_MAX : ps_spec_zone_index(pr->spec, zone);
-	if (z == SIZE_MAX)
+	if (i == SIZE_MAX || !zone || !own_zone(pr, zone))
 		return false;
 	if (!either_zones(pr->spec, i))
 		return true;
-	return (pr->served_from[i] >> z) & 1u;
+	return (pr->served_from[i] >> zone->index) & 1u;
 }
 
 static const struct ps_cidr_list *narrowing(const struct portspec_profile *pr,
@@ -908,17 +911,16 @@ portspec_profile_appliance(const struct portspec_profile *pr, size_t index)
 }
 
 PORTSPEC_EXPORT size_t portspec_profile_zone_address_count(const struct portspec_profile *pr,
-							   const char *zone)
+							   const struct portspec_zone *zone)
 {
-	size_t z = pr ? ps_spec_zone_index(pr->spec, zone) : SIZE_MAX;
-	return z == SIZE_MAX ? 0 : pr->zone_addresses[z].count;
+	return pr && zone && own_zone(pr, zone) ? pr->zone_addresses[zone->index].count : 0;
 }
 
 PORTSPEC_EXPORT const struct portspec_cidr *
-portspec_profile_zone_address(const struct portspec_profile *pr, const char *zone, size_t index)
+portspec_profile_zone_address(const struct portspec_profile *pr, const struct portspec_zone *zone,
+			      size_t index)
 {
-	size_t z = pr ? ps_spec_zone_index(pr->spec, zone) : SIZE_MAX;
-	if (z == SIZE_MAX || index >= pr->zone_addresses[z].count)
+	if (index >= portspec_profile_zone_address_count(pr, zone))
 		return NULL;
-	return &pr->zone_addresses[z].items[index];
+	return &pr->zone_addresses[zone->index].items[index];
 }

@@ -794,6 +794,35 @@ static enum portspec_status service_line(struct parser *p)
 		    "tcp, udp, icmp, icmpv6, helper, either-note or '}'", kw->text);
 }
 
+/*
+ * A site profile sets a zone's addresses by its name (ZONE=, ZONE-interface=) and the
+ * zones an "either zone" service is served from by the service's name (dns=), beside
+ * its own keys (portspec-profile(5)): such a name must not be one of those keys, end in
+ * the interface key's suffix, or (for a service) be a zone's name.  @t is the name;
+ * @svc_line the service's declaration line, 0 for a zone.
+ */
+static enum portspec_status key_clash(struct parser *p, const struct token *t, const char *name,
+				      unsigned svc_line)
+{
+	const char *what = svc_line ? "service" : "zone";
+	const char *why = svc_line ? ", marked '*' here," : "";
+	if (ps_profile_fixed_key(name))
+		return fail(p, PORTSPEC_E_PARSE, t->column,
+			    "%s name '%s'%s is a profile key, so a profile could not set the %s by "
+			    "name; rename the %s", what, name, why, what, what);
+	size_t n = strlen(name), suffix = sizeof(PS_INTERFACE_KEY_SUFFIX) - 1;
+	if (n >= suffix && strcmp(name + n - suffix, PS_INTERFACE_KEY_SUFFIX) == 0)
+		return fail(p, PORTSPEC_E_PARSE, t->column,
+			    "%s name '%s'%s ends in '%s', which profiles use for a zone's interface "
+			    "key (ZONE%s); rename the %s", what, name, why, PS_INTERFACE_KEY_SUFFIX,
+			    PS_INTERFACE_KEY_SUFFIX, what);
+	if (svc_line && ps_spec_zone_index(p->spec, name) != SIZE_MAX)
+		return fail(p, PORTSPEC_E_PARSE, t->column,
+			    "service '%s' (line %u), marked '*' here, has the name of a zone, so a "
+			    "profile could not set where it is served; rename one", name, svc_line);
+	return PORTSPEC_OK;
+}
+
 static enum portspec_status service_statement(struct parser *p)
 {
 	enum portspec_status st = expect_name(p, 1, "a service name");
@@ -859,6 +888,9 @@ static enum portspec_status zone_statement(struct parser *p)
 	if (ps_spec_zone_index(spec, p->toks[1].text) != SIZE_MAX)
 		return fail(p, PORTSPEC_E_PARSE, p->toks[1].column,
 			    "zone '%s' is already declared; rename one", p->toks[1].text);
+	st = key_clash(p, &p->toks[1], p->toks[1].text, 0);
+	if (st)
+		return st;
 	if (spec->nzones >= PS_MAX_ZONES)
 		return fail(p, PORTSPEC_E_LIMIT, p->toks[1].column, "more than %u zones",
 			    PS_MAX_ZONES);
@@ -927,7 +959,7 @@ static enum portspec_status interface_statement(struct parser *p)
 			return st;
 		title = &p->toks[2];
 	}
-	struct ps_interface f = {0};
+	struct portspec_interface f = {0};
 	if (!(f.name = keep(p, &p->toks[1])) || (title && !(f.title = keep(p, title))) ||
 	    !grow_one(p, (void **)&spec->ifaces, spec->nifaces, sizeof(f)))
 		return PORTSPEC_E_NOMEM;
@@ -1014,6 +1046,11 @@ static enum portspec_status flow_services(struct parser *p, size_t i, struct ps_
 		if (p->flow_mark[svc] == p->flow_serial)
 			return fail(p, PORTSPEC_E_PARSE, t->column,
 				    "service '%s' is listed twice in this flow", name);
+		if (either) {
+			enum portspec_status st = key_clash(p, t, name, spec->services[svc].line);
+			if (st)
+				return st;
+		}
 		p->flow_mark[svc] = p->flow_serial;
 		flow->services[flow->nservices++] = (struct ps_flow_service){svc, either};
 	}

@@ -151,12 +151,6 @@ PORTSPEC_EXPORT const char *portspec_spec_either_note(const struct portspec_spec
 	return spec ? spec->either_note : NULL;
 }
 
-PORTSPEC_EXPORT const char *portspec_spec_interface_title(const struct portspec_spec *spec,
-							  size_t index)
-{
-	return spec && index < spec->nifaces ? spec->ifaces[index].title : NULL;
-}
-
 PORTSPEC_EXPORT const char *portspec_spec_filename(const struct portspec_spec *spec)
 {
 	return spec ? spec->filename : NULL;
@@ -249,9 +243,31 @@ PORTSPEC_EXPORT size_t portspec_spec_interface_count(const struct portspec_spec 
 	return spec ? spec->nifaces : 0;
 }
 
-PORTSPEC_EXPORT const char *portspec_spec_interface(const struct portspec_spec *spec, size_t index)
+PORTSPEC_EXPORT const struct portspec_interface *
+portspec_spec_interface(const struct portspec_spec *spec, size_t index)
 {
-	return spec && index < spec->nifaces ? spec->ifaces[index].name : NULL;
+	return spec && index < spec->nifaces ? &spec->ifaces[index] : NULL;
+}
+
+PORTSPEC_EXPORT const struct portspec_interface *
+portspec_spec_find_interface(const struct portspec_spec *spec, const char *name)
+{
+	if (!spec || !name)
+		return NULL;
+	for (size_t i = 0; i < spec->nifaces; i++)
+		if (strcmp(spec->ifaces[i].name, name) == 0)
+			return &spec->ifaces[i];
+	return NULL;
+}
+
+PORTSPEC_EXPORT const char *portspec_interface_name(const struct portspec_interface *iface)
+{
+	return iface ? iface->name : NULL;
+}
+
+PORTSPEC_EXPORT const char *portspec_interface_title(const struct portspec_interface *iface)
+{
+	return iface ? iface->title : NULL;
 }
 
 PORTSPEC_EXPORT const char *portspec_service_name(const struct portspec_service *svc)

@@ -30,6 +30,17 @@
  * - Strings returned by accessors belong to the object they came from and live
  *   as long as it does.  Strings the caller must free say so.
  * - A policy keeps its spec alive: the spec may be freed before the policy.
+ * - Services, zones, interfaces, flows and plan entries are handles (const
+ *   pointers into the object that owns them).  A function that takes one
+ *   treats a handle of another spec as unknown.  Only portspec_is_allowed()
+ *   takes a zone by name, as the by-name entry point.
+ * - Collections are read by count and index (portspec_spec_service_count() and
+ *   portspec_spec_service(), ...); filters, whose size is not known before they
+ *   run, are iterated with a cursor that starts at 0 (portspec_policy_find(),
+ *   portspec_spec_next_service(), and the mission's entry points
+ *   portspec_list_required() and portspec_cluster_ports()).
+ * - Read-only functions on a spec, a policy or its plan may run from many
+ *   threads at once; a profile is one thread's at a time while it is changed.
  */
 #ifndef PORTSPEC_PORTSPEC_H
 #define PORTSPEC_PORTSPEC_H
@@ -184,6 +195,7 @@ PORTSPEC_EXPORT void portspec_free(void *ptr);
 struct portspec_spec;
 struct portspec_service;
 struct portspec_zone;
+struct portspec_interface;
 struct portspec_policy;
 struct portspec_profile;
 struct portspec_flow;
@@ -268,13 +280,20 @@ PORTSPEC_EXPORT const char *portspec_zone_name(const struct portspec_zone *zone)
 PORTSPEC_EXPORT const char *portspec_zone_title(const struct portspec_zone *zone);
 PORTSPEC_EXPORT enum portspec_zone_kind portspec_zone_kind(const struct portspec_zone *zone);
 
-/** Interfaces the spec names (the appliance's "ETH1").  @since 0.1 */
+/**
+ * Interfaces the spec names (the appliance's "ETH1"), in declaration order; a handle
+ * like zones and services, valid as long as the spec.  @since 0.2
+ */
 PORTSPEC_EXPORT size_t portspec_spec_interface_count(const struct portspec_spec *spec);
-/** The interface's name as the spec declares it, e.g. "eth1". @since 0.1 */
-PORTSPEC_EXPORT const char *portspec_spec_interface(const struct portspec_spec *spec, size_t index);
-/** The interface's title ("ETH1"), or NULL.  @since 0.1 */
-PORTSPEC_EXPORT const char *portspec_spec_interface_title(const struct portspec_spec *spec,
-							  size_t index);
+PORTSPEC_EXPORT const struct portspec_interface *
+portspec_spec_interface(const struct portspec_spec *spec, size_t index);
+/** NULL if the spec declares no interface of that name.  @since 0.2 */
+PORTSPEC_EXPORT const struct portspec_interface *
+portspec_spec_find_interface(const struct portspec_spec *spec, const char *name);
+/** The interface's name as the spec declares it, e.g. "eth1".  @since 0.2 */
+PORTSPEC_EXPORT const char *portspec_interface_name(const struct portspec_interface *iface);
+/** The interface's title ("ETH1"), or NULL.  @since 0.2 */
+PORTSPEC_EXPORT const char *portspec_interface_title(const struct portspec_interface *iface);
 
 /** Service accessors.  Strings are NULL when the spec leaves them out.  @since 0.1 */
 PORTSPEC_EXPORT const char *portspec_service_name(const struct portspec_service *svc);
@@ -386,17 +405,14 @@ PORTSPEC_EXPORT const char *portspec_profile_host_interface(const struct portspe
  */
 PORTSPEC_EXPORT const char *portspec_profile_gateway_interface(const struct portspec_profile *profile,
 							       const struct portspec_zone *zone);
-/** Interface bound to @p zone ("appliance" for the appliance side), or NULL.  @since 0.1 */
-PORTSPEC_EXPORT const char *portspec_profile_zone_interface(const struct portspec_profile *profile,
-							    const char *zone);
 /**
  * Whether an "either zone" service is served from @p zone (profile keys
- * dns=, ntp=, ...).  For other services: true.
- * @since 0.1
+ * dns=, ntp=, ...).  For other services: true; false for a zone of another spec.
+ * @since 0.2
  */
 PORTSPEC_EXPORT bool portspec_profile_served_from(const struct portspec_profile *profile,
 						  const struct portspec_service *svc,
-						  const char *zone);
+						  const struct portspec_zone *zone);
 /** Server addresses the profile gives for a service (key server=SERVICE:ADDRESS).  @since 0.1 */
 PORTSPEC_EXPORT size_t portspec_profile_server_count(const struct portspec_profile *profile,
 						     const struct portspec_service *svc);
@@ -442,12 +458,12 @@ PORTSPEC_EXPORT const char *portspec_cidr_format(const struct portspec_cidr *cid
 PORTSPEC_EXPORT size_t portspec_profile_appliance_count(const struct portspec_profile *profile);
 PORTSPEC_EXPORT const struct portspec_cidr *portspec_profile_appliance(const struct portspec_profile *profile,
 								       size_t index);
-/** The addresses of a networks or peers zone (inside networks, cluster peers).  @since 0.1 */
+/** The addresses of a networks or peers zone (inside networks, cluster peers).  @since 0.2 */
 PORTSPEC_EXPORT size_t portspec_profile_zone_address_count(const struct portspec_profile *profile,
-							   const char *zone);
-PORTSPEC_EXPORT const struct portspec_cidr *portspec_profile_zone_address(const struct portspec_profile *profile,
-									  const char *zone,
-									  size_t index);
+							   const struct portspec_zone *zone);
+PORTSPEC_EXPORT const struct portspec_cidr *
+portspec_profile_zone_address(const struct portspec_profile *profile,
+			      const struct portspec_zone *zone, size_t index);
 
 /* ------------------------------------------------------------------------ */
 /** @name Policies */
@@ -510,12 +526,13 @@ portspec_is_allowed_zone(const struct portspec_policy *policy, const struct port
 
 /**
  * Iterates the flows that match a filter: @p levels is a mask of enum
- * portspec_level, @p zone NULL for any, direction/protocol 0 for any.
- * Start with *@p cursor = 0; returns NULL at the end.
- * @since 0.1
+ * portspec_level, @p zone NULL for any (a zone of another spec matches none),
+ * direction/protocol 0 for any.  Start with *@p cursor = 0; returns NULL at the end.
+ * @since 0.2
  */
 PORTSPEC_EXPORT const struct portspec_flow *portspec_policy_find(const struct portspec_policy *policy,
-								 unsigned levels, const char *zone,
+								 unsigned levels,
+								 const struct portspec_zone *zone,
 								 enum portspec_direction direction,
 								 enum portspec_protocol protocol,
 								 size_t *cursor);
@@ -576,8 +593,9 @@ PORTSPEC_EXPORT unsigned portspec_flow_port_last(const struct portspec_flow *flo
 PORTSPEC_EXPORT enum portspec_direction portspec_flow_direction(const struct portspec_flow *flow);
 PORTSPEC_EXPORT const struct portspec_zone *portspec_flow_zone(const struct portspec_flow *flow);
 PORTSPEC_EXPORT enum portspec_level portspec_flow_level(const struct portspec_flow *flow);
-/** The spec interface the flow uses on the appliance ("eth1").  @since 0.1 */
-PORTSPEC_EXPORT const char *portspec_flow_interface(const struct portspec_flow *flow);
+/** The spec interface the flow uses on the appliance ("eth1"), or NULL.  @since 0.2 */
+PORTSPEC_EXPORT const struct portspec_interface *
+portspec_flow_interface(const struct portspec_flow *flow);
 /** True if the spec marks the service "servable from either zone" in this flow.  @since 0.1 */
 PORTSPEC_EXPORT bool portspec_flow_either(const struct portspec_flow *flow);
 /**

@@ -116,7 +116,7 @@ static void list_end(struct header_list *l)
 }
 
 static void header_cidrs(const struct ps_render *r, const char *prefix, const char *label,
-			 const char *zone)
+			 const struct portspec_zone *zone)
 {
 	const struct portspec_profile *profile = portspec_policy_profile(r->policy);
 	struct header_list l = {.r = r, .prefix = prefix, .label = label};
@@ -170,7 +170,7 @@ static void header_zones(const struct ps_render *r, const char *prefix)
 			continue;
 		}
 		snprintf(label, sizeof(label), "  %s (%s)", name, portspec_zone_kind_name(kind));
-		header_cidrs(r, prefix, label, name);
+		header_cidrs(r, prefix, label, zone);
 	}
 }
 

@@ -120,7 +120,15 @@ static void test_either_marks(void **state)
 	assert_non_null(strstr(text, dns_outside));
 	portspec_free(text);
 	assert_int_equal(portspec_spec_interface_count(spec), 1);
-	assert_string_equal(portspec_spec_interface_title(spec, 0), "ETH1");
+	const struct portspec_interface *eth1 = portspec_spec_interface(spec, 0);
+	assert_string_equal(portspec_interface_title(eth1), "ETH1");
+	assert_string_equal(portspec_interface_name(eth1), "eth1");
+	assert_ptr_equal(portspec_spec_find_interface(spec, "eth1"), eth1);
+	assert_null(portspec_spec_find_interface(spec, "eth9"));
+	assert_null(portspec_spec_interface(spec, 1));
+	/* Every flow of the built-in spec is on ETH1, as a handle of the spec. */
+	for (size_t i = 0; i < portspec_policy_flow_count(policy); i++)
+		assert_ptr_equal(portspec_flow_interface(portspec_policy_flow(policy, i)), eth1);
 	portspec_policy_free(policy);
 	portspec_spec_free(spec);
 }

@@ -153,11 +153,21 @@ static void test_dns_outside_only(void **state)
 	assert_false(has_warning(p, "ntp is served"));
 	const struct portspec_service *dns = portspec_spec_find_service(f->spec, "dns");
 	const struct portspec_service *smtp = portspec_spec_find_service(f->spec, "smtp");
-	assert_true(portspec_profile_served_from(f->profile, dns, "outside"));
-	assert_false(portspec_profile_served_from(f->profile, dns, "inside"));
-	assert_true(portspec_profile_served_from(f->profile, smtp, "inside"));
-	assert_false(portspec_profile_served_from(f->profile, dns, "dmz"));
-	assert_false(portspec_profile_served_from(NULL, dns, "outside"));
+	const struct portspec_zone *outside = portspec_spec_find_zone(f->spec, "outside");
+	const struct portspec_zone *inside = portspec_spec_find_zone(f->spec, "inside");
+	assert_true(portspec_profile_served_from(f->profile, dns, outside));
+	assert_false(portspec_profile_served_from(f->profile, dns, inside));
+	assert_true(portspec_profile_served_from(f->profile, smtp, inside));
+	assert_false(portspec_profile_served_from(f->profile, dns, NULL));
+	assert_false(portspec_profile_served_from(NULL, dns, outside));
+	/* A zone of another spec is none of this profile's zones. */
+	struct portspec_spec *other = NULL;
+	assert_int_equal(portspec_spec_new_default(&other, NULL), PORTSPEC_OK);
+	assert_false(portspec_profile_served_from(f->profile, dns,
+						  portspec_spec_find_zone(other, "outside")));
+	assert_int_equal(portspec_profile_zone_address_count(
+				 f->profile, portspec_spec_find_zone(other, "inside")), 0);
+	portspec_spec_free(other);
 	portspec_policy_free(p);
 }
 
@@ -418,7 +428,8 @@ static void test_profile_file(void **state)
 	assert_int_equal(portspec_profile_parse(f->profile, text, sizeof(text) - 1, "site.conf",
 						&f->err), PORTSPEC_OK);
 	assert_false(portspec_profile_uses_examples(f->profile));
-	assert_int_equal(portspec_profile_zone_address_count(f->profile, "inside"), 2);
+	assert_int_equal(portspec_profile_zone_address_count(
+				 f->profile, portspec_spec_find_zone(f->spec, "inside")), 2);
 	assert_int_equal(portspec_profile_appliance_count(f->profile), 1);
 	struct portspec_policy *p = compile(f);
 	assert_int_equal(allowed(p, "inside", PORTSPEC_INBOUND, PORTSPEC_TCP, 22), 0);

@@ -408,7 +408,8 @@ static void test_queries(void **state)
 		n++;
 	assert_true(n > 0);
 	cursor = 0;
-	while (portspec_policy_find(fx.policy, PORTSPEC_LEVEL_ANY, "inside", 0, 0, &cursor))
+	while (portspec_policy_find(fx.policy, PORTSPEC_LEVEL_ANY,
+				    portspec_spec_find_zone(fx.spec, "inside"), 0, 0, &cursor))
 		;
 	cursor = 0;
 	while (portspec_cluster_ports(fx.spec, &cursor))
