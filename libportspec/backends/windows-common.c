@@ -239,3 +239,127 @@ void ps_windows_icmp_errors_note(struct ps_buf *out, const char *prefix, const c
 		      "%sthat group enabled.%s",
 		      prefix, eol, prefix, eol, prefix, eol, prefix, eol, prefix, eol);
 }
+
+/* ---- the shared render ---- */
+
+void ps_windows_line(struct ps_windows *w, const char *s)
+{
+	ps_buf_puts(w->out, s);
+	ps_buf_puts(w->out, w->t->eol);
+}
+
+void ps_windows_comment(struct ps_windows *w, const char *label, const char *text)
+{
+	ps_buf_puts(w->out, w->t->prefix);
+	ps_buf_puts(w->out, label);
+	ps_text_filtered(w->out, text, w->t->text_chars, w->t->text_max);
+	ps_buf_puts(w->out, w->t->eol);
+}
+
+/* A comment line of fixed text. */
+static void note_line(struct ps_windows *w, const char *text)
+{
+	ps_buf_puts(w->out, w->t->prefix);
+	ps_windows_line(w, text);
+}
+
+/*
+ * The header: the target's title, then what both scripts say of the spec,
+ * the profile and the target, the target's shape and usage lines, and the
+ * plan's notes.  (Not ps_render_header(): its lines keep every printable
+ * character of the spec's strings, and cmd.exe expands % and ! and treats
+ * & | < > ^ as operators even on rem lines; these keep the filter of the
+ * target's comments.)
+ */
+static void header(struct ps_windows *w)
+{
+	const struct portspec_spec *spec = w->spec;
+	w->t->title(w);
+	ps_windows_comment(w, "Spec: ",
+			   portspec_spec_name(spec) ? portspec_spec_name(spec) : "(unnamed)");
+	if (portspec_spec_version(spec))
+		ps_windows_comment(w, "Version: ", portspec_spec_version(spec));
+	ps_windows_comment(w, "Spec file: ", portspec_spec_filename(spec));
+	ps_buf_printf(w->out, "%sProfile: role %s, %s%s", w->t->prefix,
+		      portspec_role_name(portspec_profile_role(w->profile)),
+		      portspec_profile_uses_examples(w->profile)
+			      ? "example addresses (documentation ranges): set your own"
+			      : "site addresses",
+		      w->t->eol);
+	note_line(w, "Mode: host (the Windows host firewall of the appliance).");
+	note_line(w, "Target: Windows Defender Firewall, which filters through the Windows "
+		     "Filtering Platform.");
+	w->t->about(w);
+	for (size_t i = 0; i < portspec_plan_warning_count(w->plan); i++)
+		ps_windows_comment(w, "Note: ", portspec_plan_warning(w->plan, i));
+}
+
+/* The comment line of the rule of entry @e, then the rule. */
+static enum portspec_status put_rule(struct ps_windows *w, size_t index)
+{
+	const struct portspec_plan_entry *e = portspec_plan_entry(w->plan, index);
+	struct ps_buf labels;
+
+	ps_buf_init(&labels);
+	ps_entry_labels(&labels, e, w->t->text_max);
+	ps_buf_printf(w->out, "%s%s %s, IPv%u %s: ", w->t->prefix, ps_entry_way(e),
+		      portspec_zone_name(e->zone), e->family, portspec_protocol_name(e->protocol));
+	ps_text_filtered(w->out, labels.data ? labels.data : "", w->t->text_chars,
+			 w->t->text_max);
+	ps_buf_puts(w->out, w->t->eol);
+	enum portspec_status st = labels.failed ? PORTSPEC_E_NOMEM
+						: w->t->rule(w, index, labels.data ? labels.data : "");
+	ps_buf_release(&labels);
+	return st;
+}
+
+void ps_windows_settings_lines(struct ps_windows *w)
+{
+	if (!w->ftp)
+		return;
+	note_line(w, "4. Settings. FTP data connections: the stateful FTP filter of Windows "
+		     "firewall.");
+	ps_windows_line(w, w->t->ftp_command);
+}
+
+void ps_windows_logging_lines(struct ps_windows *w)
+{
+	if (w->fragment)
+		return;
+	ps_windows_icmp_errors_note(w->out, w->t->prefix, w->t->eol);
+	if (!portspec_plan_log_prefix(w->plan, PORTSPEC_HOOK_INPUT))
+		return;
+	note_line(w, "log=drops: Windows firewall logs the packets it drops (pfirewall.log).");
+	ps_windows_line(w, w->t->log_command);
+}
+
+enum portspec_status ps_windows_render(struct ps_render *r, const struct ps_windows_target *t)
+{
+	struct ps_windows w = {
+		.t = t,
+		.r = r,
+		.out = r->out,
+		.plan = ps_render_plan(r),
+		.spec = portspec_policy_spec(r->policy),
+		.profile = portspec_policy_profile(r->policy),
+		.fragment = (r->flags & PORTSPEC_RENDER_FRAGMENT) != 0,
+	};
+	enum portspec_status st = ps_windows_check(r, t->backend, t->interfaces, &w.ftp);
+	size_t rules = 0;
+	if (!st && t->one_icmp_type)
+		st = ps_windows_check_icmp(r, t->backend);
+	if (st)
+		return st;
+	header(&w);
+	t->start(&w);
+	for (size_t i = 0; i < portspec_plan_entry_count(w.plan); i++) {
+		if (!ps_windows_is_rule(r, portspec_plan_entry(w.plan, i)))
+			continue;
+		st = put_rule(&w, i);
+		if (st)
+			return st;
+		rules++;
+	}
+	t->finish(&w, rules);
+	return PORTSPEC_OK;
+}

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the netsh and PowerShell backends share: the check of what the
- * Windows host firewall can express, and the remote addresses of a plan
- * entry as Windows wants them.
+ * What the netsh and PowerShell backends share: one render (the context,
+ * the header's common lines, the loop over the plan's rules and the
+ * settings they need), with what differs between the two scripts in a
+ * table of callbacks and texts (struct ps_windows_target); the check of
+ * what the Windows host firewall can express; and the remote addresses of
+ * a plan entry as Windows wants them.
  */
 #ifndef PORTSPEC_BACKENDS_WINDOWS_COMMON_H
 #define PORTSPEC_BACKENDS_WINDOWS_COMMON_H
@@ -95,5 +98,64 @@ void ps_windows_snapshot_key(struct ps_buf *b, const struct ps_render *r, const 
  */
 void ps_windows_replaces(struct ps_buf *b, const struct ps_render *r, const char *prefix,
 			 const char *eol);
+
+/* ---- the shared render ---- */
+
+struct ps_windows;
+
+/* What one script type (cmd.exe or PowerShell) writes where the two differ. */
+struct ps_windows_target {
+	const char *backend;    /* "netsh": in messages and the snapshot key */
+	const char *prefix;     /* a comment line starts with it: "rem ", "# " */
+	const char *eol;        /* line end: "\r\n" (cmd) or "\n" */
+	const char *text_chars; /* what ps_text_filtered() keeps in comments */
+	size_t text_max;        /* the longest spec text a comment carries */
+	bool interfaces;        /* can match an interface by name */
+	bool one_icmp_type;     /* a rule takes one ICMP type only */
+	/* the command that turns on the stateful FTP filter, and the log of drops */
+	const char *ftp_command;
+	const char *log_command;
+	/* The first lines, before the spec's. */
+	void (*title)(struct ps_windows *w);
+	/* The header after the spec's lines, before its notes: shape, what a
+	 * run replaces, how to run it. */
+	void (*about)(struct ps_windows *w);
+	/* After the header, before the first rule. */
+	void (*start)(struct ps_windows *w);
+	/* The rule of plan entry @index after its comment line; @labels: the
+	 * services it serves (ps_entry_labels(), at most text_max bytes). */
+	enum portspec_status (*rule)(struct ps_windows *w, size_t index, const char *labels);
+	/* After the last rule: settings, logging, the rest of the script. */
+	void (*finish)(struct ps_windows *w, size_t rules);
+};
+
+/* The state of one render, for the target's callbacks. */
+struct ps_windows {
+	const struct ps_windows_target *t;
+	struct ps_render *r;
+	struct ps_buf *out;
+	const struct portspec_plan *plan;
+	const struct portspec_spec *spec;
+	const struct portspec_profile *profile;
+	bool fragment;
+	bool ftp; /* some rule needs the stateful FTP filter */
+};
+
+/* Renders @r as a script of target @t. */
+enum portspec_status ps_windows_render(struct ps_render *r, const struct ps_windows_target *t);
+
+/* @s then the line end. */
+void ps_windows_line(struct ps_windows *w, const char *s);
+/* A comment line: the prefix, @label, @text filtered for comments, the line end. */
+void ps_windows_comment(struct ps_windows *w, const char *label, const char *text);
+/*
+ * For the finish callback: the settings the rules need, in both shapes (the
+ * FTP filter), and for a complete script logging and the ICMP errors note:
+ * log=drops turns on Windows firewall's log of dropped packets (it has no
+ * rate limit; removing the rules restores the setting of before); log=none
+ * leaves the logging as it is.
+ */
+void ps_windows_settings_lines(struct ps_windows *w);
+void ps_windows_logging_lines(struct ps_windows *w);
 
 #endif
