@@ -365,59 +365,6 @@ bool ps_same_ports(const struct portspec_plan_entry *a, const struct portspec_pl
 	return true;
 }
 
-void ps_addr_append(struct ps_buf *b, unsigned family, const unsigned char *a)
-{
-	if (family == 4) {
-		ps_buf_printf(b, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
-		return;
-	}
-	unsigned w[8];
-	for (int i = 0; i < 8; i++)
-		w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
-	/* RFC 5952: compress the longest run (first if tied) of two or more zero words. */
-	int best = -1, best_len = 0;
-	for (int i = 0; i < 8;) {
-		if (w[i]) {
-			i++;
-			continue;
-		}
-		int j = i;
-		while (j < 8 && !w[j])
-			j++;
-		if (j - i > best_len && j - i >= 2)
-			best = i, best_len = j - i;
-		i = j;
-	}
-	for (int i = 0; i < 8; i++) {
-		if (i == best) {
-			ps_buf_puts(b, "::");
-			i += best_len - 1;
-			continue;
-		}
-		if (i && i != best + best_len)
-			ps_buf_putc(b, ':');
-		ps_buf_printf(b, "%x", w[i]);
-	}
-}
-
-void ps_addr_range_append(struct ps_buf *b, const struct portspec_addr_range *r)
-{
-	ps_addr_append(b, r->family, r->first);
-	if (memcmp(r->first, r->last, ps_addr_len(r->family)) != 0) {
-		ps_buf_putc(b, '-');
-		ps_addr_append(b, r->family, r->last);
-	}
-}
-
-void ps_addr_cidr_append(struct ps_buf *b, const struct portspec_cidr *c)
-{
-	unsigned char lo[16], hi[16];
-	ps_cidr_bounds(c, lo, hi);
-	ps_addr_append(b, c->family, lo);
-	if (c->prefix < ps_addr_len(c->family) * 8)
-		ps_buf_printf(b, "/%u", c->prefix);
-}
-
 void ps_text_filtered(struct ps_buf *b, const char *text, const char *extra, size_t max)
 {
 	size_t written = 0;

@@ -6,7 +6,7 @@
 #ifndef PORTSPEC_BACKENDS_COMMON_H
 #define PORTSPEC_BACKENDS_COMMON_H
 
-#include "private.h"
+#include "addrlist.h"
 
 /*
  * Writes @text as the body of a one-line comment that starts with @prefix
@@ -48,13 +48,6 @@ const struct portspec_plan *ps_render_plan(const struct ps_render *r);
 /* Whether entry @e is part of this render's shape (a fragment leaves out the
  * complete_only baseline). */
 bool ps_render_has(const struct ps_render *r, const struct portspec_plan_entry *e);
-
-/* Appends an address (RFC 5952 for v6: lowercase, longest zero run as ::). */
-void ps_addr_append(struct ps_buf *b, unsigned family, const unsigned char *addr);
-/* Appends "lo-hi", or just the address when lo == hi. */
-void ps_addr_range_append(struct ps_buf *b, const struct portspec_addr_range *r);
-/* Appends "addr/prefix", or just the address for a full-length prefix. */
-void ps_addr_cidr_append(struct ps_buf *b, const struct portspec_cidr *c);
 
 /* The port ranges of @e, or, for ICMP flows and the established entries,
  * its ICMP message types; *@n of them. */

@@ -169,14 +169,7 @@ static void put_ports(struct ps_buf *b, const struct portspec_plan_entry *e, siz
 		return;
 	}
 	ps_buf_printf(b, " -p %s -m multiport --dports ", proto);
-	for (size_t i = first; i < end; i++) {
-		const struct portspec_plan_port *p = &e->ports[i];
-		ps_buf_puts(b, i > first ? "," : "");
-		if (p->first == p->last)
-			ps_buf_printf(b, "%u", p->first);
-		else
-			ps_buf_printf(b, "%u:%u", p->first, p->last);
-	}
+	ps_port_list(b, &e->ports[first], end - first, ",", ":", "");
 }
 
 /* The comment of ports [first, end): false if it is longer than iptables allows. */

@@ -18,7 +18,7 @@
  * interrupted run left behind first joins NAME, so that no rule in force is
  * ever deleted before its replacement is complete.  Only exit codes are
  * read.  The first run records the settings it may change (the snapshot,
- * windows-common.h) and `remove` restores them before it deletes the rules.
+ * windows.h) and `remove` restores them before it deletes the rules.
  *
  * Spec strings reach the output only in `rem` lines and in description="...",
  * filtered to letters, digits, space and ".,:/()+_-'".  cmd.exe expands %
@@ -28,7 +28,7 @@
  */
 #include <string.h>
 
-#include "windows-common.h"
+#include "windows.h"
 
 #define NETSH_TEXT_MAX 200
 #define CMD_LINE_MAX   8000 /* cmd.exe's limit is 8191 characters per line */
@@ -140,7 +140,7 @@ static enum portspec_status add_rule(struct ps_windows *n, size_t index, const c
 	ps_buf_printf(&cmd, " dir=%s action=allow ", inbound ? "in" : "out");
 	ps_windows_protocol(&cmd, e, true);
 	ps_buf_puts(&cmd, " remoteip=");
-	ps_windows_remote_list(&cmd, e, ",", "");
+	ps_addrset_list(&cmd, &e->remote, ",", "");
 	ps_buf_puts(&cmd, " profile=any enable=yes description=\"");
 	ps_windows_rule_tag(&cmd, n->r, index);
 	ps_buf_puts(&cmd, ": ");

@@ -162,10 +162,7 @@ static size_t addr_set(struct nft_ctx *x, const struct portspec_addrset *a)
 	struct ps_buf *b = &x->objects;
 	ps_buf_printf(b, "\tset %s {\n\t\ttype %s\n\t\tflags interval\n\t\telements = { ", s->name,
 		      a->family == 4 ? "ipv4_addr" : "ipv6_addr");
-	for (size_t i = 0; i < a->cidr_count; i++) {
-		ps_buf_puts(b, i ? ", " : "");
-		ps_addr_cidr_append(b, &a->cidrs[i]);
-	}
+	ps_cidr_list(b, a->cidrs, a->cidr_count, ", ", "");
 	ps_buf_puts(b, " }\n\t}\n\n");
 	return x->nsets - 1;
 }
@@ -240,10 +237,7 @@ static void put_addr_match(struct nft_ctx *x, struct ps_buf *b, const struct por
 	}
 	if (a->cidr_count > 1)
 		ps_buf_puts(b, "{ ");
-	for (size_t i = 0; i < a->cidr_count; i++) {
-		ps_buf_puts(b, i ? ", " : "");
-		ps_addr_cidr_append(b, &a->cidrs[i]);
-	}
+	ps_cidr_list(b, a->cidrs, a->cidr_count, ", ", "");
 	ps_buf_puts(b, a->cidr_count > 1 ? " } " : " ");
 }
 

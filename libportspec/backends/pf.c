@@ -188,9 +188,9 @@ static void put_tables(struct pf *pf)
 		const struct pf_table *t = &pf->tables[i];
 		ps_buf_printf(o, "table <%s> const {", t->name);
 		for (unsigned f = 0; f < 2; f++)
-			for (size_t k = 0; t->fam[f] && k < t->fam[f]->cidr_count; k++) {
+			if (t->fam[f] && t->fam[f]->cidr_count) {
 				ps_buf_putc(o, ' ');
-				ps_addr_cidr_append(o, &t->fam[f]->cidrs[k]);
+				ps_cidr_list(o, t->fam[f]->cidrs, t->fam[f]->cidr_count, " ", "");
 			}
 		if (t->self != PF_PLAIN)
 			ps_buf_puts(o, t->self == PF_WITH_SELF ? " self" : " !self");
@@ -226,10 +226,7 @@ static void put_side(struct pf *pf, const struct portspec_plan_entry *e,
 	}
 	if (a->cidr_count > 1)
 		ps_buf_puts(o, "{ ");
-	for (size_t i = 0; i < a->cidr_count; i++) {
-		ps_buf_puts(o, i ? ", " : "");
-		ps_addr_cidr_append(o, &a->cidrs[i]);
-	}
+	ps_cidr_list(o, a->cidrs, a->cidr_count, ", ", "");
 	if (a->cidr_count > 1)
 		ps_buf_puts(o, " }");
 }
@@ -257,14 +254,7 @@ static void put_ports(struct ps_buf *o, const struct portspec_plan_entry *e)
 		return;
 	}
 	ps_buf_puts(o, e->port_count > 1 ? " port { " : " port ");
-	for (size_t i = 0; i < e->port_count; i++) {
-		const struct portspec_plan_port *p = &e->ports[i];
-		ps_buf_puts(o, i ? ", " : "");
-		if (p->first == p->last)
-			ps_buf_printf(o, "%u", p->first);
-		else
-			ps_buf_printf(o, "%u:%u", p->first, p->last);
-	}
+	ps_port_list(o, e->ports, e->port_count, ", ", ":", "");
 	if (e->port_count > 1)
 		ps_buf_puts(o, " }");
 }

@@ -9,7 +9,7 @@
  * every rule of the last run goes, whatever profile made it, and none goes
  * before the new set is complete; the default block comes last.  The first
  * run records the settings a run may change (the snapshot,
- * windows-common.h); `-Remove` restores them, then deletes the group.
+ * windows.h); `-Remove` restores them, then deletes the group.
  *
  * Where the rules go is a parameter of the script, not of the render: the
  * local store by default, or `-GPO DOMAIN\NAME` (Open-NetGPO, every cmdlet
@@ -29,7 +29,7 @@
  */
 #include <string.h>
 
-#include "windows-common.h"
+#include "windows.h"
 
 #define PS_TEXT_MAX 240
 
@@ -196,7 +196,7 @@ static enum portspec_status add_rule(struct ps_windows *p, size_t index, const c
 		      inbound ? "Inbound" : "Outbound");
 	ps_windows_protocol(o, e, false);
 	ps_buf_puts(o, " -RemoteAddress @(");
-	ps_windows_remote_list(o, e, ", ", "'");
+	ps_addrset_list(o, &e->remote, ", ", "'");
 	ps_buf_puts(o, ")");
 	const char *ifname = inbound ? e->iif : e->oif;
 	if (ifname)

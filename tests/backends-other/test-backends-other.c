@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "backends/windows-common.h"
+#include "backends/common.h"
 #include "portspec/portspec.h"
 
 /* ---- helpers ---------------------------------------------------------- */

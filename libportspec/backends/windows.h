@@ -3,28 +3,13 @@
  * What the netsh and PowerShell backends share: one render (the context,
  * the header's common lines, the loop over the plan's rules and the
  * settings they need), with what differs between the two scripts in a
- * table of callbacks and texts (struct ps_windows_target); the check of
- * what the Windows host firewall can express; and the remote addresses of
- * a plan entry as Windows wants them.
+ * table of callbacks and texts (struct ps_windows_target); and the check
+ * of what the Windows host firewall can express.
  */
-#ifndef PORTSPEC_BACKENDS_WINDOWS_COMMON_H
-#define PORTSPEC_BACKENDS_WINDOWS_COMMON_H
+#ifndef PORTSPEC_BACKENDS_WINDOWS_H
+#define PORTSPEC_BACKENDS_WINDOWS_H
 
 #include "common.h"
-
-/*
- * The remote addresses an entry matches, for a firewall without negation and
- * where an empty list means "any": listed networks as CIDRs, a complement as
- * the ranges it matches, "any" as the whole range of the entry's family
- * (never the word "any", which would take in the other family too).  Each
- * item is appended as @quote item @quote, separated by @sep.
- */
-void ps_windows_remote_list(struct ps_buf *out, const struct portspec_plan_entry *e,
-			    const char *sep, const char *quote);
-
-/* The destination ports of an entry: "22,25,1000-2000", each item in @quote. */
-void ps_windows_port_list(struct ps_buf *out, const struct portspec_plan_entry *e,
-			  const char *sep, const char *quote);
 
 /*
  * The tag of the rule for plan entry @index: in-inside-tcp-v4, with -2, -3

@@ -2,46 +2,7 @@
 /* What the netsh and PowerShell backends share. */
 #include <string.h>
 
-#include "windows-common.h"
-
-static void item(struct ps_buf *out, size_t i, const char *sep, const char *quote)
-{
-	if (i)
-		ps_buf_puts(out, sep);
-	ps_buf_puts(out, quote);
-}
-
-void ps_windows_remote_list(struct ps_buf *out, const struct portspec_plan_entry *e,
-			    const char *sep, const char *quote)
-{
-	const struct portspec_addrset *a = &e->remote;
-	if (a->match == PORTSPEC_ADDR_IN) {
-		for (size_t i = 0; i < a->cidr_count; i++) {
-			item(out, i, sep, quote);
-			ps_addr_cidr_append(out, &a->cidrs[i]);
-			ps_buf_puts(out, quote);
-		}
-		return;
-	}
-	for (size_t i = 0; i < a->matched_count; i++) {
-		item(out, i, sep, quote);
-		ps_addr_range_append(out, &a->matched[i]);
-		ps_buf_puts(out, quote);
-	}
-}
-
-void ps_windows_port_list(struct ps_buf *out, const struct portspec_plan_entry *e,
-			  const char *sep, const char *quote)
-{
-	for (size_t i = 0; i < e->port_count; i++) {
-		item(out, i, sep, quote);
-		if (e->ports[i].first == e->ports[i].last)
-			ps_buf_printf(out, "%u", e->ports[i].first);
-		else
-			ps_buf_printf(out, "%u-%u", e->ports[i].first, e->ports[i].last);
-		ps_buf_puts(out, quote);
-	}
-}
+#include "windows.h"
 
 bool ps_windows_is_rule(const struct ps_render *r, const struct portspec_plan_entry *e)
 {
@@ -179,10 +140,8 @@ static void icmp_type_list(struct ps_buf *out, const struct portspec_plan_entry 
 {
 	size_t n = 0;
 	for (size_t i = 0; i < e->icmp_type_count; i++)
-		for (unsigned t = e->icmp_types[i].first; t <= e->icmp_types[i].last; t++) {
-			item(out, n++, sep, quote);
-			ps_buf_printf(out, "%u%s", t, quote);
-		}
+		for (unsigned t = e->icmp_types[i].first; t <= e->icmp_types[i].last; t++)
+			ps_buf_printf(out, "%s%s%u%s", n++ ? sep : "", quote, t, quote);
 }
 
 void ps_windows_protocol(struct ps_buf *out, const struct portspec_plan_entry *e, bool netsh)
@@ -204,10 +163,10 @@ void ps_windows_protocol(struct ps_buf *out, const struct portspec_plan_entry *e
 	const char *proto = e->protocol == PORTSPEC_TCP ? "TCP" : "UDP";
 	if (netsh) {
 		ps_buf_printf(out, "protocol=%s %s=", proto, inbound ? "localport" : "remoteport");
-		ps_windows_port_list(out, e, ",", "");
+		ps_port_list(out, e->ports, e->port_count, ",", "-", "");
 	} else {
 		ps_buf_printf(out, "-Protocol %s -%s @(", proto, inbound ? "LocalPort" : "RemotePort");
-		ps_windows_port_list(out, e, ", ", "'");
+		ps_port_list(out, e->ports, e->port_count, ", ", "-", "'");
 		ps_buf_puts(out, ")");
 	}
 }
