@@ -9,6 +9,13 @@
 #include "addrlist.h"
 
 /*
+ * A buffer for portspec_cidr_format(), which wants at least 50 bytes (an
+ * IPv6 address with an IPv4 tail, "/128" and the NUL take 49); 64 is that,
+ * rounded up.
+ */
+#define PS_CIDR_TEXT_MAX 64
+
+/*
  * Writes @text as the body of a one-line comment that starts with @prefix
  * ("# ", "// ", ...): control characters (newlines included) become spaces,
  * so a spec string can never end the comment and start a rule, and the text

@@ -12,54 +12,10 @@
 
 #include "doc-common.h"
 
-/*
- * Text inside a DOT double-quoted string: quotes and backslashes are escaped
- * (so "\N" or "\G" in a spec string stay literal), control characters become
- * spaces, bytes that are not UTF-8 become U+FFFD.
- */
-static void dot_text(struct ps_buf *b, const char *s, size_t len)
-{
-	const char *end = s + len;
-	while (s < end && *s) {
-		unsigned char c = (unsigned char)*s;
-		size_t n = ps_doc_utf8_len(s);
-		if (n == 0 || (size_t)(end - s) < n) {
-			ps_buf_puts(b, "\xef\xbf\xbd");
-			s++;
-		} else if (n > 1) {
-			ps_buf_add(b, s, n);
-			s += n;
-		} else {
-			if (c == '"' || c == '\\')
-				ps_buf_printf(b, "\\%c", c);
-			else if (c < 0x20 || c == 0x7f)
-				ps_buf_putc(b, ' ');
-			else
-				ps_buf_putc(b, (char)c);
-			s++;
-		}
-	}
-}
-
+/* Text inside a DOT double-quoted string: the DOT escaper of doc-common.h. */
 static void dot_str(struct ps_buf *b, const char *s)
 {
-	dot_text(b, s, s ? strlen(s) : 0);
-}
-
-/* Upper-cases ASCII letters only, on a copy, so UTF-8 sequences stay whole. */
-static void dot_upper(struct ps_buf *b, const char *s)
-{
-	struct ps_buf t;
-	ps_buf_init(&t);
-	ps_buf_puts(&t, s ? s : "");
-	for (size_t i = 0; t.data && i < t.len; i++)
-		if (t.data[i] >= 'a' && t.data[i] <= 'z')
-			t.data[i] = (char)(t.data[i] - 'a' + 'A');
-	if (t.failed)
-		b->failed = true;
-	else
-		dot_text(b, t.data, t.len);
-	ps_buf_release(&t);
+	ps_doc_text(b, PS_DOC_DOT, s);
 }
 
 /* Word-wraps `s` at about `width` bytes, each line left-justified ("\l"). */
@@ -81,7 +37,7 @@ static void dot_wrapped(struct ps_buf *b, const char *prefix, const char *s, siz
 			ps_buf_putc(b, ' ');
 			col++;
 		}
-		dot_text(b, s, w);
+		ps_doc_escape(b, PS_DOC_DOT, s, w);
 		col += w;
 		s += w;
 	}
@@ -120,11 +76,11 @@ static void put_zone(struct ps_buf *b, const struct ps_render *r, const struct p
 	bool outside = z->kind == PORTSPEC_ZONE_COMPLEMENT;
 	ps_buf_printf(b, "%ssubgraph \"cluster_%s_zone_%s\" {\n", ind, r->name, z->name);
 	ps_buf_printf(b, "%s\tlabel=\"", ind);
-	dot_upper(b, z->title ? z->title : z->name);
+	ps_doc_text_upper(b, PS_DOC_DOT, z->title ? z->title : z->name);
 	ps_buf_printf(b, "\";\n%s\tstyle=\"rounded,filled\"; color=\"#909090\"; fillcolor=\"%s\";\n",
 		      ind, outside ? "#fbeae6" : "#e6f2e6");
 	ps_buf_printf(b, "%s\t\"%s_zone_%s\" [label=\"", ind, r->name, z->name);
-	dot_upper(b, z->name);
+	ps_doc_text_upper(b, PS_DOC_DOT, z->name);
 	if (pr->zone_addresses && !outside)
 		put_addresses(b, &pr->zone_addresses[z->index]);
 	ps_buf_printf(b, "\", shape=%s, style=filled, fillcolor=white];\n%s}\n",
