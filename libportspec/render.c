@@ -64,6 +64,20 @@ static bool valid_fragment_name(const char *name)
 	return (name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z');
 }
 
+/* The error for a backend name that is not in the registry: it lists the names. */
+static enum portspec_status unknown_backend(const char *backend, struct portspec_error *err)
+{
+	struct ps_buf names;
+	ps_buf_init(&names);
+	for (size_t i = 0; ps_backends[i]; i++)
+		ps_buf_printf(&names, "%s%s", i ? ", " : "", ps_backends[i]->name);
+	ps_error_set(err, PORTSPEC_E_UNKNOWN, NULL, 0, 0,
+		     "unknown backend '%.64s'; the backends are: %s", backend ? backend : "(null)",
+		     names.data && !names.failed ? names.data : "(none)");
+	ps_buf_release(&names);
+	return PORTSPEC_E_UNKNOWN;
+}
+
 static enum portspec_status render_buf(const struct portspec_policy *policy, const char *backend,
 				       const struct portspec_render_options *options,
 				       struct ps_buf *out, struct portspec_error *err)
@@ -84,18 +98,8 @@ static enum portspec_status render_buf(const struct portspec_policy *policy, con
 	if (!policy)
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "no policy given");
 	const struct ps_backend *b = find_backend(backend);
-	if (!b) {
-		struct ps_buf names;
-		ps_buf_init(&names);
-		for (size_t i = 0; ps_backends[i]; i++)
-			ps_buf_printf(&names, "%s%s", i ? ", " : "", ps_backends[i]->name);
-		ps_error_set(err, PORTSPEC_E_UNKNOWN, NULL, 0, 0,
-			     "unknown backend '%.64s'; the backends are: %s",
-			     backend ? backend : "(null)",
-			     names.data && !names.failed ? names.data : "(none)");
-		ps_buf_release(&names);
-		return PORTSPEC_E_UNKNOWN;
-	}
+	if (!b)
+		return unknown_backend(backend, err);
 	if (mode != PORTSPEC_MODE_HOST && mode != PORTSPEC_MODE_GATEWAY)
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0,
 				    "mode must be host or gateway");

@@ -15,6 +15,9 @@
  */
 #define PS_CIDR_TEXT_MAX 64
 
+/* Arrays indexed by enum portspec_hook, whose values are 1 to 3: slot 0 is unused. */
+#define PS_HOOK_SLOTS (PORTSPEC_HOOK_FORWARD + 1)
+
 /*
  * Writes @text as the body of a one-line comment that starts with @prefix
  * ("# ", "// ", ...): control characters (newlines included) become spaces,

@@ -138,16 +138,10 @@ static void put_legend(struct ps_buf *b, const struct ps_render *r, bool either,
 	ps_buf_puts(b, "\"];\n");
 }
 
-static enum portspec_status render_dot(struct ps_render *r)
+/* The graph's title and, for a whole graph, its look. */
+static void put_graph_start(struct ps_buf *b, const struct ps_render *r, bool fragment)
 {
-	const struct portspec_policy *p = r->policy;
-	const struct portspec_spec *spec = p->spec;
-	struct ps_buf *b = r->out;
-	bool fragment = r->flags & PORTSPEC_RENDER_FRAGMENT;
-	const char *ind = fragment ? "\t\t" : "\t";
-	struct ps_doc_group groups[PS_DOC_MAX_GROUPS];
-	size_t ngroups = ps_doc_groups(p, groups, PS_DOC_MAX_GROUPS);
-
+	const struct portspec_spec *spec = r->policy->spec;
 	if (fragment)
 		ps_buf_printf(b, "\tsubgraph \"cluster_%s\" {\n\t\tlabel=\"", r->name);
 	else
@@ -164,9 +158,32 @@ static enum portspec_status render_dot(struct ps_render *r)
 			       "\tnode [fontname=\"Helvetica\", fontsize=12];\n"
 			       "\tedge [fontname=\"Helvetica\", fontsize=10];\n");
 	}
+}
 
-	/* Zones on the left (outside), then the appliance, then the rest. */
-	bool either = false;
+/* The appliance's node: its interface's title, the spec's name, its addresses. */
+static void put_appliance(struct ps_buf *b, const struct ps_render *r,
+			  const struct ps_doc_group *groups, size_t ngroups, const char *ind)
+{
+	const struct portspec_policy *p = r->policy;
+	const struct portspec_spec *spec = p->spec;
+	const char *iface = NULL;
+	for (size_t g = 0; g < ngroups && !iface; g++)
+		iface = groups[g].interface;
+	const char *title = ps_doc_interface_title(spec, iface);
+	ps_buf_printf(b, "%s\"%s_appliance\" [shape=box3d, style=filled, "
+		         "fillcolor=\"#e8eef8\", label=\"", ind, r->name);
+	dot_str(b, title ? title : "appliance");
+	ps_buf_puts(b, "\\n");
+	dot_str(b, spec->name ? spec->name : "appliance");
+	put_addresses(b, &p->profile->appliance);
+	ps_buf_puts(b, "\"];\n");
+}
+
+/* Zones on the left (outside), then the appliance, then the rest. */
+static void put_nodes(struct ps_buf *b, const struct ps_render *r,
+		      const struct ps_doc_group *groups, size_t ngroups, const char *ind)
+{
+	const struct portspec_spec *spec = r->policy->spec;
 	for (size_t pass = 0; pass < 2; pass++) {
 		for (size_t z = 0; z < spec->nzones; z++) {
 			const struct portspec_zone *zone = &spec->zones[z];
@@ -177,20 +194,23 @@ static enum portspec_status render_dot(struct ps_render *r)
 			if (used && left == (pass == 0))
 				put_zone(b, r, zone, ind);
 		}
-		if (pass == 0) {
-			const char *iface = NULL;
-			for (size_t g = 0; g < ngroups && !iface; g++)
-				iface = groups[g].interface;
-			const char *title = ps_doc_interface_title(spec, iface);
-			ps_buf_printf(b, "%s\"%s_appliance\" [shape=box3d, style=filled, "
-				         "fillcolor=\"#e8eef8\", label=\"", ind, r->name);
-			dot_str(b, title ? title : "appliance");
-			ps_buf_puts(b, "\\n");
-			dot_str(b, spec->name ? spec->name : "appliance");
-			put_addresses(b, &p->profile->appliance);
-			ps_buf_puts(b, "\"];\n");
-		}
+		if (pass == 0)
+			put_appliance(b, r, groups, ngroups, ind);
 	}
+}
+
+static enum portspec_status render_dot(struct ps_render *r)
+{
+	const struct portspec_policy *p = r->policy;
+	struct ps_buf *b = r->out;
+	bool fragment = r->flags & PORTSPEC_RENDER_FRAGMENT;
+	const char *ind = fragment ? "\t\t" : "\t";
+	struct ps_doc_group groups[PS_DOC_MAX_GROUPS];
+	size_t ngroups = ps_doc_groups(p, groups, PS_DOC_MAX_GROUPS);
+	bool either = false;
+
+	put_graph_start(b, r, fragment);
+	put_nodes(b, r, groups, ngroups, ind);
 	for (size_t g = 0; g < ngroups; g++) {
 		struct ps_buf ports;
 		ps_buf_init(&ports);

@@ -557,6 +557,55 @@ static const char *xt_replaces(const struct xt_ctx *x)
 				"not allow.";
 }
 
+/* The hooks whose entries assign a helper: they need raw table chains. */
+static void find_raw_hooks(const struct xt_ctx *x, bool *raw_hooks)
+{
+	for (size_t i = 0; i < portspec_plan_entry_count(x->plan); i++) {
+		const struct portspec_plan_entry *e = portspec_plan_entry(x->plan, i);
+		if (entry_here(x, e) && e->helper)
+			raw_hooks[e->hook] = true;
+	}
+}
+
+/* The rules of every entry of the family, into the chains of both tables. */
+static enum portspec_status put_entries(struct xt_ctx *x)
+{
+	enum portspec_status st = PORTSPEC_OK;
+	for (size_t i = 0; i < portspec_plan_entry_count(x->plan) && !st; i++) {
+		const struct portspec_plan_entry *e = portspec_plan_entry(x->plan, i);
+		if (!entry_here(x, e))
+			continue;
+		if (e->kind != PORTSPEC_ENTRY_FLOW) {
+			put_baseline(x, e);
+			continue;
+		}
+		st = put_flow(x, &x->filter, e, false);
+		if (!st && e->helper)
+			st = put_flow(x, &x->raw, e, true);
+	}
+	return st;
+}
+
+/* The header, how to hook a fragment, then the tables. */
+static void put_output(struct xt_ctx *x, const bool *raw_hooks)
+{
+	struct ps_render *r = x->r;
+	char what[160];
+	snprintf(what, sizeof(what), "%s-restore input (%s only), %s mode, %s%s%s", x->backend,
+		 x->family == 4 ? "IPv4" : "IPv6", x->gateway ? "gateway" : "host",
+		 x->fragment ? "fragment (chains " : "complete ruleset", x->fragment ? r->name : "",
+		 x->fragment ? "*)" : "");
+	ps_render_header(r, "# ", what, xt_replaces(x));
+	if (x->fragment)
+		put_hook_help(x, raw_hooks);
+	else if (x->gateway)
+		ps_buf_puts(r->out, "# The firewall's own traffic (INPUT, OUTPUT) is not part "
+				    "of this policy and stays accepted.\n");
+	if (x->raw.nchains)
+		put_table(r->out, &x->raw);
+	put_table(r->out, &x->filter);
+}
+
 enum portspec_status ps_xtables_render(struct ps_render *r, int family)
 {
 	struct xt_ctx x = {
@@ -569,49 +618,21 @@ enum portspec_status ps_xtables_render(struct ps_render *r, int family)
 		.filter = {.name = "filter"},
 		.raw = {.name = "raw"},
 	};
-	bool raw_hooks[4] = {false};
+	bool raw_hooks[PS_HOOK_SLOTS] = {false};
 	enum portspec_status st = ps_linux_check(r, x.backend);
-	size_t n = portspec_plan_entry_count(x.plan);
 
-	for (size_t i = 0; i < n && !st; i++) {
-		const struct portspec_plan_entry *e = portspec_plan_entry(x.plan, i);
-		if (entry_here(&x, e) && e->helper)
-			raw_hooks[e->hook] = true;
+	if (!st) {
+		find_raw_hooks(&x, raw_hooks);
+		st = declare_chains(&x, raw_hooks);
 	}
 	if (!st)
-		st = declare_chains(&x, raw_hooks);
-	for (size_t i = 0; i < n && !st; i++) {
-		const struct portspec_plan_entry *e = portspec_plan_entry(x.plan, i);
-		if (!entry_here(&x, e))
-			continue;
-		if (e->kind != PORTSPEC_ENTRY_FLOW) {
-			put_baseline(&x, e);
-			continue;
-		}
-		st = put_flow(&x, &x.filter, e, false);
-		if (!st && e->helper)
-			st = put_flow(&x, &x.raw, e, true);
-	}
+		st = put_entries(&x);
 	if (!st && !x.fragment)
 		put_log_rules(&x);
 	if (!st && (table_failed(&x.filter) || table_failed(&x.raw)))
 		st = ps_error_set(r->err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
-	if (!st) {
-		char what[160];
-		snprintf(what, sizeof(what), "%s-restore input (%s only), %s mode, %s%s%s",
-			 x.backend, family == 4 ? "IPv4" : "IPv6", x.gateway ? "gateway" : "host",
-			 x.fragment ? "fragment (chains " : "complete ruleset",
-			 x.fragment ? r->name : "", x.fragment ? "*)" : "");
-		ps_render_header(r, "# ", what, xt_replaces(&x));
-		if (x.fragment)
-			put_hook_help(&x, raw_hooks);
-		else if (x.gateway)
-			ps_buf_puts(r->out, "# The firewall's own traffic (INPUT, OUTPUT) is not part "
-					    "of this policy and stays accepted.\n");
-		if (x.raw.nchains)
-			put_table(r->out, &x.raw);
-		put_table(r->out, &x.filter);
-	}
+	if (!st)
+		put_output(&x, raw_hooks);
 	table_release(&x.filter);
 	table_release(&x.raw);
 	return st;

@@ -31,7 +31,7 @@ struct nft_ctx {
 	const struct portspec_plan *plan;
 	bool fragment;
 	struct ps_buf objects; /* ct helpers and sets */
-	struct ps_buf chains[4]; /* rules by hook */
+	struct ps_buf chains[PS_HOOK_SLOTS]; /* rules by hook */
 	struct nft_set *sets;
 	size_t nsets, cap;
 	bool failed;
@@ -426,6 +426,51 @@ static void put_hook_help(struct nft_ctx *x, bool gateway)
 	ps_buf_puts(b, "#   }\n");
 }
 
+/* The header: what the file is, what loading it replaces, how to hook a fragment. */
+static void put_header(struct nft_ctx *x, bool gateway)
+{
+	struct ps_render *r = x->r;
+	char what[160];
+	snprintf(what, sizeof(what), "nft -f input (table inet %s, IPv4 and IPv6), %s mode, %s",
+		 r->name, gateway ? "gateway" : "host",
+		 x->fragment ? "fragment (regular chains)" : "complete ruleset");
+	char replaces[200];
+	snprintf(replaces, sizeof(replaces),
+		 "the table inet %s (and no other); its %s drop%s %s, whatever other tables "
+		 "accept.",
+		 r->name, gateway ? "forward chain" : "input, forward and output chains",
+		 gateway ? "s" : "", gateway ? "all other forwarded traffic" : "what the policy "
+		 "does not allow");
+	ps_render_header(r, "# ", what, x->fragment ? NULL : replaces);
+	if (x->fragment)
+		put_hook_help(x, gateway);
+	else if (gateway)
+		ps_buf_puts(r->out, "# The firewall's own traffic (input, output) is not part of "
+				    "this policy; this table leaves it alone.\n");
+}
+
+/* The table: its objects, then the chains of the mode and shape. */
+static void put_table(struct nft_ctx *x, bool gateway)
+{
+	struct ps_render *r = x->r;
+	ps_buf_printf(r->out, "\n# Loading this file replaces the table inet %s atomically.\n"
+			      "table inet %s\ndelete table inet %s\n\ntable inet %s {\n",
+		      r->name, r->name, r->name, r->name);
+	ps_buf_add(r->out, x->objects.data ? x->objects.data : "", x->objects.len);
+	if (gateway) {
+		put_chain(x, PORTSPEC_HOOK_FORWARD);
+	} else {
+		put_chain(x, PORTSPEC_HOOK_INPUT);
+		if (!x->fragment) {
+			ps_buf_putc(r->out, '\n');
+			put_chain(x, PORTSPEC_HOOK_FORWARD);
+		}
+		ps_buf_putc(r->out, '\n');
+		put_chain(x, PORTSPEC_HOOK_OUTPUT);
+	}
+	ps_buf_puts(r->out, "}\n");
+}
+
 static enum portspec_status render_nft(struct ps_render *r)
 {
 	struct nft_ctx x = {
@@ -437,7 +482,7 @@ static enum portspec_status render_nft(struct ps_render *r)
 	enum portspec_status st;
 
 	ps_buf_init(&x.objects);
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < PS_HOOK_SLOTS; i++)
 		ps_buf_init(&x.chains[i]);
 	if ((st = ps_linux_check(r, "nft")))
 		goto out;
@@ -450,49 +495,17 @@ static enum portspec_status render_nft(struct ps_render *r)
 	put_helpers(&x);
 	put_rules(&x);
 	bool failed = x.failed || x.objects.failed;
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < PS_HOOK_SLOTS; i++)
 		failed |= x.chains[i].failed;
 	if (failed) {
 		st = ps_error_set(r->err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
 		goto out;
 	}
-
-	char what[160];
-	snprintf(what, sizeof(what), "nft -f input (table inet %s, IPv4 and IPv6), %s mode, %s",
-		 r->name, gateway ? "gateway" : "host",
-		 x.fragment ? "fragment (regular chains)" : "complete ruleset");
-	char replaces[200];
-	snprintf(replaces, sizeof(replaces),
-		 "the table inet %s (and no other); its %s drop%s %s, whatever other tables "
-		 "accept.",
-		 r->name, gateway ? "forward chain" : "input, forward and output chains",
-		 gateway ? "s" : "", gateway ? "all other forwarded traffic" : "what the policy "
-		 "does not allow");
-	ps_render_header(r, "# ", what, x.fragment ? NULL : replaces);
-	if (x.fragment)
-		put_hook_help(&x, gateway);
-	else if (gateway)
-		ps_buf_puts(r->out, "# The firewall's own traffic (input, output) is not part of "
-				    "this policy; this table leaves it alone.\n");
-	ps_buf_printf(r->out, "\n# Loading this file replaces the table inet %s atomically.\n"
-			      "table inet %s\ndelete table inet %s\n\ntable inet %s {\n",
-		      r->name, r->name, r->name, r->name);
-	ps_buf_add(r->out, x.objects.data ? x.objects.data : "", x.objects.len);
-	if (gateway) {
-		put_chain(&x, PORTSPEC_HOOK_FORWARD);
-	} else {
-		put_chain(&x, PORTSPEC_HOOK_INPUT);
-		if (!x.fragment) {
-			ps_buf_putc(r->out, '\n');
-			put_chain(&x, PORTSPEC_HOOK_FORWARD);
-		}
-		ps_buf_putc(r->out, '\n');
-		put_chain(&x, PORTSPEC_HOOK_OUTPUT);
-	}
-	ps_buf_puts(r->out, "}\n");
+	put_header(&x, gateway);
+	put_table(&x, gateway);
 out:
 	ps_buf_release(&x.objects);
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < PS_HOOK_SLOTS; i++)
 		ps_buf_release(&x.chains[i]);
 	ps_free(x.sets);
 	return st;
