@@ -49,11 +49,17 @@ PORTSPEC_EXPORT const char *portspec_backend_kind_name(enum portspec_backend_kin
 	}
 }
 
+/*
+ * The longest fragment name: iptables' chain names, the shortest limit of
+ * the targets, take at most 28 characters (XT_EXTENSION_MAXNAMELEN - 1).
+ */
+#define FRAGMENT_NAME_MAX 28u
+
 /* Fragment names become chain, anchor and group names in every target. */
 static bool valid_fragment_name(const char *name)
 {
 	size_t n = strlen(name);
-	if (n == 0 || n > 28)
+	if (n == 0 || n > FRAGMENT_NAME_MAX)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = name[i];
@@ -114,8 +120,9 @@ static enum portspec_status render_buf(const struct portspec_policy *policy, con
 		name = "portspec";
 	if (!valid_fragment_name(name))
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0,
-				    "fragment name '%.64s' is not usable: use 1 to 28 letters, "
-				    "digits, '_' or '-', starting with a letter", name);
+				    "fragment name '%.64s' is not usable: use 1 to %u letters, "
+				    "digits, '_' or '-', starting with a letter",
+				    name, FRAGMENT_NAME_MAX);
 	struct ps_render r = {
 		.policy = policy, .mode = mode, .flags = flags, .name = name, .out = out, .err = err,
 	};

@@ -85,7 +85,13 @@ out:
 	ps_free(either);
 }
 
-/* "label: a b c" comment lines, wrapped so that nothing is cut. */
+/*
+ * "label: a b c" comment lines, wrapped so that nothing is cut: a line is
+ * written once its items are longer than HEADER_LIST_WRAP bytes, so that with
+ * the prefix and a label it stays near 80 columns.
+ */
+#define HEADER_LIST_WRAP 72u
+
 struct header_list {
 	const struct ps_render *r;
 	const char *prefix;
@@ -96,7 +102,7 @@ struct header_list {
 
 static void list_add(struct header_list *l, const char *item)
 {
-	if (l->line.len > 72) {
+	if (l->line.len > HEADER_LIST_WRAP) {
 		header_printf(l->r->out, l->prefix, "%s:%s", l->lines ? "   " : l->label,
 			      l->line.data);
 		l->line.len = 0;
@@ -122,7 +128,7 @@ static void header_cidrs(const struct ps_render *r, const char *prefix, const ch
 	struct header_list l = {.r = r, .prefix = prefix, .label = label};
 	size_t n = zone ? portspec_profile_zone_address_count(profile, zone)
 			: portspec_profile_appliance_count(profile);
-	char buf[64];
+	char buf[PS_CIDR_TEXT_MAX];
 
 	ps_buf_init(&l.line);
 	for (size_t i = 0; i < n; i++) {
@@ -142,7 +148,7 @@ static void header_zones(const struct ps_render *r, const char *prefix)
 	const struct portspec_profile *profile = portspec_policy_profile(r->policy);
 	const struct portspec_spec *spec = portspec_policy_spec(r->policy);
 	bool host = r->mode == PORTSPEC_MODE_HOST;
-	char label[160];
+	char label[PS_MAX_NAME + 32]; /* "  NAME (networks)" */
 
 	if (host) {
 		const char *ifname = portspec_profile_host_interface(profile, NULL);

@@ -15,6 +15,16 @@
  */
 #define PS_CIDR_TEXT_MAX 64
 
+/*
+ * A buffer for the @what or @replaces text of ps_render_header() that a
+ * backend builds: its own fixed text (under 170 bytes) and the fragment
+ * name (at most 28).
+ */
+#define PS_HEADER_TEXT_MAX 200u
+
+/* The number of elements of array @a. */
+#define PS_COUNTOF(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Arrays indexed by enum portspec_hook, whose values are 1 to 3: slot 0 is unused. */
 #define PS_HOOK_SLOTS (PORTSPEC_HOOK_FORWARD + 1)
 

@@ -71,7 +71,7 @@ static enum portspec_status render_csv(struct ps_render *r)
 		struct ps_buf addrs;
 		ps_buf_init(&addrs);
 		for (size_t a = 0; a < f->naddresses; a++) {
-			char text[64];
+			char text[PS_CIDR_TEXT_MAX];
 			ps_buf_puts(&addrs, a ? " " : "");
 			ps_buf_puts(&addrs, portspec_cidr_format(&f->addresses[a], text, sizeof(text)));
 		}

@@ -12,6 +12,10 @@
 
 #include "doc-common.h"
 
+/* The addresses a zone's box lists; the rest are counted, so that a zone of
+ * many networks does not draw a box taller than the picture. */
+#define DOT_NODE_ADDRESSES 8u
+
 /* Text inside a DOT double-quoted string: the DOT escaper of doc-common.h. */
 static void dot_str(struct ps_buf *b, const char *s)
 {
@@ -48,13 +52,13 @@ static void put_addresses(struct ps_buf *b, const struct ps_cidr_list *l)
 {
 	if (l->example)
 		return;
-	for (size_t i = 0; i < l->count && i < 8; i++) {
-		char text[64];
+	for (size_t i = 0; i < l->count && i < DOT_NODE_ADDRESSES; i++) {
+		char text[PS_CIDR_TEXT_MAX];
 		ps_buf_puts(b, "\\n");
 		dot_str(b, portspec_cidr_format(&l->items[i], text, sizeof(text)));
 	}
-	if (l->count > 8)
-		ps_buf_printf(b, "\\n(%zu more)", l->count - 8);
+	if (l->count > DOT_NODE_ADDRESSES)
+		ps_buf_printf(b, "\\n(%zu more)", l->count - DOT_NODE_ADDRESSES);
 }
 
 struct level_style {

@@ -18,6 +18,17 @@
 #define XT_MAX_CHAIN_NAME 28u  /* XT_EXTENSION_MAXNAMELEN - 1 */
 #define XT_MAX_COMMENT 255u    /* XT_MAX_COMMENT_LEN - 1 */
 #define XT_MULTIPORT_SLOTS 15u /* a range takes two */
+/* A built-in or fragment chain's name: at most "NAME-out" and the NUL (checked
+ * against XT_MAX_CHAIN_NAME) */
+#define XT_CHAIN_BUF 64u
+/* A complement chain's name while it is built, NAME-ZONE-out and a number:
+ * the fragment name (28) and a zone name (PS_MAX_NAME) with room to spare,
+ * before the check against XT_MAX_CHAIN_NAME */
+#define XT_NAME_BUF 128u
+
+/* The built-in hooks, in the order the chains are declared. */
+static const enum portspec_hook xt_hooks[] = {PORTSPEC_HOOK_INPUT, PORTSPEC_HOOK_FORWARD,
+					      PORTSPEC_HOOK_OUTPUT};
 
 struct xt_chain {
 	char name[XT_MAX_CHAIN_NAME + 1];
@@ -322,7 +333,7 @@ static enum portspec_status complement_chain(struct xt_ctx *x, struct xt_table *
 			*out = &t->chains[i];
 			return PORTSPEC_OK;
 		}
-	char base[128], name[128];
+	char base[XT_NAME_BUF], name[XT_NAME_BUF];
 	snprintf(base, sizeof(base), "%s-%s-%s", x->r->name, portspec_zone_name(e->zone),
 		 inbound ? "in" : "out");
 	if (strlen(base) > XT_MAX_CHAIN_NAME)
@@ -371,7 +382,7 @@ static enum portspec_status complement_chain(struct xt_ctx *x, struct xt_table *
 static enum portspec_status put_flow(struct xt_ctx *x, struct xt_table *t,
 				     const struct portspec_plan_entry *e, bool raw)
 {
-	char start[64];
+	char start[XT_CHAIN_BUF];
 	start_chain(x, raw, e->hook, start, sizeof(start));
 	struct xt_chain *c = chain_find(t, start);
 	if (!c)
@@ -402,7 +413,7 @@ static enum portspec_status put_flow(struct xt_ctx *x, struct xt_table *t,
 
 static void put_baseline(struct xt_ctx *x, const struct portspec_plan_entry *e)
 {
-	char start[64];
+	char start[XT_CHAIN_BUF];
 	start_chain(x, false, e->hook, start, sizeof(start));
 	struct xt_chain *c = chain_find(&x->filter, start);
 	if (!c)
@@ -422,7 +433,7 @@ static void put_baseline(struct xt_ctx *x, const struct portspec_plan_entry *e)
 	default: {
 		static const char *const nd[] = {"router-solicitation", "router-advertisement",
 						  "neighbour-solicitation", "neighbour-advertisement"};
-		for (size_t i = 0; i < 4; i++)
+		for (size_t i = 0; i < PS_COUNTOF(nd); i++)
 			ps_buf_printf(b,
 				      "-A %s -p ipv6-icmp -m icmp6 --icmpv6-type %s -m hl --hl-eq 255 "
 				      "-m comment --comment \"IPv6 neighbour discovery\" -j ACCEPT\n",
@@ -439,12 +450,10 @@ static void put_baseline(struct xt_ctx *x, const struct portspec_plan_entry *e)
  */
 static void put_log_rules(struct xt_ctx *x)
 {
-	static const enum portspec_hook hooks[] = {PORTSPEC_HOOK_INPUT, PORTSPEC_HOOK_FORWARD,
-						   PORTSPEC_HOOK_OUTPUT};
-	char name[64];
-	for (size_t h = 0; h < 3; h++) {
-		const char *prefix = portspec_plan_log_prefix(x->plan, hooks[h]);
-		start_chain(x, false, hooks[h], name, sizeof(name));
+	char name[XT_CHAIN_BUF];
+	for (size_t h = 0; h < PS_COUNTOF(xt_hooks); h++) {
+		const char *prefix = portspec_plan_log_prefix(x->plan, xt_hooks[h]);
+		start_chain(x, false, xt_hooks[h], name, sizeof(name));
 		struct xt_chain *c = prefix ? chain_find(&x->filter, name) : NULL;
 		if (c)
 			ps_buf_printf(&c->rules,
@@ -474,11 +483,9 @@ static bool entry_here(const struct xt_ctx *x, const struct portspec_plan_entry 
 /* The starting chains, declared in this order; raw only for helper entries. */
 static enum portspec_status declare_chains(struct xt_ctx *x, bool *raw_hooks)
 {
-	static const enum portspec_hook hooks[] = {PORTSPEC_HOOK_INPUT, PORTSPEC_HOOK_FORWARD,
-						   PORTSPEC_HOOK_OUTPUT};
-	char name[64];
-	for (size_t h = 0; h < 3; h++) {
-		enum portspec_hook hook = hooks[h];
+	char name[XT_CHAIN_BUF];
+	for (size_t h = 0; h < PS_COUNTOF(xt_hooks); h++) {
+		enum portspec_hook hook = xt_hooks[h];
 		bool used = !x->fragment ||
 			    (x->gateway ? hook == PORTSPEC_HOOK_FORWARD : hook != PORTSPEC_HOOK_FORWARD);
 		if (!used)
@@ -499,9 +506,9 @@ static enum portspec_status declare_chains(struct xt_ctx *x, bool *raw_hooks)
 		chain_get(&x->raw, "PREROUTING", "ACCEPT");
 		chain_get(&x->raw, "OUTPUT", "ACCEPT");
 	} else {
-		for (size_t h = 0; h < 3; h++)
-			if (raw_hooks[hooks[h]]) {
-				start_chain(x, true, hooks[h], name, sizeof(name));
+		for (size_t h = 0; h < PS_COUNTOF(xt_hooks); h++)
+			if (raw_hooks[xt_hooks[h]]) {
+				start_chain(x, true, xt_hooks[h], name, sizeof(name));
 				chain_get(&x->raw, name, NULL);
 			}
 	}
@@ -590,7 +597,7 @@ static enum portspec_status put_entries(struct xt_ctx *x)
 static void put_output(struct xt_ctx *x, const bool *raw_hooks)
 {
 	struct ps_render *r = x->r;
-	char what[160];
+	char what[PS_HEADER_TEXT_MAX];
 	snprintf(what, sizeof(what), "%s-restore input (%s only), %s mode, %s%s%s", x->backend,
 		 x->family == 4 ? "IPv4" : "IPv6", x->gateway ? "gateway" : "host",
 		 x->fragment ? "fragment (chains " : "complete ruleset", x->fragment ? r->name : "",

@@ -30,6 +30,8 @@
 
 #include "windows.h"
 
+/* The longest spec text in a rem line or a description: one readable line,
+ * well inside cmd.exe's line limit with the rule around it. */
 #define NETSH_TEXT_MAX 200
 #define CMD_LINE_MAX   8000 /* cmd.exe's limit is 8191 characters per line */
 

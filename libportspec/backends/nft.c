@@ -17,6 +17,8 @@
 #define NFT_MAX_COMMENT 127u /* NFTNL_UDATA_COMMENT_MAXLEN - 1 */
 #define NFT_MAX_ELEMENTS 4096u
 #define NFT_MAX_SET_NAME 200u
+/* A chain name: a hook name or "NAME-out" (NAME: the fragment name, at most 28) */
+#define NFT_CHAIN_BUF 64u
 
 /* A named set written once and referred to by its rules. */
 struct nft_set {
@@ -384,7 +386,7 @@ static void put_rules(struct nft_ctx *x)
 static void put_chain(struct nft_ctx *x, enum portspec_hook hook)
 {
 	struct ps_buf *b = x->r->out;
-	char name[64];
+	char name[NFT_CHAIN_BUF];
 	chain_name(x, hook, name, sizeof(name));
 	ps_buf_printf(b, "\tchain %s {\n", name);
 	if (!x->fragment)
@@ -430,11 +432,11 @@ static void put_hook_help(struct nft_ctx *x, bool gateway)
 static void put_header(struct nft_ctx *x, bool gateway)
 {
 	struct ps_render *r = x->r;
-	char what[160];
+	char what[PS_HEADER_TEXT_MAX];
 	snprintf(what, sizeof(what), "nft -f input (table inet %s, IPv4 and IPv6), %s mode, %s",
 		 r->name, gateway ? "gateway" : "host",
 		 x->fragment ? "fragment (regular chains)" : "complete ruleset");
-	char replaces[200];
+	char replaces[PS_HEADER_TEXT_MAX];
 	snprintf(replaces, sizeof(replaces),
 		 "the table inet %s (and no other); its %s drop%s %s, whatever other tables "
 		 "accept.",

@@ -21,7 +21,15 @@
 #include "common.h"
 
 #define PF_TABLE_MAX 31 /* PF_TABLE_NAME_SIZE - 1 */
+/* The longest spec text a comment carries (ps_text_filtered()): a label list
+ * of a rule stays one readable line of a few hundred bytes at most. */
 #define PF_TEXT_MAX 240
+/* A table's name while it is chosen: a label or zone name (PS_MAX_NAME),
+ * "_servers", "_self" and a number, before the check against PF_TABLE_MAX */
+#define PF_NAME_BUF 128u
+/* Where ftp-proxy(8) listens by default: the control connections are
+ * diverted there. */
+#define PF_FTP_PROXY_PORT "8021"
 
 /* Printable ASCII without the backslash. */
 static const char pf_comment_chars[] = " !\"#$%&'()*+,-./:;<=>?@[]^_`{|}~";
@@ -39,7 +47,7 @@ enum pf_self { PF_PLAIN, PF_NOT_SELF, PF_WITH_SELF };
 
 /* A table: the sets of one name, at most one per family, and its self entry. */
 struct pf_table {
-	char name[160]; /* checked against PF_TABLE_MAX */
+	char name[PF_NAME_BUF + 16]; /* want and "_%u"; checked against PF_TABLE_MAX */
 	const struct portspec_addrset *fam[2];
 	enum pf_self self;
 	const char *base; /* the label or zone it is named after */
@@ -123,7 +131,7 @@ static enum portspec_status table_for(struct pf *pf, const struct portspec_plan_
 	pf->tables = v;
 	struct pf_table *t = &v[pf->ntables];
 	memset(t, 0, sizeof(*t));
-	char want[128];
+	char want[PF_NAME_BUF];
 	snprintf(want, sizeof(want), "%s%s%s", base, a->label ? "" : "_servers",
 		 self == PF_WITH_SELF ? "_self" : "");
 	snprintf(t->name, sizeof(t->name), "%s", want);
@@ -326,8 +334,8 @@ static void flow_rules(struct pf *pf, const struct portspec_plan_entry *e)
 			       "# connects to the server itself and opens the data connections in\n"
 			       "# its anchor \"ftp-proxy/*\".\n");
 		pass_rule(pf, e, "in", e->iif, false,
-			  e->family == 4 ? " divert-to 127.0.0.1 port 8021"
-					 : " divert-to ::1 port 8021");
+			  e->family == 4 ? " divert-to 127.0.0.1 port " PF_FTP_PROXY_PORT
+					 : " divert-to ::1 port " PF_FTP_PROXY_PORT);
 		pass_rule(pf, e, "out", e->oif, true, NULL);
 	} else {
 		pass_rule(pf, e, "in", e->iif, false, NULL);

@@ -31,6 +31,8 @@
 
 #include "windows.h"
 
+/* The longest spec text in a comment or a -Description string: one readable
+ * line of the script. */
 #define PS_TEXT_MAX 240
 
 /* Printable ASCII: everything but letters and digits, which always pass. */
