@@ -6,37 +6,10 @@
 
 void ps_addr_append(struct ps_buf *b, unsigned family, const unsigned char *a)
 {
-	if (family == 4) {
-		ps_buf_printf(b, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
-		return;
-	}
-	unsigned w[8];
-	for (int i = 0; i < 8; i++)
-		w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
-	/* RFC 5952: compress the longest run (first if tied) of two or more zero words. */
-	int best = -1, best_len = 0;
-	for (int i = 0; i < 8;) {
-		if (w[i]) {
-			i++;
-			continue;
-		}
-		int j = i;
-		while (j < 8 && !w[j])
-			j++;
-		if (j - i > best_len && j - i >= 2)
-			best = i, best_len = j - i;
-		i = j;
-	}
-	for (int i = 0; i < 8; i++) {
-		if (i == best) {
-			ps_buf_puts(b, "::");
-			i += best_len - 1;
-			continue;
-		}
-		if (i && i != best + best_len)
-			ps_buf_putc(b, ':');
-		ps_buf_printf(b, "%x", w[i]);
-	}
+	if (family == 4)
+		ps_buf_put_ipv4(b, a);
+	else
+		ps_buf_put_ipv6(b, a);
 }
 
 void ps_addr_range_append(struct ps_buf *b, const struct portspec_addr_range *r)
@@ -53,8 +26,10 @@ void ps_addr_cidr_append(struct ps_buf *b, const struct portspec_cidr *c)
 	unsigned char lo[16], hi[16];
 	ps_cidr_bounds(c, lo, hi);
 	ps_addr_append(b, c->family, lo);
-	if (c->prefix < ps_addr_len(c->family) * 8)
-		ps_buf_printf(b, "/%u", c->prefix);
+	if (c->prefix < ps_addr_len(c->family) * 8) {
+		ps_buf_putc(b, '/');
+		ps_buf_put_uint(b, c->prefix);
+	}
 }
 
 /* @sep before every item but the first, then the opening @quote. */
@@ -94,10 +69,7 @@ void ps_port_list(struct ps_buf *b, const struct portspec_plan_port *p, size_t n
 {
 	for (size_t i = 0; i < n; i++) {
 		item(b, i, sep, quote);
-		if (p[i].first == p[i].last)
-			ps_buf_printf(b, "%u", p[i].first);
-		else
-			ps_buf_printf(b, "%u%s%u", p[i].first, range, p[i].last);
+		ps_buf_put_range(b, p[i].first, p[i].last, range);
 		ps_buf_puts(b, quote);
 	}
 }

@@ -70,8 +70,8 @@ static void header_either(const struct ps_render *r, const char *prefix)
 		ps_buf_init(&zones);
 		for (size_t z = 0; z < portspec_spec_zone_count(spec); z++)
 			if (zones_of[s] & (UINT32_C(1) << z))
-				ps_buf_printf(&zones, " %s",
-					      portspec_zone_name(portspec_spec_zone(spec, z)));
+				ps_buf_cat(&zones, " ",
+					   portspec_zone_name(portspec_spec_zone(spec, z)), NULL);
 		if (zones.failed)
 			r->out->failed = true;
 		else
@@ -100,15 +100,27 @@ struct header_list {
 	size_t lines;
 };
 
+/* "label: items" (the first line) or "   : items" as a comment line. */
+static void list_line(struct header_list *l)
+{
+	struct ps_buf text;
+	ps_buf_init(&text);
+	ps_buf_cat(&text, l->lines ? "   " : l->label, ":", l->line.data, NULL);
+	if (text.failed)
+		l->r->out->failed = true;
+	else
+		ps_comment_line(l->r->out, l->prefix, text.data);
+	ps_buf_release(&text);
+}
+
 static void list_add(struct header_list *l, const char *item)
 {
 	if (l->line.len > HEADER_LIST_WRAP) {
-		header_printf(l->r->out, l->prefix, "%s:%s", l->lines ? "   " : l->label,
-			      l->line.data);
+		list_line(l);
 		l->line.len = 0;
 		l->lines++;
 	}
-	ps_buf_printf(&l->line, " %s", item);
+	ps_buf_cat(&l->line, " ", item, NULL);
 }
 
 static void list_end(struct header_list *l)
@@ -116,8 +128,7 @@ static void list_end(struct header_list *l)
 	if (l->line.failed)
 		l->r->out->failed = true;
 	else if (l->line.len)
-		header_printf(l->r->out, l->prefix, "%s:%s", l->lines ? "   " : l->label,
-			      l->line.data);
+		list_line(l);
 	ps_buf_release(&l->line);
 }
 
@@ -289,20 +300,24 @@ enum portspec_status ps_linux_check(const struct ps_render *r, const char *backe
 
 static void label_add(struct ps_buf *b, const struct portspec_flow *flow)
 {
-	ps_buf_printf(b, "%s%s %s", b->len ? ", " : "",
-		      portspec_service_name(portspec_flow_service(flow)),
-		      portspec_level_name(portspec_flow_level(flow)));
+	if (b->len)
+		ps_buf_puts(b, ", ");
+	ps_buf_cat(b, portspec_service_name(portspec_flow_service(flow)), " ",
+		   portspec_level_name(portspec_flow_level(flow)), NULL);
 }
 
 /*
- * Each service once, in order; stops once the text is longer than @max, so
- * that an entry of a hundred thousand services costs no more than a short one
- * (the caller sees the length and says how many instead).
+ * Each service once, in order, from flow @from on; stops once the text is
+ * longer than @max, so that an entry of a hundred thousand services costs no
+ * more than a short one (the caller sees the length and says how many
+ * instead).  Returns the index it stopped at: going on from there gives the
+ * text of a longer run of flows.
  */
-static void labels_of(struct ps_buf *b, const struct portspec_flow *const *flows, size_t n,
-		      size_t max)
+static size_t labels_of(struct ps_buf *b, const struct portspec_flow *const *flows, size_t from,
+			size_t n, size_t max)
 {
-	for (size_t i = 0; i < n && b->len <= max; i++) {
+	size_t i = from;
+	for (; i < n && b->len <= max; i++) {
 		const struct portspec_service *svc = portspec_flow_service(flows[i]);
 		bool dup = false;
 		for (size_t j = 0; j < i && !dup; j++)
@@ -310,6 +325,7 @@ static void labels_of(struct ps_buf *b, const struct portspec_flow *const *flows
 		if (!dup)
 			label_add(b, flows[i]);
 	}
+	return i;
 }
 
 const struct portspec_plan_port *ps_entry_ranges(const struct portspec_plan_entry *e, size_t *n)
@@ -343,7 +359,52 @@ void ps_ports_labels(struct ps_buf *b, const struct portspec_plan_port *ports, s
 {
 	size_t count;
 	const struct portspec_flow *const *flows = ps_ranges_flows(ports, n, &count);
-	labels_of(b, flows, count, max);
+	labels_of(b, flows, 0, count, max);
+}
+
+void ps_run_labels_init(struct ps_run_labels *l, size_t max)
+{
+	memset(l, 0, sizeof(*l));
+	ps_buf_init(&l->text);
+	l->max = max;
+}
+
+void ps_run_labels_release(struct ps_run_labels *l)
+{
+	ps_buf_release(&l->text);
+}
+
+/* Back to the run before the last growth. */
+static void run_undo(struct ps_run_labels *l)
+{
+	l->n = l->prev_n;
+	l->done = l->prev_done;
+	l->text.len = l->prev_len;
+	if (l->text.data)
+		l->text.data[l->text.len] = '\0';
+}
+
+void ps_run_labels_set(struct ps_run_labels *l, const struct portspec_plan_port *first, size_t n)
+{
+	if (l->first == first && n == l->prev_n && n < l->n) {
+		run_undo(l);
+		return;
+	}
+	if (l->first != first || n < l->n) {
+		l->first = first;
+		l->n = 0;
+		l->done = 0;
+		l->text.len = 0;
+		if (l->text.data)
+			l->text.data[0] = '\0';
+	}
+	l->prev_n = l->n;
+	l->prev_done = l->done;
+	l->prev_len = l->text.len;
+	size_t count;
+	const struct portspec_flow *const *flows = ps_ranges_flows(first, n, &count);
+	l->done = labels_of(&l->text, flows, l->done, count, l->max);
+	l->n = n;
 }
 
 void ps_entry_labels(struct ps_buf *b, const struct portspec_plan_entry *e, size_t max)
@@ -356,6 +417,14 @@ void ps_entry_labels(struct ps_buf *b, const struct portspec_plan_entry *e, size
 const char *ps_entry_way(const struct portspec_plan_entry *e)
 {
 	return e->direction == PORTSPEC_INBOUND ? "inbound from" : "outbound to";
+}
+
+void ps_entry_comment_start(struct ps_buf *b, const char *prefix,
+			    const struct portspec_plan_entry *e)
+{
+	ps_buf_cat(b, prefix, ps_entry_way(e), " ", portspec_zone_name(e->zone), ", IPv", NULL);
+	ps_buf_put_uint(b, e->family);
+	ps_buf_cat(b, " ", portspec_protocol_name(e->protocol), ": ", NULL);
 }
 
 bool ps_same_ports(const struct portspec_plan_entry *a, const struct portspec_plan_entry *b)

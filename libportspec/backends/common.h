@@ -86,8 +86,30 @@ void ps_entry_labels(struct ps_buf *b, const struct portspec_plan_entry *e, size
 /* The same for @n consecutive ports of one entry. */
 void ps_ports_labels(struct ps_buf *b, const struct portspec_plan_port *ports, size_t n,
 		     size_t max);
+/*
+ * The labels of a run of ports that a caller grows one port at a time (and
+ * may take back by one), as ps_ports_labels() would write them, without
+ * writing them again for every length tried: the text of a longer run goes
+ * on from the shorter one's.
+ */
+struct ps_run_labels {
+	struct ps_buf text; /* the labels, cut as ps_ports_labels() cuts them */
+	size_t max;
+	const struct portspec_plan_port *first;
+	size_t n, done;                   /* ports of the run; flows looked at */
+	size_t prev_n, prev_done, prev_len; /* before the last growth */
+};
+void ps_run_labels_init(struct ps_run_labels *l, size_t max);
+/* The run of @n ports from @first: one port more than the last call for the
+ * same @first, the length before that, or anything (computed anew). */
+void ps_run_labels_set(struct ps_run_labels *l, const struct portspec_plan_port *first, size_t n);
+void ps_run_labels_release(struct ps_run_labels *l);
+
 /* "inbound from outside" / "outbound to inside" */
 const char *ps_entry_way(const struct portspec_plan_entry *e);
+/* The start of an entry's comment line: "PREFIXinbound from outside, IPv4 tcp: ". */
+void ps_entry_comment_start(struct ps_buf *b, const char *prefix,
+			    const struct portspec_plan_entry *e);
 
 /* Whether the kernel has a conntrack helper @helper for @proto. */
 bool ps_helper_supports(const char *helper, enum portspec_protocol proto);

@@ -133,13 +133,13 @@ struct xt_match {
 static void put_match(struct ps_buf *b, const struct xt_match *m)
 {
 	if (m->in)
-		ps_buf_printf(b, " -i %s", m->in);
+		ps_buf_cat(b, " -i ", m->in, NULL);
 	if (m->not_in)
-		ps_buf_printf(b, " ! -i %s", m->not_in);
+		ps_buf_cat(b, " ! -i ", m->not_in, NULL);
 	if (m->out)
-		ps_buf_printf(b, " -o %s", m->out);
+		ps_buf_cat(b, " -o ", m->out, NULL);
 	if (m->not_out)
-		ps_buf_printf(b, " ! -o %s", m->not_out);
+		ps_buf_cat(b, " ! -o ", m->not_out, NULL);
 	if (m->forwarded_only)
 		ps_buf_puts(b, " -m addrtype ! --dst-type LOCAL");
 	if (m->src) {
@@ -154,42 +154,52 @@ static void put_match(struct ps_buf *b, const struct xt_match *m)
 
 static void put_comment(struct ps_buf *b, const char *text)
 {
-	ps_buf_printf(b, " -m comment --comment \"%s\"", text);
+	ps_buf_cat(b, " -m comment --comment \"", text, "\"", NULL);
 }
 
-/* Slots ports [first, end) take in a multiport list. */
-static size_t slots(const struct portspec_plan_entry *e, size_t first, size_t end)
+/* Slots a port range takes in a multiport list. */
+static size_t slots(const struct portspec_plan_port *p)
 {
-	size_t n = 0;
-	for (size_t i = first; i < end; i++)
-		n += e->ports[i].first == e->ports[i].last ? 1 : 2;
-	return n;
+	return p->first == p->last ? 1 : 2;
 }
 
 static void put_ports(struct ps_buf *b, const struct portspec_plan_entry *e, size_t first,
 		      size_t end)
 {
 	const char *proto = portspec_protocol_name(e->protocol);
-	if (end - first == 1 && e->ports[first].first == e->ports[first].last) {
-		ps_buf_printf(b, " -p %s -m %s --dport %u", proto, proto, e->ports[first].first);
-		return;
-	}
 	if (end - first == 1) {
-		ps_buf_printf(b, " -p %s -m %s --dport %u:%u", proto, proto, e->ports[first].first,
-			      e->ports[first].last);
+		ps_buf_cat(b, " -p ", proto, " -m ", proto, " --dport ", NULL);
+		ps_buf_put_range(b, e->ports[first].first, e->ports[first].last, ":");
 		return;
 	}
-	ps_buf_printf(b, " -p %s -m multiport --dports ", proto);
+	ps_buf_cat(b, " -p ", proto, " -m multiport --dports ", NULL);
 	ps_port_list(b, &e->ports[first], end - first, ",", ":", "");
 }
 
-/* The comment of ports [first, end): false if it is longer than iptables allows. */
-static bool chunk_labels(const struct portspec_plan_entry *e, size_t first, size_t end,
-			 struct ps_buf *labels)
+/*
+ * The rules of an entry are the same after their match for every match (each
+ * local and remote address): @tails holds that part of each rule, a line
+ * each, and put_rules() writes them behind "-A CHAIN" and each match.
+ */
+static void put_rules(struct xt_chain *c, const struct xt_match *m, const struct ps_buf *tails)
+{
+	const char *p = tails->data, *end = tails->data + tails->len;
+	while (p && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+		ps_buf_cat(&c->rules, "-A ", c->name, NULL);
+		put_match(&c->rules, m);
+		ps_buf_add(&c->rules, p, len);
+		p += len;
+	}
+}
+
+/* The comment of a port range whose services alone are too many to name. */
+static void too_many(struct ps_buf *labels, size_t services)
 {
 	labels->len = 0;
-	ps_ports_labels(labels, &e->ports[first], end - first, XT_MAX_COMMENT);
-	return labels->len <= XT_MAX_COMMENT;
+	ps_buf_put_uint(labels, services);
+	ps_buf_puts(labels, " services, see the spec");
 }
 
 /*
@@ -197,8 +207,7 @@ static bool chunk_labels(const struct portspec_plan_entry *e, size_t first, size
  * matches take one.  Types, not connections: no state match (an echo
  * request is tracked anyway, and its reply passes as established).
  */
-static void put_icmp_rules(struct xt_chain *c, const struct portspec_plan_entry *e,
-			   const struct xt_match *m)
+static void icmp_tails(struct ps_buf *tails, const struct portspec_plan_entry *e)
 {
 	bool v4 = e->protocol == PORTSPEC_ICMP;
 	struct ps_buf labels;
@@ -207,64 +216,72 @@ static void put_icmp_rules(struct xt_chain *c, const struct portspec_plan_entry 
 		const struct portspec_plan_port *r = &e->icmp_types[i];
 		labels.len = 0;
 		ps_ports_labels(&labels, r, 1, XT_MAX_COMMENT);
-		if (labels.len > XT_MAX_COMMENT) {
-			labels.len = 0;
-			ps_buf_printf(&labels, "%zu services, see the spec", r->flow_count);
-		}
+		if (labels.len > XT_MAX_COMMENT)
+			too_many(&labels, r->flow_count);
 		for (unsigned t = r->first; t <= r->last; t++) {
-			ps_buf_printf(&c->rules, "-A %s", c->name);
-			put_match(&c->rules, m);
-			ps_buf_printf(&c->rules,
-				      v4 ? " -p icmp -m icmp --icmp-type %u" : " -p ipv6-icmp -m icmp6 "
-									 "--icmpv6-type %u",
-				      t);
-			put_comment(&c->rules, labels.failed || !labels.data ? "" : labels.data);
-			ps_buf_puts(&c->rules, " -j ACCEPT\n");
+			ps_buf_puts(tails, v4 ? " -p icmp -m icmp --icmp-type "
+					      : " -p ipv6-icmp -m icmp6 --icmpv6-type ");
+			ps_buf_put_uint(tails, t);
+			put_comment(tails, labels.failed || !labels.data ? "" : labels.data);
+			ps_buf_puts(tails, " -j ACCEPT\n");
 		}
 	}
 	if (labels.failed)
-		c->rules.failed = true;
+		tails->failed = true;
 	ps_buf_release(&labels);
 }
 
 /*
- * The accept (filter) or helper (raw) rules of entry @e in chain @c with
- * match @m: one rule per chunk of ports that fits multiport and a comment.
+ * The longest run of ports from @first that fits multiport and whose
+ * comment fits iptables' (at least one port); its labels in @l.
  */
-static void put_port_rules(struct xt_chain *c, const struct portspec_plan_entry *e,
-			   const struct xt_match *m, bool raw)
+static size_t chunk_end(const struct portspec_plan_entry *e, size_t first,
+			struct ps_run_labels *l)
+{
+	size_t end = first + 1, used = slots(&e->ports[first]);
+	ps_run_labels_set(l, &e->ports[first], 1);
+	while (end < e->port_count && used + slots(&e->ports[end]) <= XT_MULTIPORT_SLOTS) {
+		ps_run_labels_set(l, &e->ports[first], end + 1 - first);
+		if (l->text.len > XT_MAX_COMMENT) {
+			ps_run_labels_set(l, &e->ports[first], end - first);
+			break;
+		}
+		used += slots(&e->ports[end]);
+		end++;
+	}
+	return end;
+}
+
+/*
+ * The accept (filter) or helper (raw) rules of entry @e after their match:
+ * one rule per chunk of ports that fits multiport and a comment.
+ */
+static void port_tails(struct ps_buf *tails, const struct portspec_plan_entry *e, bool raw)
 {
 	if (ps_protocol_is_icmp(e->protocol)) {
-		put_icmp_rules(c, e, m);
+		icmp_tails(tails, e);
 		return;
 	}
-	struct ps_buf labels;
-	ps_buf_init(&labels);
+	struct ps_run_labels l;
+	ps_run_labels_init(&l, XT_MAX_COMMENT);
 	for (size_t first = 0; first < e->port_count;) {
-		size_t end = first + 1;
-		while (end < e->port_count && slots(e, first, end + 1) <= XT_MULTIPORT_SLOTS &&
-		       chunk_labels(e, first, end + 1, &labels))
-			end++;
-		if (!chunk_labels(e, first, end, &labels)) {
-			/* one port range whose services alone are too many to name */
-			labels.len = 0;
-			ps_buf_printf(&labels, "%zu services, see the spec", e->ports[first].flow_count);
-		}
-		ps_buf_printf(&c->rules, "-A %s", c->name);
-		put_match(&c->rules, m);
-		put_ports(&c->rules, e, first, end);
+		size_t end = chunk_end(e, first, &l);
+		if (l.text.len > XT_MAX_COMMENT)
+			too_many(&l.text, e->ports[first].flow_count);
+		put_ports(tails, e, first, end);
 		if (!raw)
-			ps_buf_puts(&c->rules, " -m conntrack --ctstate NEW");
-		put_comment(&c->rules, labels.failed || !labels.data ? "" : labels.data);
+			ps_buf_puts(tails, " -m conntrack --ctstate NEW");
+		put_comment(tails, l.text.failed || !l.text.data ? "" : l.text.data);
 		if (raw)
-			ps_buf_printf(&c->rules, " -j CT --helper %s\n", e->helper);
+			ps_buf_cat(tails, " -j CT --helper ", e->helper, "\n", NULL);
 		else
-			ps_buf_puts(&c->rules, " -j ACCEPT\n");
-		if (labels.failed)
-			c->rules.failed = true;
+			ps_buf_puts(tails, " -j ACCEPT\n");
+		if (l.text.failed)
+			tails->failed = true;
 		first = end;
+		l.first = NULL; /* too_many() may have changed the text */
 	}
-	ps_buf_release(&labels);
+	ps_run_labels_release(&l);
 }
 
 /* The local side's CIDRs (gateway: the appliance's), or one "any". */
@@ -362,17 +379,17 @@ static enum portspec_status complement_chain(struct xt_ctx *x, struct xt_table *
 			m.src = &e->remote.cidrs[i];
 		else
 			m.dst = &e->remote.cidrs[i];
-		ps_buf_printf(&c->rules, "-A %s", c->name);
+		ps_buf_cat(&c->rules, "-A ", c->name, NULL);
 		put_match(&c->rules, &m);
 		put_comment(&c->rules, e->remote.label ? e->remote.label : "excluded");
 		ps_buf_puts(&c->rules, " -j RETURN\n");
 	}
 	for (size_t a = 0; a < local_count(e); a++) {
 		struct xt_match m = base_match(x, e, raw, a);
-		ps_buf_printf(&from->rules, "-A %s", from->name);
+		ps_buf_cat(&from->rules, "-A ", from->name, NULL);
 		put_match(&from->rules, &m);
-		ps_buf_printf(&from->rules, " -m comment --comment \"zone %s\" -j %s\n",
-			      portspec_zone_name(e->zone), c->name);
+		ps_buf_cat(&from->rules, " -m comment --comment \"zone ", portspec_zone_name(e->zone),
+			   "\" -j ", c->name, "\n", NULL);
 	}
 	*out = c;
 	return PORTSPEC_OK;
@@ -388,13 +405,20 @@ static enum portspec_status put_flow(struct xt_ctx *x, struct xt_table *t,
 	if (!c)
 		return ps_error_set(x->r->err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
 	bool inbound = e->direction == PORTSPEC_INBOUND;
+	struct ps_buf tails;
+	ps_buf_init(&tails);
+	port_tails(&tails, e, raw);
+	if (tails.failed) {
+		ps_buf_release(&tails);
+		return ps_error_set(x->r->err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
+	}
 	if (e->remote.match == PORTSPEC_ADDR_NOT_IN) {
 		struct xt_chain *cc = NULL;
 		enum portspec_status st = complement_chain(x, t, c, e, raw, &cc);
-		if (st)
-			return st;
-		put_port_rules(cc, e, &(struct xt_match){0}, raw);
-		return PORTSPEC_OK;
+		if (!st)
+			put_rules(cc, &(struct xt_match){0}, &tails);
+		ps_buf_release(&tails);
+		return st;
 	}
 	size_t nremote = e->remote.match == PORTSPEC_ADDR_ANY ? 1 : e->remote.cidr_count;
 	for (size_t a = 0; a < local_count(e); a++)
@@ -406,8 +430,9 @@ static enum portspec_status put_flow(struct xt_ctx *x, struct xt_table *t,
 				m.src = rc;
 			else
 				m.dst = rc;
-			put_port_rules(c, e, &m, raw);
+			put_rules(c, &m, &tails);
 		}
+	ps_buf_release(&tails);
 	return PORTSPEC_OK;
 }
 

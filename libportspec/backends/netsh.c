@@ -138,13 +138,13 @@ static enum portspec_status add_rule(struct ps_windows *n, size_t index, const c
 	struct ps_buf cmd;
 
 	ps_buf_init(&cmd);
-	ps_buf_printf(&cmd, "netsh advfirewall firewall add rule name=\"%s.staging\"", n->r->name);
-	ps_buf_printf(&cmd, " dir=%s action=allow ", inbound ? "in" : "out");
+	ps_buf_cat(&cmd, "netsh advfirewall firewall add rule name=\"", n->r->name, ".staging\"",
+		   inbound ? " dir=in action=allow " : " dir=out action=allow ", NULL);
 	ps_windows_protocol(&cmd, e, true);
 	ps_buf_puts(&cmd, " remoteip=");
 	ps_addrset_list(&cmd, &e->remote, ",", "");
 	ps_buf_puts(&cmd, " profile=any enable=yes description=\"");
-	ps_windows_rule_tag(&cmd, n->r, index);
+	ps_windows_rule_tag(&cmd, n);
 	ps_buf_puts(&cmd, ": ");
 	ps_text_filtered(&cmd, labels, netsh_text_chars, NETSH_TEXT_MAX);
 	ps_buf_puts(&cmd, "\" || goto failed");

@@ -169,22 +169,37 @@ static size_t addr_set(struct nft_ctx *x, const struct portspec_addrset *a)
 	return x->nsets - 1;
 }
 
-/* comment "..." for ports or an entry: the services, or how many when they do not fit. */
-static void put_comment(struct ps_buf *b, const struct portspec_plan_entry *e,
-			const struct portspec_plan_port *port, size_t nports, const char *set)
+/*
+ * comment "..." for ports or an entry: the services (written into @labels,
+ * which the caller may reuse), or how many when they do not fit.
+ */
+static void put_comment(struct ps_buf *b, struct ps_buf *labels,
+			const struct portspec_plan_entry *e, const struct portspec_plan_port *port,
+			size_t nports, const char *set)
+{
+	labels->len = 0;
+	if (port)
+		ps_ports_labels(labels, port, 1, NFT_MAX_COMMENT);
+	else
+		ps_entry_labels(labels, e, NFT_MAX_COMMENT);
+	if (labels->failed) {
+		b->failed = true;
+	} else if (labels->len <= NFT_MAX_COMMENT) {
+		ps_buf_cat(b, "comment \"", labels->data ? labels->data : "", "\"", NULL);
+	} else {
+		ps_buf_puts(b, "comment \"");
+		ps_buf_put_uint(b, nports);
+		ps_buf_cat(b, " port ranges, services in set ", set, "\"", NULL);
+	}
+}
+
+/* The same with a buffer of its own, for one comment. */
+static void put_one_comment(struct ps_buf *b, const struct portspec_plan_entry *e,
+			    size_t nports, const char *set)
 {
 	struct ps_buf labels;
 	ps_buf_init(&labels);
-	if (port)
-		ps_ports_labels(&labels, port, 1, NFT_MAX_COMMENT);
-	else
-		ps_entry_labels(&labels, e, NFT_MAX_COMMENT);
-	if (labels.failed)
-		b->failed = true;
-	else if (labels.len <= NFT_MAX_COMMENT)
-		ps_buf_printf(b, "comment \"%s\"", labels.data ? labels.data : "");
-	else
-		ps_buf_printf(b, "comment \"%zu port ranges, services in set %s\"", nports, set);
+	put_comment(b, &labels, e, NULL, nports, set);
 	ps_buf_release(&labels);
 }
 
@@ -211,16 +226,17 @@ static size_t port_set(struct nft_ctx *x, const struct portspec_plan_entry *e, s
 	struct ps_buf *b = &x->objects;
 	ps_buf_printf(b, "\tset %s {\n\t\ttype inet_service\n\t\tflags interval\n\t\telements = { ",
 		      s->name);
+	struct ps_buf labels;
+	ps_buf_init(&labels);
 	for (size_t i = first; i < first + count; i++) {
 		const struct portspec_plan_port *p = &e->ports[i];
 		if (i > first)
 			ps_buf_puts(b, ",\n\t\t\t     ");
-		if (p->first == p->last)
-			ps_buf_printf(b, "%u ", p->first);
-		else
-			ps_buf_printf(b, "%u-%u ", p->first, p->last);
-		put_comment(b, e, p, 1, s->name);
+		ps_buf_put_range(b, p->first, p->last, "-");
+		ps_buf_putc(b, ' ');
+		put_comment(b, &labels, e, p, 1, s->name);
 	}
+	ps_buf_release(&labels);
 	ps_buf_puts(b, " }\n\t}\n\n");
 	return x->nsets - 1;
 }
@@ -230,11 +246,11 @@ static void put_addr_match(struct nft_ctx *x, struct ps_buf *b, const struct por
 {
 	if (a->match == PORTSPEC_ADDR_ANY)
 		return;
-	ps_buf_printf(b, "%s %s %s", ip_word(a->family), side,
-		      a->match == PORTSPEC_ADDR_NOT_IN ? "!= " : "");
+	ps_buf_cat(b, ip_word(a->family), " ", side, " ",
+		   a->match == PORTSPEC_ADDR_NOT_IN ? "!= " : "", NULL);
 	if (a->label) {
 		size_t set = addr_set(x, a);
-		ps_buf_printf(b, "@%s ", set_name(x, set));
+		ps_buf_cat(b, "@", set_name(x, set), " ", NULL);
 		return;
 	}
 	if (a->cidr_count > 1)
@@ -263,12 +279,12 @@ static void put_match(struct nft_ctx *x, struct ps_buf *b, const struct portspec
 {
 	bool inbound = e->direction != PORTSPEC_OUTBOUND;
 	if (e->iif)
-		ps_buf_printf(b, "iifname \"%s\" ", e->iif);
+		ps_buf_cat(b, "iifname \"", e->iif, "\" ", NULL);
 	if (e->oif)
-		ps_buf_printf(b, "oifname \"%s\" ", e->oif);
+		ps_buf_cat(b, "oifname \"", e->oif, "\" ", NULL);
 	if (!both_families && e->remote.match == PORTSPEC_ADDR_ANY &&
 	    e->local.match == PORTSPEC_ADDR_ANY && e->kind != PORTSPEC_ENTRY_NEIGHBOR_DISCOVERY)
-		ps_buf_printf(b, "meta nfproto ipv%u ", e->family);
+		ps_buf_puts(b, e->family == 4 ? "meta nfproto ipv4 " : "meta nfproto ipv6 ");
 	put_addr_match(x, b, &e->remote, inbound ? "saddr" : "daddr");
 	put_addr_match(x, b, &e->local, inbound ? "daddr" : "saddr");
 }
@@ -304,15 +320,15 @@ static void put_icmp_flow(struct nft_ctx *x, struct ps_buf *b,
 {
 	ps_buf_puts(b, "\t\t");
 	put_match(x, b, e, false);
-	ps_buf_printf(b, "%s type { ", e->protocol == PORTSPEC_ICMP ? "icmp" : "icmpv6");
+	ps_buf_puts(b, e->protocol == PORTSPEC_ICMP ? "icmp type { " : "icmpv6 type { ");
 	for (size_t i = 0; i < e->icmp_type_count; i++) {
 		const struct portspec_plan_port *r = &e->icmp_types[i];
-		ps_buf_printf(b, i ? ", %u" : "%u", r->first);
-		if (r->last != r->first)
-			ps_buf_printf(b, "-%u", r->last);
+		if (i)
+			ps_buf_puts(b, ", ");
+		ps_buf_put_range(b, r->first, r->last, "-");
 	}
 	ps_buf_puts(b, " } accept ");
-	put_comment(b, e, NULL, e->icmp_type_count, "(icmp types)");
+	put_one_comment(b, e, e->icmp_type_count, "(icmp types)");
 	ps_buf_putc(b, '\n');
 }
 
@@ -331,11 +347,11 @@ static void put_flow(struct nft_ctx *x, struct ps_buf *b, const struct portspec_
 		size_t set = port_set(x, e, first, count, chunk);
 		ps_buf_puts(b, "\t\t");
 		put_match(x, b, e, both); /* may add sets: the name is read after it */
-		ps_buf_printf(b, "%s dport @%s ct state new ", proto, set_name(x, set));
+		ps_buf_cat(b, proto, " dport @", set_name(x, set), " ct state new ", NULL);
 		if (e->helper)
-			ps_buf_printf(b, "ct helper set \"%s-%s\" ", e->helper, proto);
+			ps_buf_cat(b, "ct helper set \"", e->helper, "-", proto, "\" ", NULL);
 		ps_buf_puts(b, "accept ");
-		put_comment(b, e, NULL, count, set_name(x, set));
+		put_one_comment(b, e, count, set_name(x, set));
 		ps_buf_putc(b, '\n');
 	}
 }

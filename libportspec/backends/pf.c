@@ -194,7 +194,7 @@ static void put_tables(struct pf *pf)
 			       "# (reload the ruleset when the firewall's addresses change).\n");
 	for (size_t i = 0; i < pf->ntables; i++) {
 		const struct pf_table *t = &pf->tables[i];
-		ps_buf_printf(o, "table <%s> const {", t->name);
+		ps_buf_cat(o, "table <", t->name, "> const {", NULL);
 		for (unsigned f = 0; f < 2; f++)
 			if (t->fam[f] && t->fam[f]->cidr_count) {
 				ps_buf_putc(o, ' ');
@@ -229,7 +229,7 @@ static void put_side(struct pf *pf, const struct portspec_plan_entry *e,
 	if (a->match == PORTSPEC_ADDR_NOT_IN)
 		ps_buf_puts(o, "! ");
 	if (table) {
-		ps_buf_printf(o, "<%s>", table);
+		ps_buf_cat(o, "<", table, ">", NULL);
 		return;
 	}
 	if (a->cidr_count > 1)
@@ -245,12 +245,15 @@ static void put_icmp_types(struct ps_buf *o, const struct portspec_plan_entry *e
 	size_t n = 0;
 	for (size_t i = 0; i < e->icmp_type_count; i++)
 		n += e->icmp_types[i].last - e->icmp_types[i].first + 1u;
-	ps_buf_printf(o, " %s%s", e->protocol == PORTSPEC_ICMP ? "icmp-type " : "icmp6-type ",
-		      n > 1 ? "{ " : "");
+	ps_buf_cat(o, e->protocol == PORTSPEC_ICMP ? " icmp-type " : " icmp6-type ",
+		   n > 1 ? "{ " : "", NULL);
 	n = 0;
 	for (size_t i = 0; i < e->icmp_type_count; i++)
-		for (unsigned t = e->icmp_types[i].first; t <= e->icmp_types[i].last; t++)
-			ps_buf_printf(o, n++ ? ", %u" : "%u", t);
+		for (unsigned t = e->icmp_types[i].first; t <= e->icmp_types[i].last; t++) {
+			if (n++)
+				ps_buf_puts(o, ", ");
+			ps_buf_put_uint(o, t);
+		}
 	if (n > 1)
 		ps_buf_puts(o, " }");
 }
@@ -282,11 +285,12 @@ static void pass_rule(struct pf *pf, const struct portspec_plan_entry *e, const 
 {
 	struct ps_buf *o = pf->out;
 	bool inbound = e->direction == PORTSPEC_INBOUND;
-	ps_buf_printf(o, "pass %s quick", dir);
+	ps_buf_cat(o, "pass ", dir, " quick", NULL);
 	if (ifname)
-		ps_buf_printf(o, " on %s", ifname);
-	ps_buf_printf(o, " %s proto %s from ", e->family == 4 ? "inet" : "inet6",
-		      e->protocol == PORTSPEC_ICMPV6 ? "icmp6" : portspec_protocol_name(e->protocol));
+		ps_buf_cat(o, " on ", ifname, NULL);
+	ps_buf_cat(o, e->family == 4 ? " inet proto " : " inet6 proto ",
+		   e->protocol == PORTSPEC_ICMPV6 ? "icmp6" : portspec_protocol_name(e->protocol),
+		   " from ", NULL);
 	if (from_self)
 		ps_buf_puts(o, "(self)");
 	else
@@ -308,8 +312,7 @@ static void entry_comment(struct pf *pf, const struct portspec_plan_entry *e)
 	struct ps_buf labels;
 	ps_buf_init(&labels);
 	ps_entry_labels(&labels, e, PF_TEXT_MAX);
-	ps_buf_printf(pf->out, "# %s %s, IPv%u %s: ", ps_entry_way(e), portspec_zone_name(e->zone),
-		      e->family, portspec_protocol_name(e->protocol));
+	ps_entry_comment_start(pf->out, "# ", e);
 	comment_text(pf, labels.data ? labels.data : "");
 	if (labels.len > PF_TEXT_MAX)
 		ps_buf_puts(pf->out, " [...]");

@@ -193,16 +193,17 @@ static enum portspec_status add_rule(struct ps_windows *p, size_t index, const c
 	bool inbound = e->direction == PORTSPEC_INBOUND;
 
 	ps_buf_puts(o, "New-NetFirewallRule -DisplayName '");
-	ps_windows_rule_name(o, p->r, index);
-	ps_buf_printf(o, "' -Group '%s' -Direction %s -Action Allow ", p->r->name,
-		      inbound ? "Inbound" : "Outbound");
+	ps_windows_rule_name(o, p);
+	ps_buf_cat(o, "' -Group '", p->r->name,
+		   inbound ? "' -Direction Inbound -Action Allow " : "' -Direction Outbound -Action Allow ",
+		   NULL);
 	ps_windows_protocol(o, e, false);
 	ps_buf_puts(o, " -RemoteAddress @(");
 	ps_addrset_list(o, &e->remote, ", ", "'");
 	ps_buf_puts(o, ")");
 	const char *ifname = inbound ? e->iif : e->oif;
 	if (ifname)
-		ps_buf_printf(o, " -InterfaceAlias '%s'", ifname);
+		ps_buf_cat(o, " -InterfaceAlias '", ifname, "'", NULL);
 	ps_buf_puts(o, " -Profile Any -Description ");
 	enum portspec_status st = quoted(o, labels);
 	ps_buf_puts(o, " @Store | Out-Null\n");

@@ -9,31 +9,32 @@ bool ps_windows_is_rule(const struct ps_render *r, const struct portspec_plan_en
 	return e->kind == PORTSPEC_ENTRY_FLOW && ps_render_has(r, e);
 }
 
-static bool same_base(const struct portspec_plan_entry *a, const struct portspec_plan_entry *b)
+/* The slot of ps_windows.tags that counts the rules of @e's direction, zone,
+ * protocol and family. */
+static size_t tag_slot(const struct portspec_plan_entry *e)
 {
-	return a->direction == b->direction && a->zone == b->zone && a->protocol == b->protocol &&
-	       a->family == b->family;
+	size_t slot = e->direction == PORTSPEC_INBOUND ? 0 : 1;
+	slot = slot * PS_MAX_ZONES + e->zone->index;
+	slot = slot * PS_WINDOWS_PROTOCOLS + (size_t)e->protocol;
+	return slot * 2 + (e->family == 6);
 }
 
-void ps_windows_rule_tag(struct ps_buf *b, const struct ps_render *r, size_t index)
+void ps_windows_rule_tag(struct ps_buf *b, const struct ps_windows *w)
 {
-	const struct portspec_plan *plan = ps_render_plan(r);
-	const struct portspec_plan_entry *e = portspec_plan_entry(plan, index);
-	unsigned k = 1;
-	for (size_t i = 0; i < index; i++) {
-		const struct portspec_plan_entry *f = portspec_plan_entry(plan, i);
-		k += ps_windows_is_rule(r, f) && same_base(f, e);
+	const struct portspec_plan_entry *e = w->entry;
+	ps_buf_cat(b, e->direction == PORTSPEC_INBOUND ? "in-" : "out-",
+		   portspec_zone_name(e->zone), "-", portspec_protocol_name(e->protocol),
+		   e->family == 4 ? "-v4" : "-v6", NULL);
+	if (w->tag > 1) {
+		ps_buf_putc(b, '-');
+		ps_buf_put_uint(b, w->tag);
 	}
-	ps_buf_printf(b, "%s-%s-%s-v%u", e->direction == PORTSPEC_INBOUND ? "in" : "out",
-		      portspec_zone_name(e->zone), portspec_protocol_name(e->protocol), e->family);
-	if (k > 1)
-		ps_buf_printf(b, "-%u", k);
 }
 
-void ps_windows_rule_name(struct ps_buf *b, const struct ps_render *r, size_t index)
+void ps_windows_rule_name(struct ps_buf *b, const struct ps_windows *w)
 {
-	ps_buf_printf(b, "%s-", r->name);
-	ps_windows_rule_tag(b, r, index);
+	ps_buf_cat(b, w->r->name, "-", NULL);
+	ps_windows_rule_tag(b, w);
 }
 
 /*
@@ -140,8 +141,11 @@ static void icmp_type_list(struct ps_buf *out, const struct portspec_plan_entry 
 {
 	size_t n = 0;
 	for (size_t i = 0; i < e->icmp_type_count; i++)
-		for (unsigned t = e->icmp_types[i].first; t <= e->icmp_types[i].last; t++)
-			ps_buf_printf(out, "%s%s%u%s", n++ ? sep : "", quote, t, quote);
+		for (unsigned t = e->icmp_types[i].first; t <= e->icmp_types[i].last; t++) {
+			ps_buf_cat(out, n++ ? sep : "", quote, NULL);
+			ps_buf_put_uint(out, t);
+			ps_buf_puts(out, quote);
+		}
 }
 
 void ps_windows_protocol(struct ps_buf *out, const struct portspec_plan_entry *e, bool netsh)
@@ -150,11 +154,11 @@ void ps_windows_protocol(struct ps_buf *out, const struct portspec_plan_entry *e
 	if (ps_protocol_is_icmp(e->protocol)) {
 		const char *v = e->protocol == PORTSPEC_ICMP ? "4" : "6";
 		if (netsh) {
-			ps_buf_printf(out, "protocol=icmpv%s:", v);
+			ps_buf_cat(out, "protocol=icmpv", v, ":", NULL);
 			icmp_type_list(out, e, ",", "");
 			ps_buf_puts(out, ",any");
 		} else {
-			ps_buf_printf(out, "-Protocol ICMPv%s -IcmpType @(", v);
+			ps_buf_cat(out, "-Protocol ICMPv", v, " -IcmpType @(", NULL);
 			icmp_type_list(out, e, ", ", "'");
 			ps_buf_puts(out, ")");
 		}
@@ -162,10 +166,11 @@ void ps_windows_protocol(struct ps_buf *out, const struct portspec_plan_entry *e
 	}
 	const char *proto = e->protocol == PORTSPEC_TCP ? "TCP" : "UDP";
 	if (netsh) {
-		ps_buf_printf(out, "protocol=%s %s=", proto, inbound ? "localport" : "remoteport");
+		ps_buf_cat(out, "protocol=", proto, inbound ? " localport=" : " remoteport=", NULL);
 		ps_port_list(out, e->ports, e->port_count, ",", "-", "");
 	} else {
-		ps_buf_printf(out, "-Protocol %s -%s @(", proto, inbound ? "LocalPort" : "RemotePort");
+		ps_buf_cat(out, "-Protocol ", proto, inbound ? " -LocalPort @(" : " -RemotePort @(",
+			   NULL);
 		ps_port_list(out, e->ports, e->port_count, ", ", "-", "'");
 		ps_buf_puts(out, ")");
 	}
@@ -259,10 +264,12 @@ static enum portspec_status put_rule(struct ps_windows *w, size_t index)
 	const struct portspec_plan_entry *e = portspec_plan_entry(w->plan, index);
 	struct ps_buf labels;
 
+	w->entry = e;
+	w->tag = ++w->tags[tag_slot(e)];
+
 	ps_buf_init(&labels);
 	ps_entry_labels(&labels, e, w->t->text_max);
-	ps_buf_printf(w->out, "%s%s %s, IPv%u %s: ", w->t->prefix, ps_entry_way(e),
-		      portspec_zone_name(e->zone), e->family, portspec_protocol_name(e->protocol));
+	ps_entry_comment_start(w->out, w->t->prefix, e);
 	ps_text_filtered(w->out, labels.data ? labels.data : "", w->t->text_chars,
 			 w->t->text_max);
 	ps_buf_puts(w->out, w->t->eol);

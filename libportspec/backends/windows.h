@@ -11,14 +11,6 @@
 
 #include "common.h"
 
-/*
- * The tag of the rule for plan entry @index: in-inside-tcp-v4, with -2, -3
- * ... for further rules of that direction, zone, protocol and family.  Only
- * FLOW entries of the render's shape count.
- */
-void ps_windows_rule_tag(struct ps_buf *b, const struct ps_render *r, size_t index);
-/* NAME-TAG: the PowerShell display name of that rule. */
-void ps_windows_rule_name(struct ps_buf *b, const struct ps_render *r, size_t index);
 /* Whether the script has a rule for entry @e. */
 bool ps_windows_is_rule(const struct ps_render *r, const struct portspec_plan_entry *e);
 
@@ -88,6 +80,9 @@ void ps_windows_replaces(struct ps_buf *b, const struct ps_render *r, const char
 
 struct ps_windows;
 
+/* The values of enum portspec_protocol (0 to PORTSPEC_ICMPV6), for counting by protocol. */
+#define PS_WINDOWS_PROTOCOLS (PORTSPEC_ICMPV6 + 1)
+
 /* What one script type (cmd.exe or PowerShell) writes where the two differ. */
 struct ps_windows_target {
 	const char *backend;    /* "netsh": in messages and the snapshot key */
@@ -124,7 +119,21 @@ struct ps_windows {
 	const struct portspec_profile *profile;
 	bool fragment;
 	bool ftp; /* some rule needs the stateful FTP filter */
+	/* the rule being written: its entry, and its number among the rules of
+	 * its direction, zone, protocol and family (1, 2, ...); tags counts them */
+	const struct portspec_plan_entry *entry;
+	unsigned tag;
+	unsigned tags[2 * PS_MAX_ZONES * PS_WINDOWS_PROTOCOLS * 2];
 };
+
+/*
+ * For the rule callback, the tag of the rule being written: in-inside-tcp-v4,
+ * with -2, -3 ... for further rules of that direction, zone, protocol and
+ * family.  Only FLOW entries of the render's shape count.
+ */
+void ps_windows_rule_tag(struct ps_buf *b, const struct ps_windows *w);
+/* NAME-TAG: the PowerShell display name of that rule. */
+void ps_windows_rule_name(struct ps_buf *b, const struct ps_windows *w);
 
 /* Renders @r as a script of target @t. */
 enum portspec_status ps_windows_render(struct ps_render *r, const struct ps_windows_target *t);
