@@ -39,6 +39,30 @@ static void header_printf(struct ps_buf *b, const char *prefix, const char *fmt,
 	ps_buf_release(&line);
 }
 
+/*
+ * A comment line of the strings up to a NULL one, sanitized like any spec
+ * string: for the lines the header writes per service or warning, without
+ * printf.
+ */
+static void header_cat(struct ps_buf *b, const char *prefix, ...) PS_SENTINEL;
+
+static void header_cat(struct ps_buf *b, const char *prefix, ...)
+{
+	struct ps_buf line;
+	va_list ap;
+
+	ps_buf_init(&line);
+	va_start(ap, prefix);
+	for (const char *s; (s = va_arg(ap, const char *)) != NULL;)
+		ps_buf_puts(&line, s);
+	va_end(ap);
+	if (line.failed || !line.data)
+		b->failed = true;
+	else
+		ps_comment_line(b, prefix, line.data);
+	ps_buf_release(&line);
+}
+
 /* For each "either zone" service: the zones the policy serves it from. */
 static void header_either(const struct ps_render *r, const char *prefix)
 {
@@ -75,9 +99,9 @@ static void header_either(const struct ps_render *r, const char *prefix)
 		if (zones.failed)
 			r->out->failed = true;
 		else
-			header_printf(r->out, prefix, "  %s served from:%s",
-				      portspec_service_name(portspec_spec_service(spec, s)),
-				      zones.data ? zones.data : " (nowhere)");
+			header_cat(r->out, prefix, "  ",
+				   portspec_service_name(portspec_spec_service(spec, s)),
+				   " served from:", zones.data ? zones.data : " (nowhere)", NULL);
 		ps_buf_release(&zones);
 	}
 out:
@@ -103,14 +127,8 @@ struct header_list {
 /* "label: items" (the first line) or "   : items" as a comment line. */
 static void list_line(struct header_list *l)
 {
-	struct ps_buf text;
-	ps_buf_init(&text);
-	ps_buf_cat(&text, l->lines ? "   " : l->label, ":", l->line.data, NULL);
-	if (text.failed)
-		l->r->out->failed = true;
-	else
-		ps_comment_line(l->r->out, l->prefix, text.data);
-	ps_buf_release(&text);
+	header_cat(l->r->out, l->prefix, l->lines ? "   " : l->label, ":",
+		   l->line.data ? l->line.data : "", NULL);
 }
 
 static void list_add(struct header_list *l, const char *item)
@@ -238,11 +256,11 @@ void ps_render_header(const struct ps_render *r, const char *prefix, const char 
 	header_zones(r, prefix);
 	const struct portspec_plan *plan = ps_render_plan(r);
 	for (size_t i = 0; i < portspec_plan_warning_count(plan); i++)
-		header_printf(b, prefix, "%s: %s",
-			      portspec_warning_kind_is_note(portspec_plan_warning_kind(plan, i))
-				      ? "Note"
-				      : "Warning",
-			      portspec_plan_warning(plan, i));
+		header_cat(b, prefix,
+			   portspec_warning_kind_is_note(portspec_plan_warning_kind(plan, i))
+				   ? "Note: "
+				   : "Warning: ",
+			   portspec_plan_warning(plan, i), NULL);
 }
 
 static const struct {
