@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -110,4 +111,85 @@ char *ps_buf_steal(struct ps_buf *b, size_t *len)
 		*len = b->len;
 	ps_buf_init(b);
 	return p;
+}
+
+/* The digits of @v in base @base, lowercase: what "%llu" or "%llx" writes. */
+static void put_digits(struct ps_buf *b, unsigned long long v, unsigned base)
+{
+	char tmp[3 * sizeof(v)]; /* a byte takes at most three decimal digits */
+	size_t n = sizeof(tmp);
+	do {
+		tmp[--n] = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v);
+	ps_buf_add(b, tmp + n, sizeof(tmp) - n);
+}
+
+void ps_buf_put_uint(struct ps_buf *b, unsigned long long v)
+{
+	put_digits(b, v, 10);
+}
+
+void ps_buf_put_hex(struct ps_buf *b, unsigned v)
+{
+	put_digits(b, v, 16);
+}
+
+void ps_buf_put_range(struct ps_buf *b, unsigned first, unsigned last, const char *sep)
+{
+	put_digits(b, first, 10);
+	if (last != first) {
+		ps_buf_puts(b, sep);
+		put_digits(b, last, 10);
+	}
+}
+
+void ps_buf_put_ipv4(struct ps_buf *b, const unsigned char addr[4])
+{
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			ps_buf_putc(b, '.');
+		put_digits(b, addr[i], 10);
+	}
+}
+
+void ps_buf_put_ipv6(struct ps_buf *b, const unsigned char addr[16])
+{
+	enum { WORDS = 8 };
+	unsigned w[WORDS];
+	for (int i = 0; i < WORDS; i++)
+		w[i] = (unsigned)addr[2 * i] << 8 | addr[2 * i + 1];
+	/* RFC 5952: compress the longest run (first if tied) of two or more zero words. */
+	int best = -1, best_len = 0;
+	for (int i = 0; i < WORDS;) {
+		if (w[i]) {
+			i++;
+			continue;
+		}
+		int j = i;
+		while (j < WORDS && !w[j])
+			j++;
+		if (j - i > best_len && j - i >= 2)
+			best = i, best_len = j - i;
+		i = j;
+	}
+	for (int i = 0; i < WORDS; i++) {
+		if (i == best) {
+			ps_buf_puts(b, "::");
+			i += best_len - 1;
+			continue;
+		}
+		if (i && i != best + best_len)
+			ps_buf_putc(b, ':');
+		put_digits(b, w[i], 16);
+	}
+}
+
+void ps_buf_cat(struct ps_buf *b, ...)
+{
+	va_list ap;
+	va_start(ap, b);
+	for (const char *s; (s = va_arg(ap, const char *)) != NULL;)
+		ps_buf_puts(b, s);
+	va_end(ap);
 }

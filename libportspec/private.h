@@ -16,8 +16,10 @@
 
 #if defined(__GNUC__)
 #define PS_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define PS_SENTINEL __attribute__((sentinel))
 #else
 #define PS_PRINTF(a, b)
+#define PS_SENTINEL
 #endif
 
 /* Documented limits (portspec(5) LIMITS). */
@@ -60,6 +62,22 @@ void ps_buf_printf(struct ps_buf *b, const char *fmt, ...) PS_PRINTF(2, 3);
 void ps_buf_vprintf(struct ps_buf *b, const char *fmt, va_list ap) PS_PRINTF(2, 0);
 /* Hands the NUL-terminated text to the caller (free with ps_free). */
 char *ps_buf_steal(struct ps_buf *b, size_t *len);
+/*
+ * Fast appenders for what the renderers write per rule, port and address:
+ * none calls printf, whose format parsing is most of the cost of a large
+ * render.  @s (a string), @v in decimal ("%llu") or lowercase hexadecimal
+ * ("%x"), a port range "first" or "first@{sep}last", an IPv4 address
+ * "192.0.2.1", an IPv6 address as RFC 5952 writes it ("2001:db8::1":
+ * lowercase, the longest run of two or more zero words as ::, the first if
+ * tied).
+ */
+void ps_buf_put_uint(struct ps_buf *b, unsigned long long v);
+void ps_buf_put_hex(struct ps_buf *b, unsigned v);
+void ps_buf_put_range(struct ps_buf *b, unsigned first, unsigned last, const char *sep);
+void ps_buf_put_ipv4(struct ps_buf *b, const unsigned char addr[4]);
+void ps_buf_put_ipv6(struct ps_buf *b, const unsigned char addr[16]);
+/* Appends the strings up to a NULL one: ps_buf_cat(b, "-A ", chain, " -p ", NULL). */
+void ps_buf_cat(struct ps_buf *b, ...) PS_SENTINEL;
 
 /* ---- errors (error.c) ----
  * Every public function that takes a struct portspec_error clears it first

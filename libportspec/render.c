@@ -49,11 +49,17 @@ PORTSPEC_EXPORT const char *portspec_backend_kind_name(enum portspec_backend_kin
 	}
 }
 
+/*
+ * The longest fragment name: iptables' chain names, the shortest limit of
+ * the targets, take at most 28 characters (XT_EXTENSION_MAXNAMELEN - 1).
+ */
+#define FRAGMENT_NAME_MAX 28u
+
 /* Fragment names become chain, anchor and group names in every target. */
 static bool valid_fragment_name(const char *name)
 {
 	size_t n = strlen(name);
-	if (n == 0 || n > 28)
+	if (n == 0 || n > FRAGMENT_NAME_MAX)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = name[i];
@@ -62,6 +68,20 @@ static bool valid_fragment_name(const char *name)
 			return false;
 	}
 	return (name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z');
+}
+
+/* The error for a backend name that is not in the registry: it lists the names. */
+static enum portspec_status unknown_backend(const char *backend, struct portspec_error *err)
+{
+	struct ps_buf names;
+	ps_buf_init(&names);
+	for (size_t i = 0; ps_backends[i]; i++)
+		ps_buf_printf(&names, "%s%s", i ? ", " : "", ps_backends[i]->name);
+	ps_error_set(err, PORTSPEC_E_UNKNOWN, NULL, 0, 0,
+		     "unknown backend '%.64s'; the backends are: %s", backend ? backend : "(null)",
+		     names.data && !names.failed ? names.data : "(none)");
+	ps_buf_release(&names);
+	return PORTSPEC_E_UNKNOWN;
 }
 
 static enum portspec_status render_buf(const struct portspec_policy *policy, const char *backend,
@@ -84,18 +104,8 @@ static enum portspec_status render_buf(const struct portspec_policy *policy, con
 	if (!policy)
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "no policy given");
 	const struct ps_backend *b = find_backend(backend);
-	if (!b) {
-		struct ps_buf names;
-		ps_buf_init(&names);
-		for (size_t i = 0; ps_backends[i]; i++)
-			ps_buf_printf(&names, "%s%s", i ? ", " : "", ps_backends[i]->name);
-		ps_error_set(err, PORTSPEC_E_UNKNOWN, NULL, 0, 0,
-			     "unknown backend '%.64s'; the backends are: %s",
-			     backend ? backend : "(null)",
-			     names.data && !names.failed ? names.data : "(none)");
-		ps_buf_release(&names);
-		return PORTSPEC_E_UNKNOWN;
-	}
+	if (!b)
+		return unknown_backend(backend, err);
 	if (mode != PORTSPEC_MODE_HOST && mode != PORTSPEC_MODE_GATEWAY)
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0,
 				    "mode must be host or gateway");
@@ -110,8 +120,9 @@ static enum portspec_status render_buf(const struct portspec_policy *policy, con
 		name = "portspec";
 	if (!valid_fragment_name(name))
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0,
-				    "fragment name '%.64s' is not usable: use 1 to 28 letters, "
-				    "digits, '_' or '-', starting with a letter", name);
+				    "fragment name '%.64s' is not usable: use 1 to %u letters, "
+				    "digits, '_' or '-', starting with a letter",
+				    name, FRAGMENT_NAME_MAX);
 	struct ps_render r = {
 		.policy = policy, .mode = mode, .flags = flags, .name = name, .out = out, .err = err,
 	};

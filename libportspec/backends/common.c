@@ -19,18 +19,22 @@ void ps_comment_line(struct ps_buf *b, const char *prefix, const char *text)
 	ps_buf_putc(b, '\n');
 }
 
-static void header_printf(struct ps_buf *b, const char *prefix, const char *fmt, ...)
-	PS_PRINTF(3, 4);
+/*
+ * A comment line of the strings up to a NULL one, sanitized like any spec
+ * string (joined, not formatted: some lines are written per service or
+ * warning).
+ */
+static void header_cat(struct ps_buf *b, const char *prefix, ...) PS_SENTINEL;
 
-/* A comment line built with printf; the result is sanitized like any spec string. */
-static void header_printf(struct ps_buf *b, const char *prefix, const char *fmt, ...)
+static void header_cat(struct ps_buf *b, const char *prefix, ...)
 {
 	struct ps_buf line;
 	va_list ap;
 
 	ps_buf_init(&line);
-	va_start(ap, fmt);
-	ps_buf_vprintf(&line, fmt, ap);
+	va_start(ap, prefix);
+	for (const char *s; (s = va_arg(ap, const char *)) != NULL;)
+		ps_buf_puts(&line, s);
 	va_end(ap);
 	if (line.failed || !line.data)
 		b->failed = true;
@@ -70,14 +74,14 @@ static void header_either(const struct ps_render *r, const char *prefix)
 		ps_buf_init(&zones);
 		for (size_t z = 0; z < portspec_spec_zone_count(spec); z++)
 			if (zones_of[s] & (UINT32_C(1) << z))
-				ps_buf_printf(&zones, " %s",
-					      portspec_zone_name(portspec_spec_zone(spec, z)));
+				ps_buf_cat(&zones, " ",
+					   portspec_zone_name(portspec_spec_zone(spec, z)), NULL);
 		if (zones.failed)
 			r->out->failed = true;
 		else
-			header_printf(r->out, prefix, "  %s served from:%s",
-				      portspec_service_name(portspec_spec_service(spec, s)),
-				      zones.data ? zones.data : " (nowhere)");
+			header_cat(r->out, prefix, "  ",
+				   portspec_service_name(portspec_spec_service(spec, s)),
+				   " served from:", zones.data ? zones.data : " (nowhere)", NULL);
 		ps_buf_release(&zones);
 	}
 out:
@@ -85,7 +89,13 @@ out:
 	ps_free(either);
 }
 
-/* "label: a b c" comment lines, wrapped so that nothing is cut. */
+/*
+ * "label: a b c" comment lines, wrapped so that nothing is cut: a line is
+ * written once its items are longer than HEADER_LIST_WRAP bytes, so that with
+ * the prefix and a label it stays near 80 columns.
+ */
+#define HEADER_LIST_WRAP 72u
+
 struct header_list {
 	const struct ps_render *r;
 	const char *prefix;
@@ -94,15 +104,21 @@ struct header_list {
 	size_t lines;
 };
 
+/* "label: items" (the first line) or "   : items" as a comment line. */
+static void list_line(struct header_list *l)
+{
+	header_cat(l->r->out, l->prefix, l->lines ? "   " : l->label, ":",
+		   l->line.data ? l->line.data : "", NULL);
+}
+
 static void list_add(struct header_list *l, const char *item)
 {
-	if (l->line.len > 72) {
-		header_printf(l->r->out, l->prefix, "%s:%s", l->lines ? "   " : l->label,
-			      l->line.data);
+	if (l->line.len > HEADER_LIST_WRAP) {
+		list_line(l);
 		l->line.len = 0;
 		l->lines++;
 	}
-	ps_buf_printf(&l->line, " %s", item);
+	ps_buf_cat(&l->line, " ", item, NULL);
 }
 
 static void list_end(struct header_list *l)
@@ -110,8 +126,7 @@ static void list_end(struct header_list *l)
 	if (l->line.failed)
 		l->r->out->failed = true;
 	else if (l->line.len)
-		header_printf(l->r->out, l->prefix, "%s:%s", l->lines ? "   " : l->label,
-			      l->line.data);
+		list_line(l);
 	ps_buf_release(&l->line);
 }
 
@@ -122,7 +137,7 @@ static void header_cidrs(const struct ps_render *r, const char *prefix, const ch
 	struct header_list l = {.r = r, .prefix = prefix, .label = label};
 	size_t n = zone ? portspec_profile_zone_address_count(profile, zone)
 			: portspec_profile_appliance_count(profile);
-	char buf[64];
+	char buf[PS_CIDR_TEXT_MAX];
 
 	ps_buf_init(&l.line);
 	for (size_t i = 0; i < n; i++) {
@@ -142,18 +157,18 @@ static void header_zones(const struct ps_render *r, const char *prefix)
 	const struct portspec_profile *profile = portspec_policy_profile(r->policy);
 	const struct portspec_spec *spec = portspec_policy_spec(r->policy);
 	bool host = r->mode == PORTSPEC_MODE_HOST;
-	char label[160];
+	char label[PS_MAX_NAME + 32]; /* "  NAME (networks)" */
 
 	if (host) {
 		const char *ifname = portspec_profile_host_interface(profile, NULL);
-		header_printf(r->out, prefix, "  appliance interface: %s",
-			      ifname ? ifname : "any (interface= is not set)");
+		header_cat(r->out, prefix, "  appliance interface: ",
+			   ifname ? ifname : "any (interface= is not set)", NULL);
 	} else {
 		const char *app_if = portspec_profile_gateway_interface(profile, NULL);
 		header_cidrs(r, prefix, "  appliance", NULL);
 		if (app_if)
-			header_printf(r->out, prefix, "  interface facing the appliance: %s",
-				      app_if);
+			header_cat(r->out, prefix, "  interface facing the appliance: ", app_if,
+				   NULL);
 	}
 	for (size_t z = 0; z < portspec_spec_zone_count(spec); z++) {
 		const struct portspec_zone *zone = portspec_spec_zone(spec, z);
@@ -163,10 +178,10 @@ static void header_zones(const struct ps_render *r, const char *prefix)
 		enum portspec_zone_kind kind = portspec_zone_kind(zone);
 
 		if (bound && (!host || bound != portspec_profile_host_interface(profile, NULL)))
-			header_printf(r->out, prefix, "  %s interface: %s", name, bound);
+			header_cat(r->out, prefix, "  ", name, " interface: ", bound, NULL);
 		if (kind == PORTSPEC_ZONE_COMPLEMENT) {
-			header_printf(r->out, prefix, "  %s: every address in no networks zone",
-				      name);
+			header_cat(r->out, prefix, "  ", name, ": every address in no networks zone",
+				   NULL);
 			continue;
 		}
 		snprintf(label, sizeof(label), "  %s (%s)", name, portspec_zone_kind_name(kind));
@@ -201,18 +216,18 @@ void ps_render_header(const struct ps_render *r, const char *prefix, const char 
 	const char *version = portspec_spec_version(spec);
 	struct ps_buf *b = r->out;
 
-	header_printf(b, prefix, "Generated by libportspec: %s.", what);
-	header_printf(b, prefix, "Do not edit; render it again from the spec and the profile.");
+	header_cat(b, prefix, "Generated by libportspec: ", what, ".", NULL);
+	header_cat(b, prefix, "Do not edit; render it again from the spec and the profile.", NULL);
 	if (replaces)
-		header_printf(b, prefix, "Replaces: %s", replaces);
-	header_printf(b, prefix, "Spec: %s", name ? name : "(unnamed)");
-	header_printf(b, prefix, "Version: %s", version ? version : "(none)");
-	header_printf(b, prefix, "Profile: role %s; %s",
-		      portspec_role_name(portspec_profile_role(profile)),
-		      portspec_profile_uses_examples(profile)
-			      ? "the addresses are the documentation examples of portspec-profile(5), "
-				"not a site's: set the site's own"
-			      : "the addresses below are the site's own");
+		header_cat(b, prefix, "Replaces: ", replaces, NULL);
+	header_cat(b, prefix, "Spec: ", name ? name : "(unnamed)", NULL);
+	header_cat(b, prefix, "Version: ", version ? version : "(none)", NULL);
+	header_cat(b, prefix, "Profile: role ", portspec_role_name(portspec_profile_role(profile)),
+		   portspec_profile_uses_examples(profile)
+			   ? "; the addresses are the documentation examples of portspec-profile(5), "
+			     "not a site's: set the site's own"
+			   : "; the addresses below are the site's own",
+		   NULL);
 	header_services(r, prefix, "  required", PORTSPEC_REQUIRED, true);
 	header_services(r, prefix, "  optional, enabled", PORTSPEC_OPTIONAL, true);
 	header_services(r, prefix, "  optional, disabled", PORTSPEC_OPTIONAL, false);
@@ -221,11 +236,11 @@ void ps_render_header(const struct ps_render *r, const char *prefix, const char 
 	header_zones(r, prefix);
 	const struct portspec_plan *plan = ps_render_plan(r);
 	for (size_t i = 0; i < portspec_plan_warning_count(plan); i++)
-		header_printf(b, prefix, "%s: %s",
-			      portspec_warning_kind_is_note(portspec_plan_warning_kind(plan, i))
-				      ? "Note"
-				      : "Warning",
-			      portspec_plan_warning(plan, i));
+		header_cat(b, prefix,
+			   portspec_warning_kind_is_note(portspec_plan_warning_kind(plan, i))
+				   ? "Note: "
+				   : "Warning: ",
+			   portspec_plan_warning(plan, i), NULL);
 }
 
 static const struct {
@@ -283,20 +298,24 @@ enum portspec_status ps_linux_check(const struct ps_render *r, const char *backe
 
 static void label_add(struct ps_buf *b, const struct portspec_flow *flow)
 {
-	ps_buf_printf(b, "%s%s %s", b->len ? ", " : "",
-		      portspec_service_name(portspec_flow_service(flow)),
-		      portspec_level_name(portspec_flow_level(flow)));
+	if (b->len)
+		ps_buf_puts(b, ", ");
+	ps_buf_cat(b, portspec_service_name(portspec_flow_service(flow)), " ",
+		   portspec_level_name(portspec_flow_level(flow)), NULL);
 }
 
 /*
- * Each service once, in order; stops once the text is longer than @max, so
- * that an entry of a hundred thousand services costs no more than a short one
- * (the caller sees the length and says how many instead).
+ * Each service once, in order, from flow @from on; stops once the text is
+ * longer than @max, so that an entry of a hundred thousand services costs no
+ * more than a short one (the caller sees the length and says how many
+ * instead).  Returns the index it stopped at: going on from there gives the
+ * text of a longer run of flows.
  */
-static void labels_of(struct ps_buf *b, const struct portspec_flow *const *flows, size_t n,
-		      size_t max)
+static size_t labels_of(struct ps_buf *b, const struct portspec_flow *const *flows, size_t from,
+			size_t n, size_t max)
 {
-	for (size_t i = 0; i < n && b->len <= max; i++) {
+	size_t i = from;
+	for (; i < n && b->len <= max; i++) {
 		const struct portspec_service *svc = portspec_flow_service(flows[i]);
 		bool dup = false;
 		for (size_t j = 0; j < i && !dup; j++)
@@ -304,6 +323,7 @@ static void labels_of(struct ps_buf *b, const struct portspec_flow *const *flows
 		if (!dup)
 			label_add(b, flows[i]);
 	}
+	return i;
 }
 
 const struct portspec_plan_port *ps_entry_ranges(const struct portspec_plan_entry *e, size_t *n)
@@ -337,7 +357,52 @@ void ps_ports_labels(struct ps_buf *b, const struct portspec_plan_port *ports, s
 {
 	size_t count;
 	const struct portspec_flow *const *flows = ps_ranges_flows(ports, n, &count);
-	labels_of(b, flows, count, max);
+	labels_of(b, flows, 0, count, max);
+}
+
+void ps_run_labels_init(struct ps_run_labels *l, size_t max)
+{
+	memset(l, 0, sizeof(*l));
+	ps_buf_init(&l->text);
+	l->max = max;
+}
+
+void ps_run_labels_release(struct ps_run_labels *l)
+{
+	ps_buf_release(&l->text);
+}
+
+/* Back to the run before the last growth. */
+static void run_undo(struct ps_run_labels *l)
+{
+	l->n = l->prev_n;
+	l->done = l->prev_done;
+	l->text.len = l->prev_len;
+	if (l->text.data)
+		l->text.data[l->text.len] = '\0';
+}
+
+void ps_run_labels_set(struct ps_run_labels *l, const struct portspec_plan_port *first, size_t n)
+{
+	if (l->first == first && n == l->prev_n && n < l->n) {
+		run_undo(l);
+		return;
+	}
+	if (l->first != first || n < l->n) {
+		l->first = first;
+		l->n = 0;
+		l->done = 0;
+		l->text.len = 0;
+		if (l->text.data)
+			l->text.data[0] = '\0';
+	}
+	l->prev_n = l->n;
+	l->prev_done = l->done;
+	l->prev_len = l->text.len;
+	size_t count;
+	const struct portspec_flow *const *flows = ps_ranges_flows(first, n, &count);
+	l->done = labels_of(&l->text, flows, l->done, count, l->max);
+	l->n = n;
 }
 
 void ps_entry_labels(struct ps_buf *b, const struct portspec_plan_entry *e, size_t max)
@@ -352,6 +417,14 @@ const char *ps_entry_way(const struct portspec_plan_entry *e)
 	return e->direction == PORTSPEC_INBOUND ? "inbound from" : "outbound to";
 }
 
+void ps_entry_comment_start(struct ps_buf *b, const char *prefix,
+			    const struct portspec_plan_entry *e)
+{
+	ps_buf_cat(b, prefix, ps_entry_way(e), " ", portspec_zone_name(e->zone), ", IPv", NULL);
+	ps_buf_put_uint(b, e->family);
+	ps_buf_cat(b, " ", portspec_protocol_name(e->protocol), ": ", NULL);
+}
+
 bool ps_same_ports(const struct portspec_plan_entry *a, const struct portspec_plan_entry *b)
 {
 	if (a->port_count != b->port_count)
@@ -363,59 +436,6 @@ bool ps_same_ports(const struct portspec_plan_entry *a, const struct portspec_pl
 			return false;
 	}
 	return true;
-}
-
-void ps_addr_append(struct ps_buf *b, unsigned family, const unsigned char *a)
-{
-	if (family == 4) {
-		ps_buf_printf(b, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
-		return;
-	}
-	unsigned w[8];
-	for (int i = 0; i < 8; i++)
-		w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
-	/* RFC 5952: compress the longest run (first if tied) of two or more zero words. */
-	int best = -1, best_len = 0;
-	for (int i = 0; i < 8;) {
-		if (w[i]) {
-			i++;
-			continue;
-		}
-		int j = i;
-		while (j < 8 && !w[j])
-			j++;
-		if (j - i > best_len && j - i >= 2)
-			best = i, best_len = j - i;
-		i = j;
-	}
-	for (int i = 0; i < 8; i++) {
-		if (i == best) {
-			ps_buf_puts(b, "::");
-			i += best_len - 1;
-			continue;
-		}
-		if (i && i != best + best_len)
-			ps_buf_putc(b, ':');
-		ps_buf_printf(b, "%x", w[i]);
-	}
-}
-
-void ps_addr_range_append(struct ps_buf *b, const struct portspec_addr_range *r)
-{
-	ps_addr_append(b, r->family, r->first);
-	if (memcmp(r->first, r->last, ps_addr_len(r->family)) != 0) {
-		ps_buf_putc(b, '-');
-		ps_addr_append(b, r->family, r->last);
-	}
-}
-
-void ps_addr_cidr_append(struct ps_buf *b, const struct portspec_cidr *c)
-{
-	unsigned char lo[16], hi[16];
-	ps_cidr_bounds(c, lo, hi);
-	ps_addr_append(b, c->family, lo);
-	if (c->prefix < ps_addr_len(c->family) * 8)
-		ps_buf_printf(b, "/%u", c->prefix);
 }
 
 void ps_text_filtered(struct ps_buf *b, const char *text, const char *extra, size_t max)

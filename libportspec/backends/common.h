@@ -6,7 +6,27 @@
 #ifndef PORTSPEC_BACKENDS_COMMON_H
 #define PORTSPEC_BACKENDS_COMMON_H
 
-#include "private.h"
+#include "addrlist.h"
+
+/*
+ * A buffer for portspec_cidr_format(), which wants at least 50 bytes (an
+ * IPv6 address with an IPv4 tail, "/128" and the NUL take 49); 64 is that,
+ * rounded up.
+ */
+#define PS_CIDR_TEXT_MAX 64
+
+/*
+ * A buffer for the @what or @replaces text of ps_render_header() that a
+ * backend builds: its own fixed text (under 170 bytes) and the fragment
+ * name (at most 28).
+ */
+#define PS_HEADER_TEXT_MAX 200u
+
+/* The number of elements of array @a. */
+#define PS_COUNTOF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Arrays indexed by enum portspec_hook, whose values are 1 to 3: slot 0 is unused. */
+#define PS_HOOK_SLOTS (PORTSPEC_HOOK_FORWARD + 1)
 
 /*
  * Writes @text as the body of a one-line comment that starts with @prefix
@@ -49,13 +69,6 @@ const struct portspec_plan *ps_render_plan(const struct ps_render *r);
  * complete_only baseline). */
 bool ps_render_has(const struct ps_render *r, const struct portspec_plan_entry *e);
 
-/* Appends an address (RFC 5952 for v6: lowercase, longest zero run as ::). */
-void ps_addr_append(struct ps_buf *b, unsigned family, const unsigned char *addr);
-/* Appends "lo-hi", or just the address when lo == hi. */
-void ps_addr_range_append(struct ps_buf *b, const struct portspec_addr_range *r);
-/* Appends "addr/prefix", or just the address for a full-length prefix. */
-void ps_addr_cidr_append(struct ps_buf *b, const struct portspec_cidr *c);
-
 /* The port ranges of @e, or, for ICMP flows and the established entries,
  * its ICMP message types; *@n of them. */
 const struct portspec_plan_port *ps_entry_ranges(const struct portspec_plan_entry *e, size_t *n);
@@ -73,8 +86,30 @@ void ps_entry_labels(struct ps_buf *b, const struct portspec_plan_entry *e, size
 /* The same for @n consecutive ports of one entry. */
 void ps_ports_labels(struct ps_buf *b, const struct portspec_plan_port *ports, size_t n,
 		     size_t max);
+/*
+ * The labels of a run of ports that a caller grows one port at a time (and
+ * may take back by one), as ps_ports_labels() would write them, without
+ * writing them again for every length tried: the text of a longer run goes
+ * on from the shorter one's.
+ */
+struct ps_run_labels {
+	struct ps_buf text; /* the labels, cut as ps_ports_labels() cuts them */
+	size_t max;
+	const struct portspec_plan_port *first;
+	size_t n, done;                   /* ports of the run; flows looked at */
+	size_t prev_n, prev_done, prev_len; /* before the last growth */
+};
+void ps_run_labels_init(struct ps_run_labels *l, size_t max);
+/* The run of @n ports from @first: one port more than the last call for the
+ * same @first, the length before that, or anything (computed anew). */
+void ps_run_labels_set(struct ps_run_labels *l, const struct portspec_plan_port *first, size_t n);
+void ps_run_labels_release(struct ps_run_labels *l);
+
 /* "inbound from outside" / "outbound to inside" */
 const char *ps_entry_way(const struct portspec_plan_entry *e);
+/* The start of an entry's comment line: "PREFIXinbound from outside, IPv4 tcp: ". */
+void ps_entry_comment_start(struct ps_buf *b, const char *prefix,
+			    const struct portspec_plan_entry *e);
 
 /* Whether the kernel has a conntrack helper @helper for @proto. */
 bool ps_helper_supports(const char *helper, enum portspec_protocol proto);

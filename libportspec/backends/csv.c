@@ -26,25 +26,7 @@ static void csv_field(struct ps_buf *b, const char *s)
 	ps_buf_putc(b, '"');
 	if (s && (*s == '=' || *s == '+' || *s == '-' || *s == '@'))
 		ps_buf_putc(b, '\'');
-	while (s && *s) {
-		unsigned char c = (unsigned char)*s;
-		size_t n = ps_doc_utf8_len(s);
-		if (n == 0) {
-			ps_buf_puts(b, "\xef\xbf\xbd");
-			s++;
-		} else if (n > 1) {
-			ps_buf_add(b, s, n);
-			s += n;
-		} else {
-			if (c == '"')
-				ps_buf_puts(b, "\"\"");
-			else if (c < 0x20 || c == 0x7f)
-				ps_buf_putc(b, ' ');
-			else
-				ps_buf_putc(b, (char)c);
-			s++;
-		}
-	}
+	ps_doc_text(b, PS_DOC_CSV, s);
 	ps_buf_putc(b, '"');
 }
 
@@ -89,7 +71,7 @@ static enum portspec_status render_csv(struct ps_render *r)
 		struct ps_buf addrs;
 		ps_buf_init(&addrs);
 		for (size_t a = 0; a < f->naddresses; a++) {
-			char text[64];
+			char text[PS_CIDR_TEXT_MAX];
 			ps_buf_puts(&addrs, a ? " " : "");
 			ps_buf_puts(&addrs, portspec_cidr_format(&f->addresses[a], text, sizeof(text)));
 		}

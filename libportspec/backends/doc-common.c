@@ -138,11 +138,87 @@ void ps_doc_service_ports(struct ps_buf *b, const struct portspec_service *svc)
 	}
 }
 
-/*
- * A JSON string.  Quotes, backslashes and control characters are escaped;
- * bytes that are not UTF-8 become U+FFFD; U+2028 and U+2029 are escaped too,
- * so the text is also safe to paste into JavaScript.
- */
+/* What a byte of ASCII becomes in @target's text. */
+static void escape_ascii(struct ps_buf *b, enum ps_doc_target target, unsigned char c)
+{
+	bool control = c < 0x20 || c == 0x7f;
+	switch (target) {
+	case PS_DOC_MARKDOWN:
+		if (!control && strchr("\\`*_[]<>|#~&$", c))
+			ps_buf_putc(b, '\\');
+		break;
+	case PS_DOC_DOT:
+		if (c == '"' || c == '\\')
+			ps_buf_putc(b, '\\');
+		break;
+	case PS_DOC_CSV:
+		if (c == '"')
+			ps_buf_putc(b, '"');
+		break;
+	case PS_DOC_JSON:
+		switch (c) {
+		case '"': ps_buf_puts(b, "\\\""); return;
+		case '\\': ps_buf_puts(b, "\\\\"); return;
+		case '\n': ps_buf_puts(b, "\\n"); return;
+		case '\r': ps_buf_puts(b, "\\r"); return;
+		case '\t': ps_buf_puts(b, "\\t"); return;
+		default:
+			if (control) {
+				ps_buf_printf(b, "\\u%04x", (unsigned)c);
+				return;
+			}
+		}
+		break;
+	}
+	ps_buf_putc(b, control ? ' ' : (char)c);
+}
+
+/* U+2028 and U+2029, which end a line in JavaScript. */
+static bool js_line_end(const char *s, size_t n)
+{
+	return n == 3 && (unsigned char)s[0] == 0xe2 && (unsigned char)s[1] == 0x80 &&
+	       ((unsigned char)s[2] == 0xa8 || (unsigned char)s[2] == 0xa9);
+}
+
+static void escape(struct ps_buf *b, enum ps_doc_target target, const char *s, size_t len,
+		   bool upper)
+{
+	const char *end = s + len;
+	while (s && s < end && *s) {
+		unsigned char c = (unsigned char)*s;
+		size_t n = ps_doc_utf8_len(s);
+		if (n == 0 || (size_t)(end - s) < n) {
+			ps_buf_puts(b, target == PS_DOC_JSON ? "\\ufffd" : "\xef\xbf\xbd");
+			s++;
+		} else if (target == PS_DOC_JSON && js_line_end(s, n)) {
+			ps_buf_printf(b, "\\u%04x", (unsigned char)s[2] == 0xa8 ? 0x2028u : 0x2029u);
+			s += n;
+		} else if (n > 1) {
+			ps_buf_add(b, s, n);
+			s += n;
+		} else {
+			escape_ascii(b, target,
+				     upper && c >= 'a' && c <= 'z' ? (unsigned char)(c - 'a' + 'A') : c);
+			s++;
+		}
+	}
+}
+
+void ps_doc_escape(struct ps_buf *b, enum ps_doc_target target, const char *s, size_t len)
+{
+	escape(b, target, s, len, false);
+}
+
+void ps_doc_text(struct ps_buf *b, enum ps_doc_target target, const char *s)
+{
+	escape(b, target, s, s ? strlen(s) : 0, false);
+}
+
+void ps_doc_text_upper(struct ps_buf *b, enum ps_doc_target target, const char *s)
+{
+	escape(b, target, s, s ? strlen(s) : 0, true);
+}
+
 void ps_doc_json_str(struct ps_buf *b, const char *s)
 {
 	if (!s) {
@@ -150,39 +226,7 @@ void ps_doc_json_str(struct ps_buf *b, const char *s)
 		return;
 	}
 	ps_buf_putc(b, '"');
-	while (*s) {
-		unsigned char c = (unsigned char)*s;
-		size_t n = ps_doc_utf8_len(s);
-		if (n == 0) {
-			ps_buf_puts(b, "\\ufffd");
-			s++;
-			continue;
-		}
-		if (n == 3 && (unsigned char)s[0] == 0xe2 && (unsigned char)s[1] == 0x80 &&
-		    ((unsigned char)s[2] == 0xa8 || (unsigned char)s[2] == 0xa9)) {
-			ps_buf_printf(b, "\\u%04x", (unsigned char)s[2] == 0xa8 ? 0x2028u : 0x2029u);
-			s += 3;
-			continue;
-		}
-		if (n > 1) {
-			ps_buf_add(b, s, n);
-			s += n;
-			continue;
-		}
-		switch (c) {
-		case '"': ps_buf_puts(b, "\\\""); break;
-		case '\\': ps_buf_puts(b, "\\\\"); break;
-		case '\n': ps_buf_puts(b, "\\n"); break;
-		case '\r': ps_buf_puts(b, "\\r"); break;
-		case '\t': ps_buf_puts(b, "\\t"); break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				ps_buf_printf(b, "\\u%04x", (unsigned)c);
-			else
-				ps_buf_putc(b, (char)c);
-		}
-		s++;
-	}
+	ps_doc_text(b, PS_DOC_JSON, s);
 	ps_buf_putc(b, '"');
 }
 

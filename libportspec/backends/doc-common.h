@@ -48,6 +48,26 @@ bool ps_doc_service_used(const struct portspec_policy *policy, const struct port
 size_t ps_doc_utf8_len(const char *s);
 
 /*
+ * The text escapers of the document targets, one family.  Every target
+ * writes bytes that are not UTF-8 as U+FFFD (JSON: \ufffd) and control
+ * characters as spaces (JSON: \n, \r, \t, \u00XX); then
+ *   PS_DOC_MARKDOWN  backslash-escapes the characters with a meaning in
+ *                    Markdown or the HTML it may hold: \ ` * _ [ ] < > | # ~ & $
+ *   PS_DOC_DOT       backslash-escapes " and \ (so "\N" stays literal) in a
+ *                    double-quoted DOT string
+ *   PS_DOC_CSV       doubles " in a quoted RFC 4180 field
+ *   PS_DOC_JSON      backslash-escapes " and \, and escapes U+2028 and U+2029,
+ *                    so the text is also safe to paste into JavaScript.
+ */
+enum ps_doc_target { PS_DOC_MARKDOWN, PS_DOC_DOT, PS_DOC_CSV, PS_DOC_JSON };
+/* At most @len bytes of @s, escaped for @target (stops at a NUL). */
+void ps_doc_escape(struct ps_buf *b, enum ps_doc_target target, const char *s, size_t len);
+/* The NUL-terminated @s (NULL: nothing), escaped for @target. */
+void ps_doc_text(struct ps_buf *b, enum ps_doc_target target, const char *s);
+/* The same with ASCII letters upper-cased (UTF-8 sequences stay whole), for headings. */
+void ps_doc_text_upper(struct ps_buf *b, enum ps_doc_target target, const char *s);
+
+/*
  * Appends a JSON string (or null for NULL).  Quotes, backslashes and control
  * characters are escaped; bytes that are not UTF-8 become U+FFFD; U+2028 and
  * U+2029 are escaped too, so the text is also safe to paste into JavaScript.

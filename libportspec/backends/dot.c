@@ -12,54 +12,14 @@
 
 #include "doc-common.h"
 
-/*
- * Text inside a DOT double-quoted string: quotes and backslashes are escaped
- * (so "\N" or "\G" in a spec string stay literal), control characters become
- * spaces, bytes that are not UTF-8 become U+FFFD.
- */
-static void dot_text(struct ps_buf *b, const char *s, size_t len)
-{
-	const char *end = s + len;
-	while (s < end && *s) {
-		unsigned char c = (unsigned char)*s;
-		size_t n = ps_doc_utf8_len(s);
-		if (n == 0 || (size_t)(end - s) < n) {
-			ps_buf_puts(b, "\xef\xbf\xbd");
-			s++;
-		} else if (n > 1) {
-			ps_buf_add(b, s, n);
-			s += n;
-		} else {
-			if (c == '"' || c == '\\')
-				ps_buf_printf(b, "\\%c", c);
-			else if (c < 0x20 || c == 0x7f)
-				ps_buf_putc(b, ' ');
-			else
-				ps_buf_putc(b, (char)c);
-			s++;
-		}
-	}
-}
+/* The addresses a zone's box lists; the rest are counted, so that a zone of
+ * many networks does not draw a box taller than the picture. */
+#define DOT_NODE_ADDRESSES 8u
 
+/* Text inside a DOT double-quoted string: the DOT escaper of doc-common.h. */
 static void dot_str(struct ps_buf *b, const char *s)
 {
-	dot_text(b, s, s ? strlen(s) : 0);
-}
-
-/* Upper-cases ASCII letters only, on a copy, so UTF-8 sequences stay whole. */
-static void dot_upper(struct ps_buf *b, const char *s)
-{
-	struct ps_buf t;
-	ps_buf_init(&t);
-	ps_buf_puts(&t, s ? s : "");
-	for (size_t i = 0; t.data && i < t.len; i++)
-		if (t.data[i] >= 'a' && t.data[i] <= 'z')
-			t.data[i] = (char)(t.data[i] - 'a' + 'A');
-	if (t.failed)
-		b->failed = true;
-	else
-		dot_text(b, t.data, t.len);
-	ps_buf_release(&t);
+	ps_doc_text(b, PS_DOC_DOT, s);
 }
 
 /* Word-wraps `s` at about `width` bytes, each line left-justified ("\l"). */
@@ -81,7 +41,7 @@ static void dot_wrapped(struct ps_buf *b, const char *prefix, const char *s, siz
 			ps_buf_putc(b, ' ');
 			col++;
 		}
-		dot_text(b, s, w);
+		ps_doc_escape(b, PS_DOC_DOT, s, w);
 		col += w;
 		s += w;
 	}
@@ -92,13 +52,13 @@ static void put_addresses(struct ps_buf *b, const struct ps_cidr_list *l)
 {
 	if (l->example)
 		return;
-	for (size_t i = 0; i < l->count && i < 8; i++) {
-		char text[64];
+	for (size_t i = 0; i < l->count && i < DOT_NODE_ADDRESSES; i++) {
+		char text[PS_CIDR_TEXT_MAX];
 		ps_buf_puts(b, "\\n");
 		dot_str(b, portspec_cidr_format(&l->items[i], text, sizeof(text)));
 	}
-	if (l->count > 8)
-		ps_buf_printf(b, "\\n(%zu more)", l->count - 8);
+	if (l->count > DOT_NODE_ADDRESSES)
+		ps_buf_printf(b, "\\n(%zu more)", l->count - DOT_NODE_ADDRESSES);
 }
 
 struct level_style {
@@ -120,11 +80,11 @@ static void put_zone(struct ps_buf *b, const struct ps_render *r, const struct p
 	bool outside = z->kind == PORTSPEC_ZONE_COMPLEMENT;
 	ps_buf_printf(b, "%ssubgraph \"cluster_%s_zone_%s\" {\n", ind, r->name, z->name);
 	ps_buf_printf(b, "%s\tlabel=\"", ind);
-	dot_upper(b, z->title ? z->title : z->name);
+	ps_doc_text_upper(b, PS_DOC_DOT, z->title ? z->title : z->name);
 	ps_buf_printf(b, "\";\n%s\tstyle=\"rounded,filled\"; color=\"#909090\"; fillcolor=\"%s\";\n",
 		      ind, outside ? "#fbeae6" : "#e6f2e6");
 	ps_buf_printf(b, "%s\t\"%s_zone_%s\" [label=\"", ind, r->name, z->name);
-	dot_upper(b, z->name);
+	ps_doc_text_upper(b, PS_DOC_DOT, z->name);
 	if (pr->zone_addresses && !outside)
 		put_addresses(b, &pr->zone_addresses[z->index]);
 	ps_buf_printf(b, "\", shape=%s, style=filled, fillcolor=white];\n%s}\n",
@@ -182,16 +142,10 @@ static void put_legend(struct ps_buf *b, const struct ps_render *r, bool either,
 	ps_buf_puts(b, "\"];\n");
 }
 
-static enum portspec_status render_dot(struct ps_render *r)
+/* The graph's title and, for a whole graph, its look. */
+static void put_graph_start(struct ps_buf *b, const struct ps_render *r, bool fragment)
 {
-	const struct portspec_policy *p = r->policy;
-	const struct portspec_spec *spec = p->spec;
-	struct ps_buf *b = r->out;
-	bool fragment = r->flags & PORTSPEC_RENDER_FRAGMENT;
-	const char *ind = fragment ? "\t\t" : "\t";
-	struct ps_doc_group groups[PS_DOC_MAX_GROUPS];
-	size_t ngroups = ps_doc_groups(p, groups, PS_DOC_MAX_GROUPS);
-
+	const struct portspec_spec *spec = r->policy->spec;
 	if (fragment)
 		ps_buf_printf(b, "\tsubgraph \"cluster_%s\" {\n\t\tlabel=\"", r->name);
 	else
@@ -208,9 +162,32 @@ static enum portspec_status render_dot(struct ps_render *r)
 			       "\tnode [fontname=\"Helvetica\", fontsize=12];\n"
 			       "\tedge [fontname=\"Helvetica\", fontsize=10];\n");
 	}
+}
 
-	/* Zones on the left (outside), then the appliance, then the rest. */
-	bool either = false;
+/* The appliance's node: its interface's title, the spec's name, its addresses. */
+static void put_appliance(struct ps_buf *b, const struct ps_render *r,
+			  const struct ps_doc_group *groups, size_t ngroups, const char *ind)
+{
+	const struct portspec_policy *p = r->policy;
+	const struct portspec_spec *spec = p->spec;
+	const char *iface = NULL;
+	for (size_t g = 0; g < ngroups && !iface; g++)
+		iface = groups[g].interface;
+	const char *title = ps_doc_interface_title(spec, iface);
+	ps_buf_printf(b, "%s\"%s_appliance\" [shape=box3d, style=filled, "
+		         "fillcolor=\"#e8eef8\", label=\"", ind, r->name);
+	dot_str(b, title ? title : "appliance");
+	ps_buf_puts(b, "\\n");
+	dot_str(b, spec->name ? spec->name : "appliance");
+	put_addresses(b, &p->profile->appliance);
+	ps_buf_puts(b, "\"];\n");
+}
+
+/* Zones on the left (outside), then the appliance, then the rest. */
+static void put_nodes(struct ps_buf *b, const struct ps_render *r,
+		      const struct ps_doc_group *groups, size_t ngroups, const char *ind)
+{
+	const struct portspec_spec *spec = r->policy->spec;
 	for (size_t pass = 0; pass < 2; pass++) {
 		for (size_t z = 0; z < spec->nzones; z++) {
 			const struct portspec_zone *zone = &spec->zones[z];
@@ -221,20 +198,23 @@ static enum portspec_status render_dot(struct ps_render *r)
 			if (used && left == (pass == 0))
 				put_zone(b, r, zone, ind);
 		}
-		if (pass == 0) {
-			const char *iface = NULL;
-			for (size_t g = 0; g < ngroups && !iface; g++)
-				iface = groups[g].interface;
-			const char *title = ps_doc_interface_title(spec, iface);
-			ps_buf_printf(b, "%s\"%s_appliance\" [shape=box3d, style=filled, "
-				         "fillcolor=\"#e8eef8\", label=\"", ind, r->name);
-			dot_str(b, title ? title : "appliance");
-			ps_buf_puts(b, "\\n");
-			dot_str(b, spec->name ? spec->name : "appliance");
-			put_addresses(b, &p->profile->appliance);
-			ps_buf_puts(b, "\"];\n");
-		}
+		if (pass == 0)
+			put_appliance(b, r, groups, ngroups, ind);
 	}
+}
+
+static enum portspec_status render_dot(struct ps_render *r)
+{
+	const struct portspec_policy *p = r->policy;
+	struct ps_buf *b = r->out;
+	bool fragment = r->flags & PORTSPEC_RENDER_FRAGMENT;
+	const char *ind = fragment ? "\t\t" : "\t";
+	struct ps_doc_group groups[PS_DOC_MAX_GROUPS];
+	size_t ngroups = ps_doc_groups(p, groups, PS_DOC_MAX_GROUPS);
+	bool either = false;
+
+	put_graph_start(b, r, fragment);
+	put_nodes(b, r, groups, ngroups, ind);
 	for (size_t g = 0; g < ngroups; g++) {
 		struct ps_buf ports;
 		ps_buf_init(&ports);

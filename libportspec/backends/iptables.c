@@ -18,6 +18,17 @@
 #define XT_MAX_CHAIN_NAME 28u  /* XT_EXTENSION_MAXNAMELEN - 1 */
 #define XT_MAX_COMMENT 255u    /* XT_MAX_COMMENT_LEN - 1 */
 #define XT_MULTIPORT_SLOTS 15u /* a range takes two */
+/* A built-in or fragment chain's name: at most "NAME-out" and the NUL (checked
+ * against XT_MAX_CHAIN_NAME) */
+#define XT_CHAIN_BUF 64u
+/* A complement chain's name while it is built, NAME-ZONE-out and a number:
+ * the fragment name (28) and a zone name (PS_MAX_NAME) with room to spare,
+ * before the check against XT_MAX_CHAIN_NAME */
+#define XT_NAME_BUF 128u
+
+/* The built-in hooks, in the order the chains are declared. */
+static const enum portspec_hook xt_hooks[] = {PORTSPEC_HOOK_INPUT, PORTSPEC_HOOK_FORWARD,
+					      PORTSPEC_HOOK_OUTPUT};
 
 struct xt_chain {
 	char name[XT_MAX_CHAIN_NAME + 1];
@@ -122,13 +133,13 @@ struct xt_match {
 static void put_match(struct ps_buf *b, const struct xt_match *m)
 {
 	if (m->in)
-		ps_buf_printf(b, " -i %s", m->in);
+		ps_buf_cat(b, " -i ", m->in, NULL);
 	if (m->not_in)
-		ps_buf_printf(b, " ! -i %s", m->not_in);
+		ps_buf_cat(b, " ! -i ", m->not_in, NULL);
 	if (m->out)
-		ps_buf_printf(b, " -o %s", m->out);
+		ps_buf_cat(b, " -o ", m->out, NULL);
 	if (m->not_out)
-		ps_buf_printf(b, " ! -o %s", m->not_out);
+		ps_buf_cat(b, " ! -o ", m->not_out, NULL);
 	if (m->forwarded_only)
 		ps_buf_puts(b, " -m addrtype ! --dst-type LOCAL");
 	if (m->src) {
@@ -143,49 +154,52 @@ static void put_match(struct ps_buf *b, const struct xt_match *m)
 
 static void put_comment(struct ps_buf *b, const char *text)
 {
-	ps_buf_printf(b, " -m comment --comment \"%s\"", text);
+	ps_buf_cat(b, " -m comment --comment \"", text, "\"", NULL);
 }
 
-/* Slots ports [first, end) take in a multiport list. */
-static size_t slots(const struct portspec_plan_entry *e, size_t first, size_t end)
+/* Slots a port range takes in a multiport list. */
+static size_t slots(const struct portspec_plan_port *p)
 {
-	size_t n = 0;
-	for (size_t i = first; i < end; i++)
-		n += e->ports[i].first == e->ports[i].last ? 1 : 2;
-	return n;
+	return p->first == p->last ? 1 : 2;
 }
 
 static void put_ports(struct ps_buf *b, const struct portspec_plan_entry *e, size_t first,
 		      size_t end)
 {
 	const char *proto = portspec_protocol_name(e->protocol);
-	if (end - first == 1 && e->ports[first].first == e->ports[first].last) {
-		ps_buf_printf(b, " -p %s -m %s --dport %u", proto, proto, e->ports[first].first);
-		return;
-	}
 	if (end - first == 1) {
-		ps_buf_printf(b, " -p %s -m %s --dport %u:%u", proto, proto, e->ports[first].first,
-			      e->ports[first].last);
+		ps_buf_cat(b, " -p ", proto, " -m ", proto, " --dport ", NULL);
+		ps_buf_put_range(b, e->ports[first].first, e->ports[first].last, ":");
 		return;
 	}
-	ps_buf_printf(b, " -p %s -m multiport --dports ", proto);
-	for (size_t i = first; i < end; i++) {
-		const struct portspec_plan_port *p = &e->ports[i];
-		ps_buf_puts(b, i > first ? "," : "");
-		if (p->first == p->last)
-			ps_buf_printf(b, "%u", p->first);
-		else
-			ps_buf_printf(b, "%u:%u", p->first, p->last);
+	ps_buf_cat(b, " -p ", proto, " -m multiport --dports ", NULL);
+	ps_port_list(b, &e->ports[first], end - first, ",", ":", "");
+}
+
+/*
+ * The rules of an entry are the same after their match for every match (each
+ * local and remote address): @tails holds that part of each rule, a line
+ * each, and put_rules() writes them behind "-A CHAIN" and each match.
+ */
+static void put_rules(struct xt_chain *c, const struct xt_match *m, const struct ps_buf *tails)
+{
+	const char *p = tails->data, *end = tails->data + tails->len;
+	while (p && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+		ps_buf_cat(&c->rules, "-A ", c->name, NULL);
+		put_match(&c->rules, m);
+		ps_buf_add(&c->rules, p, len);
+		p += len;
 	}
 }
 
-/* The comment of ports [first, end): false if it is longer than iptables allows. */
-static bool chunk_labels(const struct portspec_plan_entry *e, size_t first, size_t end,
-			 struct ps_buf *labels)
+/* The comment of a port range whose services alone are too many to name. */
+static void too_many(struct ps_buf *labels, size_t services)
 {
 	labels->len = 0;
-	ps_ports_labels(labels, &e->ports[first], end - first, XT_MAX_COMMENT);
-	return labels->len <= XT_MAX_COMMENT;
+	ps_buf_put_uint(labels, services);
+	ps_buf_puts(labels, " services, see the spec");
 }
 
 /*
@@ -193,8 +207,7 @@ static bool chunk_labels(const struct portspec_plan_entry *e, size_t first, size
  * matches take one.  Types, not connections: no state match (an echo
  * request is tracked anyway, and its reply passes as established).
  */
-static void put_icmp_rules(struct xt_chain *c, const struct portspec_plan_entry *e,
-			   const struct xt_match *m)
+static void icmp_tails(struct ps_buf *tails, const struct portspec_plan_entry *e)
 {
 	bool v4 = e->protocol == PORTSPEC_ICMP;
 	struct ps_buf labels;
@@ -203,64 +216,72 @@ static void put_icmp_rules(struct xt_chain *c, const struct portspec_plan_entry 
 		const struct portspec_plan_port *r = &e->icmp_types[i];
 		labels.len = 0;
 		ps_ports_labels(&labels, r, 1, XT_MAX_COMMENT);
-		if (labels.len > XT_MAX_COMMENT) {
-			labels.len = 0;
-			ps_buf_printf(&labels, "%zu services, see the spec", r->flow_count);
-		}
+		if (labels.len > XT_MAX_COMMENT)
+			too_many(&labels, r->flow_count);
 		for (unsigned t = r->first; t <= r->last; t++) {
-			ps_buf_printf(&c->rules, "-A %s", c->name);
-			put_match(&c->rules, m);
-			ps_buf_printf(&c->rules,
-				      v4 ? " -p icmp -m icmp --icmp-type %u" : " -p ipv6-icmp -m icmp6 "
-									 "--icmpv6-type %u",
-				      t);
-			put_comment(&c->rules, labels.failed || !labels.data ? "" : labels.data);
-			ps_buf_puts(&c->rules, " -j ACCEPT\n");
+			ps_buf_puts(tails, v4 ? " -p icmp -m icmp --icmp-type "
+					      : " -p ipv6-icmp -m icmp6 --icmpv6-type ");
+			ps_buf_put_uint(tails, t);
+			put_comment(tails, labels.failed || !labels.data ? "" : labels.data);
+			ps_buf_puts(tails, " -j ACCEPT\n");
 		}
 	}
 	if (labels.failed)
-		c->rules.failed = true;
+		tails->failed = true;
 	ps_buf_release(&labels);
 }
 
 /*
- * The accept (filter) or helper (raw) rules of entry @e in chain @c with
- * match @m: one rule per chunk of ports that fits multiport and a comment.
+ * The longest run of ports from @first that fits multiport and whose
+ * comment fits iptables' (at least one port); its labels in @l.
  */
-static void put_port_rules(struct xt_chain *c, const struct portspec_plan_entry *e,
-			   const struct xt_match *m, bool raw)
+static size_t chunk_end(const struct portspec_plan_entry *e, size_t first,
+			struct ps_run_labels *l)
+{
+	size_t end = first + 1, used = slots(&e->ports[first]);
+	ps_run_labels_set(l, &e->ports[first], 1);
+	while (end < e->port_count && used + slots(&e->ports[end]) <= XT_MULTIPORT_SLOTS) {
+		ps_run_labels_set(l, &e->ports[first], end + 1 - first);
+		if (l->text.len > XT_MAX_COMMENT) {
+			ps_run_labels_set(l, &e->ports[first], end - first);
+			break;
+		}
+		used += slots(&e->ports[end]);
+		end++;
+	}
+	return end;
+}
+
+/*
+ * The accept (filter) or helper (raw) rules of entry @e after their match:
+ * one rule per chunk of ports that fits multiport and a comment.
+ */
+static void port_tails(struct ps_buf *tails, const struct portspec_plan_entry *e, bool raw)
 {
 	if (ps_protocol_is_icmp(e->protocol)) {
-		put_icmp_rules(c, e, m);
+		icmp_tails(tails, e);
 		return;
 	}
-	struct ps_buf labels;
-	ps_buf_init(&labels);
+	struct ps_run_labels l;
+	ps_run_labels_init(&l, XT_MAX_COMMENT);
 	for (size_t first = 0; first < e->port_count;) {
-		size_t end = first + 1;
-		while (end < e->port_count && slots(e, first, end + 1) <= XT_MULTIPORT_SLOTS &&
-		       chunk_labels(e, first, end + 1, &labels))
-			end++;
-		if (!chunk_labels(e, first, end, &labels)) {
-			/* one port range whose services alone are too many to name */
-			labels.len = 0;
-			ps_buf_printf(&labels, "%zu services, see the spec", e->ports[first].flow_count);
-		}
-		ps_buf_printf(&c->rules, "-A %s", c->name);
-		put_match(&c->rules, m);
-		put_ports(&c->rules, e, first, end);
+		size_t end = chunk_end(e, first, &l);
+		if (l.text.len > XT_MAX_COMMENT)
+			too_many(&l.text, e->ports[first].flow_count);
+		put_ports(tails, e, first, end);
 		if (!raw)
-			ps_buf_puts(&c->rules, " -m conntrack --ctstate NEW");
-		put_comment(&c->rules, labels.failed || !labels.data ? "" : labels.data);
+			ps_buf_puts(tails, " -m conntrack --ctstate NEW");
+		put_comment(tails, l.text.failed || !l.text.data ? "" : l.text.data);
 		if (raw)
-			ps_buf_printf(&c->rules, " -j CT --helper %s\n", e->helper);
+			ps_buf_cat(tails, " -j CT --helper ", e->helper, "\n", NULL);
 		else
-			ps_buf_puts(&c->rules, " -j ACCEPT\n");
-		if (labels.failed)
-			c->rules.failed = true;
+			ps_buf_puts(tails, " -j ACCEPT\n");
+		if (l.text.failed)
+			tails->failed = true;
 		first = end;
+		l.first = NULL; /* too_many() may have changed the text */
 	}
-	ps_buf_release(&labels);
+	ps_run_labels_release(&l);
 }
 
 /* The local side's CIDRs (gateway: the appliance's), or one "any". */
@@ -329,7 +350,7 @@ static enum portspec_status complement_chain(struct xt_ctx *x, struct xt_table *
 			*out = &t->chains[i];
 			return PORTSPEC_OK;
 		}
-	char base[128], name[128];
+	char base[XT_NAME_BUF], name[XT_NAME_BUF];
 	snprintf(base, sizeof(base), "%s-%s-%s", x->r->name, portspec_zone_name(e->zone),
 		 inbound ? "in" : "out");
 	if (strlen(base) > XT_MAX_CHAIN_NAME)
@@ -358,17 +379,17 @@ static enum portspec_status complement_chain(struct xt_ctx *x, struct xt_table *
 			m.src = &e->remote.cidrs[i];
 		else
 			m.dst = &e->remote.cidrs[i];
-		ps_buf_printf(&c->rules, "-A %s", c->name);
+		ps_buf_cat(&c->rules, "-A ", c->name, NULL);
 		put_match(&c->rules, &m);
 		put_comment(&c->rules, e->remote.label ? e->remote.label : "excluded");
 		ps_buf_puts(&c->rules, " -j RETURN\n");
 	}
 	for (size_t a = 0; a < local_count(e); a++) {
 		struct xt_match m = base_match(x, e, raw, a);
-		ps_buf_printf(&from->rules, "-A %s", from->name);
+		ps_buf_cat(&from->rules, "-A ", from->name, NULL);
 		put_match(&from->rules, &m);
-		ps_buf_printf(&from->rules, " -m comment --comment \"zone %s\" -j %s\n",
-			      portspec_zone_name(e->zone), c->name);
+		ps_buf_cat(&from->rules, " -m comment --comment \"zone ", portspec_zone_name(e->zone),
+			   "\" -j ", c->name, "\n", NULL);
 	}
 	*out = c;
 	return PORTSPEC_OK;
@@ -378,19 +399,26 @@ static enum portspec_status complement_chain(struct xt_ctx *x, struct xt_table *
 static enum portspec_status put_flow(struct xt_ctx *x, struct xt_table *t,
 				     const struct portspec_plan_entry *e, bool raw)
 {
-	char start[64];
+	char start[XT_CHAIN_BUF];
 	start_chain(x, raw, e->hook, start, sizeof(start));
 	struct xt_chain *c = chain_find(t, start);
 	if (!c)
 		return ps_error_set(x->r->err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
 	bool inbound = e->direction == PORTSPEC_INBOUND;
+	struct ps_buf tails;
+	ps_buf_init(&tails);
+	port_tails(&tails, e, raw);
+	if (tails.failed) {
+		ps_buf_release(&tails);
+		return ps_error_set(x->r->err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
+	}
 	if (e->remote.match == PORTSPEC_ADDR_NOT_IN) {
 		struct xt_chain *cc = NULL;
 		enum portspec_status st = complement_chain(x, t, c, e, raw, &cc);
-		if (st)
-			return st;
-		put_port_rules(cc, e, &(struct xt_match){0}, raw);
-		return PORTSPEC_OK;
+		if (!st)
+			put_rules(cc, &(struct xt_match){0}, &tails);
+		ps_buf_release(&tails);
+		return st;
 	}
 	size_t nremote = e->remote.match == PORTSPEC_ADDR_ANY ? 1 : e->remote.cidr_count;
 	for (size_t a = 0; a < local_count(e); a++)
@@ -402,14 +430,15 @@ static enum portspec_status put_flow(struct xt_ctx *x, struct xt_table *t,
 				m.src = rc;
 			else
 				m.dst = rc;
-			put_port_rules(c, e, &m, raw);
+			put_rules(c, &m, &tails);
 		}
+	ps_buf_release(&tails);
 	return PORTSPEC_OK;
 }
 
 static void put_baseline(struct xt_ctx *x, const struct portspec_plan_entry *e)
 {
-	char start[64];
+	char start[XT_CHAIN_BUF];
 	start_chain(x, false, e->hook, start, sizeof(start));
 	struct xt_chain *c = chain_find(&x->filter, start);
 	if (!c)
@@ -429,7 +458,7 @@ static void put_baseline(struct xt_ctx *x, const struct portspec_plan_entry *e)
 	default: {
 		static const char *const nd[] = {"router-solicitation", "router-advertisement",
 						  "neighbour-solicitation", "neighbour-advertisement"};
-		for (size_t i = 0; i < 4; i++)
+		for (size_t i = 0; i < PS_COUNTOF(nd); i++)
 			ps_buf_printf(b,
 				      "-A %s -p ipv6-icmp -m icmp6 --icmpv6-type %s -m hl --hl-eq 255 "
 				      "-m comment --comment \"IPv6 neighbour discovery\" -j ACCEPT\n",
@@ -446,12 +475,10 @@ static void put_baseline(struct xt_ctx *x, const struct portspec_plan_entry *e)
  */
 static void put_log_rules(struct xt_ctx *x)
 {
-	static const enum portspec_hook hooks[] = {PORTSPEC_HOOK_INPUT, PORTSPEC_HOOK_FORWARD,
-						   PORTSPEC_HOOK_OUTPUT};
-	char name[64];
-	for (size_t h = 0; h < 3; h++) {
-		const char *prefix = portspec_plan_log_prefix(x->plan, hooks[h]);
-		start_chain(x, false, hooks[h], name, sizeof(name));
+	char name[XT_CHAIN_BUF];
+	for (size_t h = 0; h < PS_COUNTOF(xt_hooks); h++) {
+		const char *prefix = portspec_plan_log_prefix(x->plan, xt_hooks[h]);
+		start_chain(x, false, xt_hooks[h], name, sizeof(name));
 		struct xt_chain *c = prefix ? chain_find(&x->filter, name) : NULL;
 		if (c)
 			ps_buf_printf(&c->rules,
@@ -481,11 +508,9 @@ static bool entry_here(const struct xt_ctx *x, const struct portspec_plan_entry 
 /* The starting chains, declared in this order; raw only for helper entries. */
 static enum portspec_status declare_chains(struct xt_ctx *x, bool *raw_hooks)
 {
-	static const enum portspec_hook hooks[] = {PORTSPEC_HOOK_INPUT, PORTSPEC_HOOK_FORWARD,
-						   PORTSPEC_HOOK_OUTPUT};
-	char name[64];
-	for (size_t h = 0; h < 3; h++) {
-		enum portspec_hook hook = hooks[h];
+	char name[XT_CHAIN_BUF];
+	for (size_t h = 0; h < PS_COUNTOF(xt_hooks); h++) {
+		enum portspec_hook hook = xt_hooks[h];
 		bool used = !x->fragment ||
 			    (x->gateway ? hook == PORTSPEC_HOOK_FORWARD : hook != PORTSPEC_HOOK_FORWARD);
 		if (!used)
@@ -506,9 +531,9 @@ static enum portspec_status declare_chains(struct xt_ctx *x, bool *raw_hooks)
 		chain_get(&x->raw, "PREROUTING", "ACCEPT");
 		chain_get(&x->raw, "OUTPUT", "ACCEPT");
 	} else {
-		for (size_t h = 0; h < 3; h++)
-			if (raw_hooks[hooks[h]]) {
-				start_chain(x, true, hooks[h], name, sizeof(name));
+		for (size_t h = 0; h < PS_COUNTOF(xt_hooks); h++)
+			if (raw_hooks[xt_hooks[h]]) {
+				start_chain(x, true, xt_hooks[h], name, sizeof(name));
 				chain_get(&x->raw, name, NULL);
 			}
 	}
@@ -564,6 +589,55 @@ static const char *xt_replaces(const struct xt_ctx *x)
 				"not allow.";
 }
 
+/* The hooks whose entries assign a helper: they need raw table chains. */
+static void find_raw_hooks(const struct xt_ctx *x, bool *raw_hooks)
+{
+	for (size_t i = 0; i < portspec_plan_entry_count(x->plan); i++) {
+		const struct portspec_plan_entry *e = portspec_plan_entry(x->plan, i);
+		if (entry_here(x, e) && e->helper)
+			raw_hooks[e->hook] = true;
+	}
+}
+
+/* The rules of every entry of the family, into the chains of both tables. */
+static enum portspec_status put_entries(struct xt_ctx *x)
+{
+	enum portspec_status st = PORTSPEC_OK;
+	for (size_t i = 0; i < portspec_plan_entry_count(x->plan) && !st; i++) {
+		const struct portspec_plan_entry *e = portspec_plan_entry(x->plan, i);
+		if (!entry_here(x, e))
+			continue;
+		if (e->kind != PORTSPEC_ENTRY_FLOW) {
+			put_baseline(x, e);
+			continue;
+		}
+		st = put_flow(x, &x->filter, e, false);
+		if (!st && e->helper)
+			st = put_flow(x, &x->raw, e, true);
+	}
+	return st;
+}
+
+/* The header, how to hook a fragment, then the tables. */
+static void put_output(struct xt_ctx *x, const bool *raw_hooks)
+{
+	struct ps_render *r = x->r;
+	char what[PS_HEADER_TEXT_MAX];
+	snprintf(what, sizeof(what), "%s-restore input (%s only), %s mode, %s%s%s", x->backend,
+		 x->family == 4 ? "IPv4" : "IPv6", x->gateway ? "gateway" : "host",
+		 x->fragment ? "fragment (chains " : "complete ruleset", x->fragment ? r->name : "",
+		 x->fragment ? "*)" : "");
+	ps_render_header(r, "# ", what, xt_replaces(x));
+	if (x->fragment)
+		put_hook_help(x, raw_hooks);
+	else if (x->gateway)
+		ps_buf_puts(r->out, "# The firewall's own traffic (INPUT, OUTPUT) is not part "
+				    "of this policy and stays accepted.\n");
+	if (x->raw.nchains)
+		put_table(r->out, &x->raw);
+	put_table(r->out, &x->filter);
+}
+
 enum portspec_status ps_xtables_render(struct ps_render *r, int family)
 {
 	struct xt_ctx x = {
@@ -576,49 +650,21 @@ enum portspec_status ps_xtables_render(struct ps_render *r, int family)
 		.filter = {.name = "filter"},
 		.raw = {.name = "raw"},
 	};
-	bool raw_hooks[4] = {false};
+	bool raw_hooks[PS_HOOK_SLOTS] = {false};
 	enum portspec_status st = ps_linux_check(r, x.backend);
-	size_t n = portspec_plan_entry_count(x.plan);
 
-	for (size_t i = 0; i < n && !st; i++) {
-		const struct portspec_plan_entry *e = portspec_plan_entry(x.plan, i);
-		if (entry_here(&x, e) && e->helper)
-			raw_hooks[e->hook] = true;
+	if (!st) {
+		find_raw_hooks(&x, raw_hooks);
+		st = declare_chains(&x, raw_hooks);
 	}
 	if (!st)
-		st = declare_chains(&x, raw_hooks);
-	for (size_t i = 0; i < n && !st; i++) {
-		const struct portspec_plan_entry *e = portspec_plan_entry(x.plan, i);
-		if (!entry_here(&x, e))
-			continue;
-		if (e->kind != PORTSPEC_ENTRY_FLOW) {
-			put_baseline(&x, e);
-			continue;
-		}
-		st = put_flow(&x, &x.filter, e, false);
-		if (!st && e->helper)
-			st = put_flow(&x, &x.raw, e, true);
-	}
+		st = put_entries(&x);
 	if (!st && !x.fragment)
 		put_log_rules(&x);
 	if (!st && (table_failed(&x.filter) || table_failed(&x.raw)))
 		st = ps_error_set(r->err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
-	if (!st) {
-		char what[160];
-		snprintf(what, sizeof(what), "%s-restore input (%s only), %s mode, %s%s%s",
-			 x.backend, family == 4 ? "IPv4" : "IPv6", x.gateway ? "gateway" : "host",
-			 x.fragment ? "fragment (chains " : "complete ruleset",
-			 x.fragment ? r->name : "", x.fragment ? "*)" : "");
-		ps_render_header(r, "# ", what, xt_replaces(&x));
-		if (x.fragment)
-			put_hook_help(&x, raw_hooks);
-		else if (x.gateway)
-			ps_buf_puts(r->out, "# The firewall's own traffic (INPUT, OUTPUT) is not part "
-					    "of this policy and stays accepted.\n");
-		if (x.raw.nchains)
-			put_table(r->out, &x.raw);
-		put_table(r->out, &x.filter);
-	}
+	if (!st)
+		put_output(&x, raw_hooks);
 	table_release(&x.filter);
 	table_release(&x.raw);
 	return st;

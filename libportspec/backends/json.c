@@ -18,7 +18,7 @@ static void json_cidrs(struct ps_buf *b, const struct portspec_cidr *items, size
 {
 	ps_buf_putc(b, '[');
 	for (size_t i = 0; i < count; i++) {
-		char text[64];
+		char text[PS_CIDR_TEXT_MAX];
 		ps_buf_puts(b, i ? ", " : "");
 		ps_doc_json_str(b, portspec_cidr_format(&items[i], text, sizeof(text)));
 	}

@@ -9,51 +9,10 @@
 
 #include "doc-common.h"
 
-/*
- * Spec strings can hold anything.  Characters with a meaning in Markdown (or
- * in the HTML it may contain) are backslash-escaped; control characters,
- * which could end a table row or start a block, become spaces; bytes that
- * are not UTF-8 become U+FFFD.
- */
+/* Spec strings can hold anything: the Markdown escaper of doc-common.h. */
 static void md_text(struct ps_buf *b, const char *s)
 {
-	while (s && *s) {
-		unsigned char c = (unsigned char)*s;
-		size_t n = ps_doc_utf8_len(s);
-		if (n == 0) {
-			ps_buf_puts(b, "\xef\xbf\xbd");
-			s++;
-			continue;
-		}
-		if (n > 1) {
-			ps_buf_add(b, s, n);
-			s += n;
-			continue;
-		}
-		if (c < 0x20 || c == 0x7f)
-			ps_buf_putc(b, ' ');
-		else if (strchr("\\`*_[]<>|#~&$", c))
-			ps_buf_printf(b, "\\%c", c);
-		else
-			ps_buf_putc(b, (char)c);
-		s++;
-	}
-}
-
-/* The same, upper-cased (ASCII), for the picture's headings. */
-static void md_upper(struct ps_buf *b, const char *s)
-{
-	struct ps_buf t;
-	ps_buf_init(&t);
-	ps_buf_puts(&t, s ? s : "");
-	for (size_t i = 0; t.data && i < t.len; i++)
-		if (t.data[i] >= 'a' && t.data[i] <= 'z')
-			t.data[i] = (char)(t.data[i] - 'a' + 'A');
-	if (t.failed)
-		b->failed = true;
-	else
-		md_text(b, t.data);
-	ps_buf_release(&t);
+	ps_doc_text(b, PS_DOC_MARKDOWN, s);
 }
 
 static void md_buf(struct ps_buf *b, struct ps_buf *raw)
@@ -82,7 +41,7 @@ static void put_picture(struct ps_buf *b, const struct portspec_policy *p)
 				continue;
 			if (!heading) {
 				ps_buf_puts(b, "### ");
-				md_upper(b, zone->title ? zone->title : zone->name);
+				ps_doc_text_upper(b, PS_DOC_MARKDOWN, zone->title ? zone->title : zone->name);
 				ps_buf_puts(b, "\n\n");
 				heading = true;
 			}
@@ -96,14 +55,14 @@ static void put_picture(struct ps_buf *b, const struct portspec_policy *p)
 			md_buf(b, &ports);
 			ps_buf_puts(b, "  \nSOURCE: ");
 			if (in)
-				md_upper(b, zone->name);
+				ps_doc_text_upper(b, PS_DOC_MARKDOWN, zone->name);
 			else
 				md_text(b, iface ? iface : "the appliance");
 			ps_buf_puts(b, "  \nDESTINATION: ");
 			if (in)
 				md_text(b, iface ? iface : "the appliance");
 			else
-				md_upper(b, zone->name);
+				ps_doc_text_upper(b, PS_DOC_MARKDOWN, zone->name);
 			ps_buf_puts(b, "\n\n");
 			ps_buf_release(&ports);
 		}
@@ -170,6 +129,20 @@ static void put_service_table(struct ps_buf *b, const struct portspec_policy *p,
 	ps_buf_puts(b, "\n");
 }
 
+/* "10.0.0.0/8, 192.0.2.1", or @none for no addresses. */
+static void put_cidr_items(struct ps_buf *b, const struct portspec_cidr *items, size_t n,
+			   const char *none)
+{
+	if (n == 0)
+		ps_buf_puts(b, none);
+	for (size_t i = 0; i < n; i++) {
+		char addr[PS_CIDR_TEXT_MAX];
+		portspec_cidr_format(&items[i], addr, sizeof(addr));
+		ps_buf_puts(b, i ? ", " : "");
+		md_text(b, addr);
+	}
+}
+
 /* Source, destination and the interfaces of flow @i, as table cells. */
 static void put_path(struct ps_buf *b, const struct ps_render *r, size_t i,
 		     const struct portspec_plan_entry *const *entries)
@@ -225,14 +198,7 @@ static void put_flows(struct ps_buf *b, const struct ps_render *r)
 		ps_buf_puts(b, " | ");
 		md_text(b, f->service->name);
 		ps_buf_printf(b, " | %s | ", portspec_level_name(f->service->level));
-		if (f->naddresses == 0)
-			ps_buf_puts(b, "whole zone");
-		for (size_t a = 0; a < f->naddresses; a++) {
-			char addr[64];
-			portspec_cidr_format(&f->addresses[a], addr, sizeof(addr));
-			ps_buf_puts(b, a ? ", " : "");
-			md_text(b, addr);
-		}
+		put_cidr_items(b, f->addresses, f->naddresses, "whole zone");
 		ps_buf_puts(b, " |");
 		put_path(b, r, i, entries);
 		ps_buf_puts(b, "\n");
@@ -243,14 +209,7 @@ static void put_flows(struct ps_buf *b, const struct ps_render *r)
 
 static void put_cidrs(struct ps_buf *b, const struct ps_cidr_list *l)
 {
-	if (l->count == 0)
-		ps_buf_puts(b, "none");
-	for (size_t i = 0; i < l->count; i++) {
-		char addr[64];
-		portspec_cidr_format(&l->items[i], addr, sizeof(addr));
-		ps_buf_puts(b, i ? ", " : "");
-		md_text(b, addr);
-	}
+	put_cidr_items(b, l->items, l->count, "none");
 	if (l->example && l->count)
 		ps_buf_puts(b, " (example)");
 }

@@ -17,6 +17,8 @@
 #define NFT_MAX_COMMENT 127u /* NFTNL_UDATA_COMMENT_MAXLEN - 1 */
 #define NFT_MAX_ELEMENTS 4096u
 #define NFT_MAX_SET_NAME 200u
+/* A chain name: a hook name or "NAME-out" (NAME: the fragment name, at most 28) */
+#define NFT_CHAIN_BUF 64u
 
 /* A named set written once and referred to by its rules. */
 struct nft_set {
@@ -31,7 +33,7 @@ struct nft_ctx {
 	const struct portspec_plan *plan;
 	bool fragment;
 	struct ps_buf objects; /* ct helpers and sets */
-	struct ps_buf chains[4]; /* rules by hook */
+	struct ps_buf chains[PS_HOOK_SLOTS]; /* rules by hook */
 	struct nft_set *sets;
 	size_t nsets, cap;
 	bool failed;
@@ -162,30 +164,42 @@ static size_t addr_set(struct nft_ctx *x, const struct portspec_addrset *a)
 	struct ps_buf *b = &x->objects;
 	ps_buf_printf(b, "\tset %s {\n\t\ttype %s\n\t\tflags interval\n\t\telements = { ", s->name,
 		      a->family == 4 ? "ipv4_addr" : "ipv6_addr");
-	for (size_t i = 0; i < a->cidr_count; i++) {
-		ps_buf_puts(b, i ? ", " : "");
-		ps_addr_cidr_append(b, &a->cidrs[i]);
-	}
+	ps_cidr_list(b, a->cidrs, a->cidr_count, ", ", "");
 	ps_buf_puts(b, " }\n\t}\n\n");
 	return x->nsets - 1;
 }
 
-/* comment "..." for ports or an entry: the services, or how many when they do not fit. */
-static void put_comment(struct ps_buf *b, const struct portspec_plan_entry *e,
-			const struct portspec_plan_port *port, size_t nports, const char *set)
+/*
+ * comment "..." for ports or an entry: the services (written into @labels,
+ * which the caller may reuse), or how many when they do not fit.
+ */
+static void put_comment(struct ps_buf *b, struct ps_buf *labels,
+			const struct portspec_plan_entry *e, const struct portspec_plan_port *port,
+			size_t nports, const char *set)
+{
+	labels->len = 0;
+	if (port)
+		ps_ports_labels(labels, port, 1, NFT_MAX_COMMENT);
+	else
+		ps_entry_labels(labels, e, NFT_MAX_COMMENT);
+	if (labels->failed) {
+		b->failed = true;
+	} else if (labels->len <= NFT_MAX_COMMENT) {
+		ps_buf_cat(b, "comment \"", labels->data ? labels->data : "", "\"", NULL);
+	} else {
+		ps_buf_puts(b, "comment \"");
+		ps_buf_put_uint(b, nports);
+		ps_buf_cat(b, " port ranges, services in set ", set, "\"", NULL);
+	}
+}
+
+/* The same with a buffer of its own, for one comment. */
+static void put_one_comment(struct ps_buf *b, const struct portspec_plan_entry *e,
+			    size_t nports, const char *set)
 {
 	struct ps_buf labels;
 	ps_buf_init(&labels);
-	if (port)
-		ps_ports_labels(&labels, port, 1, NFT_MAX_COMMENT);
-	else
-		ps_entry_labels(&labels, e, NFT_MAX_COMMENT);
-	if (labels.failed)
-		b->failed = true;
-	else if (labels.len <= NFT_MAX_COMMENT)
-		ps_buf_printf(b, "comment \"%s\"", labels.data ? labels.data : "");
-	else
-		ps_buf_printf(b, "comment \"%zu port ranges, services in set %s\"", nports, set);
+	put_comment(b, &labels, e, NULL, nports, set);
 	ps_buf_release(&labels);
 }
 
@@ -212,16 +226,17 @@ static size_t port_set(struct nft_ctx *x, const struct portspec_plan_entry *e, s
 	struct ps_buf *b = &x->objects;
 	ps_buf_printf(b, "\tset %s {\n\t\ttype inet_service\n\t\tflags interval\n\t\telements = { ",
 		      s->name);
+	struct ps_buf labels;
+	ps_buf_init(&labels);
 	for (size_t i = first; i < first + count; i++) {
 		const struct portspec_plan_port *p = &e->ports[i];
 		if (i > first)
 			ps_buf_puts(b, ",\n\t\t\t     ");
-		if (p->first == p->last)
-			ps_buf_printf(b, "%u ", p->first);
-		else
-			ps_buf_printf(b, "%u-%u ", p->first, p->last);
-		put_comment(b, e, p, 1, s->name);
+		ps_buf_put_range(b, p->first, p->last, "-");
+		ps_buf_putc(b, ' ');
+		put_comment(b, &labels, e, p, 1, s->name);
 	}
+	ps_buf_release(&labels);
 	ps_buf_puts(b, " }\n\t}\n\n");
 	return x->nsets - 1;
 }
@@ -231,19 +246,16 @@ static void put_addr_match(struct nft_ctx *x, struct ps_buf *b, const struct por
 {
 	if (a->match == PORTSPEC_ADDR_ANY)
 		return;
-	ps_buf_printf(b, "%s %s %s", ip_word(a->family), side,
-		      a->match == PORTSPEC_ADDR_NOT_IN ? "!= " : "");
+	ps_buf_cat(b, ip_word(a->family), " ", side, " ",
+		   a->match == PORTSPEC_ADDR_NOT_IN ? "!= " : "", NULL);
 	if (a->label) {
 		size_t set = addr_set(x, a);
-		ps_buf_printf(b, "@%s ", set_name(x, set));
+		ps_buf_cat(b, "@", set_name(x, set), " ", NULL);
 		return;
 	}
 	if (a->cidr_count > 1)
 		ps_buf_puts(b, "{ ");
-	for (size_t i = 0; i < a->cidr_count; i++) {
-		ps_buf_puts(b, i ? ", " : "");
-		ps_addr_cidr_append(b, &a->cidrs[i]);
-	}
+	ps_cidr_list(b, a->cidrs, a->cidr_count, ", ", "");
 	ps_buf_puts(b, a->cidr_count > 1 ? " } " : " ");
 }
 
@@ -267,12 +279,12 @@ static void put_match(struct nft_ctx *x, struct ps_buf *b, const struct portspec
 {
 	bool inbound = e->direction != PORTSPEC_OUTBOUND;
 	if (e->iif)
-		ps_buf_printf(b, "iifname \"%s\" ", e->iif);
+		ps_buf_cat(b, "iifname \"", e->iif, "\" ", NULL);
 	if (e->oif)
-		ps_buf_printf(b, "oifname \"%s\" ", e->oif);
+		ps_buf_cat(b, "oifname \"", e->oif, "\" ", NULL);
 	if (!both_families && e->remote.match == PORTSPEC_ADDR_ANY &&
 	    e->local.match == PORTSPEC_ADDR_ANY && e->kind != PORTSPEC_ENTRY_NEIGHBOR_DISCOVERY)
-		ps_buf_printf(b, "meta nfproto ipv%u ", e->family);
+		ps_buf_puts(b, e->family == 4 ? "meta nfproto ipv4 " : "meta nfproto ipv6 ");
 	put_addr_match(x, b, &e->remote, inbound ? "saddr" : "daddr");
 	put_addr_match(x, b, &e->local, inbound ? "daddr" : "saddr");
 }
@@ -308,15 +320,15 @@ static void put_icmp_flow(struct nft_ctx *x, struct ps_buf *b,
 {
 	ps_buf_puts(b, "\t\t");
 	put_match(x, b, e, false);
-	ps_buf_printf(b, "%s type { ", e->protocol == PORTSPEC_ICMP ? "icmp" : "icmpv6");
+	ps_buf_puts(b, e->protocol == PORTSPEC_ICMP ? "icmp type { " : "icmpv6 type { ");
 	for (size_t i = 0; i < e->icmp_type_count; i++) {
 		const struct portspec_plan_port *r = &e->icmp_types[i];
-		ps_buf_printf(b, i ? ", %u" : "%u", r->first);
-		if (r->last != r->first)
-			ps_buf_printf(b, "-%u", r->last);
+		if (i)
+			ps_buf_puts(b, ", ");
+		ps_buf_put_range(b, r->first, r->last, "-");
 	}
 	ps_buf_puts(b, " } accept ");
-	put_comment(b, e, NULL, e->icmp_type_count, "(icmp types)");
+	put_one_comment(b, e, e->icmp_type_count, "(icmp types)");
 	ps_buf_putc(b, '\n');
 }
 
@@ -335,11 +347,11 @@ static void put_flow(struct nft_ctx *x, struct ps_buf *b, const struct portspec_
 		size_t set = port_set(x, e, first, count, chunk);
 		ps_buf_puts(b, "\t\t");
 		put_match(x, b, e, both); /* may add sets: the name is read after it */
-		ps_buf_printf(b, "%s dport @%s ct state new ", proto, set_name(x, set));
+		ps_buf_cat(b, proto, " dport @", set_name(x, set), " ct state new ", NULL);
 		if (e->helper)
-			ps_buf_printf(b, "ct helper set \"%s-%s\" ", e->helper, proto);
+			ps_buf_cat(b, "ct helper set \"", e->helper, "-", proto, "\" ", NULL);
 		ps_buf_puts(b, "accept ");
-		put_comment(b, e, NULL, count, set_name(x, set));
+		put_one_comment(b, e, count, set_name(x, set));
 		ps_buf_putc(b, '\n');
 	}
 }
@@ -390,7 +402,7 @@ static void put_rules(struct nft_ctx *x)
 static void put_chain(struct nft_ctx *x, enum portspec_hook hook)
 {
 	struct ps_buf *b = x->r->out;
-	char name[64];
+	char name[NFT_CHAIN_BUF];
 	chain_name(x, hook, name, sizeof(name));
 	ps_buf_printf(b, "\tchain %s {\n", name);
 	if (!x->fragment)
@@ -432,6 +444,51 @@ static void put_hook_help(struct nft_ctx *x, bool gateway)
 	ps_buf_puts(b, "#   }\n");
 }
 
+/* The header: what the file is, what loading it replaces, how to hook a fragment. */
+static void put_header(struct nft_ctx *x, bool gateway)
+{
+	struct ps_render *r = x->r;
+	char what[PS_HEADER_TEXT_MAX];
+	snprintf(what, sizeof(what), "nft -f input (table inet %s, IPv4 and IPv6), %s mode, %s",
+		 r->name, gateway ? "gateway" : "host",
+		 x->fragment ? "fragment (regular chains)" : "complete ruleset");
+	char replaces[PS_HEADER_TEXT_MAX];
+	snprintf(replaces, sizeof(replaces),
+		 "the table inet %s (and no other); its %s drop%s %s, whatever other tables "
+		 "accept.",
+		 r->name, gateway ? "forward chain" : "input, forward and output chains",
+		 gateway ? "s" : "", gateway ? "all other forwarded traffic" : "what the policy "
+		 "does not allow");
+	ps_render_header(r, "# ", what, x->fragment ? NULL : replaces);
+	if (x->fragment)
+		put_hook_help(x, gateway);
+	else if (gateway)
+		ps_buf_puts(r->out, "# The firewall's own traffic (input, output) is not part of "
+				    "this policy; this table leaves it alone.\n");
+}
+
+/* The table: its objects, then the chains of the mode and shape. */
+static void put_table(struct nft_ctx *x, bool gateway)
+{
+	struct ps_render *r = x->r;
+	ps_buf_printf(r->out, "\n# Loading this file replaces the table inet %s atomically.\n"
+			      "table inet %s\ndelete table inet %s\n\ntable inet %s {\n",
+		      r->name, r->name, r->name, r->name);
+	ps_buf_add(r->out, x->objects.data ? x->objects.data : "", x->objects.len);
+	if (gateway) {
+		put_chain(x, PORTSPEC_HOOK_FORWARD);
+	} else {
+		put_chain(x, PORTSPEC_HOOK_INPUT);
+		if (!x->fragment) {
+			ps_buf_putc(r->out, '\n');
+			put_chain(x, PORTSPEC_HOOK_FORWARD);
+		}
+		ps_buf_putc(r->out, '\n');
+		put_chain(x, PORTSPEC_HOOK_OUTPUT);
+	}
+	ps_buf_puts(r->out, "}\n");
+}
+
 static enum portspec_status render_nft(struct ps_render *r)
 {
 	struct nft_ctx x = {
@@ -443,7 +500,7 @@ static enum portspec_status render_nft(struct ps_render *r)
 	enum portspec_status st;
 
 	ps_buf_init(&x.objects);
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < PS_HOOK_SLOTS; i++)
 		ps_buf_init(&x.chains[i]);
 	if ((st = ps_linux_check(r, "nft")))
 		goto out;
@@ -456,49 +513,17 @@ static enum portspec_status render_nft(struct ps_render *r)
 	put_helpers(&x);
 	put_rules(&x);
 	bool failed = x.failed || x.objects.failed;
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < PS_HOOK_SLOTS; i++)
 		failed |= x.chains[i].failed;
 	if (failed) {
 		st = ps_error_set(r->err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
 		goto out;
 	}
-
-	char what[160];
-	snprintf(what, sizeof(what), "nft -f input (table inet %s, IPv4 and IPv6), %s mode, %s",
-		 r->name, gateway ? "gateway" : "host",
-		 x.fragment ? "fragment (regular chains)" : "complete ruleset");
-	char replaces[200];
-	snprintf(replaces, sizeof(replaces),
-		 "the table inet %s (and no other); its %s drop%s %s, whatever other tables "
-		 "accept.",
-		 r->name, gateway ? "forward chain" : "input, forward and output chains",
-		 gateway ? "s" : "", gateway ? "all other forwarded traffic" : "what the policy "
-		 "does not allow");
-	ps_render_header(r, "# ", what, x.fragment ? NULL : replaces);
-	if (x.fragment)
-		put_hook_help(&x, gateway);
-	else if (gateway)
-		ps_buf_puts(r->out, "# The firewall's own traffic (input, output) is not part of "
-				    "this policy; this table leaves it alone.\n");
-	ps_buf_printf(r->out, "\n# Loading this file replaces the table inet %s atomically.\n"
-			      "table inet %s\ndelete table inet %s\n\ntable inet %s {\n",
-		      r->name, r->name, r->name, r->name);
-	ps_buf_add(r->out, x.objects.data ? x.objects.data : "", x.objects.len);
-	if (gateway) {
-		put_chain(&x, PORTSPEC_HOOK_FORWARD);
-	} else {
-		put_chain(&x, PORTSPEC_HOOK_INPUT);
-		if (!x.fragment) {
-			ps_buf_putc(r->out, '\n');
-			put_chain(&x, PORTSPEC_HOOK_FORWARD);
-		}
-		ps_buf_putc(r->out, '\n');
-		put_chain(&x, PORTSPEC_HOOK_OUTPUT);
-	}
-	ps_buf_puts(r->out, "}\n");
+	put_header(&x, gateway);
+	put_table(&x, gateway);
 out:
 	ps_buf_release(&x.objects);
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < PS_HOOK_SLOTS; i++)
 		ps_buf_release(&x.chains[i]);
 	ps_free(x.sets);
 	return st;

@@ -21,7 +21,15 @@
 #include "common.h"
 
 #define PF_TABLE_MAX 31 /* PF_TABLE_NAME_SIZE - 1 */
+/* The longest spec text a comment carries (ps_text_filtered()): a label list
+ * of a rule stays one readable line of a few hundred bytes at most. */
 #define PF_TEXT_MAX 240
+/* A table's name while it is chosen: a label or zone name (PS_MAX_NAME),
+ * "_servers", "_self" and a number, before the check against PF_TABLE_MAX */
+#define PF_NAME_BUF 128u
+/* Where ftp-proxy(8) listens by default: the control connections are
+ * diverted there. */
+#define PF_FTP_PROXY_PORT "8021"
 
 /* Printable ASCII without the backslash. */
 static const char pf_comment_chars[] = " !\"#$%&'()*+,-./:;<=>?@[]^_`{|}~";
@@ -39,7 +47,7 @@ enum pf_self { PF_PLAIN, PF_NOT_SELF, PF_WITH_SELF };
 
 /* A table: the sets of one name, at most one per family, and its self entry. */
 struct pf_table {
-	char name[160]; /* checked against PF_TABLE_MAX */
+	char name[PF_NAME_BUF + 16]; /* want and "_%u"; checked against PF_TABLE_MAX */
 	const struct portspec_addrset *fam[2];
 	enum pf_self self;
 	const char *base; /* the label or zone it is named after */
@@ -123,7 +131,7 @@ static enum portspec_status table_for(struct pf *pf, const struct portspec_plan_
 	pf->tables = v;
 	struct pf_table *t = &v[pf->ntables];
 	memset(t, 0, sizeof(*t));
-	char want[128];
+	char want[PF_NAME_BUF];
 	snprintf(want, sizeof(want), "%s%s%s", base, a->label ? "" : "_servers",
 		 self == PF_WITH_SELF ? "_self" : "");
 	snprintf(t->name, sizeof(t->name), "%s", want);
@@ -186,11 +194,11 @@ static void put_tables(struct pf *pf)
 			       "# (reload the ruleset when the firewall's addresses change).\n");
 	for (size_t i = 0; i < pf->ntables; i++) {
 		const struct pf_table *t = &pf->tables[i];
-		ps_buf_printf(o, "table <%s> const {", t->name);
+		ps_buf_cat(o, "table <", t->name, "> const {", NULL);
 		for (unsigned f = 0; f < 2; f++)
-			for (size_t k = 0; t->fam[f] && k < t->fam[f]->cidr_count; k++) {
+			if (t->fam[f] && t->fam[f]->cidr_count) {
 				ps_buf_putc(o, ' ');
-				ps_addr_cidr_append(o, &t->fam[f]->cidrs[k]);
+				ps_cidr_list(o, t->fam[f]->cidrs, t->fam[f]->cidr_count, " ", "");
 			}
 		if (t->self != PF_PLAIN)
 			ps_buf_puts(o, t->self == PF_WITH_SELF ? " self" : " !self");
@@ -221,15 +229,12 @@ static void put_side(struct pf *pf, const struct portspec_plan_entry *e,
 	if (a->match == PORTSPEC_ADDR_NOT_IN)
 		ps_buf_puts(o, "! ");
 	if (table) {
-		ps_buf_printf(o, "<%s>", table);
+		ps_buf_cat(o, "<", table, ">", NULL);
 		return;
 	}
 	if (a->cidr_count > 1)
 		ps_buf_puts(o, "{ ");
-	for (size_t i = 0; i < a->cidr_count; i++) {
-		ps_buf_puts(o, i ? ", " : "");
-		ps_addr_cidr_append(o, &a->cidrs[i]);
-	}
+	ps_cidr_list(o, a->cidrs, a->cidr_count, ", ", "");
 	if (a->cidr_count > 1)
 		ps_buf_puts(o, " }");
 }
@@ -240,12 +245,15 @@ static void put_icmp_types(struct ps_buf *o, const struct portspec_plan_entry *e
 	size_t n = 0;
 	for (size_t i = 0; i < e->icmp_type_count; i++)
 		n += e->icmp_types[i].last - e->icmp_types[i].first + 1u;
-	ps_buf_printf(o, " %s%s", e->protocol == PORTSPEC_ICMP ? "icmp-type " : "icmp6-type ",
-		      n > 1 ? "{ " : "");
+	ps_buf_cat(o, e->protocol == PORTSPEC_ICMP ? " icmp-type " : " icmp6-type ",
+		   n > 1 ? "{ " : "", NULL);
 	n = 0;
 	for (size_t i = 0; i < e->icmp_type_count; i++)
-		for (unsigned t = e->icmp_types[i].first; t <= e->icmp_types[i].last; t++)
-			ps_buf_printf(o, n++ ? ", %u" : "%u", t);
+		for (unsigned t = e->icmp_types[i].first; t <= e->icmp_types[i].last; t++) {
+			if (n++)
+				ps_buf_puts(o, ", ");
+			ps_buf_put_uint(o, t);
+		}
 	if (n > 1)
 		ps_buf_puts(o, " }");
 }
@@ -257,14 +265,7 @@ static void put_ports(struct ps_buf *o, const struct portspec_plan_entry *e)
 		return;
 	}
 	ps_buf_puts(o, e->port_count > 1 ? " port { " : " port ");
-	for (size_t i = 0; i < e->port_count; i++) {
-		const struct portspec_plan_port *p = &e->ports[i];
-		ps_buf_puts(o, i ? ", " : "");
-		if (p->first == p->last)
-			ps_buf_printf(o, "%u", p->first);
-		else
-			ps_buf_printf(o, "%u:%u", p->first, p->last);
-	}
+	ps_port_list(o, e->ports, e->port_count, ", ", ":", "");
 	if (e->port_count > 1)
 		ps_buf_puts(o, " }");
 }
@@ -284,11 +285,12 @@ static void pass_rule(struct pf *pf, const struct portspec_plan_entry *e, const 
 {
 	struct ps_buf *o = pf->out;
 	bool inbound = e->direction == PORTSPEC_INBOUND;
-	ps_buf_printf(o, "pass %s quick", dir);
+	ps_buf_cat(o, "pass ", dir, " quick", NULL);
 	if (ifname)
-		ps_buf_printf(o, " on %s", ifname);
-	ps_buf_printf(o, " %s proto %s from ", e->family == 4 ? "inet" : "inet6",
-		      e->protocol == PORTSPEC_ICMPV6 ? "icmp6" : portspec_protocol_name(e->protocol));
+		ps_buf_cat(o, " on ", ifname, NULL);
+	ps_buf_cat(o, e->family == 4 ? " inet proto " : " inet6 proto ",
+		   e->protocol == PORTSPEC_ICMPV6 ? "icmp6" : portspec_protocol_name(e->protocol),
+		   " from ", NULL);
 	if (from_self)
 		ps_buf_puts(o, "(self)");
 	else
@@ -310,8 +312,7 @@ static void entry_comment(struct pf *pf, const struct portspec_plan_entry *e)
 	struct ps_buf labels;
 	ps_buf_init(&labels);
 	ps_entry_labels(&labels, e, PF_TEXT_MAX);
-	ps_buf_printf(pf->out, "# %s %s, IPv%u %s: ", ps_entry_way(e), portspec_zone_name(e->zone),
-		      e->family, portspec_protocol_name(e->protocol));
+	ps_entry_comment_start(pf->out, "# ", e);
 	comment_text(pf, labels.data ? labels.data : "");
 	if (labels.len > PF_TEXT_MAX)
 		ps_buf_puts(pf->out, " [...]");
@@ -336,8 +337,8 @@ static void flow_rules(struct pf *pf, const struct portspec_plan_entry *e)
 			       "# connects to the server itself and opens the data connections in\n"
 			       "# its anchor \"ftp-proxy/*\".\n");
 		pass_rule(pf, e, "in", e->iif, false,
-			  e->family == 4 ? " divert-to 127.0.0.1 port 8021"
-					 : " divert-to ::1 port 8021");
+			  e->family == 4 ? " divert-to 127.0.0.1 port " PF_FTP_PROXY_PORT
+					 : " divert-to ::1 port " PF_FTP_PROXY_PORT);
 		pass_rule(pf, e, "out", e->oif, true, NULL);
 	} else {
 		pass_rule(pf, e, "in", e->iif, false, NULL);

@@ -156,7 +156,7 @@ static enum portspec_status render_plan(struct ps_render *r)
 	struct ps_buf *b = r->out;
 	ps_buf_printf(b, "{\"mode\": \"%s\",\n \"hooks\": [",
 		      r->mode == PORTSPEC_MODE_HOST ? "host" : "gateway");
-	for (size_t h = 0; h < 3; h++) {
+	for (size_t h = 0; h < PS_COUNTOF(hooks); h++) {
 		const char *log = portspec_plan_log_prefix(plan, hooks[h]);
 		ps_buf_printf(b, "%s{\"hook\": \"%s\", \"drop\": %s, \"log\": ", h ? ", " : "",
 			      portspec_hook_name(hooks[h]),

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "backends/windows-common.h"
+#include "backends/common.h"
 #include "portspec/portspec.h"
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -257,6 +257,97 @@ static void test_addr_format(void **state)
 		assert_string_equal(s, cases[i][1]);
 		ps_free(s);
 	}
+}
+
+/* The fast appenders of struct ps_buf write what printf would. */
+static void test_fast_appenders(void **state)
+{
+	(void)state;
+	const unsigned long long values[] = {0, 1, 9, 10, 99, 100, 1023, 65535, 65536,
+					     4294967295ull, 18446744073709551615ull};
+	/* Prefixes of 250 to 260 bytes make the appends cross the buffer's first
+	 * capacity (256). */
+	for (size_t pre = 250; pre <= 260; pre++)
+		for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+			unsigned long long v = values[i];
+			unsigned u = (unsigned)v;
+			struct ps_buf fast, slow;
+			ps_buf_init(&fast);
+			ps_buf_init(&slow);
+			for (size_t k = 0; k < pre; k++) {
+				ps_buf_putc(&fast, 'x');
+				ps_buf_putc(&slow, 'x');
+			}
+			ps_buf_put_uint(&fast, v);
+			ps_buf_printf(&slow, "%llu", v);
+			ps_buf_put_hex(&fast, u);
+			ps_buf_printf(&slow, "%x", u);
+			ps_buf_put_range(&fast, u, u, ":");
+			ps_buf_printf(&slow, "%u", u);
+			ps_buf_put_range(&fast, u, u + 1, "-");
+			ps_buf_printf(&slow, "%u-%u", u, u + 1);
+			unsigned char a4[4] = {(unsigned char)v, (unsigned char)(v >> 8), 0, 255};
+			ps_buf_put_ipv4(&fast, a4);
+			ps_buf_printf(&slow, "%u.%u.%u.%u", a4[0], a4[1], a4[2], a4[3]);
+			ps_buf_cat(&fast, "", " -A ", "chain", NULL);
+			ps_buf_printf(&slow, "%s%s%s", "", " -A ", "chain");
+			assert_false(fast.failed);
+			assert_int_equal(fast.len, slow.len);
+			assert_string_equal(fast.data, slow.data);
+			ps_buf_release(&fast);
+			ps_buf_release(&slow);
+		}
+}
+
+/*
+ * ps_run_labels, grown a port at a time and taken back by one, has the text
+ * ps_ports_labels() writes for each run, the cut included.
+ */
+static void test_run_labels(void **state)
+{
+	(void)state;
+	struct portspec_error err;
+	struct portspec_spec *spec = NULL;
+	struct portspec_profile *profile = NULL;
+	struct portspec_policy *policy = NULL;
+	assert_int_equal(portspec_spec_new_default(&spec, &err), PORTSPEC_OK);
+	assert_int_equal(portspec_profile_new(spec, &profile, NULL), PORTSPEC_OK);
+	assert_int_equal(portspec_policy_new(spec, profile, &policy, &err), PORTSPEC_OK);
+	const struct portspec_plan *plan = portspec_policy_plan(policy, PORTSPEC_MODE_HOST);
+	size_t runs = 0, cut = 0;
+	const size_t maxes[] = {20, 60, 255};
+	for (size_t m = 0; m < sizeof(maxes) / sizeof(maxes[0]); m++) {
+		struct ps_run_labels l;
+		ps_run_labels_init(&l, maxes[m]);
+		for (size_t i = 0; i < portspec_plan_entry_count(plan); i++) {
+			const struct portspec_plan_entry *e = portspec_plan_entry(plan, i);
+			for (size_t first = 0; first < e->port_count; first++)
+				for (size_t n = 1; first + n <= e->port_count && n <= 16; n++) {
+					const struct portspec_plan_port *p = &e->ports[first];
+					ps_run_labels_set(&l, p, n);
+					if (n > 1 && n % 3 == 0) { /* grow, then take it back */
+						ps_run_labels_set(&l, p, n + (first + n < e->port_count));
+						ps_run_labels_set(&l, p, n);
+					}
+					struct ps_buf want;
+					ps_buf_init(&want);
+					ps_ports_labels(&want, p, n, maxes[m]);
+					assert_false(want.failed || l.text.failed);
+					assert_int_equal(l.text.len, want.len);
+					assert_memory_equal(l.text.data ? l.text.data : "",
+							    want.data ? want.data : "", want.len);
+					cut += want.len > maxes[m];
+					runs++;
+					ps_buf_release(&want);
+				}
+		}
+		ps_run_labels_release(&l);
+	}
+	assert_true(runs > 100); /* the built-in spec has entries of many ports */
+	assert_true(cut > 0);    /* and runs whose labels are cut */
+	portspec_policy_free(policy);
+	portspec_profile_free(profile);
+	portspec_spec_free(spec);
 }
 
 static void test_text_filter(void **state)
@@ -928,6 +1019,8 @@ int main(void)
 		cmocka_unit_test(test_complement_v6),
 		cmocka_unit_test(test_complement_is_exact),
 		cmocka_unit_test(test_addr_format),
+		cmocka_unit_test(test_fast_appenders),
+		cmocka_unit_test(test_run_labels),
 		cmocka_unit_test(test_text_filter),
 		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_windows_refuses_gateway),

@@ -2,77 +2,39 @@
 /* What the netsh and PowerShell backends share. */
 #include <string.h>
 
-#include "windows-common.h"
-
-static void item(struct ps_buf *out, size_t i, const char *sep, const char *quote)
-{
-	if (i)
-		ps_buf_puts(out, sep);
-	ps_buf_puts(out, quote);
-}
-
-void ps_windows_remote_list(struct ps_buf *out, const struct portspec_plan_entry *e,
-			    const char *sep, const char *quote)
-{
-	const struct portspec_addrset *a = &e->remote;
-	if (a->match == PORTSPEC_ADDR_IN) {
-		for (size_t i = 0; i < a->cidr_count; i++) {
-			item(out, i, sep, quote);
-			ps_addr_cidr_append(out, &a->cidrs[i]);
-			ps_buf_puts(out, quote);
-		}
-		return;
-	}
-	for (size_t i = 0; i < a->matched_count; i++) {
-		item(out, i, sep, quote);
-		ps_addr_range_append(out, &a->matched[i]);
-		ps_buf_puts(out, quote);
-	}
-}
-
-void ps_windows_port_list(struct ps_buf *out, const struct portspec_plan_entry *e,
-			  const char *sep, const char *quote)
-{
-	for (size_t i = 0; i < e->port_count; i++) {
-		item(out, i, sep, quote);
-		if (e->ports[i].first == e->ports[i].last)
-			ps_buf_printf(out, "%u", e->ports[i].first);
-		else
-			ps_buf_printf(out, "%u-%u", e->ports[i].first, e->ports[i].last);
-		ps_buf_puts(out, quote);
-	}
-}
+#include "windows.h"
 
 bool ps_windows_is_rule(const struct ps_render *r, const struct portspec_plan_entry *e)
 {
 	return e->kind == PORTSPEC_ENTRY_FLOW && ps_render_has(r, e);
 }
 
-static bool same_base(const struct portspec_plan_entry *a, const struct portspec_plan_entry *b)
+/* The slot of ps_windows.tags that counts the rules of @e's direction, zone,
+ * protocol and family. */
+static size_t tag_slot(const struct portspec_plan_entry *e)
 {
-	return a->direction == b->direction && a->zone == b->zone && a->protocol == b->protocol &&
-	       a->family == b->family;
+	size_t slot = e->direction == PORTSPEC_INBOUND ? 0 : 1;
+	slot = slot * PS_MAX_ZONES + e->zone->index;
+	slot = slot * PS_WINDOWS_PROTOCOLS + (size_t)e->protocol;
+	return slot * 2 + (e->family == 6);
 }
 
-void ps_windows_rule_tag(struct ps_buf *b, const struct ps_render *r, size_t index)
+void ps_windows_rule_tag(struct ps_buf *b, const struct ps_windows *w)
 {
-	const struct portspec_plan *plan = ps_render_plan(r);
-	const struct portspec_plan_entry *e = portspec_plan_entry(plan, index);
-	unsigned k = 1;
-	for (size_t i = 0; i < index; i++) {
-		const struct portspec_plan_entry *f = portspec_plan_entry(plan, i);
-		k += ps_windows_is_rule(r, f) && same_base(f, e);
+	const struct portspec_plan_entry *e = w->entry;
+	ps_buf_cat(b, e->direction == PORTSPEC_INBOUND ? "in-" : "out-",
+		   portspec_zone_name(e->zone), "-", portspec_protocol_name(e->protocol),
+		   e->family == 4 ? "-v4" : "-v6", NULL);
+	if (w->tag > 1) {
+		ps_buf_putc(b, '-');
+		ps_buf_put_uint(b, w->tag);
 	}
-	ps_buf_printf(b, "%s-%s-%s-v%u", e->direction == PORTSPEC_INBOUND ? "in" : "out",
-		      portspec_zone_name(e->zone), portspec_protocol_name(e->protocol), e->family);
-	if (k > 1)
-		ps_buf_printf(b, "-%u", k);
 }
 
-void ps_windows_rule_name(struct ps_buf *b, const struct ps_render *r, size_t index)
+void ps_windows_rule_name(struct ps_buf *b, const struct ps_windows *w)
 {
-	ps_buf_printf(b, "%s-", r->name);
-	ps_windows_rule_tag(b, r, index);
+	ps_buf_cat(b, w->r->name, "-", NULL);
+	ps_windows_rule_tag(b, w);
 }
 
 /*
@@ -180,8 +142,9 @@ static void icmp_type_list(struct ps_buf *out, const struct portspec_plan_entry 
 	size_t n = 0;
 	for (size_t i = 0; i < e->icmp_type_count; i++)
 		for (unsigned t = e->icmp_types[i].first; t <= e->icmp_types[i].last; t++) {
-			item(out, n++, sep, quote);
-			ps_buf_printf(out, "%u%s", t, quote);
+			ps_buf_cat(out, n++ ? sep : "", quote, NULL);
+			ps_buf_put_uint(out, t);
+			ps_buf_puts(out, quote);
 		}
 }
 
@@ -191,11 +154,11 @@ void ps_windows_protocol(struct ps_buf *out, const struct portspec_plan_entry *e
 	if (ps_protocol_is_icmp(e->protocol)) {
 		const char *v = e->protocol == PORTSPEC_ICMP ? "4" : "6";
 		if (netsh) {
-			ps_buf_printf(out, "protocol=icmpv%s:", v);
+			ps_buf_cat(out, "protocol=icmpv", v, ":", NULL);
 			icmp_type_list(out, e, ",", "");
 			ps_buf_puts(out, ",any");
 		} else {
-			ps_buf_printf(out, "-Protocol ICMPv%s -IcmpType @(", v);
+			ps_buf_cat(out, "-Protocol ICMPv", v, " -IcmpType @(", NULL);
 			icmp_type_list(out, e, ", ", "'");
 			ps_buf_puts(out, ")");
 		}
@@ -203,11 +166,12 @@ void ps_windows_protocol(struct ps_buf *out, const struct portspec_plan_entry *e
 	}
 	const char *proto = e->protocol == PORTSPEC_TCP ? "TCP" : "UDP";
 	if (netsh) {
-		ps_buf_printf(out, "protocol=%s %s=", proto, inbound ? "localport" : "remoteport");
-		ps_windows_port_list(out, e, ",", "");
+		ps_buf_cat(out, "protocol=", proto, inbound ? " localport=" : " remoteport=", NULL);
+		ps_port_list(out, e->ports, e->port_count, ",", "-", "");
 	} else {
-		ps_buf_printf(out, "-Protocol %s -%s @(", proto, inbound ? "LocalPort" : "RemotePort");
-		ps_windows_port_list(out, e, ", ", "'");
+		ps_buf_cat(out, "-Protocol ", proto, inbound ? " -LocalPort @(" : " -RemotePort @(",
+			   NULL);
+		ps_port_list(out, e->ports, e->port_count, ", ", "-", "'");
 		ps_buf_puts(out, ")");
 	}
 }
@@ -238,4 +202,130 @@ void ps_windows_icmp_errors_note(struct ps_buf *out, const char *prefix, const c
 		      "%sunreachable, packet too big, time exceeded, parameter problem): keep%s"
 		      "%sthat group enabled.%s",
 		      prefix, eol, prefix, eol, prefix, eol, prefix, eol, prefix, eol);
+}
+
+/* ---- the shared render ---- */
+
+void ps_windows_line(struct ps_windows *w, const char *s)
+{
+	ps_buf_puts(w->out, s);
+	ps_buf_puts(w->out, w->t->eol);
+}
+
+void ps_windows_comment(struct ps_windows *w, const char *label, const char *text)
+{
+	ps_buf_puts(w->out, w->t->prefix);
+	ps_buf_puts(w->out, label);
+	ps_text_filtered(w->out, text, w->t->text_chars, w->t->text_max);
+	ps_buf_puts(w->out, w->t->eol);
+}
+
+/* A comment line of fixed text. */
+static void note_line(struct ps_windows *w, const char *text)
+{
+	ps_buf_puts(w->out, w->t->prefix);
+	ps_windows_line(w, text);
+}
+
+/*
+ * The header: the target's title, then what both scripts say of the spec,
+ * the profile and the target, the target's shape and usage lines, and the
+ * plan's notes.  (Not ps_render_header(): its lines keep every printable
+ * character of the spec's strings, and cmd.exe expands % and ! and treats
+ * & | < > ^ as operators even on rem lines; these keep the filter of the
+ * target's comments.)
+ */
+static void header(struct ps_windows *w)
+{
+	const struct portspec_spec *spec = w->spec;
+	w->t->title(w);
+	ps_windows_comment(w, "Spec: ",
+			   portspec_spec_name(spec) ? portspec_spec_name(spec) : "(unnamed)");
+	if (portspec_spec_version(spec))
+		ps_windows_comment(w, "Version: ", portspec_spec_version(spec));
+	ps_windows_comment(w, "Spec file: ", portspec_spec_filename(spec));
+	ps_buf_printf(w->out, "%sProfile: role %s, %s%s", w->t->prefix,
+		      portspec_role_name(portspec_profile_role(w->profile)),
+		      portspec_profile_uses_examples(w->profile)
+			      ? "example addresses (documentation ranges): set your own"
+			      : "site addresses",
+		      w->t->eol);
+	note_line(w, "Mode: host (the Windows host firewall of the appliance).");
+	note_line(w, "Target: Windows Defender Firewall, which filters through the Windows "
+		     "Filtering Platform.");
+	w->t->about(w);
+	for (size_t i = 0; i < portspec_plan_warning_count(w->plan); i++)
+		ps_windows_comment(w, "Note: ", portspec_plan_warning(w->plan, i));
+}
+
+/* The comment line of the rule of entry @e, then the rule. */
+static enum portspec_status put_rule(struct ps_windows *w, size_t index)
+{
+	const struct portspec_plan_entry *e = portspec_plan_entry(w->plan, index);
+	struct ps_buf labels;
+
+	w->entry = e;
+	w->tag = ++w->tags[tag_slot(e)];
+
+	ps_buf_init(&labels);
+	ps_entry_labels(&labels, e, w->t->text_max);
+	ps_entry_comment_start(w->out, w->t->prefix, e);
+	ps_text_filtered(w->out, labels.data ? labels.data : "", w->t->text_chars,
+			 w->t->text_max);
+	ps_buf_puts(w->out, w->t->eol);
+	enum portspec_status st = labels.failed ? PORTSPEC_E_NOMEM
+						: w->t->rule(w, index, labels.data ? labels.data : "");
+	ps_buf_release(&labels);
+	return st;
+}
+
+void ps_windows_settings_lines(struct ps_windows *w)
+{
+	if (!w->ftp)
+		return;
+	note_line(w, "4. Settings. FTP data connections: the stateful FTP filter of Windows "
+		     "firewall.");
+	ps_windows_line(w, w->t->ftp_command);
+}
+
+void ps_windows_logging_lines(struct ps_windows *w)
+{
+	if (w->fragment)
+		return;
+	ps_windows_icmp_errors_note(w->out, w->t->prefix, w->t->eol);
+	if (!portspec_plan_log_prefix(w->plan, PORTSPEC_HOOK_INPUT))
+		return;
+	note_line(w, "log=drops: Windows firewall logs the packets it drops (pfirewall.log).");
+	ps_windows_line(w, w->t->log_command);
+}
+
+enum portspec_status ps_windows_render(struct ps_render *r, const struct ps_windows_target *t)
+{
+	struct ps_windows w = {
+		.t = t,
+		.r = r,
+		.out = r->out,
+		.plan = ps_render_plan(r),
+		.spec = portspec_policy_spec(r->policy),
+		.profile = portspec_policy_profile(r->policy),
+		.fragment = (r->flags & PORTSPEC_RENDER_FRAGMENT) != 0,
+	};
+	enum portspec_status st = ps_windows_check(r, t->backend, t->interfaces, &w.ftp);
+	size_t rules = 0;
+	if (!st && t->one_icmp_type)
+		st = ps_windows_check_icmp(r, t->backend);
+	if (st)
+		return st;
+	header(&w);
+	t->start(&w);
+	for (size_t i = 0; i < portspec_plan_entry_count(w.plan); i++) {
+		if (!ps_windows_is_rule(r, portspec_plan_entry(w.plan, i)))
+			continue;
+		st = put_rule(&w, i);
+		if (st)
+			return st;
+		rules++;
+	}
+	t->finish(&w, rules);
+	return PORTSPEC_OK;
 }
