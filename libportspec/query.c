@@ -139,11 +139,10 @@ PORTSPEC_EXPORT enum portspec_status portspec_plan_check(const struct portspec_p
 	ps_error_clear(err);
 	/* The hot path (index.h): no interface to compare, a small partition.
 	 * It calls nothing and so saves no register; the rest goes the long way. */
-	uint32_t v;
-	if (!plan || !conn || !allowed || !ps_index_hot(plan, conn, &v))
+	const struct ps_small *s;
+	if (!plan || !conn || !allowed || !ps_index_hot(plan, conn, &s))
 		return check_long(plan, conn, allowed, entry, err);
-	const struct portspec_plan_entry *e =
-		ps_index_small(&plan->index_small[v >> 1], ps_be64(conn->remote.addr));
+	const struct portspec_plan_entry *e = ps_index_small(s, ps_be64(conn->remote.addr));
 	*allowed = e != NULL;
 	if (entry)
 		*entry = e;
