@@ -209,22 +209,13 @@ static void leaf_set(unsigned char *leaf, size_t width, unsigned x, uint32_t v)
 	}
 }
 
-/* The number of value @v in palette @pal of @n values (it is there). */
-static uint32_t pal_number(const uint16_t *pal, size_t n, uint32_t v)
-{
-	uint32_t i = 0;
-	while (i + 1 < n && pal[i] != v)
-		i++;
-	return i;
-}
-
 /*
  * Fills the 256 leaf numbers @top from @s: chunks no segment touches stay
- * leaf 0.  With @pal (of @npal values), the leaves hold the numbers of the
- * values in it.
+ * leaf 0.  With @num, the leaves hold num[value], the values' numbers in a
+ * palette.
  */
 static bool map_fill(struct pool *leaves, const struct segs *s, uint16_t *top,
-		     const uint16_t *pal, size_t npal)
+		     const uint16_t *num)
 {
 	uint32_t buf[PS_INDEX_LEAF]; /* written and copied as bytes */
 	unsigned char *leaf = (unsigned char *)buf;
@@ -239,7 +230,7 @@ static bool map_fill(struct pool *leaves, const struct segs *s, uint16_t *top,
 		while (j < s->n && s->v[j].first <= end) {
 			unsigned a = s->v[j].first > base ? s->v[j].first : base;
 			unsigned b = s->v[j].last < end ? s->v[j].last : end;
-			uint32_t v = pal ? pal_number(pal, npal, s->v[j].value) : s->v[j].value;
+			uint32_t v = num ? num[s->v[j].value] : s->v[j].value;
 			for (unsigned x = a; x <= b; x++)
 				leaf_set(leaf, width, x - base, v);
 			if (s->v[j].last > end)
@@ -402,7 +393,7 @@ static bool zone_maps(struct build *b)
 		}
 		b->zone_base[map] = (uint32_t)lo;
 		ok = zone_segments(p->flows, lo, hi, &h, &b->segs) &&
-		     map_fill(&b->leaves, &b->segs, top, NULL, 0);
+		     map_fill(&b->leaves, &b->segs, top, NULL);
 	}
 	ps_free(h.v);
 	return ok;
@@ -861,7 +852,7 @@ static bool plan_maps(struct build *b, size_t mode_index)
 					ok = plan_segments(b, &k);
 					if (ok && icmp) {
 						ok = segs_clip(&b->segs, 255) &&
-						     map_fill(&b->pleaves, &b->segs, top, NULL, 0);
+						     map_fill(&b->pleaves, &b->segs, top, NULL);
 					} else if (ok) {
 						/* filled when both plans are known */
 						size_t m = plan_map(nz, mode_index, d, proto, family) -
@@ -883,30 +874,32 @@ size_t ps_index_hot_limit = PS_INDEX_HOT;
 /*
  * The palette of mode @m's TCP/UDP plan maps, its values in @val: 0, the
  * other small partitions, then the other values; the number of small ones
- * in *@nsmall.  False if there are more than PS_INDEX_HOT.
+ * in *@nsmall, each value's number in @num (65536 entries, zero on entry;
+ * number + 1 while it is built).  False if there are more than
+ * PS_INDEX_HOT.
  */
-static bool palette(const struct build *b, size_t m, uint16_t *val, size_t *n, size_t *nsmall)
+static bool palette(const struct build *b, size_t m, uint16_t *val, uint16_t *num, size_t *n,
+		    size_t *nsmall)
 {
 	*n = 1;
 	val[0] = 0;
+	num[0] = 1;
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t k = m * 8; k < m * 8 + 8; k++)
 			for (size_t i = 0; i < b->psegs[k].n; i++) {
 				uint32_t v = b->psegs[k].v[i].value;
-				if ((v & 1) != (uint32_t)pass)
-					continue; /* small ones first */
-				size_t j = 0;
-				while (j < *n && val[j] != v)
-					j++;
-				if (j < *n)
-					continue;
+				if ((v & 1) != (uint32_t)pass || num[v])
+					continue; /* small ones first; each once */
 				if (*n >= ps_index_hot_limit || *n == PS_INDEX_HOT)
 					return false;
-				val[(*n)++] = (uint16_t)v;
+				val[*n] = (uint16_t)v;
+				num[v] = (uint16_t)++*n;
 			}
 		if (pass == 0)
 			*nsmall = *n;
 	}
+	for (size_t i = 0; i < *n; i++)
+		num[val[i]]--;
 	return true;
 }
 
@@ -914,27 +907,30 @@ static bool palette(const struct build *b, size_t m, uint16_t *val, size_t *n, s
 static bool plan_fill(struct build *b)
 {
 	size_t nz = b->ix->nzones, n[2], nsmall[2];
-	bool hot = palette(b, 0, b->ix->hval[0], &n[0], &nsmall[0]) &&
-		   palette(b, 1, b->ix->hval[1], &n[1], &nsmall[1]);
-	for (size_t m = 0; hot && m < 2; m++) {
+	uint16_t *num = ps_calloc(2 * 65536, sizeof(*num));
+	if (!num)
+		return false;
+	bool hot = palette(b, 0, b->ix->hval[0], num, &n[0], &nsmall[0]) &&
+		   palette(b, 1, b->ix->hval[1], num + 65536, &n[1], &nsmall[1]);
+	bool ok = true;
+	for (size_t m = 0; hot && ok && m < 2; m++) {
 		struct ps_small *s = ps_calloc(nsmall[m], sizeof(*s));
-		if (!s)
-			return false;
-		for (size_t i = 0; i < nsmall[m]; i++)
+		ok = s != NULL;
+		for (size_t i = 0; ok && i < nsmall[m]; i++)
 			s[i] = b->small[b->ix->hval[m][i] >> 1];
 		b->hsmall[m] = s;
-		b->nhsmall[m] = nsmall[m];
+		b->nhsmall[m] = s ? nsmall[m] : 0;
 	}
-	for (size_t k = 0; k < PS_INDEX_PLAN_MAPS; k++) {
+	for (size_t k = 0; ok && k < PS_INDEX_PLAN_MAPS; k++) {
 		uint16_t *top = b->ix->top + (nz * 4 + k) * PS_INDEX_CHUNKS;
-		if (!(hot ? map_fill(&b->hleaves, &b->psegs[k], top, b->ix->hval[k / 8], n[k / 8])
-			  : map_fill(&b->pleaves, &b->psegs[k], top, NULL, 0)))
-			return false;
+		ok = hot ? map_fill(&b->hleaves, &b->psegs[k], top, num + (k / 8) * 65536)
+			 : map_fill(&b->pleaves, &b->psegs[k], top, NULL);
 	}
+	ps_free(num);
 	if (!hot)
 		memset(b->ix->hval, 0, sizeof(b->ix->hval));
 	b->hot = hot;
-	return true;
+	return ok;
 }
 
 /* ---- building ---- */
