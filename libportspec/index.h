@@ -155,11 +155,11 @@ struct ps_index {
 };
 
 enum portspec_status ps_index_build(struct portspec_policy *p, struct portspec_error *err);
+void ps_index_free(struct ps_index *ix);
 
 /* The most values a plan's palette may hold (PS_INDEX_HOT); tests lower it
  * to build the 16-bit leaves of policies that would not need them. */
 extern size_t ps_index_hot_limit;
-void ps_index_free(struct ps_index *ix);
 
 /* The zone query of any protocol, arguments checked (ICMP types 1..255). */
 int ps_index_zone_query(const struct ps_index *ix, size_t z, unsigned direction,
@@ -229,10 +229,12 @@ static inline uint32_t ps_plan_value_at(const struct portspec_plan *plan, size_t
 /*
  * The hot path's first half: if @c is a connection the index answers at
  * once (direction, protocol and port valid, one IPv4 or IPv6 address, no
- * interface, a small partition), its small partition in @plan's maps (two
- * table lookups); otherwise NULL, and the query goes the long way, to its
- * error message or to ps_index_plan_find().  Every connection of a stream
- * of valid ones takes the same branches: they are predicted.
+ * interface, a small partition), true and its small partition in *@out
+ * (two table lookups); otherwise false, and the query goes the long way, to
+ * its error message or to ps_index_plan_find().  Every connection of a
+ * stream of valid ones takes the same branches: they are predicted.  *@out
+ * is computed before the test and so as a number (it may lie past the
+ * partitions when the answer is false; it is then not read).
  */
 static inline bool ps_index_hot(const struct portspec_plan *plan,
 				const struct portspec_connection *c, const struct ps_small **out)
@@ -251,11 +253,13 @@ static inline bool ps_index_hot(const struct portspec_plan *plan,
 		   (port & 255u);
 	if (plan->index_leaves8) {
 		size_t n = plan->index_leaves8[i];
-		*out = plan->index_hsmall + n;
+		*out = (const struct ps_small *)((uintptr_t)plan->index_hsmall +
+						 n * sizeof(struct ps_small));
 		return n < plan->index_hsmalls;
 	}
 	size_t v = plan->index_leaves[i];
-	*out = plan->index_small + (v >> 1);
+	*out = (const struct ps_small *)((uintptr_t)plan->index_small +
+					 (v >> 1) * sizeof(struct ps_small));
 	return !(v & 1);
 }
 
