@@ -513,7 +513,7 @@ static void test_random_queries(void **state)
 	const char *path = getenv("PORTSPEC_INDEX_SPEC");
 	struct portspec_spec *specs[2] = {default_spec(), NULL};
 	struct portspec_error err = {0};
-	size_t per_plan = getenv("PORTSPEC_TEST_WRAPPER") ? 2000 : 50000;
+	size_t per_plan = getenv("PORTSPEC_TEST_WRAPPER") ? 1000 : 10000;
 	if (!path)
 		fail_msg("PORTSPEC_INDEX_SPEC (a spec written by bench/gen-spec.py) is not set");
 	if (portspec_spec_load(path, &specs[1], &err))
