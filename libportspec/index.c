@@ -196,19 +196,26 @@ static bool seg_push(struct segs *s, unsigned first, unsigned last, uint32_t val
 	return true;
 }
 
-/* Stores value @v of port @x (0..255) in a leaf of 4- or 2-byte values. */
+/* Stores value @v of port @x (0..255) in a leaf of 4-, 2- or 1-byte values. */
 static void leaf_set(unsigned char *leaf, size_t width, unsigned x, uint32_t v)
 {
 	if (width == 4) {
 		memcpy(leaf + 4 * x, &v, 4);
+	} else if (width == 1) {
+		leaf[x] = (unsigned char)v;
 	} else {
 		uint16_t h = (uint16_t)v;
 		memcpy(leaf + 2 * x, &h, 2);
 	}
 }
 
-/* Fills the 256 leaf numbers @top from @s: chunks no segment touches stay leaf 0. */
-static bool map_fill(struct pool *leaves, const struct segs *s, uint16_t *top)
+/*
+ * Fills the 256 leaf numbers @top from @s: chunks no segment touches stay
+ * leaf 0.  With @num, the leaves hold num[value], the values' numbers in a
+ * palette.
+ */
+static bool map_fill(struct pool *leaves, const struct segs *s, uint16_t *top,
+		     const uint16_t *num)
 {
 	uint32_t buf[PS_INDEX_LEAF]; /* written and copied as bytes */
 	unsigned char *leaf = (unsigned char *)buf;
@@ -223,8 +230,9 @@ static bool map_fill(struct pool *leaves, const struct segs *s, uint16_t *top)
 		while (j < s->n && s->v[j].first <= end) {
 			unsigned a = s->v[j].first > base ? s->v[j].first : base;
 			unsigned b = s->v[j].last < end ? s->v[j].last : end;
+			uint32_t v = num ? num[s->v[j].value] : s->v[j].value;
 			for (unsigned x = a; x <= b; x++)
-				leaf_set(leaf, width, x - base, s->v[j].value);
+				leaf_set(leaf, width, x - base, v);
 			if (s->v[j].last > end)
 				break; /* it goes on in the next chunk */
 			j++;
@@ -317,6 +325,11 @@ struct build {
 	uint32_t *zone_base; /* in the same block as ix */
 	const struct portspec_policy *p;
 	struct pool leaves, pleaves, cand; /* zone maps' leaves, plan maps', lists */
+	struct pool hleaves; /* the TCP/UDP plan maps' byte leaves */
+	struct segs psegs[PS_INDEX_PLAN_MAPS]; /* their segments, until filled */
+	bool hot; /* they are byte leaves */
+	struct ps_small *hsmall[2];
+	size_t nhsmall[2];
 	uint32_t *longv;
 	size_t nlong, lcap;
 	struct segs segs;
@@ -379,7 +392,8 @@ static bool zone_maps(struct build *b)
 			top = b->ix->top + map * PS_INDEX_CHUNKS;
 		}
 		b->zone_base[map] = (uint32_t)lo;
-		ok = zone_segments(p->flows, lo, hi, &h, &b->segs) && map_fill(&b->leaves, &b->segs, top);
+		ok = zone_segments(p->flows, lo, hi, &h, &b->segs) &&
+		     map_fill(&b->leaves, &b->segs, top, NULL);
 	}
 	ps_free(h.v);
 	return ok;
@@ -835,15 +849,88 @@ static bool plan_maps(struct build *b, size_t mode_index)
 							       mode_index * 4 + icmp_slot(d, proto)
 						     : b->ix->top + plan_map(nz, mode_index, d, proto,
 									     family) * PS_INDEX_CHUNKS;
-					ok = plan_segments(b, &k) &&
-					     (!icmp || segs_clip(&b->segs, 255)) &&
-					     map_fill(&b->pleaves, &b->segs, top);
+					ok = plan_segments(b, &k);
+					if (ok && icmp) {
+						ok = segs_clip(&b->segs, 255) &&
+						     map_fill(&b->pleaves, &b->segs, top, NULL);
+					} else if (ok) {
+						/* filled when both plans are known */
+						size_t m = plan_map(nz, mode_index, d, proto, family) -
+							   nz * 4;
+						struct segs t = b->psegs[m];
+						b->psegs[m] = b->segs;
+						b->segs = t;
+					}
 				}
 				bucket_release(&k);
 				if (!ok)
 					return false;
 			}
 	return true;
+}
+
+size_t ps_index_hot_limit = PS_INDEX_HOT;
+
+/*
+ * The palette of mode @m's TCP/UDP plan maps, its values in @val: 0, the
+ * other small partitions, then the other values; the number of small ones
+ * in *@nsmall, each value's number in @num (65536 entries, zero on entry;
+ * number + 1 while it is built).  False if there are more than
+ * PS_INDEX_HOT.
+ */
+static bool palette(const struct build *b, size_t m, uint16_t *val, uint16_t *num, size_t *n,
+		    size_t *nsmall)
+{
+	*n = 1;
+	val[0] = 0;
+	num[0] = 1;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t k = m * 8; k < m * 8 + 8; k++)
+			for (size_t i = 0; i < b->psegs[k].n; i++) {
+				uint32_t v = b->psegs[k].v[i].value;
+				if ((v & 1) != (uint32_t)pass || num[v])
+					continue; /* small ones first; each once */
+				if (*n >= ps_index_hot_limit || *n == PS_INDEX_HOT)
+					return false;
+				val[*n] = (uint16_t)v;
+				num[v] = (uint16_t)++*n;
+			}
+		if (pass == 0)
+			*nsmall = *n;
+	}
+	for (size_t i = 0; i < *n; i++)
+		num[val[i]]--;
+	return true;
+}
+
+/* Fills the TCP/UDP plan maps: of byte leaves when both palettes fit. */
+static bool plan_fill(struct build *b)
+{
+	size_t nz = b->ix->nzones, n[2], nsmall[2];
+	uint16_t *num = ps_calloc(2 * 65536, sizeof(*num));
+	if (!num)
+		return false;
+	bool hot = palette(b, 0, b->ix->hval[0], num, &n[0], &nsmall[0]) &&
+		   palette(b, 1, b->ix->hval[1], num + 65536, &n[1], &nsmall[1]);
+	bool ok = true;
+	for (size_t m = 0; hot && ok && m < 2; m++) {
+		struct ps_small *s = ps_calloc(nsmall[m], sizeof(*s));
+		ok = s != NULL;
+		for (size_t i = 0; ok && i < nsmall[m]; i++)
+			s[i] = b->small[b->ix->hval[m][i] >> 1];
+		b->hsmall[m] = s;
+		b->nhsmall[m] = s ? nsmall[m] : 0;
+	}
+	for (size_t k = 0; ok && k < PS_INDEX_PLAN_MAPS; k++) {
+		uint16_t *top = b->ix->top + (nz * 4 + k) * PS_INDEX_CHUNKS;
+		ok = hot ? map_fill(&b->hleaves, &b->psegs[k], top, num + (k / 8) * 65536)
+			 : map_fill(&b->pleaves, &b->psegs[k], top, NULL);
+	}
+	ps_free(num);
+	if (!hot)
+		memset(b->ix->hval, 0, sizeof(b->ix->hval));
+	b->hot = hot;
+	return ok;
 }
 
 /* ---- building ---- */
@@ -859,6 +946,9 @@ void ps_index_free(struct ps_index *ix)
 		return;
 	ps_free((void *)zone_pool(ix));
 	ps_free((void *)ix->pool16);
+	ps_free((void *)ix->pool8);
+	ps_free((void *)ix->hsmall[0]);
+	ps_free((void *)ix->hsmall[1]);
 	ps_free((void *)ix->cand);
 	ps_free((void *)ix->longv);
 	ps_free((void *)ix->small);
@@ -875,7 +965,8 @@ static bool build_nothing(struct build *b)
 	uint32_t zero[PS_INDEX_LEAF] = {0};
 	bool fresh;
 	if (pool_intern(&b->leaves, zero, b->leaves.leaf, &fresh) != 0 ||
-	    pool_intern(&b->pleaves, zero, b->pleaves.leaf, &fresh) != 0 || !add_qentry(b, NULL) ||
+	    pool_intern(&b->pleaves, zero, b->pleaves.leaf, &fresh) != 0 ||
+	    pool_intern(&b->hleaves, zero, b->hleaves.leaf, &fresh) != 0 || !add_qentry(b, NULL) ||
 	    !RESERVE(b->small, b->scap, 0, 1) ||
 	    !RESERVE(b->cand.v, b->cand.cap, 0, PS_CAND_HEAD * sizeof(uint32_t)))
 		return false;
@@ -896,9 +987,15 @@ static void build_release(struct build *b, bool keep)
 	ps_free(b->active);
 	ps_free(b->leaves.slots);
 	ps_free(b->pleaves.slots);
+	ps_free(b->hleaves.slots);
 	ps_free(b->cand.slots);
+	for (size_t m = 0; m < PS_INDEX_PLAN_MAPS; m++)
+		ps_free(b->psegs[m].v);
 	if (keep)
 		return;
+	ps_free(b->hleaves.v);
+	ps_free(b->hsmall[0]);
+	ps_free(b->hsmall[1]);
 	ps_free(b->leaves.v);
 	ps_free(b->pleaves.v);
 	ps_free(b->cand.v);
@@ -920,7 +1017,8 @@ enum portspec_status ps_index_build(struct portspec_policy *p, struct portspec_e
 	struct build b;
 	memset(&b, 0, sizeof(b));
 	b.p = p;
-	b.leaves.len = b.pleaves.len = leaf_len;
+	b.leaves.len = b.pleaves.len = b.hleaves.len = leaf_len;
+	b.hleaves.leaf = PS_INDEX_LEAF;
 	bool wide = zone_wide(p);
 	b.leaves.leaf = PS_INDEX_LEAF * (wide ? sizeof(uint32_t) : sizeof(uint16_t));
 	b.pleaves.leaf = PS_INDEX_LEAF * sizeof(uint16_t);
@@ -934,11 +1032,12 @@ enum portspec_status ps_index_build(struct portspec_policy *p, struct portspec_e
 		b.ix->zones = p->spec->zones;
 		b.ix->nzones = nzones;
 		b.ix->flows = p->flows;
-		ok = zone_maps(&b) && plan_maps(&b, 0) && plan_maps(&b, 1);
+		ok = zone_maps(&b) && plan_maps(&b, 0) && plan_maps(&b, 1) && plan_fill(&b);
 	}
 	/* the arrays grew by doubling: give back what they do not use */
 	ok = ok && fit((void **)&b.leaves.v, &b.leaves.cap, b.leaves.n, 1) &&
 	     fit((void **)&b.pleaves.v, &b.pleaves.cap, b.pleaves.n, 1) &&
+	     fit((void **)&b.hleaves.v, &b.hleaves.cap, b.hleaves.n, 1) &&
 	     fit((void **)&b.cand.v, &b.cand.cap, b.cand.n, 1) &&
 	     fit((void **)&b.longv, &b.lcap, b.nlong, sizeof(*b.longv)) &&
 	     fit((void **)&b.small, &b.scap, b.nsmall, sizeof(*b.small)) &&
@@ -956,6 +1055,14 @@ enum portspec_status ps_index_build(struct portspec_policy *p, struct portspec_e
 	else
 		ix->zpool16 = (const uint16_t *)(void *)b.leaves.v;
 	ix->pool16 = (const uint16_t *)(void *)b.pleaves.v;
+	if (b.hot) {
+		ix->pool8 = b.hleaves.v;
+		ix->hsmall[0] = b.hsmall[0];
+		ix->hsmall[1] = b.hsmall[1];
+	} else {
+		ps_free(b.hleaves.v);
+		b.hleaves.cap = 0;
+	}
 	ix->cand = (const uint32_t *)(void *)b.cand.v;
 	ix->longv = b.longv;
 	ix->small = b.small;
@@ -963,16 +1070,21 @@ enum portspec_status ps_index_build(struct portspec_policy *p, struct portspec_e
 	ix->parts = b.parts;
 	ix->q = b.q;
 	ix->ranges = b.ranges;
-	ix->bytes = sizeof(*ix) + top_bytes + b.leaves.cap + b.pleaves.cap + b.cand.cap +
+	ix->bytes = sizeof(*ix) + top_bytes + b.leaves.cap + b.pleaves.cap + b.hleaves.cap +
+		    (b.nhsmall[0] + b.nhsmall[1]) * sizeof(struct ps_small) + b.cand.cap +
 		    b.lcap * sizeof(*b.longv) + b.scap * sizeof(*b.small) +
 		    b.pcap * sizeof(*b.parts) + b.qcap * sizeof(*b.q) +
 		    b.rcap * sizeof(*b.ranges);
 	ix->zone_leaf_bytes = b.leaves.cap;
-	ix->plan_leaf_bytes = b.pleaves.cap;
+	ix->plan_leaf_bytes = b.pleaves.cap + b.hleaves.cap;
 	for (size_t m = 0; m < 2; m++) {
 		p->plans[m]->index = ix;
 		p->plans[m]->index_top = ix->top + plan_map(nzones, m, 1, 1, 4) * PS_INDEX_CHUNKS;
 		p->plans[m]->index_leaves = ix->pool16;
+		p->plans[m]->index_leaves8 = ix->pool8;
+		p->plans[m]->index_hval = ix->hval[m];
+		p->plans[m]->index_hsmall = ix->hsmall[m];
+		p->plans[m]->index_hsmalls = (uint32_t)b.nhsmall[m];
 		p->plans[m]->index_small = ix->small;
 	}
 	p->index = ix;

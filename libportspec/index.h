@@ -28,6 +28,16 @@
  * each address the first candidate whose remote set holds it.  That is the
  * entry the scan of the plan finds, unless it and the connection name an
  * interface (a later candidate may fit), or the bucket is scanned.
+ *
+ * The TCP and UDP plan maps of a plan hold few distinct values (a candidate
+ * list is a set of plan entries, which merge the services of a zone): when
+ * neither plan's eight hold more than PS_INDEX_HOT, their leaves are of
+ * bytes (ps_index.pool8), each a number of the plan's palette
+ * (ps_index.hval[mode]; number 0 is value 0): first the small partitions,
+ * copied in that order into ps_index.hsmall[mode] so that the hot path
+ * reads the partition from the byte at once, then the other values.  Half
+ * the bytes of 16-bit leaves, and no step between leaf and partition.
+ * Otherwise they are 16-bit leaves like the ICMP maps' (ps_index.pool16).
  */
 #ifndef PORTSPEC_INDEX_H
 #define PORTSPEC_INDEX_H
@@ -49,6 +59,7 @@
 #define PS_INDEX_LEAF 256u
 #define PS_INDEX_PLAN_MAPS 16u
 #define PS_INDEX_ICMP_PLAN_MAPS 8u
+#define PS_INDEX_HOT 256u
 
 /*
  * A plan map holds 16-bit values: an even one is the value itself, an odd
@@ -123,7 +134,9 @@ struct ps_index {
 	const uint32_t *zpool32; /* the same when zone_wide */
 	const uint32_t *zone_base; /* per zone map: the index of its first flow */
 	bool zone_wide;
-	const uint16_t *pool16; /* plan maps' leaves, the same */
+	const uint16_t *pool16; /* plan maps' leaves, the same (ICMP maps: always) */
+	const uint8_t *pool8; /* the TCP and UDP plan maps' leaves of palette numbers, or NULL */
+	const struct ps_small *hsmall[2]; /* with pool8, per mode: its palette's small partitions */
 	const uint32_t *longv;
 	const uint32_t *cand;
 	const struct ps_small *small;
@@ -134,6 +147,8 @@ struct ps_index {
 	/* what the index allocated, for docs/performance.md: in all, and of it
 	 * the leaves of the zone maps and of the plan maps */
 	size_t bytes, zone_leaf_bytes, plan_leaf_bytes;
+	/* with pool8, per mode: the values of the palette's numbers */
+	uint16_t hval[2][PS_INDEX_HOT];
 	/* (nzones * 4 + PS_INDEX_PLAN_MAPS) * PS_INDEX_CHUNKS leaf numbers, then
 	 * those of the ICMP maps, nzones * 4 + PS_INDEX_ICMP_PLAN_MAPS */
 	uint16_t top[];
@@ -141,6 +156,10 @@ struct ps_index {
 
 enum portspec_status ps_index_build(struct portspec_policy *p, struct portspec_error *err);
 void ps_index_free(struct ps_index *ix);
+
+/* The most values a plan's palette may hold (PS_INDEX_HOT); tests lower it
+ * to build the 16-bit leaves of policies that would not need them. */
+extern size_t ps_index_hot_limit;
 
 /* The zone query of any protocol, arguments checked (ICMP types 1..255). */
 int ps_index_zone_query(const struct ps_index *ix, size_t z, unsigned direction,
@@ -190,40 +209,67 @@ static inline uint64_t ps_be64(const unsigned char *a)
 	       (uint64_t)a[6] << 8 | (uint64_t)a[7];
 }
 
+/*
+ * The value of port @port (1..65535) in TCP/UDP map @map (0..7) of @plan:
+ * through the plan's palette when the leaves are of bytes.
+ */
+static inline uint32_t ps_plan_value_at(const struct portspec_plan *plan, size_t map,
+					unsigned port)
+{
+	size_t i = (size_t)plan->index_top[map * PS_INDEX_CHUNKS + (port >> 8)] * PS_INDEX_LEAF +
+		   (port & 255u);
+	if (plan->index_leaves8)
+		return plan->index_hval[plan->index_leaves8[i]];
+	return plan->index_leaves[i];
+}
+
 /* Family and prefix of a connection's address, as one number. */
 #define PS_FP(family, prefix) ((family) | (prefix) << 8)
 
 /*
  * The hot path's first half: if @c is a connection the index answers at
  * once (direction, protocol and port valid, one IPv4 or IPv6 address, no
- * interface, a small partition), its value in @plan's maps (two table
- * lookups); otherwise false, and the query goes the long way, to its error
- * message or to ps_index_plan_find().
+ * interface, a small partition), true and its small partition in *@out
+ * (two table lookups); otherwise false, and the query goes the long way, to
+ * its error message or to ps_index_plan_find().  Every connection of a
+ * stream of valid ones takes the same branches: they are predicted.  *@out
+ * is computed before the test and so as a number (it may lie past the
+ * partitions when the answer is false; it is then not read).
  */
 static inline bool ps_index_hot(const struct portspec_plan *plan,
-				const struct portspec_connection *c, uint32_t *value)
+				const struct portspec_connection *c, const struct ps_small **out)
 {
-	unsigned d = (unsigned)c->direction - 1u, p = (unsigned)c->protocol - 1u, port = c->port;
-	unsigned fp = PS_FP(c->remote.family, (unsigned)c->remote.prefix);
-	if (!(!c->interface & ((d | p) <= 1u) & (port - 1u <= 65534u) &
-	      ((fp == PS_FP(4u, 32u)) | (fp == PS_FP(6u, 128u)))))
+	size_t d = (unsigned)c->direction - 1u, p = (unsigned)c->protocol - 1u, port = c->port;
+	size_t fp = PS_FP(c->remote.family, (unsigned)c->remote.prefix);
+	if (c->interface || (d | p) > 1u || port - 1u > 65534u)
 		return false;
-	/* (fp >> 15: 1 for IPv6, whose prefix 128 is the only one with bit 7) */
-	size_t map = (size_t)(d * 4 + p * 2 + (fp >> 15)) * PS_INDEX_CHUNKS + (port >> 8);
-	uint32_t v = plan->index_leaves[(size_t)plan->index_top[map] * PS_INDEX_LEAF + (port & 255u)];
-	*value = v;
-	return !(v & 1); /* a small partition */
+	if (fp != PS_FP(4u, 32u) && fp != PS_FP(6u, 128u))
+		return false;
+	/* the map's top, then the leaf: (map << 16 | port) >> 8 is the chunk
+	 * in the tops (fp >> 15: 1 for IPv6, whose prefix 128 is the only one
+	 * with bit 7) */
+	size_t i = (size_t)plan->index_top[((d * 4 + p * 2 + (fp >> 15)) << 16 | port) >> 8] *
+			   PS_INDEX_LEAF +
+		   (port & 255u);
+	if (plan->index_leaves8) {
+		size_t n = plan->index_leaves8[i];
+		*out = (const struct ps_small *)((uintptr_t)plan->index_hsmall +
+						 n * sizeof(struct ps_small));
+		return n < plan->index_hsmalls;
+	}
+	size_t v = plan->index_leaves[i];
+	*out = (const struct ps_small *)((uintptr_t)plan->index_small +
+					 (v >> 1) * sizeof(struct ps_small));
+	return !(v & 1);
 }
 
 /* A valid connection's 16-bit value in @plan's maps. */
 static inline uint32_t ps_index_plan_value(const struct portspec_plan *plan,
 					   const struct portspec_connection *c)
 {
-	const uint16_t *top = plan->index_top + (((unsigned)c->direction - 1u) * 4 +
-						 ((unsigned)c->protocol - 1u) * 2 +
-						 (c->remote.family == 6)) * PS_INDEX_CHUNKS;
-	uint32_t leaf = top[c->port >> 8];
-	return plan->index_leaves[(size_t)leaf * PS_INDEX_LEAF + (c->port & 255u)];
+	size_t map = ((unsigned)c->direction - 1u) * 4 + ((unsigned)c->protocol - 1u) * 2 +
+		     (c->remote.family == 6);
+	return ps_plan_value_at(plan, map, c->port);
 }
 
 /*

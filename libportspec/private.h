@@ -389,6 +389,10 @@ struct portspec_plan {
 	const struct ps_index *index;
 	const uint16_t *index_top;
 	const uint16_t *index_leaves;
+	const uint8_t *index_leaves8;        /* byte leaves, or NULL (index.h) */
+	const uint16_t *index_hval;          /* with them: the palette's values */
+	const struct ps_small *index_hsmall; /* and its small partitions, */
+	uint32_t index_hsmalls;              /* so many, numbers 0..n-1 */
 	const struct ps_small *index_small;
 };
 

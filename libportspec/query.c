@@ -139,11 +139,10 @@ PORTSPEC_EXPORT enum portspec_status portspec_plan_check(const struct portspec_p
 	ps_error_clear(err);
 	/* The hot path (index.h): no interface to compare, a small partition.
 	 * It calls nothing and so saves no register; the rest goes the long way. */
-	uint32_t v;
-	if (!plan || !conn || !allowed || !ps_index_hot(plan, conn, &v))
+	const struct ps_small *s;
+	if (!plan || !conn || !allowed || !ps_index_hot(plan, conn, &s))
 		return check_long(plan, conn, allowed, entry, err);
-	const struct portspec_plan_entry *e =
-		ps_index_small(&plan->index_small[v >> 1], ps_be64(conn->remote.addr));
+	const struct portspec_plan_entry *e = ps_index_small(s, ps_be64(conn->remote.addr));
 	*allowed = e != NULL;
 	if (entry)
 		*entry = e;
@@ -404,6 +403,101 @@ static enum portspec_status try_variant(const struct portspec_plan *plan,
 	return st;
 }
 
+/*
+ * The services of the flows that would allow @c in @altp: of the zone's
+ * flows for the port (a question by zone), or of the flows of every FLOW
+ * entry of the plan that accepts the connection (by address); marked in
+ * @mark.
+ */
+static void allowing_services(const struct portspec_policy *altp, enum portspec_mode mode,
+			      const struct portspec_connection *c, bool *mark)
+{
+	const struct portspec_service *services = altp->spec->services;
+	if (c->remote.family == 0) {
+		for (size_t i = 0; i < altp->nflows; i++) {
+			const struct portspec_flow *f = &altp->flows[i];
+			if (f->zone->index == c->zone->index && f->direction == c->direction &&
+			    f->protocol == c->protocol && c->port >= f->first && c->port <= f->last)
+				mark[f->service - services] = true;
+		}
+		return;
+	}
+	const struct portspec_plan *plan = portspec_policy_plan(altp, mode);
+	enum portspec_hook hook = hook_of(plan, c->direction);
+	for (size_t i = 0; i < plan->nentries; i++) {
+		const struct portspec_plan_entry *e = plan->entries[i];
+		if (e->kind != PORTSPEC_ENTRY_FLOW || e->hook != hook || e->direction != c->direction ||
+		    e->family != c->remote.family || e->protocol != c->protocol)
+			continue;
+		const struct portspec_plan_port *port = entry_port(e, c->port);
+		if (!port || !portspec_addrset_contains(&e->remote, &c->remote))
+			continue;
+		const char *want = remote_side_interface(e);
+		if (c->interface && want && strcmp(want, c->interface))
+			continue;
+		for (size_t k = 0; k < port->flow_count; k++)
+			mark[port->flows[k]->service - services] = true;
+	}
+}
+
+/*
+ * Enabling a service, or serving it from every zone, is one profile change
+ * per service that uses the port: for a port that thousands of disabled
+ * services use, a compile each.  Instead the policy is compiled once with
+ * the change for all of them (variant @v), and only the services whose
+ * flows would then allow @c are tried one by one (each change adds its own
+ * service's flows alone, so a service the batch does not find cannot allow
+ * @c by itself).  *@batched: @candidate holds the answer; false when fewer
+ * than two services would be tried or the batch does not compile, and each
+ * is tried as before.
+ */
+static enum portspec_status batch_variant(const struct portspec_plan *plan,
+					  const struct portspec_connection *c, size_t v,
+					  bool *candidate, bool *batched)
+{
+	const struct portspec_policy *p = plan->policy;
+	const struct portspec_spec *spec = p->spec;
+	struct portspec_profile *alt = NULL;
+	struct portspec_policy *altp = NULL;
+	struct portspec_error ignored;
+	size_t n = 0;
+	*batched = false;
+	for (size_t s = 0; s < spec->nservices; s++)
+		n += service_uses(&spec->services[s], c->protocol, c->port) &&
+		     !variant_is_noop(plan, s, v);
+	if (n < 2)
+		return PORTSPEC_OK;
+	enum portspec_status st = ps_profile_clone(p->profile, &alt);
+	if (st)
+		return st;
+	for (size_t s = 0; s < spec->nservices && st == PORTSPEC_OK; s++) {
+		const struct portspec_service *svc = &spec->services[s];
+		if (!service_uses(svc, c->protocol, c->port) || variant_is_noop(plan, s, v))
+			continue;
+		st = portspec_profile_set(alt, variants[v].key ? variants[v].key : svc->name,
+					  variants[v].value ? variants[v].value : svc->name,
+					  &ignored);
+	}
+	if (st == PORTSPEC_OK)
+		st = portspec_policy_new(spec, alt, &altp, &ignored);
+	portspec_profile_free(alt);
+	if (st == PORTSPEC_E_NOMEM)
+		return st;
+	if (st) /* one of the changes does not apply: each is tried alone */
+		return PORTSPEC_OK;
+	struct portspec_connection cc = *c;
+	if (c->zone)
+		cc.zone = &altp->spec->zones[c->zone->index];
+	memset(candidate, 0, spec->nservices * sizeof(*candidate));
+	allowing_services(altp, plan->mode, &cc, candidate);
+	portspec_policy_free(altp);
+	*batched = true;
+	return PORTSPEC_OK;
+}
+
+/* The variants batch_variant() answers for all services at once. */
+#define BATCHED_VARIANTS 2
+
 /* The settings that would allow @c: services that use the port, each variant. */
 static enum portspec_status suggest(struct ps_explanation *x, const struct portspec_plan *plan,
 				    const struct portspec_connection *c, struct ps_buf *reason)
@@ -415,7 +509,14 @@ static enum portspec_status suggest(struct ps_explanation *x, const struct ports
 		return st;
 	/* What a role change gives does not depend on the service: asked once. */
 	struct memo memo[sizeof(variants) / sizeof(variants[0])] = {{0}};
-	for (size_t s = 0; s < spec->nservices; s++) {
+	bool batched[BATCHED_VARIANTS];
+	bool *candidate = ps_calloc(BATCHED_VARIANTS * (spec->nservices ? spec->nservices : 1),
+				    sizeof(*candidate));
+	if (!candidate)
+		return PORTSPEC_E_NOMEM;
+	for (size_t v = 0; v < BATCHED_VARIANTS && !st; v++)
+		st = batch_variant(plan, c, v, candidate + v * spec->nservices, &batched[v]);
+	for (size_t s = 0; s < spec->nservices && !st; s++) {
 		const struct portspec_service *svc = &spec->services[s];
 		if (!service_uses(svc, c->protocol, c->port))
 			continue;
@@ -423,17 +524,19 @@ static enum portspec_status suggest(struct ps_explanation *x, const struct ports
 		for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
 			const char *key = variants[v].key ? variants[v].key : svc->name;
 			const char *value = variants[v].value ? variants[v].value : svc->name;
-			bool allows, extra = false;
-			st = try_variant(plan, c, s, v, key, value, NULL, NULL, memo, &allows);
+			bool allows = false, extra = false;
+			if (v >= BATCHED_VARIANTS || !batched[v] || candidate[v * spec->nservices + s])
+				st = try_variant(plan, c, s, v, key, value, NULL, NULL, memo,
+						 &allows);
 			if (st)
-				return st;
+				break;
 			struct extra e = {0};
 			if (!allows && extra_for(plan, c, s, &variants[v], &e)) {
 				extra = true;
 				st = try_variant(plan, c, s, v, key, value, e.key, e.value, memo,
 						 &allows);
 				if (st)
-					return st;
+					break;
 			}
 			if (!allows)
 				continue;
@@ -442,13 +545,18 @@ static enum portspec_status suggest(struct ps_explanation *x, const struct ports
 				 extra ? e.shown : "");
 			snprintf(why, sizeof(why), "%s %s%s", svc->name, variants[v].why,
 				 extra ? e.why : "");
-			if (!add_change(x, setting, why))
-				return PORTSPEC_E_NOMEM;
+			if (!add_change(x, setting, why)) {
+				st = PORTSPEC_E_NOMEM;
+				break;
+			}
 			if (!said)
 				ps_buf_printf(reason, ": %s", why);
 			said = true;
 		}
 	}
+	ps_free(candidate);
+	if (st)
+		return st;
 	if (!used) {
 		ps_buf_printf(reason, ": no service of the spec uses %s/%u",
 			      portspec_protocol_name(c->protocol), c->port);

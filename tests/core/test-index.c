@@ -7,7 +7,9 @@
  * the address query must return the entry a scan of the plan in order
  * finds.  Varied profiles of the built-in spec, a large generated spec
  * (PORTSPEC_INDEX_SPEC), a spec whose lists exceed the index's budget and
- * one whose zone maps need 32-bit values, in both modes.  The oracles answer all ports of one question at once by
+ * one whose zone maps need 32-bit values, in both modes; and random
+ * connections against a scan of the plan, with byte and with 16-bit plan
+ * leaves.  The oracles answer all ports of one question at once by
  * painting: the flows or the candidate entries in order, each port taken by
  * the first that holds it, which is what the scan returns.
  *
@@ -289,6 +291,106 @@ static size_t check_plan(const struct portspec_plan *plan)
 	return asked_n;
 }
 
+/* ---- random connections against the scan ---- */
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+
+static uint64_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+/* The entry the scan of @plan in order finds for @c (valid, family 4 or 6). */
+static const struct portspec_plan_entry *scan_ref(const struct portspec_plan *plan,
+						  const struct portspec_connection *c)
+{
+	enum portspec_mode mode = portspec_plan_mode(plan);
+	for (size_t i = 0; i < portspec_plan_entry_count(plan); i++) {
+		const struct portspec_plan_entry *e = portspec_plan_entry(plan, i);
+		const char *want = c->direction == PORTSPEC_INBOUND ? e->iif : e->oif;
+		if (e->kind != PORTSPEC_ENTRY_FLOW || e->hook != hook_of(mode, c->direction) ||
+		    e->direction != c->direction || e->protocol != c->protocol ||
+		    e->family != c->remote.family ||
+		    !portspec_addrset_contains(&e->remote, &c->remote) ||
+		    (c->interface && want && strcmp(want, c->interface)))
+			continue;
+		bool icmp = c->protocol > 2;
+		const struct portspec_plan_port *keys = icmp ? e->icmp_types : e->ports;
+		size_t nkeys = icmp ? e->icmp_type_count : e->port_count;
+		for (size_t r = 0; r < nkeys; r++)
+			if (c->port >= keys[r].first && c->port <= keys[r].last)
+				return e;
+	}
+	return NULL;
+}
+
+/*
+ * @n random connections: mostly TCP and UDP without an interface (the hot
+ * path), random ports or the edges of an entry's ports, addresses random,
+ * on the boundaries of the plan or next to them; some ICMP, some with an
+ * interface.  Each answer must be the scan's.
+ */
+static size_t check_random(const struct portspec_plan *plan, size_t n)
+{
+	struct addrs a = {NULL, 0, 0};
+	const char *ifs[16];
+	size_t nifs = interfaces(plan, ifs, 16), nentries = portspec_plan_entry_count(plan);
+	boundary_addrs(plan, &a);
+	for (size_t i = 0; i < n; i++) {
+		struct portspec_connection c;
+		memset(&c, 0, sizeof(c));
+		uint64_t r = rnd();
+		c.direction = (enum portspec_direction)(1 + (r & 1));
+		c.protocol = (enum portspec_protocol)(r >> 1 & 15 ? 1 + (r >> 5 & 1) : 3 + (r >> 5 & 1));
+		c.port = 1 + (unsigned)(rnd() % 65535);
+		if (c.protocol > 2)
+			c.port = 1 + c.port % 255;
+		if ((r >> 6 & 3) == 0 && nentries) {
+			const struct portspec_plan_entry *e =
+				portspec_plan_entry(plan, (size_t)(rnd() % nentries));
+			if (e->port_count && c.protocol <= 2) {
+				const struct portspec_plan_port *p = &e->ports[rnd() % e->port_count];
+				long edge[4] = {(long)p->first - 1, p->first, p->last, (long)p->last + 1};
+				long x = edge[rnd() % 4];
+				if (x >= 1 && x <= 65535)
+					c.port = (unsigned)x;
+			}
+		}
+		if ((r >> 8 & 3) != 0 && a.n) {
+			c.remote = a.v[rnd() % a.n];
+		} else {
+			unsigned f = r >> 10 & 1 ? 6 : 4;
+			c.remote.family = (unsigned char)f;
+			c.remote.prefix = (unsigned char)(f == 4 ? 32 : 128);
+			uint64_t x = rnd(), y = rnd();
+			memcpy(c.remote.addr, &x, 8);
+			memcpy(c.remote.addr + 8, &y, 8);
+			if (f == 4)
+				memset(c.remote.addr + 4, 0, 12);
+		}
+		if ((r >> 12 & 7) == 0)
+			c.interface = ifs[rnd() % nifs];
+		bool ok = false;
+		const struct portspec_plan_entry *got = (const void *)1,
+						 *want = scan_ref(plan, &c);
+		assert_int_equal(portspec_plan_check(plan, &c, &ok, &got, NULL), PORTSPEC_OK);
+		if (ok != (want != NULL) || got != want) {
+			char buf[64];
+			fail_msg("random %zu: %s %s port %u %s interface %s: index %p, scan %p", i,
+				 portspec_direction_name(c.direction),
+				 portspec_protocol_name(c.protocol), c.port,
+				 portspec_cidr_format(&c.remote, buf, sizeof(buf)),
+				 c.interface ? c.interface : "(none)", (const void *)got,
+				 (const void *)want);
+		}
+	}
+	free(a.v);
+	return n;
+}
+
 /* ---- the kinds of plan values the index made ---- */
 
 struct kinds {
@@ -302,10 +404,7 @@ static void count_kinds(const struct portspec_policy *policy, struct kinds *k)
 		const struct ps_index *ix = plan->index;
 		for (size_t map = 0; map < PS_INDEX_PLAN_MAPS / 2; map++)
 			for (unsigned port = 1; port < NPORTS; port++) {
-				uint32_t v = plan->index_leaves[(size_t)plan->index_top[map * PS_INDEX_CHUNKS +
-										  (port >> 8)] *
-								       PS_INDEX_LEAF +
-							       (port & 255u)];
+				uint32_t v = ps_plan_value_at(plan, map, port);
 				if (!v)
 					continue;
 				if (v & 1) {
@@ -392,6 +491,50 @@ static void test_builtin_profiles(void **state)
 	assert_true(all.small > 0);
 	assert_true(all.large > 0);
 	assert_true(all.wide > 0);
+}
+
+/*
+ * Random connections against the scan, on the built-in spec's profiles and
+ * the generated spec, with the plans' byte leaves and, the palette limit
+ * lowered, with 16-bit leaves.
+ */
+static void test_random_queries(void **state)
+{
+	(void)state;
+	static const char *const site[] = {
+		"role=central", "cluster-peer=192.0.2.20", "inside=10.0.0.0/8",
+		"inside=2001:db8:1::/48", "appliance=192.0.2.1", "appliance=2001:db8::1",
+		"server=dns:2001:4860:4860::8888", "interface=outside:eth0,inside:eth1",
+		"ping=inside,outside", NULL};
+	static const char *const gsite[] = {"inside=10.0.0.0/8,172.16.0.0/12,2001:db8:1::/48",
+					    "cluster-peer=192.0.2.20", "appliance=192.0.2.1",
+					    "appliance=2001:db8::1", "interface=eth1", NULL};
+	const char *const *sites[2] = {site, gsite};
+	const char *path = getenv("PORTSPEC_INDEX_SPEC");
+	struct portspec_spec *specs[2] = {default_spec(), NULL};
+	struct portspec_error err = {0};
+	size_t per_plan = getenv("PORTSPEC_TEST_WRAPPER") ? 1000 : 10000;
+	if (!path)
+		fail_msg("PORTSPEC_INDEX_SPEC (a spec written by bench/gen-spec.py) is not set");
+	if (portspec_spec_load(path, &specs[1], &err))
+		fail_msg("%s: %s", path, err.text);
+	for (int narrow = 1; narrow >= 0; narrow--) {
+		ps_index_hot_limit = narrow ? PS_INDEX_HOT : 1;
+		for (size_t s = 0; s < 2; s++)
+			for (int prof = 0; prof < 2; prof++) {
+				struct portspec_policy *policy =
+					policy_of(specs[s], prof ? sites[s] : NULL);
+				/* the format asked for */
+				assert_int_equal(policy->index->pool8 != NULL, narrow);
+				for (int m = PORTSPEC_MODE_HOST; m <= PORTSPEC_MODE_GATEWAY; m++)
+					check_random(portspec_policy_plan(policy, (enum portspec_mode)m),
+						     per_plan);
+				portspec_policy_free(policy);
+			}
+	}
+	ps_index_hot_limit = PS_INDEX_HOT;
+	portspec_spec_free(specs[0]);
+	portspec_spec_free(specs[1]);
 }
 
 static void test_generated_spec(void **state)
@@ -565,6 +708,7 @@ int main(void)
 		cmocka_unit_test(test_zone_handles),
 		cmocka_unit_test(test_builtin_profiles),
 		cmocka_unit_test(test_generated_spec),
+		cmocka_unit_test(test_random_queries),
 		cmocka_unit_test(test_staircase),
 		cmocka_unit_test(test_wide_zone_maps),
 	};
