@@ -299,9 +299,45 @@ static void register_error_factory(PyObject *factory)
 /* Policy.is_allowed(zone, direction, protocol, port): the hot query, one
  * METH_FASTCALL method of the Policy handle (no argument tuple, no
  * SWIG dispatch); directions and protocols by name, as str or StrEnum. */
+/* The names of the directions and protocols as interned str: a literal
+ * "inbound" in a script is the same object, found without decoding it. */
+static PyObject *ps_py_names[8];
+static int ps_py_values[8];
+
+static const char *ps_py_utf8(PyObject *s, int *value, size_t first, size_t n)
+{
+	for (size_t i = first; i < first + n; i++)
+		if (s == ps_py_names[i]) {
+			*value = ps_py_values[i];
+			return "";
+		}
+	Py_ssize_t len = 0;
+	const char *text = PyUnicode_AsUTF8AndSize(s, &len);
+	if (text && strlen(text) != (size_t)len) {
+		PyErr_SetString(PyExc_ValueError, "is_allowed(): embedded null character");
+		return NULL;
+	}
+	*value = -1;
+	return text;
+}
+
+static int ps_py_intern_names(void)
+{
+	static const char *const names[] = {"inbound", "outbound", "tcp", "udp", "icmp", "icmpv6"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		ps_py_names[i] = PyUnicode_InternFromString(names[i]);
+		if (!ps_py_names[i])
+			return -1;
+		ps_py_values[i] = i < 2 ? (int)portspec_direction_from_name(names[i])
+				       : (int)portspec_protocol_from_name(names[i]);
+	}
+	return 0;
+}
+
 static PyObject *ps_py_is_allowed(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
 	const char *names[3];
+	int values[3] = {-1, -1, -1};
 	if (nargs != 4) {
 		PyErr_Format(PyExc_TypeError,
 			     "is_allowed() takes 4 arguments (zone, direction, protocol, port), %zd given",
@@ -309,19 +345,15 @@ static PyObject *ps_py_is_allowed(PyObject *self, PyObject *const *args, Py_ssiz
 		return NULL;
 	}
 	for (int i = 0; i < 3; i++) {
-		Py_ssize_t n = 0;
 		if (!PyUnicode_Check(args[i])) {
 			PyErr_Format(PyExc_TypeError, "is_allowed(): argument %d must be str, not %s",
 				     i + 1, Py_TYPE(args[i])->tp_name);
 			return NULL;
 		}
-		names[i] = PyUnicode_AsUTF8AndSize(args[i], &n);
+		/* zone: none interned; direction: 0, 1; protocol: 2 to 5 */
+		names[i] = ps_py_utf8(args[i], &values[i], i == 2 ? 2 : 0, i == 0 ? 0 : i == 1 ? 2 : 4);
 		if (!names[i])
 			return NULL;
-		if (strlen(names[i]) != (size_t)n) {
-			PyErr_SetString(PyExc_ValueError, "is_allowed(): embedded null character");
-			return NULL;
-		}
 	}
 	if (!PyLong_Check(args[3])) {
 		PyErr_Format(PyExc_TypeError, "is_allowed(): port must be int, not %s",
@@ -332,8 +364,9 @@ static PyObject *ps_py_is_allowed(PyObject *self, PyObject *const *args, Py_ssiz
 	long port = PyLong_AsLongAndOverflow(args[3], &overflow);
 	bool allowed = false;
 	enum portspec_status st = portspec_is_allowed(
-		((SwigPyObject *)self)->ptr, names[0], portspec_direction_from_name(names[1]),
-		portspec_protocol_from_name(names[2]),
+		((SwigPyObject *)self)->ptr, names[0],
+		values[1] >= 0 ? (enum portspec_direction)values[1] : portspec_direction_from_name(names[1]),
+		values[2] >= 0 ? (enum portspec_protocol)values[2] : portspec_protocol_from_name(names[2]),
 		overflow || port < 0 || port > (long)UINT_MAX ? UINT_MAX : (unsigned)port, &allowed,
 		NULL, ps_b_err_reset());
 	if (st != PORTSPEC_OK) {
@@ -355,7 +388,8 @@ static PyMethodDef ps_py_is_allowed_def = {
 	{
 		SwigPyClientData *ps_cd = SWIGTYPE_p_portspec_policy->clientdata;
 		PyTypeObject *t = ps_cd ? ps_cd->pytype : NULL;
-		PyObject *descr = t ? PyDescr_NewMethod(t, &ps_py_is_allowed_def) : NULL;
+		PyObject *descr = t && ps_py_intern_names() == 0
+					  ? PyDescr_NewMethod(t, &ps_py_is_allowed_def) : NULL;
 		if (!descr || PyDict_SetItemString(t->tp_dict, "is_allowed", descr) < 0) {
 			Py_XDECREF(descr);
 			return NULL;

@@ -155,8 +155,9 @@ class _CEnum(enum.StrEnum):
         return type(self)._values[self]  # type: ignore[attr-defined]
 
 
-def _c_values(cls: type[_CEnum], name_of: Callable[[int], Optional[str]]) -> None:
-    cls._values = {cls(n): i for i in range(1, 16) if (n := name_of(i)) and n in cls._value2member_map_}
+def _c_values(cls: type[_CEnum], values: dict) -> None:
+    cls._values = values  # member -> C value
+    cls._members = {i: m for m, i in values.items()}  # C value -> member
 
 
 class Direction(_CEnum):
@@ -217,8 +218,9 @@ class Hook(_CEnum):
 for _cls, _fn in ((Direction, _core.direction_name), (Protocol, _core.protocol_name),
                   (Level, _core.level_name), (Role, _core.role_name),
                   (ZoneKind, _core.zone_kind_name), (Hook, _core.hook_name)):
-    _c_values(_cls, _fn)
-Mode._values = {Mode.HOST: _core.MODE_HOST, Mode.GATEWAY: _core.MODE_GATEWAY}
+    _c_values(_cls, {_cls(n): i for i in range(1, 16)
+                     if (n := _fn(i)) and n in _cls._value2member_map_})
+_c_values(Mode, {Mode.HOST: _core.MODE_HOST, Mode.GATEWAY: _core.MODE_GATEWAY})
 del _cls, _fn
 
 
@@ -311,10 +313,10 @@ class Flow:
         if h is None:
             return None
         c, s = _core, _core.flow_service(h)
-        return cls(c.service_name(s), Protocol(c.protocol_name(c.flow_protocol(h))),
+        return cls(c.service_name(s), Protocol._members[c.flow_protocol(h)],
                    c.flow_port_first(h), c.flow_port_last(h),
-                   Direction(c.direction_name(c.flow_direction(h))), c.zone_name(c.flow_zone(h)),
-                   Level(c.level_name(c.flow_level(h))), c.interface_name(c.flow_interface(h)),
+                   Direction._members[c.flow_direction(h)], c.zone_name(c.flow_zone(h)),
+                   Level._members[c.flow_level(h)], c.interface_name(c.flow_interface(h)),
                    Either(c.flow_either(h)),
                    Addresses(_items(c.flow_address_count, c.flow_address, h)),
                    c.service_title(s), c.service_note(s), c.service_helper(s))
@@ -337,10 +339,10 @@ class Service:
         if h is None:
             return None
         c = _core
-        ports = tuple((Protocol(c.protocol_name(p)), first, last) for _, p, first, last in
+        ports = tuple((Protocol._members[p], first, last) for _, p, first, last in
                       (c.service_port(h, i) for i in range(c.service_port_count(h))))
         return cls(c.service_name(h), c.service_title(h), c.service_description(h),
-                   c.service_note(h), c.service_helper(h), Level(c.level_name(c.service_level(h))),
+                   c.service_note(h), c.service_helper(h), Level._members[c.service_level(h)],
                    ports)
 
 
@@ -589,8 +591,7 @@ class Spec(_Handle):
 
     def zones(self) -> list[Zone]:
         """The zones, in declaration order."""
-        return [Zone(_core.zone_name(z), _core.zone_title(z), ZoneKind(
-            _core.zone_kind_name(_core.zone_kind(z))))
+        return [Zone(_core.zone_name(z), _core.zone_title(z), ZoneKind._members[_core.zone_kind(z)])
             for z in _items(_core.spec_zone_count, _core.spec_zone, self._h)]
 
     def interfaces(self) -> list[str]:
@@ -706,7 +707,7 @@ class Profile(_Handle):
     @property
     def role(self) -> Role:
         """The cluster role."""
-        return Role(_core.role_name(_core.profile_role(self._h)))
+        return Role._members[_core.profile_role(self._h)]
 
     @property
     def uses_examples(self) -> bool:
@@ -744,13 +745,23 @@ class Policy(_Handle):
         """The flow that allows the connection, or None when it is denied."""
         _, flow = _core.is_allowed(self._h, zone, _core.direction_from_name(direction),
                                    _core.protocol_from_name(protocol), port)
-        return Flow._of(flow)
+        return None if flow is None else self._flows()[1][int(flow)]
+
+    def _flows(self) -> tuple[tuple[Flow, ...], dict[int, Flow]]:
+        """The flows, built once (a policy is immutable), and by handle."""
+        cache = self.__dict__.get("_cache")
+        if cache is None:
+            hs = _items(_core.policy_flow_count, _core.policy_flow, self._h)
+            flows = tuple(map(Flow._of, hs))
+            cache = self._cache = (flows, {int(h): f for h, f in zip(hs, flows)})
+        return cache
 
     def flows(self, level: Union[None, str, Iterable[str]] = None, zone: Optional[str] = None,
               direction: Optional[str] = None, protocol: Optional[str] = None) -> list[Flow]:
         """The flows matching a filter; each argument left None matches anything
         (``level`` may be a list of levels)."""
-        return [Flow._of(f) for f in _walk(
+        by_handle = self._flows()[1]
+        return [by_handle[int(f)] for f in _walk(
             _core.policy_find, self._h, _levels(level),
             None if zone is None else self._spec._zone(zone),
             0 if direction is None else Direction.of(direction, "direction")._c,
@@ -808,13 +819,15 @@ class Policy(_Handle):
         return _core.policy_flow_count(self._h)
 
     def __iter__(self) -> Iterator[Flow]:
-        h = self._h
-        return (Flow._of(_core.policy_flow(h, i)) for i in range(_core.policy_flow_count(h)))
+        return iter(self._flows()[0])
 
     def __getitem__(self, index: Union[int, slice]) -> Union[Flow, list[Flow]]:
         if isinstance(index, slice):
-            return list(self)[index]
-        return Flow._of(_core.policy_flow(self._h, range(len(self))[index]))
+            return list(self._flows()[0][index])
+        try:
+            return self._flows()[0][index]
+        except IndexError:
+            raise IndexError("flow index out of range") from None
 
     def _describe(self) -> str:
         return f"{self._spec.name!r}, {len(self)} flows"
@@ -859,7 +872,9 @@ class Plan:
             None if address is None else str(address),
             None if zone is None else p.spec._zone(zone), _core.protocol_from_name(protocol),
             port, interface)
-        return Verdict(allowed, None if index is None else self.entries[index], Flow._of(flow),
+        if flow is not None:
+            flow = p._flows()[1].get(int(flow)) or Flow._of(flow)
+        return Verdict(allowed, None if index is None else self.entries[index], flow,
                        tuple(zones), reason, tuple(changes))
 
     def __repr__(self) -> str:
