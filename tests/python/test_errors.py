@@ -134,6 +134,15 @@ def test_profile_error(spec):
         spec.profile(outside="10.0.0.0/8")
     with pytest.raises(portspec.ProfileError):
         spec.profile(required_only="perhaps")
+    # From a keyword: the key, the keyword, and no place (it is not a file).
+    with pytest.raises(portspec.ProfileError) as info:
+        spec.profile(cluster_peer=["192.0.2.1", "not-an-address"])
+    e = info.value
+    assert e.key == "cluster-peer" and "keyword argument cluster_peer" in str(e)
+    assert (e.filename, e.line, e.column) == (None, None, None)
+    with pytest.raises(portspec.ProfileError) as info:
+        spec.profile().set("inside", "not-an-address")
+    assert info.value.key == "inside" and info.value.line is None
 
 
 def test_profile_parse_error_has_the_place(spec):
