@@ -108,7 +108,6 @@ PS_HANDLE(portspec_policy, Policy)
 %ignore portspec_explanation_free;
 %ignore portspec_plan_check;
 %ignore portspec_plan_explain;
-%ignore portspec_plan_entry;
 %ignore portspec_render_options;
 %ignore portspec_render;
 %ignore portspec_render_to_file;
