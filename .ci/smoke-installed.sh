@@ -72,9 +72,9 @@ grep -q '^table inet ' "$tmp/site.nft" || fail "render-site.py rendered no nft t
 ok "the installed Python example renders"
 
 out=$(cd "$tmp" && lua5.4 -e 'local p = require("portspec")
-local spec = p.Spec(nil, nil, nil)
+local policy = p.policy_new(p.spec_new_default(), nil)
 print(package.searchpath("portspec", package.cpath))
-print(p.Policy(spec, nil):is_allowed("outside", "inbound", "tcp", 25))') || fail "lua5.4 cannot require portspec"
+print((p.is_allowed(policy, "outside", p.INBOUND, p.TCP, 25)))') || fail "lua5.4 cannot require portspec"
 case $out in
 "$prefix"/lib/*) ;;
 *) fail "lua5.4 loaded portspec from $(echo "$out" | head -n 1), not from $prefix" ;;

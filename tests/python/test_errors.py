@@ -134,6 +134,15 @@ def test_profile_error(spec):
         spec.profile(outside="10.0.0.0/8")
     with pytest.raises(portspec.ProfileError):
         spec.profile(required_only="perhaps")
+    # From a keyword: the key, the keyword, and no place (it is not a file).
+    with pytest.raises(portspec.ProfileError) as info:
+        spec.profile(cluster_peer=["192.0.2.1", "not-an-address"])
+    e = info.value
+    assert e.key == "cluster-peer" and "keyword argument cluster_peer" in str(e)
+    assert (e.filename, e.line, e.column) == (None, None, None)
+    with pytest.raises(portspec.ProfileError) as info:
+        spec.profile().set("inside", "not-an-address")
+    assert info.value.key == "inside" and info.value.line is None
 
 
 def test_profile_parse_error_has_the_place(spec):
@@ -258,7 +267,7 @@ def test_failed_constructor_leaves_a_safe_object(make):
             assert "not created" in repr(obj)
             with pytest.raises(ValueError):
                 if isinstance(obj, portspec.Policy):
-                    obj.flow_count()
+                    len(obj)
                 else:
                     obj.to_string()
     assert seen

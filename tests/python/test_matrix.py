@@ -150,7 +150,7 @@ def test_cluster_ports(spec):
 def test_policy_from_profile_object_and_dict(spec):
     profile = spec.profile(dns="inside")
     a = spec.policy(profile)
-    b = spec.policy({"dns": "inside"})
+    b = spec.policy(**{"dns": "inside"})
     c = spec.policy(dns="inside")
     assert list(a) == list(b) == list(c)
     assert not a.is_allowed("outside", "outbound", "udp", 53)
