@@ -304,9 +304,28 @@ enum portspec_status ps_profile_error_at(const struct portspec_profile *pr,
 bool ps_profile_in_zone(const struct portspec_profile *pr, size_t z,
 			const struct portspec_cidr *addr);
 
-/* Is @name one of the profile's own keys (role, interface, appliance, ...)?  A zone or
- * service may not take such a name: profiles set zones and services by name, beside
- * these keys (portspec(5) NAMES). */
+/*
+ * The profile keys, one table (profile.c): what portspec_profile_set()
+ * dispatches on, and what the checks of the documentation (the header, the
+ * manual, the shell completion) compare with.  A family of keys is named by
+ * a pattern ("<zone>-interface") and matched by `match`, which gives the
+ * zone or service the key names (SIZE_MAX: not of the family).
+ */
+struct ps_profile_key {
+	const char *name;    /* the key, or a family's pattern */
+	const char *same_as; /* NULL, or the key this name is another spelling of */
+	bool list;           /* the value is a list: items set one by one */
+	size_t (*match)(const struct portspec_spec *spec, const char *key);
+	enum portspec_status (*set)(struct portspec_profile *pr, const char *key,
+				    const char *value, size_t which, struct portspec_error *err);
+};
+const struct ps_profile_key *ps_profile_keys(size_t *n);
+/* The key that `key` is for @spec (*which: its zone or service), or NULL. */
+const struct ps_profile_key *ps_profile_find_key(const struct portspec_spec *spec,
+						 const char *key, size_t *which);
+/* Is @name one of the profile's own keys (role, interface, appliance, ...: the table's
+ * fixed names)?  A zone or service may not take such a name: profiles set zones and
+ * services by name, beside these keys (portspec(5) NAMES). */
 bool ps_profile_fixed_key(const char *name);
 /* The suffix of a gateway interface key (ZONE-interface); no zone or service ends in it. */
 #define PS_INTERFACE_KEY_SUFFIX "-interface"
