@@ -33,6 +33,31 @@
 #define PS_MAX_ADDRESSES 4096u
 #define PS_MAX_POLICY_FLOWS 1000000u /* flows before deduplication, x server addresses */
 
+/* Numbers the protocols fix. */
+#define PS_MAX_PORT 65535u      /* TCP and UDP ports are 16 bits (and 0 is no port) */
+#define PS_MAX_ICMP_TYPE 255u   /* ICMP and ICMPv6 types are one byte */
+#define PS_ICMP_ECHO_REQUEST 8u /* RFC 792 */
+#define PS_ICMPV6_ECHO_REQUEST 128u /* RFC 4443 */
+#define PS_MAX_IFNAME 15u       /* Linux interface names: IFNAMSIZ (16) with the NUL */
+
+#define PS_COUNT(a) (sizeof(a) / sizeof((a)[0])) /* the elements of an array */
+
+/* Address families: struct portspec_cidr's family is 4 or 6, and per-family
+ * arrays hold IPv4 at [0], IPv6 at [1]. */
+#define PS_FAMILY_V4 4u
+#define PS_FAMILY_V6 6u
+#define PS_NFAMILIES 2u
+#define PS_FAMILY_AT(f) ((f) ? PS_FAMILY_V6 : PS_FAMILY_V4) /* the family of index f */
+#define PS_V4_BYTES 4u   /* an IPv4 address; it fills the first bytes of an address */
+#define PS_ADDR_BYTES 16u /* an address of either family: IPv6's size */
+#define PS_HOST_PREFIX(family) ((family) == PS_FAMILY_V4 ? 32u : 128u) /* one address */
+
+/* Text buffers: an address as portspec_cidr_format() writes it (an IPv6
+ * address is at most 45 characters, then "/128"); a list of names quoted in
+ * a message, half of portspec_error.text so that the rest of it fits. */
+#define PS_CIDR_TEXT 64u
+#define PS_NAMES_TEXT 256u
+
 /* ---- allocation (alloc.c): every allocation goes through these ---- */
 void *ps_malloc(size_t size);
 void *ps_calloc(size_t n, size_t size);

@@ -188,7 +188,7 @@ static void put_cidrs(struct ps_buf *b, const char *prefix, const char *key,
 		return;
 	ps_buf_printf(b, "%s%s = ", prefix, key);
 	for (size_t i = 0; i < l->count; i++) {
-		char buf[64];
+		char buf[PS_CIDR_TEXT];
 		ps_buf_printf(b, "%s%s", i ? ", " : "",
 			      portspec_cidr_format(&l->items[i], buf, sizeof(buf)));
 	}
@@ -278,7 +278,7 @@ static void put_narrowing(struct ps_buf *b, const struct portspec_spec *spec, co
 {
 	for (size_t i = 0; i < spec->nservices; i++)
 		for (size_t k = 0; k < lists[i].count; k++) {
-			char buf[64];
+			char buf[PS_CIDR_TEXT];
 			ps_buf_printf(b, "%s = %s:%s\n", key, spec->services[i].name,
 				      portspec_cidr_format(&lists[i].items[k], buf, sizeof(buf)));
 		}

@@ -67,16 +67,33 @@ static bool list_examples(struct ps_cidr_list *l, const char *const *examples)
 	return true;
 }
 
+/*
+ * The examples of the zones of a kind after the first.  Networks: the /29s of
+ * 203.0.113.0/24 in turn (32 of them, 8 addresses each; more zones than that
+ * start over), and the /64s 2001:db8:3::, 2001:db8:4::... (2001:db8:2:: is
+ * the first zone's).  Peers: from 198.51.100.20 up, 200 addresses (below .220,
+ * clear of the appliance's .10 and the first zone's .11 and .12, never past
+ * .255), and 2001:db8:100::20 up.
+ */
+#define EXAMPLE_V4_NETS 32u        /* the /29s in a /24 */
+#define EXAMPLE_V4_NET_SIZE 8u     /* the addresses of a /29 */
+#define EXAMPLE_V6_FIRST_NET 3u    /* 2001:db8:3::/64 */
+#define EXAMPLE_V4_FIRST_PEER 20u  /* 198.51.100.20 */
+#define EXAMPLE_V4_PEERS 200u
+#define EXAMPLE_V6_FIRST_PEER 0x20u /* 2001:db8:100::20 */
+
 /* Examples for the n-th (from 0) zone of a kind after the first. */
 static bool list_more_examples(struct ps_cidr_list *l, enum portspec_zone_kind kind, size_t n)
 {
-	char v4[32], v6[48];
+	char v4[PS_CIDR_TEXT], v6[PS_CIDR_TEXT];
 	if (kind == PORTSPEC_ZONE_NETWORKS) {
-		snprintf(v4, sizeof(v4), "203.0.113.%zu/29", (n % 32) * 8);
-		snprintf(v6, sizeof(v6), "2001:db8:%zx::/64", n + 3);
+		snprintf(v4, sizeof(v4), "203.0.113.%zu/29",
+			 (n % EXAMPLE_V4_NETS) * EXAMPLE_V4_NET_SIZE);
+		snprintf(v6, sizeof(v6), "2001:db8:%zx::/64", n + EXAMPLE_V6_FIRST_NET);
 	} else {
-		snprintf(v4, sizeof(v4), "198.51.100.%zu", 20 + n % 200);
-		snprintf(v6, sizeof(v6), "2001:db8:100::%zx", 0x20 + n);
+		snprintf(v4, sizeof(v4), "198.51.100.%zu",
+			 EXAMPLE_V4_FIRST_PEER + n % EXAMPLE_V4_PEERS);
+		snprintf(v6, sizeof(v6), "2001:db8:100::%zx", EXAMPLE_V6_FIRST_PEER + n);
 	}
 	l->example = true;
 	return list_add_text(l, v4) && list_add_text(l, v6);
@@ -323,7 +340,7 @@ static enum portspec_status perr(struct portspec_error *err, enum portspec_statu
 bool ps_valid_ifname(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
-	if (n == 0 || n > 15 || s[0] == '-' || s[0] == '.')
+	if (n == 0 || n > PS_MAX_IFNAME || s[0] == '-' || s[0] == '.')
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
@@ -334,6 +351,11 @@ bool ps_valid_ifname(const char *s)
 	return true;
 }
 
+/* How much of the service list an unknown service's error shows, in bytes:
+ * the start of a big spec's list, and room in portspec_error.text (512)
+ * for the rest of the message. */
+#define SERVICE_NAMES_SHOWN 300u
+
 static const struct portspec_service *need_service(const struct portspec_profile *pr,
 						   const char *name, struct portspec_error *err)
 {
@@ -341,7 +363,7 @@ static const struct portspec_service *need_service(const struct portspec_profile
 	if (!svc) {
 		struct ps_buf names;
 		ps_buf_init(&names);
-		for (size_t i = 0; i < pr->spec->nservices && names.len < 300; i++)
+		for (size_t i = 0; i < pr->spec->nservices && names.len < SERVICE_NAMES_SHOWN; i++)
 			ps_buf_printf(&names, "%s%s", i ? ", " : "", pr->spec->services[i].name);
 		perr(err, PORTSPEC_E_UNKNOWN, "unknown service '%.64s'; the services are: %s", name,
 		     names.data && !names.failed ? names.data : "");
@@ -424,7 +446,7 @@ static enum portspec_status add_address(struct portspec_profile *pr, struct ps_c
 	enum portspec_status st = portspec_cidr_parse(value, &c, err);
 	if (st)
 		return st;
-	if (host && c.prefix != (c.family == 4 ? 32 : 128))
+	if (host && c.prefix != PS_HOST_PREFIX(c.family))
 		return perr(err, PORTSPEC_E_PROFILE,
 			    "%s takes a single address, not the network '%.64s'", key, value);
 	drop_examples(pr);
@@ -476,7 +498,7 @@ static enum portspec_status zone_mask(struct portspec_profile *pr, const char *k
 				      uint32_t *out, struct portspec_error *err)
 {
 	const struct portspec_spec *spec = pr->spec;
-	char where[256] = "";
+	char where[PS_NAMES_TEXT] = "";
 	size_t off = 0;
 	for (size_t z = 0; z < spec->nzones && off < sizeof(where); z++)
 		if (allowed & (1u << z))
@@ -736,7 +758,7 @@ static const struct ps_profile_key profile_keys[] = {
 
 const struct ps_profile_key *ps_profile_keys(size_t *n)
 {
-	*n = sizeof(profile_keys) / sizeof(profile_keys[0]);
+	*n = PS_COUNT(profile_keys);
 	return profile_keys;
 }
 

@@ -14,6 +14,7 @@
  * token or per line, and no text is appended byte by byte.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,14 +30,24 @@ struct token {
 	uint8_t kind;    /* enum tok_kind */
 };
 
+/* A port token as the overlap and ICMP errors quote it: "65535-65535" needs
+ * 12 bytes; a longer token is no port and is cut. */
+#define PORT_TEXT 24u
+
 struct port_at {
 	struct ps_portrange r;
 	unsigned line, column;
 	size_t order;
-	char text[24];
+	char text[PORT_TEXT];
 };
 
-#define LINE_PAD 8u /* bytes after a line in the line buffer */
+#define WORD 8u     /* bytes read at a time: one uint64_t */
+#define LINE_PAD 8u /* bytes after a line in the line buffer: one WORD read past its end */
+
+/* First allocations, then doubling: most services have a few port ranges,
+ * most specs a few dozen flow statements. */
+#define FIRST_PORTS 16u
+#define FIRST_FLOWS 16u
 
 struct parser {
 	const char *file;
@@ -185,10 +196,10 @@ static size_t first_zero_byte(uint64_t x)
 {
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	/* ZERO_BYTES marks extra bytes only after a zero one, higher up. */
-	return (size_t)__builtin_ctzll(ZERO_BYTES(x)) / 8;
+	return (size_t)__builtin_ctzll(ZERO_BYTES(x)) / CHAR_BIT;
 #elif defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 	/* Exactly the zero bytes: no borrow crosses a byte. */
-	return (size_t)__builtin_clzll(~(((x & ~HIGHS) + ~HIGHS) | x | ~HIGHS)) / 8;
+	return (size_t)__builtin_clzll(~(((x & ~HIGHS) + ~HIGHS) | x | ~HIGHS)) / CHAR_BIT;
 #else
 	unsigned char bytes[sizeof(x)];
 	memcpy(bytes, &x, sizeof(x));
@@ -213,7 +224,7 @@ static size_t next_line(struct parser *p, const char *s, size_t left, bool *more
 	size_t limit = left < PS_MAX_LINE + 1 ? left : PS_MAX_LINE + 1;
 	uint64_t seen = 0; /* high bits: a NUL or a byte above 0x7f (maybe after the end) */
 	size_t i = 0;
-	for (; i + 8 <= limit; i += 8) {
+	for (; i + WORD <= limit; i += WORD) {
 		uint64_t w = word_at(s + i);
 		memcpy(b + i, &w, sizeof(w));
 		seen |= w | (w - ONES);
@@ -249,8 +260,8 @@ static enum portspec_status check_bytes(struct parser *p, const char *line, size
 	size_t i = 0;
 	for (;;) {
 		while (i < n && !((word_at(line + i) | (word_at(line + i) - ONES)) & HIGHS))
-			i += 8;
-		for (size_t end = i + 8 < n ? i + 8 : n; i < end;) {
+			i += WORD;
+		for (size_t end = i + WORD < n ? i + WORD : n; i < end;) {
 			unsigned char c = (unsigned char)line[i];
 			if (c == '\0')
 				return fail(p, PORTSPEC_E_PARSE, (unsigned)i + 1,
@@ -299,8 +310,8 @@ static bool string_run(char *b, size_t start, size_t *i, size_t *k)
 	size_t run = *i, j = run;
 	for (;;) {
 		while (!string_stop(word_at(b + j)))
-			j += 8;
-		size_t end = j + 8;
+			j += WORD;
+		size_t end = j + WORD;
 		while (j < end && !(cls(b[j]) & C_STR))
 			j++;
 		if (j < end)
@@ -531,6 +542,10 @@ static enum portspec_status string_statement(struct parser *p, char **slot, unsi
 	return PORTSPEC_OK;
 }
 
+/* The digits of an out-of-range port that its error shows: more than any
+ * number needs to be recognized. */
+#define PORT_SHOWN 20
+
 static enum portspec_status parse_port(struct parser *p, const struct token *t,
 				       const char *s, const char *end, unsigned long *out)
 {
@@ -544,13 +559,13 @@ static enum portspec_status parse_port(struct parser *p, const struct token *t,
 			return fail(p, PORTSPEC_E_PARSE, t->column,
 				    "expected a port number or range such as 443 or 1024-2048, "
 				    "found '%.64s'", t->text);
-		if (v <= 65535)
+		if (v <= PS_MAX_PORT) /* past it v stays too big, without overflowing */
 			v = v * 10 + (unsigned long)(*c - '0');
 	}
-	if (v < 1 || v > 65535)
+	if (v < 1 || v > PS_MAX_PORT)
 		return fail(p, PORTSPEC_E_PARSE, t->column,
 			    "port '%.*s' is out of range; ports are 1 to 65535",
-			    (int)(end - s > 20 ? 20 : end - s), s);
+			    (int)(end - s > PORT_SHOWN ? PORT_SHOWN : end - s), s);
 	*out = v;
 	return PORTSPEC_OK;
 }
@@ -593,7 +608,7 @@ static enum portspec_status ports_statement(struct parser *p, struct portspec_se
 				    "service '%s' has more than %u port ranges; merge ranges",
 				    svc->name, PS_MAX_PORTS_PER_SERVICE);
 		if (svc->nports == p->port_at_cap) {
-			size_t cap = p->port_at_cap ? p->port_at_cap * 2 : 16;
+			size_t cap = p->port_at_cap ? p->port_at_cap * 2 : FIRST_PORTS;
 			struct port_at *a = ps_reallocarray(p->port_at, cap, sizeof(*a));
 			if (!a)
 				return nomem(p);
@@ -627,10 +642,13 @@ static int cmp_port_at(const void *a, const void *b)
 }
 
 /* Sorts by cmp_port_at, a total order: any sort gives the same result.
- * Most services have one or two ranges, where qsort's overhead dominates. */
+ * Most services have one or two ranges, where qsort's overhead dominates;
+ * insertion sort up to INSERTION_SORT_MAX ranges. */
+#define INSERTION_SORT_MAX 8u
+
 static void sort_port_at(struct port_at *at, size_t n)
 {
-	if (n > 8) {
+	if (n > INSERTION_SORT_MAX) {
 		qsort(at, n, sizeof(*at), cmp_port_at);
 		return;
 	}
@@ -663,7 +681,7 @@ static enum portspec_status sort_ports(struct parser *p, struct portspec_service
 		if (at[i].r.first <= at[widest].r.last) {
 			const struct port_at *later = at[i].order > at[widest].order ? &at[i] : &at[widest];
 			const struct port_at *other = later == &at[i] ? &at[widest] : &at[i];
-			char range[16];
+			char range[sizeof("65535-65535")];
 			if (other->r.first == other->r.last)
 				snprintf(range, sizeof(range), "%u", other->r.first);
 			else
@@ -766,7 +784,7 @@ static enum portspec_status icmp_statement(struct parser *p, struct portspec_ser
 	size_t before = svc->nports;
 	enum portspec_status st = ports_statement(p, svc, proto);
 	for (size_t i = before; !st && i < svc->nports; i++)
-		if (p->port_at[i].r.last > 255)
+		if (p->port_at[i].r.last > PS_MAX_ICMP_TYPE)
 			return fail(p, PORTSPEC_E_PARSE, p->port_at[i].column,
 				    "ICMP type '%s' is out of range; %s types are 1 to 255 "
 				    "(8 and 128: echo request)", p->port_at[i].text, p->toks[0].text);
@@ -964,7 +982,7 @@ static enum portspec_status zone_statement(struct parser *p)
 		return fail(p, PORTSPEC_E_PARSE, p->ntoks < 3 ? p->toks[1].column : p->toks[2].column,
 			    "expected the zone's kind after its name: %s", kinds);
 	enum portspec_zone_kind kind = 0;
-	for (unsigned k = 1; k <= 3; k++)
+	for (unsigned k = PORTSPEC_ZONE_NETWORKS; k <= PORTSPEC_ZONE_PEERS; k++)
 		if (strcmp(p->toks[2].text, portspec_zone_kind_name((enum portspec_zone_kind)k)) == 0)
 			kind = (enum portspec_zone_kind)k;
 	if (!kind)
@@ -1039,7 +1057,8 @@ static enum portspec_status flow_roles(struct parser *p, const struct token *r, 
 		const char *comma = memchr(s, ',', (size_t)(end - s));
 		size_t n = (size_t)((comma ? comma : end) - s);
 		if (n) {
-			/* A longer word is no role; the message shows 32 bytes of it. */
+			/* A longer word is no role (the longest is "standalone"); the
+			 * message shows 32 bytes of it. */
 			char w[40];
 			size_t k = n < sizeof(w) - 1 ? n : sizeof(w) - 1;
 			memcpy(w, s, k);
@@ -1125,7 +1144,7 @@ static enum portspec_status flow_head(struct parser *p, struct ps_spec_flow *flo
 		return st;
 	size_t zone = ps_spec_zone_index(spec, p->toks[2].text);
 	if (zone == SIZE_MAX) {
-		char zl[256];
+		char zl[PS_NAMES_TEXT];
 		return fail(p, PORTSPEC_E_UNKNOWN, p->toks[2].column,
 			    "unknown zone '%s'; the zones declared so far are: %s", p->toks[2].text,
 			    zone_list(spec, zl, sizeof(zl)));
@@ -1207,7 +1226,7 @@ static enum portspec_status add_flow(struct parser *p, const struct ps_spec_flow
 	struct portspec_spec *spec = p->spec;
 	/* Grow by doubling: a spec may have up to PS_MAX_FLOW_STATEMENTS. */
 	if (spec->nflows == p->capflows) {
-		size_t cap = p->capflows ? p->capflows * 2 : 16;
+		size_t cap = p->capflows ? p->capflows * 2 : FIRST_FLOWS;
 		struct ps_spec_flow *fl = ps_reallocarray(spec->flows, cap, sizeof(*fl));
 		if (!fl)
 			return nomem(p);
@@ -1346,9 +1365,9 @@ static enum portspec_status parser_begin(struct parser *p, const char *filename,
 		return ps_error_set(err, PORTSPEC_E_NOMEM, filename, 0, 0, "out of memory");
 	atomic_init(&p->spec->refs, 1);
 	p->spec->filename = ps_arena_strndup(&p->spec->arena, filename, strlen(filename));
-	/* Room for the longest line there can be, the eight bytes next_line
-	 * may copy after it, and the padding. */
-	p->linebuf = ps_malloc(longest + 8 + LINE_PAD);
+	/* Room for the longest line there can be, the WORD next_line may copy
+	 * after it, and the padding. */
+	p->linebuf = ps_malloc(longest + WORD + LINE_PAD);
 	if (!p->spec->filename || !p->linebuf)
 		return nomem(p);
 	return PORTSPEC_OK;
