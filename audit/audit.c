@@ -568,7 +568,7 @@ static enum portspec_status audit_flow(struct build *bd, struct pa_ctx *ctx,
 		if (e->kind != PORTSPEC_ENTRY_FLOW || e->family != family)
 			continue;
 		size_t nranges;
-		const struct portspec_plan_port *ranges = pa_entry_ranges(e, &nranges);
+		const struct portspec_plan_port *ranges = ps_plan_entry_ranges(e, &nranges);
 		for (size_t k = 0; !st && k < nranges; k++) {
 			const struct portspec_plan_port *p = &ranges[k];
 			bool serves = false;
@@ -1029,7 +1029,7 @@ static enum portspec_status audit_family(struct build *bd, unsigned family)
 			continue;
 		}
 		size_t nranges;
-		const struct portspec_plan_port *ranges = pa_entry_ranges(e, &nranges);
+		const struct portspec_plan_port *ranges = ps_plan_entry_ranges(e, &nranges);
 		for (size_t k = 0; !st && k < nranges; k++)
 			for (size_t j = 0; !st && j < ranges[k].flow_count; j++) {
 				const struct portspec_flow *f = ranges[k].flows[j];

@@ -84,7 +84,6 @@ bool pa_set_contains(const struct pa_set *s, struct pa_u128 v);
 
 /* Addresses: text to value (family 4 or 6, or 0 to accept either). */
 bool pa_entry_is_icmp(const struct portspec_plan_entry *e);
-const struct portspec_plan_port *pa_entry_ranges(const struct portspec_plan_entry *e, size_t *n);
 struct pa_u128 pa_addr_value(unsigned family, const unsigned char *bytes);
 bool pa_addr_parse(const char *text, unsigned family, unsigned *family_out,
 		   struct pa_u128 *out);

@@ -387,9 +387,4 @@ bool pa_entry_is_icmp(const struct portspec_plan_entry *e)
 	return e->protocol == PORTSPEC_ICMP || e->protocol == PORTSPEC_ICMPV6;
 }
 
-/* A FLOW entry's ranges: destination ports, or ICMP message types. */
-const struct portspec_plan_port *pa_entry_ranges(const struct portspec_plan_entry *e, size_t *n)
-{
-	*n = pa_entry_is_icmp(e) ? e->icmp_type_count : e->port_count;
-	return pa_entry_is_icmp(e) ? e->icmp_types : e->ports;
-}
+

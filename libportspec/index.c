@@ -43,9 +43,7 @@ static unsigned icmp_family(unsigned protocol)
 static const struct portspec_plan_port *entry_keys(const struct portspec_plan_entry *e,
 						   size_t *n)
 {
-	bool icmp = ps_protocol_is_icmp(e->protocol);
-	*n = icmp ? e->icmp_type_count : e->port_count;
-	return icmp ? e->icmp_types : e->ports;
+	return ps_plan_entry_ranges(e, n);
 }
 
 /* ---- growing arrays ---- */

@@ -361,6 +361,19 @@ enum portspec_status ps_profile_clone(const struct portspec_profile *src,
 				      struct portspec_profile **out);
 bool ps_cidr_contains(const struct portspec_cidr *net, const struct portspec_cidr *addr);
 
+/*
+ * The ranges a plan entry's ports or types match: a FLOW entry's ports, or
+ * its ICMP message types (ICMP flows; the established entries carry the
+ * ICMP errors that pass with a connection).  *n of them.  One definition for
+ * the index and the audit library, which compiles this header in.
+ */
+static inline const struct portspec_plan_port *ps_plan_entry_ranges(const struct portspec_plan_entry *e,
+								     size_t *n)
+{
+	*n = e->icmp_type_count ? e->icmp_type_count : e->port_count;
+	return e->icmp_type_count ? e->icmp_types : e->ports;
+}
+
 /* ---- the policy ---- */
 struct portspec_flow {
 	const struct portspec_service *service;
