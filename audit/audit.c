@@ -369,16 +369,7 @@ static void rules_json(const struct pa_ctx *ctx, const struct pa_results *r, siz
 
 static void rule_line(const struct portspec_ruleset *rs, uint32_t rule, struct ps_buf *out)
 {
-	if (rule == PA_NONE) {
-		ps_buf_puts(out, "no rule (nothing filters this hook)");
-		return;
-	}
-	pa_rule_where(rs, rule, out);
-	const struct pa_rule *r = &rs->rules[rule];
-	if (r->action != PA_ACT_POLICY && r->text) {
-		ps_buf_puts(out, ": ");
-		pa_put_text(out, r->text);
-	}
+	pa_rule_line(rs, rule, "no rule (nothing filters this hook)", out);
 }
 
 static void rules_text(const struct pa_ctx *ctx, const struct pa_results *r, size_t from,

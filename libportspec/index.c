@@ -56,17 +56,7 @@ static const struct portspec_plan_port *entry_keys(const struct portspec_plan_en
 /* Room for @more elements of @size bytes after the first @n of *@v. */
 static bool reserve(void **v, size_t *cap, size_t n, size_t more, size_t size)
 {
-	if (n + more <= *cap)
-		return true;
-	size_t c = *cap ? *cap : FIRST_CAP;
-	while (c < n + more)
-		c *= 2;
-	void *g = ps_reallocarray(*v, c, size);
-	if (!g)
-		return false;
-	*v = g;
-	*cap = c;
-	return true;
+	return n + more <= *cap || ps_grow(v, cap, n + more, size, FIRST_CAP);
 }
 
 /* Shrinks *@v of capacity *@cap to its @n elements of @size bytes. */

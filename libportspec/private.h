@@ -63,6 +63,10 @@ void *ps_malloc(size_t size);
 void *ps_calloc(size_t n, size_t size);
 void *ps_realloc(void *ptr, size_t size);
 void *ps_reallocarray(void *ptr, size_t n, size_t size);
+/* Room for @need elements of @size bytes in *@p, which has room for *@cap:
+ * the capacity doubles, from @first, so that appending n costs O(n).  False
+ * (*@p and *@cap unchanged) when out of memory. */
+bool ps_grow(void **p, size_t *cap, size_t need, size_t size, size_t first);
 void ps_free(void *ptr);
 char *ps_strdup(const char *s);
 char *ps_strndup(const char *s, size_t n);
@@ -85,6 +89,16 @@ void ps_buf_printf(struct ps_buf *b, const char *fmt, ...) PS_PRINTF(2, 3);
 void ps_buf_vprintf(struct ps_buf *b, const char *fmt, va_list ap) PS_PRINTF(2, 0);
 /* Hands the NUL-terminated text to the caller (free with ps_free). */
 char *ps_buf_steal(struct ps_buf *b, size_t *len);
+/* Appends the rest of @fp to @b, stopping once @b holds more than @limit
+ * bytes (the caller says the file is too large).  False on a read error;
+ * out of memory is @b->failed. */
+bool ps_buf_read(struct ps_buf *b, FILE *fp, size_t limit);
+/* The file at @path read into @b by ps_buf_read(): PORTSPEC_E_IO when it
+ * cannot be opened ("cannot open: REASON") or read (@read_error), or
+ * PORTSPEC_E_NOMEM, with @path in @err.  More than @limit bytes in @b: the
+ * file is too large, for the caller to say so. */
+enum portspec_status ps_buf_load(struct ps_buf *b, const char *path, size_t limit,
+				 const char *read_error, struct portspec_error *err);
 
 /* ---- errors (error.c) ----
  * Every public function that takes a struct portspec_error clears it first

@@ -6,7 +6,6 @@
  * records where each setting came from, so that a contradiction found only
  * when the policy is compiled still names file, line and column.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -156,24 +155,10 @@ PORTSPEC_EXPORT enum portspec_status portspec_profile_load(struct portspec_profi
 	ps_error_clear(err);
 	if (!pr || !path)
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "no profile or path");
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		return ps_error_set(err, PORTSPEC_E_IO, path, 0, 0, "cannot open: %s",
-				    strerror(errno));
 	struct ps_buf b;
 	ps_buf_init(&b);
-	char chunk[16384];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0 && b.len <= PS_MAX_FILE_SIZE)
-		ps_buf_add(&b, chunk, n);
-	bool rerr = ferror(fp);
-	fclose(fp);
-	enum portspec_status st;
-	if (rerr)
-		st = ps_error_set(err, PORTSPEC_E_IO, path, 0, 0, "read error");
-	else if (b.failed)
-		st = ps_error_set(err, PORTSPEC_E_NOMEM, path, 0, 0, "out of memory");
-	else
+	enum portspec_status st = ps_buf_load(&b, path, PS_MAX_FILE_SIZE, "read error", err);
+	if (!st) /* a file over the limit is the parser's error */
 		st = portspec_profile_parse(pr, b.data ? b.data : "", b.len, path, err);
 	ps_buf_release(&b);
 	return st;
