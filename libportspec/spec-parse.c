@@ -570,6 +570,35 @@ static enum portspec_status parse_port(struct parser *p, const struct token *t,
 	return PORTSPEC_OK;
 }
 
+/* Adds range r, written as token t, to the service's ranges, with where it
+ * was written for the errors about overlaps. */
+static enum portspec_status add_port(struct parser *p, struct portspec_service *svc,
+				     const struct token *t, struct ps_portrange r)
+{
+	if (svc->nports >= PS_MAX_PORTS_PER_SERVICE)
+		return fail(p, PORTSPEC_E_LIMIT, t->column,
+			    "service '%s' has more than %u port ranges; merge ranges", svc->name,
+			    PS_MAX_PORTS_PER_SERVICE);
+	if (svc->nports == p->port_at_cap) {
+		size_t cap = p->port_at_cap ? p->port_at_cap * 2 : FIRST_PORTS;
+		struct port_at *a = ps_reallocarray(p->port_at, cap, sizeof(*a));
+		if (!a)
+			return nomem(p);
+		p->port_at = a;
+		p->port_at_cap = cap;
+	}
+	struct port_at *at = &p->port_at[svc->nports];
+	at->r = r;
+	at->line = p->line;
+	at->column = t->column;
+	at->order = svc->nports;
+	size_t n = t->len < sizeof(at->text) - 1 ? t->len : sizeof(at->text) - 1;
+	memcpy(at->text, t->text, n);
+	at->text[n] = '\0';
+	svc->nports++;
+	return PORTSPEC_OK;
+}
+
 /* tcp|udp PORT|FIRST-LAST ... */
 static enum portspec_status ports_statement(struct parser *p, struct portspec_service *svc,
 					    enum portspec_protocol proto)
@@ -603,28 +632,11 @@ static enum portspec_status ports_statement(struct parser *p, struct portspec_se
 					    "reversed port range %lu-%lu; write it as %lu-%lu", first,
 					    last, last, first);
 		}
-		if (svc->nports >= PS_MAX_PORTS_PER_SERVICE)
-			return fail(p, PORTSPEC_E_LIMIT, t->column,
-				    "service '%s' has more than %u port ranges; merge ranges",
-				    svc->name, PS_MAX_PORTS_PER_SERVICE);
-		if (svc->nports == p->port_at_cap) {
-			size_t cap = p->port_at_cap ? p->port_at_cap * 2 : FIRST_PORTS;
-			struct port_at *a = ps_reallocarray(p->port_at, cap, sizeof(*a));
-			if (!a)
-				return nomem(p);
-			p->port_at = a;
-			p->port_at_cap = cap;
-		}
-		struct port_at *at = &p->port_at[svc->nports];
-		at->r = (struct ps_portrange){
-			.proto = (uint8_t)proto, .first = (uint16_t)first, .last = (uint16_t)last};
-		at->line = p->line;
-		at->column = t->column;
-		at->order = svc->nports;
-		size_t n = t->len < sizeof(at->text) - 1 ? t->len : sizeof(at->text) - 1;
-		memcpy(at->text, t->text, n);
-		at->text[n] = '\0';
-		svc->nports++;
+		st = add_port(p, svc, t, (struct ps_portrange){.proto = (uint8_t)proto,
+							      .first = (uint16_t)first,
+							      .last = (uint16_t)last});
+		if (st)
+			return st;
 	}
 	return PORTSPEC_OK;
 }
