@@ -369,16 +369,7 @@ static void rules_json(const struct pa_ctx *ctx, const struct pa_results *r, siz
 
 static void rule_line(const struct portspec_ruleset *rs, uint32_t rule, struct ps_buf *out)
 {
-	if (rule == PA_NONE) {
-		ps_buf_puts(out, "no rule (nothing filters this hook)");
-		return;
-	}
-	pa_rule_where(rs, rule, out);
-	const struct pa_rule *r = &rs->rules[rule];
-	if (r->action != PA_ACT_POLICY && r->text) {
-		ps_buf_puts(out, ": ");
-		pa_put_text(out, r->text);
-	}
+	pa_rule_line(rs, rule, "no rule (nothing filters this hook)", out);
 }
 
 static void rules_text(const struct pa_ctx *ctx, const struct pa_results *r, size_t from,
@@ -568,7 +559,7 @@ static enum portspec_status audit_flow(struct build *bd, struct pa_ctx *ctx,
 		if (e->kind != PORTSPEC_ENTRY_FLOW || e->family != family)
 			continue;
 		size_t nranges;
-		const struct portspec_plan_port *ranges = pa_entry_ranges(e, &nranges);
+		const struct portspec_plan_port *ranges = ps_plan_entry_ranges(e, &nranges);
 		for (size_t k = 0; !st && k < nranges; k++) {
 			const struct portspec_plan_port *p = &ranges[k];
 			bool serves = false;
@@ -1029,7 +1020,7 @@ static enum portspec_status audit_family(struct build *bd, unsigned family)
 			continue;
 		}
 		size_t nranges;
-		const struct portspec_plan_port *ranges = pa_entry_ranges(e, &nranges);
+		const struct portspec_plan_port *ranges = ps_plan_entry_ranges(e, &nranges);
 		for (size_t k = 0; !st && k < nranges; k++)
 			for (size_t j = 0; !st && j < ranges[k].flow_count; j++) {
 				const struct portspec_flow *f = ranges[k].flows[j];

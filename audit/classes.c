@@ -269,16 +269,7 @@ void pa_rule_json(const struct portspec_ruleset *rs, uint32_t rule, struct ps_bu
 
 static void rule_text(const struct portspec_ruleset *rs, uint32_t rule, struct ps_buf *out)
 {
-	if (rule == PA_NONE) {
-		ps_buf_puts(out, "no rule (no chain at this hook)");
-		return;
-	}
-	pa_rule_where(rs, rule, out);
-	const struct pa_rule *r = &rs->rules[rule];
-	if (r->action != PA_ACT_POLICY && r->text) {
-		ps_buf_puts(out, ": ");
-		pa_put_text(out, r->text);
-	}
+	pa_rule_line(rs, rule, "no rule (no chain at this hook)", out);
 }
 
 static const char *const stage_names[3] = {"new", "established", "reply"};

@@ -84,7 +84,6 @@ bool pa_set_contains(const struct pa_set *s, struct pa_u128 v);
 
 /* Addresses: text to value (family 4 or 6, or 0 to accept either). */
 bool pa_entry_is_icmp(const struct portspec_plan_entry *e);
-const struct portspec_plan_port *pa_entry_ranges(const struct portspec_plan_entry *e, size_t *n);
 struct pa_u128 pa_addr_value(unsigned family, const unsigned char *bytes);
 bool pa_addr_parse(const char *text, unsigned family, unsigned *family_out,
 		   struct pa_u128 *out);
@@ -99,6 +98,9 @@ void pa_range_cidrs(struct ps_buf *b, unsigned family, struct pa_u128 lo, struct
 
 /* A decimal number with no sign or leading garbage, at most @max. */
 bool pa_parse_uint(const char *s, size_t n, unsigned long max, unsigned long *out);
+/* A port: a number 0 to 65535, or a service name of /etc/services for
+ * protocol @proto ("tcp", "udp"; NULL: any), as iptables and pfctl read it. */
+bool pa_parse_port(const char *s, size_t n, const char *proto, unsigned *out);
 
 /* ---- the model (ruleset.c) ------------------------------------------------ */
 
@@ -319,6 +321,10 @@ unsigned pa_iptables_family(const char *text, size_t len);
 const char *pa_rule_file(const struct portspec_ruleset *rs, const struct pa_rule *r);
 /* "file:line" of a rule, or "policy of chain X (file:line)" for a pseudo-rule. */
 void pa_rule_where(const struct portspec_ruleset *rs, uint32_t rule, struct ps_buf *b);
+/* pa_rule_where() and the rule's text ("file:line: TEXT"), or @none for
+ * PA_NONE (what no rule means where it is asked). */
+void pa_rule_line(const struct portspec_ruleset *rs, uint32_t rule, const char *none,
+		  struct ps_buf *b);
 int pa_protocol_number(const char *name);
 const char *pa_protocol_label(unsigned proto, char *buf, size_t size);
 int pa_icmp_type(const char *name, bool v6, unsigned *type, int *code);

@@ -106,7 +106,7 @@ static bool entry_preds(struct pa_rule *r, const struct portspec_plan_entry *e)
 		return false;
 	p->dim = icmp ? PA_ICMP : PA_DPORT;
 	size_t n;
-	const struct portspec_plan_port *v = pa_entry_ranges(e, &n);
+	const struct portspec_plan_port *v = ps_plan_entry_ranges(e, &n);
 	for (size_t i = 0; i < n; i++) {
 		/* PA_ICMP holds type << 8 | code: every code of the types. */
 		struct pa_u128 lo = pa_u(icmp ? v[i].first << 8 : v[i].first);
@@ -126,7 +126,7 @@ static void entry_text(const struct portspec_plan_entry *e, size_t index, struct
 			      e->zone ? portspec_zone_name(e->zone) : "?",
 			      portspec_protocol_name(e->protocol));
 		size_t n;
-		const struct portspec_plan_port *v = pa_entry_ranges(e, &n);
+		const struct portspec_plan_port *v = ps_plan_entry_ranges(e, &n);
 		for (size_t i = 0; i < n; i++) {
 			ps_buf_printf(b, "%s%u", i ? "," : " ", v[i].first);
 			if (v[i].last != v[i].first)

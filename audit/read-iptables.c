@@ -14,9 +14,6 @@
  * every other match becomes an "unknown" predicate that makes the verdicts
  * it touches indeterminate, and every other target an indeterminate action.
  */
-/* getprotobyname_r, getservbyname_r: names as the tools resolve them. */
-#define _DEFAULT_SOURCE
-#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -176,30 +173,10 @@ static bool tok_is(const struct token *t, const char *a, const char *b)
 
 /* ---- values ---- */
 
+/* A port number, or a service name as iptables resolves it: of any protocol. */
 static bool parse_port(const char *s, size_t n, unsigned *out)
 {
-	unsigned long v;
-	if (pa_parse_uint(s, n, 65535, &v)) {
-		*out = (unsigned)v;
-		return true;
-	}
-	char name[64];
-	if (n == 0 || n >= sizeof(name))
-		return false;
-	memcpy(name, s, n);
-	name[n] = '\0';
-	for (size_t i = 0; i < n; i++)
-		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
-		      (name[i] >= '0' && name[i] <= '9') || name[i] == '-' || name[i] == '_'))
-			return false;
-	/* Service names, as iptables resolves them (/etc/services). */
-	struct servent se, *res = NULL;
-	char buf[1024];
-	if (getservbyname_r(name, NULL, &se, buf, sizeof(buf), &res) == 0 && res) {
-		*out = ntohs((uint16_t)res->s_port);
-		return true;
-	}
-	return false;
+	return pa_parse_port(s, n, NULL, out);
 }
 
 /* "N", "N:M", ":M", "N:" into set; false if s is none of them (*nomem:

@@ -35,10 +35,7 @@
  * packet goes (rdr-to, binat-to, af-to, divert-to, route-to, reply-to,
  * rtable) are indeterminate.
  */
-/* getservbyname_r: service names as pfctl resolves them. */
-#define _DEFAULT_SOURCE
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,19 +204,12 @@ static enum portspec_status nomem(struct reader *rd)
 	return ps_error_set(rd->err, PORTSPEC_E_NOMEM, NULL, 0, 0, "out of memory");
 }
 
+/* The reader's arrays start small: a rule has a few hosts and ports. */
+#define FIRST_CAP 8u
+
 static bool grow(void **p, size_t *cap, size_t need, size_t size)
 {
-	if (need <= *cap)
-		return true;
-	size_t c = *cap ? *cap * 2 : 8;
-	while (c < need)
-		c *= 2;
-	void *q = ps_reallocarray(*p, c, size);
-	if (!q)
-		return false;
-	*p = q;
-	*cap = c;
-	return true;
+	return ps_grow(p, cap, need, size, FIRST_CAP);
 }
 
 /* A string that lives as long as the reader. */
@@ -608,6 +598,36 @@ static void skip_nl(struct reader *rd)
 		next(rd);
 }
 
+/* Reads one item of a list at the cursor; `arg` is what it fills. */
+typedef enum portspec_status item_reader(struct reader *rd, void *arg);
+
+/*
+ * ITEM, or a list "{ ITEM [,] ITEM ... }" over any number of lines, each
+ * item read by read(rd, arg).  *open is the list's '{', NULL for a lone
+ * item: the caller's place for an error about an empty list.
+ */
+static enum portspec_status item_or_list(struct reader *rd, item_reader *read, void *arg,
+					 const struct tok **open)
+{
+	*open = NULL;
+	if (peek(rd)->k != T_LBRACE)
+		return read(rd, arg);
+	*open = next(rd);
+	skip_nl(rd);
+	while (peek(rd)->k != T_RBRACE) {
+		if (peek(rd)->k == T_EOF)
+			return FAIL(rd, *open, "a '{' that is not closed");
+		enum portspec_status st = read(rd, arg);
+		if (st)
+			return st;
+		if (peek(rd)->k == T_COMMA)
+			next(rd);
+		skip_nl(rd);
+	}
+	next(rd);
+	return PORTSPEC_OK;
+}
+
 static enum portspec_status unexpected(struct reader *rd, const struct tok *t, const char *what)
 {
 	if (t->k == T_NL || t->k == T_EOF)
@@ -688,30 +708,6 @@ static const char *stmt_text(struct reader *rd, size_t off, size_t end)
 
 /* ---- values ---- */
 
-static bool parse_port_value(const char *s, size_t n, const char *proto, unsigned *out)
-{
-	unsigned long v;
-	if (pa_parse_uint(s, n, 65535, &v)) {
-		*out = (unsigned)v;
-		return true;
-	}
-	char name[64];
-	if (n == 0 || n >= sizeof(name))
-		return false;
-	memcpy(name, s, n);
-	name[n] = '\0';
-	for (size_t i = 0; i < n; i++)
-		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
-		      (name[i] >= '0' && name[i] <= '9') || name[i] == '-' || name[i] == '_'))
-			return false;
-	struct servent se, *res = NULL;
-	char buf[1024];
-	if (getservbyname_r(name, proto, &se, buf, sizeof(buf), &res) == 0 && res) {
-		*out = ntohs((uint16_t)res->s_port);
-		return true;
-	}
-	return false;
-}
 
 static bool set_add_complement(struct pa_set *s, struct pa_u128 lo, struct pa_u128 hi,
 			       struct pa_u128 max)
@@ -742,7 +738,7 @@ static bool set_full(const struct pa_set *s, struct pa_u128 max)
 static enum portspec_status port_value(struct reader *rd, const struct tok *t, const char *s,
 				       size_t n, const char *proto, unsigned *out)
 {
-	if (!parse_port_value(s, n, proto, out))
+	if (!pa_parse_port(s, n, proto, out))
 		return FAIL(rd, t, "'%.*s' is not a port number or a service name of %s",
 			    (int)n, s, proto);
 	return PORTSPEC_OK;
@@ -809,6 +805,18 @@ static enum portspec_status port_item(struct reader *rd, const char *proto, stru
 	return ok ? PORTSPEC_OK : nomem(rd);
 }
 
+/* port_item() as an item_reader */
+struct port_items {
+	const char *proto;
+	struct pa_set *set;
+};
+
+static enum portspec_status port_list_item(struct reader *rd, void *arg)
+{
+	const struct port_items *items = arg;
+	return port_item(rd, items->proto, items->set);
+}
+
 static enum portspec_status port_spec(struct reader *rd, const struct prule *r, struct side *sd,
 				      const struct tok *kw)
 {
@@ -822,22 +830,9 @@ static enum portspec_status port_spec(struct reader *rd, const struct prule *r, 
 					    "(pfctl: port only applies to tcp/udp)");
 	const char *proto = pa_set_contains(&r->protos, pa_u(6)) ? "tcp" : "udp";
 	sd->has_ports = true;
-	enum portspec_status st;
-	if (peek(rd)->k != T_LBRACE)
-		return port_item(rd, proto, &sd->ports);
-	const struct tok *open = next(rd);
-	skip_nl(rd);
-	while (peek(rd)->k != T_RBRACE) {
-		if (peek(rd)->k == T_EOF)
-			return FAIL(rd, open, "a '{' that is not closed");
-		if ((st = port_item(rd, proto, &sd->ports)))
-			return st;
-		if (peek(rd)->k == T_COMMA)
-			next(rd);
-		skip_nl(rd);
-	}
-	next(rd);
-	return PORTSPEC_OK;
+	struct port_items items = {proto, &sd->ports};
+	const struct tok *open;
+	return item_or_list(rd, port_list_item, &items, &open);
 }
 
 /* ---- hosts ---- */
@@ -965,6 +960,11 @@ static enum portspec_status host_item(struct reader *rd, struct side *sd)
 			    "resolved when the rules are loaded)", t->s);
 }
 
+static enum portspec_status host_list_item(struct reader *rd, void *sd)
+{
+	return host_item(rd, sd);
+}
+
 /* from or to: any | [!] host | { host, ... } | no-route | urpf-failed |
  * route NAME; then [port ...]. */
 static enum portspec_status host_spec(struct reader *rd, struct prule *r, struct side *sd)
@@ -985,23 +985,12 @@ static enum portspec_status host_spec(struct reader *rd, struct prule *r, struct
 		if ((st = name_arg(rd, "a route label", &n)) ||
 		    (st = unknown_host(rd, sd, false, "the addresses of route label %s", n->s)))
 			return st;
-	} else if (t->k == T_LBRACE) {
-		const struct tok *open = next(rd);
-		skip_nl(rd);
-		while (peek(rd)->k != T_RBRACE) {
-			if (peek(rd)->k == T_EOF)
-				return FAIL(rd, open, "a '{' that is not closed");
-			if ((st = host_item(rd, sd)))
-				return st;
-			if (peek(rd)->k == T_COMMA)
-				next(rd);
-			skip_nl(rd);
-		}
-		next(rd);
-		if (!sd->n)
+	} else {
+		const struct tok *open;
+		if ((st = item_or_list(rd, host_list_item, sd, &open)))
+			return st;
+		if (open && !sd->n)
 			return FAIL(rd, open, "an empty address list");
-	} else if ((st = host_item(rd, sd))) {
-		return st;
 	}
 	const struct tok *p = peek(rd);
 	if (is(p, "port"))
@@ -1057,26 +1046,28 @@ static enum portspec_status if_item(struct reader *rd, struct ifel **v, size_t *
 	return PORTSPEC_OK;
 }
 
+/* if_item() as an item_reader */
+struct if_items {
+	struct ifel **v;
+	size_t *n;
+	size_t cap;
+};
+
+static enum portspec_status if_list_item(struct reader *rd, void *arg)
+{
+	struct if_items *items = arg;
+	return if_item(rd, items->v, items->n, &items->cap);
+}
+
 static enum portspec_status if_spec(struct reader *rd, struct ifel **v, size_t *n)
 {
-	size_t cap = 0;
-	enum portspec_status st;
 	if (is(peek(rd), "rdomain"))
 		return FAIL(rd, peek(rd), "'on rdomain' is not read (routing domains)");
-	if (peek(rd)->k != T_LBRACE)
-		return if_item(rd, v, n, &cap);
-	const struct tok *open = next(rd);
-	skip_nl(rd);
-	while (peek(rd)->k != T_RBRACE) {
-		if (peek(rd)->k == T_EOF)
-			return FAIL(rd, open, "a '{' that is not closed");
-		if ((st = if_item(rd, v, n, &cap)))
-			return st;
-		if (peek(rd)->k == T_COMMA)
-			next(rd);
-		skip_nl(rd);
-	}
-	next(rd);
+	struct if_items items = {v, n, 0};
+	const struct tok *open;
+	enum portspec_status st = item_or_list(rd, if_list_item, &items, &open);
+	if (st || !open)
+		return st;
 	if (!*n)
 		return FAIL(rd, open, "an empty interface list");
 	return PORTSPEC_OK;
@@ -1111,24 +1102,18 @@ static enum portspec_status proto_item(struct reader *rd, struct prule *r)
 									   : nomem(rd);
 }
 
+static enum portspec_status proto_list_item(struct reader *rd, void *r)
+{
+	return proto_item(rd, r);
+}
+
 static enum portspec_status proto_spec(struct reader *rd, struct prule *r)
 {
-	enum portspec_status st;
 	r->has_proto = true;
-	if (peek(rd)->k != T_LBRACE)
-		return proto_item(rd, r);
-	const struct tok *open = next(rd);
-	skip_nl(rd);
-	while (peek(rd)->k != T_RBRACE) {
-		if (peek(rd)->k == T_EOF)
-			return FAIL(rd, open, "a '{' that is not closed");
-		if ((st = proto_item(rd, r)))
-			return st;
-		if (peek(rd)->k == T_COMMA)
-			next(rd);
-		skip_nl(rd);
-	}
-	next(rd);
+	const struct tok *open;
+	enum portspec_status st = item_or_list(rd, proto_list_item, r, &open);
+	if (st || !open)
+		return st;
 	return r->protos.n ? PORTSPEC_OK : FAIL(rd, open, "an empty protocol list");
 }
 
@@ -1224,6 +1209,16 @@ static enum portspec_status icmp_item(struct reader *rd, struct prule *r, bool v
 										 : nomem(rd);
 }
 
+static enum portspec_status icmp_list_item(struct reader *rd, void *r)
+{
+	return icmp_item(rd, r, false);
+}
+
+static enum portspec_status icmp6_list_item(struct reader *rd, void *r)
+{
+	return icmp_item(rd, r, true);
+}
+
 static enum portspec_status icmp_spec(struct reader *rd, struct prule *r, const struct tok *kw)
 {
 	bool v6 = !strcmp(kw->s, "icmp6-type");
@@ -1234,22 +1229,8 @@ static enum portspec_status icmp_spec(struct reader *rd, struct prule *r, const 
 	if (r->af && r->af != (v6 ? 6u : 4u))
 		return FAIL(rd, kw, "%s with %s", kw->s, v6 ? "inet" : "inet6");
 	r->icmp_family = v6 ? 6 : 4;
-	enum portspec_status st;
-	if (peek(rd)->k != T_LBRACE)
-		return icmp_item(rd, r, v6);
-	const struct tok *open = next(rd);
-	skip_nl(rd);
-	while (peek(rd)->k != T_RBRACE) {
-		if (peek(rd)->k == T_EOF)
-			return FAIL(rd, open, "a '{' that is not closed");
-		if ((st = icmp_item(rd, r, v6)))
-			return st;
-		if (peek(rd)->k == T_COMMA)
-			next(rd);
-		skip_nl(rd);
-	}
-	next(rd);
-	return PORTSPEC_OK;
+	const struct tok *open;
+	return item_or_list(rd, v6 ? icmp6_list_item : icmp_list_item, r, &open);
 }
 
 static struct ptable *find_table(struct reader *rd, const char *name)

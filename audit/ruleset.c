@@ -2,7 +2,6 @@
 /* The ruleset model every reader fills, and the public ruleset functions. */
 /* getprotobyname_r: protocol names as the tools resolve them. */
 #define _DEFAULT_SOURCE
-#include <errno.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -58,19 +57,12 @@ PORTSPEC_AUDIT_EXPORT const char *portspec_ruleset_verdict_name(enum portspec_ve
 
 /* ---- building ---- */
 
+/* The first allocation of a ruleset's arrays (rules, chains, values). */
+#define FIRST_CAP 16u
+
 static bool grow(void **p, size_t *cap, size_t need, size_t size)
 {
-	if (need <= *cap)
-		return true;
-	size_t c = *cap ? *cap * 2 : 16;
-	while (c < need)
-		c *= 2;
-	void *q = ps_reallocarray(*p, c, size);
-	if (!q)
-		return false;
-	*p = q;
-	*cap = c;
-	return true;
+	return ps_grow(p, cap, need, size, FIRST_CAP);
 }
 
 enum portspec_status pa_ruleset_add_file(struct portspec_ruleset *rs, const char *name,
@@ -603,30 +595,13 @@ PORTSPEC_AUDIT_EXPORT enum portspec_status portspec_ruleset_load(struct portspec
 {
 	if (!rs || !path)
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "no ruleset path given");
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		return ps_error_set(err, PORTSPEC_E_IO, path, 0, 0, "cannot open: %s",
-				    strerror(errno));
 	struct ps_buf b;
 	ps_buf_init(&b);
-	char chunk[65536];
-	size_t n;
-	bool big = false;
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0 && !big) {
-		ps_buf_add(&b, chunk, n);
-		big = b.len > PA_MAX_FILE_SIZE;
-	}
-	int bad = ferror(fp);
-	fclose(fp);
-	enum portspec_status st;
-	if (bad)
-		st = ps_error_set(err, PORTSPEC_E_IO, path, 0, 0, "cannot read");
-	else if (big)
+	enum portspec_status st = ps_buf_load(&b, path, PA_MAX_FILE_SIZE, "cannot read", err);
+	if (!st && b.len > PA_MAX_FILE_SIZE)
 		st = ps_error_set(err, PORTSPEC_E_LIMIT, path, 0, 0,
 				  "the ruleset is larger than %u MiB", PA_MAX_FILE_SIZE >> 20);
-	else if (b.failed)
-		st = ps_error_set(err, PORTSPEC_E_NOMEM, path, 0, 0, "out of memory");
-	else
+	if (!st)
 		st = portspec_ruleset_parse(rs, format, b.data ? b.data : "", b.len, path, err);
 	ps_buf_release(&b);
 	return st;
@@ -716,6 +691,21 @@ void pa_rule_where(const struct portspec_ruleset *rs, uint32_t rule, struct ps_b
 	ps_buf_printf(b, ":%u", r->line);
 	if (r->column > 1)
 		ps_buf_printf(b, ":%u", r->column);
+}
+
+void pa_rule_line(const struct portspec_ruleset *rs, uint32_t rule, const char *none,
+		  struct ps_buf *b)
+{
+	if (rule == PA_NONE) {
+		ps_buf_puts(b, none);
+		return;
+	}
+	pa_rule_where(rs, rule, b);
+	const struct pa_rule *r = &rs->rules[rule];
+	if (r->action != PA_ACT_POLICY && r->text) {
+		ps_buf_puts(b, ": ");
+		pa_put_text(b, r->text);
+	}
 }
 
 static const struct {

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* 128-bit values, sets of them, and addresses. */
+/* 128-bit values, sets of them, addresses and ports. */
+/* getservbyname_r() */
+#define _DEFAULT_SOURCE
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -380,6 +383,35 @@ bool pa_parse_uint(const char *s, size_t n, unsigned long max, unsigned long *ou
 	return true;
 }
 
+/* The longest service name looked up; no name in /etc/services is longer. */
+#define SERVICE_NAME_MAX 63u
+
+bool pa_parse_port(const char *s, size_t n, const char *proto, unsigned *out)
+{
+	unsigned long v;
+	if (pa_parse_uint(s, n, 65535, &v)) {
+		*out = (unsigned)v;
+		return true;
+	}
+	char name[SERVICE_NAME_MAX + 1];
+	if (n == 0 || n >= sizeof(name))
+		return false;
+	memcpy(name, s, n);
+	name[n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+		      (name[i] >= '0' && name[i] <= '9') || name[i] == '-' || name[i] == '_'))
+			return false;
+	/* Service names, as the tools resolve them (/etc/services). */
+	struct servent se, *res = NULL;
+	char buf[1024]; /* getservbyname_r()'s scratch space: one line of /etc/services */
+	if (getservbyname_r(name, proto, &se, buf, sizeof(buf), &res) == 0 && res) {
+		*out = ntohs((uint16_t)res->s_port);
+		return true;
+	}
+	return false;
+}
+
 /* ---- plan entries ---- */
 
 bool pa_entry_is_icmp(const struct portspec_plan_entry *e)
@@ -387,9 +419,4 @@ bool pa_entry_is_icmp(const struct portspec_plan_entry *e)
 	return e->protocol == PORTSPEC_ICMP || e->protocol == PORTSPEC_ICMPV6;
 }
 
-/* A FLOW entry's ranges: destination ports, or ICMP message types. */
-const struct portspec_plan_port *pa_entry_ranges(const struct portspec_plan_entry *e, size_t *n)
-{
-	*n = pa_entry_is_icmp(e) ? e->icmp_type_count : e->port_count;
-	return pa_entry_is_icmp(e) ? e->icmp_types : e->ports;
-}
+

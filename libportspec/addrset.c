@@ -6,37 +6,41 @@
  * overlapping interval elements), and a set compares equal to another
  * whatever order or nesting its networks were given in.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "private.h"
 
+/* The first allocation of a set's ranges: most zones hold a few networks. */
+#define FIRST_RANGES 8u
+
 size_t ps_addr_len(unsigned family)
 {
-	return family == 4 ? 4 : 16;
+	return family == PS_FAMILY_V4 ? PS_V4_BYTES : PS_ADDR_BYTES;
 }
 
-const struct portspec_addr_range ps_full_v4 = {4, {0}, {255, 255, 255, 255}};
+const struct portspec_addr_range ps_full_v4 = {PS_FAMILY_V4, {0}, {255, 255, 255, 255}};
 const struct portspec_addr_range ps_full_v6 = {
-	6, {0}, {255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255}};
+	PS_FAMILY_V6, {0}, {255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255}};
 
 const struct portspec_addr_range *ps_full_range(unsigned family)
 {
-	return family == 4 ? &ps_full_v4 : &ps_full_v6;
+	return family == PS_FAMILY_V4 ? &ps_full_v4 : &ps_full_v6;
 }
 
 void ps_cidr_bounds(const struct portspec_cidr *c, unsigned char *lo, unsigned char *hi)
 {
 	size_t len = ps_addr_len(c->family);
-	unsigned prefix = c->prefix > len * 8 ? (unsigned)len * 8 : c->prefix;
+	unsigned prefix = c->prefix > len * CHAR_BIT ? (unsigned)len * CHAR_BIT : c->prefix;
 
-	memset(lo, 0, 16);
-	memset(hi, 0, 16);
+	memset(lo, 0, PS_ADDR_BYTES);
+	memset(hi, 0, PS_ADDR_BYTES);
 	for (size_t i = 0; i < len; i++) {
-		unsigned bits = prefix >= (i + 1) * 8 ? 8
-				: prefix > i * 8      ? prefix - (unsigned)i * 8
-						      : 0;
-		unsigned char mask = (unsigned char)(bits ? 0xffu << (8 - bits) : 0);
+		unsigned bits = prefix >= (i + 1) * CHAR_BIT ? CHAR_BIT
+				: prefix > i * CHAR_BIT      ? prefix - (unsigned)i * CHAR_BIT
+							     : 0;
+		unsigned char mask = (unsigned char)(bits ? 0xffu << (CHAR_BIT - bits) : 0);
 		lo[i] = c->addr[i] & mask;
 		hi[i] = (unsigned char)(lo[i] | (unsigned char)~mask);
 	}
@@ -83,7 +87,7 @@ static void push(struct ps_ranges *r, const unsigned char *lo, const unsigned ch
 	if (r->failed)
 		return;
 	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 8;
+		size_t cap = r->cap ? r->cap * 2 : FIRST_RANGES;
 		struct portspec_addr_range *v = ps_reallocarray(r->v, cap, sizeof(*v));
 		if (!v) {
 			r->failed = true;
@@ -101,7 +105,7 @@ static void push(struct ps_ranges *r, const unsigned char *lo, const unsigned ch
 
 void ps_ranges_add_cidr(struct ps_ranges *r, const struct portspec_cidr *c)
 {
-	unsigned char lo[16], hi[16];
+	unsigned char lo[PS_ADDR_BYTES], hi[PS_ADDR_BYTES];
 	if (c->family != r->family)
 		return;
 	ps_cidr_bounds(c, lo, hi);
@@ -117,8 +121,8 @@ void ps_ranges_add(struct ps_ranges *r, const struct portspec_addr_range *x)
 static int range_cmp(const void *pa, const void *pb)
 {
 	const struct portspec_addr_range *a = pa, *b = pb;
-	int c = memcmp(a->first, b->first, 16);
-	return c ? c : memcmp(a->last, b->last, 16);
+	int c = memcmp(a->first, b->first, PS_ADDR_BYTES);
+	return c ? c : memcmp(a->last, b->last, PS_ADDR_BYTES);
 }
 
 void ps_ranges_normalize(struct ps_ranges *r)
@@ -129,13 +133,13 @@ void ps_ranges_normalize(struct ps_ranges *r)
 	size_t len = ps_addr_len(r->family), out = 0;
 	for (size_t i = 1; i < r->n; i++) {
 		struct portspec_addr_range *cur = &r->v[out];
-		unsigned char next[16];
-		memcpy(next, cur->last, 16);
+		unsigned char next[PS_ADDR_BYTES];
+		memcpy(next, cur->last, PS_ADDR_BYTES);
 		/* Overlapping or adjacent: cur->last + 1 >= first (no wrap at the top). */
 		bool top = addr_inc(next, len);
 		if (top || addr_cmp(r->v[i].first, next, r->family) <= 0) {
 			if (addr_cmp(r->v[i].last, cur->last, r->family) > 0)
-				memcpy(cur->last, r->v[i].last, 16);
+				memcpy(cur->last, r->v[i].last, PS_ADDR_BYTES);
 			continue;
 		}
 		r->v[++out] = r->v[i];
@@ -146,19 +150,19 @@ void ps_ranges_normalize(struct ps_ranges *r)
 void ps_ranges_complement(const struct ps_ranges *a, struct ps_ranges *out)
 {
 	size_t len = ps_addr_len(a->family);
-	unsigned char cur[16] = {0}; /* the lowest address not yet covered */
+	unsigned char cur[PS_ADDR_BYTES] = {0}; /* the lowest address not yet covered */
 	bool done = false;
 
 	ps_ranges_init(out, a->family);
 	out->failed = a->failed;
 	for (size_t i = 0; i < a->n && !done; i++) {
 		if (addr_cmp(a->v[i].first, cur, a->family) > 0) {
-			unsigned char hi[16];
-			memcpy(hi, a->v[i].first, 16);
+			unsigned char hi[PS_ADDR_BYTES];
+			memcpy(hi, a->v[i].first, PS_ADDR_BYTES);
 			addr_dec(hi, len);
 			push(out, cur, hi);
 		}
-		memcpy(cur, a->v[i].last, 16);
+		memcpy(cur, a->v[i].last, PS_ADDR_BYTES);
 		done = addr_inc(cur, len);
 	}
 	if (!done)
@@ -217,7 +221,7 @@ static unsigned trailing_zero_bits(const unsigned char *a, size_t len)
 	unsigned bits = 0;
 	for (size_t i = len; i-- > 0;) {
 		if (a[i] == 0) {
-			bits += 8;
+			bits += CHAR_BIT;
 			continue;
 		}
 		for (unsigned char b = a[i]; !(b & 1u); b >>= 1)
@@ -227,17 +231,22 @@ static unsigned trailing_zero_bits(const unsigned char *a, size_t len)
 	return bits;
 }
 
-/* hi - lo + 1 fits in a block of 2^bits addresses starting at lo? */
-static bool block_fits(const unsigned char *lo, const unsigned char *hi, unsigned bits, size_t len)
+/* end = lo | (2^bits - 1): the last address of the block of 2^bits at lo. */
+static void block_end(const unsigned char *lo, unsigned bits, size_t len, unsigned char *end)
 {
-	unsigned char end[16];
-	memcpy(end, lo, 16);
-	/* end = lo | (2^bits - 1) */
+	memcpy(end, lo, PS_ADDR_BYTES);
 	for (size_t i = len; i-- > 0 && bits;) {
-		unsigned take = bits >= 8 ? 8 : bits;
+		unsigned take = bits >= CHAR_BIT ? CHAR_BIT : bits;
 		end[i] = (unsigned char)(end[i] | ((1u << take) - 1u));
 		bits -= take;
 	}
+}
+
+/* hi - lo + 1 fits in a block of 2^bits addresses starting at lo? */
+static bool block_fits(const unsigned char *lo, const unsigned char *hi, unsigned bits, size_t len)
+{
+	unsigned char end[PS_ADDR_BYTES];
+	block_end(lo, bits, len, end);
 	return memcmp(end, hi, len) <= 0;
 }
 
@@ -248,17 +257,17 @@ bool ps_ranges_to_cidrs(const struct portspec_addr_range *v, size_t n, unsigned 
 	struct portspec_cidr *c = NULL;
 
 	for (size_t i = 0; i < n; i++) {
-		unsigned char lo[16];
-		memcpy(lo, v[i].first, 16);
+		unsigned char lo[PS_ADDR_BYTES];
+		memcpy(lo, v[i].first, PS_ADDR_BYTES);
 		for (;;) {
 			/* The largest aligned block at lo that ends within the range. */
 			unsigned bits = trailing_zero_bits(lo, len);
-			if (bits > len * 8)
-				bits = (unsigned)len * 8;
+			if (bits > len * CHAR_BIT)
+				bits = (unsigned)len * CHAR_BIT;
 			while (bits && !block_fits(lo, v[i].last, bits, len))
 				bits--;
 			if (k == cap) {
-				size_t ncap = cap ? cap * 2 : 8;
+				size_t ncap = cap ? cap * 2 : FIRST_RANGES;
 				struct portspec_cidr *g = ps_reallocarray(c, ncap, sizeof(*c));
 				if (!g) {
 					ps_free(c);
@@ -269,20 +278,15 @@ bool ps_ranges_to_cidrs(const struct portspec_addr_range *v, size_t n, unsigned 
 			}
 			memset(&c[k], 0, sizeof(c[k]));
 			c[k].family = (unsigned char)family;
-			c[k].prefix = (unsigned char)(len * 8 - bits);
+			c[k].prefix = (unsigned char)(len * CHAR_BIT - bits);
 			memcpy(c[k].addr, lo, len);
 			k++;
 			/* next = lo + 2^bits; stop at the range's end or the top */
-			unsigned char end[16];
-			memcpy(end, lo, 16);
-			for (size_t j = len, b = bits; j-- > 0 && b;) {
-				unsigned take = b >= 8 ? 8 : (unsigned)b;
-				end[j] = (unsigned char)(end[j] | ((1u << take) - 1u));
-				b -= take;
-			}
+			unsigned char end[PS_ADDR_BYTES];
+			block_end(lo, bits, len, end);
 			if (memcmp(end, v[i].last, len) >= 0 || addr_inc(end, len))
 				break;
-			memcpy(lo, end, 16);
+			memcpy(lo, end, PS_ADDR_BYTES);
 		}
 	}
 	*out = c;

@@ -65,6 +65,21 @@ void ps_free(void *ptr)
 		hook_free(ptr);
 }
 
+bool ps_grow(void **p, size_t *cap, size_t need, size_t size, size_t first)
+{
+	if (need <= *cap)
+		return true;
+	size_t c = *cap ? *cap * 2 : first;
+	while (c < need)
+		c *= 2;
+	void *q = ps_reallocarray(*p, c, size);
+	if (!q)
+		return false;
+	*p = q;
+	*cap = c;
+	return true;
+}
+
 char *ps_strndup(const char *s, size_t n)
 {
 	char *p = ps_malloc(n + 1);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdarg.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +15,34 @@ void ps_buf_release(struct ps_buf *b)
 {
 	ps_free(b->data);
 	ps_buf_init(b);
+}
+
+/* What a file is read in: big enough that a file takes few reads. */
+#define READ_CHUNK 16384u
+
+bool ps_buf_read(struct ps_buf *b, FILE *fp, size_t limit)
+{
+	char chunk[READ_CHUNK];
+	size_t n;
+	while (b->len <= limit && (n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		ps_buf_add(b, chunk, n);
+	return !ferror(fp);
+}
+
+enum portspec_status ps_buf_load(struct ps_buf *b, const char *path, size_t limit,
+			       const char *read_error, struct portspec_error *err)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return ps_error_set(err, PORTSPEC_E_IO, path, 0, 0, "cannot open: %s",
+				    strerror(errno));
+	bool read = ps_buf_read(b, fp, limit);
+	fclose(fp);
+	if (!read)
+		return ps_error_set(err, PORTSPEC_E_IO, path, 0, 0, "%s", read_error);
+	if (b->failed)
+		return ps_error_set(err, PORTSPEC_E_NOMEM, path, 0, 0, "out of memory");
+	return PORTSPEC_OK;
 }
 
 static bool reserve(struct ps_buf *b, size_t extra)

@@ -17,14 +17,16 @@
 
 #include "index.h"
 
-_Static_assert(1u + PS_MAX_ZONES * 4u * PS_INDEX_CHUNKS + PS_MAX_ZONES * 4u <= 65536u,
+_Static_assert(1u + PS_MAX_ZONES * PS_INDEX_ZONE_MAPS * PS_INDEX_CHUNKS +
+			       PS_MAX_ZONES * PS_INDEX_ZONE_MAPS <=
+		       65536u,
 	       "leaf numbers fit in 16 bits");
 
 /* The ICMP maps (index.h): where their tops begin, and a map's place among
  * those of its zone or mode. */
 static size_t icmp_tops(size_t nzones)
 {
-	return (nzones * 4 + PS_INDEX_PLAN_MAPS) * PS_INDEX_CHUNKS;
+	return (nzones * PS_INDEX_ZONE_MAPS + PS_INDEX_PLAN_MAPS) * PS_INDEX_CHUNKS;
 }
 
 static size_t icmp_slot(unsigned direction, unsigned protocol)
@@ -34,34 +36,27 @@ static size_t icmp_slot(unsigned direction, unsigned protocol)
 
 static unsigned icmp_family(unsigned protocol)
 {
-	return protocol == PORTSPEC_ICMP ? 4 : 6;
+	return protocol == PORTSPEC_ICMP ? PS_FAMILY_V4 : PS_FAMILY_V6;
 }
 
 /* What the maps of @e's protocol hold: its ports, or for ICMP its types. */
 static const struct portspec_plan_port *entry_keys(const struct portspec_plan_entry *e,
 						   size_t *n)
 {
-	bool icmp = ps_protocol_is_icmp(e->protocol);
-	*n = icmp ? e->icmp_type_count : e->port_count;
-	return icmp ? e->icmp_types : e->ports;
+	return ps_plan_entry_ranges(e, n);
 }
 
 /* ---- growing arrays ---- */
 
+/* The first allocation of a growing array, then doubling. */
+#define FIRST_CAP 16u
+/* The first hash table of a pool: a small policy's few leaves and lists. */
+#define FIRST_SLOTS 64u
+
 /* Room for @more elements of @size bytes after the first @n of *@v. */
 static bool reserve(void **v, size_t *cap, size_t n, size_t more, size_t size)
 {
-	if (n + more <= *cap)
-		return true;
-	size_t c = *cap ? *cap : 16;
-	while (c < n + more)
-		c *= 2;
-	void *g = ps_reallocarray(*v, c, size);
-	if (!g)
-		return false;
-	*v = g;
-	*cap = c;
-	return true;
+	return n + more <= *cap || ps_grow(v, cap, n + more, size, FIRST_CAP);
 }
 
 /* Shrinks *@v of capacity *@cap to its @n elements of @size bytes. */
@@ -112,10 +107,12 @@ static size_t list_len(const struct pool *p, const unsigned char *block)
 {
 	uint32_t n;
 	(void)p;
-	memcpy(&n, block + 2 * sizeof(n), sizeof(n));
+	memcpy(&n, block + PS_CAND_COUNT * sizeof(n), sizeof(n));
 	return (PS_CAND_HEAD + (n & ~PS_CAND_SCAN)) * sizeof(n);
 }
 
+/* FNV-1a over 16-bit units, from the golden ratio's bits rather than FNV's
+ * basis; the high bits are folded into the 32 kept. */
 static uint32_t hash_block(const unsigned char *v, size_t n)
 {
 	uint64_t h = 0x9e3779b97f4a7c15u;
@@ -124,12 +121,12 @@ static uint32_t hash_block(const unsigned char *v, size_t n)
 		memcpy(&x, v + i, sizeof(x));
 		h = (h ^ x) * 0x100000001b3u;
 	}
-	return (uint32_t)(h ^ (h >> 29));
+	return (uint32_t)(h ^ (h >> 29)); /* an odd shift: mixes bits of every unit */
 }
 
 static bool pool_rehash(struct pool *p)
 {
-	size_t n = p->nslots ? p->nslots * 2 : 64;
+	size_t n = p->nslots ? p->nslots * 2 : FIRST_SLOTS;
 	uint32_t *s = ps_calloc(n, sizeof(*s));
 	if (!s)
 		return false;
@@ -205,7 +202,7 @@ static void leaf_set(unsigned char *leaf, size_t width, unsigned x, uint32_t v)
 		leaf[x] = (unsigned char)v;
 	} else {
 		uint16_t h = (uint16_t)v;
-		memcpy(leaf + 2 * x, &h, 2);
+		memcpy(leaf + sizeof(h) * x, &h, sizeof(h));
 	}
 }
 
@@ -222,9 +219,9 @@ static bool map_fill(struct pool *leaves, const struct segs *s, uint16_t *top,
 	size_t width = leaves->leaf / PS_INDEX_LEAF;
 	unsigned c = 0;
 	for (size_t i = 0; i < s->n; c++) {
-		if (s->v[i].first >> 8 > c)
-			c = s->v[i].first >> 8;
-		unsigned base = c << 8, end = base + PS_INDEX_LEAF - 1;
+		if (PS_PORT_CHUNK(s->v[i].first) > c)
+			c = PS_PORT_CHUNK(s->v[i].first);
+		unsigned base = c * PS_INDEX_LEAF, end = base + PS_INDEX_LEAF - 1;
 		size_t j = i;
 		memset(leaf, 0, leaves->leaf);
 		while (j < s->n && s->v[j].first <= end) {
@@ -297,7 +294,7 @@ static bool zone_segments(const struct portspec_flow *flows, size_t lo, size_t h
 	unsigned port = flows[lo].first;
 	h->n = 0;
 	out->n = 0;
-	while (port <= 65535) {
+	while (port <= PS_MAX_PORT) {
 		while (next < hi && flows[next].first <= port)
 			heap_push(h, (uint32_t)next++);
 		while (h->n && flows[h->v[0]].last < port)
@@ -385,8 +382,9 @@ static bool zone_maps(struct build *b)
 		uint16_t *top;
 		if (ps_protocol_is_icmp(f->protocol)) {
 			/* types: chunk 0 alone */
-			map = nz * 4 + z * 4 + icmp_slot(f->direction, f->protocol);
-			top = b->ix->top + icmp_tops(nz) + z * 4 + icmp_slot(f->direction, f->protocol);
+			map = (nz + z) * PS_INDEX_ZONE_MAPS + icmp_slot(f->direction, f->protocol);
+			top = b->ix->top + icmp_tops(nz) + z * PS_INDEX_ZONE_MAPS +
+			      icmp_slot(f->direction, f->protocol);
 		} else {
 			map = ps_index_zone_map(z, f->direction, f->protocol);
 			top = b->ix->top + map * PS_INDEX_CHUNKS;
@@ -403,9 +401,9 @@ static bool zone_maps(struct build *b)
 
 static struct ps_akey akey_of(unsigned family, const unsigned char *a)
 {
-	if (family == 4)
+	if (family == PS_FAMILY_V4) /* the first 32 bits; what follows is no address */
 		return (struct ps_akey){ps_be64(a) & ~(uint64_t)0xffffffffu, 0};
-	return (struct ps_akey){ps_be64(a), ps_be64(a + 8)};
+	return (struct ps_akey){ps_be64(a), ps_be64(a + sizeof(uint64_t))};
 }
 
 static bool akey_le(struct ps_akey a, struct ps_akey b)
@@ -421,8 +419,8 @@ static bool akey_eq(struct ps_akey a, struct ps_akey b)
 /* The next address of the family; false after the last one. */
 static bool akey_next(unsigned family, struct ps_akey a, struct ps_akey *out)
 {
-	if (family == 4) {
-		out->hi = a.hi + ((uint64_t)1 << 32);
+	if (family == PS_FAMILY_V4) {
+		out->hi = a.hi + ((uint64_t)1 << 32); /* IPv4: the first 32 bits */
 		out->lo = 0;
 		return out->hi != 0;
 	}
@@ -493,7 +491,8 @@ static bool indexed(const struct portspec_plan *plan, const struct portspec_plan
 	       e->protocol <= PORTSPEC_ICMPV6 &&
 	       (e->direction == PORTSPEC_INBOUND || e->direction == PORTSPEC_OUTBOUND) &&
 	       (ps_protocol_is_icmp(e->protocol) ? e->family == icmp_family(e->protocol)
-						 : e->family == 4 || e->family == 6) &&
+						 : e->family == PS_FAMILY_V4 ||
+							   e->family == PS_FAMILY_V6) &&
 	       n > 0 && e->hook == hook_for(plan->mode, e->direction);
 }
 
@@ -553,7 +552,7 @@ static bool parts_push(struct build *b, struct ps_akey start,
  */
 static bool parts_finish(struct build *b, size_t first, uint32_t flags, uint32_t *value)
 {
-	uint32_t s = 3;
+	uint32_t s = PS_PLAN_MIN_STEPS;
 	while (((size_t)1 << s) < b->nparts - first)
 		s++;
 	while (b->nparts - first < (size_t)1 << s) {
@@ -561,7 +560,8 @@ static bool parts_finish(struct build *b, size_t first, uint32_t flags, uint32_t
 		if (!parts_push(b, last.start, last.entry, last.list))
 			return false;
 	}
-	*value = (uint32_t)first << PS_PLAN_SHIFT | (s - 3) << PS_PLAN_STEPS_SHIFT | flags |
+	*value = (uint32_t)first << PS_PLAN_SHIFT | (s - PS_PLAN_MIN_STEPS) << PS_PLAN_STEPS_SHIFT |
+		 flags |
 		 PS_PLAN_LARGE;
 	return true;
 }
@@ -577,7 +577,7 @@ static bool parts_small(struct build *b, size_t first, uint32_t off, uint32_t *v
 	bool wide = false;
 	for (size_t i = first + 1; i < b->nparts; i++)
 		wide |= b->parts[i].start.lo != 0;
-	if (n > 8 || wide)
+	if (n > PS_SMALL_ELEMENTS || wide)
 		return parts_finish(b, first, wide ? PS_PLAN_WIDE : 0, value);
 	if (b->nsmall >= (size_t)1 << 31 || !RESERVE(b->small, b->scap, b->nsmall, 1))
 		return false;
@@ -586,10 +586,10 @@ static bool parts_small(struct build *b, size_t first, uint32_t off, uint32_t *v
 	/* UINT64_MAX past the end sends only the last address of the space
 	 * there, which the entry repeated there holds */
 	s->key[0] = off;
-	for (size_t i = 0; i < 8; i++) {
+	for (size_t i = 0; i < PS_SMALL_ELEMENTS; i++) {
 		uint64_t start = i < n ? e[i].start.hi : UINT64_MAX;
 		if (i % 2)
-			s->key[4 + i / 2] = start;
+			s->key[PS_SMALL_PAIRS + i / 2] = start;
 		else if (i)
 			s->key[i / 2] = start;
 		s->entry[i] = e[i < n ? i : n - 1].entry;
@@ -608,9 +608,9 @@ static bool parts_small(struct build *b, size_t first, uint32_t off, uint32_t *v
 static bool list_partition(struct build *b, uint32_t off, size_t *work)
 {
 	const uint32_t *list = list_at(b, off); /* the pool does not grow here */
-	size_t n = list[2], nev = 0;
+	size_t n = list[PS_CAND_COUNT], nev = 0;
 	for (size_t r = 0; r < n; r++)
-		nev += 2 * b->q[list[PS_CAND_HEAD + r]].n;
+		nev += 2 * b->q[list[PS_CAND_HEAD + r]].n; /* a range starts and ends */
 	struct event *ev = ps_calloc(nev ? nev : 1, sizeof(*ev));
 	if (!ev || !RESERVE(b->heap.v, b->heap_cap, 0, nev) ||
 	    !RESERVE(b->active, b->active_cap, 0, n)) {
@@ -702,12 +702,15 @@ static void apply_event(struct bucket *k, const struct event *e)
  * staircase), what a scan of the plan does.
  */
 #define PS_LIST_BUDGET 32u
+/* Added to the ranges the budget is counted in: a small bucket is never
+ * scanned for want of budget. */
+#define PS_LIST_BUDGET_FLOOR 2048u
 
 static bool scan_bucket(struct build *b, struct bucket *k)
 {
 	bool fresh;
-	k->list[0] = k->list[1] = 0;
-	k->list[2] = (uint32_t)k->n | PS_CAND_SCAN;
+	k->list[PS_CAND_VALUE] = k->list[PS_CAND_VALUE16] = 0;
+	k->list[PS_CAND_COUNT] = (uint32_t)k->n | PS_CAND_SCAN;
 	memcpy(k->list + PS_CAND_HEAD, k->members, k->n * sizeof(*k->members));
 	size_t off = list_intern(b, k->list, k->n, &fresh);
 	b->segs.n = 0;
@@ -717,13 +720,14 @@ static bool scan_bucket(struct build *b, struct bucket *k)
 	if (fresh && (!parts_push(b, (struct ps_akey){0, 0}, NULL, (uint32_t)off) ||
 		      !parts_finish(b, b->nparts - 1, PS_PLAN_SCAN, &list_at(b, off)[0])))
 		return false;
-	return list_short(b, off, true) == 0 && seg_push(&b->segs, 1, 65535, list_at(b, off)[1]);
+	return list_short(b, off, true) == 0 &&
+	       seg_push(&b->segs, 1, PS_MAX_PORT, list_at(b, off)[PS_CAND_VALUE16]);
 }
 
 /* Sweeps the bucket's port boundaries: one list per run of ports. */
 static bool plan_segments(struct build *b, struct bucket *k)
 {
-	const size_t budget = PS_LIST_BUDGET * (k->nev + k->ranges + 2048);
+	const size_t budget = PS_LIST_BUDGET * (k->nev + k->ranges + PS_LIST_BUDGET_FLOOR);
 	size_t work = 0;
 	b->segs.n = 0;
 	k->nactive = 0;
@@ -734,11 +738,11 @@ static bool plan_segments(struct build *b, struct bucket *k)
 			apply_event(k, &k->ev[i]);
 			work += k->nactive;
 		}
-		if (!k->nactive || pos > 65535)
+		if (!k->nactive || pos > PS_MAX_PORT)
 			continue;
 		work += k->nactive;
-		k->list[0] = k->list[1] = 0;
-		k->list[2] = (uint32_t)k->nactive;
+		k->list[PS_CAND_VALUE] = k->list[PS_CAND_VALUE16] = 0;
+		k->list[PS_CAND_COUNT] = (uint32_t)k->nactive;
 		for (size_t a = 0; a < k->nactive; a++)
 			k->list[PS_CAND_HEAD + a] = k->members[k->active[a]];
 		bool fresh;
@@ -748,8 +752,9 @@ static bool plan_segments(struct build *b, struct bucket *k)
 		int full = work > budget ? 1 : list_short(b, off, false);
 		if (full)
 			return full > 0 && scan_bucket(b, k);
-		uint64_t next = i < k->nev ? k->ev[i].key.lo : 65536;
-		if (!seg_push(&b->segs, (unsigned)pos, (unsigned)next - 1, list_at(b, off)[1]))
+		uint64_t next = i < k->nev ? k->ev[i].key.lo : PS_MAX_PORT + 1;
+		if (!seg_push(&b->segs, (unsigned)pos, (unsigned)next - 1,
+			      list_at(b, off)[PS_CAND_VALUE16]))
 			return false;
 	}
 	return true;
@@ -776,7 +781,7 @@ static bool bucket_collect(const struct build *b, size_t q0, unsigned d, unsigne
 			entry_keys(e, &nkeys);
 			k->n++;
 			k->ranges += b->q[i].n;
-			nev += 2 * nkeys;
+			nev += 2 * nkeys; /* a port range starts and ends */
 		}
 	}
 	if (!k->n)
@@ -833,9 +838,10 @@ static bool plan_maps(struct build *b, size_t mode_index)
 	for (size_t i = 0; i < plan->nentries; i++)
 		if (indexed(plan, plan->entries[i]) && !add_qentry(b, plan->entries[i]))
 			return false;
-	for (unsigned d = 1; d <= 2; d++)
-		for (unsigned proto = 1; proto <= 4; proto++)
-			for (unsigned family = 4; family <= 6; family += 2) {
+	for (unsigned d = PORTSPEC_INBOUND; d <= PORTSPEC_OUTBOUND; d++)
+		for (unsigned proto = PORTSPEC_TCP; proto <= PORTSPEC_ICMPV6; proto++)
+			for (unsigned f = 0; f < PS_NFAMILIES; f++) {
+				unsigned family = PS_FAMILY_AT(f);
 				bool icmp = ps_protocol_is_icmp(proto);
 				if (icmp && family != icmp_family(proto))
 					continue;
@@ -845,8 +851,10 @@ static bool plan_maps(struct build *b, size_t mode_index)
 				if (ok && k.n) {
 					size_t nz = b->ix->nzones;
 					uint16_t *top =
-						icmp ? b->ix->top + icmp_tops(nz) + nz * 4 +
-							       mode_index * 4 + icmp_slot(d, proto)
+						icmp ? b->ix->top + icmp_tops(nz) +
+							       nz * PS_INDEX_ZONE_MAPS +
+							       mode_index * PS_INDEX_ZONE_MAPS +
+							       icmp_slot(d, proto)
 						     : b->ix->top + plan_map(nz, mode_index, d, proto,
 									     family) * PS_INDEX_CHUNKS;
 					ok = plan_segments(b, &k);
@@ -1010,10 +1018,11 @@ static void build_release(struct build *b, bool keep)
 enum portspec_status ps_index_build(struct portspec_policy *p, struct portspec_error *err)
 {
 	size_t nzones = p->spec->nzones;
-	size_t ntop = icmp_tops(nzones) + nzones * 4 + PS_INDEX_ICMP_PLAN_MAPS;
+	size_t ntop = icmp_tops(nzones) + nzones * PS_INDEX_ZONE_MAPS + PS_INDEX_ICMP_PLAN_MAPS;
 	/* the tops, then the zone maps' bases, those of the ICMP maps last
 	 * (aligned: ntop is a multiple of 4) */
-	size_t top_bytes = ntop * sizeof(uint16_t) + nzones * 8 * sizeof(uint32_t);
+	size_t top_bytes =
+		ntop * sizeof(uint16_t) + nzones * 2 * PS_INDEX_ZONE_MAPS * sizeof(uint32_t);
 	struct build b;
 	memset(&b, 0, sizeof(b));
 	b.p = p;
@@ -1133,8 +1142,8 @@ static const struct portspec_plan_entry *scan_list(const struct ps_index *ix,
 						   const uint32_t *list, struct ps_akey a,
 						   const struct portspec_connection *c)
 {
-	uint32_t n = list[2] & ~PS_CAND_SCAN;
-	bool ports = (list[2] & PS_CAND_SCAN) != 0;
+	uint32_t n = list[PS_CAND_COUNT] & ~PS_CAND_SCAN;
+	bool ports = (list[PS_CAND_COUNT] & PS_CAND_SCAN) != 0;
 	for (uint32_t i = 0; i < n; i++) {
 		const struct ps_qentry *q = &ix->q[list[PS_CAND_HEAD + i]];
 		if ((!ports || ps_entry_port(q->entry, c->port)) &&
@@ -1149,7 +1158,7 @@ static const struct ps_apart *large_search(const struct ps_index *ix, uint32_t v
 					   struct ps_akey a)
 {
 	const struct ps_apart *part = ix->parts + (v >> PS_PLAN_SHIFT);
-	for (uint32_t s = ((v >> PS_PLAN_STEPS_SHIFT) & PS_PLAN_STEPS) + 3; s-- > 0;) {
+	for (uint32_t s = ((v >> PS_PLAN_STEPS_SHIFT) & PS_PLAN_STEPS) + PS_PLAN_MIN_STEPS; s-- > 0;) {
 		size_t half = (size_t)1 << s;
 		part = akey_le(part[half].start, a) ? part + half : part;
 	}
@@ -1165,8 +1174,9 @@ static uint32_t icmp_plan_value(const struct portspec_plan *plan,
 	if (c->remote.family != icmp_family(proto))
 		return 0;
 	size_t m = plan->mode == PORTSPEC_MODE_GATEWAY; /* plans[1] */
-	size_t leaf = ix->top[icmp_tops(ix->nzones) + ix->nzones * 4 + m * 4 + icmp_slot(d, proto)];
-	return ix->pool16[leaf * PS_INDEX_LEAF + (c->port & 255u)];
+	size_t leaf = ix->top[icmp_tops(ix->nzones) + (ix->nzones + m) * PS_INDEX_ZONE_MAPS +
+			      icmp_slot(d, proto)];
+	return ix->pool16[leaf * PS_INDEX_LEAF + PS_PORT_IN_LEAF(c->port)];
 }
 
 const struct portspec_plan_entry *ps_index_plan_find(const struct portspec_plan *plan,
@@ -1201,11 +1211,12 @@ int ps_index_zone_query(const struct ps_index *ix, size_t z, unsigned direction,
 {
 	if (!ps_protocol_is_icmp(protocol))
 		return ps_index_zone_allowed(ix, z, direction, protocol, port, match);
-	size_t s = z * 4 + icmp_slot(direction, protocol);
-	size_t i = (size_t)ix->top[icmp_tops(ix->nzones) + s] * PS_INDEX_LEAF + (port & 255u);
+	size_t s = z * PS_INDEX_ZONE_MAPS + icmp_slot(direction, protocol);
+	size_t i = (size_t)ix->top[icmp_tops(ix->nzones) + s] * PS_INDEX_LEAF + PS_PORT_IN_LEAF(port);
 	uint32_t v = ix->zone_wide ? ix->zpool32[i] : ix->zpool16[i];
 	if (match)
-		*match = v ? &ix->flows[ix->zone_base[ix->nzones * 4 + s] + v - 1u] : NULL;
+		*match = v ? &ix->flows[ix->zone_base[ix->nzones * PS_INDEX_ZONE_MAPS + s] + v - 1u]
+			   : NULL;
 	return v != 0;
 }
 
@@ -1214,7 +1225,7 @@ PS_COLD static int zone_query_icmp(const struct portspec_policy *p,
 				   const struct portspec_zone *zone, unsigned d, unsigned proto,
 				   unsigned port, const struct portspec_flow **match)
 {
-	if (!ps_protocol_is_icmp(proto) || port > 255)
+	if (!ps_protocol_is_icmp(proto) || port > PS_MAX_ICMP_TYPE)
 		return -PORTSPEC_E_INVALID;
 	const struct ps_index *ix = p->index;
 	size_t z = zone->index;

@@ -57,6 +57,12 @@
 
 #define PS_INDEX_CHUNKS 256u
 #define PS_INDEX_LEAF 256u
+/* A port's chunk (its leaf number's place in the map) and its place in the leaf. */
+#define PS_PORT_CHUNK(port) ((port) >> 8)
+#define PS_PORT_IN_LEAF(port) ((port) & (PS_INDEX_LEAF - 1u))
+/* Per zone: [direction-1][protocol-1], 2 directions x 2 protocols (tcp and
+ * udp; for the ICMP maps icmp and icmpv6, also per mode in the plans' ones). */
+#define PS_INDEX_ZONE_MAPS 4u
 #define PS_INDEX_PLAN_MAPS 16u
 #define PS_INDEX_ICMP_PLAN_MAPS 8u
 #define PS_INDEX_HOT 256u
@@ -77,6 +83,8 @@
  *
  * A candidate list (ps_index.cand): [0] its value, [1] its 16-bit one, [2] n (|
  * PS_CAND_SCAN), then n entry numbers (ps_index.q) in plan order.
+ * A large partition has at least 1 << PS_PLAN_MIN_STEPS elements (its value
+ * holds steps - PS_PLAN_MIN_STEPS).
  */
 #define PS_INDEX_LONG 32768u
 #define PS_PLAN_LARGE 1u
@@ -87,6 +95,14 @@
 #define PS_PLAN_SHIFT 8u
 #define PS_CAND_SCAN 0x80000000u
 #define PS_CAND_HEAD 3u
+#define PS_CAND_VALUE 0u   /* a candidate list's [0] */
+#define PS_CAND_VALUE16 1u /* its [1] */
+#define PS_CAND_COUNT 2u   /* its [2] */
+#define PS_PLAN_MIN_STEPS 3u
+/* A small partition's elements, in pairs: key[PS_SMALL_PAIRS + q] is the
+ * start of the second element of pair q. */
+#define PS_SMALL_ELEMENTS 8u
+#define PS_SMALL_PAIRS (PS_SMALL_ELEMENTS / 2u)
 
 /* An address as a 128-bit number in two halves: IPv4 is the first 32 bits. */
 struct ps_akey {
@@ -110,12 +126,12 @@ struct ps_apart {
  * A small partition: 8 elements (the last one repeated) in four pairs.
  * key[] holds the first 64 bits of element starts, UINT64_MAX past the last
  * element: key[1..3] those of elements 2, 4 and 6, where the pairs begin,
- * key[4 + q] that of element 2q + 1, the second of pair q.  key[0] is not a
+ * key[PS_SMALL_PAIRS + q] that of element 2q + 1, the second of pair q.  key[0] is not a
  * start: it holds the candidate list (offset in ps_index.cand).
  */
 struct ps_small {
-	uint64_t key[8];
-	const struct portspec_plan_entry *entry[8];
+	uint64_t key[PS_SMALL_ELEMENTS];
+	const struct portspec_plan_entry *entry[PS_SMALL_ELEMENTS];
 };
 
 /* One FLOW entry of a plan as the address query tests it; q[0] is none. */
@@ -178,7 +194,7 @@ const struct portspec_plan_port *ps_entry_port(const struct portspec_plan_entry 
 /* Zone bucket z's map: direction and protocol are 1 or 2 (tcp, udp). */
 static inline size_t ps_index_zone_map(size_t z, unsigned direction, unsigned protocol)
 {
-	return z * 4 + (direction - 1u) * 2 + (protocol - 1u);
+	return z * PS_INDEX_ZONE_MAPS + (direction - 1u) * 2 + (protocol - 1u);
 }
 
 /* The zone query of zone number @z, arguments checked: 1 allowed (*@match: the
@@ -188,7 +204,8 @@ static inline int ps_index_zone_allowed(const struct ps_index *ix, size_t z, uns
 					const struct portspec_flow **match)
 {
 	size_t map = ps_index_zone_map(z, direction, protocol);
-	size_t i = (size_t)ix->top[map * PS_INDEX_CHUNKS + (port >> 8)] * PS_INDEX_LEAF + (port & 255u);
+	size_t i = (size_t)ix->top[map * PS_INDEX_CHUNKS + PS_PORT_CHUNK(port)] * PS_INDEX_LEAF +
+		   PS_PORT_IN_LEAF(port);
 	/* (the same for every query of a policy: predicted) */
 	uint32_t v = ix->zone_wide ? ix->zpool32[i] : ix->zpool16[i];
 	/* no branch on the answer: a stream of queries allowed and denied at
@@ -283,7 +300,7 @@ static inline const struct portspec_plan_entry *ps_index_small(const struct ps_s
 							       uint64_t hi)
 {
 	size_t q = (size_t)(s->key[1] <= hi) + (s->key[2] <= hi) + (s->key[3] <= hi);
-	return s->entry[2 * q + (s->key[4 + q] <= hi)];
+	return s->entry[2 * q + (s->key[PS_SMALL_PAIRS + q] <= hi)];
 }
 
 /*

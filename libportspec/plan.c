@@ -39,7 +39,7 @@ struct ps_entry {
 /* Per zone and family (0: IPv4, 1: IPv6): the zone's addresses, or for the
  * complement zone the addresses it excludes. */
 struct zone_sets {
-	struct ps_ranges fam[2];
+	struct ps_ranges fam[PS_NFAMILIES];
 };
 
 struct build {
@@ -49,14 +49,14 @@ struct build {
 	const struct portspec_profile *pr;
 	struct portspec_plan *plan;
 	struct zone_sets *zones;
-	struct ps_ranges appliance[2];
+	struct ps_ranges appliance[PS_NFAMILIES];
 	size_t cap;
 	struct portspec_error *err;
 };
 
 static unsigned fam_index(unsigned family)
 {
-	return family == 4 ? 0 : 1;
+	return family == PS_FAMILY_V4 ? 0 : 1;
 }
 
 static void addrset_release(struct portspec_addrset *s)
@@ -147,8 +147,8 @@ static enum portspec_status zone_sets_build(struct build *b)
 	b->zones = ps_calloc(spec->nzones ? spec->nzones : 1, sizeof(*b->zones));
 	if (!b->zones)
 		return nomem(b);
-	for (unsigned f = 0; f < 2; f++) {
-		unsigned family = f ? 6 : 4;
+	for (unsigned f = 0; f < PS_NFAMILIES; f++) {
+		unsigned family = PS_FAMILY_AT(f);
 		struct ps_ranges networks;
 		ps_ranges_init(&networks, family);
 		for (size_t z = 0; z < spec->nzones; z++) {
@@ -190,18 +190,21 @@ static enum portspec_status zone_sets_build(struct build *b)
 static void zone_sets_release(struct build *b)
 {
 	for (size_t z = 0; b->zones && z < b->spec->nzones; z++)
-		for (unsigned f = 0; f < 2; f++)
+		for (unsigned f = 0; f < PS_NFAMILIES; f++)
 			ps_ranges_release(&b->zones[z].fam[f]);
 	ps_free(b->zones);
-	for (unsigned f = 0; f < 2; f++)
+	for (unsigned f = 0; f < PS_NFAMILIES; f++)
 		ps_ranges_release(&b->appliance[f]);
 }
+
+/* The first allocation of a plan's entries: the baseline's, then doubling. */
+#define FIRST_ENTRIES 16u
 
 static bool push_entry(struct build *b, struct ps_entry *e)
 {
 	struct portspec_plan *p = b->plan;
 	if (p->nentries == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 16;
+		size_t cap = b->cap ? b->cap * 2 : FIRST_ENTRIES;
 		struct portspec_plan_entry **v = ps_reallocarray(p->entries, cap, sizeof(*v));
 		if (!v)
 			return false;
@@ -247,8 +250,9 @@ static enum portspec_status add_baseline(struct build *b, enum portspec_entry_ki
 			e->pub.oif = "lo";
 	}
 	if (kind == PORTSPEC_ENTRY_ESTABLISHED) {
-		e->pub.icmp_types = family == 4 ? icmp_errors_v4 : icmp_errors_v6;
-		e->pub.icmp_type_count = family == 4 ? 2 : 1;
+		bool v4 = family == PS_FAMILY_V4;
+		e->pub.icmp_types = v4 ? icmp_errors_v4 : icmp_errors_v6;
+		e->pub.icmp_type_count = v4 ? PS_COUNT(icmp_errors_v4) : PS_COUNT(icmp_errors_v6);
 	}
 	if (!push_entry(b, e)) {
 		entry_free(&e->pub);
@@ -261,24 +265,26 @@ static enum portspec_status build_baseline(struct build *b)
 {
 	enum portspec_status st = PORTSPEC_OK;
 	if (b->plan->mode == PORTSPEC_MODE_GATEWAY) {
-		for (unsigned family = 4; family <= 6 && !st; family += 2)
-			st = add_baseline(b, PORTSPEC_ENTRY_ESTABLISHED, PORTSPEC_HOOK_FORWARD, family,
-					  false);
+		for (unsigned f = 0; f < PS_NFAMILIES && !st; f++)
+			st = add_baseline(b, PORTSPEC_ENTRY_ESTABLISHED, PORTSPEC_HOOK_FORWARD,
+					  PS_FAMILY_AT(f), false);
 		return st;
 	}
 	/* Per hook: each kind for both families, one after the other, so that a
 	 * target that matches both families in one rule finds them together. */
 	static const enum portspec_hook hooks[] = {PORTSPEC_HOOK_INPUT, PORTSPEC_HOOK_OUTPUT};
-	for (size_t h = 0; h < 2 && !st; h++) {
-		for (unsigned family = 4; family <= 6 && !st; family += 2)
-			st = add_baseline(b, PORTSPEC_ENTRY_LOOPBACK, hooks[h], family, true);
-		for (unsigned family = 4; family <= 6 && !st; family += 2)
-			st = add_baseline(b, PORTSPEC_ENTRY_ESTABLISHED, hooks[h], family, false);
+	for (size_t h = 0; h < PS_COUNT(hooks) && !st; h++) {
+		for (unsigned f = 0; f < PS_NFAMILIES && !st; f++)
+			st = add_baseline(b, PORTSPEC_ENTRY_LOOPBACK, hooks[h], PS_FAMILY_AT(f), true);
+		for (unsigned f = 0; f < PS_NFAMILIES && !st; f++)
+			st = add_baseline(b, PORTSPEC_ENTRY_ESTABLISHED, hooks[h], PS_FAMILY_AT(f),
+					  false);
 		/* The host's own IPv6 needs neighbour discovery, which conntrack
 		 * does not track: fragments carry it too, so that they work in
 		 * whatever ruleset they join. */
 		if (!st)
-			st = add_baseline(b, PORTSPEC_ENTRY_NEIGHBOR_DISCOVERY, hooks[h], 6, false);
+			st = add_baseline(b, PORTSPEC_ENTRY_NEIGHBOR_DISCOVERY, hooks[h],
+					  PS_FAMILY_V6, false);
 	}
 	return st;
 }
@@ -419,8 +425,11 @@ static const char *skip_reason(enum skip why)
 	}
 }
 
+/* "for IPv4 REASON; for IPv6 REASON": two skip_reason() texts, each under 64 bytes. */
+#define REASONS_TEXT 256u
+
 static enum portspec_status warn_no_packets(struct build *b, const struct group *g,
-					    const enum skip why[2])
+					    const enum skip why[PS_NFAMILIES])
 {
 	const struct portspec_flow *head = g->flows[0];
 	struct ps_buf services;
@@ -434,7 +443,7 @@ static enum portspec_status warn_no_packets(struct build *b, const struct group 
 		return nomem(b);
 	}
 	/* "for IPv4 ...; for IPv6 ...", or the one family of ICMP and ICMPv6 */
-	char reasons[256];
+	char reasons[REASONS_TEXT];
 	if (why[0] == SKIP_FAMILY || why[1] == SKIP_FAMILY)
 		snprintf(reasons, sizeof(reasons), "%s", skip_reason(why[why[0] == SKIP_FAMILY]));
 	else
@@ -454,14 +463,14 @@ static enum portspec_status group_entries(struct build *b, const struct group *g
 {
 	const struct portspec_flow *head = g->flows[0];
 	bool gateway = b->plan->mode == PORTSPEC_MODE_GATEWAY;
-	enum skip why[2] = {SKIP_NONE, SKIP_NONE};
+	enum skip why[PS_NFAMILIES] = {SKIP_NONE, SKIP_NONE};
 	size_t made = 0;
 
-	for (unsigned f = 0; f < 2; f++) {
-		unsigned family = f ? 6 : 4;
+	for (unsigned f = 0; f < PS_NFAMILIES; f++) {
+		unsigned family = PS_FAMILY_AT(f);
 		/* ICMP is IPv4's, ICMPv6 IPv6's */
-		if ((head->protocol == PORTSPEC_ICMP && family != 4) ||
-		    (head->protocol == PORTSPEC_ICMPV6 && family != 6)) {
+		if ((head->protocol == PORTSPEC_ICMP && family != PS_FAMILY_V4) ||
+		    (head->protocol == PORTSPEC_ICMPV6 && family != PS_FAMILY_V6)) {
 			why[f] = SKIP_FAMILY;
 			continue;
 		}

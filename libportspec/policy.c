@@ -16,10 +16,13 @@ struct build {
 	size_t n, cap;
 };
 
+/* The first allocation of the flows: a spec has a few dozen, and grows by doubling. */
+#define FIRST_FLOWS 64u
+
 static bool push_flow(struct build *b, const struct portspec_flow *f)
 {
 	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
+		size_t cap = b->cap ? b->cap * 2 : FIRST_FLOWS;
 		struct portspec_flow *p = ps_reallocarray(b->flows, cap, sizeof(*p));
 		if (!p)
 			return false;
@@ -140,8 +143,8 @@ static enum portspec_status no_addresses(const struct portspec_profile *pr,
 }
 
 static struct ps_portrange ping_types[] = {
-	{PORTSPEC_ICMP, 8, 8},     /* echo request */
-	{PORTSPEC_ICMPV6, 128, 128}, /* echo request */
+	{PORTSPEC_ICMP, PS_ICMP_ECHO_REQUEST, PS_ICMP_ECHO_REQUEST},
+	{PORTSPEC_ICMPV6, PS_ICMPV6_ECHO_REQUEST, PS_ICMPV6_ECHO_REQUEST},
 };
 
 const struct portspec_service ps_ping_service = {
@@ -301,7 +304,7 @@ static enum portspec_status check_narrowing(const struct portspec_policy *p, boo
 				       narrowed_to(&p->flows[f], &l->items[a]);
 			if (used)
 				continue;
-			char buf[64];
+			char buf[PS_CIDR_TEXT];
 			portspec_cidr_format(&l->items[a], buf, sizeof(buf));
 			if (served_at(p, svc, other, &l->items[a]))
 				return ps_profile_error_at(
@@ -345,7 +348,7 @@ static enum portspec_status zone_notes(struct portspec_policy *p,
 				       uint32_t not_served, struct portspec_error *err)
 {
 	const struct portspec_spec *spec = p->spec;
-	char from[256], others[256];
+	char from[PS_NAMES_TEXT], others[PS_NAMES_TEXT];
 	zone_list(from, sizeof(from), spec, served);
 	zone_list(others, sizeof(others), spec, not_served);
 	for (size_t z = 0; z < spec->nzones; z++) {
@@ -557,7 +560,7 @@ PS_COLD static int is_allowed_icmp(const struct portspec_policy *p, const char *
 				   enum portspec_protocol protocol, unsigned port,
 				   const struct portspec_flow **match)
 {
-	if (!ps_protocol_is_icmp(protocol) || port > 255)
+	if (!ps_protocol_is_icmp(protocol) || port > PS_MAX_ICMP_TYPE)
 		return -PORTSPEC_E_INVALID;
 	size_t z = query_zone_index(p->spec, zone);
 	if (z == SIZE_MAX)
@@ -571,7 +574,7 @@ int ps_is_allowed(const struct portspec_policy *p, const char *zone,
 {
 	if (match)
 		*match = NULL;
-	if (!p || !zone || port < 1 || port > 65535 ||
+	if (!p || !zone || port < 1 || port > PS_MAX_PORT ||
 	    (direction != PORTSPEC_INBOUND && direction != PORTSPEC_OUTBOUND))
 		return -PORTSPEC_E_INVALID;
 	if (protocol != PORTSPEC_TCP && protocol != PORTSPEC_UDP)
@@ -605,11 +608,11 @@ PS_COLD static enum portspec_status query_error(const struct portspec_policy *p,
 	if (protocol == PORTSPEC_PROTO_ANY || !portspec_protocol_name(protocol))
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0,
 				    "the protocol is tcp, udp, icmp or icmpv6");
-	if (port < 1 || port > (icmp ? 255u : 65535u))
+	unsigned max = icmp ? PS_MAX_ICMP_TYPE : PS_MAX_PORT;
+	if (port < 1 || port > max)
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0,
 				    "%u is not a %s; %s are 1 to %u", port,
-				    icmp ? "message type" : "port", icmp ? "types" : "ports",
-				    icmp ? 255u : 65535u);
+				    icmp ? "message type" : "port", icmp ? "types" : "ports", max);
 	if (r != -PORTSPEC_E_UNKNOWN && (zone || handle))
 		return ps_error_set(err, (enum portspec_status)-r, NULL, 0, 0, "%s",
 				    portspec_strerror((enum portspec_status)-r));

@@ -35,11 +35,40 @@
 #define PS_MAX_ADDRESSES 4096u
 #define PS_MAX_POLICY_FLOWS 1000000u /* flows before deduplication, x server addresses */
 
+/* Numbers the protocols fix. */
+#define PS_MAX_PORT 65535u      /* TCP and UDP ports are 16 bits (and 0 is no port) */
+#define PS_MAX_ICMP_TYPE 255u   /* ICMP and ICMPv6 types are one byte */
+#define PS_ICMP_ECHO_REQUEST 8u /* RFC 792 */
+#define PS_ICMPV6_ECHO_REQUEST 128u /* RFC 4443 */
+#define PS_MAX_IFNAME 15u       /* Linux interface names: IFNAMSIZ (16) with the NUL */
+
+#define PS_COUNT(a) (sizeof(a) / sizeof((a)[0])) /* the elements of an array */
+
+/* Address families: struct portspec_cidr's family is 4 or 6, and per-family
+ * arrays hold IPv4 at [0], IPv6 at [1]. */
+#define PS_FAMILY_V4 4u
+#define PS_FAMILY_V6 6u
+#define PS_NFAMILIES 2u
+#define PS_FAMILY_AT(f) ((f) ? PS_FAMILY_V6 : PS_FAMILY_V4) /* the family of index f */
+#define PS_V4_BYTES 4u   /* an IPv4 address; it fills the first bytes of an address */
+#define PS_ADDR_BYTES 16u /* an address of either family: IPv6's size */
+#define PS_HOST_PREFIX(family) ((family) == PS_FAMILY_V4 ? 32u : 128u) /* one address */
+
+/* Text buffers: an address as portspec_cidr_format() writes it (an IPv6
+ * address is at most 45 characters, then "/128"); a list of names quoted in
+ * a message, half of portspec_error.text so that the rest of it fits. */
+#define PS_CIDR_TEXT 64u
+#define PS_NAMES_TEXT 256u
+
 /* ---- allocation (alloc.c): every allocation goes through these ---- */
 void *ps_malloc(size_t size);
 void *ps_calloc(size_t n, size_t size);
 void *ps_realloc(void *ptr, size_t size);
 void *ps_reallocarray(void *ptr, size_t n, size_t size);
+/* Room for @need elements of @size bytes in *@p, which has room for *@cap:
+ * the capacity doubles, from @first, so that appending n costs O(n).  False
+ * (*@p and *@cap unchanged) when out of memory. */
+bool ps_grow(void **p, size_t *cap, size_t need, size_t size, size_t first);
 void ps_free(void *ptr);
 char *ps_strdup(const char *s);
 char *ps_strndup(const char *s, size_t n);
@@ -78,6 +107,16 @@ void ps_buf_put_ipv4(struct ps_buf *b, const unsigned char addr[4]);
 void ps_buf_put_ipv6(struct ps_buf *b, const unsigned char addr[16]);
 /* Appends the strings up to a NULL one: ps_buf_cat(b, "-A ", chain, " -p ", NULL). */
 void ps_buf_cat(struct ps_buf *b, ...) PS_SENTINEL;
+/* Appends the rest of @fp to @b, stopping once @b holds more than @limit
+ * bytes (the caller says the file is too large).  False on a read error;
+ * out of memory is @b->failed. */
+bool ps_buf_read(struct ps_buf *b, FILE *fp, size_t limit);
+/* The file at @path read into @b by ps_buf_read(): PORTSPEC_E_IO when it
+ * cannot be opened ("cannot open: REASON") or read (@read_error), or
+ * PORTSPEC_E_NOMEM, with @path in @err.  More than @limit bytes in @b: the
+ * file is too large, for the caller to say so. */
+enum portspec_status ps_buf_load(struct ps_buf *b, const char *path, size_t limit,
+				 const char *read_error, struct portspec_error *err);
 
 /* ---- errors (error.c) ----
  * Every public function that takes a struct portspec_error clears it first
@@ -322,9 +361,28 @@ enum portspec_status ps_profile_error_at(const struct portspec_profile *pr,
 bool ps_profile_in_zone(const struct portspec_profile *pr, size_t z,
 			const struct portspec_cidr *addr);
 
-/* Is @name one of the profile's own keys (role, interface, appliance, ...)?  A zone or
- * service may not take such a name: profiles set zones and services by name, beside
- * these keys (portspec(5) NAMES). */
+/*
+ * The profile keys, one table (profile.c): what portspec_profile_set()
+ * dispatches on, and what the checks of the documentation (the header, the
+ * manual, the shell completion) compare with.  A family of keys is named by
+ * a pattern ("<zone>-interface") and matched by `match`, which gives the
+ * zone or service the key names (SIZE_MAX: not of the family).
+ */
+struct ps_profile_key {
+	const char *name;    /* the key, or a family's pattern */
+	const char *same_as; /* NULL, or the key this name is another spelling of */
+	bool list;           /* the value is a list: items set one by one */
+	size_t (*match)(const struct portspec_spec *spec, const char *key);
+	enum portspec_status (*set)(struct portspec_profile *pr, const char *key,
+				    const char *value, size_t which, struct portspec_error *err);
+};
+const struct ps_profile_key *ps_profile_keys(size_t *n);
+/* The key that `key` is for @spec (*which: its zone or service), or NULL. */
+const struct ps_profile_key *ps_profile_find_key(const struct portspec_spec *spec,
+						 const char *key, size_t *which);
+/* Is @name one of the profile's own keys (role, interface, appliance, ...: the table's
+ * fixed names)?  A zone or service may not take such a name: profiles set zones and
+ * services by name, beside these keys (portspec(5) NAMES). */
 bool ps_profile_fixed_key(const char *name);
 /* The suffix of a gateway interface key (ZONE-interface); no zone or service ends in it. */
 #define PS_INTERFACE_KEY_SUFFIX "-interface"
@@ -334,6 +392,19 @@ bool ps_valid_ifname(const char *name);
 enum portspec_status ps_profile_clone(const struct portspec_profile *src,
 				      struct portspec_profile **out);
 bool ps_cidr_contains(const struct portspec_cidr *net, const struct portspec_cidr *addr);
+
+/*
+ * The ranges a plan entry's ports or types match: a FLOW entry's ports, or
+ * its ICMP message types (ICMP flows; the established entries carry the
+ * ICMP errors that pass with a connection).  *n of them.  One definition for
+ * the index and the audit library, which compiles this header in.
+ */
+static inline const struct portspec_plan_port *ps_plan_entry_ranges(const struct portspec_plan_entry *e,
+								     size_t *n)
+{
+	*n = e->icmp_type_count ? e->icmp_type_count : e->port_count;
+	return e->icmp_type_count ? e->icmp_types : e->ports;
+}
 
 /* ---- the policy ---- */
 struct portspec_flow {

@@ -6,7 +6,6 @@
  * records where each setting came from, so that a contradiction found only
  * when the policy is compiled still names file, line and column.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -156,24 +155,10 @@ PORTSPEC_EXPORT enum portspec_status portspec_profile_load(struct portspec_profi
 	ps_error_clear(err);
 	if (!pr || !path)
 		return ps_error_set(err, PORTSPEC_E_INVALID, NULL, 0, 0, "no profile or path");
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		return ps_error_set(err, PORTSPEC_E_IO, path, 0, 0, "cannot open: %s",
-				    strerror(errno));
 	struct ps_buf b;
 	ps_buf_init(&b);
-	char chunk[16384];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0 && b.len <= PS_MAX_FILE_SIZE)
-		ps_buf_add(&b, chunk, n);
-	bool rerr = ferror(fp);
-	fclose(fp);
-	enum portspec_status st;
-	if (rerr)
-		st = ps_error_set(err, PORTSPEC_E_IO, path, 0, 0, "read error");
-	else if (b.failed)
-		st = ps_error_set(err, PORTSPEC_E_NOMEM, path, 0, 0, "out of memory");
-	else
+	enum portspec_status st = ps_buf_load(&b, path, PS_MAX_FILE_SIZE, "read error", err);
+	if (!st) /* a file over the limit is the parser's error */
 		st = portspec_profile_parse(pr, b.data ? b.data : "", b.len, path, err);
 	ps_buf_release(&b);
 	return st;
@@ -188,7 +173,7 @@ static void put_cidrs(struct ps_buf *b, const char *prefix, const char *key,
 		return;
 	ps_buf_printf(b, "%s%s = ", prefix, key);
 	for (size_t i = 0; i < l->count; i++) {
-		char buf[64];
+		char buf[PS_CIDR_TEXT];
 		ps_buf_printf(b, "%s%s", i ? ", " : "",
 			      portspec_cidr_format(&l->items[i], buf, sizeof(buf)));
 	}
@@ -278,7 +263,7 @@ static void put_narrowing(struct ps_buf *b, const struct portspec_spec *spec, co
 {
 	for (size_t i = 0; i < spec->nservices; i++)
 		for (size_t k = 0; k < lists[i].count; k++) {
-			char buf[64];
+			char buf[PS_CIDR_TEXT];
 			ps_buf_printf(b, "%s = %s:%s\n", key, spec->services[i].name,
 				      portspec_cidr_format(&lists[i].items[k], buf, sizeof(buf)));
 		}

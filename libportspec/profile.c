@@ -67,16 +67,33 @@ static bool list_examples(struct ps_cidr_list *l, const char *const *examples)
 	return true;
 }
 
+/*
+ * The examples of the zones of a kind after the first.  Networks: the /29s of
+ * 203.0.113.0/24 in turn (32 of them, 8 addresses each; more zones than that
+ * start over), and the /64s 2001:db8:3::, 2001:db8:4::... (2001:db8:2:: is
+ * the first zone's).  Peers: from 198.51.100.20 up, 200 addresses (below .220,
+ * clear of the appliance's .10 and the first zone's .11 and .12, never past
+ * .255), and 2001:db8:100::20 up.
+ */
+#define EXAMPLE_V4_NETS 32u        /* the /29s in a /24 */
+#define EXAMPLE_V4_NET_SIZE 8u     /* the addresses of a /29 */
+#define EXAMPLE_V6_FIRST_NET 3u    /* 2001:db8:3::/64 */
+#define EXAMPLE_V4_FIRST_PEER 20u  /* 198.51.100.20 */
+#define EXAMPLE_V4_PEERS 200u
+#define EXAMPLE_V6_FIRST_PEER 0x20u /* 2001:db8:100::20 */
+
 /* Examples for the n-th (from 0) zone of a kind after the first. */
 static bool list_more_examples(struct ps_cidr_list *l, enum portspec_zone_kind kind, size_t n)
 {
-	char v4[32], v6[48];
+	char v4[PS_CIDR_TEXT], v6[PS_CIDR_TEXT];
 	if (kind == PORTSPEC_ZONE_NETWORKS) {
-		snprintf(v4, sizeof(v4), "203.0.113.%zu/29", (n % 32) * 8);
-		snprintf(v6, sizeof(v6), "2001:db8:%zx::/64", n + 3);
+		snprintf(v4, sizeof(v4), "203.0.113.%zu/29",
+			 (n % EXAMPLE_V4_NETS) * EXAMPLE_V4_NET_SIZE);
+		snprintf(v6, sizeof(v6), "2001:db8:%zx::/64", n + EXAMPLE_V6_FIRST_NET);
 	} else {
-		snprintf(v4, sizeof(v4), "198.51.100.%zu", 20 + n % 200);
-		snprintf(v6, sizeof(v6), "2001:db8:100::%zx", 0x20 + n);
+		snprintf(v4, sizeof(v4), "198.51.100.%zu",
+			 EXAMPLE_V4_FIRST_PEER + n % EXAMPLE_V4_PEERS);
+		snprintf(v6, sizeof(v6), "2001:db8:100::%zx", EXAMPLE_V6_FIRST_PEER + n);
 	}
 	l->example = true;
 	return list_add_text(l, v4) && list_add_text(l, v6);
@@ -323,7 +340,7 @@ static enum portspec_status perr(struct portspec_error *err, enum portspec_statu
 bool ps_valid_ifname(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
-	if (n == 0 || n > 15 || s[0] == '-' || s[0] == '.')
+	if (n == 0 || n > PS_MAX_IFNAME || s[0] == '-' || s[0] == '.')
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
@@ -334,6 +351,11 @@ bool ps_valid_ifname(const char *s)
 	return true;
 }
 
+/* How much of the service list an unknown service's error shows, in bytes:
+ * the start of a big spec's list, and room in portspec_error.text (512)
+ * for the rest of the message. */
+#define SERVICE_NAMES_SHOWN 300u
+
 static const struct portspec_service *need_service(const struct portspec_profile *pr,
 						   const char *name, struct portspec_error *err)
 {
@@ -341,7 +363,7 @@ static const struct portspec_service *need_service(const struct portspec_profile
 	if (!svc) {
 		struct ps_buf names;
 		ps_buf_init(&names);
-		for (size_t i = 0; i < pr->spec->nservices && names.len < 300; i++)
+		for (size_t i = 0; i < pr->spec->nservices && names.len < SERVICE_NAMES_SHOWN; i++)
 			ps_buf_printf(&names, "%s%s", i ? ", " : "", pr->spec->services[i].name);
 		perr(err, PORTSPEC_E_UNKNOWN, "unknown service '%.64s'; the services are: %s", name,
 		     names.data && !names.failed ? names.data : "");
@@ -424,7 +446,7 @@ static enum portspec_status add_address(struct portspec_profile *pr, struct ps_c
 	enum portspec_status st = portspec_cidr_parse(value, &c, err);
 	if (st)
 		return st;
-	if (host && c.prefix != (c.family == 4 ? 32 : 128))
+	if (host && c.prefix != PS_HOST_PREFIX(c.family))
 		return perr(err, PORTSPEC_E_PROFILE,
 			    "%s takes a single address, not the network '%.64s'", key, value);
 	drop_examples(pr);
@@ -454,6 +476,18 @@ static bool list_space(char c)
 	return c == ' ' || c == '\t' || c == ',';
 }
 
+/* The zone named by the n bytes at s, or SIZE_MAX (also for a name too long
+ * to be one). */
+static size_t zone_named(const struct portspec_spec *spec, const char *s, size_t n)
+{
+	if (n > PS_MAX_NAME)
+		return SIZE_MAX;
+	char zone[PS_MAX_NAME + 1];
+	memcpy(zone, s, n);
+	zone[n] = '\0';
+	return ps_spec_zone_index(spec, zone);
+}
+
 /*
  * The zones a value names, as a mask: "inside, outside" (commas, spaces or
  * both between them), or one of @words ("both" and "all" for every zone in
@@ -464,7 +498,7 @@ static enum portspec_status zone_mask(struct portspec_profile *pr, const char *k
 				      uint32_t *out, struct portspec_error *err)
 {
 	const struct portspec_spec *spec = pr->spec;
-	char where[256] = "";
+	char where[PS_NAMES_TEXT] = "";
 	size_t off = 0;
 	for (size_t z = 0; z < spec->nzones && off < sizeof(where); z++)
 		if (allowed & (1u << z))
@@ -489,13 +523,7 @@ static enum portspec_status zone_mask(struct portspec_profile *pr, const char *k
 		size_t n = strcspn(s, ", \t");
 		if (pr->here.line)
 			pr->here.column = base + (unsigned)(s - value);
-		char zone[PS_MAX_NAME + 1];
-		size_t z = SIZE_MAX;
-		if (n <= PS_MAX_NAME) {
-			memcpy(zone, s, n);
-			zone[n] = '\0';
-			z = ps_spec_zone_index(spec, zone);
-		}
+		size_t z = zone_named(spec, s, n);
 		if (z == SIZE_MAX || !(allowed & (1u << z)))
 			return perr(err, PORTSPEC_E_PROFILE,
 				    "%s takes zones from %s, or %s; '%.*s' is not one of them", key,
@@ -521,10 +549,12 @@ static bool parse_bool(const char *v, bool *out)
 
 /* "SERVICE:ADDRESS" for server= and client=. */
 static enum portspec_status set_narrowing(struct portspec_profile *pr, const char *key,
-					  const char *value, struct ps_cidr_list *lists,
+					  const char *value, size_t which,
 					  struct portspec_error *err)
 {
+	(void)which;
 	const struct portspec_spec *spec = pr->spec;
+	struct ps_cidr_list *lists = key[0] == 's' ? pr->servers : pr->clients;
 	const char *colon = strchr(value, ':');
 	if (!colon || colon == value || colon - value > (long)PS_MAX_NAME)
 		return perr(err, PORTSPEC_E_PROFILE, "%s takes SERVICE:ADDRESS, as in %s", key,
@@ -540,32 +570,89 @@ static enum portspec_status set_narrowing(struct portspec_profile *pr, const cha
 	return add_address(pr, &lists[svc - spec->services], colon + 1, false, key, err);
 }
 
-static enum portspec_status set_host_interface(struct portspec_profile *pr, const char *value,
+/* ---- the keys ---- */
+
+/* The setters of the keys: `which` is the zone or service a key of a
+ * family names (unused by the others). */
+
+/* enable= and disable= */
+static enum portspec_status set_choice(struct portspec_profile *pr, const char *key,
+				       const char *value, size_t which, struct portspec_error *err)
+{
+	(void)which;
+	return portspec_profile_enable(pr, value, key[0] == 'e', err);
+}
+
+static enum portspec_status set_required_only_key(struct portspec_profile *pr, const char *key,
+						  const char *value, size_t which,
+						  struct portspec_error *err)
+{
+	(void)key, (void)which;
+	bool on;
+	if (!parse_bool(value, &on))
+		return perr(err, PORTSPEC_E_PROFILE, "required-only takes true or false");
+	set_required_only(pr, on);
+	return PORTSPEC_OK;
+}
+
+static enum portspec_status set_role(struct portspec_profile *pr, const char *key,
+				     const char *value, size_t which, struct portspec_error *err)
+{
+	(void)key, (void)which;
+	enum portspec_role r = portspec_role_from_name(value);
+	if (!r)
+		return perr(err, PORTSPEC_E_PROFILE,
+			    "role: '%.64s' is not a role; use standalone, central or member", value);
+	return portspec_profile_set_role(pr, r, NULL);
+}
+
+/* interface=NAME for every zone, or ZONE:NAME for the zone's own interface */
+static enum portspec_status set_host_interface(struct portspec_profile *pr, const char *key,
+					       const char *value, size_t which,
 					       struct portspec_error *err)
 {
-	/* NAME for every zone, or ZONE:NAME for the zone's own interface */
+	(void)which;
 	const char *colon = strchr(value, ':');
 	if (!colon)
-		return set_string(&pr->interface, value, "interface", err);
-	char zone[PS_MAX_NAME + 1];
+		return set_string(&pr->interface, value, key, err);
 	size_t n = (size_t)(colon - value);
-	size_t z = SIZE_MAX;
-	if (n && n <= PS_MAX_NAME) {
-		memcpy(zone, value, n);
-		zone[n] = '\0';
-		z = ps_spec_zone_index(pr->spec, zone);
-	}
+	size_t z = n ? zone_named(pr->spec, value, n) : SIZE_MAX;
 	if (z == SIZE_MAX)
 		return perr(err, PORTSPEC_E_UNKNOWN,
 			    "interface: '%.*s' is not a zone of the spec; use "
 			    "interface=IFNAME, or interface=ZONE:IFNAME for each zone",
 			    (int)(n > PS_MAX_NAME ? PS_MAX_NAME : n), value);
-	return set_string(&pr->host_interface[z], colon + 1, "interface", err);
+	return set_string(&pr->host_interface[z], colon + 1, key, err);
 }
 
-static enum portspec_status set_log(struct portspec_profile *pr, const char *value,
-				    struct portspec_error *err)
+static enum portspec_status set_appliance(struct portspec_profile *pr, const char *key,
+					  const char *value, size_t which,
+					  struct portspec_error *err)
 {
+	(void)which;
+	return add_address(pr, &pr->appliance, value, true, key, err);
+}
+
+static enum portspec_status set_appliance_interface(struct portspec_profile *pr,
+						    const char *key, const char *value,
+						    size_t which, struct portspec_error *err)
+{
+	(void)which;
+	return set_string(&pr->appliance_interface, value, key, err);
+}
+
+static enum portspec_status set_ping(struct portspec_profile *pr, const char *key,
+				     const char *value, size_t which, struct portspec_error *err)
+{
+	(void)which;
+	uint32_t every_zone = (uint32_t)((1ull << pr->spec->nzones) - 1);
+	return zone_mask(pr, key, value, every_zone, true, &pr->ping, err);
+}
+
+static enum portspec_status set_log(struct portspec_profile *pr, const char *key,
+				    const char *value, size_t which, struct portspec_error *err)
+{
+	(void)key, (void)which;
 	if (!strcmp(value, "drops"))
 		pr->log = PS_LOG_DROPS;
 	else if (!strcmp(value, "none"))
@@ -577,30 +664,131 @@ static enum portspec_status set_log(struct portspec_profile *pr, const char *val
 	return PORTSPEC_OK;
 }
 
+/* cluster-peer: the addresses of the spec's (first) peers zone */
+static enum portspec_status set_cluster_peer(struct portspec_profile *pr, const char *key,
+					     const char *value, size_t which,
+					     struct portspec_error *err)
+{
+	(void)which;
+	const struct portspec_spec *spec = pr->spec;
+	for (size_t z = 0; z < spec->nzones; z++)
+		if (spec->zones[z].kind == PORTSPEC_ZONE_PEERS)
+			return add_address(pr, &pr->zone_addresses[z], value, false, key, err);
+	return perr(err, PORTSPEC_E_UNKNOWN, "cluster-peer: the spec has no peers zone");
+}
+
 /* "<zone>-interface" keys: the zone's index, or SIZE_MAX. */
-static size_t interface_key_zone(const struct portspec_spec *spec, const char *key)
+static size_t match_zone_interface(const struct portspec_spec *spec, const char *key)
 {
 	const size_t suffix = sizeof(PS_INTERFACE_KEY_SUFFIX) - 1;
 	size_t keylen = strlen(key);
-	if (keylen <= suffix || strcmp(key + keylen - suffix, PS_INTERFACE_KEY_SUFFIX) != 0 ||
-	    keylen - suffix > PS_MAX_NAME)
+	if (keylen <= suffix || strcmp(key + keylen - suffix, PS_INTERFACE_KEY_SUFFIX) != 0)
 		return SIZE_MAX;
-	char zone[PS_MAX_NAME + 1];
-	memcpy(zone, key, keylen - suffix);
-	zone[keylen - suffix] = '\0';
-	return ps_spec_zone_index(spec, zone);
+	return zone_named(spec, key, keylen - suffix);
 }
 
-/* The keys that are neither a zone's nor a service's name; set_one() tries them first. */
-static const char *const fixed_keys[] = {
-	"enable", "disable", "required-only", "role", "interface", "appliance",
-	"appliance-interface", "server", "client", "ping", "log", "cluster-peer", "cluster-peers",
+static enum portspec_status set_zone_interface(struct portspec_profile *pr, const char *key,
+					       const char *value, size_t z,
+					       struct portspec_error *err)
+{
+	return set_string(&pr->zone_interface[z], value, key, err);
+}
+
+/* "<zone>" keys: the zone's index, or SIZE_MAX. */
+static size_t match_zone(const struct portspec_spec *spec, const char *key)
+{
+	return ps_spec_zone_index(spec, key);
+}
+
+static enum portspec_status set_zone_addresses(struct portspec_profile *pr, const char *key,
+					       const char *value, size_t z,
+					       struct portspec_error *err)
+{
+	if (pr->spec->zones[z].kind == PORTSPEC_ZONE_COMPLEMENT)
+		return perr(err, PORTSPEC_E_PROFILE,
+			    "zone '%s' is everything outside the networks zones; it takes no "
+			    "addresses (set the networks zones instead)", key);
+	return add_address(pr, &pr->zone_addresses[z], value, false, key, err);
+}
+
+/* "<service>" keys: the service's index, or SIZE_MAX. */
+static size_t match_service(const struct portspec_spec *spec, const char *key)
+{
+	const struct portspec_service *svc = portspec_spec_find_service(spec, key);
+	return svc ? (size_t)(svc - spec->services) : SIZE_MAX;
+}
+
+/* Where an "either zone" service is served from. */
+static enum portspec_status set_served_from(struct portspec_profile *pr, const char *key,
+					    const char *value, size_t i,
+					    struct portspec_error *err)
+{
+	uint32_t allowed = either_zones(pr->spec, i);
+	if (!allowed)
+		return perr(err, PORTSPEC_E_PROFILE,
+			    "%s is not marked servable from either zone ('*' in the spec), "
+			    "so where it is served is fixed", key);
+	return zone_mask(pr, key, value, allowed, false, &pr->served_from[i], err);
+}
+
+/*
+ * Every key of portspec-profile(5), in the order a key is looked up: the
+ * fixed names, then the families of keys named after the spec's zones and
+ * services (so that a zone called "role" does not hide the key).  A list
+ * key's value is split into items, each set in turn.
+ */
+static const struct ps_profile_key profile_keys[] = {
+	{.name = "enable", .list = true, .set = set_choice},
+	{.name = "disable", .list = true, .set = set_choice},
+	{.name = "required-only", .set = set_required_only_key},
+	{.name = "role", .set = set_role},
+	{.name = "interface", .list = true, .set = set_host_interface},
+	{.name = "appliance", .list = true, .set = set_appliance},
+	{.name = "appliance-interface", .set = set_appliance_interface},
+	{.name = "server", .list = true, .set = set_narrowing},
+	{.name = "client", .list = true, .set = set_narrowing},
+	{.name = "ping", .set = set_ping},
+	{.name = "log", .set = set_log},
+	{.name = "cluster-peer", .list = true, .set = set_cluster_peer},
+	{.name = "cluster-peers", .same_as = "cluster-peer", .list = true, .set = set_cluster_peer},
+	{.name = "<zone>-interface", .match = match_zone_interface, .set = set_zone_interface},
+	{.name = "<zone>", .list = true, .match = match_zone, .set = set_zone_addresses},
+	{.name = "<service>", .match = match_service, .set = set_served_from},
 };
 
+const struct ps_profile_key *ps_profile_keys(size_t *n)
+{
+	*n = PS_COUNT(profile_keys);
+	return profile_keys;
+}
+
+/* Whether `key` is k (a fixed name) or of k's family; *which is the zone
+ * or service a family's key names. */
+static bool key_matches(const struct ps_profile_key *k, const struct portspec_spec *spec,
+			const char *key, size_t *which)
+{
+	*which = k->match ? k->match(spec, key) : SIZE_MAX;
+	return k->match ? *which != SIZE_MAX : strcmp(k->name, key) == 0;
+}
+
+const struct ps_profile_key *ps_profile_find_key(const struct portspec_spec *spec,
+						 const char *key, size_t *which)
+{
+	size_t n;
+	const struct ps_profile_key *keys = ps_profile_keys(&n);
+	for (size_t i = 0; i < n; i++)
+		if (key_matches(&keys[i], spec, key, which))
+			return &keys[i];
+	return NULL;
+}
+
+/* The keys of the table that are neither a zone's nor a service's name. */
 bool ps_profile_fixed_key(const char *name)
 {
-	for (size_t i = 0; i < sizeof(fixed_keys) / sizeof(fixed_keys[0]); i++)
-		if (strcmp(name, fixed_keys[i]) == 0)
+	size_t n;
+	const struct ps_profile_key *keys = ps_profile_keys(&n);
+	for (size_t i = 0; i < n; i++)
+		if (!keys[i].match && strcmp(keys[i].name, name) == 0)
 			return true;
 	return false;
 }
@@ -609,81 +797,25 @@ bool ps_profile_fixed_key(const char *name)
 static enum portspec_status set_one(struct portspec_profile *pr, const char *key,
 				    const char *value, struct portspec_error *err)
 {
-	const struct portspec_spec *spec = pr->spec;
-	if (!strcmp(key, "enable") || !strcmp(key, "disable"))
-		return portspec_profile_enable(pr, value, key[0] == 'e', err);
-	if (!strcmp(key, "required-only")) {
-		bool on;
-		if (!parse_bool(value, &on))
-			return perr(err, PORTSPEC_E_PROFILE, "required-only takes true or false");
-		set_required_only(pr, on);
-		return PORTSPEC_OK;
-	}
-	if (!strcmp(key, "role")) {
-		enum portspec_role r = portspec_role_from_name(value);
-		if (!r)
-			return perr(err, PORTSPEC_E_PROFILE,
-				    "role: '%.64s' is not a role; use standalone, central or member",
-				    value);
-		return portspec_profile_set_role(pr, r, NULL);
-	}
-	if (!strcmp(key, "interface"))
-		return set_host_interface(pr, value, err);
-	if (!strcmp(key, "appliance"))
-		return add_address(pr, &pr->appliance, value, true, key, err);
-	if (!strcmp(key, "appliance-interface"))
-		return set_string(&pr->appliance_interface, value, key, err);
-	if (!strcmp(key, "server"))
-		return set_narrowing(pr, key, value, pr->servers, err);
-	if (!strcmp(key, "client"))
-		return set_narrowing(pr, key, value, pr->clients, err);
-	if (!strcmp(key, "ping"))
-		return zone_mask(pr, key, value, (uint32_t)((1ull << spec->nzones) - 1), true,
-				 &pr->ping, err);
-	if (!strcmp(key, "log"))
-		return set_log(pr, value, err);
-	if (!strcmp(key, "cluster-peer") || !strcmp(key, "cluster-peers")) {
-		for (size_t z = 0; z < spec->nzones; z++)
-			if (spec->zones[z].kind == PORTSPEC_ZONE_PEERS)
-				return add_address(pr, &pr->zone_addresses[z], value, false, key,
-						   err);
-		return perr(err, PORTSPEC_E_UNKNOWN, "cluster-peer: the spec has no peers zone");
-	}
-	size_t z = interface_key_zone(spec, key);
-	if (z != SIZE_MAX)
-		return set_string(&pr->zone_interface[z], value, key, err);
-	z = ps_spec_zone_index(spec, key);
-	if (z != SIZE_MAX) {
-		if (spec->zones[z].kind == PORTSPEC_ZONE_COMPLEMENT)
-			return perr(err, PORTSPEC_E_PROFILE,
-				    "zone '%s' is everything outside the networks zones; it takes no "
-				    "addresses (set the networks zones instead)", key);
-		return add_address(pr, &pr->zone_addresses[z], value, false, key, err);
-	}
-	const struct portspec_service *svc = portspec_spec_find_service(spec, key);
-	if (svc) {
-		size_t i = (size_t)(svc - spec->services);
-		uint32_t allowed = either_zones(spec, i);
-		if (!allowed)
-			return perr(err, PORTSPEC_E_PROFILE,
-				    "%s is not marked servable from either zone ('*' in the spec), "
-				    "so where it is served is fixed", key);
-		return zone_mask(pr, key, value, allowed, false, &pr->served_from[i], err);
-	}
+	size_t which;
+	const struct ps_profile_key *k = ps_profile_find_key(pr->spec, key, &which);
+	if (k)
+		return k->set(pr, key, value, which, err);
 	pr->bad_key = true;
 	return perr(err, PORTSPEC_E_UNKNOWN,
 		    "unknown profile key '%.64s'; see portspec-profile(5) for the keys", key);
 }
 
-/* Keys whose values are lists: items separated by commas or spaces, set one by one. */
+/* Whether the value is a list: the key is, or is of the family of, any list
+ * key (a zone called "x-interface" makes "x-interface" a list key). */
 static bool list_key(const struct portspec_profile *pr, const char *key)
 {
-	if (!strcmp(key, "enable") || !strcmp(key, "disable") || !strcmp(key, "appliance") ||
-	    !strcmp(key, "server") || !strcmp(key, "client") || !strcmp(key, "cluster-peer") ||
-	    !strcmp(key, "cluster-peers") || !strcmp(key, "interface"))
-		return true;
-	size_t z = ps_spec_zone_index(pr->spec, key);
-	return z != SIZE_MAX;
+	size_t n, which;
+	const struct ps_profile_key *keys = ps_profile_keys(&n);
+	for (size_t i = 0; i < n; i++)
+		if (keys[i].list && key_matches(&keys[i], pr->spec, key, &which))
+			return true;
+	return false;
 }
 
 static bool blank(char c)

@@ -14,6 +14,7 @@
  * token or per line, and no text is appended byte by byte.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,14 +30,24 @@ struct token {
 	uint8_t kind;    /* enum tok_kind */
 };
 
+/* A port token as the overlap and ICMP errors quote it: "65535-65535" needs
+ * 12 bytes; a longer token is no port and is cut. */
+#define PORT_TEXT 24u
+
 struct port_at {
 	struct ps_portrange r;
 	unsigned line, column;
 	size_t order;
-	char text[24];
+	char text[PORT_TEXT];
 };
 
-#define LINE_PAD 8u /* bytes after a line in the line buffer */
+#define WORD 8u     /* bytes read at a time: one uint64_t */
+#define LINE_PAD 8u /* bytes after a line in the line buffer: one WORD read past its end */
+
+/* First allocations, then doubling: most services have a few port ranges,
+ * most specs a few dozen flow statements. */
+#define FIRST_PORTS 16u
+#define FIRST_FLOWS 16u
 
 struct parser {
 	const char *file;
@@ -185,10 +196,10 @@ static size_t first_zero_byte(uint64_t x)
 {
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	/* ZERO_BYTES marks extra bytes only after a zero one, higher up. */
-	return (size_t)__builtin_ctzll(ZERO_BYTES(x)) / 8;
+	return (size_t)__builtin_ctzll(ZERO_BYTES(x)) / CHAR_BIT;
 #elif defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 	/* Exactly the zero bytes: no borrow crosses a byte. */
-	return (size_t)__builtin_clzll(~(((x & ~HIGHS) + ~HIGHS) | x | ~HIGHS)) / 8;
+	return (size_t)__builtin_clzll(~(((x & ~HIGHS) + ~HIGHS) | x | ~HIGHS)) / CHAR_BIT;
 #else
 	unsigned char bytes[sizeof(x)];
 	memcpy(bytes, &x, sizeof(x));
@@ -213,7 +224,7 @@ static size_t next_line(struct parser *p, const char *s, size_t left, bool *more
 	size_t limit = left < PS_MAX_LINE + 1 ? left : PS_MAX_LINE + 1;
 	uint64_t seen = 0; /* high bits: a NUL or a byte above 0x7f (maybe after the end) */
 	size_t i = 0;
-	for (; i + 8 <= limit; i += 8) {
+	for (; i + WORD <= limit; i += WORD) {
 		uint64_t w = word_at(s + i);
 		memcpy(b + i, &w, sizeof(w));
 		seen |= w | (w - ONES);
@@ -249,8 +260,8 @@ static enum portspec_status check_bytes(struct parser *p, const char *line, size
 	size_t i = 0;
 	for (;;) {
 		while (i < n && !((word_at(line + i) | (word_at(line + i) - ONES)) & HIGHS))
-			i += 8;
-		for (size_t end = i + 8 < n ? i + 8 : n; i < end;) {
+			i += WORD;
+		for (size_t end = i + WORD < n ? i + WORD : n; i < end;) {
 			unsigned char c = (unsigned char)line[i];
 			if (c == '\0')
 				return fail(p, PORTSPEC_E_PARSE, (unsigned)i + 1,
@@ -289,6 +300,79 @@ static bool string_stop(uint64_t w)
 }
 
 /*
+ * Moves the plain run of a string that starts at b[*i] (bytes without
+ * C_STR) to b[*k], eight bytes at a time; *i ends at the byte that stopped
+ * it.  False when the string, `start` its first byte, grows longer than
+ * PS_MAX_STRING.
+ */
+static bool string_run(char *b, size_t start, size_t *i, size_t *k)
+{
+	size_t run = *i, j = run;
+	for (;;) {
+		while (!string_stop(word_at(b + j)))
+			j += WORD;
+		size_t end = j + WORD;
+		while (j < end && !(cls(b[j]) & C_STR))
+			j++;
+		if (j < end)
+			break;
+	}
+	*i = j;
+	if (j == run)
+		return true;
+	if (*k - start + (j - run) > PS_MAX_STRING)
+		return false;
+	if (*k != run)
+		memmove(b + *k, b + run, j - run);
+	*k += j - run;
+	return true;
+}
+
+/* The unescaped byte of the escape sequence "\\e", or 0 if there is none. */
+static char unescape(char e)
+{
+	return e == '"' ? '"' : e == '\\' ? '\\' : e == 'n' ? '\n' : e == 't' ? '\t' : 0;
+}
+
+/*
+ * The byte b[*i] that ended a plain run inside a string, not the closing
+ * quote: an escape (written to b[*k] unescaped), a control character (an
+ * error), or 0xc2, which is an error when a C1 control follows and else
+ * copied.
+ */
+static enum portspec_status string_special(struct parser *p, char *b, size_t len, size_t *i,
+					   size_t *k)
+{
+	unsigned char d = (unsigned char)b[*i];
+	if (d == '\\') {
+		char e = *i + 1 < len ? b[*i + 1] : '\0';
+		char rep = unescape(e);
+		if (!rep)
+			return fail(p, PORTSPEC_E_PARSE, (unsigned)*i + 1,
+				    "unknown escape '\\%c' in string; the escapes are "
+				    "\\\" \\\\ \\n and \\t",
+				    e >= 0x20 && e < 0x7f ? e : '?');
+		b[(*k)++] = rep;
+		*i += 2;
+	} else if (d < 0x20 || d == 0x7f) {
+		return fail(p, PORTSPEC_E_PARSE, (unsigned)*i + 1,
+			    "control character 0x%02x in string; write a tab as \\t "
+			    "and a line break as \\n", d);
+	} else if (*i + 1 < len && (unsigned char)b[*i + 1] >= 0x80 &&
+		   (unsigned char)b[*i + 1] < 0xa0) {
+		/* 0xc2 then 0x80-0x9f: the C1 controls (U+0080-U+009F) include
+		 * the 8-bit CSI of terminals. */
+		return fail(p, PORTSPEC_E_PARSE, (unsigned)*i + 1,
+			    "control character U+%04X in string; remove it",
+			    (unsigned char)b[*i + 1]);
+	} else {
+		b[(*k)++] = (char)d; /* 0xc2 starting another character */
+		(*i)++;
+	}
+	return PORTSPEC_OK;
+}
+
+/*
  * The quoted string that starts at b[*at], unescaped in place (the text only
  * shrinks) and NUL-terminated; *at ends after the closing quote, *n is the
  * unescaped length.  Plain runs are moved whole; the string limit is checked
@@ -300,55 +384,17 @@ static enum portspec_status lex_string(struct parser *p, char *b, size_t len, si
 	unsigned column = (unsigned)*at + 1;
 	size_t start = *at + 1, i = start, k = start; /* k: where the text is written */
 	for (;;) {
-		size_t run = i;
-		for (;;) {
-			while (!string_stop(word_at(b + i)))
-				i += 8;
-			size_t end = i + 8;
-			while (i < end && !(cls(b[i]) & C_STR))
-				i++;
-			if (i < end)
-				break;
-		}
-		if (i > run) {
-			if (k - start + (i - run) > PS_MAX_STRING)
-				goto too_long;
-			if (k != run)
-				memmove(b + k, b + run, i - run);
-			k += i - run;
-		}
+		if (!string_run(b, start, &i, &k))
+			goto too_long;
 		if (i >= len)
 			return fail(p, PORTSPEC_E_PARSE, column,
 				    "unterminated string; add the closing '\"' on this line "
 				    "(write a line break as \\n)");
-		unsigned char d = (unsigned char)b[i];
-		if (d == '"')
+		if (b[i] == '"')
 			break;
-		if (d == '\\') {
-			char e = i + 1 < len ? b[i + 1] : '\0';
-			char rep = e == '"' ? '"' : e == '\\' ? '\\' : e == 'n' ? '\n' : e == 't' ? '\t' : 0;
-			if (!rep)
-				return fail(p, PORTSPEC_E_PARSE, (unsigned)i + 1,
-					    "unknown escape '\\%c' in string; the escapes are "
-					    "\\\" \\\\ \\n and \\t",
-					    e >= 0x20 && e < 0x7f ? e : '?');
-			b[k++] = rep;
-			i += 2;
-		} else if (d < 0x20 || d == 0x7f) {
-			return fail(p, PORTSPEC_E_PARSE, (unsigned)i + 1,
-				    "control character 0x%02x in string; write a tab as \\t "
-				    "and a line break as \\n", d);
-		} else if (i + 1 < len && (unsigned char)b[i + 1] >= 0x80 &&
-			   (unsigned char)b[i + 1] < 0xa0) {
-			/* 0xc2 then 0x80-0x9f: the C1 controls (U+0080-U+009F) include
-			 * the 8-bit CSI of terminals. */
-			return fail(p, PORTSPEC_E_PARSE, (unsigned)i + 1,
-				    "control character U+%04X in string; remove it",
-				    (unsigned char)b[i + 1]);
-		} else {
-			b[k++] = (char)d; /* 0xc2 starting another character */
-			i++;
-		}
+		enum portspec_status st = string_special(p, b, len, &i, &k);
+		if (st)
+			return st;
 		if (k - start > PS_MAX_STRING)
 			goto too_long;
 	}
@@ -361,42 +407,61 @@ too_long:
 		    PS_MAX_STRING);
 }
 
+/* Room for the tokens of a line of `len` bytes, more than there is: a line
+ * holds at most one token per byte.  False when out of memory. */
+static bool grow_tokens(struct parser *p, size_t len)
+{
+	size_t cap = p->captoks * 2 > len ? p->captoks * 2 : len;
+	struct token *t = ps_reallocarray(p->toks, cap, sizeof(*t));
+	if (!t)
+		return false;
+	p->toks = t;
+	p->captoks = cap;
+	return true;
+}
+
+static enum portspec_status control_character(struct parser *p, size_t at, unsigned char c)
+{
+	return fail(p, PORTSPEC_E_PARSE, (unsigned)at + 1, "control character 0x%02x; remove it",
+		    c);
+}
+
+/* A byte that starts no token: a CR before the line's end, or a control character. */
+static enum portspec_status bad_token_start(struct parser *p, size_t at, unsigned char c)
+{
+	if (c == '\r')
+		return fail(p, PORTSPEC_E_PARSE, (unsigned)at + 1,
+			    "stray carriage return; save the file with LF or CRLF line ends");
+	return control_character(p, at, c);
+}
+
 /*
- * Splits the line in p->linebuf into tokens.  The '\n' after it ends every
- * scan without a bounds check; the tokens' texts are NUL-terminated in place.
- * A separator overwritten that way has been read into `c` already.
+ * Splits the line in p->linebuf into tokens, by the byte each starts with
+ * (spaces and words, the most common, first).  The '\n' after the line ends
+ * every scan without a bounds check; the tokens' texts are NUL-terminated in
+ * place.  A separator overwritten that way has been read into `c` already.
  */
 static enum portspec_status tokenize(struct parser *p, size_t len)
 {
-	if (p->captoks < len) { /* a line holds at most one token per byte */
-		size_t cap = p->captoks * 2 > len ? p->captoks * 2 : len;
-		struct token *t = ps_reallocarray(p->toks, cap, sizeof(*t));
-		if (!t)
-			return nomem(p);
-		p->toks = t;
-		p->captoks = cap;
-	}
+	if (p->captoks < len && !grow_tokens(p, len))
+		return nomem(p);
 	char *b = p->linebuf;
 	p->ntoks = 0;
 	size_t i = 0;
 	unsigned char c = (unsigned char)b[0];
 	for (;;) {
 		size_t start = i;
-		if (c == ' ') {
+		if (c == ' ' || c == '\t') {
 			c = (unsigned char)b[++i];
 		} else if (!(cls((char)c) & (C_SEP | C_CTRL))) {
-			/* The most common token: a word. */
 			do
 				i++;
 			while (!(cls(b[i]) & (C_SEP | C_CTRL)));
 			c = (unsigned char)b[i];
 			if (!(cls((char)c) & C_SEP))
-				return fail(p, PORTSPEC_E_PARSE, (unsigned)i + 1,
-					    "control character 0x%02x; remove it", c);
+				return control_character(p, i, c);
 			b[i] = '\0';
 			push_token(p, TOK_WORD, start, b + start, i - start);
-		} else if (c == '\t') {
-			c = (unsigned char)b[++i];
 		} else if (c == '"') {
 			size_t n = 0;
 			enum portspec_status st = lex_string(p, b, len, &i, &n);
@@ -408,17 +473,12 @@ static enum portspec_status tokenize(struct parser *p, size_t len)
 			push_token(p, c == '{' ? TOK_LBRACE : TOK_RBRACE, start,
 				   c == '{' ? p->braces : p->braces + 2, 1);
 			c = (unsigned char)b[++i];
-		} else if (c == '\r') {
-			if (i + 1 != len)
-				return fail(p, PORTSPEC_E_PARSE, (unsigned)i + 1,
-					    "stray carriage return; save the file with LF or CRLF line ends");
+		} else if (c == '\r' && i + 1 == len) {
 			c = (unsigned char)b[++i];
 		} else if (c == '\n' || c == '#') {
 			return PORTSPEC_OK;
 		} else {
-			/* A control character where a token would start. */
-			return fail(p, PORTSPEC_E_PARSE, (unsigned)i + 1,
-				    "control character 0x%02x; remove it", c);
+			return bad_token_start(p, i, c);
 		}
 	}
 }
@@ -482,6 +542,10 @@ static enum portspec_status string_statement(struct parser *p, char **slot, unsi
 	return PORTSPEC_OK;
 }
 
+/* The digits of an out-of-range port that its error shows: more than any
+ * number needs to be recognized. */
+#define PORT_SHOWN 20
+
 static enum portspec_status parse_port(struct parser *p, const struct token *t,
 				       const char *s, const char *end, unsigned long *out)
 {
@@ -495,14 +559,43 @@ static enum portspec_status parse_port(struct parser *p, const struct token *t,
 			return fail(p, PORTSPEC_E_PARSE, t->column,
 				    "expected a port number or range such as 443 or 1024-2048, "
 				    "found '%.64s'", t->text);
-		if (v <= 65535)
+		if (v <= PS_MAX_PORT) /* past it v stays too big, without overflowing */
 			v = v * 10 + (unsigned long)(*c - '0');
 	}
-	if (v < 1 || v > 65535)
+	if (v < 1 || v > PS_MAX_PORT)
 		return fail(p, PORTSPEC_E_PARSE, t->column,
 			    "port '%.*s' is out of range; ports are 1 to 65535",
-			    (int)(end - s > 20 ? 20 : end - s), s);
+			    (int)(end - s > PORT_SHOWN ? PORT_SHOWN : end - s), s);
 	*out = v;
+	return PORTSPEC_OK;
+}
+
+/* Adds range r, written as token t, to the service's ranges, with where it
+ * was written for the errors about overlaps. */
+static enum portspec_status add_port(struct parser *p, struct portspec_service *svc,
+				     const struct token *t, struct ps_portrange r)
+{
+	if (svc->nports >= PS_MAX_PORTS_PER_SERVICE)
+		return fail(p, PORTSPEC_E_LIMIT, t->column,
+			    "service '%s' has more than %u port ranges; merge ranges", svc->name,
+			    PS_MAX_PORTS_PER_SERVICE);
+	if (svc->nports == p->port_at_cap) {
+		size_t cap = p->port_at_cap ? p->port_at_cap * 2 : FIRST_PORTS;
+		struct port_at *a = ps_reallocarray(p->port_at, cap, sizeof(*a));
+		if (!a)
+			return nomem(p);
+		p->port_at = a;
+		p->port_at_cap = cap;
+	}
+	struct port_at *at = &p->port_at[svc->nports];
+	at->r = r;
+	at->line = p->line;
+	at->column = t->column;
+	at->order = svc->nports;
+	size_t n = t->len < sizeof(at->text) - 1 ? t->len : sizeof(at->text) - 1;
+	memcpy(at->text, t->text, n);
+	at->text[n] = '\0';
+	svc->nports++;
 	return PORTSPEC_OK;
 }
 
@@ -539,28 +632,11 @@ static enum portspec_status ports_statement(struct parser *p, struct portspec_se
 					    "reversed port range %lu-%lu; write it as %lu-%lu", first,
 					    last, last, first);
 		}
-		if (svc->nports >= PS_MAX_PORTS_PER_SERVICE)
-			return fail(p, PORTSPEC_E_LIMIT, t->column,
-				    "service '%s' has more than %u port ranges; merge ranges",
-				    svc->name, PS_MAX_PORTS_PER_SERVICE);
-		if (svc->nports == p->port_at_cap) {
-			size_t cap = p->port_at_cap ? p->port_at_cap * 2 : 16;
-			struct port_at *a = ps_reallocarray(p->port_at, cap, sizeof(*a));
-			if (!a)
-				return nomem(p);
-			p->port_at = a;
-			p->port_at_cap = cap;
-		}
-		struct port_at *at = &p->port_at[svc->nports];
-		at->r = (struct ps_portrange){
-			.proto = (uint8_t)proto, .first = (uint16_t)first, .last = (uint16_t)last};
-		at->line = p->line;
-		at->column = t->column;
-		at->order = svc->nports;
-		size_t n = t->len < sizeof(at->text) - 1 ? t->len : sizeof(at->text) - 1;
-		memcpy(at->text, t->text, n);
-		at->text[n] = '\0';
-		svc->nports++;
+		st = add_port(p, svc, t, (struct ps_portrange){.proto = (uint8_t)proto,
+							      .first = (uint16_t)first,
+							      .last = (uint16_t)last});
+		if (st)
+			return st;
 	}
 	return PORTSPEC_OK;
 }
@@ -578,10 +654,13 @@ static int cmp_port_at(const void *a, const void *b)
 }
 
 /* Sorts by cmp_port_at, a total order: any sort gives the same result.
- * Most services have one or two ranges, where qsort's overhead dominates. */
+ * Most services have one or two ranges, where qsort's overhead dominates;
+ * insertion sort up to INSERTION_SORT_MAX ranges. */
+#define INSERTION_SORT_MAX 8u
+
 static void sort_port_at(struct port_at *at, size_t n)
 {
-	if (n > 8) {
+	if (n > INSERTION_SORT_MAX) {
 		qsort(at, n, sizeof(*at), cmp_port_at);
 		return;
 	}
@@ -614,7 +693,7 @@ static enum portspec_status sort_ports(struct parser *p, struct portspec_service
 		if (at[i].r.first <= at[widest].r.last) {
 			const struct port_at *later = at[i].order > at[widest].order ? &at[i] : &at[widest];
 			const struct port_at *other = later == &at[i] ? &at[widest] : &at[i];
-			char range[16];
+			char range[sizeof("65535-65535")];
 			if (other->r.first == other->r.last)
 				snprintf(range, sizeof(range), "%u", other->r.first);
 			else
@@ -717,7 +796,7 @@ static enum portspec_status icmp_statement(struct parser *p, struct portspec_ser
 	size_t before = svc->nports;
 	enum portspec_status st = ports_statement(p, svc, proto);
 	for (size_t i = before; !st && i < svc->nports; i++)
-		if (p->port_at[i].r.last > 255)
+		if (p->port_at[i].r.last > PS_MAX_ICMP_TYPE)
 			return fail(p, PORTSPEC_E_PARSE, p->port_at[i].column,
 				    "ICMP type '%s' is out of range; %s types are 1 to 255 "
 				    "(8 and 128: echo request)", p->port_at[i].text, p->toks[0].text);
@@ -879,6 +958,22 @@ static bool grow_one(struct parser *p, void **array, size_t n, size_t size)
 	return true;
 }
 
+/* The title a statement may end with, the quoted string at token i; *title
+ * stays NULL without one.  `what` names the statement's object. */
+static enum portspec_status optional_title(struct parser *p, size_t i, const char *what,
+					   const struct token **title)
+{
+	if (p->ntoks <= i)
+		return PORTSPEC_OK;
+	if (p->toks[i].kind != TOK_STRING)
+		return fail(p, PORTSPEC_E_PARSE, p->toks[i].column,
+			    "expected the %s's title as a quoted string", what);
+	enum portspec_status st = expect_end(p, i + 1);
+	if (!st)
+		*title = &p->toks[i];
+	return st;
+}
+
 static enum portspec_status zone_statement(struct parser *p)
 {
 	enum portspec_status st = expect_name(p, 1, "a zone name");
@@ -899,7 +994,7 @@ static enum portspec_status zone_statement(struct parser *p)
 		return fail(p, PORTSPEC_E_PARSE, p->ntoks < 3 ? p->toks[1].column : p->toks[2].column,
 			    "expected the zone's kind after its name: %s", kinds);
 	enum portspec_zone_kind kind = 0;
-	for (unsigned k = 1; k <= 3; k++)
+	for (unsigned k = PORTSPEC_ZONE_NETWORKS; k <= PORTSPEC_ZONE_PEERS; k++)
 		if (strcmp(p->toks[2].text, portspec_zone_kind_name((enum portspec_zone_kind)k)) == 0)
 			kind = (enum portspec_zone_kind)k;
 	if (!kind)
@@ -912,15 +1007,9 @@ static enum portspec_status zone_statement(struct parser *p)
 					    "zone '%s' is already the complement zone; a spec has "
 					    "at most one", spec->zones[i].name);
 	const struct token *title = NULL;
-	if (p->ntoks > 3) {
-		if (p->toks[3].kind != TOK_STRING)
-			return fail(p, PORTSPEC_E_PARSE, p->toks[3].column,
-				    "expected the zone's title as a quoted string");
-		st = expect_end(p, 4);
-		if (st)
-			return st;
-		title = &p->toks[3];
-	}
+	st = optional_title(p, 3, "zone", &title);
+	if (st)
+		return st;
 	struct portspec_zone z = {.kind = kind, .index = spec->nzones};
 	if (!(z.name = keep(p, &p->toks[1])) || (title && !(z.title = keep(p, title))) ||
 	    !grow_one(p, (void **)&spec->zones, spec->nzones, sizeof(z)))
@@ -950,15 +1039,9 @@ static enum portspec_status interface_statement(struct parser *p)
 		return fail(p, PORTSPEC_E_LIMIT, p->toks[1].column, "more than %u interfaces",
 			    PS_MAX_INTERFACES);
 	const struct token *title = NULL;
-	if (p->ntoks > 2) {
-		if (p->toks[2].kind != TOK_STRING)
-			return fail(p, PORTSPEC_E_PARSE, p->toks[2].column,
-				    "expected the interface's title as a quoted string");
-		st = expect_end(p, 3);
-		if (st)
-			return st;
-		title = &p->toks[2];
-	}
+	st = optional_title(p, 2, "interface", &title);
+	if (st)
+		return st;
 	struct portspec_interface f = {0};
 	if (!(f.name = keep(p, &p->toks[1])) || (title && !(f.title = keep(p, title))) ||
 	    !grow_one(p, (void **)&spec->ifaces, spec->nifaces, sizeof(f)))
@@ -986,7 +1069,8 @@ static enum portspec_status flow_roles(struct parser *p, const struct token *r, 
 		const char *comma = memchr(s, ',', (size_t)(end - s));
 		size_t n = (size_t)((comma ? comma : end) - s);
 		if (n) {
-			/* A longer word is no role; the message shows 32 bytes of it. */
+			/* A longer word is no role (the longest is "standalone"); the
+			 * message shows 32 bytes of it. */
 			char w[40];
 			size_t k = n < sizeof(w) - 1 ? n : sizeof(w) - 1;
 			memcpy(w, s, k);
@@ -1057,8 +1141,8 @@ static enum portspec_status flow_services(struct parser *p, size_t i, struct ps_
 	return PORTSPEC_OK;
 }
 
-/* flow DIRECTION ZONE [interface NAME] [role ROLE[,ROLE]] services SVC[*]... */
-static enum portspec_status flow_statement(struct parser *p)
+/* flow DIRECTION ZONE ...: the flow with its direction and zone, in *flow. */
+static enum portspec_status flow_head(struct parser *p, struct ps_spec_flow *flow)
 {
 	struct portspec_spec *spec = p->spec;
 	const struct token *t = p->ntoks > 1 ? &p->toks[1] : &p->toks[0];
@@ -1072,7 +1156,7 @@ static enum portspec_status flow_statement(struct parser *p)
 		return st;
 	size_t zone = ps_spec_zone_index(spec, p->toks[2].text);
 	if (zone == SIZE_MAX) {
-		char zl[256];
+		char zl[PS_NAMES_TEXT];
 		return fail(p, PORTSPEC_E_UNKNOWN, p->toks[2].column,
 			    "unknown zone '%s'; the zones declared so far are: %s", p->toks[2].text,
 			    zone_list(spec, zl, sizeof(zl)));
@@ -1080,70 +1164,105 @@ static enum portspec_status flow_statement(struct parser *p)
 	if (spec->nflows >= PS_MAX_FLOW_STATEMENTS)
 		return fail(p, PORTSPEC_E_LIMIT, p->toks[0].column, "more than %u flow statements",
 			    PS_MAX_FLOW_STATEMENTS);
-	struct ps_spec_flow flow = {
+	*flow = (struct ps_spec_flow){
 		.direction = dir, .zone = zone, .iface = SIZE_MAX, .roles = PORTSPEC_ROLE_ANY,
 		.line = p->line};
+	return PORTSPEC_OK;
+}
+
+/* interface NAME, at token i of a flow statement */
+static enum portspec_status flow_interface(struct parser *p, size_t i, struct ps_spec_flow *flow)
+{
+	enum portspec_status st = expect_name(p, i + 1, "an interface name");
+	if (st)
+		return st;
+	const struct token *name = &p->toks[i + 1];
+	flow->iface = iface_index(p->spec, name->text);
+	if (flow->iface == SIZE_MAX)
+		return fail(p, PORTSPEC_E_UNKNOWN, name->column,
+			    "unknown interface '%s'; declare it first with 'interface %s'",
+			    name->text, name->text);
+	return PORTSPEC_OK;
+}
+
+/* role ROLE[,ROLE], at token i of a flow statement */
+static enum portspec_status flow_role(struct parser *p, size_t i, struct ps_spec_flow *flow)
+{
+	if (i + 1 >= p->ntoks || p->toks[i + 1].kind != TOK_WORD)
+		return fail(p, PORTSPEC_E_PARSE, p->toks[i].column,
+			    "expected roles after 'role': central, member, standalone, separated "
+			    "by commas");
+	return flow_roles(p, &p->toks[i + 1], &flow->roles);
+}
+
+/*
+ * The options of a flow statement from token 3 on, each at most once:
+ * interface NAME, role ROLES; then 'services'.  *i ends after 'services'.
+ */
+static enum portspec_status flow_options(struct parser *p, size_t *i, struct ps_spec_flow *flow)
+{
 	bool seen_iface = false, seen_role = false;
-	size_t i = 3;
-	for (;;) {
-		if (i >= p->ntoks)
+	for (*i = 3;; *i += 2) {
+		if (*i >= p->ntoks)
 			return fail(p, PORTSPEC_E_PARSE, p->toks[p->ntoks - 1].column,
 				    "expected 'services' and the flow's services, as in "
 				    "'services smtp dns*'");
-		t = &p->toks[i];
+		const struct token *t = &p->toks[*i];
+		enum portspec_status st;
 		if (t->kind == TOK_WORD && IS(t, "services"))
 			break;
 		if (t->kind == TOK_WORD && IS(t, "interface") && !seen_iface) {
-			st = expect_name(p, i + 1, "an interface name");
-			if (st)
-				return st;
-			flow.iface = iface_index(spec, p->toks[i + 1].text);
-			if (flow.iface == SIZE_MAX)
-				return fail(p, PORTSPEC_E_UNKNOWN, p->toks[i + 1].column,
-					    "unknown interface '%s'; declare it first with "
-					    "'interface %s'", p->toks[i + 1].text,
-					    p->toks[i + 1].text);
+			st = flow_interface(p, *i, flow);
 			seen_iface = true;
-			i += 2;
-			continue;
-		}
-		if (t->kind == TOK_WORD && IS(t, "role") && !seen_role) {
-			if (i + 1 >= p->ntoks || p->toks[i + 1].kind != TOK_WORD)
-				return fail(p, PORTSPEC_E_PARSE, t->column,
-					    "expected roles after 'role': central, member, "
-					    "standalone, separated by commas");
-			st = flow_roles(p, &p->toks[i + 1], &flow.roles);
-			if (st)
-				return st;
+		} else if (t->kind == TOK_WORD && IS(t, "role") && !seen_role) {
+			st = flow_role(p, *i, flow);
 			seen_role = true;
-			i += 2;
-			continue;
+		} else {
+			return fail(p, PORTSPEC_E_PARSE, t->column,
+				    "unexpected '%.64s' in flow; expected interface NAME, role "
+				    "ROLES or services", t->text);
 		}
-		return fail(p, PORTSPEC_E_PARSE, t->column,
-			    "unexpected '%.64s' in flow; expected interface NAME, role ROLES or "
-			    "services", t->text);
+		if (st)
+			return st;
 	}
-	i++;
-	if (i >= p->ntoks)
-		return fail(p, PORTSPEC_E_PARSE, p->toks[i - 1].column,
+	++*i;
+	if (*i >= p->ntoks)
+		return fail(p, PORTSPEC_E_PARSE, p->toks[*i - 1].column,
 			    "expected at least one service after 'services'");
-	st = flow_services(p, i, &flow);
-	if (st)
-		return st;
+	return PORTSPEC_OK;
+}
+
+/* Adds the flow to the spec, and its either-zone marks to its services. */
+static enum portspec_status add_flow(struct parser *p, const struct ps_spec_flow *flow)
+{
+	struct portspec_spec *spec = p->spec;
 	/* Grow by doubling: a spec may have up to PS_MAX_FLOW_STATEMENTS. */
 	if (spec->nflows == p->capflows) {
-		size_t cap = p->capflows ? p->capflows * 2 : 16;
+		size_t cap = p->capflows ? p->capflows * 2 : FIRST_FLOWS;
 		struct ps_spec_flow *fl = ps_reallocarray(spec->flows, cap, sizeof(*fl));
 		if (!fl)
 			return nomem(p);
 		spec->flows = fl;
 		p->capflows = cap;
 	}
-	spec->flows[spec->nflows++] = flow;
-	for (size_t k = 0; k < flow.nservices; k++)
-		if (flow.services[k].either)
-			spec->services[flow.services[k].service].either_zones |= 1u << flow.zone;
+	spec->flows[spec->nflows++] = *flow;
+	for (size_t k = 0; k < flow->nservices; k++)
+		if (flow->services[k].either)
+			spec->services[flow->services[k].service].either_zones |= 1u << flow->zone;
 	return PORTSPEC_OK;
+}
+
+/* flow DIRECTION ZONE [interface NAME] [role ROLE[,ROLE]] services SVC[*]... */
+static enum portspec_status flow_statement(struct parser *p)
+{
+	struct ps_spec_flow flow;
+	size_t i = 0;
+	enum portspec_status st = flow_head(p, &flow);
+	if (!st)
+		st = flow_options(p, &i, &flow);
+	if (!st)
+		st = flow_services(p, i, &flow);
+	return st ? st : add_flow(p, &flow);
 }
 
 static enum portspec_status version_statement(struct parser *p)
@@ -1258,9 +1377,9 @@ static enum portspec_status parser_begin(struct parser *p, const char *filename,
 		return ps_error_set(err, PORTSPEC_E_NOMEM, filename, 0, 0, "out of memory");
 	atomic_init(&p->spec->refs, 1);
 	p->spec->filename = ps_arena_strndup(&p->spec->arena, filename, strlen(filename));
-	/* Room for the longest line there can be, the eight bytes next_line
-	 * may copy after it, and the padding. */
-	p->linebuf = ps_malloc(longest + 8 + LINE_PAD);
+	/* Room for the longest line there can be, the WORD next_line may copy
+	 * after it, and the padding. */
+	p->linebuf = ps_malloc(longest + WORD + LINE_PAD);
 	if (!p->spec->filename || !p->linebuf)
 		return nomem(p);
 	return PORTSPEC_OK;
