@@ -326,16 +326,10 @@ static size_t labels_of(struct ps_buf *b, const struct portspec_flow *const *flo
 	return i;
 }
 
-const struct portspec_plan_port *ps_entry_ranges(const struct portspec_plan_entry *e, size_t *n)
-{
-	*n = e->icmp_type_count ? e->icmp_type_count : e->port_count;
-	return e->icmp_type_count ? e->icmp_types : e->ports;
-}
-
 const struct portspec_service *ps_entry_service(const struct portspec_plan_entry *e)
 {
 	size_t n, count;
-	const struct portspec_plan_port *r = ps_entry_ranges(e, &n);
+	const struct portspec_plan_port *r = ps_plan_entry_ranges(e, &n);
 	const struct portspec_flow *const *flows = ps_ranges_flows(r, n, &count);
 	return count ? portspec_flow_service(flows[0]) : NULL;
 }
@@ -408,7 +402,7 @@ void ps_run_labels_set(struct ps_run_labels *l, const struct portspec_plan_port 
 void ps_entry_labels(struct ps_buf *b, const struct portspec_plan_entry *e, size_t max)
 {
 	size_t n;
-	const struct portspec_plan_port *r = ps_entry_ranges(e, &n);
+	const struct portspec_plan_port *r = ps_plan_entry_ranges(e, &n);
 	ps_ports_labels(b, r, n, max);
 }
 

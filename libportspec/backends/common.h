@@ -69,9 +69,6 @@ const struct portspec_plan *ps_render_plan(const struct ps_render *r);
  * complete_only baseline). */
 bool ps_render_has(const struct ps_render *r, const struct portspec_plan_entry *e);
 
-/* The port ranges of @e, or, for ICMP flows and the established entries,
- * its ICMP message types; *@n of them. */
-const struct portspec_plan_port *ps_entry_ranges(const struct portspec_plan_entry *e, size_t *n);
 /* The service of a FLOW entry's first flow (for messages). */
 const struct portspec_service *ps_entry_service(const struct portspec_plan_entry *e);
 /* The flows that @n consecutive ranges of one entry serve, as one array of *@count. */

@@ -258,7 +258,7 @@ const struct portspec_plan_entry **ps_doc_entries_by_flow(const struct ps_render
 	for (size_t i = 0; i < portspec_plan_entry_count(plan); i++) {
 		const struct portspec_plan_entry *e = portspec_plan_entry(plan, i);
 		size_t nr, nf;
-		const struct portspec_plan_port *ranges = ps_entry_ranges(e, &nr);
+		const struct portspec_plan_port *ranges = ps_plan_entry_ranges(e, &nr);
 		const struct portspec_flow *const *flows = ps_ranges_flows(ranges, nr, &nf);
 		for (size_t k = 0; e->kind == PORTSPEC_ENTRY_FLOW && k < nf; k++)
 			v[2 * (size_t)(flows[k] - p->flows) + (e->family == 6)] = e;

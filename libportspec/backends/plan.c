@@ -131,7 +131,7 @@ static void entry(struct ps_buf *b, const struct portspec_plan_entry *e)
 	ps_doc_json_str(b, e->zone ? portspec_zone_name(e->zone) : NULL);
 	ps_buf_puts(b, ", \"services\": [");
 	size_t nr;
-	const struct portspec_plan_port *r = ps_entry_ranges(e, &nr);
+	const struct portspec_plan_port *r = ps_plan_entry_ranges(e, &nr);
 	services(b, r, nr);
 	ps_buf_puts(b, "],\n   \"icmp_types\": ");
 	ranges_json(b, e->icmp_types, e->icmp_type_count);
