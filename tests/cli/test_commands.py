@@ -13,6 +13,9 @@ from conftest import EXE, SRCDIR, need_tool, run, schema, validate
 COMMANDS = ["list", "check", "explain", "required", "cluster", "plan", "render", "doc", "validate",
             "fmt", "profile", "backends", "audit", "trace", "diff"]
 LISTINGS = ["list", "required", "cluster", "backends"]
+# The commands that read a policy: --spec, --profile, --set, --quiet.
+POLICY_COMMANDS = ["list", "check", "explain", "required", "cluster", "plan", "render", "doc",
+                   "validate", "profile", "audit", "diff", "apply"]
 SSH_NOTE = "Not required unless otherwise directed by IBM Lotus Support"
 FQDN_NOTE = "you must set up FQDNs of internal hosts externally"
 
@@ -65,6 +68,30 @@ def test_every_command_rejects_unknown_options(cmd):
     r = run(cmd, "--no-such-option")
     assert r.rc == 2, r
     assert r.out == "" and "--no-such-option" in r.err
+
+
+@pytest.mark.parametrize("cmd", COMMANDS + ["apply"])
+def test_every_command_takes_short_help_and_names_the_first_bad_option(cmd):
+    assert run(cmd, "-h").out == run(cmd, "--help").out
+    r = run(cmd, "--no-such-option", "--nor-this-one")
+    assert r.rc == 2 and r.out == "", r
+    assert "'--no-such-option'" in r.err and "--nor-this-one" not in r.err
+    r = run(cmd, "-Z")
+    assert r.rc == 2 and r.out == "" and "unknown option '-Z'" in r.err, r
+
+
+@pytest.mark.parametrize("cmd", POLICY_COMMANDS)
+def test_every_policy_command_takes_the_policy_options(cmd):
+    # --quiet's value is checked alike everywhere: a usage error, not an I/O error.
+    r = run(cmd, "--quiet=everything")
+    assert r.rc == 2 and r.out == "", r
+    assert "--quiet takes notes, warnings or all, not 'everything'" in r.err
+    # An option without its value names the option.
+    for opt in ("--spec", "--profile", "--set"):
+        r = run(cmd, opt)
+        assert r.rc == 2 and r.out == "" and f"unknown option '{opt}', or it needs a value" in r.err, r
+    r = run(cmd, "-s")
+    assert r.rc == 2 and "unknown option '-s', or it needs a value" in r.err, r
 
 
 @pytest.mark.parametrize("cmd", LISTINGS)
