@@ -66,7 +66,6 @@ int cmd_cluster(int argc, char **argv)
 	struct cluster_args a = {.format = CLI_TABLE};
 	int rc;
 	struct portspec_spec *spec = NULL;
-	struct cli_column *cols = NULL;
 	if (!cli_parse(&cmd, &a, &po, argc, argv, &rc))
 		goto out;
 	enum portspec_role r = a.role ? portspec_role_from_name(a.role) : 0;
@@ -86,15 +85,8 @@ int cmd_cluster(int argc, char **argv)
 		goto out;
 	}
 
-	cols = calloc(cli_flow_ncolumns + 1, sizeof(*cols));
-	if (!cols) {
-		rc = EXIT_IOERR;
-		goto out;
-	}
-	cols[0] = (struct cli_column){"role", "ROLE", CLI_WORD, CLI_TABLE | CLI_JSON | CLI_CSV};
-	memcpy(cols + 1, cli_flow_columns, cli_flow_ncolumns * sizeof(*cols));
-	struct cli_rows rows;
-	cli_rows_init(&rows, cols, cli_flow_ncolumns + 1);
+	struct cli_flows flows;
+	cli_flows_init(&flows, a.format, true);
 	static const enum portspec_role roles[] = {PORTSPEC_ROLE_CENTRAL, PORTSPEC_ROLE_MEMBER};
 	char *shown[64];
 	size_t nshown = 0;
@@ -123,20 +115,20 @@ int cmd_cluster(int argc, char **argv)
 				nshown++;
 		}
 		cursor = 0;
+		cli_flows_policy(&flows, policy);
 		const struct portspec_flow *f;
 		while ((f = portspec_policy_find(policy, a.all ? PORTSPEC_LEVEL_ANY : PORTSPEC_CLUSTER,
 						 NULL, PORTSPEC_DIR_ANY, PORTSPEC_PROTO_ANY,
 						 &cursor)))
-			cli_rows_add_flow(&rows, f, portspec_role_name(roles[i]));
+			cli_flows_add(&flows, f, portspec_role_name(roles[i]));
 		portspec_policy_free(policy);
 	}
 	for (size_t k = 0; k < nshown; k++)
 		free(shown[k]);
 	if (!rc)
-		rc = cli_rows_print(&rows, a.format, "cluster");
-	cli_rows_release(&rows);
+		rc = cli_flows_print(&flows, "cluster");
+	cli_flows_release(&flows);
 out:
-	free(cols);
 	portspec_spec_free(spec);
 	cli_policy_opts_release(&po);
 	return rc;

@@ -150,15 +150,16 @@ static int list_main(const char *name, unsigned fixed_levels, int argc, char **a
 		fprintf(stderr, "\n");
 		rc = EXIT_USAGE;
 	} else {
-		struct cli_rows rows;
-		cli_rows_init(&rows, cli_flow_columns, cli_flow_ncolumns);
+		struct cli_flows flows;
+		cli_flows_init(&flows, a.format, false);
+		cli_flows_policy(&flows, policy);
 		size_t cursor = 0;
 		const struct portspec_flow *f;
 		const struct portspec_zone *z = a.zone ? portspec_spec_find_zone(spec, a.zone) : NULL;
 		while ((f = portspec_policy_find(policy, a.levels, z, d, pr, &cursor)))
-			cli_rows_add_flow(&rows, f, NULL);
-		rc = cli_rows_print(&rows, a.format, name);
-		cli_rows_release(&rows);
+			cli_flows_add(&flows, f, NULL);
+		rc = cli_flows_print(&flows, name);
+		cli_flows_release(&flows);
 	}
 	portspec_policy_free(policy);
 	portspec_spec_free(spec);

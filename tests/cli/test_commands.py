@@ -139,6 +139,29 @@ def test_list_csv_is_the_csv_document():
     assert list(rows[0])[11:] == ["source", "destination", "in_interface", "out_interface"]
 
 
+def test_listings_are_the_documents_rows():
+    # a listing in json or csv is made of the library's own text of each flow
+    lst = run("list", "--format", "json", "-q")
+    frag = run("doc", "--format", "json", "--fragment", "-q")
+    assert lst.rc == 0 and lst.out == frag.out
+    inside = run("list", "--format", "json", "-q", "--zone", "inside")
+    assert inside.json() == [f for f in frag.json() if f["zone"] == "inside"]
+    lst = run("list", "--format", "csv", "-q").out.splitlines()
+    doc = run("doc", "--format", "csv", "-q").out.splitlines()
+    assert len(lst) == len(doc) and all(d.startswith(r + ",") for r, d in zip(lst, doc))
+    for role in ("central", "member"):
+        frag = run("doc", "--format", "json", "--fragment", "-q", "--set", "role=" + role).out
+        rows = run("cluster", "--format", "json", "--role", role, "-q").out.splitlines()[1:-1]
+        assert rows and all(r.startswith('  {"role": "%s", ' % role) for r in rows)
+        lines = frag.splitlines()
+        assert all("  {" + r[len('  {"role": "%s", ' % role):] in lines or
+                   "  {" + r[len('  {"role": "%s", ' % role):] + "," in lines for r in rows)
+        doc = run("doc", "--format", "csv", "-q", "--set", "role=" + role).out.splitlines()
+        rows = run("cluster", "--format", "csv", "--role", role, "-q").out.splitlines()
+        assert rows[0] == "role," + ",".join(next(csv.reader([doc[0]]))[:11])
+        assert all(any(d.startswith(r[len(role) + 1:] + ",") for d in doc) for r in rows[1:])
+
+
 def test_list_filters():
     flows = run("list", "-q", "--zone", "outside", "--direction", "outbound", "--format",
                 "json").json()
