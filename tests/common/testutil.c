@@ -109,3 +109,34 @@ int tu_allowed_zone(const struct portspec_policy *policy, const struct portspec_
 							   &allowed, match, NULL);
 	return st ? -(int)st : allowed;
 }
+
+struct portspec_policy *tu_policy(const struct portspec_spec *spec, const char *const *sets,
+				  char *why, size_t whylen)
+{
+	struct portspec_profile *profile = NULL;
+	struct portspec_policy *policy = NULL;
+	struct portspec_error err = {0};
+	if (portspec_profile_new(spec, &profile, &err)) {
+		snprintf(why, whylen, "profile: %s", err.text);
+		return NULL;
+	}
+	for (size_t i = 0; sets && sets[i]; i++) {
+		char key[64];
+		const char *eq = strchr(sets[i], '=');
+		if (!eq) {
+			snprintf(why, whylen, "%s: not key=value", sets[i]);
+			portspec_profile_free(profile);
+			return NULL;
+		}
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - sets[i]), sets[i]);
+		if (portspec_profile_set(profile, key, eq + 1, &err)) {
+			snprintf(why, whylen, "%s: %s", sets[i], err.text);
+			portspec_profile_free(profile);
+			return NULL;
+		}
+	}
+	if (portspec_policy_new(spec, profile, &policy, &err))
+		snprintf(why, whylen, "policy: %s", err.text);
+	portspec_profile_free(profile);
+	return policy;
+}
