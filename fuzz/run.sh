@@ -32,11 +32,12 @@ if [ ! -f "$builddir/build.ninja" ]; then
 fi
 ninja -C "$builddir" -j"${FUZZ_JOBS:-2}"
 
+# The seed corpora of a harness (a spec alone is a render input too).
 corpus_of() {
 	case $1 in
 	spec-parse | spec-load) echo spec ;;
 	profile-parse) echo profile ;;
-	render) echo render ;;
+	render) echo render spec ;;
 	ruleset-iptables | ruleset-nft | ruleset-pf) echo "$1" ;;
 	*) echo "unknown harness $1" >&2; exit 2 ;;
 	esac
@@ -53,11 +54,15 @@ for h in $harnesses; do
 	echo "== $h: ${seconds}s (log $log)"
 	set +e
 	# -merge is not used: the seed corpora are read-only inputs here.
+	seeds=""
+	for c in $(corpus_of "$h"); do
+		seeds="$seeds $srcdir/fuzz/corpus/$c"
+	done
+	# shellcheck disable=SC2086 # the seed directories
 	"$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
 		-print_final_stats=1 -dict="$srcdir/fuzz/portspec.dict" \
 		-artifact_prefix="$workdir/artifacts/$h-" ${FUZZ_ARGS:-} \
-		"$corpus" "$srcdir/fuzz/corpus/$(corpus_of "$h")" \
-		"$srcdir/fuzz/regressions/$h" >"$log" 2>&1
+		"$corpus" $seeds "$srcdir/fuzz/regressions/$h" >"$log" 2>&1
 	rc=$?
 	set -e
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)

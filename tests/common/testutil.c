@@ -49,7 +49,7 @@ bool tu_regen(void)
 	return r && strcmp(r, "1") == 0;
 }
 
-static bool write_file(const char *path, const char *text, size_t len)
+bool tu_write_file(const char *path, const char *text, size_t len)
 {
 	FILE *fp = fopen(path, "wb");
 	if (!fp)
@@ -61,7 +61,7 @@ static bool write_file(const char *path, const char *text, size_t len)
 bool tu_golden(const char *path, const char *text, size_t len)
 {
 	if (tu_regen()) {
-		if (!write_file(path, text, len)) {
+		if (!tu_write_file(path, text, len)) {
 			fprintf(stderr, "cannot write %s\n", path);
 			return false;
 		}
@@ -80,7 +80,7 @@ bool tu_golden(const char *path, const char *text, size_t len)
 			line += want[i] == '\n';
 		char actual[4200];
 		snprintf(actual, sizeof(actual), "%s.actual", path);
-		write_file(actual, text, len);
+		tu_write_file(actual, text, len);
 		fprintf(stderr,
 			"%s differs from the rendering at line %zu (see %s); review the change and "
 			"run with PORTSPEC_REGEN=1 to accept it\n",

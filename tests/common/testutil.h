@@ -15,6 +15,9 @@
 /* The whole file, NUL-terminated, or NULL; free() it.  *len (if given) is its size. */
 char *tu_read_file(const char *path, size_t *len);
 
+/* Writes @len bytes of @text to @path; false if that fails. */
+bool tu_write_file(const char *path, const char *text, size_t len);
+
 /* $PORTSPEC_SRCDIR/@rel, in a static buffer. */
 const char *tu_src_path(const char *rel);
 
