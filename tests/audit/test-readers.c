@@ -4,7 +4,8 @@
  * rulesets that must read (NAME.EXT, with the model they read to in
  * NAME.EXT.model) and FORMAT/invalid/ rulesets that must not (with the error
  * in NAME.EXT.error: file:line:column and the message).  The model is the
- * canonical dump of every chain, rule, predicate and action.
+ * canonical dump of every chain, rule, predicate and action.  The rulesets
+ * are also the seeds of the ruleset fuzzers (fuzz/meson.build).
  *
  *   test-readers DIR        PORTSPEC_REGEN=1 writes the golden files
  * A mismatch writes the actual text to NAME.EXT.actual in the build
