@@ -61,8 +61,11 @@ struct cli_command {
 	const char *name;           /* "render", for messages */
 	const char *usage;          /* the short usage of errors */
 	void (*help)(void);         /* prints --help on stdout */
-	const struct option *opts;  /* the command's own long options, {NULL} ended */
-	const char *shortopts;      /* its own short options, as "b:m:F" */
+	/*
+	 * The command's own options, {NULL} ended; one whose value is a letter
+	 * has it as its short form too ({"backend", ..., 'b'}: -b).
+	 */
+	const struct option *opts;
 	/*
 	 * Takes the command's own option `c` (or '?' for an unknown option or a
 	 * missing value, when `take_unknown`: optind and optopt tell which):

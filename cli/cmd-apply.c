@@ -527,8 +527,7 @@ int cmd_apply(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	static const struct cli_command cmd = {.name = "apply", .usage = usage, .help = help,
-					       .opts = opts, .shortopts = "b:m:FN:t:yn",
-					       .take = take, .take_unknown = true};
+					       .opts = opts, .take = take, .take_unknown = true};
 	struct apply_args a = {.o = {.mode = PORTSPEC_MODE_HOST, .timeout = 30,
 				     .format = PORTSPEC_AUDIT_TEXT}};
 	struct apply_opts *o = &a.o;

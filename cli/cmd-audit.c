@@ -175,8 +175,7 @@ int cmd_audit(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	static const struct cli_command cmd = {.name = "audit", .usage = usage, .help = help,
-					       .opts = opts, .shortopts = "r:H:x:k:c:m:f:",
-					       .take = take};
+					       .opts = opts, .take = take};
 	struct audit_args a = {.format = "text"};
 	struct cli_rulesets *rr = &a.rr;
 	struct cli_policy_opts po = {0};

@@ -33,7 +33,7 @@ int cmd_backends(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	static const struct cli_command cmd = {.name = "backends", .usage = usage, .help = help,
-					       .opts = opts, .shortopts = "f:", .take = take};
+					       .opts = opts, .take = take};
 	enum cli_format format = CLI_TABLE;
 	int rc;
 	if (!cli_parse(&cmd, &format, NULL, argc, argv, &rc))

@@ -105,8 +105,7 @@ int cmd_check(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	static const struct cli_command cmd = {.name = "check", .usage = usage, .help = help,
-					       .opts = opts, .shortopts = "z:d:P:n:a:m:i:",
-					       .take = take};
+					       .opts = opts, .take = take};
 	struct cli_policy_opts po = {0};
 	struct check_args a = {0};
 	int rc;

@@ -61,7 +61,7 @@ int cmd_cluster(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	static const struct cli_command cmd = {.name = "cluster", .usage = usage, .help = help,
-					       .opts = opts, .shortopts = "r:af:", .take = take};
+					       .opts = opts, .take = take};
 	struct cli_policy_opts po = {0};
 	struct cluster_args a = {.format = CLI_TABLE};
 	int rc;

@@ -87,7 +87,7 @@ int cmd_diff(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	static const struct cli_command cmd = {.name = "diff", .usage = usage, .help = help,
-					       .opts = opts, .shortopts = "H:Pm:f:", .take = take};
+					       .opts = opts, .take = take};
 	struct diff_args opt = {.format = "text"};
 	struct cli_policy_opts po = {0};
 	int rc;

@@ -143,7 +143,7 @@ int cmd_doc(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	static const struct cli_command cmd = {.name = "doc", .usage = usage, .help = help,
-					       .opts = opts, .shortopts = "f:m:o:F", .take = take};
+					       .opts = opts, .take = take};
 	struct cli_policy_opts po = {0};
 	struct doc_args a = {.format = "markdown", .mode = PORTSPEC_MODE_HOST};
 	int rc;

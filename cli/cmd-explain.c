@@ -269,7 +269,7 @@ int cmd_explain(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	static const struct cli_command cmd = {.name = "explain", .usage = usage, .help = help,
-					       .opts = opts, .shortopts = "z:d:P:", .take = take};
+					       .opts = opts, .take = take};
 	struct cli_policy_opts po = {0};
 	struct explain_args a = {0};
 	int rc;

@@ -87,7 +87,7 @@ int cmd_fmt(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	static const struct cli_command cmd = {.name = "fmt", .usage = usage, .help = help,
-					       .opts = opts, .shortopts = "co:", .take = take};
+					       .opts = opts, .take = take};
 	struct fmt_args a = {0};
 	int rc;
 	if (!cli_parse(&cmd, &a, NULL, argc, argv, &rc))

@@ -119,7 +119,7 @@ static int list_main(const char *name, unsigned fixed_levels, int argc, char **a
 	const char *usage = fixed_levels ? required_usage : list_usage;
 	const struct cli_command cmd = {.name = name, .usage = usage,
 					.help = fixed_levels ? required_help : list_help,
-					.opts = opts, .shortopts = "z:d:P:l:f:", .take = take};
+					.opts = opts, .take = take};
 	struct cli_policy_opts po = {0};
 	struct list_args a = {
 		.cmd = name, .usage = usage, .fixed_levels = fixed_levels,

@@ -184,7 +184,7 @@ int cmd_plan(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	static const struct cli_command cmd = {.name = "plan", .usage = usage, .help = help,
-					       .opts = opts, .shortopts = "m:f:", .take = take};
+					       .opts = opts, .take = take};
 	struct cli_policy_opts po = {0};
 	struct plan_args a = {.mode = PORTSPEC_MODE_HOST};
 	int rc;

@@ -179,7 +179,7 @@ int cmd_profile(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	static const struct cli_command cmd = {.name = "profile", .usage = usage, .help = help,
-					       .opts = opts, .shortopts = "f:", .take = take};
+					       .opts = opts, .take = take};
 	struct cli_policy_opts po = {0};
 	const char *format = "text";
 	int rc;

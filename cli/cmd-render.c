@@ -129,8 +129,7 @@ int cmd_render(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	static const struct cli_command cmd = {.name = "render", .usage = usage, .help = help,
-					       .opts = opts, .shortopts = "b:m:FN:o:",
-					       .take = take};
+					       .opts = opts, .take = take};
 	struct cli_policy_opts po = {0};
 	struct render_args a = {.backend = "nft", .mode = PORTSPEC_MODE_HOST};
 	int rc;

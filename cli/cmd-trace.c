@@ -99,8 +99,7 @@ int cmd_trace(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	static const struct cli_command cmd = {.name = "trace", .usage = usage, .help = help,
-					       .opts = opts, .shortopts = "r:H:k:P:f:q",
-					       .take = take};
+					       .opts = opts, .take = take};
 	struct trace_args a = {.pk = {.size = sizeof(a.pk)}, .format = "text"};
 	int rc;
 	if (!cli_parse(&cmd, &a, NULL, argc, argv, &rc)) {

@@ -74,6 +74,22 @@ static int policy_opt(struct cli_policy_opts *o, int c, const char *arg)
 
 enum { MAX_OPTIONS = 32 };
 
+/* The short options of a getopt_long table: an option whose value is a letter
+ * has it as its short form, with a value as its long form has. */
+static void short_options(const struct option *opts, char *out)
+{
+	for (const struct option *o = opts; o->name; o++) {
+		if (o->val <= ' ' || o->val > '~')
+			continue;
+		*out++ = (char)o->val;
+		if (o->has_arg != no_argument)
+			*out++ = ':';
+		if (o->has_arg == optional_argument)
+			*out++ = ':';
+	}
+	*out = '\0';
+}
+
 bool cli_parse(const struct cli_command *cmd, void *ctx, struct cli_policy_opts *policy,
 	       int argc, char **argv, int *rc)
 {
@@ -87,8 +103,7 @@ bool cli_parse(const struct cli_command *cmd, void *ctx, struct cli_policy_opts 
 	};
 	size_t nshared = sizeof(shared) / sizeof(shared[0]);
 	struct option opts[MAX_OPTIONS + 1];
-	static const char policy_shortopts[] = "s:p:S:q::";
-	char shortopts[3 * MAX_OPTIONS + sizeof(policy_shortopts) + 2];
+	char shortopts[3 * MAX_OPTIONS + 1];
 	size_t n = 0;
 	for (const struct option *o = cmd->opts; o && o->name; o++) {
 		if (n == MAX_OPTIONS - nshared)
@@ -98,8 +113,7 @@ bool cli_parse(const struct cli_command *cmd, void *ctx, struct cli_policy_opts 
 	for (size_t i = policy ? 0 : nshared - 1; i < nshared; i++)
 		opts[n++] = shared[i];
 	opts[n] = (struct option){0};
-	snprintf(shortopts, sizeof(shortopts), "%sh%s", cmd->shortopts ? cmd->shortopts : "",
-		 policy ? policy_shortopts : "");
+	short_options(opts, shortopts);
 
 	int c;
 	*rc = EXIT_OK;
