@@ -37,13 +37,7 @@ struct cli_policy_opts {
 /* What --quiet hides on stderr: the notes, the warnings, or (-q) both. */
 enum { CLI_QUIET_NOTES = 1, CLI_QUIET_WARNINGS = 2, CLI_QUIET_ALL = 3 };
 
-/* The long options of struct cli_policy_opts, for a getopt_long table. */
-#define CLI_POLICY_LONGOPTS                                   \
-	{"spec", required_argument, NULL, 's'},               \
-	{"profile", required_argument, NULL, 'p'},            \
-	{"set", required_argument, NULL, 'S'},                \
-	{"quiet", optional_argument, NULL, 'q'}
-#define CLI_POLICY_SHORTOPTS "s:p:S:q::"
+/* The help of the policy options (cli_parse takes them: -s, -p, -S, -q). */
 #define CLI_POLICY_HELP                                                                  \
 	"  -s, --spec FILE        a spec file (portspec(5)); default: the built-in\n"       \
 	"                         Lotus Protector for Mail Security 2.5.1 spec\n"            \
@@ -54,12 +48,42 @@ enum { CLI_QUIET_NOTES = 1, CLI_QUIET_WARNINGS = 2, CLI_QUIET_ALL = 3 };
 	"                         --quiet=notes only the notes, --quiet=warnings only\n"   \
 	"                         the warnings\n"
 
+struct option;
+
 /*
- * Handles one of the policy options (s, p, S, q).  Returns 1 if `c` was
- * one, 0 if not, or minus the exit code (EXIT_USAGE, EXIT_IOERR) after
- * printing an error.
+ * A subcommand's command line: its own options, which it handles, and the
+ * shared ones, which cli_parse handles: --help (-h) always, and the policy
+ * options (--spec, --profile, --set, --quiet) when it is given a
+ * struct cli_policy_opts.  Own options must not use h (nor s, p, S, q with
+ * the policy options).
  */
-int cli_policy_opt(struct cli_policy_opts *o, int c, const char *arg);
+struct cli_command {
+	const char *name;           /* "render", for messages */
+	const char *usage;          /* the short usage of errors */
+	void (*help)(void);         /* prints --help on stdout */
+	/*
+	 * The command's own options, {NULL} ended; one whose value is a letter
+	 * has it as its short form too ({"backend", ..., 'b'}: -b).
+	 */
+	const struct option *opts;
+	/*
+	 * Takes the command's own option `c` (or '?' for an unknown option or a
+	 * missing value, when `take_unknown`: optind and optopt tell which):
+	 * returns EXIT_OK to go on, or the exit code to stop with after printing.
+	 */
+	int (*take)(void *ctx, int c, char *arg);
+	bool take_unknown;          /* unknown options go to take, not cli_bad_option */
+};
+
+/*
+ * Parses argv: the shared options into `policy` (NULL: the command takes
+ * none), its own through cmd->take(ctx, ...).  Returns true to go on with the
+ * operands from optind; false to stop with *rc: EXIT_OK after --help, or the
+ * exit code of an error it or the command printed (cli_bad_option for an
+ * unknown option).
+ */
+bool cli_parse(const struct cli_command *cmd, void *ctx, struct cli_policy_opts *policy,
+	       int argc, char **argv, int *rc);
 
 /*
  * Prints the short usage line and a hint on stderr; returns EXIT_USAGE.
@@ -88,8 +112,6 @@ bool cli_parse_port(const char *s, unsigned *port);
 /* Maps a status to an exit code. */
 int cli_exit_code(enum portspec_status st);
 
-/* Adds the option to `o`; returns false (after printing) on allocation failure. */
-bool cli_add_set(struct cli_policy_opts *o, const char *kv);
 void cli_policy_opts_release(struct cli_policy_opts *o);
 
 /*

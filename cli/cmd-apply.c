@@ -484,6 +484,29 @@ static int run(struct apply_opts *o, struct apply_target *ts)
 	return rc;
 }
 
+struct apply_args {
+	struct apply_opts o;
+	const char *why; /* the first bad option */
+	int bad_optind, bad_optopt; /* the first unknown one */
+};
+
+static int take(void *ctx, int c, char *arg)
+{
+	struct apply_args *a = ctx;
+	if (c == '?' || c == ':') {
+		/* Reported after the loop: --on-failure may come later. */
+		if (!a->bad_optind) {
+			a->bad_optind = optind;
+			a->bad_optopt = optopt;
+		}
+		return EXIT_OK;
+	}
+	const char *bad = take_option(&a->o, c, arg);
+	if (bad && !a->why)
+		a->why = bad;
+	return EXIT_OK;
+}
+
 int cmd_apply(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -501,65 +524,43 @@ int cmd_apply(int argc, char **argv)
 		{"iptables-restore", required_argument, NULL, OPT_IPTABLES_RESTORE},
 		{"ip6tables-restore", required_argument, NULL, OPT_IP6TABLES_RESTORE},
 		{"on-failure", required_argument, NULL, OPT_ON_FAILURE},
-		CLI_POLICY_LONGOPTS,
-		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct apply_opts o = {.mode = PORTSPEC_MODE_HOST, .timeout = 30,
-			       .format = PORTSPEC_AUDIT_TEXT};
+	static const struct cli_command cmd = {.name = "apply", .usage = usage, .help = help,
+					       .opts = opts, .take = take, .take_unknown = true};
+	struct apply_args a = {.o = {.mode = PORTSPEC_MODE_HOST, .timeout = 30,
+				     .format = PORTSPEC_AUDIT_TEXT}};
+	struct apply_opts *o = &a.o;
 	struct apply_target ts[MAX_TARGETS] = {0};
-	const char *why = NULL;
-	int c, rc = EXIT_OK, bad_optind = 0, bad_optopt = 0;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "b:m:FN:t:ynh" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
-		int handled = cli_policy_opt(&o.po, c, optarg);
-		if (handled < 0) {
-			rc = -handled;
-			goto out;
-		}
-		if (handled)
-			continue;
-		if (c == 'h') {
-			help();
-			goto out;
-		}
-		if ((c == '?' || c == ':') && !bad_optind) {
-			/* Reported after the loop: --on-failure may come later. */
-			bad_optind = optind;
-			bad_optopt = optopt;
-			continue;
-		}
-		const char *bad = take_option(&o, c, optarg);
-		if (bad && !why)
-			why = bad;
-	}
-	if (!why && optind < argc)
-		why = cli_unexpected(argv[optind], "--backend");
-	if (!o.nbackends && !why)
-		o.backends[o.nbackends++] = "nft";
-	if (!why)
-		why = conflicts(&o);
-	if (!why && !o.yes && !o.dry_run && !isatty(STDIN_FILENO))
-		why = "no terminal to confirm on, so nothing was changed: run it on a terminal "
-		      "(ssh -t), or pass --yes to keep the rules without asking";
-	rc = setup_targets(&o, ts);
-	if (why || rc || bad_optind) {
+	int rc;
+	if (!cli_parse(&cmd, &a, &o->po, argc, argv, &rc))
+		goto out;
+	if (!a.why && optind < argc)
+		a.why = cli_unexpected(argv[optind], "--backend");
+	if (!o->nbackends && !a.why)
+		o->backends[o->nbackends++] = "nft";
+	if (!a.why)
+		a.why = conflicts(o);
+	if (!a.why && !o->yes && !o->dry_run && !isatty(STDIN_FILENO))
+		a.why = "no terminal to confirm on, so nothing was changed: run it on a terminal "
+			"(ssh -t), or pass --yes to keep the rules without asking";
+	rc = setup_targets(o, ts);
+	if (a.why || rc || a.bad_optind) {
 		/* At boot a broken command line must not leave the host open either. */
-		if (o.closed && o.nbackends && !rc)
-			fail_closed(ts, o.nbackends);
-		optind = bad_optind;
-		optopt = bad_optopt;
-		rc = bad_optind ? cli_bad_option("apply", usage, argv)
-		     : why     ? cli_usage_error("apply", usage, why) : rc;
+		if (o->closed && o->nbackends && !rc)
+			fail_closed(ts, o->nbackends);
+		optind = a.bad_optind;
+		optopt = a.bad_optopt;
+		rc = a.bad_optind ? cli_bad_option("apply", usage, argv)
+		     : a.why      ? cli_usage_error("apply", usage, a.why) : rc;
 		goto out;
 	}
-	rc = run(&o, ts);
-	if (o.closed && rc != EXIT_OK && rc != EXIT_ROLLED_BACK)
-		fail_closed(ts, o.nbackends);
+	rc = run(o, ts);
+	if (o->closed && rc != EXIT_OK && rc != EXIT_ROLLED_BACK)
+		fail_closed(ts, o->nbackends);
 out:
 	for (size_t i = 0; i < MAX_TARGETS; i++)
 		target_release(&ts[i]);
-	cli_policy_opts_release(&o.po);
+	cli_policy_opts_release(&o->po);
 	return rc;
 }

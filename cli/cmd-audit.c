@@ -140,6 +140,27 @@ static int policy_audit(const struct cli_rulesets *rr, const struct cli_policy_o
 	return o ? o : rc;
 }
 
+struct audit_args {
+	struct cli_rulesets rr;
+	const char *service, *hook, *chain, *family, *format, *mode;
+};
+
+static int take(void *ctx, int c, char *arg)
+{
+	struct audit_args *a = ctx;
+	switch (c) {
+	case 'r': return cli_rulesets_add(&a->rr, arg) ? EXIT_OK : EXIT_IOERR;
+	case 'H': return cli_rulesets_add_host(&a->rr, arg) ? EXIT_OK : EXIT_IOERR;
+	case 'x': a->service = arg; break;
+	case 'k': a->hook = arg; break;
+	case 'c': a->chain = arg; break;
+	case 1: a->family = arg; break;
+	case 'm': a->mode = arg; break;
+	case 'f': a->format = arg; break;
+	}
+	return EXIT_OK;
+}
+
 int cmd_audit(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -151,66 +172,38 @@ int cmd_audit(int argc, char **argv)
 		{"family", required_argument, NULL, 1},
 		{"mode", required_argument, NULL, 'm'},
 		{"format", required_argument, NULL, 'f'},
-		CLI_POLICY_LONGOPTS,
-		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct cli_rulesets rr = {0};
+	static const struct cli_command cmd = {.name = "audit", .usage = usage, .help = help,
+					       .opts = opts, .take = take};
+	struct audit_args a = {.format = "text"};
+	struct cli_rulesets *rr = &a.rr;
 	struct cli_policy_opts po = {0};
-	const char *service = NULL, *hook = NULL, *chain = NULL, *family = NULL;
-	const char *format = "text", *mode = NULL;
-	int c, rc = EXIT_OK;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "r:H:x:k:c:m:f:h" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
-		int handled = cli_policy_opt(&po, c, optarg);
-		if (handled < 0) {
-			rc = EXIT_IOERR;
-			goto out;
-		}
-		if (handled)
-			continue;
-		switch (c) {
-		case 'r': if (!cli_rulesets_add(&rr, optarg)) rc = EXIT_IOERR; break;
-		case 'H': if (!cli_rulesets_add_host(&rr, optarg)) rc = EXIT_IOERR; break;
-		case 'x': service = optarg; break;
-		case 'k': hook = optarg; break;
-		case 'c': chain = optarg; break;
-		case 1: family = optarg; break;
-		case 'm': mode = optarg; break;
-		case 'f': format = optarg; break;
-		case 'h':
-			help();
-			goto out;
-		default:
-			rc = cli_bad_option("audit", usage, argv);
-			goto out;
-		}
-		if (rc)
-			goto out;
-	}
+	int rc;
+	if (!cli_parse(&cmd, &a, &po, argc, argv, &rc))
+		goto out;
 	enum portspec_audit_format fmt;
-	if (optind < argc || !rr.nfiles) {
+	if (optind < argc || !rr->nfiles) {
 		rc = cli_usage_error("audit", usage, optind < argc ? "unexpected argument"
 								   : "--ruleset is required");
 		goto out;
 	}
-	if (!cli_audit_format("audit", format, &fmt)) {
+	if (!cli_audit_format("audit", a.format, &fmt)) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (service) {
-		if (mode || po.spec_path || po.profile_path || po.nsets) {
+	if (a.service) {
+		if (a.mode || po.spec_path || po.profile_path || po.nsets) {
 			rc = cli_usage_error("audit", usage, "--matrix reads no policy: leave out "
 					     "--mode, --spec, --profile and --set");
 			goto out;
 		}
-		rc = matrix(&rr, service, hook, chain, family, fmt, po.quiet);
+		rc = matrix(rr, a.service, a.hook, a.chain, a.family, fmt, po.quiet);
 		goto out;
 	}
-	rc = policy_audit(&rr, &po, mode, fmt);
+	rc = policy_audit(rr, &po, a.mode, fmt);
 out:
-	cli_rulesets_release(&rr);
+	cli_rulesets_release(rr);
 	cli_policy_opts_release(&po);
 	return rc;
 }

@@ -8,38 +8,36 @@
 
 static const char usage[] = "usage: portspec backends [--format table|json|csv]\n";
 
+static void help(void)
+{
+	fputs(usage, stdout);
+	fputs("\nThe backends of 'portspec render --backend NAME' (firewall rules) and\n"
+	      "'portspec doc --format NAME' (documents), with the modes they support:\n"
+	      "host (rules on the appliance) and gateway (rules on a firewall in front\n"
+	      "of it).\n"
+	      "\noptions:\n"
+	      "  -f, --format FORMAT    table (default), json or csv\n"
+	      "  -h, --help             this help\n",
+	      stdout);
+}
+
+static int take(void *ctx, int c, char *arg)
+{
+	return cli_parse_format("backends", arg, ctx) ? EXIT_OK : EXIT_USAGE; /* -f, --format */
+}
+
 int cmd_backends(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"format", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	static const struct cli_command cmd = {.name = "backends", .usage = usage, .help = help,
+					       .opts = opts, .take = take};
 	enum cli_format format = CLI_TABLE;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (!cli_parse_format("backends", optarg, &format))
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			fputs("\nThe backends of 'portspec render --backend NAME' (firewall rules) and\n"
-			      "'portspec doc --format NAME' (documents), with the modes they support:\n"
-			      "host (rules on the appliance) and gateway (rules on a firewall in front\n"
-			      "of it).\n"
-			      "\noptions:\n"
-			      "  -f, --format FORMAT    table (default), json or csv\n"
-			      "  -h, --help             this help\n",
-			      stdout);
-			return EXIT_OK;
-		default:
-			return cli_bad_option("backends", usage, argv);
-		}
-	}
+	int rc;
+	if (!cli_parse(&cmd, &format, NULL, argc, argv, &rc))
+		return rc;
 	if (optind < argc)
 		return cli_usage_error("backends", usage, cli_unexpected(argv[optind], NULL));
 	static const struct cli_column cols[] = {
@@ -61,7 +59,7 @@ int cmd_backends(int argc, char **argv)
 			      modes & PORTSPEC_MODE_GATEWAY ? "gateway" : "");
 		cli_rows_set(&rows, 3, portspec_backend_description(name));
 	}
-	int rc = cli_rows_print(&rows, format, "backends");
+	rc = cli_rows_print(&rows, format, "backends");
 	cli_rows_release(&rows);
 	return rc;
 }

@@ -43,6 +43,55 @@ static int check_address(const struct portspec_policy *policy, enum portspec_mod
 	return rc;
 }
 
+static void help(void)
+{
+	fputs(usage, stdout);
+	fputs("\nIs a new connection allowed by the policy?  Prints the matching flow\n"
+	      "and exits 0 if it is, prints 'denied' and exits 1 if not.  Directions\n"
+	      "are relative to the appliance: inbound = the zone connects to it,\n"
+	      "outbound = it connects to the zone.  With --address, the rule plan\n"
+	      "answers for that remote address (the source of an inbound connection,\n"
+	      "the destination of an outbound one): the zones it is in, the plan entry\n"
+	      "that allows it, or why not and which --set would allow it.\n"
+	      "\noptions:\n"
+	      "  -z, --zone ZONE        outside, inside or cluster (the spec's zones)\n"
+	      "  -a, --address ADDR     the remote IPv4 or IPv6 address instead of a zone\n"
+	      "  -m, --mode MODE        with --address: host (default) or gateway rules\n"
+	      "  -i, --interface IF     with --address: the interface on the remote's side\n"
+	      "  -d, --direction DIR    inbound or outbound\n"
+	      "  -P, --proto PROTO      tcp, udp, icmp or icmpv6\n"
+	      "  -n, --port N           1 to 65535; for icmp and icmpv6 the message\n"
+	      "                         type (8 and 128: echo request)\n"
+	      CLI_POLICY_HELP
+	      "  -h, --help             this help\n"
+	      "\nexamples:\n"
+	      "  portspec check --zone outside --direction inbound --proto tcp --port 22\n"
+	      "  portspec check -z inside -d outbound -P udp -n 53 --set dns=outside\n"
+	      "  portspec check --address 10.20.9.5 -d inbound -P udp -n 161 \\\n"
+	      "      --set inside=10.20.0.0/16\n"
+	      "  portspec check -z inside -d inbound -P icmp -n 8 --set ping=inside\n",
+	      stdout);
+}
+
+struct check_args {
+	const char *zone, *dir, *proto, *port, *address, *iface, *mode;
+};
+
+static int take(void *ctx, int c, char *arg)
+{
+	struct check_args *a = ctx;
+	switch (c) {
+	case 'z': a->zone = arg; break;
+	case 'd': a->dir = arg; break;
+	case 'P': a->proto = arg; break;
+	case 'n': a->port = arg; break;
+	case 'a': a->address = arg; break;
+	case 'm': a->mode = arg; break;
+	case 'i': a->iface = arg; break;
+	}
+	return EXIT_OK;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -53,67 +102,19 @@ int cmd_check(int argc, char **argv)
 		{"address", required_argument, NULL, 'a'},
 		{"mode", required_argument, NULL, 'm'},
 		{"interface", required_argument, NULL, 'i'},
-		CLI_POLICY_LONGOPTS,
-		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	static const struct cli_command cmd = {.name = "check", .usage = usage, .help = help,
+					       .opts = opts, .take = take};
 	struct cli_policy_opts po = {0};
-	const char *zone = NULL, *dir = NULL, *proto = NULL, *port = NULL, *address = NULL;
-	const char *iface = NULL, *mode_name = NULL;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "z:d:P:n:a:m:i:h" CLI_POLICY_SHORTOPTS, opts, NULL)) !=
-	       -1) {
-		int handled = cli_policy_opt(&po, c, optarg);
-		if (handled < 0) {
-			cli_policy_opts_release(&po);
-			return -handled;
-		}
-		if (handled)
-			continue;
-		switch (c) {
-		case 'z': zone = optarg; break;
-		case 'd': dir = optarg; break;
-		case 'P': proto = optarg; break;
-		case 'n': port = optarg; break;
-		case 'a': address = optarg; break;
-		case 'm': mode_name = optarg; break;
-		case 'i': iface = optarg; break;
-		case 'h':
-			fputs(usage, stdout);
-			fputs("\nIs a new connection allowed by the policy?  Prints the matching flow\n"
-			      "and exits 0 if it is, prints 'denied' and exits 1 if not.  Directions\n"
-			      "are relative to the appliance: inbound = the zone connects to it,\n"
-			      "outbound = it connects to the zone.  With --address, the rule plan\n"
-			      "answers for that remote address (the source of an inbound connection,\n"
-			      "the destination of an outbound one): the zones it is in, the plan entry\n"
-			      "that allows it, or why not and which --set would allow it.\n"
-			      "\noptions:\n"
-			      "  -z, --zone ZONE        outside, inside or cluster (the spec's zones)\n"
-			      "  -a, --address ADDR     the remote IPv4 or IPv6 address instead of a zone\n"
-			      "  -m, --mode MODE        with --address: host (default) or gateway rules\n"
-			      "  -i, --interface IF     with --address: the interface on the remote's side\n"
-			      "  -d, --direction DIR    inbound or outbound\n"
-			      "  -P, --proto PROTO      tcp, udp, icmp or icmpv6\n"
-			      "  -n, --port N           1 to 65535; for icmp and icmpv6 the message\n"
-			      "                         type (8 and 128: echo request)\n"
-			      CLI_POLICY_HELP
-			      "  -h, --help             this help\n"
-			      "\nexamples:\n"
-			      "  portspec check --zone outside --direction inbound --proto tcp --port 22\n"
-			      "  portspec check -z inside -d outbound -P udp -n 53 --set dns=outside\n"
-			      "  portspec check --address 10.20.9.5 -d inbound -P udp -n 161 \\\n"
-			      "      --set inside=10.20.0.0/16\n"
-			      "  portspec check -z inside -d inbound -P icmp -n 8 --set ping=inside\n",
-			      stdout);
-			cli_policy_opts_release(&po);
-			return EXIT_OK;
-		default:
-			cli_policy_opts_release(&po);
-			return cli_bad_option("check", usage, argv);
-		}
+	struct check_args a = {0};
+	int rc;
+	if (!cli_parse(&cmd, &a, &po, argc, argv, &rc)) {
+		cli_policy_opts_release(&po);
+		return rc;
 	}
+	const char *zone = a.zone, *dir = a.dir, *proto = a.proto, *port = a.port;
+	const char *address = a.address, *iface = a.iface, *mode_name = a.mode;
 	enum portspec_direction d = portspec_direction_from_name(dir);
 	enum portspec_protocol pr = portspec_protocol_from_name(proto);
 	unsigned n = 0;
@@ -140,8 +141,8 @@ int cmd_check(int argc, char **argv)
 	}
 	struct portspec_spec *spec;
 	struct portspec_policy *policy;
-	int rc = address ? cli_load_policy_mode(&po, mode, &spec, &policy)
-			 : cli_load_policy(&po, false, &spec, &policy);
+	rc = address ? cli_load_policy_mode(&po, mode, &spec, &policy)
+	     : cli_load_policy(&po, false, &spec, &policy);
 	cli_policy_opts_release(&po);
 	if (rc)
 		return rc;

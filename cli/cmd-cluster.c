@@ -35,52 +35,41 @@ static void help(void)
 	      stdout);
 }
 
+struct cluster_args {
+	enum cli_format format;
+	const char *role;
+	bool all;
+};
+
+static int take(void *ctx, int c, char *arg)
+{
+	struct cluster_args *a = ctx;
+	switch (c) {
+	case 'r': a->role = arg; break;
+	case 'a': a->all = true; break;
+	case 'f': return cli_parse_format("cluster", arg, &a->format) ? EXIT_OK : EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
 int cmd_cluster(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"role", required_argument, NULL, 'r'},
 		{"all", no_argument, NULL, 'a'},
 		{"format", required_argument, NULL, 'f'},
-		CLI_POLICY_LONGOPTS,
-		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	static const struct cli_command cmd = {.name = "cluster", .usage = usage, .help = help,
+					       .opts = opts, .take = take};
 	struct cli_policy_opts po = {0};
-	enum cli_format format = CLI_TABLE;
-	const char *role = NULL;
-	bool all = false;
-	int c, rc = EXIT_OK;
+	struct cluster_args a = {.format = CLI_TABLE};
+	int rc;
 	struct portspec_spec *spec = NULL;
-	struct cli_column *cols = NULL;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "r:af:h" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
-		int handled = cli_policy_opt(&po, c, optarg);
-		if (handled < 0) {
-			rc = -handled;
-			goto out;
-		}
-		if (handled)
-			continue;
-		switch (c) {
-		case 'r': role = optarg; break;
-		case 'a': all = true; break;
-		case 'f':
-			if (!cli_parse_format("cluster", optarg, &format)) {
-				rc = EXIT_USAGE;
-				goto out;
-			}
-			break;
-		case 'h':
-			help();
-			goto out;
-		default:
-			rc = cli_bad_option("cluster", usage, argv);
-			goto out;
-		}
-	}
-	enum portspec_role r = role ? portspec_role_from_name(role) : 0;
-	if (optind < argc || (role && r != PORTSPEC_ROLE_CENTRAL && r != PORTSPEC_ROLE_MEMBER)) {
+	if (!cli_parse(&cmd, &a, &po, argc, argv, &rc))
+		goto out;
+	enum portspec_role r = a.role ? portspec_role_from_name(a.role) : 0;
+	if (optind < argc || (a.role && r != PORTSPEC_ROLE_CENTRAL && r != PORTSPEC_ROLE_MEMBER)) {
 		rc = cli_usage_error("cluster", usage,
 				     optind < argc ? cli_unexpected(argv[optind], NULL)
 						   : "--role is central or member");
@@ -96,15 +85,8 @@ int cmd_cluster(int argc, char **argv)
 		goto out;
 	}
 
-	cols = calloc(cli_flow_ncolumns + 1, sizeof(*cols));
-	if (!cols) {
-		rc = EXIT_IOERR;
-		goto out;
-	}
-	cols[0] = (struct cli_column){"role", "ROLE", CLI_WORD, CLI_TABLE | CLI_JSON | CLI_CSV};
-	memcpy(cols + 1, cli_flow_columns, cli_flow_ncolumns * sizeof(*cols));
-	struct cli_rows rows;
-	cli_rows_init(&rows, cols, cli_flow_ncolumns + 1);
+	struct cli_flows flows;
+	cli_flows_init(&flows, a.format, true);
 	static const enum portspec_role roles[] = {PORTSPEC_ROLE_CENTRAL, PORTSPEC_ROLE_MEMBER};
 	char *shown[64];
 	size_t nshown = 0;
@@ -121,7 +103,7 @@ int cmd_cluster(int argc, char **argv)
 			break;
 		}
 		/* The warnings are about the other services: only with --all, once. */
-		for (size_t w = 0; all && w < portspec_policy_warning_count(policy); w++) {
+		for (size_t w = 0; a.all && w < portspec_policy_warning_count(policy); w++) {
 			const char *text = portspec_policy_warning(policy, w);
 			bool seen = false;
 			for (size_t k = 0; k < nshown && !seen; k++)
@@ -133,20 +115,20 @@ int cmd_cluster(int argc, char **argv)
 				nshown++;
 		}
 		cursor = 0;
+		cli_flows_policy(&flows, policy);
 		const struct portspec_flow *f;
-		while ((f = portspec_policy_find(policy, all ? PORTSPEC_LEVEL_ANY : PORTSPEC_CLUSTER,
+		while ((f = portspec_policy_find(policy, a.all ? PORTSPEC_LEVEL_ANY : PORTSPEC_CLUSTER,
 						 NULL, PORTSPEC_DIR_ANY, PORTSPEC_PROTO_ANY,
 						 &cursor)))
-			cli_rows_add_flow(&rows, f, portspec_role_name(roles[i]));
+			cli_flows_add(&flows, f, portspec_role_name(roles[i]));
 		portspec_policy_free(policy);
 	}
 	for (size_t k = 0; k < nshown; k++)
 		free(shown[k]);
 	if (!rc)
-		rc = cli_rows_print(&rows, format, "cluster");
-	cli_rows_release(&rows);
+		rc = cli_flows_print(&flows, "cluster");
+	cli_flows_release(&flows);
 out:
-	free(cols);
 	portspec_spec_free(spec);
 	cli_policy_opts_release(&po);
 	return rc;

@@ -56,6 +56,27 @@ static bool split_side(char *arg, struct cli_rulesets *r)
 	return true;
 }
 
+struct diff_args {
+	struct cli_rulesets ra, rb;
+	const char *format, *mode;
+	bool with_policy;
+};
+
+static int take(void *ctx, int c, char *arg)
+{
+	struct diff_args *a = ctx;
+	switch (c) {
+	case 'H':
+		if (!cli_rulesets_add_host(&a->ra, arg) || !cli_rulesets_add_host(&a->rb, arg))
+			return EXIT_IOERR;
+		break;
+	case 'P': a->with_policy = true; break;
+	case 'm': a->mode = arg; break;
+	case 'f': a->format = arg; break;
+	}
+	return EXIT_OK;
+}
+
 int cmd_diff(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -63,78 +84,51 @@ int cmd_diff(int argc, char **argv)
 		{"policy", no_argument, NULL, 'P'},
 		{"mode", required_argument, NULL, 'm'},
 		{"format", required_argument, NULL, 'f'},
-		CLI_POLICY_LONGOPTS,
-		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct cli_rulesets ra = {0}, rb = {0};
+	static const struct cli_command cmd = {.name = "diff", .usage = usage, .help = help,
+					       .opts = opts, .take = take};
+	struct diff_args opt = {.format = "text"};
 	struct cli_policy_opts po = {0};
-	const char *format = "text", *mode = NULL;
-	bool with_policy = false;
-	int c, rc = EXIT_OK;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "H:Pm:f:h" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
-		int handled = cli_policy_opt(&po, c, optarg);
-		if (handled < 0) {
-			rc = EXIT_IOERR;
-			goto out;
-		}
-		if (handled)
-			continue;
-		switch (c) {
-		case 'H':
-			if (!cli_rulesets_add_host(&ra, optarg) || !cli_rulesets_add_host(&rb, optarg))
-				rc = EXIT_IOERR;
-			break;
-		case 'P': with_policy = true; break;
-		case 'm': mode = optarg; break;
-		case 'f': format = optarg; break;
-		case 'h':
-			help();
-			goto out;
-		default:
-			rc = cli_bad_option("diff", usage, argv);
-			goto out;
-		}
-		if (rc)
-			goto out;
-	}
+	int rc;
+	if (!cli_parse(&cmd, &opt, &po, argc, argv, &rc))
+		goto out;
 	enum portspec_audit_format fmt;
 	bool quiet = po.quiet;
-	int want = with_policy ? 1 : 2;
+	int want = opt.with_policy ? 1 : 2;
 	if (argc - optind != want) {
 		rc = cli_usage_error("diff", usage, argc - optind < want
-				     ? (with_policy ? "a ruleset is needed" : "two rulesets are needed")
+				     ? (opt.with_policy ? "a ruleset is needed" : "two rulesets are needed")
 				     : "unexpected argument");
 		goto out;
 	}
-	if (!with_policy && (mode || po.spec_path || po.profile_path || po.nsets)) {
+	if (!opt.with_policy && (opt.mode || po.spec_path || po.profile_path || po.nsets)) {
 		rc = cli_usage_error("diff", usage, "--mode, --spec, --profile and --set go with "
 				     "--policy");
 		goto out;
 	}
-	enum portspec_mode m = !mode || !strcmp(mode, "host") ? PORTSPEC_MODE_HOST
-			       : !strcmp(mode, "gateway") ? PORTSPEC_MODE_GATEWAY : 0;
+	enum portspec_mode m = !opt.mode || !strcmp(opt.mode, "host") ? PORTSPEC_MODE_HOST
+			       : !strcmp(opt.mode, "gateway") ? PORTSPEC_MODE_GATEWAY : 0;
 	if (!m) {
 		rc = cli_usage_error("diff", usage, "--mode is host or gateway");
 		goto out;
 	}
-	if (!cli_audit_format("diff", format, &fmt)) {
+	if (!cli_audit_format("diff", opt.format, &fmt)) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (!split_side(argv[optind], &ra) || (!with_policy && !split_side(argv[optind + 1], &rb))) {
+	if (!split_side(argv[optind], &opt.ra) ||
+	    (!opt.with_policy && !split_side(argv[optind + 1], &opt.rb))) {
 		rc = EXIT_IOERR;
 		goto out;
 	}
 	struct portspec_spec *spec = NULL;
 	struct portspec_policy *policy = NULL;
 	struct portspec_ruleset *a = NULL, *b = NULL;
-	if (with_policy && (rc = cli_load_policy(&po, quiet, &spec, &policy)))
+	if (opt.with_policy && (rc = cli_load_policy(&po, quiet, &spec, &policy)))
 		goto out;
-	if ((rc = cli_rulesets_load(&ra, quiet, &a)) ||
-	    (!with_policy && (rc = cli_rulesets_load(&rb, quiet, &b)))) {
+	if ((rc = cli_rulesets_load(&opt.ra, quiet, &a)) ||
+	    (!opt.with_policy && (rc = cli_rulesets_load(&opt.rb, quiet, &b)))) {
 		portspec_ruleset_free(a);
 		portspec_policy_free(policy);
 		portspec_spec_free(spec);
@@ -142,7 +136,7 @@ int cmd_diff(int argc, char **argv)
 	}
 	struct portspec_ruleset_diff *d = NULL;
 	struct portspec_error err = {0};
-	enum portspec_status st = with_policy
+	enum portspec_status st = opt.with_policy
 		? portspec_ruleset_diff_plan(a, portspec_policy_plan(policy, m), &d, &err)
 		: portspec_ruleset_diff(a, b, &d, &err);
 	rc = cli_diff_report("diff", st, d, &err, fmt);
@@ -151,8 +145,8 @@ int cmd_diff(int argc, char **argv)
 	portspec_policy_free(policy);
 	portspec_spec_free(spec);
 out:
-	cli_rulesets_release(&ra);
-	cli_rulesets_release(&rb);
+	cli_rulesets_release(&opt.ra);
+	cli_rulesets_release(&opt.rb);
 	cli_policy_opts_release(&po);
 	return rc;
 }

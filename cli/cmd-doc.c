@@ -114,6 +114,25 @@ static int run_dot(const char *text, size_t len, FILE *out)
 	return EXIT_OK;
 }
 
+struct doc_args {
+	const char *format, *output;
+	unsigned flags;
+	enum portspec_mode mode;
+	bool bad_mode;
+};
+
+static int take(void *ctx, int c, char *arg)
+{
+	struct doc_args *a = ctx;
+	switch (c) {
+	case 'f': a->format = arg; break;
+	case 'm': a->bad_mode |= !cli_parse_mode(arg, &a->mode); break;
+	case 'o': a->output = arg; break;
+	case 'F': a->flags |= PORTSPEC_RENDER_FRAGMENT; break;
+	}
+	return EXIT_OK;
+}
+
 int cmd_doc(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -121,47 +140,23 @@ int cmd_doc(int argc, char **argv)
 		{"mode", required_argument, NULL, 'm'},
 		{"output", required_argument, NULL, 'o'},
 		{"fragment", no_argument, NULL, 'F'},
-		CLI_POLICY_LONGOPTS,
-		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	static const struct cli_command cmd = {.name = "doc", .usage = usage, .help = help,
+					       .opts = opts, .take = take};
 	struct cli_policy_opts po = {0};
-	const char *format = "markdown", *output = NULL;
-	unsigned flags = 0;
-	enum portspec_mode mode = PORTSPEC_MODE_HOST;
-	bool bad_mode = false;
-	int c, rc = EXIT_OK;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "f:m:o:Fh" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
-		int handled = cli_policy_opt(&po, c, optarg);
-		if (handled < 0) {
-			rc = -handled;
-			goto out;
-		}
-		if (handled)
-			continue;
-		switch (c) {
-		case 'f': format = optarg; break;
-		case 'm': bad_mode |= !cli_parse_mode(optarg, &mode); break;
-		case 'o': output = optarg; break;
-		case 'F': flags |= PORTSPEC_RENDER_FRAGMENT; break;
-		case 'h':
-			help();
-			goto out;
-		default:
-			rc = cli_bad_option("doc", usage, argv);
-			goto out;
-		}
-	}
+	struct doc_args a = {.format = "markdown", .mode = PORTSPEC_MODE_HOST};
+	int rc;
+	if (!cli_parse(&cmd, &a, &po, argc, argv, &rc))
+		goto out;
 	/* The document backends of the library, and svg: dot drawn by Graphviz. */
-	if (!strcmp(format, "md"))
-		format = "markdown";
-	bool known = !strcmp(format, "svg") ||
-		     portspec_backend_kind(format) == PORTSPEC_BACKEND_DOCUMENT;
-	if (optind < argc || bad_mode) {
+	if (!strcmp(a.format, "md"))
+		a.format = "markdown";
+	bool known = !strcmp(a.format, "svg") ||
+		     portspec_backend_kind(a.format) == PORTSPEC_BACKEND_DOCUMENT;
+	if (optind < argc || a.bad_mode) {
 		rc = cli_usage_error("doc", usage,
-				     bad_mode ? "--mode is host or gateway"
+				     a.bad_mode ? "--mode is host or gateway"
 					      : cli_unexpected(argv[optind], "--format"));
 		goto out;
 	}
@@ -172,8 +167,8 @@ int cmd_doc(int argc, char **argv)
 		rc = cli_usage_error("doc", usage, NULL);
 		goto out;
 	}
-	bool svg = !strcmp(format, "svg");
-	if (svg && (flags & PORTSPEC_RENDER_FRAGMENT)) {
+	bool svg = !strcmp(a.format, "svg");
+	if (svg && (a.flags & PORTSPEC_RENDER_FRAGMENT)) {
 		rc = cli_usage_error("doc", usage, "--fragment does not apply to svg");
 		goto out;
 	}
@@ -186,14 +181,14 @@ int cmd_doc(int argc, char **argv)
 	size_t len = 0;
 	struct portspec_error err = {0};
 	if (portspec_render_to_string(
-		    policy, svg ? "dot" : format,
-		    &(struct portspec_render_options){.mode = mode, .flags = flags}, &text, &len,
+		    policy, svg ? "dot" : a.format,
+		    &(struct portspec_render_options){.mode = a.mode, .flags = a.flags}, &text, &len,
 		    &err)) {
 		rc = cli_report(&err);
 	} else {
-		FILE *fp = output ? fopen(output, "w") : stdout;
+		FILE *fp = a.output ? fopen(a.output, "w") : stdout;
 		if (!fp) {
-			fprintf(stderr, "portspec doc: cannot write %s: %s\n", output,
+			fprintf(stderr, "portspec doc: cannot write %s: %s\n", a.output,
 				strerror(errno));
 			rc = EXIT_IOERR;
 		} else {
@@ -207,7 +202,7 @@ int cmd_doc(int argc, char **argv)
 				rc = EXIT_IOERR;
 			if (rc == EXIT_IOERR && !svg)
 				fprintf(stderr, "portspec doc: write error on %s\n",
-					output ? output : "standard output");
+					a.output ? a.output : "standard output");
 		}
 		portspec_free(text);
 	}

@@ -245,47 +245,42 @@ static bool parse_port_arg(const char *s, enum portspec_protocol *proto, unsigne
 	return cli_parse_port(s, port) && (*proto < PORTSPEC_ICMP || *port <= 255);
 }
 
+struct explain_args {
+	const char *zone, *dir, *proto;
+};
+
+static int take(void *ctx, int c, char *arg)
+{
+	struct explain_args *a = ctx;
+	switch (c) {
+	case 'z': a->zone = arg; break;
+	case 'd': a->dir = arg; break;
+	case 'P': a->proto = arg; break;
+	}
+	return EXIT_OK;
+}
+
 int cmd_explain(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"zone", required_argument, NULL, 'z'},
 		{"direction", required_argument, NULL, 'd'},
 		{"proto", required_argument, NULL, 'P'},
-		CLI_POLICY_LONGOPTS,
-		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	static const struct cli_command cmd = {.name = "explain", .usage = usage, .help = help,
+					       .opts = opts, .take = take};
 	struct cli_policy_opts po = {0};
-	const char *zone = NULL, *dir = NULL, *proto = NULL;
-	int c, rc = EXIT_OK;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "z:d:P:h" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
-		int handled = cli_policy_opt(&po, c, optarg);
-		if (handled < 0) {
-			rc = -handled;
-			goto out;
-		}
-		if (handled)
-			continue;
-		switch (c) {
-		case 'z': zone = optarg; break;
-		case 'd': dir = optarg; break;
-		case 'P': proto = optarg; break;
-		case 'h':
-			help();
-			goto out;
-		default:
-			rc = cli_bad_option("explain", usage, argv);
-			goto out;
-		}
-	}
-	enum portspec_direction d = dir ? portspec_direction_from_name(dir) : PORTSPEC_DIR_ANY;
-	enum portspec_protocol p = proto ? portspec_protocol_from_name(proto) : PORTSPEC_PROTO_ANY;
-	if (optind + 1 != argc || (dir && !d) || (proto && !p)) {
+	struct explain_args a = {0};
+	int rc;
+	if (!cli_parse(&cmd, &a, &po, argc, argv, &rc))
+		goto out;
+	enum portspec_direction d = a.dir ? portspec_direction_from_name(a.dir) : PORTSPEC_DIR_ANY;
+	enum portspec_protocol p = a.proto ? portspec_protocol_from_name(a.proto) : PORTSPEC_PROTO_ANY;
+	if (optind + 1 != argc || (a.dir && !d) || (a.proto && !p)) {
 		rc = cli_usage_error("explain", usage,
 				     optind + 1 != argc ? "expected one SERVICE or PORT"
-				     : (dir && !d)      ? "--direction is inbound or outbound"
+				     : (a.dir && !d)      ? "--direction is inbound or outbound"
 							: "--proto is tcp, udp, icmp or icmpv6");
 		goto out;
 	}
@@ -298,8 +293,8 @@ int cmd_explain(int argc, char **argv)
 	unsigned port = 0;
 	enum portspec_protocol pp = p;
 	const struct portspec_service *svc = portspec_spec_find_service(spec, what);
-	if (zone && !portspec_spec_find_zone(spec, zone)) {
-		fprintf(stderr, "portspec explain: unknown zone '%s'; the zones are:", zone);
+	if (a.zone && !portspec_spec_find_zone(spec, a.zone)) {
+		fprintf(stderr, "portspec explain: unknown zone '%s'; the zones are:", a.zone);
 		for (size_t i = 0; i < portspec_spec_zone_count(spec); i++)
 			fprintf(stderr, " %s", portspec_zone_name(portspec_spec_zone(spec, i)));
 		fprintf(stderr, "\n");
@@ -310,7 +305,7 @@ int cmd_explain(int argc, char **argv)
 		if (p && pp != p) {
 			rc = cli_usage_error("explain", usage, "--proto contradicts PROTO/PORT");
 		} else {
-			rc = explain_port(spec, policy, zone, d, pp, port);
+			rc = explain_port(spec, policy, a.zone, d, pp, port);
 			rc = rc == EXIT_OK ? cli_finish_output("explain")
 					   : (cli_finish_output("explain") ? EXIT_IOERR : rc);
 		}

@@ -64,27 +64,36 @@ static char *read_file(const char *path, size_t *len)
 	return data;
 }
 
+struct fmt_args {
+	const char *output;
+	bool check;
+};
+
+static int take(void *ctx, int c, char *arg)
+{
+	struct fmt_args *a = ctx;
+	if (c == 'c')
+		a->check = true;
+	else
+		a->output = arg; /* -o, --output */
+	return EXIT_OK;
+}
+
 int cmd_fmt(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"check", no_argument, NULL, 'c'},
 		{"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *output = NULL;
-	bool check = false;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "co:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c': check = true; break;
-		case 'o': output = optarg; break;
-		case 'h': help(); return EXIT_OK;
-		default: return cli_bad_option("fmt", usage, argv);
-		}
-	}
+	static const struct cli_command cmd = {.name = "fmt", .usage = usage, .help = help,
+					       .opts = opts, .take = take};
+	struct fmt_args a = {0};
+	int rc;
+	if (!cli_parse(&cmd, &a, NULL, argc, argv, &rc))
+		return rc;
+	const char *output = a.output;
+	bool check = a.check;
 	if (argc - optind > 1)
 		return cli_usage_error("fmt", usage, "expected at most one FILE");
 	if (check && output)
@@ -93,7 +102,7 @@ int cmd_fmt(int argc, char **argv)
 	if (check && !path)
 		return cli_usage_error("fmt", usage, "--check needs a FILE");
 	struct portspec_spec *spec = NULL;
-	int rc = cli_load_spec(path, &spec);
+	rc = cli_load_spec(path, &spec);
 	if (rc)
 		return rc;
 	char *text = NULL;

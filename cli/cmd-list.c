@@ -70,7 +70,43 @@ static bool parse_levels(const char *s, unsigned *out)
 	return mask != 0;
 }
 
-static int list_main(const char *cmd, unsigned fixed_levels, int argc, char **argv)
+static void list_help(void)
+{
+	help("list", list_usage);
+}
+
+static void required_help(void)
+{
+	help("required", required_usage);
+}
+
+struct list_args {
+	const char *cmd, *usage;
+	unsigned fixed_levels, levels;
+	const char *zone, *dir, *proto;
+	enum cli_format format;
+};
+
+static int take(void *ctx, int c, char *arg)
+{
+	struct list_args *a = ctx;
+	switch (c) {
+	case 'z': a->zone = arg; break;
+	case 'd': a->dir = arg; break;
+	case 'P': a->proto = arg; break;
+	case 'l':
+		if (a->fixed_levels || !parse_levels(arg, &a->levels))
+			return cli_usage_error(a->cmd, a->usage,
+					       a->fixed_levels ? "unknown option --level"
+							       : "--level takes required, "
+								 "optional, cluster, comma-separated");
+		break;
+	case 'f': return cli_parse_format(a->cmd, arg, &a->format) ? EXIT_OK : EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+static int list_main(const char *name, unsigned fixed_levels, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"zone", required_argument, NULL, 'z'},
@@ -78,60 +114,27 @@ static int list_main(const char *cmd, unsigned fixed_levels, int argc, char **ar
 		{"proto", required_argument, NULL, 'P'},
 		{"level", required_argument, NULL, 'l'},
 		{"format", required_argument, NULL, 'f'},
-		CLI_POLICY_LONGOPTS,
-		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *usage = fixed_levels ? required_usage : list_usage;
+	const struct cli_command cmd = {.name = name, .usage = usage,
+					.help = fixed_levels ? required_help : list_help,
+					.opts = opts, .take = take};
 	struct cli_policy_opts po = {0};
-	const char *zone = NULL, *dir = NULL, *proto = NULL;
-	unsigned levels = fixed_levels ? fixed_levels : (unsigned)PORTSPEC_LEVEL_ANY;
-	enum cli_format format = CLI_TABLE;
-	int c, rc = EXIT_OK;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "z:d:P:l:f:h" CLI_POLICY_SHORTOPTS, opts, NULL)) !=
-	       -1) {
-		int handled = cli_policy_opt(&po, c, optarg);
-		if (handled < 0) {
-			rc = -handled;
-			goto out;
-		}
-		if (handled)
-			continue;
-		switch (c) {
-		case 'z': zone = optarg; break;
-		case 'd': dir = optarg; break;
-		case 'P': proto = optarg; break;
-		case 'l':
-			if (fixed_levels || !parse_levels(optarg, &levels)) {
-				rc = cli_usage_error(cmd, usage,
-						     fixed_levels ? "unknown option --level"
-								  : "--level takes required, "
-								    "optional, cluster, comma-separated");
-				goto out;
-			}
-			break;
-		case 'f':
-			if (!cli_parse_format(cmd, optarg, &format)) {
-				rc = EXIT_USAGE;
-				goto out;
-			}
-			break;
-		case 'h':
-			help(cmd, usage);
-			goto out;
-		default:
-			rc = cli_bad_option(cmd, usage, argv);
-			goto out;
-		}
-	}
-	enum portspec_direction d = dir ? portspec_direction_from_name(dir) : PORTSPEC_DIR_ANY;
-	enum portspec_protocol pr = proto ? portspec_protocol_from_name(proto) : PORTSPEC_PROTO_ANY;
-	if (optind < argc || (dir && !d) || (proto && !pr)) {
-		rc = cli_usage_error(cmd, usage,
+	struct list_args a = {
+		.cmd = name, .usage = usage, .fixed_levels = fixed_levels,
+		.levels = fixed_levels ? fixed_levels : (unsigned)PORTSPEC_LEVEL_ANY,
+		.format = CLI_TABLE,
+	};
+	int rc;
+	if (!cli_parse(&cmd, &a, &po, argc, argv, &rc))
+		goto out;
+	enum portspec_direction d = a.dir ? portspec_direction_from_name(a.dir) : PORTSPEC_DIR_ANY;
+	enum portspec_protocol pr = a.proto ? portspec_protocol_from_name(a.proto) : PORTSPEC_PROTO_ANY;
+	if (optind < argc || (a.dir && !d) || (a.proto && !pr)) {
+		rc = cli_usage_error(name, usage,
 				     optind < argc ? cli_unexpected(argv[optind], NULL)
-				     : (dir && !d) ? "--direction is inbound or outbound"
+				     : (a.dir && !d) ? "--direction is inbound or outbound"
 						   : "--proto is tcp, udp, icmp or icmpv6");
 		goto out;
 	}
@@ -140,22 +143,23 @@ static int list_main(const char *cmd, unsigned fixed_levels, int argc, char **ar
 	rc = cli_load_policy(&po, false, &spec, &policy);
 	if (rc)
 		goto out;
-	if (zone && !portspec_spec_find_zone(spec, zone)) {
-		fprintf(stderr, "portspec %s: unknown zone '%s'; the zones are:", cmd, zone);
+	if (a.zone && !portspec_spec_find_zone(spec, a.zone)) {
+		fprintf(stderr, "portspec %s: unknown zone '%s'; the zones are:", name, a.zone);
 		for (size_t i = 0; i < portspec_spec_zone_count(spec); i++)
 			fprintf(stderr, " %s", portspec_zone_name(portspec_spec_zone(spec, i)));
 		fprintf(stderr, "\n");
 		rc = EXIT_USAGE;
 	} else {
-		struct cli_rows rows;
-		cli_rows_init(&rows, cli_flow_columns, cli_flow_ncolumns);
+		struct cli_flows flows;
+		cli_flows_init(&flows, a.format, false);
+		cli_flows_policy(&flows, policy);
 		size_t cursor = 0;
 		const struct portspec_flow *f;
-		const struct portspec_zone *z = zone ? portspec_spec_find_zone(spec, zone) : NULL;
-		while ((f = portspec_policy_find(policy, levels, z, d, pr, &cursor)))
-			cli_rows_add_flow(&rows, f, NULL);
-		rc = cli_rows_print(&rows, format, cmd);
-		cli_rows_release(&rows);
+		const struct portspec_zone *z = a.zone ? portspec_spec_find_zone(spec, a.zone) : NULL;
+		while ((f = portspec_policy_find(policy, a.levels, z, d, pr, &cursor)))
+			cli_flows_add(&flows, f, NULL);
+		rc = cli_flows_print(&flows, name);
+		cli_flows_release(&flows);
 	}
 	portspec_policy_free(policy);
 	portspec_spec_free(spec);

@@ -154,67 +154,58 @@ static int print_text(const struct portspec_plan *plan)
 	return EXIT_OK;
 }
 
+struct plan_args {
+	enum portspec_mode mode;
+	bool json;
+};
+
+static int take(void *ctx, int c, char *arg)
+{
+	struct plan_args *a = ctx;
+	switch (c) {
+	case 'm':
+		if (!cli_parse_mode(arg, &a->mode))
+			return cli_usage_error("plan", usage, "--mode is host or gateway");
+		break;
+	case 'f':
+		if (strcmp(arg, "json") && strcmp(arg, "text"))
+			return cli_usage_error("plan", usage, "--format is text or json");
+		a->json = arg[0] == 'j';
+		break;
+	}
+	return EXIT_OK;
+}
+
 int cmd_plan(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"mode", required_argument, NULL, 'm'},
 		{"format", required_argument, NULL, 'f'},
-		CLI_POLICY_LONGOPTS,
-		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	static const struct cli_command cmd = {.name = "plan", .usage = usage, .help = help,
+					       .opts = opts, .take = take};
 	struct cli_policy_opts po = {0};
-	enum portspec_mode mode = PORTSPEC_MODE_HOST;
-	bool json = false;
-	int c, rc = EXIT_OK;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "m:f:h" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
-		int handled = cli_policy_opt(&po, c, optarg);
-		if (handled < 0) {
-			rc = -handled;
-			goto out;
-		}
-		if (handled)
-			continue;
-		switch (c) {
-		case 'm':
-			if (!cli_parse_mode(optarg, &mode)) {
-				rc = cli_usage_error("plan", usage, "--mode is host or gateway");
-				goto out;
-			}
-			break;
-		case 'f':
-			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
-				rc = cli_usage_error("plan", usage, "--format is text or json");
-				goto out;
-			}
-			json = optarg[0] == 'j';
-			break;
-		case 'h':
-			help();
-			goto out;
-		default:
-			rc = cli_bad_option("plan", usage, argv);
-			goto out;
-		}
-	}
+	struct plan_args a = {.mode = PORTSPEC_MODE_HOST};
+	int rc;
+	if (!cli_parse(&cmd, &a, &po, argc, argv, &rc))
+		goto out;
 	if (optind < argc) {
 		rc = cli_usage_error("plan", usage, cli_unexpected(argv[optind], NULL));
 		goto out;
 	}
 	struct portspec_spec *spec;
 	struct portspec_policy *policy;
-	rc = cli_load_policy_mode(&po, mode, &spec, &policy);
+	rc = cli_load_policy_mode(&po, a.mode, &spec, &policy);
 	if (rc)
 		goto out;
-	const struct portspec_plan *plan = portspec_policy_plan(policy, mode);
+	const struct portspec_plan *plan = portspec_policy_plan(policy, a.mode);
 	struct portspec_error err = {0};
-	if (json &&
-	    portspec_render_to_file(policy, "plan", &(struct portspec_render_options){.mode = mode},
+	if (a.json &&
+	    portspec_render_to_file(policy, "plan", &(struct portspec_render_options){.mode = a.mode},
 				    stdout, &err))
 		rc = cli_report(&err);
-	else if (!json)
+	else if (!a.json)
 		rc = print_text(plan);
 	if (!rc)
 		rc = cli_finish_output("plan");

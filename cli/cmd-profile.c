@@ -166,37 +166,25 @@ static int print_json(const struct portspec_policy *policy)
 	return EXIT_OK;
 }
 
+static int take(void *ctx, int c, char *arg)
+{
+	*(const char **)ctx = arg; /* -f, --format */
+	return EXIT_OK;
+}
+
 int cmd_profile(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"format", required_argument, NULL, 'f'},
-		CLI_POLICY_LONGOPTS,
-		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	static const struct cli_command cmd = {.name = "profile", .usage = usage, .help = help,
+					       .opts = opts, .take = take};
 	struct cli_policy_opts po = {0};
 	const char *format = "text";
-	int c, rc = EXIT_OK;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "f:h" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
-		int handled = cli_policy_opt(&po, c, optarg);
-		if (handled < 0) {
-			rc = -handled;
-			goto out;
-		}
-		if (handled)
-			continue;
-		switch (c) {
-		case 'f': format = optarg; break;
-		case 'h':
-			help();
-			goto out;
-		default:
-			rc = cli_bad_option("profile", usage, argv);
-			goto out;
-		}
-	}
+	int rc;
+	if (!cli_parse(&cmd, &format, &po, argc, argv, &rc))
+		goto out;
 	bool json = !strcmp(format, "json");
 	if (optind < argc || (!json && strcmp(format, "text"))) {
 		rc = cli_usage_error("profile", usage,

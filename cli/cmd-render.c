@@ -98,6 +98,26 @@ static void help(void)
 	printf("\n");
 }
 
+struct render_args {
+	const char *backend, *name, *output;
+	enum portspec_mode mode;
+	bool bad_mode;
+	unsigned flags;
+};
+
+static int take(void *ctx, int c, char *arg)
+{
+	struct render_args *a = ctx;
+	switch (c) {
+	case 'b': a->backend = arg; break;
+	case 'm': a->bad_mode |= !cli_parse_mode(arg, &a->mode); break;
+	case 'F': a->flags |= PORTSPEC_RENDER_FRAGMENT; break;
+	case 'N': a->name = arg; break;
+	case 'o': a->output = arg; break;
+	}
+	return EXIT_OK;
+}
+
 int cmd_render(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -106,56 +126,31 @@ int cmd_render(int argc, char **argv)
 		{"fragment", no_argument, NULL, 'F'},
 		{"name", required_argument, NULL, 'N'},
 		{"output", required_argument, NULL, 'o'},
-		CLI_POLICY_LONGOPTS,
-		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	static const struct cli_command cmd = {.name = "render", .usage = usage, .help = help,
+					       .opts = opts, .take = take};
 	struct cli_policy_opts po = {0};
-	const char *backend = "nft", *name = NULL, *output = NULL;
-	enum portspec_mode m = PORTSPEC_MODE_HOST;
-	bool bad_mode = false;
-	unsigned flags = 0;
-	int c, rc = EXIT_OK;
+	struct render_args a = {.backend = "nft", .mode = PORTSPEC_MODE_HOST};
+	int rc;
 	struct portspec_spec *spec = NULL;
 	struct portspec_policy *policy = NULL;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "b:m:FN:o:h" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
-		int handled = cli_policy_opt(&po, c, optarg);
-		if (handled < 0) {
-			rc = -handled;
-			goto out;
-		}
-		if (handled)
-			continue;
-		switch (c) {
-		case 'b': backend = optarg; break;
-		case 'm': bad_mode |= !cli_parse_mode(optarg, &m); break;
-		case 'F': flags |= PORTSPEC_RENDER_FRAGMENT; break;
-		case 'N': name = optarg; break;
-		case 'o': output = optarg; break;
-		case 'h':
-			help();
-			goto out;
-		default:
-			rc = cli_bad_option("render", usage, argv);
-			goto out;
-		}
-	}
-	if (bad_mode || optind < argc) {
+	if (!cli_parse(&cmd, &a, &po, argc, argv, &rc))
+		goto out;
+	if (a.bad_mode || optind < argc) {
 		rc = cli_usage_error("render", usage,
-				     bad_mode ? "--mode is host or gateway"
+				     a.bad_mode ? "--mode is host or gateway"
 					      : cli_unexpected(argv[optind], "--backend"));
 		goto out;
 	}
-	rc = cli_load_policy_mode(&po, m, &spec, &policy);
+	rc = cli_load_policy_mode(&po, a.mode, &spec, &policy);
 	if (rc)
 		goto out;
 	struct portspec_error err = {0};
-	const struct portspec_render_options ro = {.mode = m, .flags = flags, .name = name};
-	if (output && strcmp(output, "-") != 0)
-		rc = render_to_path(policy, backend, &ro, output);
-	else if (portspec_render_to_file(policy, backend, &ro, stdout, &err))
+	const struct portspec_render_options ro = {.mode = a.mode, .flags = a.flags, .name = a.name};
+	if (a.output && strcmp(a.output, "-") != 0)
+		rc = render_to_path(policy, a.backend, &ro, a.output);
+	else if (portspec_render_to_file(policy, a.backend, &ro, stdout, &err))
 		rc = cli_report(&err);
 out:
 	cli_policy_opts_release(&po);

@@ -52,6 +52,34 @@ static void help(void)
 	      stdout);
 }
 
+struct trace_args {
+	struct cli_rulesets rr;
+	struct portspec_packet pk;
+	const char *hook, *proto, *dport, *sport, *family, *format;
+	bool quiet;
+};
+
+static int take(void *ctx, int c, char *arg)
+{
+	struct trace_args *a = ctx;
+	switch (c) {
+	case 'r': return cli_rulesets_add(&a->rr, arg) ? EXIT_OK : EXIT_IOERR;
+	case 'H': return cli_rulesets_add_host(&a->rr, arg) ? EXIT_OK : EXIT_IOERR;
+	case 'k': a->hook = arg; break;
+	case 'P': a->proto = arg; break;
+	case 1: a->pk.src = arg; break;
+	case 2: a->pk.dst = arg; break;
+	case 3: a->dport = arg; break;
+	case 4: a->sport = arg; break;
+	case 5: a->pk.iif = arg; break;
+	case 6: a->pk.oif = arg; break;
+	case 7: a->family = arg; break;
+	case 'f': a->format = arg; break;
+	case 'q': a->quiet = true; break;
+	}
+	return EXIT_OK;
+}
+
 int cmd_trace(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -68,75 +96,47 @@ int cmd_trace(int argc, char **argv)
 		{"family", required_argument, NULL, 7},
 		{"format", required_argument, NULL, 'f'},
 		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct cli_rulesets rr = {0};
-	struct portspec_packet pk = {.size = sizeof(pk)};
-	const char *hook = NULL, *proto = NULL, *dport = NULL, *sport = NULL, *family = NULL;
-	const char *format = "text";
-	bool quiet = false;
-	int c, rc = EXIT_OK;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "r:H:k:P:f:qh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r': if (!cli_rulesets_add(&rr, optarg)) rc = EXIT_IOERR; break;
-		case 'H': if (!cli_rulesets_add_host(&rr, optarg)) rc = EXIT_IOERR; break;
-		case 'k': hook = optarg; break;
-		case 'P': proto = optarg; break;
-		case 1: pk.src = optarg; break;
-		case 2: pk.dst = optarg; break;
-		case 3: dport = optarg; break;
-		case 4: sport = optarg; break;
-		case 5: pk.iif = optarg; break;
-		case 6: pk.oif = optarg; break;
-		case 7: family = optarg; break;
-		case 'f': format = optarg; break;
-		case 'q': quiet = true; break;
-		case 'h':
-			help();
-			cli_rulesets_release(&rr);
-			return EXIT_OK;
-		default:
-			cli_rulesets_release(&rr);
-			return cli_bad_option("trace", usage, argv);
-		}
-		if (rc) {
-			cli_rulesets_release(&rr);
-			return rc;
-		}
+	static const struct cli_command cmd = {.name = "trace", .usage = usage, .help = help,
+					       .opts = opts, .take = take};
+	struct trace_args a = {.pk = {.size = sizeof(a.pk)}, .format = "text"};
+	int rc;
+	if (!cli_parse(&cmd, &a, NULL, argc, argv, &rc)) {
+		cli_rulesets_release(&a.rr);
+		return rc;
 	}
+	struct portspec_packet *pk = &a.pk;
 	enum portspec_audit_format fmt;
-	pk.hook = cli_parse_hook(hook);
-	pk.protocol = proto ? portspec_protocol_from_name(proto) : PORTSPEC_PROTO_ANY;
+	pk->hook = cli_parse_hook(a.hook);
+	pk->protocol = a.proto ? portspec_protocol_from_name(a.proto) : PORTSPEC_PROTO_ANY;
 	const char *bad = optind < argc ? "unexpected argument"
-			  : !rr.nfiles ? "--ruleset is required"
-			  : !pk.hook ? "--hook is input, output or forward"
-			  : pk.protocol != PORTSPEC_TCP && pk.protocol != PORTSPEC_UDP ? "--proto is tcp or udp"
-			  : dport && !cli_parse_port_range(dport, &pk.dport_first, &pk.dport_last)
+			  : !a.rr.nfiles ? "--ruleset is required"
+			  : !pk->hook ? "--hook is input, output or forward"
+			  : pk->protocol != PORTSPEC_TCP && pk->protocol != PORTSPEC_UDP ? "--proto is tcp or udp"
+			  : a.dport && !cli_parse_port_range(a.dport, &pk->dport_first, &pk->dport_last)
 				  ? "--dport is a port or a range N-M of ports from 1 to 65535"
-			  : sport && !cli_parse_port_range(sport, &pk.sport_first, &pk.sport_last)
+			  : a.sport && !cli_parse_port_range(a.sport, &pk->sport_first, &pk->sport_last)
 				  ? "--sport is a port or a range N-M of ports from 1 to 65535"
-			  : family && strcmp(family, "4") && strcmp(family, "6") ? "--family is 4 or 6"
+			  : a.family && strcmp(a.family, "4") && strcmp(a.family, "6") ? "--family is 4 or 6"
 			  : NULL;
 	if (bad) {
-		cli_rulesets_release(&rr);
+		cli_rulesets_release(&a.rr);
 		return cli_usage_error("trace", usage, bad);
 	}
-	if (!cli_audit_format("trace", format, &fmt)) {
-		cli_rulesets_release(&rr);
+	if (!cli_audit_format("trace", a.format, &fmt)) {
+		cli_rulesets_release(&a.rr);
 		return EXIT_USAGE;
 	}
-	pk.family = family ? (unsigned)atoi(family) : 0;
+	pk->family = a.family ? (unsigned)atoi(a.family) : 0;
 	struct portspec_ruleset *rs = NULL;
-	rc = cli_rulesets_load(&rr, quiet, &rs);
-	cli_rulesets_release(&rr);
+	rc = cli_rulesets_load(&a.rr, a.quiet, &rs);
+	cli_rulesets_release(&a.rr);
 	if (rc)
 		return rc;
 	struct portspec_ruleset_trace *t = NULL;
 	struct portspec_error err = {0};
-	if (portspec_ruleset_trace(rs, &pk, &t, &err)) {
+	if (portspec_ruleset_trace(rs, pk, &t, &err)) {
 		portspec_ruleset_free(rs);
 		fprintf(stderr, "portspec trace: %s\n", err.text);
 		return err.status == PORTSPEC_E_INVALID ? EXIT_USAGE : cli_exit_code(err.status);

@@ -127,30 +127,11 @@ static void lint_spec(struct lint *l, const struct cli_policy_opts *none,
 
 int cmd_validate(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_POLICY_LONGOPTS,
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
+	static const struct cli_command cmd = {.name = "validate", .usage = usage, .help = help};
 	struct cli_policy_opts po = {0};
-	int c, rc = EXIT_OK;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h" CLI_POLICY_SHORTOPTS, opts, NULL)) != -1) {
-		int handled = cli_policy_opt(&po, c, optarg);
-		if (handled < 0) {
-			rc = -handled;
-			goto out;
-		}
-		if (handled)
-			continue;
-		if (c == 'h') {
-			help();
-			goto out;
-		}
-		rc = cli_bad_option("validate", usage, argv);
+	int rc;
+	if (!cli_parse(&cmd, NULL, &po, argc, argv, &rc))
 		goto out;
-	}
 	if (argc - optind > 1 || (optind < argc && po.spec_path)) {
 		rc = cli_usage_error("validate", usage, "expected one SPEC");
 		goto out;

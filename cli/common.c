@@ -7,7 +7,8 @@
 
 #include "cli.h"
 
-bool cli_add_set(struct cli_policy_opts *o, const char *kv)
+/* Adds the option to `o`; returns false (after printing) on allocation failure. */
+static bool add_set(struct cli_policy_opts *o, const char *kv)
 {
 	const char **s = realloc(o->sets, (o->nsets + 1) * sizeof(*s));
 	if (!s) {
@@ -46,7 +47,9 @@ int cli_report(const struct portspec_error *err)
 	return cli_exit_code(err->status);
 }
 
-int cli_policy_opt(struct cli_policy_opts *o, int c, const char *arg)
+/* One of the policy options (s, p, S, q): 1 if `c` was one, 0 if not, or minus
+ * the exit code (EXIT_USAGE, EXIT_IOERR) after printing an error. */
+static int policy_opt(struct cli_policy_opts *o, int c, const char *arg)
 {
 	switch (c) {
 	case 's': o->spec_path = arg; return 1;
@@ -64,9 +67,73 @@ int cli_policy_opt(struct cli_policy_opts *o, int c, const char *arg)
 			return -EXIT_USAGE;
 		}
 		return 1;
-	case 'S': return cli_add_set(o, arg) ? 1 : -EXIT_IOERR;
+	case 'S': return add_set(o, arg) ? 1 : -EXIT_IOERR;
 	default: return 0;
 	}
+}
+
+enum { MAX_OPTIONS = 32 };
+
+/* The short options of a getopt_long table: an option whose value is a letter
+ * has it as its short form, with a value as its long form has. */
+static void short_options(const struct option *opts, char *out)
+{
+	for (const struct option *o = opts; o->name; o++) {
+		if (o->val <= ' ' || o->val > '~')
+			continue;
+		*out++ = (char)o->val;
+		if (o->has_arg != no_argument)
+			*out++ = ':';
+		if (o->has_arg == optional_argument)
+			*out++ = ':';
+	}
+	*out = '\0';
+}
+
+bool cli_parse(const struct cli_command *cmd, void *ctx, struct cli_policy_opts *policy,
+	       int argc, char **argv, int *rc)
+{
+	/* The policy options, then --help: with no policy, only --help. */
+	static const struct option shared[] = {
+		{"spec", required_argument, NULL, 's'},
+		{"profile", required_argument, NULL, 'p'},
+		{"set", required_argument, NULL, 'S'},
+		{"quiet", optional_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+	};
+	size_t nshared = sizeof(shared) / sizeof(shared[0]);
+	struct option opts[MAX_OPTIONS + 1];
+	char shortopts[3 * MAX_OPTIONS + 1];
+	size_t n = 0;
+	for (const struct option *o = cmd->opts; o && o->name; o++) {
+		if (n == MAX_OPTIONS - nshared)
+			abort(); /* raise MAX_OPTIONS */
+		opts[n++] = *o;
+	}
+	for (size_t i = policy ? 0 : nshared - 1; i < nshared; i++)
+		opts[n++] = shared[i];
+	opts[n] = (struct option){0};
+	short_options(opts, shortopts);
+
+	int c;
+	*rc = EXIT_OK;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+		int handled = policy ? policy_opt(policy, c, optarg) : 0;
+		if (handled < 0)
+			*rc = -handled;
+		else if (handled)
+			continue;
+		else if (c == 'h')
+			cmd->help();
+		else if (((c == '?' || c == ':') && !cmd->take_unknown) || !cmd->take)
+			*rc = cli_bad_option(cmd->name, cmd->usage, argv);
+		else if (!(*rc = cmd->take(ctx, c, optarg)))
+			continue;
+		return false;
+	}
+	return true;
 }
 
 bool cli_parse_port(const char *s, unsigned *port)

@@ -282,42 +282,41 @@ int cli_rows_print(const struct cli_rows *r, enum cli_format format, const char 
 	return cli_finish_output(cmd);
 }
 
-#define ALL (CLI_TABLE | CLI_JSON | CLI_CSV)
-const struct cli_column cli_flow_columns[] = {
-	{"direction", "DIRECTION", CLI_WORD, ALL},
-	{"zone", "ZONE", CLI_STR, ALL},
-	{"interface", "INTERFACE", CLI_STR, CLI_JSON | CLI_CSV},
-	{"protocol", "PROTO", CLI_WORD, ALL},
+/* The table of a flow listing; a role column first, or not. */
+static const struct cli_column flow_columns[] = {
+	{"role", "ROLE", CLI_WORD, CLI_TABLE},
+	{"direction", "DIRECTION", CLI_WORD, CLI_TABLE},
+	{"zone", "ZONE", CLI_STR, CLI_TABLE},
+	{"protocol", "PROTO", CLI_WORD, CLI_TABLE},
 	{"port", "PORT", CLI_STR, CLI_TABLE},
-	{"port", "FIRST", CLI_INT, CLI_JSON | CLI_CSV},
-	{"port_last", "LAST", CLI_INT, CLI_JSON | CLI_CSV},
-	{"service", "SERVICE", CLI_STR, ALL},
-	{"level", "LEVEL", CLI_WORD, ALL},
-	{"either", "EITHER", CLI_BOOL, ALL},
-	{"addresses", "ADDRESSES", CLI_LIST, ALL},
-	{"title", "TITLE", CLI_STR, CLI_CSV},
+	{"service", "SERVICE", CLI_STR, CLI_TABLE},
+	{"level", "LEVEL", CLI_WORD, CLI_TABLE},
+	{"either", "EITHER", CLI_BOOL, CLI_TABLE},
+	{"addresses", "ADDRESSES", CLI_LIST, CLI_TABLE},
 };
-const size_t cli_flow_ncolumns = sizeof(cli_flow_columns) / sizeof(cli_flow_columns[0]);
 
-void cli_rows_add_flow(struct cli_rows *r, const struct portspec_flow *f, const char *role)
+/*
+ * The columns of a csv listing: the first ones of the csv document,
+ * direction to title (portspec(1)); the document adds the change-request
+ * columns of the rule plan after them.
+ */
+#define LISTING_CSV_COLUMNS 11
+
+static void add_table_row(struct cli_rows *r, const struct portspec_flow *f, const char *role)
 {
 	size_t c = 0;
 	cli_rows_add(r);
 	if (role)
 		cli_rows_set(r, c++, role);
-	const struct portspec_service *svc = portspec_flow_service(f);
 	unsigned a = portspec_flow_port_first(f), b = portspec_flow_port_last(f);
 	cli_rows_set(r, c++, portspec_direction_name(portspec_flow_direction(f)));
 	cli_rows_set(r, c++, portspec_zone_name(portspec_flow_zone(f)));
-	cli_rows_set(r, c++, portspec_interface_name(portspec_flow_interface(f)));
 	cli_rows_set(r, c++, portspec_protocol_name(portspec_flow_protocol(f)));
 	if (a == b)
 		cli_rows_setf(r, c++, "%u", a);
 	else
 		cli_rows_setf(r, c++, "%u-%u", a, b);
-	cli_rows_setf(r, c++, "%u", a);
-	cli_rows_setf(r, c++, "%u", b);
-	cli_rows_set(r, c++, portspec_service_name(svc));
+	cli_rows_set(r, c++, portspec_service_name(portspec_flow_service(f)));
 	cli_rows_set(r, c++, portspec_level_name(portspec_flow_level(f)));
 	cli_rows_set(r, c++, portspec_flow_either(f) ? "true" : "false");
 	/* The addresses, space-separated; most flows have none, so no stream
@@ -335,7 +334,176 @@ void cli_rows_add_flow(struct cli_rows *r, const struct portspec_flow *f, const 
 	}
 	cli_rows_set(r, c++, addrs);
 	free(addrs);
-	cli_rows_set(r, c++, portspec_service_title(svc) ? portspec_service_title(svc) : "");
+}
+
+void cli_flows_init(struct cli_flows *l, enum cli_format format, bool with_role)
+{
+	*l = (struct cli_flows){.format = format, .with_role = with_role};
+	cli_rows_init(&l->rows, flow_columns + !with_role,
+		      sizeof(flow_columns) / sizeof(flow_columns[0]) - !with_role);
+}
+
+void cli_flows_release(struct cli_flows *l)
+{
+	cli_rows_release(&l->rows);
+	portspec_free(l->doc);
+	free(l->line);
+	free(l->header);
+	free(l->out);
+	*l = (struct cli_flows){0};
+}
+
+static void put(struct cli_flows *l, const char *s, size_t n)
+{
+	if (l->failed)
+		return;
+	if (l->len + n + 1 > l->cap) {
+		size_t cap = l->cap ? l->cap : 4096;
+		while (cap < l->len + n + 1)
+			cap *= 2;
+		char *out = realloc(l->out, cap);
+		if (!out) {
+			l->failed = true;
+			return;
+		}
+		l->out = out;
+		l->cap = cap;
+	}
+	memcpy(l->out + l->len, s, n);
+	l->len += n;
+	l->out[l->len] = '\0';
+}
+
+static void puts_(struct cli_flows *l, const char *s)
+{
+	put(l, s, strlen(s));
+}
+
+/* The length of the first @n fields of a csv line (RFC 4180 quotes), without
+ * the comma after them. */
+static size_t csv_fields(const char *line, size_t n)
+{
+	const char *p = line;
+	for (size_t k = 0; k < n && *p && *p != '\n'; k++) {
+		if (k)
+			p++; /* the comma after the field before */
+		if (*p == '"') {
+			for (p++; *p && !(p[0] == '"' && p[1] != '"'); p += p[0] == '"' ? 2 : 1)
+				;
+			if (*p)
+				p++;
+		} else {
+			p += strcspn(p, ",\n");
+		}
+		if (*p != ',')
+			break;
+	}
+	return (size_t)(p - line);
+}
+
+void cli_flows_policy(struct cli_flows *l, const struct portspec_policy *policy)
+{
+	l->policy = policy;
+	l->next = 0;
+	portspec_free(l->doc);
+	free(l->line);
+	l->doc = NULL;
+	l->line = NULL;
+	if (l->format == CLI_TABLE || l->failed || l->err.status)
+		return;
+	/* json: the bare flow array, a flow a line; csv: the header, then a row a flow. */
+	bool json = l->format == CLI_JSON;
+	const struct portspec_render_options ro = {.flags = json ? PORTSPEC_RENDER_FRAGMENT : 0};
+	size_t len = 0, n = portspec_policy_flow_count(policy), k = 0;
+	if (portspec_render_to_string(policy, json ? "json" : "csv", &ro, &l->doc, &len, &l->err))
+		return;
+	if (!(l->line = calloc(n + 1, sizeof(*l->line)))) {
+		l->failed = true;
+		return;
+	}
+	const char *s = l->doc;
+	while (k <= n && s && *s) {
+		l->line[k++] = (size_t)(s - l->doc);
+		if ((s = strchr(s, '\n')))
+			s++;
+	}
+	if (k <= n) {
+		l->err = (struct portspec_error){.status = PORTSPEC_E_IO};
+		snprintf(l->err.text, sizeof(l->err.text), "the %s document has no line per flow",
+			 json ? "json" : "csv");
+		return;
+	}
+	if (!json && !l->header) {
+		size_t m = csv_fields(l->doc, LISTING_CSV_COLUMNS);
+		const char *role = l->with_role ? "role," : "";
+		if ((l->header = malloc(strlen(role) + m + 1)))
+			snprintf(l->header, strlen(role) + m + 1, "%s%.*s", role, (int)m, l->doc);
+		else
+			l->failed = true;
+	}
+}
+
+void cli_flows_add(struct cli_flows *l, const struct portspec_flow *f, const char *role)
+{
+	if (l->format == CLI_TABLE) {
+		add_table_row(&l->rows, f, l->with_role ? role : NULL);
+		return;
+	}
+	if (!l->line)
+		return; /* the render failed: cli_flows_print says so */
+	/* The flow's index: the flows come in their order, from l->next on. */
+	size_t n = portspec_policy_flow_count(l->policy), i = l->next;
+	for (size_t k = 0; k < n && portspec_policy_flow(l->policy, i) != f; k++)
+		i = i + 1 < n ? i + 1 : 0;
+	if (i >= n || portspec_policy_flow(l->policy, i) != f)
+		return;
+	l->next = i + 1;
+	const char *line = l->doc + l->line[i + 1];
+	if (l->format == CLI_JSON) {
+		/* "  {...}," in the array: the object, behind its role */
+		line += strspn(line, " ");
+		size_t m = strcspn(line, "\n");
+		m -= m && line[m - 1] == ',';
+		puts_(l, l->nrows ? ",\n  " : "\n  ");
+		if (l->with_role) {
+			/* role names are keywords: nothing to escape */
+			puts_(l, "{\"role\": \"");
+			puts_(l, role);
+			puts_(l, "\", ");
+			line++;
+			m--;
+		}
+		put(l, line, m);
+	} else {
+		if (l->with_role) {
+			puts_(l, role);
+			puts_(l, ",");
+		}
+		put(l, line, csv_fields(line, LISTING_CSV_COLUMNS));
+		puts_(l, "\n");
+	}
+	l->nrows++;
+}
+
+int cli_flows_print(const struct cli_flows *l, const char *cmd)
+{
+	if (l->format == CLI_TABLE)
+		return cli_rows_print(&l->rows, CLI_TABLE, cmd);
+	if (l->err.status)
+		return cli_report(&l->err);
+	if (l->failed) {
+		fprintf(stderr, "portspec %s: out of memory\n", cmd);
+		return EXIT_IOERR;
+	}
+	if (l->format == CLI_JSON) {
+		fputc('[', stdout);
+		fwrite(l->out ? l->out : "", 1, l->len, stdout);
+		fputs(l->nrows ? "\n]\n" : "]\n", stdout);
+	} else {
+		fprintf(stdout, "%s\n", l->header ? l->header : "");
+		fwrite(l->out ? l->out : "", 1, l->len, stdout);
+	}
+	return cli_finish_output(cmd);
 }
 
 void cli_put_sets(FILE *fp, const char *settings)

@@ -2,9 +2,8 @@
 /*
  * Listings of the portspec tool: one set of rows, three formats.  A listing
  * declares its columns once; `table` aligns them for people, `json` writes an
- * array of objects (docs/portspec-policy.schema.json), `csv` writes RFC 4180
- * rows with a header.  Flows are written with the same keys and columns as
- * the json and csv backends.
+ * array of objects, `csv` writes RFC 4180 rows with a header.  Listings of
+ * flows are parts of the library's json and csv documents (cli_flows).
  */
 #ifndef PORTSPEC_CLI_OUTPUT_H
 #define PORTSPEC_CLI_OUTPUT_H
@@ -54,10 +53,36 @@ void cli_rows_setf(struct cli_rows *r, size_t col, const char *fmt, ...)
 /* Writes the rows; returns EXIT_OK, or EXIT_IOERR after a message. */
 int cli_rows_print(const struct cli_rows *r, enum cli_format format, const char *cmd);
 
-/* The columns of a flow listing, and a row for one flow (role may be NULL). */
-extern const struct cli_column cli_flow_columns[];
-extern const size_t cli_flow_ncolumns;
-void cli_rows_add_flow(struct cli_rows *r, const struct portspec_flow *f, const char *role);
+/*
+ * A listing of flows (list, required, cluster).  As a table the CLI lays the
+ * flows out; as json and csv each flow is the library's own text for it: its
+ * line of the json document's flow array (a fragment), the first columns of
+ * its row of the csv document, so that a listing is a part of the document.
+ * With a role column, each row starts with the node's role.
+ */
+struct cli_flows {
+	enum cli_format format;
+	bool with_role;
+	struct cli_rows rows;       /* table */
+	const struct portspec_policy *policy;
+	char *doc;                  /* json, csv: the document of `policy` */
+	size_t *line;               /* where each flow's line starts in doc */
+	size_t next;                /* the flow the next search starts from */
+	char *header;               /* csv: the header of the listing */
+	char *out;                  /* json, csv: the rows so far */
+	size_t len, cap, nrows;
+	struct portspec_error err;  /* a failed render */
+	bool failed;                /* out of memory */
+};
+
+void cli_flows_init(struct cli_flows *l, enum cli_format format, bool with_role);
+/* The flows added next are of @policy, which must live until they are added. */
+void cli_flows_policy(struct cli_flows *l, const struct portspec_policy *policy);
+/* Adds a flow of the current policy; @role only with a role column. */
+void cli_flows_add(struct cli_flows *l, const struct portspec_flow *f, const char *role);
+/* Writes the listing; returns EXIT_OK, or the exit code after a message. */
+int cli_flows_print(const struct cli_flows *l, const char *cmd);
+void cli_flows_release(struct cli_flows *l);
 
 /* Helpers for hand-written output. */
 void cli_json_string(FILE *fp, const char *s);

@@ -3,9 +3,12 @@
  * Runs a fuzz harness over files without libFuzzer, with any compiler: the
  * seed corpora and every input that once crashed (fuzz/regressions/) are
  * replayed by the test suite, under the sanitizers and valgrind too.
- * Usage: replay FILE-OR-DIR...
+ * Usage: replay [--skip SUFFIX]... FILE-OR-DIR...
+ * --skip leaves out the files of a directory whose names end in SUFFIX: the
+ * golden files beside the inputs of a test's cases (tests/audit/readers/).
  */
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +57,20 @@ static int run_file(const char *path)
 	return 0;
 }
 
+static const char *skip[8];
+static size_t nskip;
+
+static bool skipped(const char *name)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; i < nskip; i++) {
+		size_t k = strlen(skip[i]);
+		if (n > k && !strcmp(name + n - k, skip[i]))
+			return true;
+	}
+	return false;
+}
+
 static int run_path(const char *path, size_t *count)
 {
 	struct stat st;
@@ -73,7 +90,7 @@ static int run_path(const char *path, size_t *count)
 	}
 	int rc = 0;
 	for (int i = 0; i < n; i++) {
-		if (names[i]->d_name[0] != '.' && rc == 0) {
+		if (names[i]->d_name[0] != '.' && !skipped(names[i]->d_name) && rc == 0) {
 			size_t need = strlen(path) + strlen(names[i]->d_name) + 2;
 			char *child = malloc(need);
 			if (!child) {
@@ -95,9 +112,17 @@ int main(int argc, char **argv)
 	if (LLVMFuzzerInitialize)
 		LLVMFuzzerInitialize(&argc, &argv);
 	size_t count = 0;
-	for (int i = 1; i < argc; i++)
-		if (run_path(argv[i], &count) != 0)
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--skip") && i + 1 < argc) {
+			if (nskip == sizeof(skip) / sizeof(skip[0])) {
+				fprintf(stderr, "replay: too many --skip\n");
+				return 1;
+			}
+			skip[nskip++] = argv[++i];
+		} else if (run_path(argv[i], &count) != 0) {
 			return 1;
+		}
+	}
 	printf("replayed %zu inputs\n", count);
 	return 0;
 }

@@ -7,8 +7,9 @@
 # Builds build-fuzz/ with clang (-Dfuzzers=true) when it is missing.
 # Environment: FUZZ_BUILDDIR (build-fuzz), FUZZ_WORKDIR (BUILDDIR/fuzz-work),
 # FUZZ_JOBS (ninja -j, 2), FUZZ_ARGS (extra libFuzzer options).
-# Each harness grows its corpus in WORKDIR/corpus-NAME, seeded from
-# fuzz/corpus/ and fuzz/regressions/; crashes land in WORKDIR/artifacts/.
+# Each harness grows its corpus in WORKDIR/corpus-NAME, seeded from its seed
+# directories (linked in WORKDIR/seeds-NAME) and fuzz/regressions/; crashes
+# land in WORKDIR/artifacts/.
 # Prints the executions of each harness; exits 1 if any harness failed.
 set -eu
 
@@ -32,14 +33,33 @@ if [ ! -f "$builddir/build.ninja" ]; then
 fi
 ninja -C "$builddir" -j"${FUZZ_JOBS:-2}"
 
+# The seed directories of a harness, below the source tree (as in
+# fuzz/meson.build): a spec alone is a render input too; the ruleset readers'
+# seeds are their golden cases.
 corpus_of() {
 	case $1 in
-	spec-parse | spec-load) echo spec ;;
-	profile-parse) echo profile ;;
-	render) echo render ;;
-	ruleset-iptables | ruleset-nft | ruleset-pf) echo "$1" ;;
+	spec-parse | spec-load) echo fuzz/corpus/spec ;;
+	profile-parse) echo fuzz/corpus/profile ;;
+	render) echo fuzz/corpus/render fuzz/corpus/spec ;;
+	ruleset-iptables) echo tests/audit/readers/iptables tests/audit/readers/ip6tables ;;
+	ruleset-nft) echo tests/audit/readers/nft-json ;;
+	ruleset-pf) echo tests/audit/readers/pf ;;
 	*) echo "unknown harness $1" >&2; exit 2 ;;
 	esac
+}
+
+# Links to the seed inputs of harness $1 in directory $2: the golden files
+# beside the readers' cases (.model, .error, .actual) are not inputs.
+link_seeds() {
+	rm -rf "$2"
+	mkdir -p "$2"
+	for c in $(corpus_of "$1"); do
+		find "$srcdir/$c" -type f ! -name '.*' ! -name '*.model' ! -name '*.error' \
+			! -name '*.actual' | while read -r f; do
+			rel=${f#"$srcdir"/}
+			ln -s "$f" "$2/$(printf '%s' "$rel" | tr / _)"
+		done
+	done
 }
 
 mkdir -p "$workdir/artifacts"
@@ -53,11 +73,13 @@ for h in $harnesses; do
 	echo "== $h: ${seconds}s (log $log)"
 	set +e
 	# -merge is not used: the seed corpora are read-only inputs here.
+	seeds=$workdir/seeds-$h
+	link_seeds "$h" "$seeds"
+	# shellcheck disable=SC2086 # FUZZ_ARGS: options, several words
 	"$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
 		-print_final_stats=1 -dict="$srcdir/fuzz/portspec.dict" \
 		-artifact_prefix="$workdir/artifacts/$h-" ${FUZZ_ARGS:-} \
-		"$corpus" "$srcdir/fuzz/corpus/$(corpus_of "$h")" \
-		"$srcdir/fuzz/regressions/$h" >"$log" 2>&1
+		"$corpus" "$seeds" "$srcdir/fuzz/regressions/$h" >"$log" 2>&1
 	rc=$?
 	set -e
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)

@@ -4,7 +4,8 @@
  * rulesets that must read (NAME.EXT, with the model they read to in
  * NAME.EXT.model) and FORMAT/invalid/ rulesets that must not (with the error
  * in NAME.EXT.error: file:line:column and the message).  The model is the
- * canonical dump of every chain, rule, predicate and action.
+ * canonical dump of every chain, rule, predicate and action.  The rulesets
+ * are also the seeds of the ruleset fuzzers (fuzz/meson.build).
  *
  *   test-readers DIR        PORTSPEC_REGEN=1 writes the golden files
  * A mismatch writes the actual text to NAME.EXT.actual in the build
@@ -17,23 +18,9 @@
 #include <sys/stat.h>
 
 #include "internal.h"
+#include "testutil.h"
 
 static const char *const formats[] = {"iptables", "ip6tables", "nft-json", "pf"};
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		return NULL;
-	struct ps_buf b;
-	ps_buf_init(&b);
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		ps_buf_add(&b, chunk, n);
-	fclose(fp);
-	return ps_buf_steal(&b, len);
-}
 
 static bool golden_suffix(const char *name)
 {
@@ -56,7 +43,7 @@ static char *run_case(int format, const char *dir, const char *name, bool *ok)
 	const char *tail = strstr(dir, formats[format - 1]);
 	snprintf(label, sizeof(label), "%s/%s", tail ? tail : dir, name);
 	size_t len = 0;
-	char *text = slurp(path, &len);
+	char *text = tu_read_file(path, &len);
 	struct portspec_ruleset *rs = NULL;
 	struct portspec_error err;
 	memset(&err, 0, sizeof(err));
@@ -80,7 +67,7 @@ static char *run_case(int format, const char *dir, const char *name, bool *ok)
 		*ok = true;
 	}
 	portspec_ruleset_free(rs);
-	ps_free(text);
+	free(text);
 	return ps_buf_steal(&out, NULL);
 }
 
@@ -103,12 +90,12 @@ static int check(const char *dir, const char *name, const char *actual, bool wan
 		return 0;
 	}
 	size_t len;
-	char *expect = slurp(golden, &len);
+	char *expect = tu_read_file(golden, &len);
 	if (expect && !strcmp(expect, actual)) {
-		ps_free(expect);
+		free(expect);
 		return 0;
 	}
-	ps_free(expect);
+	free(expect);
 	const char *bd = getenv("PORTSPEC_BUILDDIR");
 	char out[1024];
 	snprintf(out, sizeof(out), "%s/%s.actual", bd ? bd : ".", name);

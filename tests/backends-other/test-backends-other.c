@@ -16,6 +16,7 @@
 
 #include "backends/common.h"
 #include "portspec/portspec.h"
+#include "testutil.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -57,30 +58,14 @@ static char *complement_str(unsigned family, const char *const *nets, size_t n)
 		ps_free(got_);                                                                     \
 	} while (0)
 
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		return NULL;
-	struct ps_buf b;
-	ps_buf_init(&b);
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		ps_buf_add(&b, chunk, n);
-	fclose(fp);
-	return ps_buf_steal(&b, len);
-}
-
-static char *render(const char *spec_text, const char *backend, enum portspec_mode mode,
-		    unsigned flags, const char *const *sets, enum portspec_status *status)
+/* A policy of @spec_text (NULL: the built-in spec) with settings given as
+ * key, value pairs (NULL-terminated; NULL: none). */
+static struct portspec_policy *policy_of(const char *spec_text, const char *const *sets)
 {
 	struct portspec_error err;
 	struct portspec_spec *spec = NULL;
 	struct portspec_profile *profile = NULL;
 	struct portspec_policy *policy = NULL;
-	char *out = NULL;
-
 	if (spec_text)
 		assert_int_equal(portspec_spec_parse(spec_text, strlen(spec_text),
 						     "hostile.portspec", &spec, &err),
@@ -92,6 +77,17 @@ static char *render(const char *spec_text, const char *backend, enum portspec_mo
 		assert_int_equal(portspec_profile_set(profile, sets[i], sets[i + 1], &err),
 				 PORTSPEC_OK);
 	assert_int_equal(portspec_policy_new(spec, profile, &policy, &err), PORTSPEC_OK);
+	portspec_profile_free(profile);
+	portspec_spec_free(spec);
+	return policy;
+}
+
+static char *render(const char *spec_text, const char *backend, enum portspec_mode mode,
+		    unsigned flags, const char *const *sets, enum portspec_status *status)
+{
+	struct portspec_error err;
+	struct portspec_policy *policy = policy_of(spec_text, sets);
+	char *out = NULL;
 	enum portspec_status st = portspec_render_to_string(
 		policy, backend, &(struct portspec_render_options){.mode = mode, .flags = flags},
 		&out, NULL, &err);
@@ -100,8 +96,6 @@ static char *render(const char *spec_text, const char *backend, enum portspec_mo
 	else if (st != PORTSPEC_OK)
 		fail_msg("render %s: %s", backend, err.text);
 	portspec_policy_free(policy);
-	portspec_profile_free(profile);
-	portspec_spec_free(spec);
 	return out;
 }
 
@@ -120,7 +114,7 @@ static void check_golden(const char *file, const char *text)
 		return;
 	}
 	size_t len = 0;
-	char *want = read_file(path, &len);
+	char *want = tu_read_file(path, &len);
 	if (!want)
 		fail_msg("golden file %s is missing; run with PORTSPEC_REGEN=1 to create it", path);
 	if (strcmp(want, text) != 0) {
@@ -131,12 +125,12 @@ static void check_golden(const char *file, const char *text)
 				line++;
 			i++;
 		}
-		ps_free(want);
+		free(want);
 		fail_msg("%s differs from the rendered text at line %zu; review the change and "
 			 "run with PORTSPEC_REGEN=1 to accept it",
 			 path, line);
 	}
-	ps_free(want);
+	free(want);
 }
 
 /* ---- address complement ---------------------------------------------- */
@@ -497,21 +491,8 @@ static void expect_unsupported(const char *spec_text, const char *backend, enum 
 			       const char *const *sets, const char *needle)
 {
 	struct portspec_error err;
-	struct portspec_spec *spec = NULL;
-	struct portspec_profile *profile = NULL;
-	struct portspec_policy *policy = NULL;
+	struct portspec_policy *policy = policy_of(spec_text, sets);
 	char *out = NULL;
-	if (spec_text)
-		assert_int_equal(
-			portspec_spec_parse(spec_text, strlen(spec_text), NULL, &spec, &err),
-			PORTSPEC_OK);
-	else
-		assert_int_equal(portspec_spec_new_default(&spec, &err), PORTSPEC_OK);
-	assert_int_equal(portspec_profile_new(spec, &profile, NULL), PORTSPEC_OK);
-	for (size_t i = 0; sets && sets[i]; i += 2)
-		assert_int_equal(portspec_profile_set(profile, sets[i], sets[i + 1], &err),
-				 PORTSPEC_OK);
-	assert_int_equal(portspec_policy_new(spec, profile, &policy, &err), PORTSPEC_OK);
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(portspec_render_to_string(policy, backend,
 						   &(struct portspec_render_options){.mode = mode},
@@ -521,8 +502,6 @@ static void expect_unsupported(const char *spec_text, const char *backend, enum 
 	if (!strstr(err.text, needle))
 		fail_msg("%s: error '%s' does not mention '%s'", backend, err.text, needle);
 	portspec_policy_free(policy);
-	portspec_profile_free(profile);
-	portspec_spec_free(spec);
 }
 
 static void test_inexpressible_is_an_error(void **state)
@@ -591,15 +570,7 @@ static void test_allocation_failure(void **state)
 		{"powershell", PORTSPEC_MODE_HOST, PORTSPEC_RENDER_FRAGMENT},
 	};
 	struct portspec_error err;
-	struct portspec_spec *spec = NULL;
-	struct portspec_profile *profile = NULL;
-	struct portspec_policy *policy = NULL;
-	assert_int_equal(portspec_spec_new_default(&spec, &err), PORTSPEC_OK);
-	assert_int_equal(portspec_profile_new(spec, &profile, NULL), PORTSPEC_OK);
-	for (size_t i = 0; central[i]; i += 2)
-		assert_int_equal(portspec_profile_set(profile, central[i], central[i + 1], &err),
-				 PORTSPEC_OK);
-	assert_int_equal(portspec_policy_new(spec, profile, &policy, &err), PORTSPEC_OK);
+	struct portspec_policy *policy = policy_of(NULL, central);
 	assert_int_equal(portspec_set_allocator(failing_malloc, failing_realloc, free),
 			 PORTSPEC_OK);
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
@@ -625,8 +596,6 @@ static void test_allocation_failure(void **state)
 	}
 	assert_int_equal(portspec_set_allocator(NULL, NULL, NULL), PORTSPEC_OK);
 	portspec_policy_free(policy);
-	portspec_profile_free(profile);
-	portspec_spec_free(spec);
 }
 
 /* A fragment name becomes an anchor, rule-name prefix or group: hostile ones

@@ -13,6 +13,9 @@ from conftest import EXE, SRCDIR, need_tool, run, schema, validate
 COMMANDS = ["list", "check", "explain", "required", "cluster", "plan", "render", "doc", "validate",
             "fmt", "profile", "backends", "audit", "trace", "diff"]
 LISTINGS = ["list", "required", "cluster", "backends"]
+# The commands that read a policy: --spec, --profile, --set, --quiet.
+POLICY_COMMANDS = ["list", "check", "explain", "required", "cluster", "plan", "render", "doc",
+                   "validate", "profile", "audit", "diff", "apply"]
 SSH_NOTE = "Not required unless otherwise directed by IBM Lotus Support"
 FQDN_NOTE = "you must set up FQDNs of internal hosts externally"
 
@@ -67,6 +70,30 @@ def test_every_command_rejects_unknown_options(cmd):
     assert r.out == "" and "--no-such-option" in r.err
 
 
+@pytest.mark.parametrize("cmd", COMMANDS + ["apply"])
+def test_every_command_takes_short_help_and_names_the_first_bad_option(cmd):
+    assert run(cmd, "-h").out == run(cmd, "--help").out
+    r = run(cmd, "--no-such-option", "--nor-this-one")
+    assert r.rc == 2 and r.out == "", r
+    assert "'--no-such-option'" in r.err and "--nor-this-one" not in r.err
+    r = run(cmd, "-Z")
+    assert r.rc == 2 and r.out == "" and "unknown option '-Z'" in r.err, r
+
+
+@pytest.mark.parametrize("cmd", POLICY_COMMANDS)
+def test_every_policy_command_takes_the_policy_options(cmd):
+    # --quiet's value is checked alike everywhere: a usage error, not an I/O error.
+    r = run(cmd, "--quiet=everything")
+    assert r.rc == 2 and r.out == "", r
+    assert "--quiet takes notes, warnings or all, not 'everything'" in r.err
+    # An option without its value names the option.
+    for opt in ("--spec", "--profile", "--set"):
+        r = run(cmd, opt)
+        assert r.rc == 2 and r.out == "" and f"unknown option '{opt}', or it needs a value" in r.err, r
+    r = run(cmd, "-s")
+    assert r.rc == 2 and "unknown option '-s', or it needs a value" in r.err, r
+
+
 @pytest.mark.parametrize("cmd", LISTINGS)
 def test_every_listing_rejects_an_unknown_format(cmd):
     r = run(cmd, "--format", "xml")
@@ -110,6 +137,29 @@ def test_list_csv_is_the_csv_document():
                               "port_last", "service", "level", "either", "addresses", "title"}
     rows = list(csv.DictReader(io.StringIO(doc.out)))
     assert list(rows[0])[11:] == ["source", "destination", "in_interface", "out_interface"]
+
+
+def test_listings_are_the_documents_rows():
+    # a listing in json or csv is made of the library's own text of each flow
+    lst = run("list", "--format", "json", "-q")
+    frag = run("doc", "--format", "json", "--fragment", "-q")
+    assert lst.rc == 0 and lst.out == frag.out
+    inside = run("list", "--format", "json", "-q", "--zone", "inside")
+    assert inside.json() == [f for f in frag.json() if f["zone"] == "inside"]
+    lst = run("list", "--format", "csv", "-q").out.splitlines()
+    doc = run("doc", "--format", "csv", "-q").out.splitlines()
+    assert len(lst) == len(doc) and all(d.startswith(r + ",") for r, d in zip(lst, doc))
+    for role in ("central", "member"):
+        frag = run("doc", "--format", "json", "--fragment", "-q", "--set", "role=" + role).out
+        rows = run("cluster", "--format", "json", "--role", role, "-q").out.splitlines()[1:-1]
+        assert rows and all(r.startswith('  {"role": "%s", ' % role) for r in rows)
+        lines = frag.splitlines()
+        assert all("  {" + r[len('  {"role": "%s", ' % role):] in lines or
+                   "  {" + r[len('  {"role": "%s", ' % role):] + "," in lines for r in rows)
+        doc = run("doc", "--format", "csv", "-q", "--set", "role=" + role).out.splitlines()
+        rows = run("cluster", "--format", "csv", "--role", role, "-q").out.splitlines()
+        assert rows[0] == "role," + ",".join(next(csv.reader([doc[0]]))[:11])
+        assert all(any(d.startswith(r[len(role) + 1:] + ",") for d in doc) for r in rows[1:])
 
 
 def test_list_filters():

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 struct tu_failalloc tu_fa = {.fail_at = SIZE_MAX};
+unsigned tu_fa_broken;
 
 static bool fail_now(void)
 {

@@ -49,7 +49,7 @@ bool tu_regen(void)
 	return r && strcmp(r, "1") == 0;
 }
 
-static bool write_file(const char *path, const char *text, size_t len)
+bool tu_write_file(const char *path, const char *text, size_t len)
 {
 	FILE *fp = fopen(path, "wb");
 	if (!fp)
@@ -61,7 +61,7 @@ static bool write_file(const char *path, const char *text, size_t len)
 bool tu_golden(const char *path, const char *text, size_t len)
 {
 	if (tu_regen()) {
-		if (!write_file(path, text, len)) {
+		if (!tu_write_file(path, text, len)) {
 			fprintf(stderr, "cannot write %s\n", path);
 			return false;
 		}
@@ -80,7 +80,7 @@ bool tu_golden(const char *path, const char *text, size_t len)
 			line += want[i] == '\n';
 		char actual[4200];
 		snprintf(actual, sizeof(actual), "%s.actual", path);
-		write_file(actual, text, len);
+		tu_write_file(actual, text, len);
 		fprintf(stderr,
 			"%s differs from the rendering at line %zu (see %s); review the change and "
 			"run with PORTSPEC_REGEN=1 to accept it\n",
@@ -108,4 +108,35 @@ int tu_allowed_zone(const struct portspec_policy *policy, const struct portspec_
 	enum portspec_status st = portspec_is_allowed_zone(policy, zone, direction, protocol, port,
 							   &allowed, match, NULL);
 	return st ? -(int)st : allowed;
+}
+
+struct portspec_policy *tu_policy(const struct portspec_spec *spec, const char *const *sets,
+				  char *why, size_t whylen)
+{
+	struct portspec_profile *profile = NULL;
+	struct portspec_policy *policy = NULL;
+	struct portspec_error err = {0};
+	if (portspec_profile_new(spec, &profile, &err)) {
+		snprintf(why, whylen, "profile: %s", err.text);
+		return NULL;
+	}
+	for (size_t i = 0; sets && sets[i]; i++) {
+		char key[64];
+		const char *eq = strchr(sets[i], '=');
+		if (!eq) {
+			snprintf(why, whylen, "%s: not key=value", sets[i]);
+			portspec_profile_free(profile);
+			return NULL;
+		}
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - sets[i]), sets[i]);
+		if (portspec_profile_set(profile, key, eq + 1, &err)) {
+			snprintf(why, whylen, "%s: %s", sets[i], err.text);
+			portspec_profile_free(profile);
+			return NULL;
+		}
+	}
+	if (portspec_policy_new(spec, profile, &policy, &err))
+		snprintf(why, whylen, "policy: %s", err.text);
+	portspec_profile_free(profile);
+	return policy;
 }

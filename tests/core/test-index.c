@@ -41,21 +41,10 @@ static bool *asked; /* the ports asked: all, or the sample */
 
 static struct portspec_policy *policy_of(struct portspec_spec *spec, const char *const *sets)
 {
-	struct portspec_profile *profile = NULL;
-	struct portspec_policy *policy = NULL;
-	struct portspec_error err = {0};
-	assert_int_equal(portspec_profile_new(spec, &profile, NULL), PORTSPEC_OK);
-	for (size_t i = 0; sets && sets[i]; i++) {
-		char key[64];
-		const char *eq = strchr(sets[i], '=');
-		assert_non_null(eq);
-		snprintf(key, sizeof(key), "%.*s", (int)(eq - sets[i]), sets[i]);
-		if (portspec_profile_set(profile, key, eq + 1, &err))
-			fail_msg("%s: %s", sets[i], err.text);
-	}
-	if (portspec_policy_new(spec, profile, &policy, &err))
-		fail_msg("policy: %s", err.text);
-	portspec_profile_free(profile);
+	char why[512];
+	struct portspec_policy *policy = tu_policy(spec, sets, why, sizeof(why));
+	if (!policy)
+		fail_msg("%s", why);
 	return policy;
 }
 

@@ -25,24 +25,6 @@
 
 #define SAMPLE 1500
 
-/* PORTSPEC_CHAOS_KEEP_GOING=1: every broken allocation site of a step, with
- * the stack of the allocation that failed, instead of the first (the test
- * still fails). */
-static unsigned broken;
-
-#define CHAOS_FAIL(...)                                                                            \
-	do {                                                                                       \
-		if (getenv("PORTSPEC_CHAOS_KEEP_GOING")) {                                         \
-			print_error(__VA_ARGS__);                                                  \
-			print_error("\n");                                                         \
-			tu_fa_print_stack();                                                       \
-			broken++;                                                                  \
-		} else {                                                                           \
-			fail_msg(__VA_ARGS__);                                                     \
-		}                                                                                  \
-	} while (0)
-
-
 static const char iptables_text[] =
 	"*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
 	"-A OUTPUT -p tcp -m tcp --dport 21 -j CT --helper ftp\nCOMMIT\n"
@@ -101,17 +83,6 @@ static struct fixture fx;
 
 typedef enum portspec_status (*step_fn)(void);
 
-static void check_err(enum portspec_status st, const struct portspec_error *err)
-{
-	if (st != PORTSPEC_OK) {
-		if (err->status != st)
-			fail_msg("status %s, but the error says %d", portspec_strerror(st),
-				 (int)err->status);
-		assert_non_null(memchr(err->text, '\0', sizeof(err->text)));
-		assert_true(err->text[0] != '\0');
-	}
-}
-
 static void chaos(const char *what, step_fn step)
 {
 	long base = tu_fa.live;
@@ -155,10 +126,8 @@ static enum portspec_status parse(enum portspec_ruleset_format f, const char *te
 	enum portspec_status st = portspec_ruleset_new(&rs);
 	if (st)
 		return st;
-	memset(&err, 0xff, sizeof(err));
-	st = portspec_ruleset_parse(rs, f, text, strlen(text), "t", &err);
-	check_err(st, &err);
-	if (st)
+	st = portspec_ruleset_parse(rs, f, text, strlen(text), "t", tu_fa_poisoned(&err));
+	if (tu_fa_failed(st, &err, NULL))
 		assert_true(portspec_ruleset_rule_count(rs) == 0 && portspec_ruleset_chain_count(rs) == 0);
 	portspec_ruleset_free(rs);
 	return st;
@@ -198,10 +167,8 @@ static enum portspec_status step_trace(void)
 				    .dst = "198.51.100.1", .dport_first = 22, .iif = "eth0"};
 	struct portspec_ruleset_trace *t = (void *)&p;
 	struct portspec_error err;
-	memset(&err, 0xff, sizeof(err));
-	enum portspec_status st = portspec_ruleset_trace(fx.v4, &p, &t, &err);
-	check_err(st, &err);
-	if (st) {
+	enum portspec_status st = portspec_ruleset_trace(fx.v4, &p, &t, tu_fa_poisoned(&err));
+	if (tu_fa_failed(st, &err, NULL)) {
 		assert_ptr_equal(t, (void *)&p); /* untouched */
 		return st;
 	}
@@ -215,13 +182,9 @@ static enum portspec_status step_diff(void)
 {
 	struct portspec_ruleset_diff *d = NULL;
 	struct portspec_error err;
-	memset(&err, 0xff, sizeof(err));
-	enum portspec_status st = portspec_ruleset_diff(fx.both, fx.pf, &d, &err);
-	check_err(st, &err);
-	if (st) {
-		assert_null(d);
+	enum portspec_status st = portspec_ruleset_diff(fx.both, fx.pf, &d, tu_fa_poisoned(&err));
+	if (tu_fa_failed(st, &err, d))
 		return st;
-	}
 	size_t n = 0;
 	assert_int_equal(portspec_ruleset_diff_write(d, PORTSPEC_AUDIT_TEXT, sink, &n), PORTSPEC_OK);
 	portspec_ruleset_diff_free(d);
@@ -234,14 +197,9 @@ static enum portspec_status step_matrix(void)
 						  .port = 22, .hook = PORTSPEC_HOOK_INPUT};
 	struct portspec_ruleset_matrix *m = NULL;
 	struct portspec_error err;
-	memset(&err, 0xff, sizeof(err));
-	enum portspec_status st = portspec_ruleset_matrix(fx.both, &q, &m, &err);
-	check_err(st, &err);
-	if (st) {
-		assert_null(m);
-		return st;
-	}
-	portspec_ruleset_matrix_free(m);
+	enum portspec_status st = portspec_ruleset_matrix(fx.both, &q, &m, tu_fa_poisoned(&err));
+	if (!tu_fa_failed(st, &err, m))
+		portspec_ruleset_matrix_free(m);
 	return st;
 }
 
@@ -249,13 +207,10 @@ static enum portspec_status step_audit(void)
 {
 	struct portspec_audit *a = NULL;
 	struct portspec_error err;
-	memset(&err, 0xff, sizeof(err));
-	enum portspec_status st = portspec_audit_new(fx.policy, PORTSPEC_MODE_HOST, fx.both, &a, &err);
-	check_err(st, &err);
-	if (st) {
-		assert_null(a);
+	enum portspec_status st =
+		portspec_audit_new(fx.policy, PORTSPEC_MODE_HOST, fx.both, &a, tu_fa_poisoned(&err));
+	if (tu_fa_failed(st, &err, a))
 		return st;
-	}
 	size_t n = 0;
 	assert_int_equal(portspec_audit_write(a, PORTSPEC_AUDIT_JSON, sink, &n), PORTSPEC_OK);
 	portspec_audit_free(a);
@@ -272,8 +227,8 @@ static void test_readers(void **state)
 	else
 		print_message("read nft JSON: built without jansson\n");
 	chaos("read pf.conf", step_pf);
-	if (broken)
-		fail_msg("%u broken allocation sites", broken);
+	if (tu_fa_broken)
+		fail_msg("%u broken allocation sites", tu_fa_broken);
 }
 
 static void test_questions(void **state)
@@ -283,8 +238,8 @@ static void test_questions(void **state)
 	chaos("diff", step_diff);
 	chaos("matrix", step_matrix);
 	chaos("audit", step_audit);
-	if (broken)
-		fail_msg("%u broken allocation sites", broken);
+	if (tu_fa_broken)
+		fail_msg("%u broken allocation sites", tu_fa_broken);
 }
 
 static struct portspec_ruleset *load(enum portspec_ruleset_format f, const char *text,

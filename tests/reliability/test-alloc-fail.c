@@ -56,25 +56,6 @@ static struct fixture fx;
 typedef enum portspec_status (*step_fn)(struct fixture *f);
 
 /*
- * PORTSPEC_CHAOS_KEEP_GOING=1 reports every broken allocation site of a step,
- * with the stack of the allocation that failed (addr2line -e LIB +OFFSET),
- * instead of stopping at the first (the test still fails).
- */
-static unsigned broken;
-
-#define CHAOS_FAIL(...)                                                                            \
-	do {                                                                                       \
-		if (getenv("PORTSPEC_CHAOS_KEEP_GOING")) {                                         \
-			print_error(__VA_ARGS__);                                                  \
-			print_error("\n");                                                         \
-			tu_fa_print_stack();                                                       \
-			broken++;                                                                  \
-		} else {                                                                           \
-			fail_msg(__VA_ARGS__);                                                     \
-		}                                                                                  \
-	} while (0)
-
-/*
  * Runs @p step once to count, then with each allocation failing in turn.
  * Returns the number of allocations, or -1 when the step fails by itself
  * (with @p expect_ok false that is allowed, e.g. a mode a backend refuses).
@@ -113,32 +94,16 @@ static long chaos(const char *what, step_fn step, bool expect_ok)
 	return (long)total;
 }
 
-/* A failed call's error agrees with its status. */
-static void check_err(enum portspec_status st, const struct portspec_error *err)
-{
-	if (st != PORTSPEC_OK) {
-		if (err->status != st)
-			fail_msg("status %s, but the error says %d: not filled in?",
-				 portspec_strerror(st), (int)err->status);
-		assert_non_null(memchr(err->text, '\0', sizeof(err->text)));
-		assert_true(err->text[0] != '\0');
-	}
-}
-
 /* ---- steps ---- */
 static enum portspec_status step_spec_parse(struct fixture *f)
 {
 	const char *text = portspec_default_spec_text();
 	struct portspec_spec *s = NULL;
 	struct portspec_error err;
-	memset(&err, 0xff, sizeof(err)); /* a failure must fill it */
-	enum portspec_status st = portspec_spec_parse(text, strlen(text), "x.portspec", &s, &err);
-	check_err(st, &err);
-	if (st != PORTSPEC_OK) {
-		assert_null(s);
-		return st;
-	}
-	portspec_spec_free(s);
+	enum portspec_status st =
+		portspec_spec_parse(text, strlen(text), "x.portspec", &s, tu_fa_poisoned(&err));
+	if (!tu_fa_failed(st, &err, s))
+		portspec_spec_free(s);
 	return st;
 }
 
@@ -146,14 +111,9 @@ static enum portspec_status step_spec_default(struct fixture *f)
 {
 	struct portspec_spec *s = NULL;
 	struct portspec_error err;
-	memset(&err, 0xff, sizeof(err)); /* a failure must fill it */
-	enum portspec_status st = portspec_spec_new_default(&s, &err);
-	check_err(st, &err);
-	if (st != PORTSPEC_OK) {
-		assert_null(s);
-		return st;
-	}
-	portspec_spec_free(s);
+	enum portspec_status st = portspec_spec_new_default(&s, tu_fa_poisoned(&err));
+	if (!tu_fa_failed(st, &err, s))
+		portspec_spec_free(s);
 	return st;
 }
 
@@ -163,14 +123,9 @@ static enum portspec_status step_spec_load(struct fixture *f)
 	assert_non_null(path);
 	struct portspec_spec *s = NULL;
 	struct portspec_error err;
-	memset(&err, 0xff, sizeof(err)); /* a failure must fill it */
-	enum portspec_status st = portspec_spec_load(path, &s, &err);
-	check_err(st, &err);
-	if (st != PORTSPEC_OK) {
-		assert_null(s);
-		return st;
-	}
-	portspec_spec_free(s);
+	enum portspec_status st = portspec_spec_load(path, &s, tu_fa_poisoned(&err));
+	if (!tu_fa_failed(st, &err, s))
+		portspec_spec_free(s);
 	return st;
 }
 
@@ -179,11 +134,8 @@ static enum portspec_status step_spec_to_string(struct fixture *f)
 	char *out = NULL;
 	size_t len = 12345;
 	enum portspec_status st = portspec_spec_to_string(f->spec, &out, &len, NULL);
-	if (st != PORTSPEC_OK) {
-		assert_null(out);
-		return st;
-	}
-	portspec_free(out);
+	if (!tu_fa_failed(st, NULL, out))
+		portspec_free(out);
 	return st;
 }
 
@@ -191,11 +143,8 @@ static enum portspec_status step_profile_new(struct fixture *f)
 {
 	struct portspec_profile *p = NULL;
 	enum portspec_status st = portspec_profile_new(f->spec, &p, NULL);
-	if (st != PORTSPEC_OK) {
-		assert_null(p);
-		return st;
-	}
-	portspec_profile_free(p);
+	if (!tu_fa_failed(st, NULL, p))
+		portspec_profile_free(p);
 	return st;
 }
 
@@ -209,10 +158,9 @@ static enum portspec_status step_profile_parse(struct fixture *f)
 	tu_fa.calls = 0;
 	tu_fa.fail_at = at;
 	struct portspec_error err;
-	memset(&err, 0xff, sizeof(err)); /* a failure must fill it */
-	enum portspec_status st =
-		portspec_profile_parse(p, profile_text, strlen(profile_text), "site.profile", &err);
-	check_err(st, &err);
+	enum portspec_status st = portspec_profile_parse(p, profile_text, strlen(profile_text),
+							 "site.profile", tu_fa_poisoned(&err));
+	tu_fa_failed(st, &err, NULL);
 	size_t seen = tu_fa.calls;
 	tu_fa.fail_at = SIZE_MAX;
 	portspec_profile_free(p);
@@ -225,11 +173,8 @@ static enum portspec_status step_profile_to_string(struct fixture *f)
 	char *out = NULL;
 	size_t len = 0;
 	enum portspec_status st = portspec_profile_to_string(f->profile, &out, &len, NULL);
-	if (st != PORTSPEC_OK) {
-		assert_null(out);
-		return st;
-	}
-	portspec_free(out);
+	if (!tu_fa_failed(st, NULL, out))
+		portspec_free(out);
 	return st;
 }
 
@@ -237,14 +182,9 @@ static enum portspec_status compile(struct fixture *f, const struct portspec_pro
 {
 	struct portspec_policy *p = NULL;
 	struct portspec_error err;
-	memset(&err, 0xff, sizeof(err)); /* a failure must fill it */
-	enum portspec_status st = portspec_policy_new(f->spec, profile, &p, &err);
-	check_err(st, &err);
-	if (st != PORTSPEC_OK) {
-		assert_null(p);
-		return st;
-	}
-	portspec_policy_free(p);
+	enum portspec_status st = portspec_policy_new(f->spec, profile, &p, tu_fa_poisoned(&err));
+	if (!tu_fa_failed(st, &err, p))
+		portspec_policy_free(p);
 	return st;
 }
 
@@ -281,17 +221,13 @@ static enum portspec_status step_render_string(struct fixture *f)
 	char *out = NULL;
 	size_t len = 0;
 	struct portspec_error err;
-	memset(&err, 0xff, sizeof(err)); /* a failure must fill it */
 	enum portspec_status st = portspec_render_to_string(
 		f->policy, f->backend,
 		&(struct portspec_render_options){
 			.mode = f->mode, .flags = f->flags, .name = "chaosfrag"},
-		&out, &len, &err);
-	check_err(st, &err);
-	if (st != PORTSPEC_OK)
+		&out, &len, tu_fa_poisoned(&err));
+	if (tu_fa_failed(st, &err, out)) {
 		last_render_err = err;
-	if (st != PORTSPEC_OK) {
-		assert_null(out);
 		return st;
 	}
 	assert_int_equal(strlen(out), len);
@@ -303,12 +239,11 @@ static enum portspec_status step_render_sink(struct fixture *f)
 {
 	struct sink s = { 0 };
 	struct portspec_error err;
-	memset(&err, 0xff, sizeof(err)); /* a failure must fill it */
 	enum portspec_status st = portspec_render(
 		f->policy, f->backend,
 		&(struct portspec_render_options){.mode = f->mode, .flags = f->flags}, count_sink,
-		&s, &err);
-	check_err(st, &err);
+		&s, tu_fa_poisoned(&err));
+	tu_fa_failed(st, &err, NULL);
 	/* The whole text or nothing. */
 	assert_int_equal(s.calls, st == PORTSPEC_OK ? 1 : 0);
 	return st;
@@ -338,8 +273,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	if (broken) {
-		fprintf(stderr, "%u broken allocation sites\n", broken);
+	if (tu_fa_broken) {
+		fprintf(stderr, "%u broken allocation sites\n", tu_fa_broken);
 		return -1;
 	}
 	portspec_policy_free(fx.policy);

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The hostile-input corpus (tests/reliability/hostile/):
+ * The hostile-input corpus: the fuzzers' seed inputs of the spec and profile
+ * parsers (fuzz/corpus/spec/, fuzz/corpus/profile/), with what each must give
+ * in tests/reliability/hostile/:
  *  - NAME.portspec is parsed as a spec; NAME.profile is applied to the
- *    built-in spec and compiled.  NAME.expect holds "STATUS LINE COLUMN" of
- *    the first failure, or "ok 0 0".
+ *    built-in spec and compiled.  hostile/NAME.expect holds "STATUS LINE
+ *    COLUMN" of the first failure, or "ok 0 0".  Every input has its .expect
+ *    and every .expect its input.
  *  - inject-*.portspec also compile with the default profile and render
- *    through every backend in both modes; the text must match NAME.golden,
- *    and no output line may start with PWNED (a spec string that escaped
- *    its quoting and became a rule or a command).
+ *    through every backend in both modes; the text must match
+ *    hostile/NAME.golden, and no output line may start with PWNED (a spec
+ *    string that escaped its quoting and became a rule or a command).
  * Limits are tested with generated inputs (huge files, long lines, many
  * services, ports, zones, addresses).
  * PORTSPEC_REGEN=1 rewrites the .expect and .golden files.
@@ -28,29 +31,15 @@
 
 #include "testutil.h"
 
-static bool regen(void)
+/* $PORTSPEC_SRCDIR/@rel, in a static buffer. */
+static const char *src_dir(const char *rel)
 {
-	const char *r = getenv("PORTSPEC_REGEN");
-	return r && strcmp(r, "1") == 0;
+	assert_non_null(getenv("PORTSPEC_SRCDIR"));
+	return tu_src_path(rel);
 }
 
-static char *corpus_dir(void)
-{
-	const char *src = getenv("PORTSPEC_SRCDIR");
-	assert_non_null(src);
-	static char dir[4096];
-	snprintf(dir, sizeof(dir), "%s/tests/reliability/hostile", src);
-	return dir;
-}
-
-static bool write_file(const char *path, const char *data, size_t len)
-{
-	FILE *fp = fopen(path, "wb");
-	if (!fp)
-		return false;
-	bool ok = fwrite(data, 1, len, fp) == len;
-	return fclose(fp) == 0 && ok;
-}
+/* Where the expected outcomes are. */
+static char expect_dir[2048];
 
 /* A located error points inside the text: at most one line or column past it. */
 static bool location_plausible(const char *text, size_t len, const struct portspec_error *err)
@@ -166,8 +155,7 @@ static unsigned check_marker(const char *name, const char *backend, const char *
 	return bad;
 }
 
-static unsigned render_golden(const char *dir, const char *name,
-			      struct portspec_policy *const policies[2])
+static unsigned render_golden(const char *name, struct portspec_policy *const policies[2])
 {
 	static const enum portspec_mode modes[] = { PORTSPEC_MODE_HOST, PORTSPEC_MODE_GATEWAY };
 	unsigned bad = 0;
@@ -218,9 +206,9 @@ static unsigned render_golden(const char *dir, const char *name,
 	}
 #undef APPEND
 	char path[4096];
-	snprintf(path, sizeof(path), "%s/%s.golden", dir, name);
-	if (regen()) {
-		assert_true(write_file(path, all, len));
+	snprintf(path, sizeof(path), "%s/%s.golden", expect_dir, name);
+	if (tu_regen()) {
+		assert_true(tu_write_file(path, all, len));
 	} else {
 		size_t glen = 0;
 		char *golden = tu_read_file(path, &glen);
@@ -232,7 +220,7 @@ static unsigned render_golden(const char *dir, const char *name,
 				snprintf(actual, sizeof(actual), "%s/%s.golden.actual", bdir, name);
 			else
 				snprintf(actual, sizeof(actual), "%s.actual", path);
-			write_file(actual, all, len);
+			tu_write_file(actual, all, len);
 			print_error("%s: renderings differ from %s (see %s; PORTSPEC_REGEN=1 "
 				    "rewrites)\n", name, path, actual);
 			bad++;
@@ -273,7 +261,17 @@ static unsigned run_case(const char *dir, const char *file)
 				    file);
 			bad++;
 		}
-		if (!location_plausible(text, len, &o.err)) {
+		/* A profile's compile error may point into the built-in spec instead. */
+		const char *in = text;
+		size_t in_len = len;
+		if (!is_spec && !strcmp(o.err.file, "<default>")) {
+			in = portspec_default_spec_text();
+			in_len = strlen(in);
+		} else if (o.err.file[0] && strcmp(o.err.file, name) != 0) {
+			print_error("%s: the error names another file, '%s'\n", file, o.err.file);
+			bad++;
+		}
+		if (!location_plausible(in, in_len, &o.err)) {
 			print_error("%s: error at %u:%u is outside the text\n", file, o.err.line,
 				    o.err.column);
 			bad++;
@@ -287,9 +285,9 @@ static unsigned run_case(const char *dir, const char *file)
 	char got[128], expect_path[4200];
 	snprintf(got, sizeof(got), "%s %u %u\n", portspec_status_name(o.status),
 		 o.status ? o.err.line : 0, o.status ? o.err.column : 0);
-	snprintf(expect_path, sizeof(expect_path), "%s/%s.expect", dir, name);
-	if (regen()) {
-		assert_true(write_file(expect_path, got, strlen(got)));
+	snprintf(expect_path, sizeof(expect_path), "%s/%s.expect", expect_dir, name);
+	if (tu_regen()) {
+		assert_true(tu_write_file(expect_path, got, strlen(got)));
 	} else {
 		size_t elen = 0;
 		char *want = tu_read_file(expect_path, &elen);
@@ -302,7 +300,7 @@ static unsigned run_case(const char *dir, const char *file)
 	}
 	if (o.policy) {
 		struct portspec_policy *const policies[2] = { o.policy, o.policy1 };
-		bad += render_golden(dir, name, policies);
+		bad += render_golden(name, policies);
 	}
 	portspec_policy_free(o.policy);
 	portspec_policy_free(o.policy1);
@@ -310,36 +308,94 @@ static unsigned run_case(const char *dir, const char *file)
 	return bad;
 }
 
-static void run_corpus(const char *ext)
+/* The names of a directory's files that end in @ext, sorted; NULL-terminated. */
+static char **names_in(const char *dir, const char *ext)
 {
-	const char *dir = corpus_dir();
-	struct dirent **names;
-	int n = scandir(dir, &names, NULL, alphasort);
-	assert_true(n > 0);
-	unsigned bad = 0, count = 0;
-	for (int i = 0; i < n; i++) {
-		const char *f = names[i]->d_name;
-		const char *dot = strrchr(f, '.');
-		if (dot && strcmp(dot, ext) == 0) {
-			bad += run_case(dir, f);
-			count++;
-		}
-		free(names[i]);
+	struct dirent **ents;
+	int n = scandir(dir, &ents, NULL, alphasort);
+	assert_true(n >= 0);
+	size_t count = n > 0 ? (size_t)n : 0;
+	char **names = calloc(count + 1, sizeof(*names));
+	assert_non_null(names);
+	size_t k = 0;
+	for (size_t i = 0; i < count; i++) {
+		const char *dot = strrchr(ents[i]->d_name, '.');
+		if (dot && strcmp(dot, ext) == 0)
+			assert_non_null(names[k++] = strdup(ents[i]->d_name));
+		free(ents[i]);
 	}
+	free(ents);
+	return names;
+}
+
+static void free_names(char **names)
+{
+	for (size_t i = 0; names[i]; i++)
+		free(names[i]);
 	free(names);
-	print_message("%u %s cases, %u failures\n", count, ext, bad);
+}
+
+/* Whether @names has NAME@ext for the file NAME.EXT. */
+static bool has_stem(char *const *names, const char *file, const char *ext)
+{
+	size_t stem = (size_t)(strrchr(file, '.') - file);
+	for (size_t i = 0; names[i]; i++)
+		if (strlen(names[i]) == stem + strlen(ext) && !strncmp(names[i], file, stem) &&
+		    !strcmp(names[i] + stem, ext))
+			return true;
+	return false;
+}
+
+static unsigned run_corpus(const char *rel, const char *ext)
+{
+	char in_dir[2048];
+	snprintf(in_dir, sizeof(in_dir), "%s", src_dir(rel));
+	char **names = names_in(in_dir, ext);
+	unsigned bad = 0, count = 0;
+	for (size_t i = 0; names[i]; i++) {
+		bad += run_case(in_dir, names[i]);
+		count++;
+	}
+	free_names(names);
+	print_message("%u %s cases of %s, %u failures\n", count, ext, rel, bad);
 	assert_true(count > 0);
-	assert_int_equal(bad, 0);
+	return bad;
 }
 
 static void test_spec_corpus(void **state)
 {
-	run_corpus(".portspec");
+	assert_int_equal(run_corpus("fuzz/corpus/spec", ".portspec"), 0);
 }
 
 static void test_profile_corpus(void **state)
 {
-	run_corpus(".profile");
+	assert_int_equal(run_corpus("fuzz/corpus/profile", ".profile"), 0);
+}
+
+/* Every expected outcome is of an input: none is left over from a removed one. */
+static void test_no_stray_expectations(void **state)
+{
+	char spec_dir[2048], profile_dir[2048];
+	snprintf(spec_dir, sizeof(spec_dir), "%s", src_dir("fuzz/corpus/spec"));
+	snprintf(profile_dir, sizeof(profile_dir), "%s", src_dir("fuzz/corpus/profile"));
+	char **specs = names_in(spec_dir, ".portspec");
+	char **profiles = names_in(profile_dir, ".profile");
+	unsigned stray = 0;
+	for (int g = 0; g < 2; g++) {
+		char **names = names_in(expect_dir, g ? ".golden" : ".expect");
+		for (size_t i = 0; names[i]; i++) {
+			if (has_stem(specs, names[i], ".portspec") ||
+			    (!g && has_stem(profiles, names[i], ".profile")))
+				continue;
+			print_error("%s/%s: no input of that name in fuzz/corpus/spec or "
+				    "fuzz/corpus/profile\n", expect_dir, names[i]);
+			stray++;
+		}
+		free_names(names);
+	}
+	free_names(specs);
+	free_names(profiles);
+	assert_int_equal(stray, 0);
 }
 
 /* ---- generated inputs at and past the limits ---- */
@@ -604,6 +660,8 @@ static void test_empty_policy(void **state)
 static int setup(void **state)
 {
 	struct portspec_error err;
+	const char *src = getenv("PORTSPEC_SRCDIR");
+	snprintf(expect_dir, sizeof(expect_dir), "%s/tests/reliability/hostile", src ? src : ".");
 	return portspec_spec_new_default(&default_spec, &err) == PORTSPEC_OK ? 0 : -1;
 }
 
@@ -618,6 +676,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spec_corpus),
 		cmocka_unit_test(test_profile_corpus),
+		cmocka_unit_test(test_no_stray_expectations),
 		cmocka_unit_test(test_huge_input),
 		cmocka_unit_test(test_long_lines),
 		cmocka_unit_test(test_many),

@@ -1,1 +1,0 @@
-inside = not-an-address

@@ -1,1 +1,0 @@
-appliance = fe80::1%eth0

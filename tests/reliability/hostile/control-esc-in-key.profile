@@ -1,1 +1,0 @@
-colour[2J = blue

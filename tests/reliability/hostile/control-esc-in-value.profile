@@ -1,1 +1,0 @@
-role = ]0;PWNED

@@ -1,4 +1,0 @@
-disable = ssh
-required-only = false
-enable = snmp
-required-only = true

@@ -1,1 +1,0 @@
-required-only = maybe

@@ -1,1 +1,0 @@
-server = telnet:192.0.2.1

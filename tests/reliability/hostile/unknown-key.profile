@@ -1,1 +1,0 @@
-colour = blue
