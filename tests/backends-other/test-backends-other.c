@@ -101,36 +101,10 @@ static char *render(const char *spec_text, const char *backend, enum portspec_mo
 
 static void check_golden(const char *file, const char *text)
 {
-	const char *srcdir = getenv("PORTSPEC_SRCDIR");
-	assert_non_null(srcdir);
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/tests/backends-other/golden/%s", srcdir, file);
-	const char *regen = getenv("PORTSPEC_REGEN");
-	if (regen && strcmp(regen, "1") == 0) {
-		FILE *fp = fopen(path, "wb");
-		assert_non_null(fp);
-		assert_int_equal(fwrite(text, 1, strlen(text), fp), strlen(text));
-		assert_int_equal(fclose(fp), 0);
-		return;
-	}
-	size_t len = 0;
-	char *want = tu_read_file(path, &len);
-	if (!want)
-		fail_msg("golden file %s is missing; run with PORTSPEC_REGEN=1 to create it", path);
-	if (strcmp(want, text) != 0) {
-		/* Point at the first differing line. */
-		size_t line = 1, i = 0;
-		while (want[i] && want[i] == text[i]) {
-			if (want[i] == '\n')
-				line++;
-			i++;
-		}
-		free(want);
-		fail_msg("%s differs from the rendered text at line %zu; review the change and "
-			 "run with PORTSPEC_REGEN=1 to accept it",
-			 path, line);
-	}
-	free(want);
+	char rel[512];
+	snprintf(rel, sizeof(rel), "tests/backends-other/golden/%s", file);
+	if (!tu_golden(tu_src_path(rel), text, strlen(text)))
+		fail_msg("golden file %s: see above", file);
 }
 
 /* ---- address complement ---------------------------------------------- */
