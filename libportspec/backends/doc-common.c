@@ -183,8 +183,10 @@ static bool js_line_end(const char *s, size_t n)
 static void escape(struct ps_buf *b, enum ps_doc_target target, const char *s, size_t len,
 		   bool upper)
 {
+	if (!s)
+		return;
 	const char *end = s + len;
-	while (s && s < end && *s) {
+	while (s < end && *s) {
 		unsigned char c = (unsigned char)*s;
 		size_t n = ps_doc_utf8_len(s);
 		if (n == 0 || (size_t)(end - s) < n) {
